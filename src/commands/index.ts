@@ -1,0 +1,7 @@
+// Every command family's specs, registered into the server's command table.
+
+import type { CommandSpec } from '../server/command.js';
+import { connectionCommands } from './connection.js';
+import { stringCommands } from './strings.js';
+
+export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands];

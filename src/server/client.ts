@@ -1,0 +1,103 @@
+// One connection: its socket, its parser, its reply buffer and its state (db, name, protocol …).
+
+import type { Socket } from 'node:net';
+import { RequestParser } from '../protocol/parser.js';
+import { ReplyWriter } from '../protocol/writer.js';
+import type { Database } from '../keyspace/db.js';
+import type { Server } from './server.js';
+
+export type ReplyMode = 'on' | 'off' | 'skip';
+
+export class Client extends ReplyWriter {
+  readonly id: number;
+  readonly parser: RequestParser;
+  db: Database;
+  name = '';
+  libName = '';
+  libVer = '';
+  /** False while requirepass is set and AUTH has not succeeded. */
+  authenticated: boolean;
+  user = 'default';
+  readonly createdAt: number;
+  /** Last time a command arrived, for CLIENT LIST idle= and the idle timeout. */
+  lastInteraction: number;
+  /** Last command run, for CLIENT LIST cmd=. */
+  lastCommand = 'NULL';
+  replyMode: ReplyMode = 'on';
+  /** Set by QUIT (and protocol errors): close once pending replies are written. */
+  closeAfterReply = false;
+  closed = false;
+  noEvict = false;
+  noTouch = false;
+  /** Set for CLIENT KILL's flag filters and CLIENT LIST flags=. */
+  readonly isUnixSocket: boolean;
+  readonly addr: string;
+  readonly laddr: string;
+
+  constructor(
+    readonly server: Server,
+    readonly socket: Socket | null,
+    id: number,
+  ) {
+    super();
+    this.id = id;
+    this.db = server.dbs[0];
+    this.createdAt = server.clock.now();
+    this.lastInteraction = this.createdAt;
+    this.authenticated = !server.requirePass();
+    this.parser = new RequestParser({
+      maxBulkLen: server.config.num('proto-max-bulk-len'),
+      queryBufferLimit: server.config.num('client-query-buffer-limit'),
+    });
+    this.parser.restricted = !this.authenticated;
+    const s = socket;
+    this.isUnixSocket = !!s && s.remoteAddress === undefined && s.localAddress === undefined;
+    if (!s) {
+      this.addr = '';
+      this.laddr = '';
+    } else if (this.isUnixSocket) {
+      this.addr = `${server.config.get('unixsocket')}:0`;
+      this.laddr = this.addr;
+    } else {
+      this.addr = formatAddr(s.remoteAddress, s.remotePort);
+      this.laddr = formatAddr(s.localAddress, s.localPort);
+    }
+  }
+
+  protected override countError(msg: string): void {
+    this.server.countErrorReply(msg);
+  }
+
+  /** Writes pending replies to the socket in one write. */
+  flush(): void {
+    if (this.out.length === 0 || this.closed || !this.socket) {
+      this.out = '';
+      return;
+    }
+    const out = this.out;
+    this.out = '';
+    this.server.stats.netOutputBytes += out.length;
+    this.socket.write(out, 'latin1');
+  }
+
+  /** Flushes and closes the connection. */
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.socket?.end();
+    this.server.unlinkClient(this);
+  }
+
+  setAuthenticated(user: string): void {
+    this.authenticated = true;
+    this.user = user;
+    this.parser.restricted = false;
+  }
+}
+
+function formatAddr(host: string | undefined, port: number | undefined): string {
+  if (!host) return '';
+  const h = host.startsWith('::ffff:') ? host.slice(7) : host;
+  return `${h}:${port ?? 0}`;
+}

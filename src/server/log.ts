@@ -1,0 +1,58 @@
+// Log lines as Redis writes them: "pid:M 21 Nov 2026 12:17:00.123 * message".
+
+import { appendFileSync } from 'node:fs';
+
+export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning' | 'nothing';
+
+const LEVEL_RANK: Record<LogLevel, number> = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 };
+const LEVEL_MARK = ['.', '-', '*', '#'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+export function isLogLevel(s: string): s is LogLevel {
+  return s in LEVEL_RANK;
+}
+
+export class Logger {
+  level: LogLevel = 'notice';
+  /** Empty: standard output. */
+  file = '';
+  /** 'M' for a master, 'S' for a replica. */
+  role = 'M';
+  /** Set by the embedding API to keep test output quiet. */
+  silent = false;
+
+  log(level: Exclude<LogLevel, 'nothing'>, message: string): void {
+    if (this.silent || LEVEL_RANK[level] < LEVEL_RANK[this.level]) return;
+    const d = new Date();
+    const stamp =
+      `${pad(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ` +
+      `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+    const line = `${process.pid}:${this.role} ${stamp} ${LEVEL_MARK[LEVEL_RANK[level]]} ${message}\n`;
+    if (this.file) {
+      try {
+        appendFileSync(this.file, line);
+        return;
+      } catch {
+        // Fall back to standard output when the log file cannot be written.
+      }
+    }
+    process.stdout.write(line);
+  }
+
+  debug(m: string): void {
+    this.log('debug', m);
+  }
+  verbose(m: string): void {
+    this.log('verbose', m);
+  }
+  notice(m: string): void {
+    this.log('notice', m);
+  }
+  warning(m: string): void {
+    this.log('warning', m);
+  }
+}

@@ -1,0 +1,327 @@
+// The server: listeners, clients, databases, the command table, cron jobs, statistics.
+
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { chmodSync, unlinkSync, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { Clock } from './clock.js';
+import { Config } from './config.js';
+import { Logger, isLogLevel } from './log.js';
+import { Client } from './client.js';
+import { CommandTable } from './command.js';
+import { dispatch } from './dispatch.js';
+import { Database, type KeyspaceHost } from '../keyspace/db.js';
+import { allCommands } from '../commands/index.js';
+
+export interface ServerStats {
+  connectionsReceived: number;
+  commandsProcessed: number;
+  netInputBytes: number;
+  netOutputBytes: number;
+  rejectedConnections: number;
+  expiredKeys: number;
+  evictedKeys: number;
+  keyspaceHits: number;
+  keyspaceMisses: number;
+  totalErrorReplies: number;
+  /** Error replies by their first word (INFO errorstats). */
+  errorCodes: Map<string, number>;
+  expiredStalePerc: number;
+  expireCycleCpuMs: number;
+  /** Ops/sec samples for instantaneous_ops_per_sec. */
+  opsSamples: number[];
+  opsLastCount: number;
+  opsLastTime: number;
+}
+
+function newStats(now: number): ServerStats {
+  return {
+    connectionsReceived: 0,
+    commandsProcessed: 0,
+    netInputBytes: 0,
+    netOutputBytes: 0,
+    rejectedConnections: 0,
+    expiredKeys: 0,
+    evictedKeys: 0,
+    keyspaceHits: 0,
+    keyspaceMisses: 0,
+    totalErrorReplies: 0,
+    errorCodes: new Map(),
+    expiredStalePerc: 0,
+    expireCycleCpuMs: 0,
+    opsSamples: [],
+    opsLastCount: 0,
+    opsLastTime: now,
+  };
+}
+
+/** Keys sampled per database per loop of the active expire cycle (ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP). */
+const EXPIRE_KEYS_PER_LOOP = 20;
+/** Share of each cron period the active expire cycle may use (ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC). */
+const EXPIRE_TIME_PERC = 25;
+
+export class Server extends EventEmitter implements KeyspaceHost {
+  readonly clock: Clock;
+  readonly config: Config;
+  readonly log = new Logger();
+  readonly table = new CommandTable();
+  dbs: Database[] = [];
+  readonly clients = new Map<number, Client>();
+  stats: ServerStats;
+  readonly startTime: number;
+  readonly runId = randomBytes(20).toString('hex');
+  /** Changes since the last save (INFO rdb_changes_since_last_save). */
+  dirty = 0;
+  lastSave: number;
+  /** DEBUG SET-ACTIVE-EXPIRE */
+  activeExpireEnabled = true;
+  /** Set by CONFIG SET/rewrite users: the file the config came from. */
+  configFile = '';
+  private nextClientId = 1;
+  private netServers: NetServer[] = [];
+  private cronTimer: NodeJS.Timeout | null = null;
+  private closing: Promise<void> | null = null;
+  /** TCP port actually bound (differs from config when port 0 was asked). */
+  port = 0;
+
+  constructor(config: Config = new Config(), clock: Clock = new Clock()) {
+    super();
+    this.config = config;
+    this.clock = clock;
+    this.startTime = clock.now();
+    this.lastSave = Math.floor(this.startTime / 1000);
+    this.stats = newStats(this.startTime);
+    const n = config.num('databases');
+    for (let i = 0; i < n; i++) this.dbs.push(new Database(i, this));
+    this.table.register(allCommands);
+    this.applyLogConfig();
+    config.onChange('loglevel', () => this.applyLogConfig());
+    config.onChange('logfile', () => this.applyLogConfig());
+  }
+
+  private applyLogConfig(): void {
+    const level = this.config.get('loglevel');
+    if (isLogLevel(level)) this.log.level = level;
+    this.log.file = this.config.get('logfile');
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  requirePass(): string {
+    return this.config.get('requirepass');
+  }
+
+  keyExpired(_db: Database, _key: string): void {
+    // Propagation of the DEL and keyspace notifications hook in here.
+  }
+
+  countErrorReply(msg: string): void {
+    this.stats.totalErrorReplies++;
+    const sp = msg.indexOf(' ');
+    const code = sp < 0 ? msg : msg.slice(0, sp);
+    this.stats.errorCodes.set(code, (this.stats.errorCodes.get(code) ?? 0) + 1);
+  }
+
+  /** Starts listening on the configured TCP port and unix socket. */
+  async listen(): Promise<void> {
+    const port = this.config.num('port');
+    {
+      const binds = this.config.get('bind').split(/\s+/).filter(Boolean);
+      let bound = port;
+      for (const spec of binds) {
+        const optional = spec.startsWith('-');
+        let host = optional ? spec.slice(1) : spec;
+        let ipv6Only = false;
+        if (host === '*') host = '0.0.0.0';
+        else if (host === '::*') {
+          host = '::';
+          ipv6Only = true;
+        }
+        try {
+          bound = await this.listenTcp(host, bound, ipv6Only);
+        } catch (e) {
+          if (optional) continue;
+          throw e;
+        }
+      }
+      this.port = bound;
+    }
+    const unixPath = this.config.get('unixsocket');
+    if (unixPath) {
+      if (existsSync(unixPath)) unlinkSync(unixPath);
+      await new Promise<void>((resolve, reject) => {
+        const srv = createServer((s) => this.accept(s));
+        srv.once('error', reject);
+        srv.listen(unixPath, () => {
+          srv.off('error', reject);
+          const perm = parseInt(this.config.get('unixsocketperm'), 8);
+          if (perm) chmodSync(unixPath, perm);
+          this.netServers.push(srv);
+          resolve();
+        });
+      });
+    }
+    this.startCron();
+  }
+
+  private listenTcp(host: string, port: number, ipv6Only: boolean): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const srv = createServer({ noDelay: true }, (s) => this.accept(s));
+      srv.once('error', reject);
+      srv.listen({ host, port, ipv6Only, backlog: this.config.num('tcp-backlog') }, () => {
+        srv.off('error', reject);
+        this.netServers.push(srv);
+        const addr = srv.address();
+        resolve(typeof addr === 'object' && addr ? addr.port : port);
+      });
+    });
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    this.stats.connectionsReceived++;
+    if (this.clients.size >= this.config.num('maxclients')) {
+      this.stats.rejectedConnections++;
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    const keepAlive = this.config.num('tcp-keepalive');
+    if (keepAlive > 0 && socket.remoteAddress) socket.setKeepAlive(true, keepAlive * 1000);
+    const c = new Client(this, socket, this.nextClientId++);
+    this.clients.set(c.id, c);
+    socket.on('data', (chunk: Buffer) => this.onData(c, chunk));
+    socket.on('error', () => this.unlinkClient(c));
+    socket.on('close', () => this.unlinkClient(c));
+  }
+
+  /** Runs every command in a read, then writes all their replies at once. */
+  private onData(c: Client, chunk: Buffer): void {
+    if (c.closed) return;
+    this.stats.netInputBytes += chunk.length;
+    const result = c.parser.feed(chunk, (argv) => {
+      if (!c.closeAfterReply) dispatch(c, argv);
+    });
+    if (result.error) {
+      this.log.verbose(`Protocol error (${result.error}) from client: id=${c.id} addr=${c.addr}`);
+      c.error(`ERR Protocol error: ${result.error}`);
+      c.closeAfterReply = true;
+    } else if (result.overflow) {
+      this.log.warning(`Closing client that reached max query buffer length: id=${c.id} addr=${c.addr}`);
+      c.out = '';
+      c.close();
+      return;
+    }
+    if (c.closeAfterReply) c.close();
+    else c.flush();
+  }
+
+  /** A client created without a socket (scripts, tests of the command path). */
+  createFakeClient(): Client {
+    return new Client(this, null, this.nextClientId++);
+  }
+
+  unlinkClient(c: Client): void {
+    if (!this.clients.has(c.id)) return;
+    this.clients.delete(c.id);
+    c.closed = true;
+    if (c.socket && !c.socket.destroyed) c.socket.destroy();
+  }
+
+  private startCron(): void {
+    if (this.cronTimer) return;
+    const hz = Math.max(1, Math.min(500, this.config.num('hz')));
+    let ticks = 0;
+    this.cronTimer = setInterval(() => {
+      ticks++;
+      this.sampleOps();
+      if (this.activeExpireEnabled) this.activeExpireCycle(1000 / hz);
+      if (ticks % hz === 0) this.clientsCron();
+    }, 1000 / hz);
+    this.cronTimer.unref();
+  }
+
+  private sampleOps(): void {
+    const now = this.clock.now();
+    const s = this.stats;
+    const dt = now - s.opsLastTime;
+    if (dt <= 0) return;
+    s.opsSamples.push(((s.commandsProcessed - s.opsLastCount) * 1000) / dt);
+    if (s.opsSamples.length > 16) s.opsSamples.shift();
+    s.opsLastCount = s.commandsProcessed;
+    s.opsLastTime = now;
+  }
+
+  /**
+   * Samples volatile keys in every database and removes expired ones, repeating while many of
+   * the sampled keys had expired, within a bounded share of the cron period.
+   */
+  activeExpireCycle(periodMs: number): void {
+    const start = performance.now();
+    const budget = (periodMs * EXPIRE_TIME_PERC) / 100;
+    let totalSampled = 0;
+    let totalExpired = 0;
+    for (const db of this.dbs) {
+      for (;;) {
+        const [sampled, expired] = db.activeExpire(EXPIRE_KEYS_PER_LOOP);
+        totalSampled += sampled;
+        totalExpired += expired;
+        // Stop when few sampled keys were stale (under 10%), as Redis does.
+        if (sampled === 0 || expired * 10 <= sampled) break;
+        if (performance.now() - start > budget) break;
+      }
+      if (performance.now() - start > budget) break;
+    }
+    const perc = totalSampled ? totalExpired / totalSampled : 0;
+    this.stats.expiredStalePerc = perc * 0.05 + this.stats.expiredStalePerc * 0.95;
+    this.stats.expireCycleCpuMs += performance.now() - start;
+  }
+
+  /** Once a second: closes clients idle longer than `timeout`. */
+  private clientsCron(): void {
+    const timeout = this.config.num('timeout');
+    if (timeout <= 0) return;
+    const now = this.clock.now();
+    for (const c of this.clients.values()) {
+      if (now - c.lastInteraction > timeout * 1000) {
+        this.log.verbose('Closing idle client');
+        c.close();
+      }
+    }
+  }
+
+  /** Stops listening and closes every connection. */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = (async () => {
+      if (this.cronTimer) clearInterval(this.cronTimer);
+      this.cronTimer = null;
+      for (const c of [...this.clients.values()]) c.close();
+      await Promise.all(
+        this.netServers.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))),
+      );
+      this.netServers = [];
+      const unixPath = this.config.get('unixsocket');
+      if (unixPath && existsSync(unixPath)) {
+        try {
+          unlinkSync(unixPath);
+        } catch {
+          // Already gone.
+        }
+      }
+      this.emit('closed');
+    })();
+    return this.closing;
+  }
+
+  /** SHUTDOWN: asks the owner (CLI or embedding API) to stop; the CLI exits the process. */
+  shutdown(): void {
+    this.log.warning('User requested shutdown...');
+    this.emit('shutdown');
+    void this.close();
+  }
+}

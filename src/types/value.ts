@@ -1,0 +1,38 @@
+// What a key holds. A small string value is the string itself (one byte per char); other values
+// are objects with a type tag, as Redis's robj carries its type and encoding.
+
+export type TypeName = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream' | 'module';
+
+export abstract class RObject {
+  abstract readonly type: TypeName;
+  /** OBJECT ENCODING's answer. */
+  abstract encoding(): string;
+  /** Last access time in ms (OBJECT IDLETIME); plain string values carry none. */
+  lru = 0;
+}
+
+/**
+ * A string value that was built in place (APPEND, SETRANGE), which Redis stores with the
+ * "raw" encoding. Kept as its own class so OBJECT ENCODING answers as Redis does.
+ */
+export class RawString extends RObject {
+  readonly type = 'string';
+  constructor(public s: string) {
+    super();
+  }
+  encoding(): string {
+    return 'raw';
+  }
+}
+
+export type Value = string | RObject;
+
+export function typeOf(v: Value): TypeName {
+  return typeof v === 'string' ? 'string' : v.type;
+}
+
+/** The bytes of a string value, or null when the value is not a string. */
+export function stringValue(v: Value): string | null {
+  if (typeof v === 'string') return v;
+  return v instanceof RawString ? v.s : null;
+}

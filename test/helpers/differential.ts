@@ -1,0 +1,127 @@
+// The differential harness: the same commands go to real Redis and to nodis; raw replies must match.
+
+import assert from 'node:assert/strict';
+import { startServer, type NodisServer, type StartOptions } from '../../src/index.js';
+import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE, type Oracle } from './oracle.js';
+import { RawConnection, encodeCommand, replyLength } from './resp.js';
+
+export { ORACLE_SKIP_MESSAGE, oracleAvailable };
+
+/** Options for one command in a sequence. */
+export interface Step {
+  cmd: string[];
+  /** Redis promises no order for this reply: sort the top-level elements before comparing. */
+  unordered?: boolean;
+  /** Compare only that both replies are of the same type (first byte), e.g. for random output. */
+  typeOnly?: boolean;
+}
+
+export type StepLike = string[] | Step;
+
+/** Splits a RESP aggregate reply into its element replies (raw). */
+export function splitAggregate(reply: string): { header: string; items: string[] } {
+  const nl = reply.indexOf('\r\n');
+  const header = reply.slice(0, nl + 2);
+  const type = reply[0];
+  let n = Number(reply.slice(1, nl));
+  if (type === '%') n *= 2;
+  const items: string[] = [];
+  let p = nl + 2;
+  for (let i = 0; i < n; i++) {
+    const len = replyLength(reply, p);
+    items.push(reply.slice(p, p + len));
+    p += len;
+  }
+  return { header, items };
+}
+
+function normalize(reply: string | null, step: Step): string | null {
+  if (reply === null) return null;
+  if (step.typeOnly) return reply[0];
+  if (step.unordered && '*~%'.includes(reply[0]) && !reply.startsWith('*-1')) {
+    const { header, items } = splitAggregate(reply);
+    if (reply[0] === '%') {
+      const pairs: string[] = [];
+      for (let i = 0; i < items.length; i += 2) pairs.push(items[i] + items[i + 1]);
+      return header + pairs.sort().join('');
+    }
+    return header + items.sort().join('');
+  }
+  return reply;
+}
+
+/**
+ * A nodis server and a real Redis side by side. Use inside a describe() whose options come from
+ * differentialSuite(), so the suite skips with a clear message where redis-server is missing.
+ */
+export class Differential {
+  nodis!: NodisServer;
+  oracle!: Oracle;
+
+  async start(nodisOptions: StartOptions = {}, oracleArgs: string[] = []): Promise<void> {
+    this.nodis = await startServer({ 'enable-debug-command': 'yes', ...nodisOptions });
+    this.oracle = await startOracle(oracleArgs);
+  }
+
+  async stop(): Promise<void> {
+    await this.nodis?.close();
+    await this.oracle?.close();
+  }
+
+  /** A connection to each server. */
+  async connect(): Promise<[RawConnection, RawConnection]> {
+    return [await RawConnection.open({ port: this.nodis.port }), await this.oracle.connect()];
+  }
+
+  /**
+   * Runs the steps on fresh connections to both servers (after FLUSHALL) and asserts that every
+   * raw reply is the same. With resp3, both connections first switch with HELLO 3.
+   */
+  async check(steps: StepLike[], opts: { resp3?: boolean; flush?: boolean } = {}): Promise<void> {
+    const [n, o] = await this.connect();
+    try {
+      if (opts.flush !== false) {
+        await n.call('FLUSHALL');
+        await o.call('FLUSHALL');
+      }
+      if (opts.resp3) {
+        await n.call('HELLO', '3');
+        await o.call('HELLO', '3');
+      }
+      for (const s of steps) {
+        const step: Step = Array.isArray(s) ? { cmd: s } : s;
+        const [rn, ro] = await Promise.all([n.call(...step.cmd), o.call(...step.cmd)]);
+        assert.equal(
+          normalize(rn, step),
+          normalize(ro, step),
+          `reply to ${JSON.stringify(step.cmd)} differs (nodis first, redis second)`,
+        );
+      }
+    } finally {
+      n.close();
+      o.close();
+    }
+  }
+
+  /** Sends raw bytes to both and compares everything each sends back until it closes or goes quiet. */
+  async checkRaw(bytes: string, waitMs = 300): Promise<[string, string]> {
+    const [n, o] = await this.connect();
+    try {
+      n.write(bytes);
+      o.write(bytes);
+      const [rn, ro] = await Promise.all([n.readUntilClose(waitMs), o.readUntilClose(waitMs)]);
+      assert.equal(rn, ro, `raw exchange for ${JSON.stringify(bytes.slice(0, 80))} differs`);
+      return [rn, ro];
+    } finally {
+      n.close();
+      o.close();
+    }
+  }
+}
+
+/** describe() options: skip with a one-line reason when redis-server is not installed. */
+export function differentialSuite(): { skip?: string } {
+  return oracleAvailable() ? {} : { skip: ORACLE_SKIP_MESSAGE };
+}
+
+export { encodeCommand };

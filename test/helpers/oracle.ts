@@ -1,0 +1,66 @@
+// The oracle: a real redis-server started by the tests, on its own unix socket.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RawConnection } from './resp.js';
+
+export const ORACLE_SKIP_MESSAGE =
+  'redis-server not found: differential tests skipped (install it with `apt-get install -y redis-server`, or run `bash .ci/run`)';
+
+let available: boolean | null = null;
+
+/** True if redis-server can be run. In CI (CI or NODIS_REQUIRE_ORACLE set) its absence is an error. */
+export function oracleAvailable(): boolean {
+  if (available === null) {
+    const r = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+    available = r.status === 0;
+    if (!available && (process.env.CI || process.env.NODIS_REQUIRE_ORACLE)) {
+      throw new Error('redis-server is required in CI for the differential tests, but it was not found');
+    }
+  }
+  return available;
+}
+
+export interface Oracle {
+  socketPath: string;
+  connect(): Promise<RawConnection>;
+  close(): Promise<void>;
+}
+
+/** Starts a real redis-server; extra are more `--name value` arguments. */
+export async function startOracle(extra: string[] = []): Promise<Oracle> {
+  const dir = mkdtempSync(join(tmpdir(), 'nodis-oracle-'));
+  const socketPath = join(dir, 'redis.sock');
+  const proc: ChildProcess = spawn(
+    'redis-server',
+    ['--port', '0', '--unixsocket', socketPath, '--save', '', '--appendonly', 'no', '--dir', dir,
+      '--enable-debug-command', 'yes', '--daemonize', 'no', '--loglevel', 'warning', ...extra],
+    { stdio: 'ignore' },
+  );
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    try {
+      const c = await RawConnection.open({ path: socketPath });
+      c.close();
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        proc.kill('SIGKILL');
+        throw new Error('redis-server did not start');
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  return {
+    socketPath,
+    connect: () => RawConnection.open({ path: socketPath }),
+    close: async () => {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGKILL');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,145 @@
+// A raw RESP connection for tests: sends commands, returns each reply's exact bytes.
+
+import { connect, type Socket } from 'node:net';
+
+/** Encodes argv as a RESP multibulk request. */
+export function encodeCommand(argv: readonly string[]): string {
+  let s = `*${argv.length}\r\n`;
+  for (const a of argv) s += `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`;
+  return s;
+}
+
+/** Returns the length of the first complete RESP2/RESP3 reply in buf at pos, or -1 if incomplete. */
+export function replyLength(buf: string, pos = 0): number {
+  const end = replyEnd(buf, pos);
+  return end < 0 ? -1 : end - pos;
+}
+
+function replyEnd(buf: string, pos: number): number {
+  if (pos >= buf.length) return -1;
+  const nl = buf.indexOf('\r\n', pos);
+  if (nl < 0) return -1;
+  const type = buf[pos];
+  const head = buf.slice(pos + 1, nl);
+  let p = nl + 2;
+  switch (type) {
+    case '+': case '-': case ':': case '_': case ',': case '#': case '(':
+      return p;
+    case '$': case '=': case '!': {
+      const n = Number(head);
+      if (n < 0) return p;
+      return buf.length >= p + n + 2 ? p + n + 2 : -1;
+    }
+    case '*': case '~': case '>': case '%': case '|': {
+      let n = Number(head);
+      if (n < 0) return p;
+      if (type === '%' || type === '|') n *= 2;
+      for (let i = 0; i < n; i++) {
+        p = replyEnd(buf, p);
+        if (p < 0) return -1;
+      }
+      // An attribute is followed by the reply it annotates.
+      return type === '|' ? replyEnd(buf, p) : p;
+    }
+    default:
+      throw new Error(`bad reply type ${JSON.stringify(type)} in ${JSON.stringify(buf.slice(pos, pos + 60))}`);
+  }
+}
+
+export interface ConnectTarget {
+  port?: number;
+  host?: string;
+  path?: string;
+}
+
+/** One connection; replies are read in order. */
+export class RawConnection {
+  private buf = '';
+  private waiters: Array<() => void> = [];
+  closed = false;
+
+  private constructor(private socket: Socket) {
+    socket.on('data', (d: Buffer) => {
+      this.buf += d.toString('latin1');
+      this.wake();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake();
+    });
+    socket.on('error', () => {});
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  static open(target: ConnectTarget): Promise<RawConnection> {
+    return new Promise((resolve, reject) => {
+      const s = target.path ? connect(target.path) : connect(target.port!, target.host ?? '127.0.0.1');
+      s.setNoDelay(true);
+      s.once('connect', () => {
+        s.off('error', reject);
+        resolve(new RawConnection(s));
+      });
+      s.once('error', reject);
+    });
+  }
+
+  /** Sends raw bytes (latin1). */
+  write(bytes: string): void {
+    this.socket.write(bytes, 'latin1');
+  }
+
+  /** Waits for the next complete reply and returns its raw bytes; null if the server closed first. */
+  async read(timeoutMs = 5000): Promise<string | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const n = replyLength(this.buf);
+      if (n >= 0) {
+        const r = this.buf.slice(0, n);
+        this.buf = this.buf.slice(n);
+        return r;
+      }
+      if (this.closed) return null;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for a reply; have ${JSON.stringify(this.buf.slice(0, 200))}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Sends one command and returns its raw reply. */
+  async call(...argv: string[]): Promise<string | null> {
+    this.write(encodeCommand(argv));
+    return this.read();
+  }
+
+  /** Everything received until the server closes the connection (or timeout). */
+  async readUntilClose(timeoutMs = 2000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.closed && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, deadline - Date.now());
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    const r = this.buf;
+    this.buf = '';
+    return r;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
