@@ -1,6 +1,7 @@
 // What a key holds. A small string value is the string itself (one byte per char); other values
 // are objects with a type tag, as Redis's robj carries its type and encoding.
 
+import { parseInteger } from '../util/numbers.js';
 export type TypeName = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream' | 'module';
 
 export abstract class RObject {
@@ -35,4 +36,14 @@ export function typeOf(v: Value): TypeName {
 export function stringValue(v: Value): string | null {
   if (typeof v === 'string') return v;
   return v instanceof RawString ? v.s : null;
+}
+
+/**
+ * OBJECT ENCODING of a value. A plain string is stored as Redis's tryObjectEncoding would:
+ * "int" when it is a 64-bit integer of at most 20 chars, "embstr" up to 44 bytes, else "raw".
+ */
+export function encodingOf(v: Value): string {
+  if (typeof v !== 'string') return v.encoding();
+  if (v.length <= 20 && parseInteger(v) !== null) return 'int';
+  return v.length <= 44 ? 'embstr' : 'raw';
 }
