@@ -62,6 +62,8 @@ export class Command implements CommandInfo {
   readonly write: boolean;
   readonly noAuth: boolean;
   readonly denyOom: boolean;
+  /** The name as users type it: "config get" for a subcommand (CLIENT LIST cmd=). */
+  readonly displayName: string;
 
   constructor(
     /** "get", or "config|get" for a subcommand. */
@@ -82,12 +84,9 @@ export class Command implements CommandInfo {
     this.write = info.flags.includes('write');
     this.noAuth = info.flags.includes('no_auth');
     this.denyOom = info.flags.includes('denyoom');
+    this.displayName = fullName.replace('|', ' ');
   }
 
-  /** The name as users type it: "config get" for a subcommand. */
-  get displayName(): string {
-    return this.fullName.replace('|', ' ');
-  }
 
   /** The bare name: "get" for "config|get". */
   get name(): string {
