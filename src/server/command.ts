@@ -62,8 +62,6 @@ export class Command implements CommandInfo {
   readonly write: boolean;
   readonly noAuth: boolean;
   readonly denyOom: boolean;
-  /** The name as users type it: "config get" for a subcommand (CLIENT LIST cmd=). */
-  readonly displayName: string;
 
   constructor(
     /** "get", or "config|get" for a subcommand. */
@@ -84,7 +82,6 @@ export class Command implements CommandInfo {
     this.write = info.flags.includes('write');
     this.noAuth = info.flags.includes('no_auth');
     this.denyOom = info.flags.includes('denyoom');
-    this.displayName = fullName.replace('|', ' ');
   }
 
 
