@@ -1,9 +1,73 @@
-// String commands (t_string.c).
+// String commands (t_string.c): GET/SET and their variants, counters, ranges and LCS.
 
 import type { CommandSpec } from '../server/command.js';
 import type { Client } from '../server/client.js';
-import { ERR_WRONGTYPE } from '../server/errors.js';
-import { stringValue } from '../types/value.js';
+import {
+  ERR_WRONGTYPE,
+  ERR_SYNTAX,
+  ERR_NOT_INTEGER,
+  ERR_NOT_FLOAT,
+  ERR_OVERFLOW,
+  ERR_STRING_TOO_LONG,
+  errWrongArgs,
+} from '../server/errors.js';
+import { RawString, stringValue, type Value } from '../types/value.js';
+import { parseInteger, parseInt64, INT64_MAX, INT64_MIN } from '../util/numbers.js';
+import { parseLongDouble, addLongDouble, formatLongDoubleHuman, LD_ZERO } from '../util/longdouble.js';
+
+const ERR_OFFSET_RANGE = 'ERR offset is out of range';
+const ERR_INCR_NAN = 'ERR increment would produce NaN or Infinity';
+const ERR_DECR_OVERFLOW = 'ERR decrement would overflow';
+const ERR_LCS_TYPES = 'ERR The specified keys must contain string values';
+const ERR_LCS_LEN_IDX = 'ERR If you want both the length and indexes, please just use IDX.';
+const ERR_LCS_TOO_LONG = 'ERR String too long for LCS';
+const ERR_LCS_MEMORY_LIMIT = 'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len';
+const ERR_LCS_MEMORY = 'ERR Insufficient memory, failed allocating transient memory for LCS';
+
+/**
+ * INCRBYFLOAT's result when it reads as an integer: Redis stores it as a plain string object
+ * (embstr), not as an integer, so OBJECT ENCODING must not say "int". Other results are plain
+ * strings, whose encoding encodingOf() already reports right.
+ */
+class FloatResult extends RawString {
+  override encoding(): string {
+    return 'embstr';
+  }
+}
+
+/** A value that APPEND/SETRANGE may grow in place: Redis's raw-encoded, unshared string. */
+function isRawString(v: Value): v is RawString {
+  return v instanceof RawString && !(v instanceof FloatResult);
+}
+
+/** A string-valued lookup: the value, undefined when missing, or null after a WRONGTYPE reply. */
+function readString(c: Client, key: string): string | undefined | null {
+  const v = c.db.lookupRead(key);
+  if (v === undefined || typeof v === 'string') return v;
+  const s = stringValue(v);
+  if (s === null) c.error(ERR_WRONGTYPE);
+  return s;
+}
+
+/** GET's reply for a key; false when it replied WRONGTYPE (getGenericCommand). */
+function replyGet(c: Client, key: string): boolean {
+  const s = readString(c, key);
+  if (s === null) return false;
+  if (s === undefined) c.nullBulk();
+  else c.bulk(s);
+  return true;
+}
+
+/**
+ * The option word as C's strcasecmp sees it: compared only up to an embedded NUL, ASCII case
+ * folded. (Latin-1 letters lower-case to non-ASCII letters, so they never match an option.)
+ */
+function optionWord(s: string): string {
+  const nul = s.indexOf('\0');
+  return (nul < 0 ? s : s.slice(0, nul)).toLowerCase();
+}
+
+// ---- GET, SET and friends ---------------------------------------------------------------------
 
 function get(c: Client, argv: string[]): void {
   const v = c.db.lookupRead(argv[1]);
@@ -16,13 +80,691 @@ function get(c: Client, argv: string[]): void {
   }
 }
 
+const F_NX = 1;
+const F_XX = 2;
+const F_GET = 4;
+const F_KEEPTTL = 8;
+const F_PERSIST = 16;
+const F_EX = 32;
+const F_PX = 64;
+const F_EXAT = 128;
+const F_PXAT = 256;
+const F_ANY_EXPIRE = F_EX | F_PX | F_EXAT | F_PXAT;
+
+// Results of parseStringOptions (module state, so the parse allocates nothing).
+let optFlags = 0;
+let optExpire: string | null = null;
+
+/**
+ * Parses SET's (from argv[3]) or GETEX's (from argv[2]) options as Redis does: each option is
+ * accepted only when it does not conflict with one already seen; repeating one is allowed and
+ * the last expire value wins. Replies a syntax error and returns false otherwise.
+ */
+function parseStringOptions(c: Client, argv: string[], isSet: boolean): boolean {
+  let flags = 0;
+  let expire: string | null = null;
+  for (let j = isSet ? 3 : 2; j < argv.length; j++) {
+    const opt = optionWord(argv[j]);
+    const hasNext = j < argv.length - 1;
+    if (opt === 'nx' && isSet && !(flags & F_XX)) flags |= F_NX;
+    else if (opt === 'xx' && isSet && !(flags & F_NX)) flags |= F_XX;
+    else if (opt === 'get' && isSet) flags |= F_GET;
+    else if (opt === 'keepttl' && isSet && !(flags & (F_PERSIST | F_ANY_EXPIRE))) flags |= F_KEEPTTL;
+    else if (opt === 'persist' && !isSet && !(flags & (F_ANY_EXPIRE | F_KEEPTTL))) flags |= F_PERSIST;
+    else if (opt === 'ex' && hasNext && !(flags & (F_KEEPTTL | F_PERSIST | F_EXAT | F_PX | F_PXAT))) {
+      flags |= F_EX;
+      expire = argv[++j];
+    } else if (opt === 'px' && hasNext && !(flags & (F_KEEPTTL | F_PERSIST | F_EX | F_EXAT | F_PXAT))) {
+      flags |= F_PX;
+      expire = argv[++j];
+    } else if (opt === 'exat' && hasNext && !(flags & (F_KEEPTTL | F_PERSIST | F_EX | F_PX | F_PXAT))) {
+      flags |= F_EXAT;
+      expire = argv[++j];
+    } else if (opt === 'pxat' && hasNext && !(flags & (F_KEEPTTL | F_PERSIST | F_EX | F_EXAT | F_PX))) {
+      flags |= F_PXAT;
+      expire = argv[++j];
+    } else {
+      c.error(ERR_SYNTAX);
+      return false;
+    }
+  }
+  optFlags = flags;
+  optExpire = expire;
+  return true;
+}
+
+const INT64_MAX_SECONDS = INT64_MAX / 1000n;
+
+/**
+ * The absolute expire time (unix ms) an EX/PX/EXAT/PXAT argument asks for, checked as Redis's
+ * getExpireMillisecondsOrReply does (non-positive, or overflowing 64 bits, is invalid).
+ * Replies the error and returns -1 when it is not valid.
+ */
+function expireTime(c: Client, arg: string, flags: number, name: string): number {
+  const seconds = (flags & (F_EX | F_EXAT)) !== 0;
+  const relative = (flags & (F_EX | F_PX)) !== 0;
+  if (arg.length <= 12) {
+    // Common case: exact in doubles (|v| < 10^12, so v * 1000 + now < 2^53).
+    const v = parseInteger(arg);
+    if (v === null) {
+      c.error(ERR_NOT_INTEGER);
+      return -1;
+    }
+    if (v <= 0) {
+      c.error(`ERR invalid expire time in '${name}' command`);
+      return -1;
+    }
+    const ms = seconds ? v * 1000 : v;
+    return relative ? ms + c.server.clock.now() : ms;
+  }
+  const big = parseInt64(arg);
+  if (big === null) {
+    c.error(ERR_NOT_INTEGER);
+    return -1;
+  }
+  let ms = big;
+  if (ms <= 0n || (seconds && ms > INT64_MAX_SECONDS)) {
+    c.error(`ERR invalid expire time in '${name}' command`);
+    return -1;
+  }
+  if (seconds) ms *= 1000n;
+  if (relative) ms += BigInt(c.server.clock.now());
+  if (ms > INT64_MAX) {
+    // Redis's 64-bit sum wraps negative here and is rejected.
+    c.error(`ERR invalid expire time in '${name}' command`);
+    return -1;
+  }
+  return Number(ms);
+}
+
+/**
+ * setGenericCommand: validate the expire, reply the old value for GET, honour NX/XX, store.
+ * With nxStyleReplies (SETNX) it answers :1 / :0 instead of +OK / null.
+ */
+function setGeneric(
+  c: Client,
+  name: string,
+  flags: number,
+  key: string,
+  val: string,
+  expire: string | null,
+  nxStyleReplies: boolean,
+): void {
+  let when = 0;
+  if (expire !== null) {
+    when = expireTime(c, expire, flags, name);
+    if (when < 0) return;
+  }
+  if (flags & F_GET) {
+    if (!replyGet(c, key)) return;
+  }
+  const found = c.db.lookupWrite(key) !== undefined;
+  if (((flags & F_NX) && found) || ((flags & F_XX) && !found)) {
+    if (!(flags & F_GET)) {
+      if (nxStyleReplies) c.integer(0);
+      else c.nullBulk();
+    }
+    return;
+  }
+  c.db.set(key, val, (flags & F_KEEPTTL) !== 0 || expire !== null);
+  c.server.dirty++;
+  if (expire !== null) c.db.setExpire(key, when);
+  if (!(flags & F_GET)) {
+    if (nxStyleReplies) c.integer(1);
+    else c.ok();
+  }
+}
+
 function set(c: Client, argv: string[]): void {
+  if (argv.length === 3) {
+    // The hot path: plain SET. Expire an old volatile key first, as Redis's lookup would.
+    const db = c.db;
+    if (db.expires.size !== 0) db.expireIfNeeded(argv[1]);
+    db.set(argv[1], argv[2]);
+    c.server.dirty++;
+    c.ok();
+    return;
+  }
+  if (!parseStringOptions(c, argv, true)) return;
+  setGeneric(c, 'set', optFlags, argv[1], argv[2], optExpire, false);
+}
+
+function setnx(c: Client, argv: string[]): void {
+  setGeneric(c, 'setnx', F_NX, argv[1], argv[2], null, true);
+}
+
+function setex(c: Client, argv: string[]): void {
+  setGeneric(c, 'setex', F_EX, argv[1], argv[3], argv[2], false);
+}
+
+function psetex(c: Client, argv: string[]): void {
+  setGeneric(c, 'psetex', F_PX, argv[1], argv[3], argv[2], false);
+}
+
+function getex(c: Client, argv: string[]): void {
+  if (!parseStringOptions(c, argv, false)) return;
+  const flags = optFlags;
+  const expire = optExpire;
+  const key = argv[1];
+  const s = readString(c, key);
+  if (s === null) return;
+  if (s === undefined) {
+    c.nullBulk();
+    return;
+  }
+  let when = 0;
+  if (expire !== null) {
+    when = expireTime(c, expire, flags, 'getex');
+    if (when < 0) return;
+  }
+  c.bulk(s);
+  const db = c.db;
+  if (flags & (F_EXAT | F_PXAT) && when <= c.server.clock.now()) {
+    // An absolute time already past deletes the key.
+    db.delete(key);
+    c.server.dirty++;
+  } else if (expire !== null) {
+    db.setExpire(key, when);
+    db.signalModified(key);
+    c.server.dirty++;
+  } else if (flags & F_PERSIST) {
+    if (db.removeExpire(key)) {
+      db.signalModified(key);
+      c.server.dirty++;
+    }
+  }
+}
+
+function getdel(c: Client, argv: string[]): void {
+  if (!replyGet(c, argv[1])) return;
+  if (c.db.delete(argv[1])) c.server.dirty++;
+}
+
+function getset(c: Client, argv: string[]): void {
+  if (!replyGet(c, argv[1])) return;
   c.db.set(argv[1], argv[2]);
   c.server.dirty++;
-  c.ok();
+}
+
+function mget(c: Client, argv: string[]): void {
+  const db = c.db;
+  c.arrayLen(argv.length - 1);
+  for (let j = 1; j < argv.length; j++) {
+    const v = db.lookupRead(argv[j]);
+    if (v === undefined) c.nullBulk();
+    else if (typeof v === 'string') c.bulk(v);
+    else {
+      const s = stringValue(v);
+      if (s === null) c.nullBulk();
+      else c.bulk(s);
+    }
+  }
+}
+
+function msetGeneric(c: Client, argv: string[], nx: boolean): void {
+  if (argv.length % 2 === 0) {
+    c.error(errWrongArgs(nx ? 'msetnx' : 'mset'));
+    return;
+  }
+  const db = c.db;
+  if (nx) {
+    for (let j = 1; j < argv.length; j += 2) {
+      if (db.lookupWrite(argv[j]) !== undefined) {
+        c.integer(0);
+        return;
+      }
+    }
+  }
+  for (let j = 1; j < argv.length; j += 2) {
+    if (!nx && db.expires.size !== 0) db.expireIfNeeded(argv[j]);
+    db.set(argv[j], argv[j + 1]);
+  }
+  c.server.dirty += (argv.length - 1) / 2;
+  if (nx) c.integer(1);
+  else c.ok();
+}
+
+function mset(c: Client, argv: string[]): void {
+  msetGeneric(c, argv, false);
+}
+
+function msetnx(c: Client, argv: string[]): void {
+  msetGeneric(c, argv, true);
+}
+
+// ---- Counters ---------------------------------------------------------------------------------
+
+/**
+ * incrDecrCommand. The increment is incr (|incr| < 10^15) or, when larger, bigIncr. Small values
+ * and increments stay on plain numbers; anything that could pass 2^53 goes through BigInt.
+ */
+function incrDecr(c: Client, key: string, incr: number, bigIncr: bigint | null): void {
+  const db = c.db;
+  const v = db.lookupWrite(key);
+  let s: string;
+  if (v === undefined) s = '0';
+  else if (typeof v === 'string') s = v;
+  else {
+    const sv = stringValue(v);
+    if (sv === null) {
+      c.error(ERR_WRONGTYPE);
+      return;
+    }
+    s = sv;
+  }
+  let result: string;
+  if (bigIncr === null && s.length <= 15) {
+    // Both operands are below 10^15 in magnitude: the sum is exact and within 64 bits.
+    const n = parseInteger(s);
+    if (n === null) {
+      c.error(ERR_NOT_INTEGER);
+      return;
+    }
+    const r = n + incr;
+    result = String(r);
+  } else {
+    const n = parseInt64(s);
+    if (n === null) {
+      c.error(ERR_NOT_INTEGER);
+      return;
+    }
+    const r = n + (bigIncr ?? BigInt(incr));
+    if (r > INT64_MAX || r < INT64_MIN) {
+      c.error(ERR_OVERFLOW);
+      return;
+    }
+    result = r.toString();
+  }
+  if (v === undefined) db.set(key, result);
+  else db.replace(key, result);
+  c.server.dirty++;
+  c.raw(':' + result + '\r\n');
+}
+
+function incr(c: Client, argv: string[]): void {
+  incrDecr(c, argv[1], 1, null);
+}
+
+function decr(c: Client, argv: string[]): void {
+  incrDecr(c, argv[1], -1, null);
+}
+
+/** Parses an increment: a number when below 10^15 in magnitude, else a bigint; null after replying. */
+function parseIncrement(c: Client, arg: string): bigint | number | null {
+  if (arg.length <= 15) {
+    const n = parseInteger(arg);
+    if (n === null) c.error(ERR_NOT_INTEGER);
+    return n;
+  }
+  const b = parseInt64(arg);
+  if (b === null) c.error(ERR_NOT_INTEGER);
+  return b;
+}
+
+function incrby(c: Client, argv: string[]): void {
+  const n = parseIncrement(c, argv[2]);
+  if (n === null) return;
+  if (typeof n === 'number') incrDecr(c, argv[1], n, null);
+  else incrDecr(c, argv[1], 0, n);
+}
+
+function decrby(c: Client, argv: string[]): void {
+  const n = parseIncrement(c, argv[2]);
+  if (n === null) return;
+  if (typeof n === 'number') incrDecr(c, argv[1], n === 0 ? 0 : -n, null);
+  else if (n === INT64_MIN) c.error(ERR_DECR_OVERFLOW);
+  else incrDecr(c, argv[1], 0, -n);
+}
+
+function incrbyfloat(c: Client, argv: string[]): void {
+  const db = c.db;
+  const key = argv[1];
+  const v = db.lookupWrite(key);
+  let current = LD_ZERO;
+  if (v !== undefined) {
+    const s = typeof v === 'string' ? v : stringValue(v);
+    if (s === null) {
+      c.error(ERR_WRONGTYPE);
+      return;
+    }
+    const parsed = parseLongDouble(s);
+    if (parsed === null) {
+      c.error(ERR_NOT_FLOAT);
+      return;
+    }
+    current = parsed;
+  }
+  const by = parseLongDouble(argv[2]);
+  if (by === null) {
+    c.error(ERR_NOT_FLOAT);
+    return;
+  }
+  const sum = addLongDouble(current, by);
+  if (sum.inf) {
+    c.error(ERR_INCR_NAN);
+    return;
+  }
+  const text = formatLongDoubleHuman(sum);
+  const stored: Value = text.length <= 20 && parseInteger(text) !== null ? new FloatResult(text) : text;
+  if (v === undefined) db.set(key, stored);
+  else db.replace(key, stored);
+  c.server.dirty++;
+  c.bulk(text);
+}
+
+// ---- Growing strings in place -----------------------------------------------------------------
+
+/** checkStringLength: false (after replying) when the result would pass proto-max-bulk-len. */
+function checkStringLength(c: Client, size: number, append: number): boolean {
+  if (size + append > c.server.config.num('proto-max-bulk-len')) {
+    c.error(ERR_STRING_TOO_LONG);
+    return false;
+  }
+  return true;
+}
+
+/** V8 cannot hold a string this long; Redis could (up to proto-max-bulk-len). */
+function tooLongForV8(c: Client, err: unknown): void {
+  if (err instanceof RangeError) c.error(ERR_STRING_TOO_LONG);
+  else throw err;
+}
+
+function append(c: Client, argv: string[]): void {
+  const db = c.db;
+  const key = argv[1];
+  const add = argv[2];
+  const v = db.lookupWrite(key);
+  let len: number;
+  if (v === undefined) {
+    db.set(key, add);
+    len = add.length;
+  } else {
+    const s = typeof v === 'string' ? v : stringValue(v);
+    if (s === null) {
+      c.error(ERR_WRONGTYPE);
+      return;
+    }
+    if (!checkStringLength(c, s.length, add.length)) return;
+    try {
+      if (isRawString(v)) {
+        v.s += add;
+        len = v.s.length;
+        db.signalModified(key);
+      } else {
+        const grown = new RawString(s + add);
+        len = grown.s.length;
+        db.replace(key, grown);
+      }
+    } catch (err) {
+      tooLongForV8(c, err);
+      return;
+    }
+  }
+  c.server.dirty++;
+  c.integer(len);
+}
+
+/** s with value written at offset, zero-padded when offset is past the end. */
+function overwrite(s: string, offset: number, value: string): string {
+  if (offset >= s.length) return s + '\0'.repeat(offset - s.length) + value;
+  const end = offset + value.length;
+  return end >= s.length ? s.slice(0, offset) + value : s.slice(0, offset) + value + s.slice(end);
+}
+
+function setrange(c: Client, argv: string[]): void {
+  const db = c.db;
+  const key = argv[1];
+  const value = argv[3];
+  const offset = parseInteger(argv[2]);
+  if (offset === null) {
+    c.error(ERR_NOT_INTEGER);
+    return;
+  }
+  if (offset < 0) {
+    c.error(ERR_OFFSET_RANGE);
+    return;
+  }
+  const v = db.lookupWrite(key);
+  let result: number;
+  try {
+    if (v === undefined) {
+      if (value.length === 0) {
+        c.integer(0);
+        return;
+      }
+      if (!checkStringLength(c, offset, value.length)) return;
+      const created = new RawString(overwrite('', offset, value));
+      db.set(key, created);
+      result = created.s.length;
+    } else {
+      const s = typeof v === 'string' ? v : stringValue(v);
+      if (s === null) {
+        c.error(ERR_WRONGTYPE);
+        return;
+      }
+      if (value.length === 0) {
+        c.integer(s.length);
+        return;
+      }
+      if (!checkStringLength(c, offset, value.length)) return;
+      if (isRawString(v)) {
+        v.s = overwrite(s, offset, value);
+        result = v.s.length;
+        db.signalModified(key);
+      } else {
+        const grown = new RawString(overwrite(s, offset, value));
+        result = grown.s.length;
+        db.replace(key, grown);
+      }
+    }
+  } catch (err) {
+    tooLongForV8(c, err);
+    return;
+  }
+  c.server.dirty++;
+  c.integer(result);
+}
+
+// ---- Reading ----------------------------------------------------------------------------------
+
+function getrange(c: Client, argv: string[]): void {
+  let start = parseInteger(argv[2]);
+  if (start === null) {
+    c.error(ERR_NOT_INTEGER);
+    return;
+  }
+  let end = parseInteger(argv[3]);
+  if (end === null) {
+    c.error(ERR_NOT_INTEGER);
+    return;
+  }
+  const s = readString(c, argv[1]);
+  if (s === null) return;
+  if (s === undefined) {
+    c.bulk('');
+    return;
+  }
+  const len = s.length;
+  if (start < 0 && end < 0 && start > end) {
+    c.bulk('');
+    return;
+  }
+  if (start < 0) start = len + start;
+  if (end < 0) end = len + end;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= len) end = len - 1;
+  if (start > end || len === 0) c.bulk('');
+  else c.bulk(s.slice(start, end + 1));
+}
+
+function strlen(c: Client, argv: string[]): void {
+  const s = readString(c, argv[1]);
+  if (s === null) return;
+  c.integer(s === undefined ? 0 : s.length);
+}
+
+// ---- LCS --------------------------------------------------------------------------------------
+
+function lcs(c: Client, argv: string[]): void {
+  const db = c.db;
+  const va = db.lookupRead(argv[1]);
+  const vb = db.lookupRead(argv[2]);
+  const a = va === undefined ? '' : stringValue(va);
+  const b = vb === undefined ? '' : stringValue(vb);
+  if (a === null || b === null) {
+    c.error(ERR_LCS_TYPES);
+    return;
+  }
+  let getLen = false;
+  let getIdx = false;
+  let withMatchLen = false;
+  let minMatchLen = 0;
+  for (let j = 3; j < argv.length; j++) {
+    const opt = optionWord(argv[j]);
+    const moreArgs = argv.length - 1 - j;
+    if (opt === 'idx') getIdx = true;
+    else if (opt === 'len') getLen = true;
+    else if (opt === 'withmatchlen') withMatchLen = true;
+    else if (opt === 'minmatchlen' && moreArgs > 0) {
+      const n = parseInteger(argv[j + 1]);
+      if (n === null) {
+        c.error(ERR_NOT_INTEGER);
+        return;
+      }
+      minMatchLen = n < 0 ? 0 : n;
+      j++;
+    } else {
+      c.error(ERR_SYNTAX);
+      return;
+    }
+  }
+  if (getLen && getIdx) {
+    c.error(ERR_LCS_LEN_IDX);
+    return;
+  }
+  const alen = a.length;
+  const blen = b.length;
+  if (alen >= 0xfffffffe || blen >= 0xfffffffe) {
+    c.error(ERR_LCS_TOO_LONG);
+    return;
+  }
+  const width = blen + 1;
+  const cells = (alen + 1) * width;
+  if (cells * 4 > c.server.config.num('proto-max-bulk-len')) {
+    c.error(ERR_LCS_MEMORY_LIMIT);
+    return;
+  }
+  let table: Uint32Array;
+  try {
+    table = new Uint32Array(cells);
+  } catch {
+    c.error(ERR_LCS_MEMORY);
+    return;
+  }
+  // table[i * width + j] = length of the LCS of a[0, i) and b[0, j). Row 0 and column 0 stay 0.
+  for (let i = 1; i <= alen; i++) {
+    const ai = a.charCodeAt(i - 1);
+    const row = i * width;
+    const prev = row - width;
+    for (let j = 1; j <= blen; j++) {
+      if (ai === b.charCodeAt(j - 1)) table[row + j] = table[prev + j - 1] + 1;
+      else {
+        const up = table[prev + j];
+        const left = table[row + j - 1];
+        table[row + j] = up > left ? up : left;
+      }
+    }
+  }
+  const total = table[alen * width + blen];
+  if (getLen) {
+    c.integer(total);
+    return;
+  }
+
+  // Walk back from the end, collecting the common bytes and, for IDX, the matching ranges
+  // (reported from the last to the first, as Redis does).
+  const chars = new Array<string>(total);
+  const ranges: number[] = [];
+  let idx = total;
+  let i = alen;
+  let j = blen;
+  const NONE = alen;
+  let aStart = NONE;
+  let aEnd = 0;
+  let bStart = 0;
+  let bEnd = 0;
+  while (i > 0 && j > 0) {
+    let emit = false;
+    if (a.charCodeAt(i - 1) === b.charCodeAt(j - 1)) {
+      chars[idx - 1] = a[i - 1];
+      if (aStart === NONE) {
+        aStart = aEnd = i - 1;
+        bStart = bEnd = j - 1;
+      } else if (aStart === i && bStart === j) {
+        aStart--;
+        bStart--;
+      } else {
+        emit = true;
+      }
+      if (aStart === 0 || bStart === 0) emit = true;
+      idx--;
+      i--;
+      j--;
+    } else {
+      if (table[(i - 1) * width + j] > table[i * width + j - 1]) i--;
+      else j--;
+      if (aStart !== NONE) emit = true;
+    }
+    if (emit) {
+      const matchLen = aEnd - aStart + 1;
+      if (minMatchLen === 0 || matchLen >= minMatchLen) ranges.push(aStart, aEnd, bStart, bEnd, matchLen);
+      aStart = NONE;
+    }
+  }
+  if (!getIdx) {
+    c.bulk(chars.join(''));
+    return;
+  }
+  c.mapLen(2);
+  c.bulk('matches');
+  const n = ranges.length / 5;
+  c.arrayLen(n);
+  for (let k = 0; k < ranges.length; k += 5) {
+    c.arrayLen(withMatchLen ? 3 : 2);
+    c.arrayLen(2);
+    c.integer(ranges[k]);
+    c.integer(ranges[k + 1]);
+    c.arrayLen(2);
+    c.integer(ranges[k + 2]);
+    c.integer(ranges[k + 3]);
+    if (withMatchLen) c.integer(ranges[k + 4]);
+  }
+  c.bulk('len');
+  c.integer(total);
 }
 
 export const stringCommands: CommandSpec[] = [
+  { name: 'append', handler: append },
+  { name: 'decr', handler: decr },
+  { name: 'decrby', handler: decrby },
   { name: 'get', handler: get },
+  { name: 'getdel', handler: getdel },
+  { name: 'getex', handler: getex },
+  { name: 'getrange', handler: getrange },
+  { name: 'getset', handler: getset },
+  { name: 'incr', handler: incr },
+  { name: 'incrby', handler: incrby },
+  { name: 'incrbyfloat', handler: incrbyfloat },
+  { name: 'lcs', handler: lcs },
+  { name: 'mget', handler: mget },
+  { name: 'mset', handler: mset },
+  { name: 'msetnx', handler: msetnx },
+  { name: 'psetex', handler: psetex },
   { name: 'set', handler: set },
+  { name: 'setex', handler: setex },
+  { name: 'setnx', handler: setnx },
+  { name: 'setrange', handler: setrange },
+  { name: 'strlen', handler: strlen },
+  { name: 'substr', handler: getrange },
 ];
