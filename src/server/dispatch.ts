@@ -39,7 +39,7 @@ export function dispatch(c: Client, argv: string[]): void {
   const mark = c.out.length;
   const cmd = resolveCommand(c, argv);
   if (cmd) {
-    c.lastCommand = cmd.displayName;
+    c.lastCommand = cmd.fullName;
     if (!c.authenticated && !cmd.noAuth) {
       cmd.stats.rejectedCalls++;
       c.error(ERR_NOAUTH);
