@@ -1,13 +1,38 @@
-// Connection commands: PING ECHO QUIT SELECT …
+// Connection commands: PING ECHO QUIT RESET SELECT HELLO AUTH, and the CLIENT container
+// (ID SETNAME GETNAME SETINFO INFO LIST KILL REPLY NO-EVICT NO-TOUCH HELP).
 
-import type { CommandSpec } from '../server/command.js';
+import type { CommandInfo, CommandSpec, CommandDocs } from '../server/command.js';
 import type { Client } from '../server/client.js';
-import { ERR_DB_INDEX, ERR_NOT_INTEGER } from '../server/errors.js';
+import type { Server } from '../server/server.js';
+import {
+  ERR_DB_INDEX,
+  ERR_NOT_INTEGER,
+  ERR_SYNTAX,
+  ERR_WRONGPASS,
+  ERR_AUTH_NO_PASSWORD,
+  ERR_CLIENT_NAME,
+  errWrongArgs,
+} from '../server/errors.js';
 import { parseInteger } from '../util/numbers.js';
+
+/** What HELLO reports as the server's version (DESIGN: Redis 7.2 semantics, as Valkey reports). */
+export const REDIS_VERSION = '7.2.4';
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * Cleanups RESET runs on top of the connection state kept here (db, protocol, name, auth,
+ * reply mode, eviction/touch flags). Features with per-connection state (MULTI, pub/sub,
+ * tracking, MONITOR …) register theirs.
+ */
+export const connectionResetHooks: ((c: Client) => void)[] = [];
+
+// ---------------------------------------------------------------- simple commands
 
 function ping(c: Client, argv: string[]): void {
   if (argv.length > 2) {
-    c.error("ERR wrong number of arguments for 'ping' command");
+    c.error(errWrongArgs('ping'));
     return;
   }
   if (argv.length === 1) c.raw('+PONG\r\n');
@@ -24,22 +49,607 @@ function quit(c: Client): void {
 }
 
 function select(c: Client, argv: string[]): void {
+  // Redis reads the index as a C int.
   const id = parseInteger(argv[1]);
   if (id === null) {
     c.error(ERR_NOT_INTEGER);
+    return;
+  }
+  if (id < INT32_MIN || id > INT32_MAX) {
+    c.error(`ERR value is out of range, value must between ${INT32_MIN} and ${INT32_MAX}`);
+    return;
+  }
+  if (c.server.config.bool('cluster-enabled') && id !== 0) {
+    c.error('ERR SELECT is not allowed in cluster mode');
     return;
   }
   if (id < 0 || id >= c.server.dbs.length) {
     c.error(ERR_DB_INDEX);
     return;
   }
-  c.db = c.server.dbs[Number(id)];
+  c.db = c.server.dbs[id];
   c.ok();
 }
+
+/** RESET: back to the state of a freshly connected client. */
+function reset(c: Client): void {
+  for (const hook of connectionResetHooks) hook(c);
+  c.db = c.server.dbs[0];
+  c.resp = 2;
+  c.name = '';
+  // lib-name and lib-ver stay: they still describe the library behind the connection.
+  c.clearAuthentication();
+  c.noEvict = false;
+  c.noTouch = false;
+  // OFF (and a pending SKIP for the command after this one) is cleared; a SKIP already in
+  // force still swallows this very reply, as in Redis.
+  if (c.replyMode === 'off') c.replyMode = 'on';
+  c.simple('RESET');
+}
+
+// ---------------------------------------------------------------- authentication
+
+/** Does the user exist? Only "default" until ACL users exist. */
+function userExists(_server: Server, name: string): boolean {
+  return name === 'default';
+}
+
+/**
+ * Checks a username/password pair like ACLAuthenticateUser: the default user takes any
+ * password when requirepass is empty (nopass), else exactly requirepass.
+ */
+function checkCredentials(server: Server, user: string, pass: string): boolean {
+  if (!userExists(server, user)) return false;
+  const required = server.requirePass();
+  return required === '' || pass === required;
+}
+
+function auth(c: Client, argv: string[]): void {
+  if (argv.length > 3) {
+    c.error(ERR_SYNTAX);
+    return;
+  }
+  let user = 'default';
+  let pass: string;
+  if (argv.length === 2) {
+    if (c.server.requirePass() === '') {
+      c.error(ERR_AUTH_NO_PASSWORD);
+      return;
+    }
+    pass = argv[1];
+  } else {
+    user = argv[1];
+    pass = argv[2];
+  }
+  if (!checkCredentials(c.server, user, pass)) {
+    c.error(ERR_WRONGPASS);
+    return;
+  }
+  c.setAuthenticated(user);
+  c.ok();
+}
+
+const ERR_HELLO_NOAUTH =
+  'NOAUTH HELLO must be called with the client already authenticated, otherwise the ' +
+  'HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and ' +
+  'select the RESP protocol version at the same time';
+
+/** HELLO [protover [AUTH username password] [SETNAME clientname]] */
+function hello(c: Client, argv: string[]): void {
+  let ver = 0;
+  let next = 1;
+  if (argv.length >= 2) {
+    const v = parseInteger(argv[next++]);
+    if (v === null) {
+      c.error('ERR Protocol version is not an integer or out of range');
+      return;
+    }
+    if (v < 2 || v > 3) {
+      c.error('NOPROTO unsupported protocol version');
+      return;
+    }
+    ver = v;
+  }
+  let user: string | null = null;
+  let pass: string | null = null;
+  let name: string | null = null;
+  for (let j = next; j < argv.length; j++) {
+    const more = argv.length - 1 - j;
+    const opt = argv[j].toLowerCase();
+    if (opt === 'auth' && more >= 2) {
+      user = argv[j + 1];
+      pass = argv[j + 2];
+      j += 2;
+    } else if (opt === 'setname' && more >= 1) {
+      // Redis 7.2 validates the name up front and sets it only once authenticated.
+      name = argv[j + 1];
+      if (!validClientAttr(name)) {
+        c.error(ERR_CLIENT_NAME);
+        return;
+      }
+      j++;
+    } else {
+      c.error(`ERR Syntax error in HELLO option '${argv[j]}'`);
+      return;
+    }
+  }
+  if (user !== null && pass !== null) {
+    if (!checkCredentials(c.server, user, pass)) {
+      c.error(ERR_WRONGPASS);
+      return;
+    }
+    c.setAuthenticated(user);
+  }
+  if (!c.authenticated) {
+    c.error(ERR_HELLO_NOAUTH);
+    return;
+  }
+  if (name !== null) c.name = name;
+  if (ver) c.resp = ver as 2 | 3;
+  const cluster = c.server.config.bool('cluster-enabled');
+  c.mapLen(7);
+  c.bulk('server');
+  c.bulk('redis');
+  c.bulk('version');
+  c.bulk(REDIS_VERSION);
+  c.bulk('proto');
+  c.integer(c.resp);
+  c.bulk('id');
+  c.integer(c.id);
+  c.bulk('mode');
+  c.bulk(cluster ? 'cluster' : 'standalone');
+  c.bulk('role');
+  c.bulk(isReplica(c.server) ? 'replica' : 'master');
+  c.bulk('modules');
+  c.arrayLen(0);
+}
+
+function isReplica(server: Server): boolean {
+  return server.config.has('replicaof') && server.config.get('replicaof') !== '';
+}
+
+// ---------------------------------------------------------------- CLIENT
+
+/** A name or library attribute may hold only printable ASCII other than space ('!'..'~'). */
+export function validClientAttr(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    if (ch < 0x21 || ch > 0x7e) return false;
+  }
+  return true;
+}
+
+type ClientType = 'normal' | 'replica' | 'pubsub' | 'master';
+
+/** CLIENT LIST TYPE / CLIENT KILL TYPE names (getClientTypeByName); "slave" is "replica". */
+function clientTypeByName(name: string): ClientType | null {
+  switch (name.toLowerCase()) {
+    case 'normal':
+      return 'normal';
+    case 'slave':
+    case 'replica':
+      return 'replica';
+    case 'pubsub':
+      return 'pubsub';
+    case 'master':
+      return 'master';
+    default:
+      return null;
+  }
+}
+
+/** The client's class for TYPE filters. Replication and pub/sub state extend this. */
+function clientType(_c: Client): ClientType {
+  return 'normal';
+}
+
+/** The flags= letters of CLIENT LIST, in Redis's order; "N" when none applies. */
+function clientFlags(c: Client): string {
+  let f = '';
+  if (c.closeAfterReply) f += 'c';
+  if (c.isUnixSocket) f += 'U';
+  if (c.noEvict) f += 'e';
+  if (c.noTouch) f += 'T';
+  return f || 'N';
+}
+
+/** The client's file descriptor, or -1 for a client without a connection. */
+function clientFd(c: Client): number {
+  if (!c.socket) return -1;
+  // Node keeps the descriptor on the socket's internal libuv handle; it is not public API, so
+  // fall back to the client id (stable for the connection's life) where it is missing.
+  const handle = (c.socket as unknown as { _handle?: { fd?: number } })._handle;
+  const fd = handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : c.id;
+}
+
+/**
+ * One line of CLIENT LIST / CLIENT INFO with Redis 7.2's fields. argv is the command the
+ * client is running right now (only for the client asking), for argv-mem.
+ */
+export function clientInfoString(c: Client, argv: string[] | null = null): string {
+  const now = Math.floor(c.server.clock.now() / 1000);
+  const age = now - Math.floor(c.createdAt / 1000);
+  const idle = now - Math.floor(c.lastInteraction / 1000);
+  let argvMem = 0;
+  if (argv) for (const a of argv) argvMem += a.length;
+  const qbuf = c.parser.pendingBytes;
+  // Replies not yet handed to the socket, and bytes the socket still holds for the kernel.
+  const obl = c.out.length;
+  const omem = c.socket ? c.socket.writableLength : 0;
+  const events = c.socket ? (omem > 0 ? 'rw' : 'r') : '';
+  return (
+    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${clientFd(c)} name=${c.name}` +
+    ` age=${age} idle=${idle} flags=${clientFlags(c)} db=${c.db.id}` +
+    ` sub=0 psub=0 ssub=0 multi=-1 qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=0` +
+    // nodis has no fixed-size reply buffer (rbs/rbp): pending replies show in obl and omem.
+    ` rbs=0 rbp=0 obl=${obl} oll=0 omem=${omem} tot-mem=${qbuf + argvMem + obl + omem}` +
+    ` events=${events} cmd=${c.lastCommand} user=${c.user} redir=-1 resp=${c.resp}` +
+    ` lib-name=${c.libName} lib-ver=${c.libVer}`
+  );
+}
+
+function clientId(c: Client): void {
+  c.integer(c.id);
+}
+
+function clientSetname(c: Client, argv: string[]): void {
+  const name = argv[2];
+  if (!validClientAttr(name)) {
+    c.error(ERR_CLIENT_NAME);
+    return;
+  }
+  c.name = name;
+  c.ok();
+}
+
+function clientGetname(c: Client): void {
+  if (c.name === '') c.nullBulk();
+  else c.bulk(c.name);
+}
+
+function clientSetinfo(c: Client, argv: string[]): void {
+  const attr = argv[2];
+  const val = argv[3];
+  const which = attr.toLowerCase();
+  if (which !== 'lib-name' && which !== 'lib-ver') {
+    c.error(`ERR Unrecognized option '${attr}'`);
+    return;
+  }
+  if (!validClientAttr(val)) {
+    c.error(`ERR ${attr} cannot contain spaces, newlines or special characters.`);
+    return;
+  }
+  if (which === 'lib-name') c.libName = val;
+  else c.libVer = val;
+  c.ok();
+}
+
+function clientInfo(c: Client, argv: string[]): void {
+  c.verbatim(clientInfoString(c, argv) + '\n');
+}
+
+function clientList(c: Client, argv: string[]): void {
+  let type: ClientType | null = null;
+  let out: string | null = null;
+  if (argv.length === 4 && argv[2].toLowerCase() === 'type') {
+    type = clientTypeByName(argv[3]);
+    if (type === null) {
+      c.error(`ERR Unknown client type '${argv[3]}'`);
+      return;
+    }
+  } else if (argv.length > 3 && argv[2].toLowerCase() === 'id') {
+    out = '';
+    for (let j = 3; j < argv.length; j++) {
+      const id = parseInteger(argv[j]);
+      if (id === null) {
+        c.error('ERR Invalid client ID');
+        return;
+      }
+      const other = c.server.clients.get(id);
+      if (other) out += clientInfoString(other, other === c ? argv : null) + '\n';
+    }
+  } else if (argv.length !== 2) {
+    c.error(ERR_SYNTAX);
+    return;
+  }
+  if (out === null) {
+    out = '';
+    for (const other of c.server.clients.values()) {
+      if (type !== null && clientType(other) !== type) continue;
+      out += clientInfoString(other, other === c ? argv : null) + '\n';
+    }
+  }
+  c.verbatim(out);
+}
+
+interface KillFilter {
+  addr: string | null;
+  laddr: string | null;
+  type: ClientType | null;
+  id: number;
+  user: string | null;
+  skipMe: boolean;
+}
+
+/** CLIENT KILL addr | CLIENT KILL <filter> <value> ... */
+function clientKill(c: Client, argv: string[]): void {
+  const f: KillFilter = { addr: null, laddr: null, type: null, id: 0, user: null, skipMe: true };
+  if (argv.length === 3) {
+    // The old form names one address, and may name the caller itself.
+    f.addr = argv[2];
+    f.skipMe = false;
+  } else if (argv.length > 3) {
+    for (let i = 2; i < argv.length; i += 2) {
+      const opt = argv[i].toLowerCase();
+      const more = i + 1 < argv.length;
+      const val = more ? argv[i + 1] : '';
+      if (opt === 'id' && more) {
+        const id = parseInteger(val);
+        if (id === null || id < 1) {
+          c.error('ERR client-id should be greater than 0');
+          return;
+        }
+        f.id = id;
+      } else if (opt === 'type' && more) {
+        f.type = clientTypeByName(val);
+        if (f.type === null) {
+          c.error(`ERR Unknown client type '${val}'`);
+          return;
+        }
+      } else if (opt === 'addr' && more) {
+        f.addr = val;
+      } else if (opt === 'laddr' && more) {
+        f.laddr = val;
+      } else if (opt === 'user' && more) {
+        if (!userExists(c.server, val)) {
+          c.error(`ERR No such user '${val}'`);
+          return;
+        }
+        f.user = val;
+      } else if (opt === 'skipme' && more) {
+        const v = val.toLowerCase();
+        if (v === 'yes') f.skipMe = true;
+        else if (v === 'no') f.skipMe = false;
+        else {
+          c.error(ERR_SYNTAX);
+          return;
+        }
+      } else {
+        c.error(ERR_SYNTAX);
+        return;
+      }
+    }
+  } else {
+    c.error(ERR_SYNTAX);
+    return;
+  }
+
+  let killed = 0;
+  let killSelf = false;
+  for (const other of [...c.server.clients.values()]) {
+    if (f.addr !== null && other.addr !== f.addr) continue;
+    if (f.laddr !== null && other.laddr !== f.laddr) continue;
+    if (f.type !== null && clientType(other) !== f.type) continue;
+    if (f.id !== 0 && other.id !== f.id) continue;
+    if (f.user !== null && other.user !== f.user) continue;
+    if (other === c && f.skipMe) continue;
+    if (other === c) killSelf = true;
+    else {
+      // Redis frees the client at once, dropping whatever it had not sent yet.
+      other.out = '';
+      other.close();
+    }
+    killed++;
+  }
+  if (argv.length === 3) {
+    if (killed === 0) c.error('ERR No such client');
+    else c.ok();
+  } else {
+    c.integer(killed);
+  }
+  // Flagged only after the reply is queued, so the caller still gets it.
+  if (killSelf) c.closeAfterReply = true;
+}
+
+function clientReply(c: Client, argv: string[]): void {
+  const mode = argv[2].toLowerCase();
+  if (mode === 'on') {
+    c.replyMode = 'on';
+    c.ok();
+  } else if (mode === 'off') {
+    c.replyMode = 'off';
+  } else if (mode === 'skip') {
+    if (c.replyMode !== 'off') c.replyMode = 'skip';
+  } else {
+    // Dispatch leaves CLIENT REPLY's output alone, so drop the error here when replies are
+    // off or skipped (it still counts as an error reply), and let a SKIP lapse as usual.
+    const mark = c.out.length;
+    c.error(ERR_SYNTAX);
+    if (c.replyMode !== 'on') c.out = c.out.slice(0, mark);
+    if (c.replyMode === 'skip') c.replyMode = 'on';
+  }
+}
+
+/** NO-EVICT and NO-TOUCH: ON|OFF switches. */
+function onOff(set: (c: Client, on: boolean) => void): (c: Client, argv: string[]) => void {
+  return (c, argv) => {
+    const v = argv[2].toLowerCase();
+    if (v === 'on') set(c, true);
+    else if (v === 'off') set(c, false);
+    else {
+      c.error(ERR_SYNTAX);
+      return;
+    }
+    c.ok();
+  };
+}
+
+/** Writes a HELP reply as Redis's addReplyHelp does: heading, lines, then the HELP entry. */
+export function replyHelp(c: Client, command: string, lines: readonly string[]): void {
+  c.arrayLen(lines.length + 3);
+  c.simple(`${command.toUpperCase()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`);
+  for (const l of lines) c.simple(l);
+  c.simple('HELP');
+  c.simple('    Prints this help.');
+}
+
+/**
+ * CLIENT HELP's text in Redis 7.2, per subcommand. Only the subcommands registered in the
+ * command table are listed, so the help grows as subcommands are implemented.
+ */
+const CLIENT_HELP: [string, string[]][] = [
+  ['caching', [
+    'CACHING (YES|NO)',
+    '    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.',
+  ]],
+  ['getredir', [
+    'GETREDIR',
+    '    Return the client ID we are redirecting to when tracking is enabled.',
+  ]],
+  ['getname', ['GETNAME', '    Return the name of the current connection.']],
+  ['id', ['ID', '    Return the ID of the current connection.']],
+  ['info', ['INFO', '    Return information about the current client connection.']],
+  ['kill', [
+    'KILL <ip:port>',
+    '    Kill connection made from <ip:port>.',
+    'KILL <option> <value> [<option> <value> [...]]',
+    '    Kill connections. Options are:',
+    '    * ADDR (<ip:port>|<unixsocket>:0)',
+    '      Kill connections made from the specified address',
+    '    * LADDR (<ip:port>|<unixsocket>:0)',
+    '      Kill connections made to specified local address',
+    '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+    '      Kill connections by type.',
+    '    * USER <username>',
+    '      Kill connections authenticated by <username>.',
+    '    * SKIPME (YES|NO)',
+    '      Skip killing current connection (default: yes).',
+  ]],
+  ['list', [
+    'LIST [options ...]',
+    '    Return information about client connections. Options:',
+    '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+    '      Return clients of specified type.',
+  ]],
+  ['unpause', ['UNPAUSE', '    Stop the current client pause, resuming traffic.']],
+  ['pause', [
+    'PAUSE <timeout> [WRITE|ALL]',
+    '    Suspend all, or just write, clients for <timeout> milliseconds.',
+  ]],
+  ['reply', ['REPLY (ON|OFF|SKIP)', '    Control the replies sent to the current connection.']],
+  ['setname', ['SETNAME <name>', '    Assign the name <name> to the current connection.']],
+  ['setinfo', [
+    'SETINFO <option> <value>',
+    '    Set client meta attr. Options are:',
+    '    * LIB-NAME: the client lib name.',
+    '    * LIB-VER: the client lib version.',
+  ]],
+  ['unblock', ['UNBLOCK <clientid> [TIMEOUT|ERROR]', '    Unblock the specified blocked client.']],
+  ['tracking', [
+    'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]',
+    '         [OPTIN] [OPTOUT] [NOLOOP]',
+    '    Control server assisted client side caching.',
+  ]],
+  ['trackinginfo', ['TRACKINGINFO', '    Report tracking status for the current connection.']],
+  ['no-evict', ['NO-EVICT (ON|OFF)', '    Protect current client connection from eviction.']],
+  ['no-touch', ['NO-TOUCH (ON|OFF)', '    Will not touch LRU/LFU stats when this mode is on.']],
+];
+
+function clientHelp(c: Client): void {
+  const lines: string[] = [];
+  for (const [sub, text] of CLIENT_HELP) {
+    if (c.server.table.lookupFull(`client|${sub}`)) lines.push(...text);
+  }
+  replyHelp(c, 'client', lines);
+}
+
+// Redis 7.2's command facts for the CLIENT subcommands Redis 7.0's tables lack.
+
+const CLIENT_SUB_INFO: CommandInfo = {
+  arity: 0,
+  flags: ['noscript', 'loading', 'stale'],
+  firstKey: 0,
+  lastKey: 0,
+  step: 0,
+  categories: ['@slow', '@connection'],
+  tips: [],
+  keySpecs: [],
+};
+
+const SETINFO_DOCS: CommandDocs = {
+  summary: 'Sets information specific to the client or connection.',
+  since: '7.2.0',
+  group: 'connection',
+  complexity: 'O(1)',
+  arguments: [
+    {
+      name: 'attr',
+      type: 'oneof',
+      arguments: [
+        { name: 'libname', type: 'string', token: 'lib-name' },
+        { name: 'libver', type: 'string', token: 'lib-ver' },
+      ],
+    },
+  ],
+};
+
+const NO_TOUCH_DOCS: CommandDocs = {
+  summary: 'Controls whether commands sent by the client affect the LRU/LFU of accessed keys.',
+  since: '7.2.0',
+  group: 'connection',
+  complexity: 'O(1)',
+  arguments: [
+    {
+      name: 'enabled',
+      type: 'oneof',
+      arguments: [
+        { name: 'on', type: 'pure-token', token: 'ON' },
+        { name: 'off', type: 'pure-token', token: 'OFF' },
+      ],
+    },
+  ],
+};
 
 export const connectionCommands: CommandSpec[] = [
   { name: 'ping', handler: ping },
   { name: 'echo', handler: echo },
   { name: 'quit', handler: quit },
+  { name: 'reset', handler: reset },
   { name: 'select', handler: select },
+  { name: 'auth', handler: auth },
+  { name: 'hello', handler: hello },
+  {
+    name: 'client',
+    subcommands: [
+      { name: 'id', handler: clientId },
+      { name: 'setname', handler: clientSetname },
+      { name: 'getname', handler: clientGetname },
+      {
+        name: 'setinfo',
+        handler: clientSetinfo,
+        info: { ...CLIENT_SUB_INFO, arity: 4 },
+        docs: SETINFO_DOCS,
+      },
+      { name: 'info', handler: clientInfo },
+      { name: 'list', handler: clientList },
+      { name: 'kill', handler: clientKill },
+      { name: 'reply', handler: clientReply },
+      {
+        name: 'no-evict',
+        handler: onOff((c, on) => {
+          c.noEvict = on;
+        }),
+      },
+      {
+        name: 'no-touch',
+        handler: onOff((c, on) => {
+          c.noTouch = on;
+        }),
+        info: { ...CLIENT_SUB_INFO, arity: 3 },
+        docs: NO_TOUCH_DOCS,
+      },
+      { name: 'help', handler: clientHelp },
+    ],
+  },
 ];

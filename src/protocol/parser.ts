@@ -128,9 +128,8 @@ export class RequestParser {
           return pos;
         }
         const count = parseLength(buf, pos + 1, cr);
-        if (count === null || count > MULTIBULK_MAX_COUNT || (count > 10 && this.restricted)) {
-          throw new ProtocolError('invalid multibulk length');
-        }
+        if (count === null || count > MULTIBULK_MAX_COUNT) throw new ProtocolError('invalid multibulk length');
+        if (count > 10 && this.restricted) throw new ProtocolError('unauthenticated multibulk length');
         pos = cr + 2;
         if (count <= 0) continue; // an empty multibulk is skipped silently, as Redis does
         this.argsLeft = count;
@@ -150,9 +149,8 @@ export class RequestParser {
             throw new ProtocolError(`expected '$', got '${String.fromCharCode(buf[pos])}'`);
           }
           const len = parseLength(buf, pos + 1, cr);
-          if (len === null || len < 0 || len > this.limits.maxBulkLen || (len > 16384 && this.restricted)) {
-            throw new ProtocolError('invalid bulk length');
-          }
+          if (len === null || len < 0 || len > this.limits.maxBulkLen) throw new ProtocolError('invalid bulk length');
+          if (len > 16384 && this.restricted) throw new ProtocolError('unauthenticated bulk length');
           this.bulkLen = len;
           pos = cr + 2;
         }

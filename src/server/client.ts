@@ -21,7 +21,7 @@ export class Client extends ReplyWriter {
   readonly createdAt: number;
   /** Last time a command arrived, for CLIENT LIST idle= and the idle timeout. */
   lastInteraction: number;
-  /** Last command run, for CLIENT LIST cmd=. */
+  /** Last command run, for CLIENT LIST cmd= (full name, "client|list"). */
   lastCommand = 'NULL';
   replyMode: ReplyMode = 'on';
   /** Set by QUIT (and protocol errors): close once pending replies are written. */
@@ -94,10 +94,18 @@ export class Client extends ReplyWriter {
     this.user = user;
     this.parser.restricted = false;
   }
+
+  /** Back to the default user; authenticated again only if no password is required (RESET). */
+  clearAuthentication(): void {
+    this.user = 'default';
+    this.authenticated = !this.server.requirePass();
+    this.parser.restricted = !this.authenticated;
+  }
 }
 
 function formatAddr(host: string | undefined, port: number | undefined): string {
   if (!host) return '';
   const h = host.startsWith('::ffff:') ? host.slice(7) : host;
-  return `${h}:${port ?? 0}`;
+  // Redis writes IPv6 peers as [addr]:port.
+  return h.includes(':') ? `[${h}]:${port ?? 0}` : `${h}:${port ?? 0}`;
 }

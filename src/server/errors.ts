@@ -17,3 +17,7 @@ export function errWrongArgs(fullName: string): string {
 export function errUnknownSubcommand(sub: string, container: string): string {
   return `ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`;
 }
+export const ERR_WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
+export const ERR_AUTH_NO_PASSWORD =
+  'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?';
+export const ERR_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';

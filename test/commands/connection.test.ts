@@ -1,0 +1,826 @@
+// Connection commands: PING ECHO QUIT RESET SELECT HELLO AUTH and CLIENT, against real Redis.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Differential, differentialSuite, encodeCommand } from '../helpers/differential.js';
+import { RawConnection } from '../helpers/resp.js';
+
+/** Two connections, one to each server, sending the same commands. */
+class Pair {
+  private constructor(
+    readonly n: RawConnection,
+    readonly o: RawConnection,
+  ) {}
+
+  static async open(d: Differential): Promise<Pair> {
+    const [n, o] = await d.connect();
+    return new Pair(n, o);
+  }
+
+  /** Both replies, nodis first. */
+  both(...argv: string[]): Promise<[string | null, string | null]> {
+    return Promise.all([this.n.call(...argv), this.o.call(...argv)]);
+  }
+
+  /** Asserts both replies are byte-identical and returns nodis's. */
+  async same(...argv: string[]): Promise<string | null> {
+    const [rn, ro] = await this.both(...argv);
+    assert.equal(rn, ro, `reply to ${JSON.stringify(argv)} differs (nodis first, redis second)`);
+    return rn;
+  }
+
+  close(): void {
+    this.n.close();
+    this.o.close();
+  }
+}
+
+/** HELLO's reply with the two values that must differ (version, id) blanked out. */
+function normHello(r: string | null): string {
+  assert.ok(r !== null);
+  return r
+    .replace(/(\$7\r\nversion\r\n)\$\d+\r\n[^\r]*\r\n/, '$1<VERSION>')
+    .replace(/(\$2\r\nid\r\n):\d+\r\n/, '$1<ID>');
+}
+
+/** The payload of a bulk or verbatim string reply. */
+function payload(r: string | null): string {
+  assert.ok(r !== null);
+  const nl = r.indexOf('\r\n');
+  const body = r.slice(nl + 2, r.length - 2);
+  if (r[0] === '=') {
+    assert.equal(body.slice(0, 4), 'txt:');
+    return body.slice(4);
+  }
+  assert.equal(r[0], '$');
+  return body;
+}
+
+/** CLIENT INFO / LIST line → ordered [field, value] pairs. */
+function fields(line: string): [string, string][] {
+  return line.split(' ').map((kv) => {
+    const eq = kv.indexOf('=');
+    return [kv.slice(0, eq), kv.slice(eq + 1)];
+  });
+}
+
+function fieldMap(line: string): Map<string, string> {
+  return new Map(fields(line));
+}
+
+function intReply(r: string | null): number {
+  assert.ok(r !== null && r[0] === ':', `expected an integer reply, got ${JSON.stringify(r)}`);
+  return Number(r.slice(1, -2));
+}
+
+describe('connection commands', differentialSuite(), () => {
+  const d = new Differential();
+  before(() => d.start());
+  after(() => d.stop());
+
+  it('PING and ECHO, RESP2 and RESP3', async () => {
+    const steps = [
+      ['PING'],
+      ['ping', 'hello'],
+      ['PING', ''],
+      ['PING', '\x00\xff\r\nbin'],
+      ['PING', 'a', 'b'],
+      ['ECHO', 'x'],
+      ['ECHO', ''],
+      ['ECHO', '\x00\x01\xfe\xff'],
+      ['ECHO'],
+      ['ECHO', 'a', 'b'],
+    ];
+    await d.check(steps);
+    await d.check(steps, { resp3: true });
+  });
+
+  it('SELECT: valid and invalid indexes', async () => {
+    await d.check([
+      ['SELECT', '0'],
+      ['SELECT', '15'],
+      ['SELECT', '16'],
+      ['SELECT', '-1'],
+      ['SELECT', 'abc'],
+      ['SELECT', ''],
+      ['SELECT', '01'],
+      ['SELECT', ' 1'],
+      ['SELECT', '1.0'],
+      ['SELECT', '2147483647'],
+      ['SELECT', '2147483648'],
+      ['SELECT', '-2147483649'],
+      ['SELECT', '4294967296'],
+      ['SELECT', '99999999999999999999'],
+      ['SELECT'],
+      ['SELECT', '1', '2'],
+    ]);
+  });
+
+  it('SELECT switches the keyspace', async () => {
+    await d.check([
+      ['SELECT', '1'],
+      ['SET', 'selkey', 'one'],
+      ['GET', 'selkey'],
+      ['SELECT', '0'],
+      ['GET', 'selkey'],
+      ['SELECT', '1'],
+      ['GET', 'selkey'],
+    ]);
+  });
+
+  it('QUIT replies OK and closes, ignoring what follows', async () => {
+    const [rn] = await d.checkRaw(encodeCommand(['QUIT']));
+    assert.equal(rn, '+OK\r\n');
+    await d.checkRaw('PING\r\nQUIT\r\nPING\r\n');
+    await d.checkRaw(encodeCommand(['QUIT', 'extra', 'args']) + encodeCommand(['PING']));
+  });
+
+  it('RESET restores db, protocol, name and reply mode', async () => {
+    const p = await Pair.open(d);
+    try {
+      await p.same('SELECT', '2');
+      await p.same('SET', 'resetkey', 'v');
+      await p.same('CLIENT', 'SETNAME', 'before');
+      const [hn, ho] = await p.both('HELLO', '3');
+      assert.equal(normHello(hn), normHello(ho));
+      await p.same('CLIENT', 'GETNAME');
+      assert.equal(await p.same('RESET'), '+RESET\r\n');
+      assert.equal(await p.same('CLIENT', 'GETNAME'), '$-1\r\n'); // RESP2 again, no name
+      assert.equal(await p.same('GET', 'resetkey'), '$-1\r\n'); // back in db 0
+      await p.same('SELECT', '2');
+      await p.same('GET', 'resetkey');
+      await p.same('RESET', 'extra');
+    } finally {
+      p.close();
+    }
+    // RESET turns CLIENT REPLY OFF back on (and its own reply is sent), but a SKIP already in
+    // force still swallows RESET's reply.
+    await d.checkRaw('CLIENT REPLY OFF\r\nPING\r\nRESET\r\nPING\r\n');
+    await d.checkRaw('CLIENT REPLY SKIP\r\nRESET\r\nPING\r\n');
+  });
+
+  it('RESET clears NO-EVICT, NO-TOUCH and the name but keeps lib-name (nodis)', async () => {
+    const c = await RawConnection.open({ port: d.nodis.port });
+    try {
+      await c.call('CLIENT', 'NO-EVICT', 'on');
+      await c.call('CLIENT', 'NO-TOUCH', 'on');
+      await c.call('CLIENT', 'SETNAME', 'nm');
+      await c.call('CLIENT', 'SETINFO', 'LIB-NAME', 'mylib');
+      let info = fieldMap(payload(await c.call('CLIENT', 'INFO')).trimEnd());
+      assert.equal(info.get('flags'), 'eT');
+      assert.equal(await c.call('RESET'), '+RESET\r\n');
+      info = fieldMap(payload(await c.call('CLIENT', 'INFO')).trimEnd());
+      assert.equal(info.get('flags'), 'N');
+      assert.equal(info.get('name'), '');
+      assert.equal(info.get('lib-name'), 'mylib');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('AUTH without requirepass', async () => {
+    await d.check([
+      ['AUTH', 'x'],
+      ['AUTH', 'default', 'x'],
+      ['AUTH', 'default', ''],
+      ['AUTH', 'foo', 'x'],
+      ['AUTH', 'a', 'b', 'c'],
+      ['AUTH'],
+      ['PING'],
+    ]);
+  });
+
+  it('HELLO: protocol versions and the reply map, RESP2 and RESP3', async () => {
+    const p = await Pair.open(d);
+    try {
+      for (const argv of [['HELLO'], ['HELLO', '2'], ['HELLO', '3'], ['HELLO'], ['HELLO', '2'], ['hello', '3']]) {
+        const [rn, ro] = await p.both(...argv);
+        assert.equal(normHello(rn), normHello(ro), `reply to ${JSON.stringify(argv)} differs`);
+      }
+      // In RESP3 now: a null is "_".
+      assert.equal(await p.same('GET', 'nosuchkey'), '_\r\n');
+      await p.same('HELLO', '4');
+      await p.same('HELLO', '1');
+      await p.same('HELLO', '0');
+      await p.same('HELLO', '-1');
+      await p.same('HELLO', 'x');
+      await p.same('HELLO', '3.0');
+      await p.same('HELLO', '99999999999999999999');
+      await p.same('HELLO', '3', 'foo');
+      await p.same('HELLO', '3', 'AUTH', 'default');
+      await p.same('HELLO', '3', 'SETNAME');
+      await p.same('HELLO', 'AUTH', 'default', 'x');
+      await p.same('HELLO', '2', 'AUTH', 'foo', 'x');
+      // Errors leave the protocol alone.
+      assert.equal(await p.same('GET', 'nosuchkey'), '_\r\n');
+    } finally {
+      p.close();
+    }
+  });
+
+  it('HELLO reports version 7.2.4 and the connection id (nodis)', async () => {
+    const c = await RawConnection.open({ port: d.nodis.port });
+    try {
+      const id = intReply(await c.call('CLIENT', 'ID'));
+      const r = await c.call('HELLO', '3');
+      assert.equal(
+        r,
+        '%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$5\r\n7.2.4\r\n$5\r\nproto\r\n:3\r\n' +
+          `$2\r\nid\r\n:${id}\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n` +
+          '$7\r\nmodules\r\n*0\r\n',
+      );
+      const r2 = await c.call('HELLO', '2');
+      assert.ok(r2?.startsWith('*14\r\n$6\r\nserver\r\n'));
+      assert.ok(r2?.includes('$5\r\nproto\r\n:2\r\n'));
+    } finally {
+      c.close();
+    }
+  });
+
+  it('HELLO SETNAME and HELLO AUTH', async () => {
+    const p = await Pair.open(d);
+    try {
+      const [rn, ro] = await p.both('HELLO', '3', 'SETNAME', 'viahello');
+      assert.equal(normHello(rn), normHello(ro));
+      assert.equal(await p.same('CLIENT', 'GETNAME'), '$8\r\nviahello\r\n');
+      await p.same('HELLO', '3', 'SETNAME', 'a b');
+      await p.same('HELLO', '2', 'SETNAME', 'x\ny');
+      await p.same('CLIENT', 'GETNAME');
+      // No requirepass: the default user takes any password.
+      const [an, ao] = await p.both('HELLO', '2', 'AUTH', 'default', 'anything', 'SETNAME', 'n2');
+      assert.equal(normHello(an), normHello(ao));
+      await p.same('CLIENT', 'GETNAME');
+      await p.same('HELLO', '3', 'AUTH', 'nosuchuser', 'x');
+    } finally {
+      p.close();
+    }
+  });
+
+  it('CLIENT ID is the id HELLO and CLIENT INFO report (nodis)', async () => {
+    const a = await RawConnection.open({ port: d.nodis.port });
+    const b = await RawConnection.open({ port: d.nodis.port });
+    try {
+      const ida = intReply(await a.call('CLIENT', 'ID'));
+      const idb = intReply(await b.call('CLIENT', 'ID'));
+      assert.ok(idb > ida);
+      const info = fieldMap(payload(await a.call('CLIENT', 'INFO')).trimEnd());
+      assert.equal(info.get('id'), String(ida));
+      assert.equal(await a.call('CLIENT', 'ID'), `:${ida}\r\n`);
+    } finally {
+      a.close();
+      b.close();
+    }
+    await d.check([{ cmd: ['CLIENT', 'ID'], typeOnly: true }, ['CLIENT', 'ID', 'x'], ['CLIENT']]);
+  });
+
+  it('CLIENT SETNAME / GETNAME', async () => {
+    const steps = [
+      ['CLIENT', 'GETNAME'],
+      ['CLIENT', 'SETNAME', 'myname'],
+      ['CLIENT', 'GETNAME'],
+      ['client', 'setname', 'a!~z'],
+      ['CLIENT', 'GETNAME'],
+      ['CLIENT', 'SETNAME', 'a b'],
+      ['CLIENT', 'SETNAME', 'a\nb'],
+      ['CLIENT', 'SETNAME', 'tab\t'],
+      ['CLIENT', 'SETNAME', '\x7f'],
+      ['CLIENT', 'SETNAME', 'caf\xe9'],
+      ['CLIENT', 'SETNAME', '\x00'],
+      ['CLIENT', 'GETNAME'],
+      ['CLIENT', 'SETNAME', ''],
+      ['CLIENT', 'GETNAME'],
+      ['CLIENT', 'SETNAME'],
+      ['CLIENT', 'SETNAME', 'a', 'b'],
+      ['CLIENT', 'GETNAME', 'x'],
+    ];
+    await d.check(steps);
+    await d.check(steps, { resp3: true });
+  });
+
+  it('CLIENT SETINFO (Redis 7.2; nodis only)', async () => {
+    const c = await RawConnection.open({ port: d.nodis.port });
+    try {
+      assert.equal(await c.call('CLIENT', 'SETINFO', 'lib-name', 'redis-py'), '+OK\r\n');
+      assert.equal(await c.call('CLIENT', 'SETINFO', 'LIB-VER', '5.0.1'), '+OK\r\n');
+      let info = fieldMap(payload(await c.call('CLIENT', 'INFO')).trimEnd());
+      assert.equal(info.get('lib-name'), 'redis-py');
+      assert.equal(info.get('lib-ver'), '5.0.1');
+      assert.equal(
+        await c.call('CLIENT', 'SETINFO', 'lib-foo', 'x'),
+        "-ERR Unrecognized option 'lib-foo'\r\n",
+      );
+      assert.equal(
+        await c.call('CLIENT', 'SETINFO', 'Lib-Name', 'a b'),
+        '-ERR Lib-Name cannot contain spaces, newlines or special characters.\r\n',
+      );
+      assert.equal(
+        await c.call('CLIENT', 'SETINFO', 'lib-ver', '1\n2'),
+        '-ERR lib-ver cannot contain spaces, newlines or special characters.\r\n',
+      );
+      assert.equal(
+        await c.call('CLIENT', 'SETINFO', 'lib-name'),
+        "-ERR wrong number of arguments for 'client|setinfo' command\r\n",
+      );
+      assert.equal(
+        await c.call('CLIENT', 'SETINFO', 'lib-name', 'a', 'b'),
+        "-ERR wrong number of arguments for 'client|setinfo' command\r\n",
+      );
+      // An empty value clears the attribute.
+      assert.equal(await c.call('CLIENT', 'SETINFO', 'lib-ver', ''), '+OK\r\n');
+      info = fieldMap(payload(await c.call('CLIENT', 'INFO')).trimEnd());
+      assert.equal(info.get('lib-name'), 'redis-py');
+      assert.equal(info.get('lib-ver'), '');
+    } finally {
+      c.close();
+    }
+    const cmd = d.nodis.server.table.lookupFull('client|setinfo');
+    assert.ok(cmd);
+    assert.equal(cmd.arity, 4);
+    assert.deepEqual(cmd.flags, ['noscript', 'loading', 'stale']);
+    assert.deepEqual(cmd.categories, ['@slow', '@connection']);
+    assert.equal(cmd.docs.since, '7.2.0');
+  });
+
+  it('CLIENT INFO: the fields and their order are Redis 7.2 (7.0 plus lib-name, lib-ver)', async () => {
+    const p = await Pair.open(d);
+    try {
+      const [rn, ro] = await p.both('CLIENT', 'INFO');
+      const ln = payload(rn);
+      const lo = payload(ro);
+      assert.ok(ln.endsWith('\n') && lo.endsWith('\n'));
+      const names = fields(ln.trimEnd()).map(([k]) => k);
+      const oracleNames = fields(lo.trimEnd()).map(([k]) => k);
+      assert.deepEqual(names, [...oracleNames, 'lib-name', 'lib-ver']);
+      // RESP3: a verbatim string on both.
+      await p.both('HELLO', '3');
+      const [vn, vo] = await p.both('CLIENT', 'INFO');
+      assert.equal(vn?.[0], '=');
+      assert.equal(vo?.[0], '=');
+      assert.deepEqual(
+        fields(payload(vn).trimEnd()).map(([k]) => k),
+        [...fields(payload(vo).trimEnd()).map(([k]) => k), 'lib-name', 'lib-ver'],
+      );
+      await p.same('CLIENT', 'INFO', 'x');
+    } finally {
+      p.close();
+    }
+  });
+
+  it('CLIENT INFO values (nodis)', async () => {
+    const c = await RawConnection.open({ port: d.nodis.port });
+    try {
+      const id = intReply(await c.call('CLIENT', 'ID'));
+      await c.call('SELECT', '5');
+      await c.call('CLIENT', 'SETNAME', 'valname');
+      await c.call('HELLO', '3');
+      const line = payload(await c.call('CLIENT', 'INFO')).trimEnd();
+      const f = fieldMap(line);
+      assert.equal(f.get('id'), String(id));
+      assert.match(f.get('addr')!, /^127\.0\.0\.1:\d+$/);
+      assert.equal(f.get('laddr'), `127.0.0.1:${d.nodis.port}`);
+      assert.match(f.get('fd')!, /^\d+$/);
+      assert.equal(f.get('name'), 'valname');
+      assert.equal(f.get('age'), '0');
+      assert.equal(f.get('idle'), '0');
+      assert.equal(f.get('flags'), 'N');
+      assert.equal(f.get('db'), '5');
+      assert.equal(f.get('sub'), '0');
+      assert.equal(f.get('psub'), '0');
+      assert.equal(f.get('ssub'), '0');
+      assert.equal(f.get('multi'), '-1');
+      assert.equal(f.get('argv-mem'), '10'); // "CLIENT" + "INFO"
+      assert.equal(f.get('events'), 'r');
+      assert.equal(f.get('cmd'), 'client|info');
+      assert.equal(f.get('user'), 'default');
+      assert.equal(f.get('redir'), '-1');
+      assert.equal(f.get('resp'), '3');
+      for (const k of ['qbuf', 'qbuf-free', 'multi-mem', 'rbs', 'rbp', 'obl', 'oll', 'omem', 'tot-mem']) {
+        assert.match(f.get(k)!, /^\d+$/, k);
+      }
+      d.nodis.clock.advance(10_000);
+      const later = fieldMap(payload(await c.call('CLIENT', 'INFO')).trimEnd());
+      assert.ok(['10', '11'].includes(later.get('age')!), `age=${later.get('age')}`);
+      assert.equal(later.get('idle'), '0');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('CLIENT LIST: every client, ID and TYPE filters', async () => {
+    const a = await RawConnection.open({ port: d.nodis.port });
+    const b = await RawConnection.open({ port: d.nodis.port });
+    try {
+      const ida = intReply(await a.call('CLIENT', 'ID'));
+      const idb = intReply(await b.call('CLIENT', 'ID'));
+      await b.call('CLIENT', 'SETNAME', 'bee');
+      await b.call('PING');
+      d.nodis.clock.advance(5_000);
+      const all = payload(await a.call('CLIENT', 'LIST')).split('\n');
+      assert.equal(all.pop(), '');
+      const ids = all.map((l) => Number(fieldMap(l).get('id')));
+      assert.deepEqual(ids, [...ids].sort((x, y) => x - y));
+      assert.ok(ids.includes(ida) && ids.includes(idb));
+      const bl = fieldMap(all.find((l) => fieldMap(l).get('id') === String(idb))!);
+      assert.equal(bl.get('name'), 'bee');
+      assert.equal(bl.get('cmd'), 'ping');
+      assert.equal(bl.get('argv-mem'), '0');
+      assert.ok(['5', '6'].includes(bl.get('idle')!), `idle=${bl.get('idle')}`);
+      const al = fieldMap(all.find((l) => fieldMap(l).get('id') === String(ida))!);
+      assert.equal(al.get('cmd'), 'client|list');
+
+      const only = payload(await a.call('CLIENT', 'LIST', 'ID', String(idb), '999999', String(ida)));
+      assert.deepEqual(
+        only.split('\n').filter(Boolean).map((l) => fieldMap(l).get('id')),
+        [String(idb), String(ida)],
+      );
+      const normal = payload(await a.call('CLIENT', 'LIST', 'TYPE', 'NORMAL')).split('\n').filter(Boolean);
+      assert.equal(normal.length, all.length);
+      for (const t of ['pubsub', 'master', 'replica', 'slave']) {
+        assert.equal(await a.call('CLIENT', 'LIST', 'TYPE', t), '$0\r\n\r\n');
+      }
+    } finally {
+      a.close();
+      b.close();
+    }
+    const steps = [
+      ['CLIENT', 'LIST', 'TYPE', 'foo'],
+      ['CLIENT', 'LIST', 'TYPE'],
+      ['CLIENT', 'LIST', 'TYPE', 'normal', 'x'],
+      ['CLIENT', 'LIST', 'ID'],
+      ['CLIENT', 'LIST', 'ID', 'abc'],
+      ['CLIENT', 'LIST', 'ID', '1', 'abc'],
+      ['CLIENT', 'LIST', 'ID', '999999'],
+      ['CLIENT', 'LIST', 'ID', '-5'],
+      ['CLIENT', 'LIST', 'foo'],
+      ['CLIENT', 'LIST', 'TYPE', 'pubsub'],
+      ['CLIENT', 'LIST', 'TYPE', 'master'],
+    ];
+    await d.check(steps);
+    await d.check(steps, { resp3: true });
+  });
+
+  it('CLIENT LIST field names match Redis 7.0 plus lib-name/lib-ver', async () => {
+    const p = await Pair.open(d);
+    try {
+      const [rn, ro] = await p.both('CLIENT', 'LIST');
+      const n = payload(rn).split('\n').filter(Boolean);
+      const o = payload(ro).split('\n').filter(Boolean);
+      const oracleNames = fields(o[0]).map(([k]) => k);
+      for (const l of n) assert.deepEqual(fields(l).map(([k]) => k), [...oracleNames, 'lib-name', 'lib-ver']);
+    } finally {
+      p.close();
+    }
+  });
+
+  it('CLIENT KILL: argument errors', async () => {
+    await d.check([
+      ['CLIENT', 'KILL'],
+      ['CLIENT', 'KILL', '1.2.3.4:5'],
+      ['CLIENT', 'KILL', 'ID', '0'],
+      ['CLIENT', 'KILL', 'ID', '-1'],
+      ['CLIENT', 'KILL', 'ID', 'abc'],
+      ['CLIENT', 'KILL', 'ID', '999999'],
+      ['CLIENT', 'KILL', 'TYPE', 'foo'],
+      ['CLIENT', 'KILL', 'TYPE', 'pubsub'],
+      ['CLIENT', 'KILL', 'TYPE', 'master'],
+      ['CLIENT', 'KILL', 'ID', '999999', 'SKIPME', 'maybe'],
+      ['CLIENT', 'KILL', 'ID', '999999', 'SKIPME'],
+      ['CLIENT', 'KILL', 'USER', 'nosuchuser'],
+      ['CLIENT', 'KILL', 'foo', 'bar'],
+      ['CLIENT', 'KILL', 'ADDR', '1.2.3.4:5'],
+      ['CLIENT', 'KILL', 'LADDR', '1.2.3.4:5'],
+      ['CLIENT', 'KILL', 'addr', '1.2.3.4:5', 'id', '0'],
+      ['CLIENT', 'KILL', 'ID', '999999', 'SKIPME', 'yes', 'TYPE', 'normal'],
+    ]);
+  });
+
+  it('CLIENT KILL closes another client', async () => {
+    for (const filter of [['ID'], ['ID', 'SKIPME', 'no']]) {
+      const a = await Pair.open(d);
+      const b = await Pair.open(d);
+      try {
+        const [bn, bo] = await b.both('CLIENT', 'ID');
+        const nArgs = ['CLIENT', 'KILL', filter[0], String(intReply(bn)), ...filter.slice(1)];
+        const oArgs = ['CLIENT', 'KILL', filter[0], String(intReply(bo)), ...filter.slice(1)];
+        const [kn, ko] = await Promise.all([a.n.call(...nArgs), a.o.call(...oArgs)]);
+        assert.equal(kn, ':1\r\n');
+        assert.equal(ko, ':1\r\n');
+        const [cn, co] = await Promise.all([b.n.readUntilClose(2000), b.o.readUntilClose(2000)]);
+        assert.equal(cn, co);
+        assert.ok(b.n.closed && b.o.closed);
+        assert.equal(await a.same('PING'), '+PONG\r\n');
+      } finally {
+        a.close();
+        b.close();
+      }
+    }
+  });
+
+  it('CLIENT KILL by TYPE and USER skips the caller by default', async () => {
+    for (const filter of [['TYPE', 'normal'], ['USER', 'default'], ['TYPE', 'NORMAL', 'SKIPME', 'yes']]) {
+      const a = await Pair.open(d);
+      const b = await Pair.open(d);
+      const c = await Pair.open(d);
+      try {
+        assert.equal(await a.same('CLIENT', 'KILL', ...filter), ':2\r\n');
+        await Promise.all([b.n.readUntilClose(2000), b.o.readUntilClose(2000), c.n.readUntilClose(2000), c.o.readUntilClose(2000)]);
+        assert.ok(b.n.closed && b.o.closed && c.n.closed && c.o.closed);
+        assert.equal(await a.same('PING'), '+PONG\r\n');
+      } finally {
+        a.close();
+        b.close();
+        c.close();
+      }
+    }
+  });
+
+  it('CLIENT KILL can kill the caller: the reply is sent, then the connection closes', async () => {
+    // New form with SKIPME no; commands pipelined behind it are not run.
+    const p = await Pair.open(d);
+    const [idn, ido] = await p.both('CLIENT', 'ID');
+    p.n.write(encodeCommand(['CLIENT', 'KILL', 'ID', String(intReply(idn)), 'SKIPME', 'no']) + 'PING\r\n');
+    p.o.write(encodeCommand(['CLIENT', 'KILL', 'ID', String(intReply(ido)), 'SKIPME', 'no']) + 'PING\r\n');
+    const [rn, ro] = await Promise.all([p.n.readUntilClose(2000), p.o.readUntilClose(2000)]);
+    assert.equal(rn, ':1\r\n');
+    assert.equal(ro, ':1\r\n');
+    assert.ok(p.n.closed && p.o.closed);
+
+    // SKIPME defaults to yes in the new form.
+    const q = await Pair.open(d);
+    try {
+      const [qn, qo] = await q.both('CLIENT', 'ID');
+      const [kn, ko] = await Promise.all([
+        q.n.call('CLIENT', 'KILL', 'ID', String(intReply(qn))),
+        q.o.call('CLIENT', 'KILL', 'ID', String(intReply(qo))),
+      ]);
+      assert.equal(kn, ':0\r\n');
+      assert.equal(ko, ':0\r\n');
+      assert.equal(await q.same('PING'), '+PONG\r\n');
+    } finally {
+      q.close();
+    }
+
+    // The old form, by the caller's own address.
+    const r = await Pair.open(d);
+    const [an, ao] = await r.both('CLIENT', 'INFO');
+    const addrN = fieldMap(payload(an).trimEnd()).get('addr')!;
+    const addrO = fieldMap(payload(ao).trimEnd()).get('addr')!;
+    r.n.write(encodeCommand(['CLIENT', 'KILL', addrN]) + 'PING\r\n');
+    r.o.write(encodeCommand(['CLIENT', 'KILL', addrO]) + 'PING\r\n');
+    const [on, oo] = await Promise.all([r.n.readUntilClose(2000), r.o.readUntilClose(2000)]);
+    assert.equal(on, '+OK\r\n');
+    assert.equal(oo, '+OK\r\n');
+    assert.ok(r.n.closed && r.o.closed);
+  });
+
+  it('CLIENT KILL ADDR and LADDR (nodis)', async () => {
+    const a = await RawConnection.open({ port: d.nodis.port });
+    const b = await RawConnection.open({ port: d.nodis.port });
+    const c = await RawConnection.open({ port: d.nodis.port });
+    try {
+      const addrB = fieldMap(payload(await b.call('CLIENT', 'INFO')).trimEnd()).get('addr')!;
+      assert.equal(await a.call('CLIENT', 'KILL', 'ADDR', addrB), ':1\r\n');
+      await b.readUntilClose(2000);
+      assert.ok(b.closed);
+      assert.equal(await a.call('CLIENT', 'KILL', 'LADDR', `127.0.0.1:${d.nodis.port}`), ':1\r\n');
+      await c.readUntilClose(2000);
+      assert.ok(c.closed);
+      assert.equal(await a.call('CLIENT', 'KILL', 'LADDR', `127.0.0.1:${d.nodis.port}`, 'SKIPME', 'yes'), ':0\r\n');
+      assert.equal(await a.call('PING'), '+PONG\r\n');
+    } finally {
+      a.close();
+      b.close();
+      c.close();
+    }
+  });
+
+  it('CLIENT REPLY ON|OFF|SKIP', async () => {
+    await d.checkRaw(
+      'CLIENT REPLY SKIP\r\nCLIENT REPLY ON\r\nPING\r\n' +
+        'CLIENT REPLY SKIP\r\nCLIENT REPLY SKIP\r\nPING 1\r\nPING 2\r\n' +
+        'CLIENT REPLY SKIP\r\nCLIENT REPLY BAD\r\nPING 3\r\n' +
+        'CLIENT REPLY OFF\r\nCLIENT REPLY SKIP\r\nPING 4\r\nCLIENT REPLY BAD\r\nNOSUCHCMD\r\nCLIENT REPLY\r\n' +
+        'CLIENT REPLY ON\r\nPING 5\r\nCLIENT REPLY BAD\r\nclient reply maybe\r\nCLIENT REPLY ON x\r\n' +
+        'CLIENT REPLY SKIP\r\nNOSUCHCMD\r\nPING 6\r\nCLIENT REPLY SKIP\r\nCLIENT REPLY\r\nPING 7\r\n',
+    );
+    // Commands still run while their replies are dropped.
+    const p = await Pair.open(d);
+    try {
+      p.n.write(encodeCommand(['CLIENT', 'REPLY', 'OFF']));
+      p.o.write(encodeCommand(['CLIENT', 'REPLY', 'OFF']));
+      p.n.write(encodeCommand(['SET', 'replykey', 'v']));
+      p.o.write(encodeCommand(['SET', 'replykey', 'v']));
+      assert.equal(await p.same('CLIENT', 'REPLY', 'ON'), '+OK\r\n');
+      assert.equal(await p.same('GET', 'replykey'), '$1\r\nv\r\n');
+    } finally {
+      p.close();
+    }
+  });
+
+  it('CLIENT NO-EVICT and NO-TOUCH', async () => {
+    await d.check([
+      ['CLIENT', 'NO-EVICT', 'on'],
+      ['CLIENT', 'NO-EVICT', 'OFF'],
+      ['CLIENT', 'NO-EVICT', 'maybe'],
+      ['CLIENT', 'NO-EVICT'],
+      ['CLIENT', 'NO-EVICT', 'on', 'x'],
+    ]);
+    // NO-TOUCH is Redis 7.2's: nodis only.
+    const c = await RawConnection.open({ port: d.nodis.port });
+    try {
+      assert.equal(await c.call('CLIENT', 'NO-EVICT', 'on'), '+OK\r\n');
+      assert.equal(await c.call('CLIENT', 'NO-TOUCH', 'ON'), '+OK\r\n');
+      assert.equal(fieldMap(payload(await c.call('CLIENT', 'INFO')).trimEnd()).get('flags'), 'eT');
+      assert.equal(await c.call('CLIENT', 'NO-TOUCH', 'maybe'), '-ERR syntax error\r\n');
+      assert.equal(await c.call('CLIENT', 'NO-TOUCH'), "-ERR wrong number of arguments for 'client|no-touch' command\r\n");
+      assert.equal(await c.call('CLIENT', 'NO-EVICT', 'off'), '+OK\r\n');
+      assert.equal(fieldMap(payload(await c.call('CLIENT', 'INFO')).trimEnd()).get('flags'), 'T');
+      assert.equal(await c.call('CLIENT', 'NO-TOUCH', 'off'), '+OK\r\n');
+      assert.equal(fieldMap(payload(await c.call('CLIENT', 'INFO')).trimEnd()).get('flags'), 'N');
+    } finally {
+      c.close();
+    }
+    const cmd = d.nodis.server.table.lookupFull('client|no-touch');
+    assert.ok(cmd);
+    assert.equal(cmd.arity, 3);
+    assert.deepEqual(cmd.categories, ['@slow', '@connection']);
+  });
+
+  it('CLIENT HELP: Redis text for the subcommands nodis has', async () => {
+    const p = await Pair.open(d);
+    try {
+      const [rn, ro] = await p.both('CLIENT', 'HELP');
+      assert.ok(rn !== null && ro !== null);
+      const lines = (r: string): string[] => {
+        const out = r.split('\r\n').slice(1, -1);
+        for (const l of out) assert.equal(l[0], '+');
+        return out.map((l) => l.slice(1));
+      };
+      const oracle = lines(ro);
+      // Group the oracle's lines into one block per subcommand (a block starts unindented).
+      const head = oracle[0];
+      const blocks: { sub: string; lines: string[] }[] = [];
+      for (const l of oracle.slice(1)) {
+        if (l[0] !== ' ') blocks.push({ sub: l.split(' ')[0].toLowerCase(), lines: [l] });
+        else blocks[blocks.length - 1].lines.push(l);
+      }
+      const help = blocks.pop()!;
+      assert.equal(help.sub, 'help');
+      const has = (sub: string): boolean => !!d.nodis.server.table.lookupFull(`client|${sub}`);
+      const expected = [head];
+      for (const b of blocks) {
+        if (!has(b.sub)) continue;
+        expected.push(...b.lines);
+        // Redis 7.2 lists SETINFO after SETNAME and NO-TOUCH after NO-EVICT.
+        if (b.sub === 'setname') {
+          expected.push(
+            'SETINFO <option> <value>',
+            '    Set client meta attr. Options are:',
+            '    * LIB-NAME: the client lib name.',
+            '    * LIB-VER: the client lib version.',
+          );
+        }
+        if (b.sub === 'no-evict') {
+          expected.push('NO-TOUCH (ON|OFF)', '    Will not touch LRU/LFU stats when this mode is on.');
+        }
+      }
+      expected.push(...help.lines);
+      assert.equal(rn, `*${expected.length}\r\n` + expected.map((l) => `+${l}\r\n`).join(''));
+      await p.same('CLIENT', 'HELP', 'x');
+      await p.same('CLIENT', 'NOSUCHSUB');
+      await p.same('client', 'nosuchsub', 'a');
+    } finally {
+      p.close();
+    }
+  });
+});
+
+describe('connection commands with requirepass', differentialSuite(), () => {
+  const d = new Differential();
+  before(() => d.start({ requirepass: 'pw' }, ['--requirepass', 'pw']));
+  after(() => d.stop());
+
+  it('NOAUTH before AUTH, then AUTH', async () => {
+    await d.check(
+      [
+        ['PING'],
+        ['GET', 'k'],
+        ['ECHO', 'x'],
+        ['SELECT', '1'],
+        ['CLIENT', 'ID'],
+        ['CLIENT', 'SETNAME', 'x'],
+        ['NOSUCHCMD'],
+        ['GET'],
+        ['AUTH'],
+        ['AUTH', 'wrong'],
+        ['AUTH', 'default', 'wrong'],
+        ['AUTH', 'nosuchuser', 'pw'],
+        ['AUTH', 'a', 'b', 'c'],
+        ['PING'],
+        ['AUTH', 'pw'],
+        ['PING'],
+        ['AUTH', 'wrong'], // a failed AUTH keeps the connection authenticated
+        ['PING'],
+        ['AUTH', 'default', 'pw'],
+        ['CLIENT', 'GETNAME'],
+      ],
+      { flush: false },
+    );
+  });
+
+  it('QUIT works before AUTH', async () => {
+    await d.checkRaw('PING\r\nQUIT\r\nPING\r\n');
+  });
+
+  it('RESET requires AUTH again', async () => {
+    await d.check(
+      [['AUTH', 'pw'], ['SELECT', '3'], ['RESET'], ['PING'], ['AUTH', 'pw'], ['PING'], ['RESET']],
+      { flush: false },
+    );
+  });
+
+  it('HELLO with and without AUTH', async () => {
+    const p = await Pair.open(d);
+    try {
+      await p.same('HELLO', '3', 'AUTH', 'default', 'wrong');
+      await p.same('HELLO', '3', 'AUTH', 'nosuchuser', 'pw');
+      await p.same('HELLO', '4', 'AUTH', 'default', 'pw');
+      await p.same('HELLO', '3', 'SETNAME', 'a b');
+      await p.same('PING');
+      const [rn, ro] = await p.both('HELLO', '3', 'AUTH', 'default', 'pw', 'SETNAME', 'authed');
+      assert.equal(normHello(rn), normHello(ro));
+      assert.ok(rn?.startsWith('%7\r\n'));
+      assert.equal(await p.same('PING'), '+PONG\r\n');
+      assert.equal(await p.same('CLIENT', 'GETNAME'), '$6\r\nauthed\r\n');
+      const [hn, ho] = await p.both('HELLO');
+      assert.equal(normHello(hn), normHello(ho));
+      assert.equal(await p.same('RESET'), '+RESET\r\n');
+      await p.same('PING');
+    } finally {
+      p.close();
+    }
+  });
+
+  it('HELLO before AUTH: Redis 7.2 wording, and the name is not set (nodis)', async () => {
+    const c = await RawConnection.open({ port: d.nodis.port });
+    try {
+      assert.equal(
+        await c.call('HELLO', '3', 'SETNAME', 'early'),
+        '-NOAUTH HELLO must be called with the client already authenticated, otherwise the ' +
+          'HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and ' +
+          'select the RESP protocol version at the same time\r\n',
+      );
+      // 7.2 checks the name before authenticating.
+      assert.equal(
+        await c.call('HELLO', '3', 'AUTH', 'default', 'wrong', 'SETNAME', 'a b'),
+        '-ERR Client names cannot contain spaces, newlines or special characters.\r\n',
+      );
+      assert.equal(await c.call('AUTH', 'pw'), '+OK\r\n');
+      assert.equal(await c.call('CLIENT', 'GETNAME'), '$-1\r\n');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('an unauthenticated client may send only small requests', async () => {
+    const big = encodeCommand(['PING', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j']);
+    await d.checkRaw(big);
+    await d.checkRaw(encodeCommand(['ECHO', 'x'.repeat(16385)]));
+    await d.checkRaw(encodeCommand(['ECHO', 'x'.repeat(16384)]) + 'PING\r\n');
+    // Authenticated (by AUTH or HELLO AUTH), the limits go; after RESET they are back.
+    await d.checkRaw('AUTH pw\r\n' + big + encodeCommand(['ECHO', 'x'.repeat(20000)]));
+    await d.checkRaw('AUTH default pw\r\n' + big);
+    await d.checkRaw('AUTH pw\r\nRESET\r\n' + big);
+    // HELLO's reply differs in version and id, so that path is checked on nodis alone.
+    const c = await RawConnection.open({ port: d.nodis.port });
+    try {
+      c.write('HELLO 2 AUTH default pw\r\n' + big);
+      const hello = await c.read();
+      assert.ok(hello?.startsWith('*14\r\n'));
+      assert.equal(await c.read(), "-ERR wrong number of arguments for 'ping' command\r\n");
+      c.write('RESET\r\n' + big);
+      assert.equal(await c.read(), '+RESET\r\n');
+      assert.equal(await c.read(), '-ERR Protocol error: unauthenticated multibulk length\r\n');
+      assert.equal(await c.read(), null);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('CLIENT LIST shows the user and KILL USER filters by it', async () => {
+    const a = await RawConnection.open({ port: d.nodis.port });
+    const b = await RawConnection.open({ port: d.nodis.port });
+    try {
+      await a.call('AUTH', 'pw');
+      const line = payload(await a.call('CLIENT', 'INFO')).trimEnd();
+      assert.equal(fieldMap(line).get('user'), 'default');
+      // b has not authenticated, but is the default user all the same.
+      assert.equal(await a.call('CLIENT', 'KILL', 'USER', 'default'), ':1\r\n');
+      await b.readUntilClose(2000);
+      assert.ok(b.closed);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});
