@@ -261,8 +261,13 @@ export class Server extends EventEmitter implements KeyspaceHost {
     if (!this.clients.has(c.id)) return;
     this.clients.delete(c.id);
     c.closed = true;
-    // A socket that was ended on purpose (QUIT, protocol error) first delivers its last replies.
-    if (c.socket && !c.socket.destroyed && !c.socket.writableEnded) c.socket.destroy();
+    // A socket ended on purpose (QUIT, protocol error) first hands its last replies to the
+    // kernel, then closes fully, as Redis closes the fd after writing them.
+    const s = c.socket;
+    if (s && !s.destroyed) {
+      if (!s.writableEnded || s.writableFinished) s.destroy();
+      else s.once('finish', () => s.destroy());
+    }
   }
 
   private startCron(): void {
