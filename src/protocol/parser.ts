@@ -1,156 +1,262 @@
-// Streaming request parser: RESP multibulk and inline (telnet) commands.
-// Arguments come out as one-byte ("latin1") strings, so user bytes are never UTF-8 decoded.
+// Streaming request parser: RESP multibulk and inline (telnet) commands, with Redis's limits and
+// Redis's error texts. Arguments come out as one-byte ("latin1") strings, so user bytes are never
+// UTF-8 decoded.
+//
+// Behaviour follows Redis 7.0's networking.c, including its C-string quirks:
+//  - a line (inline request, "*<count>" or "$<len>") is searched for its terminator the way strchr
+//    searches, so a NUL byte before the terminator hides it: Redis then waits for more input until
+//    the 64 KB line limit reports "too big ...". Payload bytes of bulk arguments are binary safe.
+//  - the byte after a header's '\r' and the two bytes after a bulk payload are skipped unchecked.
+//  - counts and lengths are parsed like string2ll (no '+', no leading zeros, 64-bit range).
 
 const CR = 13;
 const LF = 10;
 const STAR = 42;
 const DOLLAR = 36;
 
-/** Longest inline request, or count/length line, Redis accepts (PROTO_INLINE_MAX_SIZE). */
+/** Longest inline request, or count/length line, Redis waits for (PROTO_INLINE_MAX_SIZE). */
 export const INLINE_MAX_SIZE = 64 * 1024;
-/** Largest multibulk count Redis 7 accepts (INT_MAX; older Redis capped it at 1024*1024). */
+/** Largest multibulk count Redis 7 accepts (INT_MAX; Redis before 7 capped it at 1024*1024). */
 export const MULTIBULK_MAX_COUNT = 2 ** 31 - 1;
-/** Bulk values at least this long are collected chunk by chunk instead of re-concatenating. */
+/** Before AUTH, Redis refuses requests of more arguments than this … */
+export const UNAUTH_MAX_ARGS = 10;
+/** … or with an argument longer than this. */
+export const UNAUTH_MAX_BULK = 16384;
+/** Bulk arguments at least this long are "big" (PROTO_MBULK_BIG_ARG): reads stop at their end. */
 const BIG_ARG = 32 * 1024;
+/** A spare query buffer up to this size is kept for the next partial request. */
+const KEEP_BUFFER = 16 * 1024;
 
 export interface ParserLimits {
-  /** proto-max-bulk-len */
+  /** proto-max-bulk-len: the longest bulk argument, in bytes. */
   maxBulkLen: number;
-  /** client-query-buffer-limit */
+  /** client-query-buffer-limit: the most bytes a request may hold pending. */
   queryBufferLimit: number;
 }
 
-type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
-
-function slice(buf: Buffer, start: number, end: number): string {
-  // latin1Slice is Node's internal fast path behind toString('latin1'); it skips argument checks.
-  return (buf as Latin1Buffer).latin1Slice(start, end);
-}
-
-/** Thrown (and caught inside feed) to report a protocol error; the message is Redis's text. */
-class ProtocolError extends Error {}
-
+/**
+ * What happened to the input fed. Commands before a problem have already been handed to
+ * onCommand; the caller answers them first.
+ */
 export interface FeedResult {
-  /** Set when the stream is malformed: reply "-ERR Protocol error: <error>" and close. */
+  /** The stream is malformed: Redis replies "-ERR Protocol error: <error>" and closes. */
   error?: string;
-  /** Set when the pending query exceeds client-query-buffer-limit: close without a reply. */
+  /** The pending request exceeds client-query-buffer-limit: Redis closes without a reply. */
   overflow?: boolean;
 }
 
 /**
+ * Called for each complete command. Returning false pauses the parser (the rest of the input
+ * stays buffered) until resume(): for QUIT, a protocol-level close, or a blocked client.
+ */
+export type CommandSink = (argv: string[]) => boolean | void;
+
+type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
+
+function slice(buf: Buffer, start: number, end: number): string {
+  // latin1Slice is Node's fast path behind toString('latin1'); it skips argument checks.
+  return (buf as Latin1Buffer).latin1Slice(start, end);
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Thrown inside parse() to report a protocol error; the message is Redis's text. */
+class ProtocolError extends Error {}
+
+/**
  * Parses requests from a byte stream, whatever the split of the input.
- * feed() calls onCommand for each complete command, in order.
+ * feed() hands each complete command to onCommand, in order.
  */
 export class RequestParser {
-  /** Unconsumed bytes from earlier reads. */
-  private buf: Buffer | null = null;
-  /** While collecting a big bulk value: the chunks received so far. */
-  private bigChunks: Buffer[] | null = null;
-  private bigLen = 0;
-  /** Multibulk in progress. */
+  /** Pending input: qbuf[qstart, qend). Bytes are copied here only when a request spans reads. */
+  private qbuf: Buffer = EMPTY;
+  private qstart = 0;
+  private qend = 0;
+  /** The multibulk in progress: arguments so far, arguments still to come, current bulk length. */
   private argv: string[] = [];
   private argsLeft = 0;
   private bulkLen = -1;
+  /** Bytes of the current line already searched in vain for its end, so a slow line is not rescanned. */
+  private scanned = 0;
+  /** The current line has a NUL before any terminator: its end can never be found (like strchr). */
+  private nulInLine = false;
+  /** Set by onCommand returning false; feed() then only buffers. */
+  private paused = false;
+  /** Set after a protocol error: Redis reads nothing more from such a client. */
+  private failed = false;
 
   /** Set while the client must still AUTH: Redis then caps requests at 10 arguments of 16 KB. */
   restricted = false;
 
   constructor(public limits: ParserLimits) {}
 
-  /** Bytes waiting for the rest of a request (used for client-query-buffer-limit and CLIENT LIST qbuf). */
+  /** Bytes waiting for the rest of a request (for client-query-buffer-limit and CLIENT LIST qbuf). */
   get pendingBytes(): number {
-    return (this.buf ? this.buf.length : 0) + this.bigLen;
+    return this.qend - this.qstart;
   }
 
-  feed(chunk: Buffer, onCommand: (argv: string[]) => void): FeedResult {
-    if (this.bigChunks) {
-      this.bigChunks.push(chunk);
-      this.bigLen += chunk.length;
-      if (this.bigLen < this.bulkLen + 2) {
-        return this.bigLen > this.limits.queryBufferLimit ? { overflow: true } : {};
+  /** True while paused by onCommand returning false. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Parses a chunk of input; see FeedResult. */
+  feed(chunk: Buffer, onCommand: CommandSink): FeedResult {
+    while (chunk.length > 0 && !this.failed) {
+      // While a big argument is arriving Redis reads no further than its end; do the same, so
+      // the limit check below sees what Redis sees and the argument is copied only once.
+      let piece = chunk;
+      if (this.argsLeft > 0 && this.bulkLen >= BIG_ARG) {
+        const remaining = this.bulkLen + 2 - this.pendingBytes;
+        if (remaining > 0 && chunk.length > remaining) piece = chunk.subarray(0, remaining);
       }
-      chunk = Buffer.concat(this.bigChunks, this.bigLen);
-      this.bigChunks = null;
-      this.bigLen = 0;
-    } else if (this.buf) {
-      chunk = Buffer.concat([this.buf, chunk]);
+      chunk = piece === chunk ? EMPTY : chunk.subarray(piece.length);
+      const r = this.read(piece, onCommand);
+      if (r.error || r.overflow) return r;
     }
-    this.buf = null;
+    return {};
+  }
+
+  /** One "read" in Redis's terms: check the query buffer limit, then parse. */
+  private read(piece: Buffer, onCommand: CommandSink): FeedResult {
+    if (this.pendingBytes + piece.length > this.limits.queryBufferLimit) return { overflow: true };
+    if (this.pendingBytes === 0 && !this.paused) return this.run(piece, 0, piece.length, onCommand, true);
+    this.append(piece);
+    if (this.paused) return {};
+    return this.run(this.qbuf, this.qstart, this.qend, onCommand, false);
+  }
+
+  /** Continues after a pause, parsing what was buffered meanwhile. */
+  resume(onCommand: CommandSink): FeedResult {
+    this.paused = false;
+    if (this.failed || this.pendingBytes === 0) return {};
+    return this.run(this.qbuf, this.qstart, this.qend, onCommand, false);
+  }
+
+  private run(buf: Buffer, start: number, end: number, onCommand: CommandSink, isChunk: boolean): FeedResult {
+    let pos: number;
     try {
-      const pos = this.parse(chunk, onCommand);
-      if (pos < chunk.length) {
-        const rest = chunk.subarray(pos);
-        if (this.bulkLen >= BIG_ARG && this.argsLeft > 0) {
-          // A large value is arriving: gather its chunks and join them once at the end.
-          this.bigChunks = [rest];
-          this.bigLen = rest.length;
-        } else {
-          // Copy so a small remainder does not pin a large read buffer.
-          this.buf = pos === 0 ? chunk : Buffer.from(rest);
-        }
-        if (this.pendingBytes > this.limits.queryBufferLimit) return { overflow: true };
-      }
-      return {};
+      pos = this.parse(buf, start, end, onCommand);
     } catch (e) {
-      if (e instanceof ProtocolError) {
-        this.reset();
-        return { error: e.message };
-      }
-      throw e;
+      if (!(e instanceof ProtocolError)) throw e;
+      this.failed = true;
+      this.release();
+      return { error: e.message };
     }
+    if (isChunk) {
+      if (pos < end) this.keep(buf, pos, end);
+    } else {
+      this.qstart = pos;
+      if (pos === end) this.release();
+    }
+    return {};
   }
 
-  private reset(): void {
-    this.buf = null;
-    this.bigChunks = null;
-    this.bigLen = 0;
-    this.argv = [];
-    this.argsLeft = 0;
-    this.bulkLen = -1;
+  /** Copies the unparsed tail of a chunk into the query buffer. */
+  private keep(buf: Buffer, pos: number, end: number): void {
+    const n = end - pos;
+    if (this.qbuf.length < n) this.qbuf = Buffer.allocUnsafe(Math.max(n, this.bigArgSize(), KEEP_BUFFER));
+    buf.copy(this.qbuf, 0, pos, end);
+    this.qstart = 0;
+    this.qend = n;
   }
 
-  /** Parses as many whole commands as the buffer holds; returns the offset of the first unconsumed byte. */
-  private parse(buf: Buffer, onCommand: (argv: string[]) => void): number {
-    let pos = 0;
-    const end = buf.length;
-    while (pos < end) {
+  /** Appends a chunk after the pending bytes, growing the buffer geometrically. */
+  private append(chunk: Buffer): void {
+    const pending = this.qend - this.qstart;
+    const need = pending + chunk.length;
+    if (this.qstart + need > this.qbuf.length) {
+      if (need <= this.qbuf.length) {
+        this.qbuf.copyWithin(0, this.qstart, this.qend);
+      } else {
+        const size = this.bigArgSize();
+        const grown = Buffer.allocUnsafe(size > 0 ? Math.max(need, size) : Math.max(need, 2 * this.qbuf.length, KEEP_BUFFER));
+        this.qbuf.copy(grown, 0, this.qstart, this.qend);
+        this.qbuf = grown;
+      }
+      this.qstart = 0;
+      this.qend = pending;
+    }
+    chunk.copy(this.qbuf, this.qend);
+    this.qend += chunk.length;
+  }
+
+  /**
+   * While a big argument is arriving the pending bytes start at its payload: room for payload and
+   * CRLF lets it be gathered with one copy. 0 otherwise.
+   */
+  private bigArgSize(): number {
+    return this.argsLeft > 0 && this.bulkLen >= BIG_ARG ? this.bulkLen + 2 : 0;
+  }
+
+  /** Empties the query buffer, keeping a small one for reuse. */
+  private release(): void {
+    this.qstart = 0;
+    this.qend = 0;
+    if (this.qbuf.length > KEEP_BUFFER) this.qbuf = EMPTY;
+  }
+
+  /**
+   * Finds the terminator of the line starting at pos, searching as C's strchr would: a NUL byte
+   * ends the search. Returns -1 while no terminator can be seen.
+   */
+  private lineEnd(buf: Buffer, pos: number, end: number, term: number): number {
+    if (this.nulInLine) return -1;
+    for (let i = pos + this.scanned; i < end; i++) {
+      const b = buf[i];
+      if (b === term) {
+        this.scanned = 0;
+        return i;
+      }
+      if (b === 0) {
+        this.nulInLine = true;
+        return -1;
+      }
+    }
+    this.scanned = end - pos;
+    return -1;
+  }
+
+  /** Parses whole commands from buf[pos, end); returns the offset of the first unconsumed byte. */
+  private parse(buf: Buffer, pos: number, end: number, onCommand: CommandSink): number {
+    while (pos < end && !this.paused) {
       if (this.argsLeft === 0) {
         if (buf[pos] !== STAR) {
-          const next = this.parseInline(buf, pos, onCommand);
-          if (next < 0) return pos;
-          pos = next;
+          pos = this.parseInline(buf, pos, end, onCommand);
+          if (pos < 0) return -pos - 1;
           continue;
         }
         // Multibulk header: *<count>\r\n
-        const cr = buf.indexOf(CR, pos);
-        if (cr < 0 || cr + 1 >= end) {
+        const cr = this.lineEnd(buf, pos, end, CR);
+        if (cr < 0) {
           if (end - pos > INLINE_MAX_SIZE) throw new ProtocolError('too big mbulk count string');
           return pos;
         }
+        if (cr + 1 >= end) return pos; // the byte after '\r' has not arrived
         const count = parseLength(buf, pos + 1, cr);
         if (count === null || count > MULTIBULK_MAX_COUNT) throw new ProtocolError('invalid multibulk length');
-        if (count > 10 && this.restricted) throw new ProtocolError('unauthenticated multibulk length');
+        if (count > UNAUTH_MAX_ARGS && this.restricted) throw new ProtocolError('unauthenticated multibulk length');
         pos = cr + 2;
-        if (count <= 0) continue; // an empty multibulk is skipped silently, as Redis does
+        if (count <= 0) continue; // *0 and *-1 are skipped silently
         this.argsLeft = count;
         this.argv = [];
         this.bulkLen = -1;
       }
-      // Bulk arguments.
+      // Bulk arguments: $<len>\r\n<payload>\r\n
       while (this.argsLeft > 0) {
         if (this.bulkLen < 0) {
-          if (pos >= end) return pos;
-          const cr = buf.indexOf(CR, pos);
-          if (cr < 0 || cr + 1 >= end) {
+          const cr = this.lineEnd(buf, pos, end, CR);
+          if (cr < 0) {
             if (end - pos > INLINE_MAX_SIZE) throw new ProtocolError('too big bulk count string');
             return pos;
           }
+          if (cr + 1 >= end) return pos;
           if (buf[pos] !== DOLLAR) {
             throw new ProtocolError(`expected '$', got '${String.fromCharCode(buf[pos])}'`);
           }
           const len = parseLength(buf, pos + 1, cr);
           if (len === null || len < 0 || len > this.limits.maxBulkLen) throw new ProtocolError('invalid bulk length');
-          if (len > 16384 && this.restricted) throw new ProtocolError('unauthenticated bulk length');
+          if (len > UNAUTH_MAX_BULK && this.restricted) throw new ProtocolError('unauthenticated bulk length');
           this.bulkLen = len;
           pos = cr + 2;
         }
@@ -162,78 +268,100 @@ export class RequestParser {
       }
       const argv = this.argv;
       this.argv = [];
-      onCommand(argv);
+      if (onCommand(argv) === false) this.paused = true;
     }
     return pos;
   }
 
-  /** Returns the offset after the inline command, or -1 when the line is not complete yet. */
-  private parseInline(buf: Buffer, pos: number, onCommand: (argv: string[]) => void): number {
-    const lf = buf.indexOf(LF, pos);
+  /**
+   * Parses one inline line. Returns the offset after it, or -(pos+1) when the line is not
+   * complete yet.
+   */
+  private parseInline(buf: Buffer, pos: number, end: number, onCommand: CommandSink): number {
+    const lf = this.lineEnd(buf, pos, end, LF);
     if (lf < 0) {
-      if (buf.length - pos > INLINE_MAX_SIZE) throw new ProtocolError('too big inline request');
-      return -1;
+      if (end - pos > INLINE_MAX_SIZE) throw new ProtocolError('too big inline request');
+      return -pos - 1;
     }
-    let lineEnd = lf;
-    if (lineEnd > pos && buf[lineEnd - 1] === CR) lineEnd--;
-    const args = splitArgs(slice(buf, pos, lineEnd));
+    let stop = lf;
+    if (stop > pos && buf[stop - 1] === CR) stop--;
+    const args = splitArgs(slice(buf, pos, stop));
     if (args === null) throw new ProtocolError('unbalanced quotes in request');
-    if (args.length > 0) onCommand(args);
+    if (args.length > 0 && onCommand(args) === false) this.paused = true;
     return lf + 1;
   }
 }
 
-/** Parses a signed decimal length between start and end; null if it is not a valid integer. */
-function parseLength(buf: Buffer, start: number, end: number): number | null {
-  if (start >= end || end - start > 20) return null;
+const INT64_MAX_DIGITS = '9223372036854775807';
+const INT64_MIN_DIGITS = '9223372036854775808';
+
+/**
+ * Parses buf[start, end) as Redis's string2ll does: optional '-', digits, no '+', no leading
+ * zeros, no "-0", within the signed 64-bit range. Returns null otherwise. Values beyond 2^53 come
+ * back rounded to the nearest double, which is fine for the comparisons the parser makes.
+ */
+export function parseLength(buf: Buffer, start: number, end: number): number | null {
+  const n = end - start;
+  if (n <= 0 || n > 20) return null;
   let i = start;
-  let neg = false;
-  if (buf[i] === 45 /* - */) {
-    neg = true;
-    i++;
-    if (i === end) return null;
+  const neg = buf[i] === 45; /* - */
+  if (neg) i++;
+  const digits = end - i;
+  if (digits === 0) return null;
+  if (buf[i] === 48 /* 0 */) return digits === 1 && !neg ? 0 : null;
+  let v = 0;
+  for (let j = i; j < end; j++) {
+    const d = buf[j] - 48;
+    if (d < 0 || d > 9) return null;
+    v = v * 10 + d;
   }
-  // Like Redis's string2ll: no '+', no leading zeros, no "-0".
-  if (buf[i] === 48 /* 0 */ && (neg || end - i > 1)) return null;
-  let n = 0;
-  for (; i < end; i++) {
-    const c = buf[i] - 48;
-    if (c < 0 || c > 9) return null;
-    n = n * 10 + c;
+  if (digits > 15) {
+    if (digits > 19) return null;
+    const text = slice(buf, i, end);
+    if (digits === 19 && text > (neg ? INT64_MIN_DIGITS : INT64_MAX_DIGITS)) return null;
+    v = Number(text); // rounded once, not digit by digit
   }
-  return neg ? -n : n;
+  return neg ? -v : v;
 }
 
-function isHex(c: string): boolean {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
+/** isspace() in the C locale. */
 function isSpace(c: string): boolean {
-  return c === ' ' || c === '\n' || c === '\r' || c === '\t' || c === '\v' || c === '\f';
+  return c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
+}
+
+function isHex(c: string | undefined): boolean {
+  return c !== undefined && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'));
 }
 
 /**
  * Splits a line into arguments with Redis's quoting rules (sdssplitargs):
- * "..." with \n \r \t \b \a \\ \" and \xHH escapes, '...' with only \' escaped.
- * A closing quote must be followed by a space or the end. Returns null on unbalanced quotes.
- * Also used for redis.conf lines.
+ *  - blanks (isspace: space \t \n \v \f \r) separate arguments, but an unquoted argument ends only
+ *    at space, \t, \n or \r, so \v and \f inside or after a word belong to it;
+ *  - "..." understands \n \r \t \b \a, \xHH and a backslash before any other character;
+ *  - '...' understands only \' ;
+ *  - a closing quote must be followed by a blank or the end of the line, and a quote may open
+ *    in the middle of a word (a"b c" is one argument: ab c);
+ *  - the line ends at its first NUL, as a C string does.
+ * Returns null for unbalanced quotes. Also used for redis.conf lines.
  */
 export function splitArgs(line: string): string[] | null {
+  const nul = line.indexOf('\0');
+  if (nul >= 0) line = line.slice(0, nul);
   const out: string[] = [];
-  let i = 0;
   const n = line.length;
+  let i = 0;
   for (;;) {
     while (i < n && isSpace(line[i])) i++;
     if (i >= n) return out;
+    let cur = '';
     let inDq = false;
     let inSq = false;
-    let cur = '';
     for (;;) {
       const c = line[i];
       if (inDq) {
         if (i >= n) return null;
-        if (c === '\\' && line[i + 1] === 'x' && isHex(line[i + 2] ?? '') && isHex(line[i + 3] ?? '')) {
-          cur += String.fromCharCode(parseInt(line.substr(i + 2, 2), 16));
+        if (c === '\\' && line[i + 1] === 'x' && isHex(line[i + 2]) && isHex(line[i + 3])) {
+          cur += String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16));
           i += 3;
         } else if (c === '\\' && i + 1 < n) {
           i++;
@@ -259,7 +387,7 @@ export function splitArgs(line: string): string[] | null {
           cur += c;
         }
       } else {
-        if (i >= n || isSpace(c)) break;
+        if (i >= n || c === ' ' || c === '\n' || c === '\r' || c === '\t') break;
         if (c === '"') inDq = true;
         else if (c === "'") inSq = true;
         else cur += c;

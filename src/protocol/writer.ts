@@ -6,30 +6,82 @@ export type Resp = 2 | 3;
 
 const CRLF = '\r\n';
 
-/** Formats a double as C's printf("%.17g"), which Redis 7.0 uses for double replies. */
+const f64 = new DataView(new ArrayBuffer(8));
+
+/**
+ * Formats a double as C's printf("%.17g"), which Redis 7.0 uses for double replies: 17
+ * significant digits, exponent form when the exponent is below -4 or at least 17, trailing zeros
+ * dropped, "inf", "-inf", "nan".
+ */
 export function formatDouble17g(d: number): string {
-  if (Number.isNaN(d)) return 'nan';
+  if (d !== d) return 'nan';
   if (d === Infinity) return 'inf';
   if (d === -Infinity) return '-inf';
   if (d === 0) return Object.is(d, -0) ? '-0' : '0';
-  // %g picks exponential notation when the exponent is < -4 or >= the precision.
-  const [mantissa, expStr] = d.toExponential(16).split('e');
-  const e = Number(expStr);
-  if (e < -4 || e >= 17) {
-    const m = stripZeros(mantissa);
-    const sign = e < 0 ? '-' : '+';
-    const abs = Math.abs(e);
-    return `${m}e${sign}${abs < 10 ? '0' + abs : abs}`;
+  const a = d < 0 ? -d : d;
+  // Integers below 2^53 have at most 16 digits, all exact: printf shows them as they are.
+  if (a < 9007199254740992 && Math.floor(a) === a) return String(d);
+  // toExponential rounds the exact binary value correctly, but breaks an exact tie upwards where
+  // glibc's printf rounds it to even. A tie leaves an odd last digit: check for one there.
+  const x = a.toExponential(16);
+  let digits = x[0] + x.slice(2, 18);
+  const e = Number(x.slice(19));
+  if ((digits.charCodeAt(16) & 1) === 1 && isTieAt17(a, e)) {
+    digits = digits.slice(0, 16) + String.fromCharCode(digits.charCodeAt(16) - 1);
   }
-  return stripZeros(d.toFixed(Math.max(0, 16 - e)));
+  return (d < 0 ? '-' : '') + formatG(digits, e);
+}
+
+/**
+ * True if a (positive, finite) lies exactly halfway between two 17-significant-digit decimals,
+ * e being its decimal exponent: a * 10^(16-e) = k + 1/2 for an integer k.
+ */
+function isTieAt17(a: number, e: number): boolean {
+  // Split a into m * 2^q with m odd.
+  f64.setFloat64(0, a);
+  const hi = f64.getUint32(0);
+  const lo = f64.getUint32(4);
+  const biased = (hi >>> 20) & 0x7ff;
+  let mhi = hi & 0xfffff;
+  if (biased !== 0) mhi += 0x100000;
+  let q = (biased === 0 ? 1 : biased) - 1075;
+  let tz: number;
+  if (lo !== 0) tz = 31 - Math.clz32(lo & -lo);
+  else tz = 32 + 31 - Math.clz32(mhi & -mhi);
+  const m = (mhi * 4294967296 + lo) / 2 ** tz;
+  q += tz;
+  // a * 10^s = m * 5^s * 2^(q+s): half an odd integer only when q+s = -1 and, for s < 0,
+  // when 5^-s divides m.
+  const s = 16 - e;
+  if (q + s !== -1) return false;
+  return s >= 0 || m % 5 ** -s === 0;
+}
+
+/** %g layout of 17 significant digits with decimal exponent e. */
+function formatG(digits: string, e: number): string {
+  if (e < -4 || e >= 17) {
+    const frac = stripZeros(digits.slice(1));
+    const abs = e < 0 ? -e : e;
+    return digits[0] + (frac ? '.' + frac : '') + (e < 0 ? 'e-' : 'e+') + (abs < 10 ? '0' + abs : abs);
+  }
+  if (e >= 0) {
+    const frac = stripZeros(digits.slice(e + 1));
+    return digits.slice(0, e + 1) + (frac ? '.' + frac : '');
+  }
+  return '0.' + '0'.repeat(-e - 1) + stripZeros(digits);
 }
 
 function stripZeros(s: string): string {
-  if (s.indexOf('.') < 0) return s;
   let end = s.length;
-  while (s.charCodeAt(end - 1) === 48) end--;
-  if (s.charCodeAt(end - 1) === 46) end--;
+  while (end > 0 && s.charCodeAt(end - 1) === 48) end--;
   return s.slice(0, end);
+}
+
+/** Redis keeps an error on one line: trailing CR/LF are trimmed, inner ones become spaces. */
+function oneLineError(msg: string): string {
+  let end = msg.length;
+  while (end > 0 && (msg.charCodeAt(end - 1) === 10 || msg.charCodeAt(end - 1) === 13)) end--;
+  return msg.slice(0, end).replace(/[\r\n]/g, ' ');
 }
 
 /** Accumulates replies for one connection. */
@@ -43,14 +95,15 @@ export class ReplyWriter {
     this.out += '+OK\r\n';
   }
 
+  /** A status reply; CR and LF inside it become spaces, as Redis does for script status replies. */
   simple(s: string): void {
+    if (s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0) s = s.replace(/[\r\n]/g, ' ');
     this.out += '+' + s + CRLF;
   }
 
   /** An error reply. msg carries its own code, e.g. "ERR syntax error" or "WRONGTYPE ...". */
   error(msg: string): void {
-    // Redis keeps an error on one line.
-    if (msg.indexOf('\n') >= 0 || msg.indexOf('\r') >= 0) msg = msg.replace(/[\r\n]/g, ' ');
+    if (msg.indexOf('\n') >= 0 || msg.indexOf('\r') >= 0) msg = oneLineError(msg);
     this.out += '-' + msg + CRLF;
     this.countError(msg);
   }

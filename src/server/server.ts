@@ -5,11 +5,12 @@ import { chmodSync, unlinkSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Clock } from './clock.js';
-import { Config } from './config.js';
+import { Config, parseMemory } from './config.js';
 import { Logger, isLogLevel } from './log.js';
 import { Client } from './client.js';
 import { CommandTable } from './command.js';
 import { dispatch } from './dispatch.js';
+import type { ParserLimits } from '../protocol/parser.js';
 import { Database, type KeyspaceHost } from '../keyspace/db.js';
 import { allCommands } from '../commands/index.js';
 
@@ -83,6 +84,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
   private closing: Promise<void> | null = null;
   /** TCP port actually bound (differs from config when port 0 was asked). */
   port = 0;
+  /** proto-max-bulk-len and client-query-buffer-limit, shared by every client's parser. */
+  readonly protoLimits: ParserLimits = { maxBulkLen: 0, queryBufferLimit: 0 };
 
   constructor(config: Config = new Config(), clock: Clock = new Clock()) {
     super();
@@ -95,6 +98,9 @@ export class Server extends EventEmitter implements KeyspaceHost {
     for (let i = 0; i < n; i++) this.dbs.push(new Database(i, this));
     this.table.register(allCommands);
     this.applyLogConfig();
+    this.applyProtoLimits();
+    config.onChange('proto-max-bulk-len', () => this.applyProtoLimits());
+    config.onChange('client-query-buffer-limit', () => this.applyProtoLimits());
     config.onChange('loglevel', () => this.applyLogConfig());
     config.onChange('logfile', () => this.applyLogConfig());
   }
@@ -103,6 +109,16 @@ export class Server extends EventEmitter implements KeyspaceHost {
     const level = this.config.get('loglevel');
     if (isLogLevel(level)) this.log.level = level;
     this.log.file = this.config.get('logfile');
+  }
+
+  /** CONFIG SET of either limit applies to connected clients too, as in Redis. */
+  private applyProtoLimits(): void {
+    const memory = (name: string, fallback: number): number => {
+      const v = parseMemory(this.config.get(name));
+      return v === null || v <= 0 ? fallback : v;
+    };
+    this.protoLimits.maxBulkLen = memory('proto-max-bulk-len', 512 * 1024 * 1024);
+    this.protoLimits.queryBufferLimit = memory('client-query-buffer-limit', 1024 * 1024 * 1024);
   }
 
   now(): number {
@@ -193,28 +209,44 @@ export class Server extends EventEmitter implements KeyspaceHost {
     const keepAlive = this.config.num('tcp-keepalive');
     if (keepAlive > 0 && socket.remoteAddress) socket.setKeepAlive(true, keepAlive * 1000);
     const c = new Client(this, socket, this.nextClientId++);
+    c.parser.limits = this.protoLimits;
     this.clients.set(c.id, c);
     socket.on('data', (chunk: Buffer) => this.onData(c, chunk));
     socket.on('error', () => this.unlinkClient(c));
     socket.on('close', () => this.unlinkClient(c));
   }
 
-  /** Runs every command in a read, then writes all their replies at once. */
+  /**
+   * Runs every command in a read, then writes all their replies at once. Like Redis, the
+   * commands before a protocol error are answered first; then the error, then the close.
+   */
   private onData(c: Client, chunk: Buffer): void {
     if (c.closed) return;
     this.stats.netInputBytes += chunk.length;
     const result = c.parser.feed(chunk, (argv) => {
-      if (!c.closeAfterReply) dispatch(c, argv);
+      dispatch(c, argv);
+      // After QUIT Redis parses nothing more from this client.
+      return !c.closeAfterReply;
     });
-    if (result.error) {
-      this.log.verbose(`Protocol error (${result.error}) from client: id=${c.id} addr=${c.addr}`);
-      c.error(`ERR Protocol error: ${result.error}`);
-      c.closeAfterReply = true;
-    } else if (result.overflow) {
+    if (result.overflow) {
+      // Redis frees the client at once, without a reply; earlier reads were answered already.
       this.log.warning(`Closing client that reached max query buffer length: id=${c.id} addr=${c.addr}`);
       c.out = '';
       c.close();
+      c.socket?.destroy();
       return;
+    }
+    if (result.error) {
+      this.log.verbose(`Protocol error (${result.error}) from client: id=${c.id} addr=${c.addr}`);
+      if (c.replyMode !== 'on') {
+        // Redis's quirk: with CLIENT REPLY OFF/SKIP the error reply is dropped, and since no
+        // reply is ever written the close-after-reply never happens. The parser stays failed,
+        // so the connection hangs on, ignoring input, until the client or a timeout closes it.
+        c.flush();
+        return;
+      }
+      c.error(`ERR Protocol error: ${result.error}`);
+      c.closeAfterReply = true;
     }
     if (c.closeAfterReply) c.close();
     else c.flush();
@@ -229,7 +261,13 @@ export class Server extends EventEmitter implements KeyspaceHost {
     if (!this.clients.has(c.id)) return;
     this.clients.delete(c.id);
     c.closed = true;
-    if (c.socket && !c.socket.destroyed) c.socket.destroy();
+    // A socket ended on purpose (QUIT, protocol error) first hands its last replies to the
+    // kernel, then closes fully, as Redis closes the fd after writing them.
+    const s = c.socket;
+    if (s && !s.destroyed) {
+      if (!s.writableEnded || s.writableFinished) s.destroy();
+      else s.once('finish', () => s.destroy());
+    }
   }
 
   private startCron(): void {
@@ -300,7 +338,10 @@ export class Server extends EventEmitter implements KeyspaceHost {
     this.closing = (async () => {
       if (this.cronTimer) clearInterval(this.cronTimer);
       this.cronTimer = null;
-      for (const c of [...this.clients.values()]) c.close();
+      for (const c of [...this.clients.values()]) {
+        c.close();
+        c.socket?.destroy();
+      }
       await Promise.all(
         this.netServers.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))),
       );

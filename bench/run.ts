@@ -1,0 +1,254 @@
+// nodis vs Redis throughput: the same redis-benchmark runs against a real redis-server and against
+// nodis, in interleaved rounds, with each server pinned to CPU 0 and the benchmark to CPU 1.
+// Prints the median requests per second of each test for both servers and their ratio.
+//
+//   npm run bench                          (builds, then runs this)
+//   BENCH_ROUNDS=5 BENCH_N=200000 npm run bench
+//
+// Environment: BENCH_ROUNDS (default 3), BENCH_N (requests per test, default 100000),
+// BENCH_CLIENTS (default 50), BENCH_TESTS (default ping,set,get,incr,mset),
+// BENCH_PIPELINES (default 1,16), REDIS_SERVER / REDIS_BENCHMARK (binaries to use).
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROUNDS = positiveInt('BENCH_ROUNDS', 3);
+const N = positiveInt('BENCH_N', 100_000);
+const CLIENTS = positiveInt('BENCH_CLIENTS', 50);
+const TESTS = (process.env.BENCH_TESTS ?? 'ping,set,get,incr,mset').split(',').map((t) => t.trim()).filter(Boolean);
+const PIPELINES = (process.env.BENCH_PIPELINES ?? '1,16').split(',').map(Number).filter((p) => p > 0);
+const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
+const REDIS_BENCHMARK = process.env.REDIS_BENCHMARK ?? 'redis-benchmark';
+
+type ServerName = 'redis' | 'nodis';
+
+function positiveInt(name: string, fallback: number): number {
+  const v = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(v) || v <= 0) {
+    process.stderr.write(`${name} must be a positive integer\n`);
+    process.exit(2);
+  }
+  return v;
+}
+
+function has(cmd: string, args: string[]): boolean {
+  const r = spawnSync(cmd, args, { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+/** A free TCP port on 127.0.0.1. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once the server at port answers PING. */
+async function waitReady(port: number, proc: ChildProcess, name: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`${name} exited with code ${proc.exitCode} before it was ready`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      let buf = '';
+      s.once('connect', () => s.write('PING\r\n'));
+      s.on('data', (d) => {
+        buf += d.toString('latin1');
+        if (buf.includes('\r\n')) {
+          s.destroy();
+          resolve(buf.startsWith('+PONG'));
+        }
+      });
+      s.once('error', () => resolve(false));
+      setTimeout(() => {
+        s.destroy();
+        resolve(false);
+      }, 500);
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${name} did not answer PING on port ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Runs cmd pinned to a CPU when taskset is there. */
+function pinned(cpu: number, cmd: string, args: string[]): [string, string[]] {
+  return useTaskset ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args];
+}
+
+let useTaskset = false;
+const children: ChildProcess[] = [];
+
+function startProcess(cmd: string, args: string[]): ChildProcess {
+  const [c, a] = pinned(0, cmd, args);
+  const proc = spawn(c, a, { stdio: ['ignore', 'ignore', 'pipe'] });
+  children.push(proc);
+  return proc;
+}
+
+function stopAll(): Promise<void> {
+  return Promise.all(
+    children.map(
+      (p) =>
+        new Promise<void>((resolve) => {
+          if (p.exitCode !== null || p.signalCode !== null) return resolve();
+          p.once('exit', () => resolve());
+          p.kill('SIGKILL');
+        }),
+    ),
+  ).then(() => undefined);
+}
+
+interface Sample {
+  /** redis-benchmark's test name, e.g. "SET" or "MSET (10 keys)". */
+  test: string;
+  rps: number;
+}
+
+/** Parses redis-benchmark --csv output: "test","rps",... */
+function parseCsv(text: string): Sample[] {
+  const out: Sample[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^"([^"]+)","([\d.]+)"/.exec(line.trim());
+    if (m && m[1] !== 'test') out.push({ test: m[1], rps: Number(m[2]) });
+  }
+  return out;
+}
+
+/** One redis-benchmark run of one -t test; returns its samples or the error it reported. */
+function benchmark(port: number, test: string, pipeline: number): Promise<{ samples: Sample[]; error?: string }> {
+  const [cmd, args] = pinned(1, REDIS_BENCHMARK, [
+    '-h', '127.0.0.1', '-p', String(port), '-t', test, '-c', String(CLIENTS), '-n', String(N),
+    '-P', String(pipeline), '-q', '--csv',
+  ]);
+  return new Promise((resolve) => {
+    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    proc.on('exit', () => {
+      const samples = parseCsv(stdout);
+      const all = (stdout + '\n' + stderr).split('\n');
+      const err = all.find((l) => l.startsWith('Error from server') || l.startsWith('Error:'));
+      resolve({ samples, error: samples.length === 0 ? (err ?? (stderr.trim() || 'no output')) : err });
+    });
+  });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function fmt(n: number | undefined): string {
+  return n === undefined ? 'n/a' : Math.round(n).toLocaleString('en-US');
+}
+
+async function main(): Promise<void> {
+  if (!has(REDIS_BENCHMARK, ['--version'])) {
+    process.stderr.write(
+      `${REDIS_BENCHMARK} not found. Install it with your package manager, e.g.\n` +
+        '  apt-get install -y redis-tools redis-server   (Debian/Ubuntu)\n' +
+        '  brew install redis                            (macOS)\n' +
+        'or point REDIS_BENCHMARK / REDIS_SERVER at the binaries.\n',
+    );
+    process.exit(1);
+  }
+  if (!has(REDIS_SERVER, ['--version'])) {
+    process.stderr.write(`${REDIS_SERVER} not found (needed to compare with). Install redis-server, or set REDIS_SERVER.\n`);
+    process.exit(1);
+  }
+  useTaskset = has('taskset', ['-c', '0', 'true']);
+  if (!useTaskset) process.stderr.write('taskset not available: servers and benchmark are not pinned to CPUs\n');
+
+  const dir = mkdtempSync(join(tmpdir(), 'nodis-bench-'));
+  const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+  const [redisPort, nodisPort] = [await freePort(), await freePort()];
+  const common = ['--save', '', '--appendonly', 'no'];
+  const redis = startProcess(REDIS_SERVER, [
+    '--port', String(redisPort), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no', ...common,
+  ]);
+  const nodis = startProcess(process.execPath, [cli, '--port', String(nodisPort), '--bind', '127.0.0.1', ...common]);
+  const ports: Record<ServerName, number> = { redis: redisPort, nodis: nodisPort };
+  await waitReady(redisPort, redis, 'redis-server');
+  await waitReady(nodisPort, nodis, 'nodis');
+
+  const version = spawnSync(REDIS_SERVER, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  process.stdout.write(
+    `redis: ${version}\nnodis: node ${process.version}\n` +
+      `redis-benchmark -c ${CLIENTS} -n ${N}, tests ${TESTS.join(',')}, pipelines ${PIPELINES.join(',')}, ` +
+      `${ROUNDS} interleaved rounds${useTaskset ? ', servers on CPU 0, benchmark on CPU 1' : ''}\n\n`,
+  );
+
+  // rps[server][pipeline][test] = samples over rounds
+  const rps: Record<ServerName, Map<string, number[]>> = { redis: new Map(), nodis: new Map() };
+  const errors = new Map<string, string>();
+  const order: string[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const server of ['redis', 'nodis'] as const) {
+      for (const p of PIPELINES) {
+        for (const t of TESTS) {
+          const { samples, error } = await benchmark(ports[server], t, p);
+          if (error) errors.set(`${server} -t ${t} -P ${p}`, error);
+          for (const s of samples) {
+            const key = `${s.test}\0${p}`;
+            if (!order.includes(key)) order.push(key);
+            const list = rps[server].get(key) ?? [];
+            list.push(s.rps);
+            rps[server].set(key, list);
+          }
+        }
+      }
+      process.stderr.write(`round ${round}/${ROUNDS}: ${server} done\n`);
+    }
+  }
+
+  order.sort((a, b) => Number(a.split('\0')[1]) - Number(b.split('\0')[1]));
+  const rows = order.map((key) => {
+    const [test, p] = key.split('\0');
+    const r = rps.redis.get(key);
+    const n = rps.nodis.get(key);
+    const mr = r ? median(r) : undefined;
+    const mn = n ? median(n) : undefined;
+    const ratio = mr && mn ? (mn / mr).toFixed(2) : 'n/a';
+    return [test, p, fmt(mr), fmt(mn), ratio];
+  });
+  const head = ['test', 'P', 'redis req/s', 'nodis req/s', 'nodis/redis'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  process.stdout.write(`${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
+  for (const r of rows) process.stdout.write(`${line(r)}\n`);
+  process.stdout.write(`\nmedian of ${ROUNDS} rounds each\n`);
+  if (errors.size) {
+    process.stdout.write('\nerrors reported by redis-benchmark:\n');
+    for (const [what, msg] of errors) process.stdout.write(`  ${what}: ${msg}\n`);
+  }
+
+  await stopAll();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    void stopAll().then(() => process.exit(130));
+  });
+}
+
+main().catch(async (e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+  await stopAll();
+  process.exit(1);
+});
