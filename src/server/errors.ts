@@ -17,3 +17,8 @@ export function errWrongArgs(fullName: string): string {
 export function errUnknownSubcommand(sub: string, container: string): string {
   return `ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`;
 }
+
+/** Redis's addReplySubcommandSyntaxError: a container command's unknown subcommand or bad arity. */
+export function errSubcommandSyntax(sub: string, container: string): string {
+  return `ERR unknown subcommand or wrong number of arguments for '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`;
+}
