@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { Client } from './client.js';
+import { parseInteger } from '../util/numbers.js';
 
 export type Handler = (c: Client, argv: string[]) => void;
 
@@ -47,6 +48,58 @@ export interface CommandStats {
   failedCalls: number;
 }
 
+/**
+ * Latency distribution of one command for INFO latencystats, kept like the HdrHistogram Redis
+ * uses (1 ns to 1 s, two significant digits): 128 sub-buckets per power of two, so a reported
+ * percentile is the highest value that falls in the same bucket as the real one.
+ */
+export class LatencyHistogram {
+  static readonly MAX_NS = 1_000_000_000;
+  /** Counts per bucket index; 24 power-of-two buckets of 128 slots cover 1 ns to 2^31 ns. */
+  private counts = new Float64Array(24 * 128);
+  total = 0;
+
+  record(ns: number): void {
+    let v = Math.round(ns);
+    if (v < 1) v = 1;
+    else if (v > LatencyHistogram.MAX_NS) v = LatencyHistogram.MAX_NS;
+    // The power of two above v (at least 2^8) picks the bucket; 8 bits remain in the sub-bucket.
+    const bucket = 32 - Math.clz32(v | 255) - 8;
+    const sub = v >>> bucket;
+    const index = bucket === 0 ? sub : ((bucket + 1) << 7) + (sub - 128);
+    this.counts[index]++;
+    this.total++;
+  }
+
+  /** The value (ns) at a percentile (0..100), as hdr_value_at_percentile reports it. */
+  valueAtPercentile(percentile: number): number {
+    const p = Math.min(percentile, 100);
+    const wanted = Math.max(1, Math.floor((p / 100) * this.total + 0.5));
+    let seen = 0;
+    for (let i = 0; i < this.counts.length; i++) {
+      seen += this.counts[i];
+      if (seen >= wanted) {
+        let bucket = (i >> 7) - 1;
+        let sub = (i & 127) + 128;
+        if (bucket < 0) {
+          sub -= 128;
+          bucket = 0;
+        }
+        const lowest = sub * 2 ** bucket;
+        return percentile === 0 ? lowest : lowest + 2 ** bucket - 1;
+      }
+    }
+    return 0;
+  }
+}
+
+/** A key argument found in a command line: its position in argv and how the command uses it. */
+export interface KeyReference {
+  pos: number;
+  /** Key spec flags in Redis's order (RO, RW, OW, RM, access, update, insert, delete …); may be empty. */
+  flags: readonly string[];
+}
+
 export class Command implements CommandInfo {
   arity: number;
   flags: string[];
@@ -58,6 +111,8 @@ export class Command implements CommandInfo {
   keySpecs: KeySpec[];
   readonly subcommands = new Map<string, Command>();
   readonly stats: CommandStats = { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 };
+  /** Created on the first call (INFO latencystats). */
+  latency: LatencyHistogram | null = null;
   /** Flags tested on the hot path. */
   readonly write: boolean;
   readonly noAuth: boolean;
@@ -82,6 +137,16 @@ export class Command implements CommandInfo {
     this.write = info.flags.includes('write');
     this.noAuth = info.flags.includes('no_auth');
     this.denyOom = info.flags.includes('denyoom');
+  }
+
+  /** Counts one execution's duration for INFO latencystats. */
+  recordLatency(ns: number): void {
+    (this.latency ??= new LatencyHistogram()).record(ns);
+  }
+
+  /** True if some key spec names real keys (not just channels): COMMAND GETKEYS works on it. */
+  get hasKeys(): boolean {
+    return this.keySpecs.some((ks) => !ks.flags.includes('not_key'));
   }
 
 
@@ -179,10 +244,21 @@ export class CommandTable {
 
   /** Finds "name" or "name|sub" as COMMAND INFO and ACL spell them. */
   lookupFull(fullName: string): Command | undefined {
-    const [name, sub] = fullName.toLowerCase().split('|', 2);
-    const cmd = this.commands.get(name);
-    if (!cmd || sub === undefined) return cmd;
-    return cmd.subcommands.get(sub);
+    const parts = fullName.toLowerCase().split('|');
+    if (parts.length > 2) return undefined;
+    const cmd = this.commands.get(parts[0]);
+    if (!cmd || parts.length === 1) return cmd;
+    return cmd.subcommands.get(parts[1]);
+  }
+
+  /**
+   * The command an argv names, as Redis's lookupCommand does for COMMAND GETKEYS: the container's
+   * subcommand when it has subcommands and argv has a second word, else the command itself.
+   */
+  lookupArgv(argv: readonly string[]): Command | undefined {
+    const cmd = this.lookup(argv[0]);
+    if (!cmd || argv.length === 1 || cmd.subcommands.size === 0) return cmd;
+    return cmd.subcommands.get(argv[1].toLowerCase());
   }
 
   /** Every command and subcommand. */
@@ -192,4 +268,251 @@ export class CommandTable {
       yield* cmd.subcommands.values();
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key extraction: which arguments of a command line are keys (COMMAND GETKEYS, ACL key patterns,
+// cluster slots, WATCH-style bookkeeping). Key specs come first, as in Redis; commands whose
+// specs cannot describe every form (SORT, MIGRATE, …) or whose flags depend on the arguments
+// (SET with GET, BITFIELD) fall back to a command-specific function.
+
+type KeysProc = (argv: readonly string[]) => KeyReference[];
+
+const NO_FLAGS: readonly string[] = [];
+const RO_ACCESS: readonly string[] = ['RO', 'access'];
+const RW_ACCESS_UPDATE: readonly string[] = ['RW', 'access', 'update'];
+const RW_ACCESS_DELETE: readonly string[] = ['RW', 'access', 'delete'];
+const OW_UPDATE: readonly string[] = ['OW', 'update'];
+
+function equalsIgnoreCase(arg: string, upper: string): boolean {
+  return arg.length === upper.length && arg.toUpperCase() === upper;
+}
+
+/** C's atoi on a 32-bit int: leading spaces, a sign, digits; anything else ends the number. */
+function atoi(s: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
+  if (!m) return 0;
+  let v = BigInt(m[1]);
+  // strtol saturates at the long range; the cast to int keeps the low 32 bits.
+  if (v > 9223372036854775807n) v = 9223372036854775807n;
+  else if (v < -9223372036854775808n) v = -9223372036854775808n;
+  return Number(BigInt.asIntN(32, v));
+}
+
+/** COMMAND [dest] numkeys key [key ...] …: the sources, then the destination (flags unknown). */
+function numkeysProc(destPos: number, numkeysPos: number, firstPos: number): KeysProc {
+  return (argv) => {
+    const num = atoi(argv[numkeysPos]);
+    if (num < 1 || num > argv.length - firstPos) return [];
+    const keys: KeyReference[] = [];
+    for (let i = 0; i < num; i++) keys.push({ pos: firstPos + i, flags: NO_FLAGS });
+    if (destPos) keys.push({ pos: destPos, flags: NO_FLAGS });
+    return keys;
+  };
+}
+
+function sortKeys(argv: readonly string[]): KeyReference[] {
+  const keys: KeyReference[] = [{ pos: 1, flags: RO_ACCESS }];
+  let store: KeyReference | null = null;
+  for (let i = 2; i < argv.length; i++) {
+    if (equalsIgnoreCase(argv[i], 'LIMIT')) i += 2;
+    else if (equalsIgnoreCase(argv[i], 'GET') || equalsIgnoreCase(argv[i], 'BY')) i += 1;
+    else if (equalsIgnoreCase(argv[i], 'STORE') && i + 1 < argv.length) {
+      // The last STORE wins, as SORT itself does.
+      store = { pos: i + 1, flags: OW_UPDATE };
+    }
+  }
+  if (store) keys.push(store);
+  return keys;
+}
+
+function migrateKeys(argv: readonly string[]): KeyReference[] {
+  let first = 3;
+  let num = 1;
+  for (let i = 6; i < argv.length; i++) {
+    if (equalsIgnoreCase(argv[i], 'KEYS')) {
+      if (argv[3].length > 0) num = 0; // A syntax error MIGRATE itself reports.
+      else {
+        first = i + 1;
+        num = argv.length - first;
+      }
+      break;
+    }
+    if (equalsIgnoreCase(argv[i], 'AUTH')) i += 1;
+    else if (equalsIgnoreCase(argv[i], 'AUTH2')) i += 2;
+  }
+  const keys: KeyReference[] = [];
+  for (let i = 0; i < num; i++) keys.push({ pos: first + i, flags: RW_ACCESS_DELETE });
+  return keys;
+}
+
+function georadiusKeys(argv: readonly string[]): KeyReference[] {
+  let stored = -1;
+  for (let i = 5; i < argv.length; i++) {
+    if ((equalsIgnoreCase(argv[i], 'STORE') || equalsIgnoreCase(argv[i], 'STOREDIST')) && i + 1 < argv.length) {
+      stored = i + 1;
+      i++;
+    }
+  }
+  const keys: KeyReference[] = [{ pos: 1, flags: NO_FLAGS }];
+  if (stored !== -1) keys.push({ pos: stored, flags: NO_FLAGS });
+  return keys;
+}
+
+function xreadKeys(argv: readonly string[]): KeyReference[] {
+  let streams = -1;
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    if (equalsIgnoreCase(a, 'BLOCK') || equalsIgnoreCase(a, 'COUNT')) i++;
+    else if (equalsIgnoreCase(a, 'GROUP')) i += 2;
+    else if (equalsIgnoreCase(a, 'NOACK')) continue;
+    else {
+      if (equalsIgnoreCase(a, 'STREAMS')) streams = i;
+      break;
+    }
+  }
+  if (streams === -1) return [];
+  const rest = argv.length - streams - 1;
+  if (rest === 0 || rest % 2 !== 0) return [];
+  const keys: KeyReference[] = [];
+  for (let i = streams + 1; i < argv.length - rest / 2; i++) keys.push({ pos: i, flags: NO_FLAGS });
+  return keys;
+}
+
+function setKeys(argv: readonly string[]): KeyReference[] {
+  for (let i = 3; i < argv.length; i++) {
+    if (equalsIgnoreCase(argv[i], 'GET')) return [{ pos: 1, flags: RW_ACCESS_UPDATE }];
+  }
+  return [{ pos: 1, flags: OW_UPDATE }];
+}
+
+function bitfieldKeys(argv: readonly string[]): KeyReference[] {
+  let readonly = true;
+  for (let i = 2; i < argv.length; i++) {
+    const remaining = argv.length - i - 1;
+    const a = argv[i];
+    if (equalsIgnoreCase(a, 'GET') && remaining >= 2) i += 2;
+    else if ((equalsIgnoreCase(a, 'SET') || equalsIgnoreCase(a, 'INCRBY')) && remaining >= 3) {
+      readonly = false;
+      break;
+    } else if (equalsIgnoreCase(a, 'OVERFLOW') && remaining >= 1) i += 1;
+    else {
+      readonly = false; // A syntax error: assume the worst.
+      break;
+    }
+  }
+  return [{ pos: 1, flags: readonly ? RO_ACCESS : RW_ACCESS_UPDATE }];
+}
+
+/** Commands with their own key finder, used when key specs are not enough (Redis's getkeys_proc). */
+const KEYS_PROCS: Record<string, KeysProc> = {
+  zunionstore: numkeysProc(1, 2, 3),
+  zinterstore: numkeysProc(1, 2, 3),
+  zdiffstore: numkeysProc(1, 2, 3),
+  zunion: numkeysProc(0, 1, 2),
+  zinter: numkeysProc(0, 1, 2),
+  zdiff: numkeysProc(0, 1, 2),
+  zintercard: numkeysProc(0, 1, 2),
+  sintercard: numkeysProc(0, 1, 2),
+  eval: numkeysProc(0, 2, 3),
+  evalsha: numkeysProc(0, 2, 3),
+  eval_ro: numkeysProc(0, 2, 3),
+  evalsha_ro: numkeysProc(0, 2, 3),
+  fcall: numkeysProc(0, 2, 3),
+  fcall_ro: numkeysProc(0, 2, 3),
+  lmpop: numkeysProc(0, 1, 2),
+  blmpop: numkeysProc(0, 2, 3),
+  zmpop: numkeysProc(0, 1, 2),
+  bzmpop: numkeysProc(0, 2, 3),
+  sort: sortKeys,
+  sort_ro: () => [{ pos: 1, flags: RO_ACCESS }],
+  migrate: migrateKeys,
+  georadius: georadiusKeys,
+  georadiusbymember: georadiusKeys,
+  xread: xreadKeys,
+  xreadgroup: xreadKeys,
+  set: setKeys,
+  bitfield: bitfieldKeys,
+};
+
+/** Keys found by the key specs; null when a spec cannot be applied (Redis then tries the proc). */
+function keysFromSpecs(cmd: Command, argv: readonly string[]): KeyReference[] | null {
+  const argc = argv.length;
+  const keys: KeyReference[] = [];
+  for (const spec of cmd.keySpecs) {
+    if (spec.flags.includes('not_key')) continue;
+    let first = 0;
+    const bs = spec.begin_search.spec;
+    if (spec.begin_search.type === 'index') {
+      first = bs.index as number;
+    } else if (spec.begin_search.type === 'keyword') {
+      const keyword = (bs.keyword as string).toUpperCase();
+      const startfrom = bs.startfrom as number;
+      const start = startfrom > 0 ? startfrom : argc + startfrom;
+      const end = startfrom > 0 ? argc - 1 : 1;
+      for (let i = start; i !== end; i = start <= end ? i + 1 : i - 1) {
+        if (i >= argc || i < 1) break;
+        if (equalsIgnoreCase(argv[i], keyword)) {
+          first = i + 1;
+          break;
+        }
+      }
+      if (!first) continue; // Keyword absent: this spec names no keys here.
+    } else {
+      return null;
+    }
+
+    const fk = spec.find_keys.spec;
+    let last: number;
+    let step: number;
+    if (spec.find_keys.type === 'range') {
+      step = fk.keystep as number;
+      const lastkey = fk.lastkey as number;
+      const limit = fk.limit as number;
+      if (lastkey >= 0) last = first + lastkey;
+      else if (!limit) last = argc + lastkey;
+      else last = first + (Math.trunc((argc - first) / limit) + lastkey);
+    } else if (spec.find_keys.type === 'keynum') {
+      step = fk.keystep as number;
+      const idx = first + (fk.keynumidx as number);
+      if (idx >= argc) return null;
+      const numkeys = parseInteger(argv[idx]);
+      if (numkeys === null || numkeys < 0) return null;
+      first += fk.firstkey as number;
+      last = first + numkeys - 1;
+    } else {
+      return null;
+    }
+
+    if (last >= argc || last < first || first >= argc) return null;
+    for (let i = first; i <= last; i += step) keys.push({ pos: i, flags: spec.flags });
+    if (spec.flags.includes('incomplete')) return null;
+  }
+  return keys;
+}
+
+/**
+ * The key arguments of a command line (argv[0] is the command name; for a subcommand, argv[1]
+ * is its name), with how each key is used. Follows Redis's getKeysFromCommandWithSpecs: key
+ * specs first, the command's own finder when the specs fall short. Empty when the arguments
+ * name no keys or are malformed (the command itself reports the error).
+ */
+export function getCommandKeys(cmd: Command, argv: readonly string[]): KeyReference[] {
+  let hasKeySpec = false;
+  let variableFlags = false;
+  for (const ks of cmd.keySpecs) {
+    if (!ks.flags.includes('not_key')) hasKeySpec = true;
+    if (ks.flags.includes('variable_flags')) variableFlags = true;
+  }
+  if (hasKeySpec && !variableFlags) {
+    const keys = keysFromSpecs(cmd, argv);
+    if (keys) return keys;
+  }
+  const proc = KEYS_PROCS[cmd.fullName];
+  return proc ? proc(argv) : [];
+}
+
+/** Just the key names of a command line (see getCommandKeys). */
+export function getKeyNames(cmd: Command, argv: readonly string[]): string[] {
+  return getCommandKeys(cmd, argv).map((k) => argv[k.pos]);
 }

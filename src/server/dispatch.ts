@@ -27,6 +27,7 @@ export function resolveCommand(c: Client, argv: string[]): Command | null {
 
 function checkArity(c: Client, cmd: Command, argc: number): Command | null {
   if ((cmd.arity > 0 && cmd.arity !== argc) || argc < -cmd.arity) {
+    cmd.stats.rejectedCalls++;
     c.error(errWrongArgs(cmd.fullName));
     return null;
   }
@@ -62,9 +63,11 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
     c.server.log.warning(`Error in '${cmd.fullName}': ${err.stack ?? err.message}`);
     c.error(`ERR internal error in '${cmd.fullName}': ${err.message}`);
   }
+  const elapsedMs = performance.now() - start;
   const stats = cmd.stats;
   stats.calls++;
-  stats.usec += (performance.now() - start) * 1000;
+  stats.usec += elapsedMs * 1000;
+  cmd.recordLatency(elapsedMs * 1e6);
   if (c.server.stats.totalErrorReplies !== errorsBefore) stats.failedCalls++;
 }
 

@@ -21,3 +21,8 @@ export const ERR_WRONGPASS = 'WRONGPASS invalid username-password pair or user i
 export const ERR_AUTH_NO_PASSWORD =
   'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?';
 export const ERR_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
+
+/** Redis's addReplySubcommandSyntaxError: a container command's unknown subcommand or bad arity. */
+export function errSubcommandSyntax(sub: string, container: string): string {
+  return `ERR unknown subcommand or wrong number of arguments for '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`;
+}

@@ -71,6 +71,9 @@ export class Server extends EventEmitter implements KeyspaceHost {
   stats: ServerStats;
   readonly startTime: number;
   readonly runId = randomBytes(20).toString('hex');
+  /** Replication ID (INFO master_replid, DEBUG CHANGE-REPL-ID) and the previous one. */
+  replId = randomBytes(20).toString('hex');
+  replId2 = '0'.repeat(40);
   /** Changes since the last save (INFO rdb_changes_since_last_save). */
   dirty = 0;
   lastSave: number;
@@ -135,8 +138,9 @@ export class Server extends EventEmitter implements KeyspaceHost {
 
   countErrorReply(msg: string): void {
     this.stats.totalErrorReplies++;
+    // Like Redis: the code is the first word if a space comes within 32 bytes, else "ERR".
     const sp = msg.indexOf(' ');
-    const code = sp < 0 ? msg : msg.slice(0, sp);
+    const code = sp >= 0 && sp < 31 ? msg.slice(0, sp) : 'ERR';
     this.stats.errorCodes.set(code, (this.stats.errorCodes.get(code) ?? 0) + 1);
   }
 
