@@ -178,6 +178,31 @@ function registerFullTable(server: Server): void {
   server.table.register(specs);
 }
 
+/**
+ * Registered commands whose COMMAND INFO/DOCS can be compared with Redis 7.0: those 7.0 has,
+ * except containers whose subcommands nodis implements only in part (their subcommands are
+ * compared one by one instead).
+ */
+function comparableNames(server: Server): string[] {
+  const raw = JSON.parse(
+    readFileSync(new URL('../../../data/command-info.json', import.meta.url), 'latin1'),
+  ) as RawInfo[];
+  const redisSubs = new Map<string, string[]>();
+  for (const r of raw) {
+    redisSubs.set(r[0], r[9].map((sub) => sub[0]));
+    for (const sub of r[9]) redisSubs.set(sub[0], []);
+  }
+  const out: string[] = [];
+  for (const cmd of server.table.all()) {
+    const subs = redisSubs.get(cmd.fullName);
+    if (!subs) continue;
+    const ours = [...cmd.subcommands.values()].map((s) => s.fullName);
+    if (ours.length !== subs.length || !subs.every((n) => ours.includes(n))) continue;
+    out.push(cmd.fullName);
+  }
+  return out;
+}
+
 /** Compares replies of nodis and Redis after canonicalising them. */
 async function compareCanon(
   d: Differential,
@@ -209,13 +234,15 @@ describe('COMMAND on the commands nodis registers', differentialSuite(), () => {
     await d.start();
     ensureHello(d.nodis.server);
     registered = [...d.nodis.server.table.all()].map((c) => c.fullName);
+    comparable = comparableNames(d.nodis.server);
   });
   after(() => d.stop());
+  let comparable: string[] = [];
 
   it('COMMAND INFO of every registered command and subcommand matches Redis, RESP2 and RESP3', async () => {
     assert.ok(registered.includes('command|getkeys'));
     for (const resp3 of [false, true]) {
-      for (const name of registered) {
+      for (const name of comparable) {
         await compareCanon(d, ['COMMAND', 'INFO', name], (r) => canonInfoReply(r, false), resp3);
       }
       // Several at once, unknown ones (null) in between, in any letter case.
@@ -230,7 +257,7 @@ describe('COMMAND on the commands nodis registers', differentialSuite(), () => {
 
   it('COMMAND DOCS of every registered command matches Redis, RESP2 and RESP3', async () => {
     for (const resp3 of [false, true]) {
-      for (const name of registered) {
+      for (const name of comparable) {
         await compareCanon(d, ['COMMAND', 'DOCS', name], (r) => canonDocsReply(r, false), resp3);
       }
       await compareCanon(d, ['COMMAND', 'DOCS', 'nosuch', 'SET', 'command', 'command|docs'], (r) => canonDocsReply(r, false), resp3);
@@ -280,8 +307,12 @@ describe('COMMAND on the commands nodis registers', differentialSuite(), () => {
     ];
     const [n, o] = await d.connect();
     try {
+      // Commands Redis 7.2 added (CLIENT SETINFO, CLIENT NO-TOUCH) have nothing to compare with.
+      const redis70 = new Set(bulkItems((await o.call('COMMAND', 'LIST'))!));
       for (const f of filters) {
-        const rn = bulkItems((await n.call('COMMAND', 'LIST', ...f))!).sort();
+        const rn = bulkItems((await n.call('COMMAND', 'LIST', ...f))!)
+          .filter((x) => redis70.has(x))
+          .sort();
         const ro = bulkItems((await o.call('COMMAND', 'LIST', ...f))!)
           .filter((x) => registered.includes(x))
           .sort();
