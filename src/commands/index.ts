@@ -3,5 +3,6 @@
 import type { CommandSpec } from '../server/command.js';
 import { connectionCommands } from './connection.js';
 import { stringCommands } from './strings.js';
+import { keyCommands } from './keys.js';
 
-export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands];
+export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...keyCommands];

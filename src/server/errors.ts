@@ -17,3 +17,9 @@ export function errWrongArgs(fullName: string): string {
 export function errUnknownSubcommand(sub: string, container: string): string {
   return `ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`;
 }
+export const ERR_SAME_OBJECT = 'ERR source and destination objects are the same';
+
+/** getRangeLongFromObjectOrReply's range error (Redis 7.0 wording). */
+export function errValueRange(min: number, max: number): string {
+  return `ERR value is out of range, value must between ${min} and ${max}`;
+}
