@@ -12,6 +12,7 @@ import {
   ERR_AUTH_NO_PASSWORD,
   ERR_CLIENT_NAME,
   errWrongArgs,
+  errValueRange,
 } from '../server/errors.js';
 import { parseInteger } from '../util/numbers.js';
 
@@ -56,7 +57,7 @@ function select(c: Client, argv: string[]): void {
     return;
   }
   if (id < INT32_MIN || id > INT32_MAX) {
-    c.error(`ERR value is out of range, value must between ${INT32_MIN} and ${INT32_MAX}`);
+    c.error(errValueRange(INT32_MIN, INT32_MAX));
     return;
   }
   if (c.server.config.bool('cluster-enabled') && id !== 0) {

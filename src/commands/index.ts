@@ -4,5 +4,11 @@ import type { CommandSpec } from '../server/command.js';
 import { connectionCommands } from './connection.js';
 import { stringCommands } from './strings.js';
 import { serverCommands } from './server.js';
+import { keyCommands } from './keys.js';
 
-export const allCommands: CommandSpec[] = [...connectionCommands, ...stringCommands, ...serverCommands];
+export const allCommands: CommandSpec[] = [
+  ...connectionCommands,
+  ...stringCommands,
+  ...keyCommands,
+  ...serverCommands,
+];

@@ -10,6 +10,7 @@ import type { Server } from '../server/server.js';
 import { getCommandKeys, type Command, type CommandSpec, type KeySpec } from '../server/command.js';
 import { ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, errSubcommandSyntax } from '../server/errors.js';
 import { parseInteger } from '../util/numbers.js';
+import { globMatch } from '../util/glob.js';
 import { encodingOf, stringValue, type Value } from '../types/value.js';
 
 /** The Redis version nodis answers as; clients switch features on it. */
@@ -47,120 +48,6 @@ function replyFlagSet(c: Client, flags: readonly string[]): void {
   for (const f of flags) c.simple(f);
 }
 
-/**
- * Glob matching as Redis's stringmatchlen: `*`, `?`, `[...]` with `^` and ranges, `\` escapes.
- * With nocase, ASCII letters match either case.
- */
-export function globMatch(pattern: string, s: string, nocase = false): boolean {
-  return globImpl(pattern, 0, s, 0, nocase, { skipLonger: false }, 0);
-}
-
-function lowerAscii(code: number): number {
-  return code >= 65 && code <= 90 ? code + 32 : code;
-}
-
-function globImpl(
-  pat: string,
-  pi: number,
-  str: string,
-  si: number,
-  nocase: boolean,
-  state: { skipLonger: boolean },
-  nesting: number,
-): boolean {
-  // Deep nesting of stars is cut off, as Redis does against stack exhaustion.
-  if (nesting > 1000) return false;
-  let plen = pat.length - pi;
-  let slen = str.length - si;
-  while (plen > 0 && slen > 0) {
-    const pc = pat.charCodeAt(pi);
-    if (pc === 42 /* * */) {
-      while (plen > 1 && pat.charCodeAt(pi + 1) === 42) {
-        pi++;
-        plen--;
-      }
-      if (plen === 1) return true;
-      while (slen > 0) {
-        if (globImpl(pat, pi + 1, str, si, nocase, state, nesting + 1)) return true;
-        // A star that failed on this suffix fails on every shorter one too.
-        if (state.skipLonger) return false;
-        si++;
-        slen--;
-      }
-      state.skipLonger = true;
-      return false;
-    } else if (pc === 63 /* ? */) {
-      si++;
-      slen--;
-    } else if (pc === 91 /* [ */) {
-      pi++;
-      plen--;
-      const not = pat.charCodeAt(pi) === 94; /* ^ */
-      if (not) {
-        pi++;
-        plen--;
-      }
-      const sc = str.charCodeAt(si);
-      let match = false;
-      for (;;) {
-        const c0 = plen > 0 ? pat.charCodeAt(pi) : 0;
-        if (c0 === 92 /* \ */ && plen >= 2) {
-          pi++;
-          plen--;
-          if (pat.charCodeAt(pi) === sc) match = true;
-        } else if (c0 === 93 /* ] */ && plen > 0) {
-          break;
-        } else if (plen === 0) {
-          pi--;
-          plen++;
-          break;
-        } else if (plen >= 3 && pat.charCodeAt(pi + 1) === 45 /* - */) {
-          let start = c0;
-          let end = pat.charCodeAt(pi + 2);
-          let c = sc;
-          if (start > end) [start, end] = [end, start];
-          if (nocase) {
-            start = lowerAscii(start);
-            end = lowerAscii(end);
-            c = lowerAscii(c);
-          }
-          pi += 2;
-          plen -= 2;
-          if (c >= start && c <= end) match = true;
-        } else if (nocase ? lowerAscii(c0) === lowerAscii(sc) : c0 === sc) {
-          match = true;
-        }
-        pi++;
-        plen--;
-      }
-      if (not) match = !match;
-      if (!match) return false;
-      si++;
-      slen--;
-    } else {
-      let want = pc;
-      if (pc === 92 /* \ */ && plen >= 2) {
-        pi++;
-        plen--;
-        want = pat.charCodeAt(pi);
-      }
-      const sc = str.charCodeAt(si);
-      if (nocase ? lowerAscii(want) !== lowerAscii(sc) : want !== sc) return false;
-      si++;
-      slen--;
-    }
-    pi++;
-    plen--;
-    if (slen === 0) {
-      while (plen > 0 && pat.charCodeAt(pi) === 42) {
-        pi++;
-        plen--;
-      }
-      break;
-    }
-  }
-  return plen === 0 && slen === 0;
-}
 
 /** C's strtod on a prefix of s: "1.5x" is 1.5, "abc" is 0. */
 function strtodPrefix(s: string): number {

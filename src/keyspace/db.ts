@@ -14,15 +14,30 @@ export interface KeyspaceHost {
 /** SCAN cursors keep a live Map iterator, so keys present for the whole scan are never skipped. */
 interface ScanState {
   iter: Iterator<string>;
+  /** Keys handed out so far (where a lost cursor resumes). */
   pos: number;
+  /** The key read ahead to learn whether the scan is over; handed out first next time. */
+  pending: string | null;
+  /**
+   * Keys in the database when the scan started. A Map iterates in insertion order, so every key
+   * that was there at the start comes before any key added later: after this many keys the scan
+   * may stop, and it ends even while keys are added faster than it reads them.
+   */
+  limit: number;
 }
 const SCAN_CURSOR_POS_BITS = 2 ** 32;
+const SCAN_CURSOR_POS_BITS_N = 2n ** 32n;
 const MAX_SCAN_STATES = 256;
 
 export class Database {
   dict = new Map<string, Value>();
   /** Expiry time (unix ms) of each volatile key. */
   expires = new Map<string, number>();
+  /**
+   * Exact expiry times of the rare keys whose time is beyond 2^53 ms (a double cannot hold it
+   * exactly); expires holds the nearest double for them, which is all that comparisons need.
+   */
+  private exactExpires = new Map<string, bigint>();
   /**
    * Versions of watched keys only: WATCH registers a key here, every write bumps it.
    * Unwatched keys cost nothing.
@@ -46,7 +61,8 @@ export class Database {
   /** Removes the key if its time has passed; true when it did. */
   expireIfNeeded(key: string): boolean {
     const when = this.expires.get(key);
-    if (when === undefined || when > this.host.now()) return false;
+    // Like Redis, a key is expired once the clock is past its time (not at it).
+    if (when === undefined || when >= this.host.now()) return false;
     this.removeExpired(key);
     return true;
   }
@@ -54,6 +70,7 @@ export class Database {
   private removeExpired(key: string): void {
     this.dict.delete(key);
     this.expires.delete(key);
+    if (this.exactExpires.size !== 0) this.exactExpires.delete(key);
     this.host.stats.expiredKeys++;
     this.signalModified(key);
     this.host.keyExpired(this, key);
@@ -62,22 +79,30 @@ export class Database {
   /** True if the key exists and its time has passed (without removing it). */
   isExpired(key: string): boolean {
     const when = this.expires.get(key);
-    return when !== undefined && when <= this.host.now();
+    return when !== undefined && when < this.host.now();
   }
 
-  /** Lookup for a read command: counts a keyspace hit or miss. */
-  lookupRead(key: string): Value | undefined {
+  /**
+   * Lookup for a read command: counts a keyspace hit or miss. Unless touch is false (Redis's
+   * LOOKUP_NOTOUCH, for TTL, TYPE, EXISTS, OBJECT …) it records the access time of object values.
+   */
+  lookupRead(key: string, touch = true): Value | undefined {
     if (this.expires.size !== 0) this.expireIfNeeded(key);
     const v = this.dict.get(key);
     if (v === undefined) this.host.stats.keyspaceMisses++;
-    else this.host.stats.keyspaceHits++;
+    else {
+      this.host.stats.keyspaceHits++;
+      if (touch && typeof v !== 'string') v.lru = this.host.now();
+    }
     return v;
   }
 
   /** Lookup for a write command, or any lookup that must not count as a hit or miss. */
   lookupWrite(key: string): Value | undefined {
     if (this.expires.size !== 0) this.expireIfNeeded(key);
-    return this.dict.get(key);
+    const v = this.dict.get(key);
+    if (v !== undefined && typeof v !== 'string') v.lru = this.host.now();
+    return v;
   }
 
   exists(key: string): boolean {
@@ -87,13 +112,15 @@ export class Database {
 
   /** Sets a key, creating or overwriting it; the old time to live is dropped unless keepTtl. */
   set(key: string, value: Value, keepTtl = false): void {
+    if (typeof value !== 'string') value.lru = this.host.now();
     this.dict.set(key, value);
-    if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
+    if (!keepTtl && this.expires.size !== 0) this.removeExpire(key);
     this.signalModified(key);
   }
 
   /** Replaces the value in place of a key known to exist, keeping its time to live. */
   replace(key: string, value: Value): void {
+    if (typeof value !== 'string') value.lru = this.host.now();
     this.dict.set(key, value);
     this.signalModified(key);
   }
@@ -101,21 +128,43 @@ export class Database {
   delete(key: string): boolean {
     if (this.expires.size !== 0) this.expireIfNeeded(key);
     if (!this.dict.delete(key)) return false;
-    if (this.expires.size !== 0) this.expires.delete(key);
+    if (this.expires.size !== 0) this.removeExpire(key);
     this.signalModified(key);
     return true;
   }
 
+  /** The expiry time (unix ms) of a key, or undefined when it has none. */
   getExpire(key: string): number | undefined {
     return this.expires.get(key);
   }
 
-  /** Sets the expiry time (unix ms) of an existing key. */
-  setExpire(key: string, when: number): void {
-    this.expires.set(key, when);
+  /** The expiry time exactly, also when it is beyond 2^53 ms; undefined when the key has none. */
+  getExpireExact(key: string): bigint | undefined {
+    const when = this.expires.get(key);
+    if (when === undefined) return undefined;
+    if (Number.isSafeInteger(when)) return BigInt(when);
+    const exact = this.exactExpires.get(key);
+    if (exact !== undefined && Number(exact) === when) return exact;
+    return Number.isFinite(when) ? BigInt(Math.trunc(when)) : BigInt(Number.MAX_SAFE_INTEGER);
+  }
+
+  /** Sets the expiry time (unix ms) of an existing key; a bigint keeps times beyond 2^53 exact. */
+  setExpire(key: string, when: number | bigint): void {
+    if (typeof when === 'bigint') {
+      const approx = Number(when);
+      this.expires.set(key, approx);
+      if (!Number.isSafeInteger(approx)) {
+        this.exactExpires.set(key, when);
+        return;
+      }
+    } else {
+      this.expires.set(key, when);
+    }
+    if (this.exactExpires.size !== 0) this.exactExpires.delete(key);
   }
 
   removeExpire(key: string): boolean {
+    if (this.exactExpires.size !== 0) this.exactExpires.delete(key);
     return this.expires.delete(key);
   }
 
@@ -135,6 +184,7 @@ export class Database {
     }
     this.dict.clear();
     this.expires.clear();
+    this.exactExpires.clear();
     this.resetCursors();
     return n;
   }
@@ -147,32 +197,56 @@ export class Database {
   }
 
   /**
-   * One step of SCAN: up to count keys from cursor (0 starts), skipping expired ones.
-   * Returns the next cursor (0 when done) and the keys.
+   * One step of SCAN: up to count keys from cursor (0 starts), as Redis's dictScan visits them:
+   * keys whose time has passed are included (the caller filters them out and expires them, so
+   * they count toward COUNT as in Redis). Returns the next cursor (0 when done) and the keys.
+   *
+   * The cursor names a live Map iterator, so a key present from the start to the end of a full
+   * iteration is returned at least once, however the keyspace changes in between; keys added
+   * meanwhile may or may not be, as in Redis. A cursor this database does not know (too old, or
+   * from before a restart) resumes by position instead.
    */
-  scan(cursor: number, count: number): [number, string[]] {
-    let state = cursor === 0 ? undefined : this.scans.get(cursor);
-    if (cursor !== 0) this.scans.delete(cursor);
+  scan(cursor: number | bigint, count: number): [number, string[]] {
+    const c = BigInt(cursor);
+    let state: ScanState | undefined;
+    if (c !== 0n && c <= BigInt(Number.MAX_SAFE_INTEGER)) {
+      state = this.scans.get(Number(c));
+      if (state) this.scans.delete(Number(c));
+    }
     if (!state) {
-      // Unknown cursor (too old, or from before a restart): resume by position.
       const iter = this.dict.keys();
-      const pos = cursor % SCAN_CURSOR_POS_BITS;
-      for (let i = 0; i < pos; i++) if (iter.next().done) break;
-      state = { iter, pos };
+      const pos = Number(c % SCAN_CURSOR_POS_BITS_N);
+      let skipped = 0;
+      while (skipped < pos && !iter.next().done) skipped++;
+      state = { iter, pos: skipped, pending: null, limit: this.dict.size };
     }
     const keys: string[] = [];
-    const now = this.host.now();
-    while (keys.length < count) {
-      const r = state.iter.next();
-      if (r.done) return [0, keys];
+    while (keys.length < count && state.pos < state.limit) {
+      let key: string;
+      if (state.pending !== null) {
+        key = state.pending;
+        state.pending = null;
+        // Deleted while the client was away: the iterator would have skipped it too.
+        if (!this.dict.has(key)) continue;
+      } else {
+        const r = state.iter.next();
+        if (r.done) return [0, keys];
+        key = r.value;
+      }
       state.pos++;
-      const when = this.expires.size !== 0 ? this.expires.get(r.value) : undefined;
-      if (when !== undefined && when <= now) continue;
-      keys.push(r.value);
+      keys.push(key);
     }
+    if (state.pos >= state.limit) return [0, keys];
+    // Read one key ahead, so the call that returns the last keys already answers cursor 0.
+    const ahead = state.iter.next();
+    if (ahead.done) return [0, keys];
+    state.pending = ahead.value;
     // A random tag in the high bits keeps concurrent scans from sharing a cursor.
-    const tag = 1 + Math.floor(Math.random() * 0xfffff);
-    const next = tag * SCAN_CURSOR_POS_BITS + (state.pos % SCAN_CURSOR_POS_BITS);
+    let next: number;
+    do {
+      const tag = 1 + Math.floor(Math.random() * 0xfffff);
+      next = tag * SCAN_CURSOR_POS_BITS + (state.pos % SCAN_CURSOR_POS_BITS);
+    } while (this.scans.has(next));
     if (this.scans.size >= MAX_SCAN_STATES) {
       this.scans.delete(this.scans.keys().next().value as number);
     }
@@ -182,13 +256,11 @@ export class Database {
 
   /** A random key that has not expired, or null when the database is empty. */
   randomKey(): string | null {
-    for (let tries = 0; this.dict.size > 0; tries++) {
+    // Every expired key picked is removed, so this ends within dict.size + 1 rounds.
+    while (this.dict.size > 0) {
       const key = this.pickRandom();
       if (key === null) return null;
-      if (!this.isExpired(key)) return key;
-      // Like Redis: when every key is volatile, give up after a while rather than loop forever.
-      if (tries > 100 && this.expires.size === this.dict.size) return key;
-      this.expireIfNeeded(key);
+      if (!this.expireIfNeeded(key)) return key;
     }
     return null;
   }
@@ -223,17 +295,20 @@ export class Database {
     let sampled = 0;
     let expired = 0;
     const now = this.host.now();
+    let restarted = false;
     while (sampled < maxSamples && sampled < this.expires.size) {
       if (!this.expireCursor) this.expireCursor = this.expires.entries();
       const r = this.expireCursor.next();
       if (r.done) {
+        // The last pass ended here: start over from the first volatile key, once per call.
         this.expireCursor = null;
-        if (sampled === 0) break;
+        if (restarted) break;
+        restarted = true;
         continue;
       }
       sampled++;
       const [key, when] = r.value;
-      if (when <= now) {
+      if (when < now) {
         this.removeExpired(key);
         expired++;
       }
@@ -241,11 +316,24 @@ export class Database {
     return [sampled, expired];
   }
 
-  /** Swaps contents with another database in O(1) (SWAPDB); watched versions stay with their number. */
+  /**
+   * Swaps contents with another database in O(1) (SWAPDB). Watched versions stay with their
+   * number; a watched key that exists on either side before the swap counts as modified.
+   */
   swapWith(other: Database): void {
+    this.touchWatchedAgainst(other);
+    other.touchWatchedAgainst(this);
     [this.dict, other.dict] = [other.dict, this.dict];
     [this.expires, other.expires] = [other.expires, this.expires];
+    [this.exactExpires, other.exactExpires] = [other.exactExpires, this.exactExpires];
     this.resetCursors();
     other.resetCursors();
+  }
+
+  private touchWatchedAgainst(other: Database): void {
+    if (this.watchedVersions.size === 0) return;
+    for (const key of this.watchedVersions.keys()) {
+      if (this.dict.has(key) || other.dict.has(key)) this.signalModified(key);
+    }
   }
 }

@@ -26,3 +26,10 @@ export const ERR_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines
 export function errSubcommandSyntax(sub: string, container: string): string {
   return `ERR unknown subcommand or wrong number of arguments for '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`;
 }
+
+export const ERR_SAME_OBJECT = 'ERR source and destination objects are the same';
+
+/** getRangeLongFromObjectOrReply's range error (Redis 7.0 wording). */
+export function errValueRange(min: number, max: number): string {
+  return `ERR value is out of range, value must between ${min} and ${max}`;
+}

@@ -10,6 +10,13 @@ export abstract class RObject {
   abstract encoding(): string;
   /** Last access time in ms (OBJECT IDLETIME); plain string values carry none. */
   lru = 0;
+  /**
+   * A deep copy (COPY). Every value type overrides this; the default answers COPY with an
+   * internal error rather than letting two keys share one mutable value.
+   */
+  dup(): RObject {
+    throw new Error(`COPY does not support ${this.type} values yet`);
+  }
 }
 
 /**
@@ -23,6 +30,9 @@ export class RawString extends RObject {
   }
   encoding(): string {
     return 'raw';
+  }
+  override dup(): RawString {
+    return new RawString(this.s);
   }
 }
 

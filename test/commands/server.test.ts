@@ -9,7 +9,8 @@ import { startServer } from '../../src/index.js';
 import type { Server } from '../../src/server/server.js';
 import type { CommandSpec } from '../../src/server/command.js';
 import { LatencyHistogram, getCommandKeys } from '../../src/server/command.js';
-import { globMatch, bytesToHuman, infoString, REDIS_VERSION, NODIS_VERSION } from '../../src/commands/server.js';
+import { bytesToHuman, infoString, REDIS_VERSION, NODIS_VERSION } from '../../src/commands/server.js';
+import { globMatch } from '../../src/util/glob.js';
 
 // ---------------------------------------------------------------------------------------------
 // RESP helpers: replies as trees, so orderless parts (subcommands, whose order in Redis follows

@@ -1,0 +1,592 @@
+// Generic keyspace commands (Redis's db.c, expire.c and object.c): DEL EXISTS EXPIRE … TTL TYPE
+// KEYS SCAN RANDOMKEY RENAME COPY MOVE SWAPDB OBJECT DBSIZE FLUSHDB FLUSHALL.
+
+import type { CommandSpec, Handler } from '../server/command.js';
+import type { Client } from '../server/client.js';
+import type { Database } from '../keyspace/db.js';
+import {
+  ERR_DB_INDEX,
+  ERR_NOT_INTEGER,
+  ERR_NO_SUCH_KEY,
+  ERR_SAME_OBJECT,
+  ERR_SYNTAX,
+  errValueRange,
+} from '../server/errors.js';
+import { parseInteger, parseInt64, INT64_MAX, INT64_MIN } from '../util/numbers.js';
+import { globMatch, isLiteralPattern } from '../util/glob.js';
+import { encodingOf, typeOf, type Value } from '../types/value.js';
+import { parseMemory } from '../server/config.js';
+
+const INT_MIN = -2147483648;
+const INT_MAX = 2147483647;
+
+/** C code sees an argument only up to its first NUL byte (error texts, strtoul). */
+function cString(s: string): string {
+  const nul = s.indexOf('\0');
+  return nul < 0 ? s : s.slice(0, nul);
+}
+
+/**
+ * An option word as Redis's strcasecmp() sees it: up to the first NUL byte, any letter case.
+ * (Only ASCII letters fold; no other byte lowers to an ASCII option name, so toLowerCase is safe.)
+ */
+function option(arg: string): string {
+  return cString(arg).toLowerCase();
+}
+
+/**
+ * Redis's getIntFromObjectOrReply: a 32-bit integer, or an error reply (msg replaces both of
+ * the default errors when given) and null.
+ */
+function intArg(c: Client, arg: string, msg?: string): number | null {
+  const v = parseInteger(arg);
+  if (v === null) {
+    c.error(msg ?? ERR_NOT_INTEGER);
+    return null;
+  }
+  if (v < INT_MIN || v > INT_MAX) {
+    c.error(msg ?? errValueRange(INT_MIN, INT_MAX));
+    return null;
+  }
+  return v;
+}
+
+/** The database with that index, or an error reply and null. */
+function dbArg(c: Client, arg: string): Database | null {
+  const id = intArg(c, arg);
+  if (id === null) return null;
+  if (id < 0 || id >= c.server.dbs.length) {
+    c.error(ERR_DB_INDEX);
+    return null;
+  }
+  return c.server.dbs[id];
+}
+
+// ---------------------------------------------------------------------------------------------
+// DEL UNLINK EXISTS TOUCH TYPE DBSIZE RANDOMKEY
+
+function del(c: Client, argv: string[]): void {
+  // UNLINK frees in the background in Redis; here freeing is the garbage collector's job anyway.
+  let n = 0;
+  for (let i = 1; i < argv.length; i++) {
+    if (c.db.delete(argv[i])) {
+      n++;
+      c.server.dirty++;
+    }
+  }
+  c.integer(n);
+}
+
+function exists(c: Client, argv: string[]): void {
+  let n = 0;
+  for (let i = 1; i < argv.length; i++) if (c.db.lookupRead(argv[i], false) !== undefined) n++;
+  c.integer(n);
+}
+
+function touch(c: Client, argv: string[]): void {
+  let n = 0;
+  for (let i = 1; i < argv.length; i++) if (c.db.lookupRead(argv[i]) !== undefined) n++;
+  c.integer(n);
+}
+
+function type(c: Client, argv: string[]): void {
+  const v = c.db.lookupRead(argv[1], false);
+  c.simple(v === undefined ? 'none' : typeOf(v));
+}
+
+function dbsize(c: Client): void {
+  // Like Redis, counts keys whose time passed but that were not removed yet.
+  c.integer(c.db.size);
+}
+
+function randomkey(c: Client): void {
+  c.bulkOrNull(c.db.randomKey());
+}
+
+// ---------------------------------------------------------------------------------------------
+// EXPIRE PEXPIRE EXPIREAT PEXPIREAT PERSIST TTL PTTL EXPIRETIME PEXPIRETIME
+
+/**
+ * The four EXPIRE commands. relative: the time counts from now; seconds: argv[2] is in seconds.
+ * Checks the same overflows as Redis, in the same order, with exact 64-bit arithmetic.
+ */
+function expireCommand(name: string, relative: boolean, seconds: boolean): Handler {
+  return (c, argv) => {
+    let nx = false;
+    let xx = false;
+    let gt = false;
+    let lt = false;
+    for (let i = 3; i < argv.length; i++) {
+      const opt = option(argv[i]);
+      if (opt === 'nx') nx = true;
+      else if (opt === 'xx') xx = true;
+      else if (opt === 'gt') gt = true;
+      else if (opt === 'lt') lt = true;
+      else {
+        c.error(`ERR Unsupported option ${cString(argv[i])}`);
+        return;
+      }
+    }
+    if (nx && (xx || gt || lt)) {
+      c.error('ERR NX and XX, GT or LT options at the same time are not compatible');
+      return;
+    }
+    if (gt && lt) {
+      c.error('ERR GT and LT options at the same time are not compatible');
+      return;
+    }
+    let when = parseInt64(argv[2]);
+    if (when === null) {
+      c.error(ERR_NOT_INTEGER);
+      return;
+    }
+    const invalid = `ERR invalid expire time in '${name}' command`;
+    if (seconds) {
+      if (when > INT64_MAX / 1000n || when < INT64_MIN / 1000n) {
+        c.error(invalid);
+        return;
+      }
+      when *= 1000n;
+    }
+    const now = BigInt(Math.floor(c.server.clock.now()));
+    const base = relative ? now : 0n;
+    if (when > INT64_MAX - base) {
+      c.error(invalid);
+      return;
+    }
+    when += base;
+
+    const db = c.db;
+    const key = argv[1];
+    if (db.lookupWrite(key) === undefined) {
+      c.integer(0);
+      return;
+    }
+    if (nx || xx || gt || lt) {
+      const current = db.getExpireExact(key);
+      // No time to live counts as an infinite one: GT never wins against it, LT always does.
+      if (nx && current !== undefined) return c.integer(0);
+      if (xx && current === undefined) return c.integer(0);
+      if (gt && (current === undefined || when <= current)) return c.integer(0);
+      if (lt && current !== undefined && when >= current) return c.integer(0);
+    }
+    if (when <= now) {
+      // A time already past deletes the key (a write, like DEL).
+      db.delete(key);
+    } else {
+      db.setExpire(key, when);
+      db.signalModified(key);
+    }
+    c.server.dirty++;
+    c.integer(1);
+  };
+}
+
+function persist(c: Client, argv: string[]): void {
+  const db = c.db;
+  const key = argv[1];
+  if (db.lookupWrite(key) !== undefined && db.removeExpire(key)) {
+    db.signalModified(key);
+    c.server.dirty++;
+    c.integer(1);
+  } else {
+    c.integer(0);
+  }
+}
+
+/** TTL, PTTL, EXPIRETIME, PEXPIRETIME: -2 for no key, -1 for no time to live. */
+function ttlCommand(ms: boolean, absolute: boolean): Handler {
+  return (c, argv) => {
+    const key = argv[1];
+    if (c.db.lookupRead(key, false) === undefined) return c.integer(-2);
+    const when = c.db.getExpireExact(key);
+    if (when === undefined) return c.integer(-1);
+    let t = absolute ? when : when - BigInt(Math.floor(c.server.clock.now()));
+    if (t < 0n) t = 0n;
+    // Seconds round to the nearest.
+    c.integer(ms ? t : (t + 500n) / 1000n);
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// KEYS SCAN
+
+function keys(c: Client, argv: string[]): void {
+  const db = c.db;
+  const pattern = argv[1];
+  const volatile = db.expires.size !== 0;
+  const out: string[] = [];
+  if (isLiteralPattern(pattern)) {
+    // Only the key spelled exactly like the pattern can match.
+    if (db.dict.has(pattern) && !(volatile && db.isExpired(pattern))) out.push(pattern);
+  } else {
+    const all = pattern === '*';
+    for (const key of db.dict.keys()) {
+      if (!all && !globMatch(pattern, key)) continue;
+      // Expired keys are skipped, not removed (KEYS is read-only in Redis too).
+      if (volatile && db.isExpired(key)) continue;
+      out.push(key);
+    }
+  }
+  c.bulkArray(out);
+}
+
+/** isspace() in the C locale. */
+function isCSpace(b: number): boolean {
+  return b === 32 || (b >= 9 && b <= 13);
+}
+
+const ULONG_LIMIT = 2n ** 64n;
+
+/**
+ * A SCAN cursor as Redis reads it with strtoul(): an unsigned 64-bit decimal, where a leading
+ * '-' wraps around ("-1" is 2^64-1), an empty string is 0, and only leading blanks, trailing
+ * junk and overflow are rejected. null when invalid.
+ */
+export function parseScanCursor(arg: string): bigint | null {
+  const s = cString(arg);
+  if (s.length === 0) return 0n;
+  if (isCSpace(s.charCodeAt(0))) return null;
+  let i = 0;
+  const neg = s[0] === '-';
+  if (neg || s[0] === '+') i = 1;
+  if (i === s.length) return null;
+  for (let j = i; j < s.length; j++) {
+    const b = s.charCodeAt(j);
+    if (b < 48 || b > 57) return null;
+  }
+  const v = BigInt(s.slice(i));
+  if (v >= ULONG_LIMIT) return null;
+  return neg ? (ULONG_LIMIT - v) % ULONG_LIMIT : v;
+}
+
+function scan(c: Client, argv: string[]): void {
+  const cursor = parseScanCursor(argv[1]);
+  if (cursor === null) {
+    c.error('ERR invalid cursor');
+    return;
+  }
+  let count = 10;
+  let pattern: string | null = null;
+  let typeName: string | null = null;
+  for (let i = 2; i < argv.length; i += 2) {
+    const opt = option(argv[i]);
+    const hasValue = i + 1 < argv.length;
+    if (opt === 'count' && hasValue) {
+      const n = parseInteger(argv[i + 1]);
+      if (n === null) {
+        c.error(ERR_NOT_INTEGER);
+        return;
+      }
+      if (n < 1) {
+        c.error(ERR_SYNTAX);
+        return;
+      }
+      count = n;
+    } else if (opt === 'match' && hasValue) {
+      // "*" matches everything, so it is no filter at all.
+      pattern = argv[i + 1] === '*' ? null : argv[i + 1];
+    } else if (opt === 'type' && hasValue) {
+      typeName = option(argv[i + 1]);
+    } else {
+      c.error(ERR_SYNTAX);
+      return;
+    }
+  }
+  const db = c.db;
+  const [next, fetched] = db.scan(cursor, count);
+  // As in Redis, filters apply after COUNT keys were fetched, so a step may return fewer keys
+  // (even none) without the iteration being over.
+  const out: string[] = [];
+  for (const key of fetched) {
+    if (pattern !== null && !globMatch(pattern, key)) continue;
+    if (typeName !== null) {
+      // A lookup, as Redis does it: an expired key is removed here and reads as "none".
+      const v = db.lookupRead(key, false);
+      if ((v === undefined ? 'none' : typeOf(v)) !== typeName) continue;
+    }
+    if (db.expires.size !== 0 && db.expireIfNeeded(key)) continue;
+    out.push(key);
+  }
+  c.arrayLen(2);
+  c.bulk(String(next));
+  c.bulkArray(out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// RENAME RENAMENX MOVE COPY SWAPDB
+
+function renameCommand(nx: boolean): Handler {
+  return (c, argv) => {
+    const db = c.db;
+    const src = argv[1];
+    const dst = argv[2];
+    const value = db.lookupWrite(src);
+    if (value === undefined) {
+      c.error(ERR_NO_SUCH_KEY);
+      return;
+    }
+    if (src === dst) {
+      if (nx) c.integer(0);
+      else c.ok();
+      return;
+    }
+    const when = db.getExpireExact(src);
+    if (db.lookupWrite(dst) !== undefined && nx) {
+      c.integer(0);
+      return;
+    }
+    // The destination takes the value and the source's time to live (or none).
+    db.set(dst, value);
+    if (when !== undefined) db.setExpire(dst, when);
+    db.delete(src);
+    c.server.dirty++;
+    if (nx) c.integer(1);
+    else c.ok();
+  };
+}
+
+function move(c: Client, argv: string[]): void {
+  const dst = dbArg(c, argv[2]);
+  if (!dst) return;
+  const src = c.db;
+  if (src === dst) {
+    c.error(ERR_SAME_OBJECT);
+    return;
+  }
+  const key = argv[1];
+  const value = src.lookupWrite(key);
+  if (value === undefined) return c.integer(0);
+  const when = src.getExpireExact(key);
+  if (dst.lookupWrite(key) !== undefined) return c.integer(0);
+  dst.set(key, value);
+  if (when !== undefined) dst.setExpire(key, when);
+  src.delete(key);
+  c.server.dirty++;
+  c.integer(1);
+}
+
+/** An independent copy of a value (COPY). Plain strings are immutable and can be shared. */
+function dupValue(v: Value): Value {
+  return typeof v === 'string' ? v : v.dup();
+}
+
+function copy(c: Client, argv: string[]): void {
+  const src = c.db;
+  let dst = c.db;
+  let replace = false;
+  for (let i = 3; i < argv.length; i++) {
+    const opt = option(argv[i]);
+    if (opt === 'replace') {
+      replace = true;
+    } else if (opt === 'db' && i + 1 < argv.length) {
+      const db = dbArg(c, argv[i + 1]);
+      if (!db) return;
+      dst = db;
+      i++;
+    } else {
+      c.error(ERR_SYNTAX);
+      return;
+    }
+  }
+  const key = argv[1];
+  const newKey = argv[2];
+  if (src === dst && key === newKey) {
+    c.error(ERR_SAME_OBJECT);
+    return;
+  }
+  const value = src.lookupRead(key);
+  if (value === undefined) return c.integer(0);
+  const when = src.getExpireExact(key);
+  if (dst.lookupWrite(newKey) !== undefined && !replace) return c.integer(0);
+  dst.set(newKey, dupValue(value));
+  if (when !== undefined) dst.setExpire(newKey, when);
+  c.server.dirty++;
+  c.integer(1);
+}
+
+function swapdb(c: Client, argv: string[]): void {
+  const id1 = intArg(c, argv[1], 'ERR invalid first DB index');
+  if (id1 === null) return;
+  const id2 = intArg(c, argv[2], 'ERR invalid second DB index');
+  if (id2 === null) return;
+  const n = c.server.dbs.length;
+  if (id1 < 0 || id1 >= n || id2 < 0 || id2 >= n) {
+    c.error(ERR_DB_INDEX);
+    return;
+  }
+  if (id1 !== id2) c.server.dbs[id1].swapWith(c.server.dbs[id2]);
+  c.server.dirty++;
+  c.ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// FLUSHDB FLUSHALL
+
+/** [ASYNC | SYNC]; true when valid. Freeing is never deferred here, so both mean the same. */
+function flushArgsValid(argv: string[]): boolean {
+  if (argv.length === 1) return true;
+  if (argv.length !== 2) return false;
+  const mode = option(argv[1]);
+  return mode === 'async' || mode === 'sync';
+}
+
+function flushdb(c: Client, argv: string[]): void {
+  if (!flushArgsValid(argv)) {
+    c.error(ERR_SYNTAX);
+    return;
+  }
+  c.server.dirty += c.db.flush();
+  c.ok();
+}
+
+function flushall(c: Client, argv: string[]): void {
+  if (!flushArgsValid(argv)) {
+    c.error(ERR_SYNTAX);
+    return;
+  }
+  let removed = 0;
+  for (const db of c.server.dbs) removed += db.flush();
+  c.server.dirty += removed;
+  c.ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// OBJECT
+
+const OBJECT_HELP = [
+  'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'ENCODING <key>',
+  '    Return the kind of internal representation used in order to store the value',
+  '    associated with a <key>.',
+  'FREQ <key>',
+  '    Return the access frequency index of the <key>. The returned integer is',
+  '    proportional to the logarithm of the recent access frequency of the key.',
+  'IDLETIME <key>',
+  '    Return the idle time of the <key>, that is the approximated number of',
+  '    seconds elapsed since the last access to the key.',
+  'REFCOUNT <key>',
+  '    Return the number of references of the value associated with the specified',
+  '    <key>.',
+  'HELP',
+  '    Prints this help.',
+];
+
+const ERR_LFU_NOT_SELECTED =
+  'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
+const ERR_LFU_SELECTED =
+  'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
+
+/** Redis's OBJ_SHARED_REFCOUNT: what REFCOUNT reports for the shared small integers. */
+const SHARED_REFCOUNT = 2147483647;
+/** Redis shares the integer objects 0..9999 (OBJ_SHARED_INTEGERS). */
+const SHARED_INTEGERS = 10000;
+/** LFU_INIT_VAL: the frequency counter of a key that has not been read since it was written. */
+const LFU_INIT_VAL = 5;
+
+function policy(c: Client): string {
+  return c.server.config.get('maxmemory-policy');
+}
+
+function lfuPolicy(c: Client): boolean {
+  return policy(c).endsWith('-lfu');
+}
+
+/** OBJECT's lookup: no access-time update, but a keyspace hit or miss; a null reply if missing. */
+function objectLookup(c: Client, key: string): Value | undefined {
+  const v = c.db.lookupRead(key, false);
+  if (v === undefined) c.nullBulk();
+  return v;
+}
+
+function objectEncoding(c: Client, argv: string[]): void {
+  const v = objectLookup(c, argv[2]);
+  if (v !== undefined) c.bulk(encodingOf(v));
+}
+
+function objectRefcount(c: Client, argv: string[]): void {
+  const v = objectLookup(c, argv[2]);
+  if (v === undefined) return;
+  // Redis stores SET's small non-negative integers as shared objects unless an LRU/LFU policy
+  // with a memory limit is on; those report the shared count. Every other value has one owner.
+  // (nodis decides this when asked; Redis decided it when the value was written.)
+  let shared = false;
+  if (typeof v === 'string' && encodingOf(v) === 'int') {
+    const n = Number(v);
+    const limit = parseMemory(c.server.config.get('maxmemory')) ?? 0;
+    const p = policy(c);
+    const noSharing = limit !== 0 && (p.endsWith('-lru') || p.endsWith('-lfu'));
+    shared = n >= 0 && n < SHARED_INTEGERS && !noSharing;
+  }
+  c.integer(shared ? SHARED_REFCOUNT : 1);
+}
+
+function objectIdletime(c: Client, argv: string[]): void {
+  const v = objectLookup(c, argv[2]);
+  if (v === undefined) return;
+  if (lfuPolicy(c)) {
+    c.error(ERR_LFU_SELECTED);
+    return;
+  }
+  // Object values carry their last access time. A plain string value is stored as the string
+  // itself, without a per-key access time (that is what keeps small keys as cheap as in Redis),
+  // so its idle time is not known: it reads as 0, as a just-used key would.
+  if (typeof v === 'string' || v.lru === 0) return c.integer(0);
+  c.integer(Math.max(0, Math.floor((c.server.clock.now() - v.lru) / 1000)));
+}
+
+function objectFreq(c: Client, argv: string[]): void {
+  const v = objectLookup(c, argv[2]);
+  if (v === undefined) return;
+  if (!lfuPolicy(c)) {
+    c.error(ERR_LFU_NOT_SELECTED);
+    return;
+  }
+  // nodis keeps no access-frequency counter, so every key reads as one that was just written.
+  c.integer(LFU_INIT_VAL);
+}
+
+function objectHelp(c: Client): void {
+  c.arrayLen(OBJECT_HELP.length);
+  for (const line of OBJECT_HELP) c.simple(line);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export const keyCommands: CommandSpec[] = [
+  { name: 'del', handler: del },
+  { name: 'unlink', handler: del },
+  { name: 'exists', handler: exists },
+  { name: 'touch', handler: touch },
+  { name: 'type', handler: type },
+  { name: 'dbsize', handler: dbsize },
+  { name: 'randomkey', handler: randomkey },
+  { name: 'expire', handler: expireCommand('expire', true, true) },
+  { name: 'pexpire', handler: expireCommand('pexpire', true, false) },
+  { name: 'expireat', handler: expireCommand('expireat', false, true) },
+  { name: 'pexpireat', handler: expireCommand('pexpireat', false, false) },
+  { name: 'persist', handler: persist },
+  { name: 'ttl', handler: ttlCommand(false, false) },
+  { name: 'pttl', handler: ttlCommand(true, false) },
+  { name: 'expiretime', handler: ttlCommand(false, true) },
+  { name: 'pexpiretime', handler: ttlCommand(true, true) },
+  { name: 'keys', handler: keys },
+  { name: 'scan', handler: scan },
+  { name: 'rename', handler: renameCommand(false) },
+  { name: 'renamenx', handler: renameCommand(true) },
+  { name: 'move', handler: move },
+  { name: 'copy', handler: copy },
+  { name: 'swapdb', handler: swapdb },
+  { name: 'flushdb', handler: flushdb },
+  { name: 'flushall', handler: flushall },
+  {
+    name: 'object',
+    subcommands: [
+      { name: 'encoding', handler: objectEncoding },
+      { name: 'refcount', handler: objectRefcount },
+      { name: 'idletime', handler: objectIdletime },
+      { name: 'freq', handler: objectFreq },
+      { name: 'help', handler: objectHelp },
+    ],
+  },
+];
