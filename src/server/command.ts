@@ -239,8 +239,17 @@ export class CommandTable {
 
   /** Finds a top-level command by name, in any letter case. */
   lookup(name: string): Command | undefined {
-    return this.lookupMap.get(name) ?? this.commands.get(name.toLowerCase());
+    // Pipelines repeat one command; comparing a few bytes is cheaper than hashing a new string.
+    if (name === this.lastName) return this.lastCommand;
+    const cmd = this.lookupMap.get(name) ?? this.commands.get(name.toLowerCase());
+    if (cmd) {
+      this.lastName = name;
+      this.lastCommand = cmd;
+    }
+    return cmd;
   }
+  private lastName = '';
+  private lastCommand: Command | undefined;
 
   /** Finds "name" or "name|sub" as COMMAND INFO and ACL spell them. */
   lookupFull(fullName: string): Command | undefined {

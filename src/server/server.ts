@@ -85,6 +85,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
   private netServers: NetServer[] = [];
   private cronTimer: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
+  /** performance.now() at the end of the last command run (see dispatch). */
+  tick = 0;
   /** TCP port actually bound (differs from config when port 0 was asked). */
   port = 0;
   /** proto-max-bulk-len and client-query-buffer-limit, shared by every client's parser. */
@@ -227,6 +229,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
   private onData(c: Client, chunk: Buffer): void {
     if (c.closed) return;
     this.stats.netInputBytes += chunk.length;
+    c.lastInteraction = this.clock.now();
+    this.tick = performance.now();
     const result = c.parser.feed(chunk, (argv) => {
       dispatch(c, argv);
       // After QUIT Redis parses nothing more from this client.
