@@ -218,6 +218,23 @@ export class RequestParser {
   }
 
   /** Parses whole commands from buf[pos, end); returns the offset of the first unconsumed byte. */
+  /**
+   * The first argument (the command name). Clients repeat the same name, so the last one is
+   * reused when the bytes match: no new string, and the command lookup compares one pointer.
+   */
+  private commandName(buf: Buffer, pos: number, len: number): string {
+    const last = this.lastName;
+    if (len === last.length) {
+      let i = 0;
+      while (i < len && buf[pos + i] === last.charCodeAt(i)) i++;
+      if (i === len) return last;
+    }
+    const name = slice(buf, pos, pos + len);
+    if (len <= 32) this.lastName = name;
+    return name;
+  }
+  private lastName = '';
+
   private parse(buf: Buffer, pos: number, end: number, onCommand: CommandSink): number {
     while (pos < end && !this.paused) {
       if (this.argsLeft === 0) {
@@ -261,7 +278,7 @@ export class RequestParser {
           pos = cr + 2;
         }
         if (end - pos < this.bulkLen + 2) return pos;
-        this.argv.push(slice(buf, pos, pos + this.bulkLen));
+        this.argv.push(this.argv.length === 0 ? this.commandName(buf, pos, this.bulkLen) : slice(buf, pos, pos + this.bulkLen));
         pos += this.bulkLen + 2;
         this.bulkLen = -1;
         this.argsLeft--;

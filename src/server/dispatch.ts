@@ -11,9 +11,9 @@ export function resolveCommand(c: Client, argv: string[]): Command | null {
   if (!cmd) {
     let args = '';
     for (let i = 1; i < argv.length && args.length < 128; i++) {
-      args += `'${argv[i].slice(0, 128 - args.length)}' `;
+      args += `'${cString(argv[i], 128 - args.length)}' `;
     }
-    c.error(`ERR unknown command '${argv[0].slice(0, 128)}', with args beginning with: ${args}`);
+    c.error(`ERR unknown command '${cString(argv[0], 128)}', with args beginning with: ${args}`);
     return null;
   }
   if (cmd.subcommands.size === 0 || argv.length < 2) return checkArity(c, cmd, argv.length);
@@ -23,6 +23,12 @@ export function resolveCommand(c: Client, argv: string[]): Command | null {
     return null;
   }
   return checkArity(c, sub, argv.length);
+}
+
+/** What C's "%.*s" prints of s: at most max bytes, and nothing from the first NUL on. */
+function cString(s: string, max: number): string {
+  const nul = s.indexOf('\0');
+  return s.slice(0, nul >= 0 && nul < max ? nul : max);
 }
 
 function checkArity(c: Client, cmd: Command, argc: number): Command | null {

@@ -206,12 +206,12 @@ export class Server extends EventEmitter implements KeyspaceHost {
       socket.destroy();
       return;
     }
-    this.stats.connectionsReceived++;
     if (this.clients.size >= this.config.num('maxclients')) {
       this.stats.rejectedConnections++;
       socket.end('-ERR max number of clients reached\r\n');
       return;
     }
+    this.stats.connectionsReceived++;
     const keepAlive = this.config.num('tcp-keepalive');
     if (keepAlive > 0 && socket.remoteAddress) socket.setKeepAlive(true, keepAlive * 1000);
     const c = new Client(this, socket, this.nextClientId++);

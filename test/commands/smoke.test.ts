@@ -9,4 +9,13 @@ describe('differential smoke', differentialSuite(), () => {
   it('answers PING, GET and SET like Redis', async () => {
     await d.check([['PING'], ['PING', 'hello'], ['SET', 'k', 'v'], ['GET', 'k'], ['GET', 'missing'], ['NOSUCH', 'a', 'b']]);
   });
+
+  it('names an unknown command as C prints it: up to a NUL byte, at most 128 bytes', async () => {
+    await d.check([
+      ['PI\0G', 'a\0b', 'c'],
+      ['x'.repeat(200), 'y'.repeat(100), 'z'.repeat(100), 'w'],
+      ['nosuch'],
+      ['nosuch', ''],
+    ]);
+  });
 });
