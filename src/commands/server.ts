@@ -9,7 +9,7 @@ import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
 import { getCommandKeys, type Command, type CommandSpec, type KeySpec } from '../server/command.js';
 import { ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, errSubcommandSyntax } from '../server/errors.js';
-import { parseInteger } from '../util/numbers.js';
+import { atoi, parseInteger } from '../util/numbers.js';
 import { globMatch } from '../util/glob.js';
 import { encodingOf, stringValue, type Value } from '../types/value.js';
 
@@ -59,15 +59,6 @@ function strtodPrefix(s: string): number {
   return Number(t);
 }
 
-/** C's atoi: strtol (saturating at the 64-bit range) cast to a 32-bit int. */
-function atoi(s: string): number {
-  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
-  if (!m) return 0;
-  let v = BigInt(m[1]);
-  if (v > 9223372036854775807n) v = 9223372036854775807n;
-  else if (v < -9223372036854775808n) v = -9223372036854775808n;
-  return Number(BigInt.asIntN(32, v));
-}
 
 // ---------------------------------------------------------------------------------------------
 // COMMAND

@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { Client } from './client.js';
-import { parseInteger } from '../util/numbers.js';
+import { atoi, parseInteger } from '../util/numbers.js';
 
 export type Handler = (c: Client, argv: string[]) => void;
 
@@ -297,16 +297,6 @@ function equalsIgnoreCase(arg: string, upper: string): boolean {
   return arg.length === upper.length && arg.toUpperCase() === upper;
 }
 
-/** C's atoi on a 32-bit int: leading spaces, a sign, digits; anything else ends the number. */
-function atoi(s: string): number {
-  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
-  if (!m) return 0;
-  let v = BigInt(m[1]);
-  // strtol saturates at the long range; the cast to int keeps the low 32 bits.
-  if (v > 9223372036854775807n) v = 9223372036854775807n;
-  else if (v < -9223372036854775808n) v = -9223372036854775808n;
-  return Number(BigInt.asIntN(32, v));
-}
 
 /** COMMAND [dest] numkeys key [key ...] …: the sources, then the destination (flags unknown). */
 function numkeysProc(destPos: number, numkeysPos: number, firstPos: number): KeysProc {

@@ -43,4 +43,14 @@ export function fitsInt64(v: bigint): boolean {
   return v <= INT64_MAX && v >= INT64_MIN;
 }
 
+/** C's atoi: leading spaces, a sign, digits (strtol, saturating at 64 bits), cast to a 32-bit int. */
+export function atoi(s: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
+  if (!m) return 0;
+  let v = BigInt(m[1]);
+  if (v > INT64_MAX) v = INT64_MAX;
+  else if (v < INT64_MIN) v = INT64_MIN;
+  return Number(BigInt.asIntN(32, v));
+}
+
 export { INT64_MAX, INT64_MIN };
