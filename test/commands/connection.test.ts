@@ -3,7 +3,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Differential, differentialSuite, encodeCommand } from '../helpers/differential.js';
-import { RawConnection } from '../helpers/resp.js';
+import { RawConnection, bulkText, intReply } from '../helpers/resp.js';
 
 /** Two connections, one to each server, sending the same commands. */
 class Pair {
@@ -43,19 +43,6 @@ function normHello(r: string | null): string {
     .replace(/(\$2\r\nid\r\n):\d+\r\n/, '$1<ID>');
 }
 
-/** The payload of a bulk or verbatim string reply. */
-function payload(r: string | null): string {
-  assert.ok(r !== null);
-  const nl = r.indexOf('\r\n');
-  const body = r.slice(nl + 2, r.length - 2);
-  if (r[0] === '=') {
-    assert.equal(body.slice(0, 4), 'txt:');
-    return body.slice(4);
-  }
-  assert.equal(r[0], '$');
-  return body;
-}
-
 /** CLIENT INFO / LIST line → ordered [field, value] pairs. */
 function fields(line: string): [string, string][] {
   return line.split(' ').map((kv) => {
@@ -66,11 +53,6 @@ function fields(line: string): [string, string][] {
 
 function fieldMap(line: string): Map<string, string> {
   return new Map(fields(line));
-}
-
-function intReply(r: string | null): number {
-  assert.ok(r !== null && r[0] === ':', `expected an integer reply, got ${JSON.stringify(r)}`);
-  return Number(r.slice(1, -2));
 }
 
 describe('connection commands', differentialSuite(), () => {
@@ -166,10 +148,10 @@ describe('connection commands', differentialSuite(), () => {
       await c.call('CLIENT', 'NO-TOUCH', 'on');
       await c.call('CLIENT', 'SETNAME', 'nm');
       await c.call('CLIENT', 'SETINFO', 'LIB-NAME', 'mylib');
-      let info = fieldMap(payload(await c.call('CLIENT', 'INFO')).trimEnd());
+      let info = fieldMap(bulkText(await c.call('CLIENT', 'INFO')).trimEnd());
       assert.equal(info.get('flags'), 'eT');
       assert.equal(await c.call('RESET'), '+RESET\r\n');
-      info = fieldMap(payload(await c.call('CLIENT', 'INFO')).trimEnd());
+      info = fieldMap(bulkText(await c.call('CLIENT', 'INFO')).trimEnd());
       assert.equal(info.get('flags'), 'N');
       assert.equal(info.get('name'), '');
       assert.equal(info.get('lib-name'), 'mylib');
@@ -263,7 +245,7 @@ describe('connection commands', differentialSuite(), () => {
       const ida = intReply(await a.call('CLIENT', 'ID'));
       const idb = intReply(await b.call('CLIENT', 'ID'));
       assert.ok(idb > ida);
-      const info = fieldMap(payload(await a.call('CLIENT', 'INFO')).trimEnd());
+      const info = fieldMap(bulkText(await a.call('CLIENT', 'INFO')).trimEnd());
       assert.equal(info.get('id'), String(ida));
       assert.equal(await a.call('CLIENT', 'ID'), `:${ida}\r\n`);
     } finally {
@@ -302,7 +284,7 @@ describe('connection commands', differentialSuite(), () => {
     try {
       assert.equal(await c.call('CLIENT', 'SETINFO', 'lib-name', 'redis-py'), '+OK\r\n');
       assert.equal(await c.call('CLIENT', 'SETINFO', 'LIB-VER', '5.0.1'), '+OK\r\n');
-      let info = fieldMap(payload(await c.call('CLIENT', 'INFO')).trimEnd());
+      let info = fieldMap(bulkText(await c.call('CLIENT', 'INFO')).trimEnd());
       assert.equal(info.get('lib-name'), 'redis-py');
       assert.equal(info.get('lib-ver'), '5.0.1');
       assert.equal(
@@ -327,7 +309,7 @@ describe('connection commands', differentialSuite(), () => {
       );
       // An empty value clears the attribute.
       assert.equal(await c.call('CLIENT', 'SETINFO', 'lib-ver', ''), '+OK\r\n');
-      info = fieldMap(payload(await c.call('CLIENT', 'INFO')).trimEnd());
+      info = fieldMap(bulkText(await c.call('CLIENT', 'INFO')).trimEnd());
       assert.equal(info.get('lib-name'), 'redis-py');
       assert.equal(info.get('lib-ver'), '');
     } finally {
@@ -345,8 +327,8 @@ describe('connection commands', differentialSuite(), () => {
     const p = await Pair.open(d);
     try {
       const [rn, ro] = await p.both('CLIENT', 'INFO');
-      const ln = payload(rn);
-      const lo = payload(ro);
+      const ln = bulkText(rn);
+      const lo = bulkText(ro);
       assert.ok(ln.endsWith('\n') && lo.endsWith('\n'));
       const names = fields(ln.trimEnd()).map(([k]) => k);
       const oracleNames = fields(lo.trimEnd()).map(([k]) => k);
@@ -357,8 +339,8 @@ describe('connection commands', differentialSuite(), () => {
       assert.equal(vn?.[0], '=');
       assert.equal(vo?.[0], '=');
       assert.deepEqual(
-        fields(payload(vn).trimEnd()).map(([k]) => k),
-        [...fields(payload(vo).trimEnd()).map(([k]) => k), 'lib-name', 'lib-ver'],
+        fields(bulkText(vn).trimEnd()).map(([k]) => k),
+        [...fields(bulkText(vo).trimEnd()).map(([k]) => k), 'lib-name', 'lib-ver'],
       );
       await p.same('CLIENT', 'INFO', 'x');
     } finally {
@@ -373,7 +355,7 @@ describe('connection commands', differentialSuite(), () => {
       await c.call('SELECT', '5');
       await c.call('CLIENT', 'SETNAME', 'valname');
       await c.call('HELLO', '3');
-      const line = payload(await c.call('CLIENT', 'INFO')).trimEnd();
+      const line = bulkText(await c.call('CLIENT', 'INFO')).trimEnd();
       const f = fieldMap(line);
       assert.equal(f.get('id'), String(id));
       assert.match(f.get('addr')!, /^127\.0\.0\.1:\d+$/);
@@ -398,7 +380,7 @@ describe('connection commands', differentialSuite(), () => {
         assert.match(f.get(k)!, /^\d+$/, k);
       }
       d.nodis.clock.advance(10_000);
-      const later = fieldMap(payload(await c.call('CLIENT', 'INFO')).trimEnd());
+      const later = fieldMap(bulkText(await c.call('CLIENT', 'INFO')).trimEnd());
       assert.ok(['10', '11'].includes(later.get('age')!), `age=${later.get('age')}`);
       assert.equal(later.get('idle'), '0');
     } finally {
@@ -415,7 +397,7 @@ describe('connection commands', differentialSuite(), () => {
       await b.call('CLIENT', 'SETNAME', 'bee');
       await b.call('PING');
       d.nodis.clock.advance(5_000);
-      const all = payload(await a.call('CLIENT', 'LIST')).split('\n');
+      const all = bulkText(await a.call('CLIENT', 'LIST')).split('\n');
       assert.equal(all.pop(), '');
       const ids = all.map((l) => Number(fieldMap(l).get('id')));
       assert.deepEqual(ids, [...ids].sort((x, y) => x - y));
@@ -428,12 +410,12 @@ describe('connection commands', differentialSuite(), () => {
       const al = fieldMap(all.find((l) => fieldMap(l).get('id') === String(ida))!);
       assert.equal(al.get('cmd'), 'client|list');
 
-      const only = payload(await a.call('CLIENT', 'LIST', 'ID', String(idb), '999999', String(ida)));
+      const only = bulkText(await a.call('CLIENT', 'LIST', 'ID', String(idb), '999999', String(ida)));
       assert.deepEqual(
         only.split('\n').filter(Boolean).map((l) => fieldMap(l).get('id')),
         [String(idb), String(ida)],
       );
-      const normal = payload(await a.call('CLIENT', 'LIST', 'TYPE', 'NORMAL')).split('\n').filter(Boolean);
+      const normal = bulkText(await a.call('CLIENT', 'LIST', 'TYPE', 'NORMAL')).split('\n').filter(Boolean);
       assert.equal(normal.length, all.length);
       for (const t of ['pubsub', 'master', 'replica', 'slave']) {
         assert.equal(await a.call('CLIENT', 'LIST', 'TYPE', t), '$0\r\n\r\n');
@@ -463,8 +445,8 @@ describe('connection commands', differentialSuite(), () => {
     const p = await Pair.open(d);
     try {
       const [rn, ro] = await p.both('CLIENT', 'LIST');
-      const n = payload(rn).split('\n').filter(Boolean);
-      const o = payload(ro).split('\n').filter(Boolean);
+      const n = bulkText(rn).split('\n').filter(Boolean);
+      const o = bulkText(ro).split('\n').filter(Boolean);
       const oracleNames = fields(o[0]).map(([k]) => k);
       for (const l of n) assert.deepEqual(fields(l).map(([k]) => k), [...oracleNames, 'lib-name', 'lib-ver']);
     } finally {
@@ -563,8 +545,8 @@ describe('connection commands', differentialSuite(), () => {
     // The old form, by the caller's own address.
     const r = await Pair.open(d);
     const [an, ao] = await r.both('CLIENT', 'INFO');
-    const addrN = fieldMap(payload(an).trimEnd()).get('addr')!;
-    const addrO = fieldMap(payload(ao).trimEnd()).get('addr')!;
+    const addrN = fieldMap(bulkText(an).trimEnd()).get('addr')!;
+    const addrO = fieldMap(bulkText(ao).trimEnd()).get('addr')!;
     r.n.write(encodeCommand(['CLIENT', 'KILL', addrN]) + 'PING\r\n');
     r.o.write(encodeCommand(['CLIENT', 'KILL', addrO]) + 'PING\r\n');
     const [on, oo] = await Promise.all([r.n.readUntilClose(2000), r.o.readUntilClose(2000)]);
@@ -578,7 +560,7 @@ describe('connection commands', differentialSuite(), () => {
     const b = await RawConnection.open({ port: d.nodis.port });
     const c = await RawConnection.open({ port: d.nodis.port });
     try {
-      const addrB = fieldMap(payload(await b.call('CLIENT', 'INFO')).trimEnd()).get('addr')!;
+      const addrB = fieldMap(bulkText(await b.call('CLIENT', 'INFO')).trimEnd()).get('addr')!;
       assert.equal(await a.call('CLIENT', 'KILL', 'ADDR', addrB), ':1\r\n');
       await b.readUntilClose(2000);
       assert.ok(b.closed);
@@ -630,13 +612,13 @@ describe('connection commands', differentialSuite(), () => {
     try {
       assert.equal(await c.call('CLIENT', 'NO-EVICT', 'on'), '+OK\r\n');
       assert.equal(await c.call('CLIENT', 'NO-TOUCH', 'ON'), '+OK\r\n');
-      assert.equal(fieldMap(payload(await c.call('CLIENT', 'INFO')).trimEnd()).get('flags'), 'eT');
+      assert.equal(fieldMap(bulkText(await c.call('CLIENT', 'INFO')).trimEnd()).get('flags'), 'eT');
       assert.equal(await c.call('CLIENT', 'NO-TOUCH', 'maybe'), '-ERR syntax error\r\n');
       assert.equal(await c.call('CLIENT', 'NO-TOUCH'), "-ERR wrong number of arguments for 'client|no-touch' command\r\n");
       assert.equal(await c.call('CLIENT', 'NO-EVICT', 'off'), '+OK\r\n');
-      assert.equal(fieldMap(payload(await c.call('CLIENT', 'INFO')).trimEnd()).get('flags'), 'T');
+      assert.equal(fieldMap(bulkText(await c.call('CLIENT', 'INFO')).trimEnd()).get('flags'), 'T');
       assert.equal(await c.call('CLIENT', 'NO-TOUCH', 'off'), '+OK\r\n');
-      assert.equal(fieldMap(payload(await c.call('CLIENT', 'INFO')).trimEnd()).get('flags'), 'N');
+      assert.equal(fieldMap(bulkText(await c.call('CLIENT', 'INFO')).trimEnd()).get('flags'), 'N');
     } finally {
       c.close();
     }
@@ -812,7 +794,7 @@ describe('connection commands with requirepass', differentialSuite(), () => {
     const b = await RawConnection.open({ port: d.nodis.port });
     try {
       await a.call('AUTH', 'pw');
-      const line = payload(await a.call('CLIENT', 'INFO')).trimEnd();
+      const line = bulkText(await a.call('CLIENT', 'INFO')).trimEnd();
       assert.equal(fieldMap(line).get('user'), 'default');
       // b has not authenticated, but is the default user all the same.
       assert.equal(await a.call('CLIENT', 'KILL', 'USER', 'default'), ':1\r\n');

@@ -4,7 +4,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Differential, differentialSuite } from '../helpers/differential.js';
-import { RawConnection, replyLength } from '../helpers/resp.js';
+import { RawConnection, bulkText, hello3, replyLength } from '../helpers/resp.js';
 import { startServer } from '../../src/index.js';
 import type { Server } from '../../src/server/server.js';
 import type { CommandSpec } from '../../src/server/command.js';
@@ -92,19 +92,6 @@ function bulkItems(reply: string): string[] {
   return parseNode(reply).items.map(bulkValue);
 }
 
-/** The text of an INFO reply (bulk in RESP2, verbatim "txt:" in RESP3). */
-function infoText(reply: string): string {
-  const nl = reply.indexOf('\r\n');
-  const body = reply.slice(nl + 2, -2);
-  assert.equal(body.length, Number(reply.slice(1, nl)), 'declared length matches');
-  if (reply[0] === '=') {
-    assert.ok(body.startsWith('txt:'));
-    return body.slice(4);
-  }
-  assert.equal(reply[0], '$');
-  return body;
-}
-
 interface InfoSection {
   title: string;
   fields: [string, string][];
@@ -140,21 +127,7 @@ function infoFields(text: string): Map<string, string> {
 }
 
 async function info(conn: RawConnection, ...sections: string[]): Promise<string> {
-  return infoText((await conn.call('INFO', ...sections))!);
-}
-
-/** Sets resp on a HELLO-less nodis (the HELLO command lands with the connection family). */
-function ensureHello(server: Server): void {
-  if (server.table.lookup('hello')?.handler) return;
-  server.table.register([
-    {
-      name: 'hello',
-      handler: (c, argv) => {
-        if (argv[1] === '3') c.resp = 3;
-        c.mapLen(0);
-      },
-    },
-  ]);
+  return bulkText(await conn.call('INFO', ...sections));
 }
 
 type RawInfo = [string, number, string[], number, number, number, string[], string[], unknown[], RawInfo[]];
@@ -211,12 +184,8 @@ async function compareCanon(
   canon: (reply: string) => string,
   resp3 = false,
 ): Promise<void> {
-  const [n, o] = await d.connect();
+  const [n, o] = await d.session({ resp3, flush: false });
   try {
-    if (resp3) {
-      await n.call('HELLO', '3');
-      await o.call('HELLO', '3');
-    }
     const [rn, ro] = await Promise.all([n.call(...cmd), o.call(...cmd)]);
     assert.ok(rn !== null && ro !== null);
     assert.equal(canon(rn), canon(ro), `reply to ${JSON.stringify(cmd)} differs (resp${resp3 ? 3 : 2})`);
@@ -233,7 +202,6 @@ describe('COMMAND on the commands nodis registers', differentialSuite(), () => {
   let registered: string[] = [];
   before(async () => {
     await d.start();
-    ensureHello(d.nodis.server);
     registered = [...d.nodis.server.table.all()].map((c) => c.fullName);
     comparable = comparableNames(d.nodis.server);
   });
@@ -374,7 +342,6 @@ describe('COMMAND with the whole Redis 7.0 command table registered', differenti
   before(async () => {
     await d.start();
     registerFullTable(d.nodis.server);
-    ensureHello(d.nodis.server);
   });
   after(() => d.stop());
 
@@ -563,10 +530,7 @@ function checkKind(name: string, v: string, kind: ValueKind): void {
 
 describe('INFO', differentialSuite(), () => {
   const d = new Differential();
-  before(async () => {
-    await d.start();
-    ensureHello(d.nodis.server);
-  });
+  before(() => d.start());
   after(() => d.stop());
 
   const SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'cluster', 'modules', 'keyspace', 'errorstats', 'commandstats', 'latencystats'];
@@ -633,11 +597,8 @@ describe('INFO', differentialSuite(), () => {
   });
 
   it('keyspace: one line per non-empty database, as Redis writes it', async () => {
-    const [n, o] = await d.connect();
+    const [n, o] = await d.session();
     try {
-      // FLUSHALL may not exist in nodis yet: empty its databases directly.
-      for (const db of d.nodis.server.dbs) db.flush();
-      await o.call('FLUSHALL');
       for (const c of [n, o]) {
         await c.call('SET', 'a', '1');
         await c.call('SET', 'b', '2');
@@ -646,20 +607,20 @@ describe('INFO', differentialSuite(), () => {
       }
       assert.equal(await n.call('INFO', 'keyspace'), await o.call('INFO', 'keyspace'));
       assert.equal(await n.call('INFO', 'cluster', 'keyspace'), await o.call('INFO', 'cluster', 'keyspace'));
-      assert.equal(infoText((await n.call('INFO', 'keyspace'))!), '# Keyspace\r\ndb0:keys=2,expires=0,avg_ttl=0\r\ndb3:keys=1,expires=0,avg_ttl=0\r\n');
+      assert.equal(bulkText(await n.call('INFO', 'keyspace')), '# Keyspace\r\ndb0:keys=2,expires=0,avg_ttl=0\r\ndb3:keys=1,expires=0,avg_ttl=0\r\n');
+      // Volatile keys: counted in expires, with their average time to live in ms.
+      assert.equal(await n.call('SELECT', '0'), '+OK\r\n');
+      assert.equal(await n.call('PEXPIRE', 'a', '100000'), ':1\r\n');
+      const text = bulkText(await n.call('INFO', 'keyspace'));
+      const m = /db0:keys=2,expires=1,avg_ttl=(\d+)\r\n/.exec(text);
+      assert.ok(m, text);
+      assert.ok(Number(m[1]) > 90_000 && Number(m[1]) <= 100_000, m[1]);
+      assert.equal(await n.call('FLUSHALL'), '+OK\r\n');
+      assert.equal(bulkText(await n.call('INFO', 'keyspace')), '# Keyspace\r\n');
     } finally {
       n.close();
       o.close();
     }
-    // Volatile keys: counted in expires, with their average time to live in ms.
-    const db0 = d.nodis.server.dbs[0];
-    db0.setExpire('a', d.nodis.clock.now() + 100_000);
-    const text = infoString(d.nodis.server, ['keyspace']);
-    const m = /db0:keys=2,expires=1,avg_ttl=(\d+)\r\n/.exec(text);
-    assert.ok(m, text);
-    assert.ok(Number(m[1]) > 90_000 && Number(m[1]) <= 100_000, m[1]);
-    for (const db of d.nodis.server.dbs) db.flush();
-    assert.equal(infoString(d.nodis.server, ['keyspace']), '# Keyspace\r\n');
   });
 
   it('errorstats: counts per error code move like Redis', async () => {
@@ -895,10 +856,7 @@ describe('LatencyHistogram', () => {
 
 describe('TIME, LASTSAVE, LOLWUT, SHUTDOWN', differentialSuite(), () => {
   const d = new Differential();
-  before(async () => {
-    await d.start();
-    ensureHello(d.nodis.server);
-  });
+  before(() => d.start());
   after(() => d.stop());
 
   it('TIME is seconds and microseconds from the clock, as bulk strings', async () => {
@@ -941,7 +899,7 @@ describe('TIME, LASTSAVE, LOLWUT, SHUTDOWN', differentialSuite(), () => {
     const c = await RawConnection.open({ port: d.nodis.port });
     try {
       assert.equal(await c.call('LOLWUT'), '$17\r\nRedis ver. 7.2.4\n\r\n');
-      await c.call('HELLO', '3');
+      await hello3(c);
       assert.equal(await c.call('LOLWUT', 'VERSION', '6'), '=21\r\ntxt:Redis ver. 7.2.4\n\r\n');
     } finally {
       c.close();
@@ -985,10 +943,7 @@ function maskDebugObject(r: string | null): string | null {
 
 describe('DEBUG', differentialSuite(), () => {
   const d = new Differential();
-  before(async () => {
-    await d.start();
-    ensureHello(d.nodis.server);
-  });
+  before(() => d.start());
   after(() => d.stop());
 
   it('rejects unknown subcommands and wrong argument counts like Redis', async () => {
@@ -1092,9 +1047,8 @@ describe('DEBUG', differentialSuite(), () => {
     await d.check([...steps, ['DEBUG', 'PROTOCOL', 'push']]);
     await d.check(steps, { resp3: true });
     // A push message comes with a reply of its own after it.
-    const [n, o] = await d.connect();
+    const [n, o] = await d.session({ resp3: true });
     try {
-      for (const c of [n, o]) await c.call('HELLO', '3');
       const rn = [await n.call('DEBUG', 'PROTOCOL', 'push'), await n.read()];
       const ro = [await o.call('DEBUG', 'PROTOCOL', 'push'), await o.read()];
       assert.deepEqual(rn, ro);
@@ -1117,8 +1071,6 @@ describe('DEBUG', differentialSuite(), () => {
   });
 
   it('POPULATE creates keys like Redis, skipping existing ones', async () => {
-    // FLUSHALL may not exist in nodis yet: empty its databases directly.
-    for (const db of d.nodis.server.dbs) db.flush();
     await d.check([
       ['SELECT', '9'],
       ['SET', 'key:1', 'mine'],

@@ -1,13 +1,12 @@
-// String commands, checked against real Redis byte for byte, plus nodis-only checks of state
-// that Redis shows through commands this branch does not have yet (TTL, OBJECT ENCODING, INFO).
+// String commands, checked against real Redis byte for byte, plus nodis-only checks of internal
+// state (the raw string grown in place, the server clock, WATCH signals).
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Differential, differentialSuite } from '../helpers/differential.js';
-import type { RawConnection } from '../helpers/resp.js';
-import { RObject, RawString, encodingOf } from '../../src/types/value.js';
-import type { Client } from '../../src/server/client.js';
+import { RawConnection, bulkText, intReply } from '../helpers/resp.js';
+import { RObject, RawString } from '../../src/types/value.js';
 
 /** Stands in for a list in nodis until the list type exists (the oracle gets a real list). */
 class FakeList extends RObject {
@@ -30,12 +29,12 @@ interface CompareOptions {
  * in nodis (so the check does not depend on other command families).
  */
 async function reset(d: Differential, lists: string[] = []): Promise<void> {
-  for (const db of d.nodis.server.dbs) db.flush();
+  await d.flushAll();
+  if (lists.length === 0) return;
   const o = await d.oracle.connect();
   try {
-    await o.call('FLUSHALL');
     for (const k of lists) {
-      await o.call('RPUSH', k, 'x');
+      assert.equal(await o.call('RPUSH', k, 'x'), ':1\r\n');
       d.nodis.server.dbs[0].dict.set(k, new FakeList());
     }
   } finally {
@@ -43,35 +42,10 @@ async function reset(d: Differential, lists: string[] = []): Promise<void> {
   }
 }
 
-/** The nodis client object behind the newest connection. */
-function newestClient(d: Differential): Client {
-  let best: Client | undefined;
-  for (const c of d.nodis.server.clients.values()) if (!best || c.id > best.id) best = c;
-  assert.ok(best);
-  return best;
-}
-
-/** Switches a pair of connections to RESP3 (directly in nodis when HELLO is not there yet). */
-async function useResp3(d: Differential, n: RawConnection, o: RawConnection): Promise<void> {
-  const r = await n.call('HELLO', '3');
-  if (r === null || r.startsWith('-')) newestClient(d).resp = 3;
-  await o.call('HELLO', '3');
-}
-
 /** Runs the commands on both servers from a clean state and asserts identical raw replies. */
 async function compare(d: Differential, steps: Cmd[], opts: CompareOptions = {}): Promise<void> {
   await reset(d, opts.lists);
-  const [n, o] = await d.connect();
-  try {
-    if (opts.resp3) await useResp3(d, n, o);
-    for (const cmd of steps) {
-      const [rn, ro] = await Promise.all([n.call(...cmd), o.call(...cmd)]);
-      assert.equal(rn, ro, `reply to ${JSON.stringify(cmd)} differs (nodis first, redis second)`);
-    }
-  } finally {
-    n.close();
-    o.close();
-  }
+  await d.check(steps, { resp3: opts.resp3, flush: false });
 }
 
 /** Runs commands on both servers without comparing (set-up). */
@@ -85,30 +59,18 @@ async function run(d: Differential, steps: Cmd[]): Promise<void> {
   }
 }
 
-/** Remaining time to live in ms as PTTL reports it: -2 missing, -1 persistent. */
-function nodisPttl(d: Differential, key: string): number {
-  const db = d.nodis.server.dbs[0];
-  if (!db.exists(key)) return -2;
-  const when = db.getExpire(key);
-  return when === undefined ? -1 : when - d.nodis.clock.now();
-}
-
-async function redisPttl(d: Differential, key: string): Promise<number> {
-  const o = await d.oracle.connect();
+/** Asserts both servers give key the same time to live (PTTL, within a second of clock skew). */
+async function assertSameTtl(d: Differential, key: string): Promise<void> {
+  const [n, o] = await d.connect();
   try {
-    const r = await o.call('PTTL', key);
-    return Number(r!.slice(1, -2));
+    const a = intReply(await n.call('PTTL', key));
+    const b = intReply(await o.call('PTTL', key));
+    if (a < 0 || b < 0) assert.equal(a, b, `ttl of ${key}`);
+    else assert.ok(Math.abs(a - b) < 1000, `ttl of ${key}: nodis ${a}, redis ${b}`);
   } finally {
+    n.close();
     o.close();
   }
-}
-
-/** Asserts both servers give key the same time to live (within a second of clock skew). */
-async function assertSameTtl(d: Differential, key: string): Promise<void> {
-  const a = nodisPttl(d, key);
-  const b = await redisPttl(d, key);
-  if (a < 0 || b < 0) assert.equal(a, b, `ttl of ${key}`);
-  else assert.ok(Math.abs(a - b) < 1000, `ttl of ${key}: nodis ${a}, redis ${b}`);
 }
 
 const INT64_MAX = '9223372036854775807';
@@ -951,39 +913,19 @@ describe('string commands', differentialSuite(), () => {
   });
 
   describe('side effects', () => {
-    /** Per command: [dirty, keyspace hits, keyspace misses, expired keys] deltas. */
-    async function effects(target: 'nodis' | 'redis', steps: Cmd[]): Promise<number[][]> {
-      const out: number[][] = [];
-      if (target === 'nodis') {
-        const [n] = await d.connect();
-        const s = d.nodis.server;
-        try {
-          for (const cmd of steps) {
-            const before = [s.dirty, s.stats.keyspaceHits, s.stats.keyspaceMisses, s.stats.expiredKeys];
-            await n.call(...cmd);
-            const after = [s.dirty, s.stats.keyspaceHits, s.stats.keyspaceMisses, s.stats.expiredKeys];
-            out.push(after.map((v, i) => v - before[i]));
-          }
-        } finally {
-          n.close();
-        }
-        return out;
-      }
-      const o = await d.oracle.connect();
+    /** Per command: [dirty, keyspace hits, keyspace misses, expired keys] deltas, as INFO shows them. */
+    async function effects(conn: RawConnection, steps: Cmd[]): Promise<number[][]> {
       const snapshot = async (): Promise<number[]> => {
-        const info = (await o.call('INFO', 'everything'))!;
+        const info = bulkText(await conn.call('INFO', 'everything'));
         const field = (name: string) => Number(new RegExp(`\\r\\n${name}:(\\d+)`).exec(info)![1]);
         return [field('rdb_changes_since_last_save'), field('keyspace_hits'), field('keyspace_misses'), field('expired_keys')];
       };
-      try {
-        for (const cmd of steps) {
-          const before = await snapshot();
-          await o.call(...cmd);
-          const after = await snapshot();
-          out.push(after.map((v, i) => v - before[i]));
-        }
-      } finally {
-        o.close();
+      const out: number[][] = [];
+      for (const cmd of steps) {
+        const before = await snapshot();
+        await conn.call(...cmd);
+        const after = await snapshot();
+        out.push(after.map((v, i) => v - before[i]));
       }
       return out;
     }
@@ -1042,9 +984,16 @@ describe('string commands', differentialSuite(), () => {
         ['SET', 'gone', 'v', 'PXAT', '1'],
         ['MSETNX', 'gone', 'x'],
       ];
-      await reset(d);
-      const nodis = await effects('nodis', steps);
-      const redis = await effects('redis', steps);
+      const [n, o] = await d.session();
+      let nodis: number[][];
+      let redis: number[][];
+      try {
+        nodis = await effects(n, steps);
+        redis = await effects(o, steps);
+      } finally {
+        n.close();
+        o.close();
+      }
       for (let i = 0; i < steps.length; i++) {
         assert.deepEqual(nodis[i], redis[i], `effects of ${JSON.stringify(steps[i])} [dirty, hits, misses, expired]`);
       }
@@ -1093,8 +1042,7 @@ describe('string values inside nodis', differentialSuite(), () => {
   after(() => d.stop());
 
   async function nodisCall(...cmd: string[]): Promise<string | null> {
-    const [n, o] = await d.connect();
-    o.close();
+    const n = await RawConnection.open({ port: d.nodis.port });
     try {
       return await n.call(...cmd);
     } finally {
@@ -1102,40 +1050,40 @@ describe('string values inside nodis', differentialSuite(), () => {
     }
   }
 
-  it('keep the encodings Redis would report', async () => {
-    const db = d.nodis.server.dbs[0];
-    db.flush();
-    await nodisCall('SET', 'int', '123');
-    await nodisCall('SET', 'emb', 'hello');
-    await nodisCall('APPEND', 'app', '12');
-    await nodisCall('SET', 'app2', '12');
-    await nodisCall('APPEND', 'app2', '3');
-    await nodisCall('SETRANGE', 'sr', '0', 'ab');
-    await nodisCall('SET', 'sr2', 'abc');
-    await nodisCall('SETRANGE', 'sr2', '0', '');
-    await nodisCall('SET', 'f', '1.5');
-    await nodisCall('INCRBYFLOAT', 'f', '1.5');
-    await nodisCall('SET', 'f2', '1');
-    await nodisCall('INCRBYFLOAT', 'f2', '0.25');
-    await nodisCall('SET', 'c', 'abc');
-    await nodisCall('APPEND', 'c', 'd');
-    await nodisCall('INCRBYFLOAT', 'c2', '3');
-    await nodisCall('APPEND', 'c2', '4');
-    await nodisCall('SET', 'i', '5');
-    await nodisCall('APPEND', 'i', '5');
-    await nodisCall('INCR', 'i');
-    const enc = (k: string) => encodingOf(db.dict.get(k)!);
-    // What Redis 7.0 answers to OBJECT ENCODING for the same sequence.
-    assert.deepEqual(
-      ['int', 'emb', 'app', 'app2', 'sr', 'sr2', 'f', 'f2', 'c', 'c2', 'i'].map(enc),
-      ['int', 'embstr', 'int', 'raw', 'raw', 'embstr', 'embstr', 'embstr', 'raw', 'raw', 'int'],
-    );
+  it('keep the encodings Redis reports', async () => {
+    const keys = ['int', 'emb', 'app', 'app2', 'sr', 'sr2', 'f', 'f2', 'c', 'c2', 'i'];
+    await compare(d, [
+      ['SET', 'int', '123'],
+      ['SET', 'emb', 'hello'],
+      ['APPEND', 'app', '12'],
+      ['SET', 'app2', '12'],
+      ['APPEND', 'app2', '3'],
+      ['SETRANGE', 'sr', '0', 'ab'],
+      ['SET', 'sr2', 'abc'],
+      ['SETRANGE', 'sr2', '0', ''],
+      ['SET', 'f', '1.5'],
+      ['INCRBYFLOAT', 'f', '1.5'],
+      ['SET', 'f2', '1'],
+      ['INCRBYFLOAT', 'f2', '0.25'],
+      ['SET', 'c', 'abc'],
+      ['APPEND', 'c', 'd'],
+      ['INCRBYFLOAT', 'c2', '3'],
+      ['APPEND', 'c2', '4'],
+      ['SET', 'i', '5'],
+      ['APPEND', 'i', '5'],
+      ['INCR', 'i'],
+      ...keys.map((k) => ['OBJECT', 'ENCODING', k]),
+    ]);
+    // What Redis 7.0 answers to OBJECT ENCODING for that sequence.
+    const encodings: string[] = [];
+    for (const k of keys) encodings.push(bulkText(await nodisCall('OBJECT', 'ENCODING', k)));
+    assert.deepEqual(encodings, ['int', 'embstr', 'int', 'raw', 'raw', 'embstr', 'embstr', 'embstr', 'raw', 'raw', 'int']);
     assert.equal(await nodisCall('GET', 'c2'), '$2\r\n34\r\n');
   });
 
   it('grow a raw string in place', async () => {
     const db = d.nodis.server.dbs[0];
-    db.flush();
+    assert.equal(await nodisCall('FLUSHALL'), '+OK\r\n');
     await nodisCall('APPEND', 'k', 'ab');
     await nodisCall('APPEND', 'k', 'cd');
     const v = db.dict.get('k');
@@ -1148,7 +1096,7 @@ describe('string values inside nodis', differentialSuite(), () => {
 
   it('expire with the server clock', async () => {
     const db = d.nodis.server.dbs[0];
-    db.flush();
+    assert.equal(await nodisCall('FLUSHALL'), '+OK\r\n');
     await nodisCall('SET', 'a', 'v', 'EX', '10');
     await nodisCall('PSETEX', 'b', '500', 'v');
     await nodisCall('SET', 'c', 'v');
@@ -1170,7 +1118,7 @@ describe('string values inside nodis', differentialSuite(), () => {
 
   it('signal WATCH on every change', async () => {
     const db = d.nodis.server.dbs[0];
-    db.flush();
+    assert.equal(await nodisCall('FLUSHALL'), '+OK\r\n');
     await nodisCall('SET', 'k', '1');
     for (const cmd of [
       ['APPEND', 'k', 'x'],

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { startServer, type NodisServer, type StartOptions } from '../../src/index.js';
 import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE, type Oracle } from './oracle.js';
-import { RawConnection, encodeCommand, replyLength } from './resp.js';
+import { RawConnection, encodeCommand, hello3, replyLength } from './resp.js';
 
 export { ORACLE_SKIP_MESSAGE, oracleAvailable };
 
@@ -50,6 +50,18 @@ function normalize(reply: string | null, step: Step): string | null {
   return reply;
 }
 
+export interface SessionOptions {
+  /** Switch both connections to RESP3 with HELLO 3 first. */
+  resp3?: boolean;
+  /** FLUSHALL both servers first (the default); false keeps what is there. */
+  flush?: boolean;
+}
+
+/** FLUSHALL on both connections, asserting that both servers emptied. */
+async function flushBoth(n: RawConnection, o: RawConnection): Promise<void> {
+  for (const c of [n, o]) assert.equal(await c.call('FLUSHALL'), '+OK\r\n', 'FLUSHALL');
+}
+
 /**
  * A nodis server and a real Redis side by side. Use inside a describe() whose options come from
  * differentialSuite(), so the suite skips with a clear message where redis-server is missing.
@@ -73,21 +85,44 @@ export class Differential {
     return [await RawConnection.open({ port: this.nodis.port }), await this.oracle.connect()];
   }
 
+  /** Empties every database of both servers with FLUSHALL. */
+  async flushAll(): Promise<void> {
+    const [n, o] = await this.connect();
+    try {
+      await flushBoth(n, o);
+    } finally {
+      n.close();
+      o.close();
+    }
+  }
+
+  /**
+   * Fresh connections to both servers, nodis first: after FLUSHALL on both (unless flush is false),
+   * and switched to RESP3 with HELLO 3 when resp3 is set.
+   */
+  async session(opts: SessionOptions = {}): Promise<[RawConnection, RawConnection]> {
+    const [n, o] = await this.connect();
+    try {
+      if (opts.flush !== false) await flushBoth(n, o);
+      if (opts.resp3) {
+        await hello3(n);
+        await hello3(o);
+      }
+    } catch (e) {
+      n.close();
+      o.close();
+      throw e;
+    }
+    return [n, o];
+  }
+
   /**
    * Runs the steps on fresh connections to both servers (after FLUSHALL) and asserts that every
    * raw reply is the same. With resp3, both connections first switch with HELLO 3.
    */
-  async check(steps: StepLike[], opts: { resp3?: boolean; flush?: boolean } = {}): Promise<void> {
-    const [n, o] = await this.connect();
+  async check(steps: StepLike[], opts: SessionOptions = {}): Promise<void> {
+    const [n, o] = await this.session(opts);
     try {
-      if (opts.flush !== false) {
-        await n.call('FLUSHALL');
-        await o.call('FLUSHALL');
-      }
-      if (opts.resp3) {
-        await n.call('HELLO', '3');
-        await o.call('HELLO', '3');
-      }
       for (const s of steps) {
         const step: Step = Array.isArray(s) ? { cmd: s } : s;
         const [rn, ro] = await Promise.all([n.call(...step.cmd), o.call(...step.cmd)]);

@@ -1,5 +1,6 @@
 // A raw RESP connection for tests: sends commands, returns each reply's exact bytes.
 
+import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 
 /** Encodes argv as a RESP multibulk request. */
@@ -142,4 +143,30 @@ export class RawConnection {
   close(): void {
     this.socket.destroy();
   }
+}
+
+/** Switches a connection to RESP3 with HELLO 3, asserting that the server agreed (a map reply). */
+export async function hello3(c: RawConnection): Promise<void> {
+  const r = await c.call('HELLO', '3');
+  assert.ok(r !== null && r[0] === '%', `HELLO 3 failed: ${JSON.stringify(r)}`);
+}
+
+/** The payload of a bulk string reply, or of a verbatim string reply in the "txt" format. */
+export function bulkText(reply: string | null): string {
+  assert.ok(reply !== null, 'expected a bulk or verbatim reply, got none');
+  const nl = reply.indexOf('\r\n');
+  const body = reply.slice(nl + 2, -2);
+  assert.equal(body.length, Number(reply.slice(1, nl)), 'declared length matches');
+  if (reply[0] === '=') {
+    assert.equal(body.slice(0, 4), 'txt:');
+    return body.slice(4);
+  }
+  assert.equal(reply[0], '$');
+  return body;
+}
+
+/** The value of an integer reply. */
+export function intReply(reply: string | null): number {
+  assert.ok(reply !== null && reply[0] === ':', `expected an integer reply, got ${JSON.stringify(reply)}`);
+  return Number(reply.slice(1, -2));
 }
