@@ -1,35 +1,281 @@
 #!/usr/bin/env node
-// nodis-server [/path/to/nodis.conf] [--option value ...]
+// nodis-server [/path/to/nodis.conf] [options] [-]
+//
+// Starts like redis-server: the first argument is a config file unless it begins with "-";
+// "-" (first or last) reads more config from standard input; every "--name value ..." becomes a
+// config line appended after the file. A bad directive stops start-up with Redis's
+// "FATAL CONFIG FILE ERROR" report and exit status 1.
 
+import { appendFileSync, readFileSync, realpathSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { resolve as resolvePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Server } from './server/server.js';
-import { Config } from './server/config.js';
+import { Config, ConfigFileError, ConfigOpenError, quoteRepr, strerror } from './server/config.js';
+import { CommandTable } from './server/command.js';
+import { Logger, isLogLevel } from './server/log.js';
+import { allCommands } from './commands/index.js';
+import { REDIS_VERSION, NODIS_VERSION } from './commands/server.js';
 
-async function main(): Promise<void> {
-  const config = new Config();
-  const args = process.argv.slice(2);
-  for (let i = 0; i < args.length; i++) {
-    if (args[i].startsWith('--')) {
-      const err = config.set(args[i].slice(2), args[i + 1] ?? '');
-      if (err) {
-        process.stderr.write(`${err}\n`);
-        process.exit(1);
-      }
-      i++;
-    }
-  }
-  const server = new Server(config);
-  await server.listen();
-  server.log.notice(`Ready to accept connections tcp on port ${server.port}`);
-  const stop = (): void => {
-    server.log.warning('Received signal, scheduling shutdown...');
-    void server.close().then(() => process.exit(0));
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  server.on('shutdown', () => void server.close().then(() => process.exit(0)));
+const BUILD_ID = createHash('sha1').update(`nodis ${NODIS_VERSION}`).digest('hex').slice(0, 16);
+
+export const VERSION_LINE =
+  `Redis server v=${REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=${BUILD_ID} nodis=${NODIS_VERSION}`;
+
+const USAGE = [
+  'Usage: nodis-server [/path/to/nodis.conf] [options] [-]',
+  '       nodis-server - (read config from stdin)',
+  '       nodis-server -v or --version',
+  '       nodis-server -h or --help',
+  '',
+  'Examples:',
+  '       nodis-server (run the server with default conf)',
+  "       echo 'maxmemory 128mb' | nodis-server -",
+  '       nodis-server /etc/nodis/6379.conf',
+  '       nodis-server --port 7777',
+  '       nodis-server --port 7777 --replicaof 127.0.0.1 8888',
+  '       nodis-server /etc/mynodis.conf --loglevel verbose -',
+  '       nodis-server /etc/mynodis.conf --loglevel verbose',
+  '',
+].join('\n');
+
+export interface CommandLine {
+  /** The config file as given (not yet made absolute), or null. */
+  configFile: string | null;
+  /** "-" was given: read config from standard input after the file. */
+  fromStdin: boolean;
+  /** The options as config lines ("port \"7000\"\nsave \"\""), as redis-server builds them. */
+  options: string;
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
-});
+/**
+ * Turns redis-server style arguments into config text, with redis-server's rules: "--name" starts
+ * a line, the words after it are its quoted arguments (so "--save 900 1 300 10" works), a word that
+ * begins with "--" right after a bare "--name" is that option's value, and a bare "--save" gets the
+ * empty value.
+ */
+export function parseCommandLine(args: readonly string[]): CommandLine {
+  let configFile: string | null = null;
+  let fromStdin = false;
+  let options = '';
+  let j = 0;
+  if (args.length > 0 && args[0][0] !== '-') {
+    configFile = args[0];
+    j = 1;
+  }
+  let handledLastConfigArg = true;
+  for (; j < args.length; j++) {
+    const arg = args[j];
+    const last = j === args.length - 1;
+    if (arg === '-' && (j === 0 || last)) {
+      fromStdin = true;
+    } else if (handledLastConfigArg && arg.startsWith('--')) {
+      if (options.length) options += '\n';
+      options += `${arg.slice(2)} `;
+      const words = splitWords(arg);
+      if (words === 1) {
+        // Only the name: its value follows in the next argument(s).
+        handledLastConfigArg = false;
+        const nextIsOption = !last && args[j + 1].startsWith('--');
+        if (arg.toLowerCase() === '--save' && (nextIsOption || last)) {
+          // "--save" with nothing after it means save "".
+          options += '""';
+          handledLastConfigArg = nextIsOption;
+        }
+      } else {
+        // "--port 6380" given as one argument: name and value together.
+        handledLastConfigArg = true;
+      }
+    } else {
+      options += `${quoteRepr(arg)} `;
+      handledLastConfigArg = true;
+    }
+  }
+  return { configFile, fromStdin, options };
+}
+
+function splitWords(arg: string): number {
+  let n = 0;
+  for (const w of arg.split(/[ \n\r\t]+/)) if (w !== '') n++;
+  return n;
+}
+
+/** The bytes of a command-line argument as a latin1 string (Node hands them over decoded as UTF-8). */
+function toBytes(s: string): string {
+  return Buffer.from(s, 'utf8').toString('latin1');
+}
+
+function writeBytes(stream: NodeJS.WriteStream, s: string): void {
+  stream.write(Buffer.from(s, 'latin1'));
+}
+
+/** A log line written outside the server's logger (signal handlers), as Redis's serverLogFromHandler. */
+function rawLog(config: Config, message: string): void {
+  const line = `${process.pid}:signal-handler (${Math.floor(Date.now() / 1000)}) ${message}\n`;
+  const file = config.get('logfile');
+  if (file) {
+    try {
+      appendFileSync(file, line);
+      return;
+    } catch {
+      // Fall through to standard output.
+    }
+  }
+  process.stdout.write(line);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2).map(toBytes);
+  if (args[0] === '-v' || args[0] === '--version') {
+    process.stdout.write(`${VERSION_LINE}\n`);
+    process.exit(0);
+  }
+  if (args[0] === '--help' || args[0] === '-h') {
+    process.stderr.write(USAGE);
+    process.exit(1);
+  }
+  if (args.some((a) => a.toLowerCase() === '--sentinel')) {
+    process.stderr.write('nodis does not implement Sentinel mode.\n');
+    process.exit(1);
+  }
+
+  const config = new Config();
+  // Like redis-server, the process follows `dir`, so later relative paths (include, files) use it.
+  config.onChange('dir', (dir) => process.chdir(dir));
+  const early = new Logger();
+  early.role = 'C';
+
+  const cmdline = parseCommandLine(args);
+  const configFile = cmdline.configFile === null ? '' : resolvePath(cmdline.configFile);
+  try {
+    let text = '';
+    if (cmdline.configFile !== null) {
+      try {
+        text = readFileSync(cmdline.configFile, 'latin1');
+      } catch (e) {
+        throw new ConfigOpenError(configFile, (e as NodeJS.ErrnoException).code);
+      }
+    }
+    if (cmdline.fromStdin) {
+      early.warning('Reading config from stdin');
+      text += readFileSync(0, 'latin1');
+    }
+    if (args.length > 0) text += `\n${cmdline.options}`;
+    const table = new CommandTable();
+    table.register(allCommands);
+    config.loadString(text, { renameCommand: (from, to) => table.rename(from, to) });
+  } catch (e) {
+    if (e instanceof ConfigFileError) {
+      writeBytes(process.stderr, e.fatalMessage(`nodis ${NODIS_VERSION}`));
+      process.exit(1);
+    }
+    if (e instanceof ConfigOpenError) {
+      early.warning(e.message);
+      process.exit(1);
+    }
+    throw e;
+  }
+
+  if (config.bool('daemonize') && !process.env.NODIS_DAEMONIZED) {
+    // No fork() in Node: start a detached copy of this process and leave it running.
+    const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, NODIS_DAEMONIZED: '1' },
+    });
+    child.unref();
+    process.exit(0);
+  }
+
+  const level = config.get('loglevel');
+  if (isLogLevel(level)) early.level = level;
+  early.file = config.get('logfile');
+  early.warning('oO0OoO0OoO0Oo nodis is starting oO0OoO0OoO0Oo');
+  early.warning(
+    `nodis version=${NODIS_VERSION}, redis_version=${REDIS_VERSION}, bits=64, pid=${process.pid}, just started`,
+  );
+  if (configFile) early.warning('Configuration loaded');
+  else {
+    early.warning(
+      'Warning: no config file specified, using the default config. ' +
+        'In order to specify a config file use nodis-server /path/to/nodis.conf',
+    );
+  }
+
+  const server = new Server(config);
+  server.configFile = configFile;
+  const port = config.num('port');
+  const unixsocket = config.get('unixsocket');
+  server.log.notice(`Running mode=standalone, port=${port}.`);
+  const pidfile = config.get('pidfile');
+  if (pidfile) {
+    try {
+      writeFileSync(pidfile, `${process.pid}\n`);
+    } catch (e) {
+      server.log.warning(`Failed to write PID file: ${strerror((e as NodeJS.ErrnoException).code)}`);
+    }
+  }
+  server.log.warning('Server initialized');
+  const tcp = port !== 0 && config.bindAddresses().length > 0;
+  if (!tcp && !unixsocket) {
+    server.log.warning('Configured to not listen anywhere, exiting.');
+    process.exit(1);
+  }
+  try {
+    await server.listen({ noTcpOnPortZero: true });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
+    if (err.syscall === 'listen' && err.address && !err.address.startsWith('/')) {
+      server.log.warning(
+        `Warning: Could not create server TCP listening socket ${err.address}:${port}: bind: ${strerror(err.code)}`,
+      );
+      server.log.warning(`Failed listening on port ${port} (tcp), aborting.`);
+    } else {
+      server.log.warning(`Failed opening Unix socket: ${strerror(err.code)}`);
+    }
+    process.exit(1);
+  }
+  if (tcp) server.log.notice('Ready to accept connections tcp');
+  if (unixsocket) server.log.notice('Ready to accept connections unix');
+
+  let exiting = false;
+  const exit = async (): Promise<void> => {
+    if (exiting) return;
+    exiting = true;
+    await server.close();
+    if (pidfile) {
+      try {
+        unlinkSync(pidfile);
+      } catch {
+        // Already gone.
+      }
+    }
+    server.log.warning('nodis is now ready to exit, bye bye...');
+    process.exit(0);
+  };
+  const onSignal = (sig: string): void => {
+    rawLog(config, `Received ${sig} scheduling shutdown...`);
+    server.log.warning('User requested shutdown...');
+    void exit();
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  server.on('shutdown', () => void exit());
+}
+
+function isMain(): boolean {
+  if (!process.argv[1]) return false;
+  try {
+    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  });
+}

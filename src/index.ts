@@ -42,14 +42,15 @@ export async function startServer(options: StartOptions = {}): Promise<NodisServ
     settings[k] = typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v);
   }
   for (const [k, v] of Object.entries(settings)) {
+    if (!config.has(k)) throw new Error(`nodis: unknown configuration directive '${k}'`);
     const err = config.set(k, v);
-    if (err) throw new Error(`nodis: ${k}: ${err}`);
+    if (err) throw new Error(`nodis: bad value for configuration directive '${k}' (${JSON.stringify(v)}): ${err}`);
   }
   const clock = new Clock();
   const server = new Server(config, clock);
   server.log.silent = !log;
   await server.listen();
-  const host = config.get('bind').split(/\s+/)[0].replace(/^-/, '');
+  const host = (config.bindAddresses()[0] ?? '127.0.0.1').replace(/^-/, '');
   const urlHost = host === '*' || host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return {
     port: server.port,

@@ -5,10 +5,12 @@ import { connectionCommands } from './connection.js';
 import { stringCommands } from './strings.js';
 import { serverCommands } from './server.js';
 import { keyCommands } from './keys.js';
+import { configCommands } from './config.js';
 
 export const allCommands: CommandSpec[] = [
   ...connectionCommands,
   ...stringCommands,
   ...keyCommands,
   ...serverCommands,
+  ...configCommands,
 ];

@@ -241,12 +241,30 @@ export class CommandTable {
   lookup(name: string): Command | undefined {
     // Pipelines repeat one command; comparing a few bytes is cheaper than hashing a new string.
     if (name === this.lastName) return this.lastCommand;
-    const cmd = this.lookupMap.get(name) ?? this.commands.get(name.toLowerCase());
+    const cmd = this.lookupMap.get(name) ?? this.lookupMap.get(name.toLowerCase());
     if (cmd) {
       this.lastName = name;
       this.lastCommand = cmd;
     }
     return cmd;
+  }
+
+  /**
+   * rename-command: the command answers to `to` instead (to no name at all when `to` is empty).
+   * Returns Redis's config error text, or null.
+   */
+  rename(from: string, to: string): string | null {
+    const cmd = this.lookupMap.get(from.toLowerCase());
+    if (!cmd) return 'No such command in rename-command';
+    this.lastName = '';
+    this.lastCommand = undefined;
+    this.lookupMap.delete(from.toLowerCase());
+    this.lookupMap.delete(from.toUpperCase());
+    if (to === '') return null;
+    if (this.lookupMap.has(to.toLowerCase())) return 'Target command name already exists';
+    this.lookupMap.set(to.toLowerCase(), cmd);
+    this.lookupMap.set(to.toUpperCase(), cmd);
+    return null;
   }
   private lastName = '';
   private lastCommand: Command | undefined;

@@ -102,6 +102,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
     const n = config.num('databases');
     for (let i = 0; i < n; i++) this.dbs.push(new Database(i, this));
     this.table.register(allCommands);
+    for (const [from, to] of config.renamedCommands) this.table.rename(from, to);
     this.applyLogConfig();
     this.applyProtoLimits();
     config.onChange('proto-max-bulk-len', () => this.applyProtoLimits());
@@ -146,10 +147,13 @@ export class Server extends EventEmitter implements KeyspaceHost {
     this.stats.errorCodes.set(code, (this.stats.errorCodes.get(code) ?? 0) + 1);
   }
 
-  /** Starts listening on the configured TCP port and unix socket. */
-  async listen(): Promise<void> {
+  /**
+   * Starts listening on the configured TCP port and unix socket. Port 0 picks a free port, unless
+   * noTcpOnPortZero is set: then, as in redis-server, port 0 means no TCP listener at all.
+   */
+  async listen(opts: { noTcpOnPortZero?: boolean } = {}): Promise<void> {
     const port = this.config.num('port');
-    {
+    if (port !== 0 || !opts.noTcpOnPortZero) {
       const binds = this.config.get('bind').split(/\s+/).filter(Boolean);
       let bound = port;
       for (const spec of binds) {
@@ -337,6 +341,18 @@ export class Server extends EventEmitter implements KeyspaceHost {
         this.log.verbose('Closing idle client');
         c.close();
       }
+    }
+  }
+
+  /** CONFIG RESETSTAT: zeroes the INFO counters, the per-command statistics and the error counts. */
+  resetStats(): void {
+    Object.assign(this.stats, newStats(this.clock.now()));
+    for (const cmd of this.table.all()) {
+      cmd.stats.calls = 0;
+      cmd.stats.usec = 0;
+      cmd.stats.rejectedCalls = 0;
+      cmd.stats.failedCalls = 0;
+      cmd.latency = null;
     }
   }
 
