@@ -282,6 +282,10 @@ export function strerror(code: string | undefined): string {
       return 'Too many levels of symbolic links';
     case 'EEXIST':
       return 'File exists';
+    case 'EADDRINUSE':
+      return 'Address already in use';
+    case 'EADDRNOTAVAIL':
+      return 'Cannot assign requested address';
     default:
       return code ?? 'Unknown error';
   }
@@ -1265,6 +1269,11 @@ export class Config {
     return this.order.filter((s) => !s.hidden).map((s) => s.name);
   }
 
+  /** The primary name of a parameter known by this name (or alias); null for other words. */
+  primaryName(name: string): string | null {
+    return this.slot(name)?.entry.def.name ?? null;
+  }
+
   /** True if CONFIG SET must refuse it. */
   isImmutable(name: string): boolean {
     return ((this.slot(name)?.entry.def.flags ?? 0) & IMMUTABLE) !== 0;
@@ -1639,8 +1648,10 @@ export class Rewriter {
         continue;
       }
       w.lines.push(line);
-      // "slave" names map to their "replica" parameter.
-      const option = argv[0].toLowerCase().replace('slave', 'replica');
+      // An alias (slaveof, hash-max-ziplist-entries …) stands for its parameter's primary name,
+      // and any other "slave" word for "replica".
+      const word = argv[0].toLowerCase();
+      const option = config.primaryName(word) ?? word.replace('slave', 'replica');
       const list = w.optionLines.get(option);
       if (list) list.push(w.lines.length - 1);
       else w.optionLines.set(option, [w.lines.length - 1]);

@@ -1,0 +1,426 @@
+// nodis-server: command line, config files, start-up and shutdown, fatal config errors (compared
+// with redis-server's own output), CONFIG REWRITE of the file the server was started with.
+
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RawConnection } from './helpers/resp.js';
+import { oracleAvailable, ORACLE_SKIP_MESSAGE } from './helpers/oracle.js';
+import { parseCommandLine } from '../src/cli.js';
+import { NODIS_VERSION } from '../src/commands/server.js';
+
+const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const children = new Set<ChildProcess>();
+const dirs: string[] = [];
+
+after(() => {
+  for (const c of children) c.kill('SIGKILL');
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const d = realpathSync(mkdtempSync(join(tmpdir(), 'nodis-cli-test-')));
+  dirs.push(d);
+  return d;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A running process with its output so far. */
+class Proc {
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<number | null>;
+
+  constructor(readonly child: ChildProcess) {
+    children.add(child);
+    child.stdout?.on('data', (b: Buffer) => (this.stdout += b.toString('latin1')));
+    child.stderr?.on('data', (b: Buffer) => (this.stderr += b.toString('latin1')));
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code) => {
+        children.delete(child);
+        resolve(code);
+      });
+    });
+  }
+
+  /** Waits until the output contains text (or the process ends). */
+  async waitFor(text: string, ms = 10000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!this.stdout.includes(text)) {
+      if (this.child.exitCode !== null || Date.now() > deadline) {
+        throw new Error(`no ${JSON.stringify(text)} in output: ${this.stdout}${this.stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+function start(cmd: string, args: string[], opts: { cwd?: string; stdin?: string } = {}): Proc {
+  const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin!.end(opts.stdin ?? '');
+  return new Proc(child);
+}
+
+function startNodis(args: string[], opts: { cwd?: string; stdin?: string } = {}): Proc {
+  return start(process.execPath, [CLI, ...args], opts);
+}
+
+/** Runs a command that is expected to end by itself (killed after a timeout). */
+async function run(cmd: string, args: string[], opts: { cwd?: string; stdin?: string } = {}): Promise<Result> {
+  const p = start(cmd, args, opts);
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), 10000);
+  const code = await p.exited;
+  clearTimeout(timer);
+  return { code, stdout: p.stdout, stderr: p.stderr };
+}
+
+function runNodis(args: string[], opts: { cwd?: string; stdin?: string } = {}): Promise<Result> {
+  return run(process.execPath, [CLI, ...args], opts);
+}
+
+const PRODUCT = `nodis ${NODIS_VERSION}`;
+
+function fatal(line: number | null, text: string, reason: string): string {
+  let s = `\n*** FATAL CONFIG FILE ERROR (${PRODUCT}) ***\n`;
+  if (line !== null) s += `Reading the configuration file, at line ${line}\n>>> '${text}'\n`;
+  return `${s}${reason}\n`;
+}
+
+describe('command line parsing', () => {
+  it('builds config lines from options like redis-server', () => {
+    assert.deepEqual(parseCommandLine([]), { configFile: null, fromStdin: false, options: '' });
+    assert.deepEqual(parseCommandLine(['/etc/x.conf', '--port', '7000']), {
+      configFile: '/etc/x.conf',
+      fromStdin: false,
+      options: 'port "7000" ',
+    });
+    assert.equal(parseCommandLine(['--save', '900', '1', '300', '10']).options, 'save "900" "1" "300" "10" ');
+    assert.equal(parseCommandLine(['--save', '--port', '1']).options, 'save ""\nport "1" ');
+    assert.equal(parseCommandLine(['--port', '1', '--save']).options, 'port "1" \nsave ""');
+    assert.equal(parseCommandLine(['--save', '']).options, 'save "" ');
+    assert.equal(parseCommandLine(['--requirepass', '--weird']).options, 'requirepass "--weird" ');
+    assert.equal(parseCommandLine(['--port 7000', '--hz', '5']).options, 'port 7000 \nhz "5" ');
+    assert.equal(parseCommandLine(['--bind', 'a b"c']).options, 'bind "a b\\"c" ');
+    assert.deepEqual(parseCommandLine(['-', '--port', '1']), { configFile: null, fromStdin: true, options: 'port "1" ' });
+    assert.deepEqual(parseCommandLine(['x.conf', '--port', '1', '-']), {
+      configFile: 'x.conf',
+      fromStdin: true,
+      options: 'port "1" ',
+    });
+  });
+});
+
+describe('nodis-server', () => {
+  it('prints its version and usage', async () => {
+    for (const flag of ['--version', '-v']) {
+      const r = await runNodis([flag]);
+      assert.equal(r.code, 0);
+      assert.match(r.stdout, /^Redis server v=7\.2\.4 sha=00000000:0 malloc=libc bits=64 build=[0-9a-f]{16} nodis=\d+\.\d+\.\d+\S*\n$/);
+    }
+    const h = await runNodis(['--help']);
+    assert.equal(h.code, 1);
+    assert.ok(h.stderr.startsWith('Usage: nodis-server [/path/to/nodis.conf] [options] [-]\n'), h.stderr);
+  });
+
+  it('serves with a config file, includes, quoting, units and command-line options; exits 0 on SIGTERM', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    writeFileSync(
+      join(dir, 'nodis.conf'),
+      [
+        '# a test config',
+        `port ${port}`,
+        'bind 127.0.0.1',
+        'include extra.conf',
+        'maxmemory 1mb',
+        'requirepass "pa ss\\x21"',
+        "masterauth 'it\\'s'",
+        'save ""',
+        'HASH-MAX-ZIPLIST-ENTRIES 100',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(join(dir, 'extra.conf'), "hz 20\nmaxmemory-policy 'allkeys-lru'\n");
+    const p = startNodis(['nodis.conf', '--maxmemory', '2MB', '--save', '900', '1', '300', '10', '--loglevel', 'verbose'], {
+      cwd: dir,
+    });
+    await p.waitFor('Ready to accept connections tcp');
+    const c = await RawConnection.open({ port });
+    try {
+      assert.equal(await c.call('PING'), '-NOAUTH Authentication required.\r\n');
+      assert.equal(await c.call('AUTH', 'pa ss!'), '+OK\r\n');
+      const get = async (name: string): Promise<string | null> => c.call('CONFIG', 'GET', name);
+      const pair = (k: string, v: string): string => `*2\r\n$${k.length}\r\n${k}\r\n$${v.length}\r\n${v}\r\n`;
+      assert.equal(await get('maxmemory'), pair('maxmemory', '2097152'));
+      assert.equal(await get('save'), pair('save', '900 1 300 10'));
+      assert.equal(await get('hz'), pair('hz', '20'));
+      assert.equal(await get('maxmemory-policy'), pair('maxmemory-policy', 'allkeys-lru'));
+      assert.equal(await get('hash-max-listpack-entries'), pair('hash-max-listpack-entries', '100'));
+      assert.equal(await get('masterauth'), pair('masterauth', "it's"));
+      assert.equal(await get('loglevel'), pair('loglevel', 'verbose'));
+      assert.equal(await get('dir'), pair('dir', dir));
+      const info = (await c.call('INFO', 'server'))!;
+      assert.ok(info.includes(`config_file:${join(dir, 'nodis.conf')}\r\n`), info);
+    } finally {
+      c.close();
+    }
+    p.child.kill('SIGTERM');
+    assert.equal(await p.exited, 0);
+    for (const line of [
+      '# oO0OoO0OoO0Oo nodis is starting oO0OoO0OoO0Oo',
+      '# Configuration loaded',
+      `* Running mode=standalone, port=${port}.`,
+      '# Server initialized',
+      '* Ready to accept connections tcp',
+      'Received SIGTERM scheduling shutdown...',
+      '# User requested shutdown...',
+      '# nodis is now ready to exit, bye bye...',
+    ]) {
+      assert.ok(p.stdout.includes(line), `${line} in ${p.stdout}`);
+    }
+    assert.match(p.stdout, /^\d+:C \d\d \w{3} \d{4} \d\d:\d\d:\d\d\.\d{3} # oO0O/);
+  });
+
+  it('reads config from standard input, exits 0 on SIGINT and on SHUTDOWN', async () => {
+    const port = await freePort();
+    const p = startNodis(['-', '--bind', '127.0.0.1'], { stdin: `port ${port}\nhz 33\n` });
+    await p.waitFor('Ready to accept connections tcp');
+    assert.ok(p.stdout.includes('# Reading config from stdin'), p.stdout);
+    assert.ok(p.stdout.includes('# Warning: no config file specified'), p.stdout);
+    const c = await RawConnection.open({ port });
+    assert.equal(await c.call('CONFIG', 'GET', 'hz'), '*2\r\n$2\r\nhz\r\n$2\r\n33\r\n');
+    assert.equal(await c.call('CONFIG', 'REWRITE'), '-ERR The server is running without a config file\r\n');
+    c.close();
+    p.child.kill('SIGINT');
+    assert.equal(await p.exited, 0);
+    assert.ok(p.stdout.includes('Received SIGINT scheduling shutdown...'), p.stdout);
+
+    const port2 = await freePort();
+    const q = startNodis(['--port', String(port2), '--bind', '127.0.0.1']);
+    await q.waitFor('Ready to accept connections tcp');
+    const c2 = await RawConnection.open({ port: port2 });
+    await c2.call('SHUTDOWN', 'NOSAVE');
+    c2.close();
+    assert.equal(await q.exited, 0);
+  });
+
+  it('listens on a unix socket only with port 0; applies rename-command and logfile', async () => {
+    const dir = tempDir();
+    const sock = join(dir, 'nodis.sock');
+    const log = join(dir, 'nodis.log');
+    writeFileSync(join(dir, 'n.conf'), `rename-command ECHO ""\nrename-command get fetch\nlogfile ${log}\n`);
+    const p = startNodis([join(dir, 'n.conf'), '--port', '0', '--unixsocket', sock, '--unixsocketperm', '700']);
+    const deadline = Date.now() + 10000;
+    while (!(existsSync(log) && readFileSync(log, 'latin1').includes('Ready to accept connections unix'))) {
+      assert.ok(Date.now() < deadline && p.child.exitCode === null, `not ready: ${p.stdout}${p.stderr}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const c = await RawConnection.open({ path: sock });
+    try {
+      assert.equal(await c.call('SET', 'k', 'v'), '+OK\r\n');
+      assert.equal(await c.call('FETCH', 'k'), '$1\r\nv\r\n');
+      assert.match((await c.call('GET', 'k'))!, /^-ERR unknown command 'GET'/);
+      assert.match((await c.call('echo', 'x'))!, /^-ERR unknown command 'echo'/);
+      assert.equal(await c.call('CONFIG', 'GET', 'unixsocketperm'), '*2\r\n$14\r\nunixsocketperm\r\n$3\r\n700\r\n');
+    } finally {
+      c.close();
+    }
+    p.child.kill('SIGTERM');
+    assert.equal(await p.exited, 0);
+    assert.equal(p.stdout, '');
+    assert.ok(!readFileSync(log, 'latin1').includes('Ready to accept connections tcp'));
+  });
+
+  it('refuses to start without anywhere to listen, or on a port in use', async () => {
+    const r = await runNodis(['--port', '0']);
+    assert.equal(r.code, 1);
+    assert.ok(r.stdout.includes('# Configured to not listen anywhere, exiting.'), r.stdout);
+
+    const blocker = createServer();
+    const port = await new Promise<number>((resolve) =>
+      blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)),
+    );
+    try {
+      const r2 = await runNodis(['--port', String(port), '--bind', '127.0.0.1']);
+      assert.equal(r2.code, 1);
+      assert.ok(
+        r2.stdout.includes(`Could not create server TCP listening socket 127.0.0.1:${port}: bind: Address already in use`),
+        r2.stdout,
+      );
+      assert.ok(r2.stdout.includes(`Failed listening on port ${port} (tcp), aborting.`), r2.stdout);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('stops with the fatal config report and status 1 on bad files and flags', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'bad.conf'), 'port 7000\nfoo bar\n');
+    writeFileSync(join(dir, 'quotes.conf'), '# comment\n  port "7000\n');
+    writeFileSync(join(dir, 'inc.conf'), 'hz 5\ninclude bad.conf\n');
+    writeFileSync(join(dir, 'rename.conf'), 'rename-command nosuchcmd x\n');
+    const cases: Array<[string[], string]> = [
+      [['bad.conf'], fatal(2, 'foo bar', 'Bad directive or wrong number of arguments')],
+      [['bad.conf', '--port', '1'], fatal(2, 'foo bar', 'Bad directive or wrong number of arguments')],
+      [['quotes.conf'], fatal(2, 'port "7000', 'Unbalanced quotes in configuration line')],
+      [['inc.conf'], fatal(2, 'foo bar', 'Bad directive or wrong number of arguments')],
+      [['rename.conf'], fatal(1, 'rename-command nosuchcmd x', 'No such command in rename-command')],
+      [['--foo', 'bar'], fatal(2, 'foo "bar"', 'Bad directive or wrong number of arguments')],
+      [['--port', '1', '--hz', 'abc'], fatal(3, 'hz "abc"', "argument couldn't be parsed into an integer")],
+      [['--port', '1', '--hz'], fatal(3, 'hz', 'wrong number of arguments')],
+      [['--hz', '1', '2'], fatal(2, 'hz "1" "2"', 'wrong number of arguments')],
+      [['--save', '10', 'abc'], fatal(2, 'save "10" "abc"', 'Invalid save parameters')],
+      [['--maxmemory', '1zb'], fatal(2, 'maxmemory "1zb"', 'argument must be a memory value')],
+      [['--loglevel', 'loud'], fatal(2, 'loglevel "loud"', 'argument(s) must be one of the following: debug, verbose, notice, warning')],
+      [['--unixsocketperm', '8'], fatal(2, 'unixsocketperm "8"', "argument couldn't be parsed as an octal number")],
+      [['--replicaof', '1.2.3.4', 'abc'], fatal(2, 'replicaof "1.2.3.4" "abc"', 'Invalid master port')],
+      [['--dir', '/nonexistent-nodis-dir'], fatal(2, 'dir "/nonexistent-nodis-dir"', 'No such file or directory')],
+      [['--oom-score-adj-values', 'a b c'], fatal(2, 'oom-score-adj-values "a b c"', 'Invalid oom-score-adj-values, elements must be between -2000 and 2000.')],
+      [['--logfile', '/nonexistent-nodis-dir/x.log'], fatal(null, '', "Can't open the log file: No such file or directory")],
+      [['--cluster-enabled', 'yes', '--replicaof', '1.1.1.1', '5'], fatal(null, '', 'replicaof directive not allowed in cluster mode')],
+    ];
+    for (const [args, want] of cases) {
+      const r = await runNodis(args, { cwd: dir });
+      assert.equal(r.code, 1, args.join(' '));
+      assert.equal(r.stderr, want, args.join(' '));
+    }
+    const missing = await runNodis([join(dir, 'missing.conf')]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stdout, new RegExp(`# Fatal error, can't open config file '${join(dir, 'missing.conf')}': No such file or directory\\n$`));
+  });
+});
+
+describe('nodis-server against redis-server', oracleAvailable() ? {} : { skip: ORACLE_SKIP_MESSAGE }, () => {
+  it('reports bad config files and flags with the same text', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'bad.conf'), 'port 7000\n\n# x\nfoo bar baz\n');
+    writeFileSync(join(dir, 'quotes.conf'), "port '7000\n");
+    writeFileSync(join(dir, 'inc.conf'), 'include bad.conf\n');
+    const cases: string[][] = [
+      ['bad.conf'],
+      ['quotes.conf'],
+      ['inc.conf'],
+      ['bad.conf', '--port', '1'],
+      ['--foo', 'bar'],
+      ['--port', '0', '--hz', 'abc'],
+      ['--port', '0', '--hz'],
+      ['--hz', '1', '2'],
+      ['--save', '10', 'a b'],
+      ['--maxmemory', '-1'],
+      ['--appendonly', 'maybe'],
+      ['--maxmemory-policy', 'x'],
+      ['--client-output-buffer-limit', 'normal 1 2'],
+      ['--notify-keyspace-events', 'K', 'E'],
+      ['--shutdown-on-sigint', 'save', 'nosave'],
+      ['--list-max-ziplist-entries', '5', '6'],
+      ['--foo.bar'],
+      ['--user'],
+      ['--requirepass', 'a\tb"c', '--bogus'],
+      ['--hz', 'a\tb"c\x01\xff'],
+      ['--dir', '/etc/passwd'],
+      ['--logfile', '/nonexistent-nodis-dir/x.log'],
+    ];
+    for (const args of cases) {
+      const [n, r] = await Promise.all([runNodis(args, { cwd: dir }), run('redis-server', args, { cwd: dir })]);
+      assert.equal(r.code, 1, `redis-server ${args.join(' ')} should fail: ${r.stdout}`);
+      assert.equal(n.code, 1, args.join(' '));
+      assert.equal(n.stderr, r.stderr.replace(/\(Redis [^)]*\)/, `(${PRODUCT})`), args.join(' '));
+    }
+  });
+
+  it('CONFIG REWRITE changes the file as redis-server does', async () => {
+    const base = [
+      '# shared test config',
+      'include server.conf',
+      'save 900 1',
+      'save 300 10',
+      'hz 20',
+      'maxmemory 1mb',
+      '',
+      '',
+      '# more',
+      'slave-read-only yes',
+      'hash-max-ziplist-entries 100',
+      'loglevel notice',
+      'notify-keyspace-events ""',
+      'client-output-buffer-limit normal 0 0 0',
+      'bad "quote',
+      'rename-command ECHO ""',
+      '',
+    ].join('\n');
+    const nodisDir = tempDir();
+    const redisDir = tempDir();
+    const port = await freePort();
+    const sock = join(redisDir, 'r.sock');
+    writeFileSync(join(nodisDir, 'main.conf'), base);
+    writeFileSync(join(redisDir, 'main.conf'), base);
+    writeFileSync(join(nodisDir, 'server.conf'), `port ${port}\nbind 127.0.0.1\n`);
+    writeFileSync(join(redisDir, 'server.conf'), `port 0\nunixsocket ${sock}\n`);
+    // The unparsable line stops both servers from starting; it has to be added after start-up.
+    for (const d of [nodisDir, redisDir]) writeFileSync(join(d, 'main.conf'), base.replace('bad "quote\n', ''));
+    const n = startNodis(['main.conf'], { cwd: nodisDir });
+    const r = start('redis-server', ['main.conf'], { cwd: redisDir });
+    await n.waitFor('Ready to accept connections');
+    await r.waitFor('ready to accept connections');
+    for (const d of [nodisDir, redisDir]) writeFileSync(join(d, 'main.conf'), base);
+    const cn = await RawConnection.open({ port });
+    const cr = await RawConnection.open({ path: sock });
+    /** The file split into the lines kept in place and the set of appended ones. */
+    const shape = (d: string): { kept: string[]; added: string[] } => {
+      const lines = readFileSync(join(d, 'main.conf'), 'latin1').split('\n');
+      const sig = lines.indexOf('# Generated by CONFIG REWRITE');
+      const kept = sig < 0 ? lines : lines.slice(0, sig);
+      const skip = /^(port|bind|unixsocket|user|dir) /;
+      const added = (sig < 0 ? [] : lines.slice(sig + 1)).filter((l) => !skip.test(l)).sort();
+      return { kept, added };
+    };
+    try {
+      const sets = [
+        ['CONFIG', 'SET', 'hz', '25', 'maxmemory', '3gb', 'maxmemory-policy', 'allkeys-lru'],
+        ['CONFIG', 'SET', 'notify-keyspace-events', 'KEA', 'save', '60 5', 'replica-read-only', 'no'],
+        ['CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 1mb 2mb 3', 'maxmemory-clients', '10%'],
+        ['CONFIG', 'SET', 'masterauth', 'a"b c\n', 'oom-score-adj-values', '1 2 3', 'list-max-ziplist-size', '-1'],
+        ['CONFIG', 'SET', 'shutdown-on-sigint', 'save now', 'latency-tracking-info-percentiles', '50 99.5'],
+      ];
+      for (const cmd of sets) {
+        assert.equal(await cn.call(...cmd), '+OK\r\n');
+        assert.equal(await cr.call(...cmd), '+OK\r\n');
+      }
+      for (let round = 0; round < 2; round++) {
+        assert.equal(await cn.call('CONFIG', 'REWRITE'), '+OK\r\n');
+        assert.equal(await cr.call('CONFIG', 'REWRITE'), '+OK\r\n');
+        assert.deepEqual(shape(nodisDir), shape(redisDir), `rewrite round ${round + 1}`);
+      }
+      assert.ok(readFileSync(join(nodisDir, 'main.conf'), 'latin1').includes(`\ndir "${nodisDir}"\n`));
+    } finally {
+      cn.close();
+      cr.close();
+      n.child.kill('SIGTERM');
+      r.child.kill('SIGTERM');
+      await Promise.all([n.exited, r.exited]);
+    }
+  });
+});
