@@ -4,8 +4,8 @@ import type { CommandSpec } from '../server/command.js';
 import type { Client } from '../server/client.js';
 import { ERR_SYNTAX } from '../server/errors.js';
 import { strerror } from '../server/config.js';
-// TODO: take globMatch from src/util/glob.ts once that module lands.
-import { globMatch, replyHelp } from './server.js';
+import { globMatch } from '../util/glob.js';
+import { replyHelp } from './server.js';
 
 const CONFIG_HELP = [
   'GET <pattern>',
