@@ -41,6 +41,8 @@ const PROTECTED = 2;
 const HIDDEN = 4;
 /** Takes several words: CONFIG SET splits the value at spaces. */
 const MULTI_ARG = 8;
+/** A secret: SLOWLOG, MONITOR and the like must not show the value given to CONFIG SET. */
+const SENSITIVE = 16;
 
 // Numeric flags
 const MEMORY = 1;
@@ -983,7 +985,7 @@ const PARAMS: readonly ParamDef[] = [
   stringParam('unixsocket', null, IMMUTABLE, true, null),
   stringParam('pidfile', null, IMMUTABLE, true, null),
   stringParam('replica-announce-ip', 'slave-announce-ip', 0, true, null),
-  stringParam('masteruser', null, 0, true, null),
+  stringParam('masteruser', null, SENSITIVE, true, null),
   stringParam('cluster-announce-ip', null, 0, true, null),
   stringParam('cluster-config-file', null, IMMUTABLE, false, 'nodes.conf'),
   stringParam('cluster-announce-hostname', null, 0, true, null, validHostname),
@@ -999,8 +1001,8 @@ const PARAMS: readonly ParamDef[] = [
   stringParam('proc-title-template', null, 0, false, '{title} {listen-addr} {server-mode}', validProcTitle),
   stringParam('bind-source-addr', null, 0, true, null),
   stringParam('logfile', null, IMMUTABLE, false, ''),
-  stringParam('masterauth', null, 0, true, null),
-  stringParam('requirepass', null, 0, true, null),
+  stringParam('masterauth', null, SENSITIVE, true, null),
+  stringParam('requirepass', null, SENSITIVE, true, null),
 
   // Enums
   enumParam('supervised', null, IMMUTABLE, [['upstart', 1], ['systemd', 2], ['auto', 3], ['no', 0]], 'no'),
@@ -1272,6 +1274,11 @@ export class Config {
   /** The primary name of a parameter known by this name (or alias); null for other words. */
   primaryName(name: string): string | null {
     return this.slot(name)?.entry.def.name ?? null;
+  }
+
+  /** True for secrets (requirepass, masterauth, masteruser) that logs must redact. */
+  isSensitive(name: string): boolean {
+    return ((this.slot(name)?.entry.def.flags ?? 0) & SENSITIVE) !== 0;
   }
 
   /** True if CONFIG SET must refuse it. */

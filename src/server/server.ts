@@ -109,6 +109,13 @@ export class Server extends EventEmitter implements KeyspaceHost {
     config.onChange('client-query-buffer-limit', () => this.applyProtoLimits());
     config.onChange('loglevel', () => this.applyLogConfig());
     config.onChange('logfile', () => this.applyLogConfig());
+    config.onChange('hz', () => {
+      // CONFIG SET hz takes effect at once: the cron restarts at the new frequency.
+      if (!this.cronTimer || this.closing) return;
+      clearInterval(this.cronTimer);
+      this.cronTimer = null;
+      this.startCron();
+    });
   }
 
   private applyLogConfig(): void {

@@ -94,6 +94,10 @@ describe('config table', () => {
     assert.equal(c.set('unixsocketperm', '700'), null);
     assert.equal(c.num('unixsocketperm'), 0o700);
     assert.equal(c.get('unixsocketperm'), '700');
+    assert.ok(c.isSensitive('requirepass') && c.isSensitive('MASTERAUTH') && !c.isSensitive('hz'));
+    assert.ok(c.isImmutable('databases') && c.isImmutable('slaveof') && !c.isImmutable('hz'));
+    assert.equal(c.primaryName('SLAVEOF'), 'replicaof');
+    assert.equal(c.primaryName('nosuch'), null);
   });
 
   it('parses memory units like Redis (k=1000, kb=1024 …, any case)', () => {
@@ -606,7 +610,7 @@ describe('startServer', () => {
 // Against real Redis
 
 /** Parameters whose values differ by how the two test servers are started. */
-const STARTUP_DIFFERENT = new Set(['port', 'unixsocket', 'dir', 'bind', 'slaveof', 'replicaof']);
+const STARTUP_DIFFERENT = new Set(['port', 'unixsocket', 'dir', 'bind']);
 
 /** Names in a CONFIG GET reply (RESP2 flat array or RESP3 map). */
 function replyNames(reply: string): string[] {
@@ -996,6 +1000,11 @@ describe('CONFIG RESETSTAT and REWRITE (nodis)', () => {
       assert.equal(await c.call('CONFIG', 'SET', 'loglevel', 'warning', 'proto-max-bulk-len', '2mb'), '+OK\r\n');
       assert.equal(s.server.log.level, 'warning');
       assert.equal(s.server.protoLimits.maxBulkLen, 2 * 1024 * 1024);
+      // The cron runs at the new hz (the timer's period is 1000/hz ms).
+      const period = (): number => (s.server['cronTimer'] as unknown as { _repeat: number })._repeat;
+      assert.equal(period(), 100);
+      assert.equal(await c.call('CONFIG', 'SET', 'hz', '50'), '+OK\r\n');
+      assert.equal(period(), 20);
     } finally {
       c.close();
       await s.close();
