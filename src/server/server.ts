@@ -56,6 +56,25 @@ function newStats(now: number): ServerStats {
   };
 }
 
+/** Redis's reply to a client that protected mode refuses (sent, then the connection closes). */
+const PROTECTED_MODE_DENIED =
+  '-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the ' +
+  'default user. In this mode connections are only accepted from the loopback interface. If you want to connect ' +
+  'from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode ' +
+  "sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the " +
+  'same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do ' +
+  'so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode ' +
+  "by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting " +
+  "the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' " +
+  'option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the ' +
+  'above things in order for the server to start accepting connections from the outside.\r\n';
+
+/** Sends a refused connection its error, then closes it (it is never read, so it won't see EOF). */
+function refuse(socket: Socket, reply: string): void {
+  socket.on('error', () => {});
+  socket.end(reply, () => socket.destroy());
+}
+
 /** Keys sampled per database per loop of the active expire cycle (ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP). */
 const EXPIRE_KEYS_PER_LOOP = 20;
 /** Share of each cron period the active expire cycle may use (ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC). */
@@ -218,11 +237,16 @@ export class Server extends EventEmitter implements KeyspaceHost {
       return;
     }
     if (this.clients.size >= this.config.num('maxclients')) {
+      refuse(socket, '-ERR max number of clients reached\r\n');
       this.stats.rejectedConnections++;
-      socket.end('-ERR max number of clients reached\r\n');
       return;
     }
     this.stats.connectionsReceived++;
+    if (this.protectedModeRefuses(socket)) {
+      refuse(socket, PROTECTED_MODE_DENIED);
+      this.stats.rejectedConnections++;
+      return;
+    }
     const keepAlive = this.config.num('tcp-keepalive');
     if (keepAlive > 0 && socket.remoteAddress) socket.setKeepAlive(true, keepAlive * 1000);
     const c = new Client(this, socket, this.nextClientId++);
@@ -231,6 +255,18 @@ export class Server extends EventEmitter implements KeyspaceHost {
     socket.on('data', (chunk: Buffer) => this.onData(c, chunk));
     socket.on('error', () => this.unlinkClient(c));
     socket.on('close', () => this.unlinkClient(c));
+  }
+
+  /**
+   * Protected mode: with no password for the default user, only loopback and unix-socket clients
+   * may connect, so a server started without configuration is not open to the network.
+   */
+  private protectedModeRefuses(socket: Socket): boolean {
+    if (!this.config.bool('protected-mode') || this.requirePass()) return false;
+    const ip = socket.remoteAddress;
+    if (ip === undefined) return false; // unix socket
+    const v4 = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+    return !(v4.startsWith('127.') || v4 === '::1');
   }
 
   /**
