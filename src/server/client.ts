@@ -78,6 +78,32 @@ export class Client extends ReplyWriter {
     this.out = '';
     this.server.stats.netOutputBytes += out.length;
     this.socket.write(out, 'latin1');
+    if (this.socket.writableLength !== 0) this.checkOutputBufferLimits(this.socket.writableLength);
+  }
+
+  /** Since when the output buffer has been over the soft limit (0: it is not). */
+  private softLimitSince = 0;
+
+  /**
+   * client-output-buffer-limit for normal clients: replies the client does not read pile up in
+   * memory; past the hard limit, or past the soft limit for longer than its seconds, the
+   * client is dropped, as Redis does.
+   */
+  private checkOutputBufferLimits(pending: number): void {
+    const limit = this.server.config.clientOutputBufferLimit('normal');
+    let over = limit.hardBytes > 0 && pending >= limit.hardBytes;
+    if (!over && limit.softBytes > 0 && pending >= limit.softBytes) {
+      const now = this.server.clock.now();
+      if (this.softLimitSince === 0) this.softLimitSince = now;
+      else over = now - this.softLimitSince > limit.softSeconds * 1000;
+    } else if (!over) {
+      this.softLimitSince = 0;
+    }
+    if (!over) return;
+    this.server.log.warning(`Client id=${this.id} addr=${this.addr} closed for overcoming of output buffer limits.`);
+    this.closed = true;
+    this.socket?.destroy();
+    this.server.unlinkClient(this);
   }
 
   /** Flushes and closes the connection. */

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { startServer } from '../../src/index.js';
 import { startOracle } from '../helpers/oracle.js';
 import { differentialSuite } from '../helpers/differential.js';
-import { RawConnection } from '../helpers/resp.js';
+import { RawConnection, encodeCommand } from '../helpers/resp.js';
+import { connect, type Socket } from 'node:net';
 
 describe('maxclients', differentialSuite(), () => {
   it('refuses the connection over the limit with Redis\'s error, like Redis', async () => {
@@ -41,11 +42,11 @@ describe('maxclients', differentialSuite(), () => {
 
 describe('idle timeout', () => {
   it('closes a client idle for longer than `timeout` seconds, and only that one', async () => {
-    const nodis = await startServer({ timeout: 1 });
+    const nodis = await startServer({ timeout: 10 });
     try {
       const idle = await RawConnection.open({ port: nodis.port });
       assert.equal(await idle.call('PING'), '+PONG\r\n');
-      nodis.clock.advance(1500);
+      nodis.clock.advance(10_500);
       const fresh = await RawConnection.open({ port: nodis.port });
       // The clients cron runs once a second.
       await idle.readUntilClose(3000);
@@ -84,5 +85,62 @@ describe('SHUTDOWN', () => {
     assert.equal(await c.readUntilClose(), '');
     await closed;
     await assert.rejects(RawConnection.open({ port: nodis.port }));
+  });
+});
+
+/** Sends requests without reading the replies for a while, then reads until the server closes. */
+async function floodWithoutReading(target: { port?: number; path?: string }, request: string, pauseMs: number): Promise<{ bytes: number; closed: boolean }> {
+  const socket: Socket = target.path ? connect(target.path) : connect(target.port!, '127.0.0.1');
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  socket.pause();
+  socket.on('error', () => {});
+  socket.write(request, 'latin1');
+  await new Promise((r) => setTimeout(r, pauseMs));
+  let bytes = 0;
+  const closed = new Promise<boolean>((resolve) => {
+    socket.on('close', () => resolve(true));
+    setTimeout(() => resolve(false), 3000);
+  });
+  socket.on('data', (d: Buffer) => (bytes += d.length));
+  socket.resume();
+  const result = { bytes, closed: await closed };
+  result.bytes = bytes;
+  socket.destroy();
+  return result;
+}
+
+describe('client-output-buffer-limit', differentialSuite(), () => {
+  it('drops a normal client whose unread replies pass the hard limit, like Redis', async () => {
+    const limit = 'normal 1mb 0 0';
+    const nodis = await startServer({ 'client-output-buffer-limit': limit });
+    const oracle = await startOracle(['--client-output-buffer-limit', limit]);
+    try {
+      const value = 'x'.repeat(64 * 1024);
+      const flood = encodeCommand(['SET', 'big', value]) + encodeCommand(['GET', 'big']).repeat(500);
+      const full = 500 * (value.length + 12);
+      const ours = await floodWithoutReading({ port: nodis.port }, flood, 300);
+      const theirs = await floodWithoutReading({ path: oracle.socketPath }, flood, 300);
+      assert.ok(theirs.closed && theirs.bytes < full, 'Redis drops the client');
+      assert.ok(ours.closed && ours.bytes < full, `nodis drops the client (got ${ours.bytes} of ${full} bytes)`);
+      // Other clients carry on.
+      const c = await RawConnection.open({ port: nodis.port });
+      assert.equal(await c.call('STRLEN', 'big'), ':65536\r\n');
+      c.close();
+    } finally {
+      await nodis.close();
+      await oracle.close();
+    }
+  });
+
+  it('lets a client that reads its replies receive them all', async () => {
+    const nodis = await startServer({ 'client-output-buffer-limit': 'normal 1mb 0 0' });
+    try {
+      const c = await RawConnection.open({ port: nodis.port });
+      assert.equal(await c.call('SET', 'big', 'y'.repeat(200 * 1024)), '+OK\r\n');
+      for (let i = 0; i < 20; i++) assert.equal((await c.call('GET', 'big'))!.length, '$204800\r\n'.length + 200 * 1024 + 2);
+      c.close();
+    } finally {
+      await nodis.close();
+    }
   });
 });
