@@ -21,6 +21,26 @@ function isCanonicalInteger(s: string): boolean {
   return true;
 }
 
+/** string2ll for strings under 16 chars (always exact as a JS number), in one pass. */
+function parseSmallInteger(s: string): number | null {
+  const n = s.length;
+  if (n === 0) return null;
+  let i = 0;
+  const neg = s.charCodeAt(0) === 45; /* - */
+  if (neg) {
+    if (n === 1) return null;
+    i = 1;
+  }
+  if (s.charCodeAt(i) === 48 /* 0 */) return n === 1 ? 0 : null; // "-0" and "01" are rejected
+  let v = 0;
+  for (; i < n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return null;
+    v = v * 10 + d;
+  }
+  return neg ? -v : v;
+}
+
 /** Parses a signed 64-bit integer exactly; null if s is not one. */
 export function parseInt64(s: string): bigint | null {
   if (!isCanonicalInteger(s)) return null;
@@ -33,7 +53,7 @@ export function parseInt64(s: string): bigint | null {
  * which is fine for counts, indexes and times). null if s is not a 64-bit integer.
  */
 export function parseInteger(s: string): number | null {
-  if (s.length < 16) return isCanonicalInteger(s) ? Number(s) : null;
+  if (s.length < 16) return parseSmallInteger(s);
   const v = parseInt64(s);
   return v === null ? null : Number(v);
 }
