@@ -103,18 +103,18 @@ function replyKeySpec(c: Client, ks: KeySpec): void {
   }
   c.bulk('flags');
   replyFlagSet(c, ks.flags);
-  c.bulk('begin_search');
+  replySearchStep(c, 'begin_search', ks.begin_search);
+  replySearchStep(c, 'find_keys', ks.find_keys);
+}
+
+/** One step of a key spec (begin_search or find_keys): a map of its type and spec. */
+function replySearchStep(c: Client, name: string, step: KeySpec['begin_search']): void {
+  c.bulk(name);
   c.mapLen(2);
   c.bulk('type');
-  c.bulk(ks.begin_search.type);
+  c.bulk(step.type);
   c.bulk('spec');
-  replySpecMap(c, ks.begin_search.spec);
-  c.bulk('find_keys');
-  c.mapLen(2);
-  c.bulk('type');
-  c.bulk(ks.find_keys.type);
-  c.bulk('spec');
-  replySpecMap(c, ks.find_keys.spec);
+  replySpecMap(c, step.spec);
 }
 
 type DocArg = Record<string, unknown>;
