@@ -4,10 +4,7 @@ import fc from 'fast-check';
 import { Differential, differentialSuite, splitAggregate, type Step } from '../helpers/differential.js';
 import { RawConnection } from '../helpers/resp.js';
 import { startServer, type NodisServer } from '../../src/index.js';
-import { Server } from '../../src/server/server.js';
-import { Config } from '../../src/server/config.js';
-import { Clock } from '../../src/server/clock.js';
-import { dispatch } from '../../src/server/dispatch.js';
+import { localServer } from '../helpers/local.js';
 import { RObject, RawString } from '../../src/types/value.js';
 import { parseScanCursor } from '../../src/commands/keys.js';
 
@@ -72,34 +69,6 @@ async function check(d: Differential, steps: KStepLike[], opts: { resp3?: boolea
   }
 }
 
-/** A clock that only moves when told, for exact expiry tests. */
-class FixedClock extends Clock {
-  t = 1_700_000_000_000;
-  override now(): number {
-    return this.t;
-  }
-  override advance(ms: number): void {
-    this.t += ms;
-  }
-}
-
-/** A server without sockets, driven through dispatch, on a clock that stands still. */
-function localServer(settings: Record<string, string> = {}) {
-  const config = new Config();
-  for (const [k, v] of Object.entries(settings)) assert.equal(config.set(k, v), null);
-  const clock = new FixedClock();
-  const server = new Server(config, clock);
-  server.log.silent = true;
-  const c = server.createFakeClient();
-  const run = (...argv: string[]): string => {
-    c.out = '';
-    dispatch(c, argv);
-    const out = c.out;
-    c.out = '';
-    return out;
-  };
-  return { clock, server, c, run, db: server.dbs[0] };
-}
 
 /** A stand-in for a collection type, to test type-agnostic commands on non-string values. */
 class FakeList extends RObject {
