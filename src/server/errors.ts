@@ -14,8 +14,14 @@ export function errWrongArgs(fullName: string): string {
   return `ERR wrong number of arguments for '${fullName}' command`;
 }
 
+/** What C's "%.*s" prints of s: at most max bytes, and nothing from the first NUL on. */
+export function cString(s: string, max: number): string {
+  const nul = s.indexOf('\0');
+  return s.slice(0, nul >= 0 && nul < max ? nul : max);
+}
+
 export function errUnknownSubcommand(sub: string, container: string): string {
-  return `ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`;
+  return `ERR unknown subcommand '${cString(sub, 128)}'. Try ${container.toUpperCase()} HELP.`;
 }
 export const ERR_WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 export const ERR_AUTH_NO_PASSWORD =
@@ -24,7 +30,7 @@ export const ERR_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines
 
 /** Redis's addReplySubcommandSyntaxError: a container command's unknown subcommand or bad arity. */
 export function errSubcommandSyntax(sub: string, container: string): string {
-  return `ERR unknown subcommand or wrong number of arguments for '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`;
+  return `ERR unknown subcommand or wrong number of arguments for '${cString(sub, 128)}'. Try ${container.toUpperCase()} HELP.`;
 }
 
 export const ERR_SAME_OBJECT = 'ERR source and destination objects are the same';
