@@ -11,6 +11,7 @@ import { getCommandKeys, type Command, type CommandSpec, type KeySpec } from '..
 import { ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, errSubcommandSyntax } from '../server/errors.js';
 import { atoi, parseInteger } from '../util/numbers.js';
 import { globMatch } from '../util/glob.js';
+import { lzfCompressedSize } from '../util/lzf.js';
 import { encodingOf, stringValue, type Value } from '../types/value.js';
 
 /** The Redis version nodis answers as; clients switch features on it. */
@@ -849,10 +850,11 @@ function rdbIntSize(v: number): number {
 }
 
 /**
- * DEBUG OBJECT serializedlength for a string: RDB's integer encoding when it applies, else a
- * length prefix and the bytes. (LZF compression of long strings is not modelled yet.)
+ * DEBUG OBJECT serializedlength for a string: RDB's integer encoding when it applies; with
+ * rdbcompression, LZF for strings over 20 bytes that shrink by at least 4 (a type byte, the
+ * compressed and original lengths, the data); else a length prefix and the bytes.
  */
-function serializedLength(v: Value): number {
+function serializedLength(v: Value, compress: boolean): number {
   const s = stringValue(v);
   if (s === null) return 0;
   if (s.length <= 11) {
@@ -861,6 +863,10 @@ function serializedLength(v: Value): number {
       const size = rdbIntSize(n);
       if (size) return size;
     }
+  }
+  if (compress && s.length > 20) {
+    const packed = lzfCompressedSize(s, s.length - 4);
+    if (packed > 0) return 1 + rdbLenSize(packed) + rdbLenSize(s.length) + packed;
   }
   return rdbLenSize(s.length) + s.length;
 }
@@ -889,7 +895,7 @@ function debugObject(c: Client, key: string): void {
   fakeAddress += 0x10;
   c.simple(
     `Value at:0x${fakeAddress.toString(16)} refcount:${refcount} encoding:${encoding} ` +
-      `serializedlength:${serializedLength(v)} lru:${lru} lru_seconds_idle:${idle}`,
+      `serializedlength:${serializedLength(v, server.config.bool('rdbcompression'))} lru:${lru} lru_seconds_idle:${idle}`,
   );
 }
 

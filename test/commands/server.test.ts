@@ -1023,7 +1023,6 @@ describe('DEBUG', differentialSuite(), () => {
   it('OBJECT shows encoding, refcount and serialized length like Redis', async () => {
     const [n, o] = await d.connect();
     try {
-      // (Strings over 20 bytes are LZF-compressed in Redis's serialized length; nodis does not model that.)
       const values = ['bar', '12345', '100', '-5', '70000', '3000000000', '0', '01', '', 'z'.repeat(20), '\x00\xff', '9999', '10000', '-0'];
       for (const c of [n, o]) {
         await c.call('SELECT', '7');
@@ -1036,6 +1035,48 @@ describe('DEBUG', differentialSuite(), () => {
       }
       assert.equal(await n.call('DEBUG', 'OBJECT', 'missing'), await o.call('DEBUG', 'OBJECT', 'missing'));
     } finally {
+      n.close();
+      o.close();
+    }
+  });
+
+  it('OBJECT serializedlength: LZF-compressed sizes of long strings, as Redis computes them', async () => {
+    // Redis compresses strings over 20 bytes with liblzf when that saves 4 bytes (fuzzer finding).
+    let seed = 12345;
+    const rnd = (k: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % k;
+    };
+    const randomFrom = (alphabet: string, len: number): string => {
+      let out = '';
+      for (let i = 0; i < len; i++) out += alphabet[rnd(alphabet.length)];
+      return out;
+    };
+    const values = [
+      'y'.repeat(21), 'y'.repeat(24), 'y'.repeat(25), 'y'.repeat(300), 'x'.repeat(45), 'ab'.repeat(40),
+      'abc'.repeat(3000), 'abcdefghij'.repeat(1000), '\0'.repeat(70000),
+      'hello world, hello world, hello world!', 'The quick brown fox jumps over the lazy dog. '.repeat(7),
+      randomFrom('ab', 21), randomFrom('ab', 100), randomFrom('abc', 1000), randomFrom('abcd', 9000),
+      randomFrom('0123456789abcdef', 500), randomFrom('xy\0\xff', 20000),
+      // Matches at every offset limit and length limit: 8191/8192 bytes back, 264 bytes long.
+      randomFrom('ab', 8191) + randomFrom('ab', 300), randomFrom('abcdefgh', 8200) + 'q'.repeat(600),
+      Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join('').repeat(3),
+    ];
+    for (let i = 0; i < 40; i++) values.push(randomFrom('abcde'.slice(0, 1 + rnd(5)), 21 + rnd(400)));
+    const steps: string[][] = [];
+    for (let i = 0; i < values.length; i++) steps.push(['SET', `o${i}`, values[i]], ['DEBUG', 'OBJECT', `o${i}`]);
+    const [n, o] = await d.session();
+    try {
+      for (const compression of ['yes', 'no']) {
+        for (const c of [n, o]) assert.equal(await c.call('CONFIG', 'SET', 'rdbcompression', compression), '+OK\r\n');
+        for (const argv of steps) {
+          const rn = maskDebugObject(await n.call(...argv));
+          const ro = maskDebugObject(await o.call(...argv));
+          assert.equal(rn, ro, `${argv.slice(0, 3).join(" ").slice(0, 60)} (rdbcompression ${compression})`);
+        }
+      }
+    } finally {
+      for (const c of [n, o]) await c.call('CONFIG', 'SET', 'rdbcompression', 'yes');
       n.close();
       o.close();
     }
