@@ -9,7 +9,7 @@ import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
 import { getCommandKeys, type Command, type CommandSpec, type KeySpec } from '../server/command.js';
 import { ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, errSubcommandSyntax } from '../server/errors.js';
-import { atoi, parseInteger } from '../util/numbers.js';
+import { atoi, parseInt64, parseInteger } from '../util/numbers.js';
 import { globMatch } from '../util/glob.js';
 import { lzfCompressedSize } from '../util/lzf.js';
 import { encodingOf, stringValue, type Value } from '../types/value.js';
@@ -751,12 +751,24 @@ function lastsave(c: Client): void {
 
 function lolwut(c: Client, argv: string[]): void {
   if (argv.length >= 3 && argv[1].toLowerCase() === 'version') {
-    if (parseInteger(argv[2]) === null) {
+    const ver = parseInt64(argv[2]);
+    if (ver === null) {
       c.error(ERR_NOT_INTEGER);
       return;
     }
+    // Redis prints the version as an unsigned int, and versions 5 and 6 take their own numeric
+    // arguments (canvas sizes) after it: a malformed one is an error.
+    const art = Number(BigInt.asUintN(32, ver));
+    const own = art === 5 ? 3 : art === 6 ? 2 : 0;
+    for (let i = 3; i < Math.min(argv.length, 3 + own); i++) {
+      if (parseInt64(argv[i]) === null) {
+        c.error(ERR_NOT_INTEGER);
+        return;
+      }
+    }
   }
-  // Redis 7 draws no art of its own either: its LOLWUT prints the version line.
+  // Redis 7 draws no art of its own either: its LOLWUT prints the version line. (nodis does not
+  // draw versions 5 and 6, random pictures in Redis; it prints the version line for them too.)
   c.verbatim(`Redis ver. ${REDIS_VERSION}\n`);
 }
 

@@ -896,6 +896,21 @@ describe('TIME, LASTSAVE, LOLWUT, SHUTDOWN', differentialSuite(), () => {
   it('LOLWUT prints the version line, verbatim in RESP3', async () => {
     await d.check([['LOLWUT', 'VERSION', 'x'], { cmd: ['LOLWUT'], typeOnly: true }, { cmd: ['LOLWUT', 'VERSION', '5'], typeOnly: true }]);
     await d.check([{ cmd: ['LOLWUT'], typeOnly: true }], { resp3: true });
+    // Versions 5 and 6 parse their own numeric arguments; others ignore extra words (fuzzer finding).
+    await d.check([
+      ['LOLWUT', 'VERSION', '5', 'x'],
+      ['LOLWUT', 'version', '5', '1', '2', 'x'],
+      ['LOLWUT', 'VERSION', '6', '1', '1.5'],
+      ['LOLWUT', 'VERSION', '5', 'VERSION', '6'],
+      ['LOLWUT', 'VERSION', '-4294967291', 'x'],
+      ['LOLWUT', 'VERSION', '4294967302', '1', ''],
+      ['LOLWUT', 'VERSION', '9223372036854775808'],
+      { cmd: ['LOLWUT', 'VERSION', '6', '1', '1', 'x'], typeOnly: true },
+      { cmd: ['LOLWUT', 'VERSION', '5', '1', '2', '3', 'x'], typeOnly: true },
+      { cmd: ['LOLWUT', 'VERSION', '7', 'x', 'y'], typeOnly: true },
+      { cmd: ['LOLWUT', 'VERSION', '59', 'x'], typeOnly: true },
+      { cmd: ['LOLWUT', '5', 'x'], typeOnly: true },
+    ]);
     const c = await RawConnection.open({ port: d.nodis.port });
     try {
       assert.equal(await c.call('LOLWUT'), '$17\r\nRedis ver. 7.2.4\n\r\n');
