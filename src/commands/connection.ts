@@ -13,6 +13,7 @@ import {
   ERR_CLIENT_NAME,
   errWrongArgs,
   errValueRange,
+  cString,
 } from '../server/errors.js';
 import { parseInteger } from '../util/numbers.js';
 
@@ -170,7 +171,7 @@ function hello(c: Client, argv: string[]): void {
       }
       j++;
     } else {
-      c.error(`ERR Syntax error in HELLO option '${argv[j]}'`);
+      c.error(`ERR Syntax error in HELLO option '${cString(argv[j])}'`);
       return;
     }
   }
@@ -224,7 +225,8 @@ type ClientType = 'normal' | 'replica' | 'pubsub' | 'master';
 
 /** CLIENT LIST TYPE / CLIENT KILL TYPE names (getClientTypeByName); "slave" is "replica". */
 function clientTypeByName(name: string): ClientType | null {
-  switch (name.toLowerCase()) {
+  // strcasecmp: the name ends at a NUL byte.
+  switch (cString(name).toLowerCase()) {
     case 'normal':
       return 'normal';
     case 'slave':
@@ -314,7 +316,7 @@ function clientSetinfo(c: Client, argv: string[]): void {
   const val = argv[3];
   const which = attr.toLowerCase();
   if (which !== 'lib-name' && which !== 'lib-ver') {
-    c.error(`ERR Unrecognized option '${attr}'`);
+    c.error(`ERR Unrecognized option '${cString(attr)}'`);
     return;
   }
   if (!validClientAttr(val)) {
@@ -336,7 +338,7 @@ function clientList(c: Client, argv: string[]): void {
   if (argv.length === 4 && argv[2].toLowerCase() === 'type') {
     type = clientTypeByName(argv[3]);
     if (type === null) {
-      c.error(`ERR Unknown client type '${argv[3]}'`);
+      c.error(`ERR Unknown client type '${cString(argv[3])}'`);
       return;
     }
   } else if (argv.length > 3 && argv[2].toLowerCase() === 'id') {
@@ -395,7 +397,7 @@ function clientKill(c: Client, argv: string[]): void {
       } else if (opt === 'type' && more) {
         f.type = clientTypeByName(val);
         if (f.type === null) {
-          c.error(`ERR Unknown client type '${val}'`);
+          c.error(`ERR Unknown client type '${cString(val)}'`);
           return;
         }
       } else if (opt === 'addr' && more) {
@@ -404,7 +406,7 @@ function clientKill(c: Client, argv: string[]): void {
         f.laddr = val;
       } else if (opt === 'user' && more) {
         if (!userExists(c.server, val)) {
-          c.error(`ERR No such user '${val}'`);
+          c.error(`ERR No such user '${cString(val)}'`);
           return;
         }
         f.user = val;

@@ -27,6 +27,7 @@ import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { splitArgs } from '../protocol/parser.js';
 import { parseInt64 } from '../util/numbers.js';
+import { cString } from './errors.js';
 
 export type ConfigListener = (value: string) => void;
 
@@ -1341,7 +1342,9 @@ export class Config {
   getMatching(patterns: readonly string[], match: (pattern: string, name: string) => boolean): Array<[string, string]> {
     const seen = new Map<string, [string, string]>();
     for (const p of patterns) {
-      if (!/[[*?]/.test(p)) {
+      // Redis looks for glob characters, and matches globs, in the C string: up to a NUL.
+      const glob = cString(p);
+      if (!/[[*?]/.test(glob)) {
         const key = p.toLowerCase();
         if (seen.has(key)) continue;
         const s = this.slots.get(key);
@@ -1350,7 +1353,7 @@ export class Config {
       }
       for (const s of this.order) {
         if (s.hidden || seen.has(s.name)) continue;
-        if (match(p, s.name)) seen.set(s.name, [s.name, s.entry.value.str]);
+        if (match(glob, s.name)) seen.set(s.name, [s.name, s.entry.value.str]);
       }
     }
     return [...seen.values()];
@@ -1420,7 +1423,7 @@ export class Config {
         return null;
       }
     }
-    if (unknown !== null) return `ERR Unknown option or number of arguments for CONFIG SET - '${unknown}'`;
+    if (unknown !== null) return `ERR Unknown option or number of arguments for CONFIG SET - '${cString(unknown)}'`;
     if (errStr !== null) return `ERR CONFIG SET failed (possibly related to argument '${errArg}') - ${errStr}`;
     return `ERR CONFIG SET failed (possibly related to argument '${errArg}')`;
   }

@@ -14,8 +14,8 @@ export function errWrongArgs(fullName: string): string {
   return `ERR wrong number of arguments for '${fullName}' command`;
 }
 
-/** What C's "%.*s" prints of s: at most max bytes, and nothing from the first NUL on. */
-export function cString(s: string, max: number): string {
+/** What C's "%.*s" (or "%s", without max) prints of s: at most max bytes, and nothing from the first NUL on. */
+export function cString(s: string, max = s.length): string {
   const nul = s.indexOf('\0');
   return s.slice(0, nul >= 0 && nul < max ? nul : max);
 }

@@ -193,6 +193,9 @@ describe('connection commands', differentialSuite(), () => {
       await p.same('HELLO', '3', 'SETNAME');
       await p.same('HELLO', 'AUTH', 'default', 'x');
       await p.same('HELLO', '2', 'AUTH', 'foo', 'x');
+      // An option is named as C prints it: up to a NUL byte (fuzzer finding).
+      await p.same('HELLO', '2', 'x\0y', 'AUTH', 'v', 'v');
+      await p.same('HELLO', '3', '\0');
       // Errors leave the protocol alone.
       assert.equal(await p.same('GET', 'nosuchkey'), '_\r\n');
     } finally {
@@ -468,6 +471,11 @@ describe('connection commands', differentialSuite(), () => {
       ['CLIENT', 'KILL', 'ID', '999999', 'SKIPME', 'maybe'],
       ['CLIENT', 'KILL', 'ID', '999999', 'SKIPME'],
       ['CLIENT', 'KILL', 'USER', 'nosuchuser'],
+      // Names in errors stop at a NUL byte, as C prints them (fuzzer finding).
+      ['CLIENT', 'KILL', 'USER', 'a\0b'],
+      ['CLIENT', 'KILL', 'TYPE', 'a\0b'],
+      ['CLIENT', 'LIST', 'TYPE', 'a\0b'],
+      { cmd: ['CLIENT', 'LIST', 'TYPE', 'normal\0'], typeOnly: true },
       ['CLIENT', 'KILL', 'foo', 'bar'],
       ['CLIENT', 'KILL', 'ADDR', '1.2.3.4:5'],
       ['CLIENT', 'KILL', 'LADDR', '1.2.3.4:5'],

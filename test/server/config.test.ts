@@ -301,6 +301,10 @@ describe('config table', () => {
       "ERR Unknown option or number of arguments for CONFIG SET - 'foo'",
     );
     assert.equal(
+      c.configSet([['hz', '5'], ['x\0y', '1']], false),
+      "ERR Unknown option or number of arguments for CONFIG SET - 'x'",
+    );
+    assert.equal(
       c.configSet([['hz', '5'], ['databases', '1'], ['foo', '1']], false),
       "ERR CONFIG SET failed (possibly related to argument 'databases') - can't set immutable config",
     );
@@ -709,6 +713,11 @@ describe('CONFIG against real Redis', differentialSuite(), () => {
       ['nosuch*'],
       ['\\hz'],
       ['*watchdog*'],
+      // Glob characters count, and globs match, only up to a NUL byte (fuzzer finding).
+      ['*ziplist*\0x'],
+      ['hz\0*'],
+      ['max*\0?', 'h\0'],
+      ['hz\0'],
     ];
     for (const resp3 of [false, true]) {
       await d.check(patterns.map((p) => ({ cmd: ['CONFIG', 'GET', ...p], unordered: true })), { resp3 });
