@@ -12,6 +12,7 @@ import { ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, errSubcommandSyntax } fro
 import { atoi, parseInt64, parseInteger } from '../util/numbers.js';
 import { globMatch } from '../util/glob.js';
 import { lzfCompressedSize } from '../util/lzf.js';
+import { optionWord } from '../util/cstring.js';
 import { encodingOf, stringValue, type Value } from '../types/value.js';
 
 /** The Redis version nodis answers as; clients switch features on it. */
@@ -210,13 +211,13 @@ function commandList(c: Client, argv: string[]): void {
   let filter: ((cmd: Command) => boolean) | null = null;
   for (let i = 2; i < argv.length; i++) {
     const more = argv.length - 1 - i;
-    if (argv[i].toLowerCase() === 'filterby' && more === 2) {
-      const type = argv[i + 1].toLowerCase();
+    if (optionWord(argv[i]) === 'filterby' && more === 2) {
+      const type = optionWord(argv[i + 1]);
       const arg = argv[i + 2];
       if (type === 'module') {
         filter = () => false; // nodis loads no modules.
       } else if (type === 'aclcat') {
-        const cat = '@' + arg.toLowerCase();
+        const cat = '@' + optionWord(arg);
         filter = (cmd) => cmd.categories.includes(cat);
       } else if (type === 'pattern') {
         filter = (cmd) => globMatch(arg, cmd.fullName, true);
@@ -707,7 +708,8 @@ export function infoString(server: Server, args: readonly string[]): string {
   let all = false;
   if (args.length === 0) for (const s of DEFAULT_SECTIONS) wanted.add(s);
   for (const a of args) {
-    const name = a.toLowerCase();
+    // Section names are C strings to Redis: they end at a NUL byte.
+    const name = optionWord(a);
     if (name === 'default') for (const s of DEFAULT_SECTIONS) wanted.add(s);
     else if (name === 'all' || name === 'everything') all = true;
     else wanted.add(name);
@@ -750,7 +752,7 @@ function lastsave(c: Client): void {
 }
 
 function lolwut(c: Client, argv: string[]): void {
-  if (argv.length >= 3 && argv[1].toLowerCase() === 'version') {
+  if (argv.length >= 3 && optionWord(argv[1]) === 'version') {
     const ver = parseInt64(argv[2]);
     if (ver === null) {
       c.error(ERR_NOT_INTEGER);
@@ -778,7 +780,7 @@ function shutdown(c: Client, argv: string[]): void {
   let other = false;
   let abort = false;
   for (let i = 1; i < argv.length; i++) {
-    const a = argv[i].toLowerCase();
+    const a = optionWord(argv[i]);
     if (a === 'nosave') nosave = true;
     else if (a === 'save') save = true;
     else if (a === 'now' || a === 'force') other = true;
@@ -942,7 +944,7 @@ function debugPopulate(c: Client, argv: string[]): void {
 }
 
 function debugProtocol(c: Client, type: string): void {
-  switch (type.toLowerCase()) {
+  switch (optionWord(type)) {
     case 'string':
       c.bulk('Hello World');
       return;
@@ -1021,7 +1023,7 @@ function debug(c: Client, argv: string[]): void {
     c.error(DEBUG_NOT_ALLOWED);
     return;
   }
-  const sub = argv[1].toLowerCase();
+  const sub = optionWord(argv[1]);
   const argc = argv.length;
   if (sub === 'help' && argc === 2) {
     replyHelp(c, argv[0], DEBUG_HELP);

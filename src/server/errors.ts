@@ -1,5 +1,9 @@
 // Redis's exact error replies shared by many commands.
 
+import { cString } from '../util/cstring.js';
+
+export { cString };
+
 export const ERR_WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 export const ERR_SYNTAX = 'ERR syntax error';
 export const ERR_NOT_INTEGER = 'ERR value is not an integer or out of range';
@@ -12,12 +16,6 @@ export const ERR_STRING_TOO_LONG = 'ERR string exceeds maximum allowed size (pro
 
 export function errWrongArgs(fullName: string): string {
   return `ERR wrong number of arguments for '${fullName}' command`;
-}
-
-/** What C's "%.*s" (or "%s", without max) prints of s: at most max bytes, and nothing from the first NUL on. */
-export function cString(s: string, max = s.length): string {
-  const nul = s.indexOf('\0');
-  return s.slice(0, nul >= 0 && nul < max ? nul : max);
 }
 
 export function errUnknownSubcommand(sub: string, container: string): string {

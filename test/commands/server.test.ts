@@ -273,6 +273,8 @@ describe('COMMAND on the commands nodis registers', differentialSuite(), () => {
       ['FILTERBY', 'PATTERN', '[gs]et'],
       ['FILTERBY', 'PATTERN', '*|[^h]*'],
       ['FILTERBY', 'PATTERN', ''],
+      ['FILTERBY', 'ACLCAT', 'connection\0x'],
+      ['FILTERBY\0', 'pattern\0x', 'c*'],
     ];
     const [n, o] = await d.connect();
     try {
@@ -301,6 +303,10 @@ describe('COMMAND on the commands nodis registers', differentialSuite(), () => {
       ['COMMAND', 'LIST', 'x'],
       ['COMMAND', 'LIST', 'FILTERBY', 'ACLCAT', 'string', 'extra'],
       ['COMMAND', 'LIST', 'FILTERBY', 'ACLCAT', 'string', 'FILTERBY', 'ACLCAT', 'fast'],
+      // Option words and category names end at a NUL byte, as strcasecmp sees them (fuzzer finding).
+      ['COMMAND', 'LIST', 'FILTERBY', 'PATTERN\0x', 'nosuch'],
+      ['COMMAND', 'LIST', 'FILTERBY\0', 'ACLCAT', 'nosuch'],
+      ['COMMAND', 'LIST', 'FILTERBY', 'PATTERN', 'ping\0'],
     ]);
   });
 
@@ -435,6 +441,11 @@ describe('COMMAND with the whole Redis 7.0 command table registered', differenti
       ['bitfield', 'k', 'INCRBY', 'u8'],
       ['bitfield_ro', 'k', 'GET', 'u8', '0'],
       ['set', 'k', 'v', 'NX', 'GET'],
+      // Keywords are compared as C strings, up to a NUL byte (fuzzer finding).
+      ['set', 'k', 'v', 'GET\0x'],
+      ['sort', 'k', 'STORE\0x', 'd'],
+      ['xread', 'STREAMS\0', 'a', '0'],
+      ['migrate', 'h', '1', '', '0', '5', 'KEYS\0x', 'a'],
       ['object', 'encoding', 'k'],
       ['memory', 'usage', 'k'],
       ['xinfo', 'stream', 'k'],
@@ -977,6 +988,11 @@ describe('DEBUG', differentialSuite(), () => {
       ['DEBUG', 'help', 'x'],
       ['debug', 'NoSuch'],
       ['DEBUG', 'x'.repeat(200)],
+      // strcasecmp stops at a NUL byte (fuzzer finding).
+      ['DEBUG', 'object\0x', 'missing'],
+      ['DEBUG', 'PROTOCOL\0', 'string\0x'],
+      ['LOLWUT', 'version\0x', 'x'],
+      ['INFO', 'keyspace\0x'],
     ]);
   });
 

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { Differential, differentialSuite, splitAggregate } from '../helpers/differential.js';
 import { encodeCommand, type RawConnection } from '../helpers/resp.js';
 import type { Command, CommandTable } from '../../src/server/command.js';
+import { optionWord } from '../../src/util/cstring.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const MAX_STEPS = Number(process.env.FUZZ_STEPS ?? 25);
@@ -110,6 +111,14 @@ function anyCase(s: string): fc.Arbitrary<string> {
   );
 }
 
+/**
+ * An option token in any case; sometimes followed by a NUL and more bytes, which Redis's
+ * strcasecmp does not see (it compares C strings).
+ */
+function tokenArb(t: string): fc.Arbitrary<string> {
+  return fc.oneof({ weight: 12, arbitrary: anyCase(t) }, { weight: 1, arbitrary: anyCase(t).map((x) => `${x}\0x`) });
+}
+
 const bytes = fc.uint8Array({ maxLength: 12 }).map((a) => Buffer.from(a).toString('latin1'));
 const key = fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...KEYS) }, { weight: 1, arbitrary: bytes });
 const integer = fc.oneof(
@@ -158,7 +167,7 @@ function anyArg(tokens: string[]): fc.Arbitrary<string> {
     { weight: 1, arbitrary: double },
     { weight: 1, arbitrary: pattern },
   ];
-  if (tokens.length) arbs.push({ weight: 4, arbitrary: fc.constantFrom(...tokens).chain(anyCase) });
+  if (tokens.length) arbs.push({ weight: 4, arbitrary: fc.constantFrom(...tokens).chain(tokenArb) });
   return fc.oneof(...arbs);
 }
 
@@ -184,7 +193,7 @@ function docArg(a: DocArg): fc.Arbitrary<string[]> {
   const flags = a.flags ?? [];
   const token = a.token;
   const withToken = (arb: fc.Arbitrary<string[]>): fc.Arbitrary<string[]> =>
-    token ? fc.tuple(anyCase(token), arb).map(([t, rest]) => [t, ...rest]) : arb;
+    token ? fc.tuple(tokenArb(token), arb).map(([t, rest]) => [t, ...rest]) : arb;
   let arb: fc.Arbitrary<string[]>;
   if (flags.includes('multiple')) {
     const one = flags.includes('multiple_token') ? withToken(inner) : inner;
@@ -509,7 +518,7 @@ class ReplyModel {
     let replied = !suppressed;
     const isReply = argv.length === 3 && argv[0].toLowerCase() === 'client' && argv[1].toLowerCase() === 'reply';
     if (isReply) {
-      const mode = argv[2].toLowerCase();
+      const mode = optionWord(argv[2]);
       if (mode === 'on') {
         // The flags are cleared before the OK is added, so it is always sent.
         this.off = this.skip = false;
