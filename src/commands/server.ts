@@ -991,9 +991,11 @@ function debugProtocol(c: Client, type: string): void {
         c.error('ERR RESP2 is not supported by this command');
         return;
       }
-      c.pushLen(2);
-      c.bulk('server-cpu-usage');
-      c.integer(42);
+      c.push(() => {
+        c.pushLen(2);
+        c.bulk('server-cpu-usage');
+        c.integer(42);
+      });
       c.bulk('Some real reply following the push reply');
       return;
     case 'verbatim':

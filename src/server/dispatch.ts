@@ -82,6 +82,7 @@ export function call(c: Client, cmd: Command, argv: string[], start = performanc
 function applyReplyMode(c: Client, mark: number, cmd: Command | null): void {
   // CLIENT REPLY itself sets the mode; its own reply is already handled by the handler.
   if (cmd && cmd.fullName === 'client|reply') return;
-  c.out = c.out.slice(0, mark);
+  c.out = c.out.slice(0, mark) + c.pushed;
+  c.pushed = '';
   if (c.replyMode === 'skip') c.replyMode = 'on';
 }

@@ -4,7 +4,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Differential, differentialSuite } from '../helpers/differential.js';
-import { RawConnection, bulkText, hello3, replyLength } from '../helpers/resp.js';
+import { RawConnection, bulkText, encodeCommand, hello3, replyLength } from '../helpers/resp.js';
 import { startServer } from '../../src/index.js';
 import type { Server } from '../../src/server/server.js';
 import type { CommandSpec } from '../../src/server/command.js';
@@ -1124,6 +1124,16 @@ describe('DEBUG', differentialSuite(), () => {
       const rn = [await n.call('DEBUG', 'PROTOCOL', 'push'), await n.read()];
       const ro = [await o.call('DEBUG', 'PROTOCOL', 'push'), await o.read()];
       assert.deepEqual(rn, ro);
+      // The push message is sent even while replies are off or skipped; the reply is not (fuzzer finding).
+      const pipeline =
+        encodeCommand(['CLIENT', 'REPLY', 'OFF']) + encodeCommand(['DEBUG', 'PROTOCOL', 'push']) +
+        encodeCommand(['CLIENT', 'REPLY', 'ON']) + encodeCommand(['CLIENT', 'REPLY', 'SKIP']) +
+        encodeCommand(['DEBUG', 'PROTOCOL', 'push']) + encodeCommand(['DEBUG', 'PROTOCOL', 'push']);
+      n.write(pipeline);
+      o.write(pipeline);
+      const [qn, qo] = await Promise.all([n.readUntilClose(300), o.readUntilClose(300)]);
+      assert.equal(qn, qo);
+      assert.ok(qo.startsWith('>2\r\n'), 'Redis sent the push');
     } finally {
       n.close();
       o.close();
