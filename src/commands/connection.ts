@@ -13,8 +13,10 @@ import {
   ERR_CLIENT_NAME,
   errWrongArgs,
   errValueRange,
+  cString,
 } from '../server/errors.js';
 import { parseInteger } from '../util/numbers.js';
+import { optionWord } from '../util/cstring.js';
 
 /** What HELLO reports as the server's version (DESIGN: Redis 7.2 semantics, as Valkey reports). */
 export const REDIS_VERSION = '7.2.4';
@@ -156,7 +158,7 @@ function hello(c: Client, argv: string[]): void {
   let name: string | null = null;
   for (let j = next; j < argv.length; j++) {
     const more = argv.length - 1 - j;
-    const opt = argv[j].toLowerCase();
+    const opt = optionWord(argv[j]);
     if (opt === 'auth' && more >= 2) {
       user = argv[j + 1];
       pass = argv[j + 2];
@@ -170,7 +172,7 @@ function hello(c: Client, argv: string[]): void {
       }
       j++;
     } else {
-      c.error(`ERR Syntax error in HELLO option '${argv[j]}'`);
+      c.error(`ERR Syntax error in HELLO option '${cString(argv[j])}'`);
       return;
     }
   }
@@ -224,7 +226,8 @@ type ClientType = 'normal' | 'replica' | 'pubsub' | 'master';
 
 /** CLIENT LIST TYPE / CLIENT KILL TYPE names (getClientTypeByName); "slave" is "replica". */
 function clientTypeByName(name: string): ClientType | null {
-  switch (name.toLowerCase()) {
+  // strcasecmp: the name ends at a NUL byte.
+  switch (cString(name).toLowerCase()) {
     case 'normal':
       return 'normal';
     case 'slave':
@@ -312,9 +315,9 @@ function clientGetname(c: Client): void {
 function clientSetinfo(c: Client, argv: string[]): void {
   const attr = argv[2];
   const val = argv[3];
-  const which = attr.toLowerCase();
+  const which = optionWord(attr);
   if (which !== 'lib-name' && which !== 'lib-ver') {
-    c.error(`ERR Unrecognized option '${attr}'`);
+    c.error(`ERR Unrecognized option '${cString(attr)}'`);
     return;
   }
   if (!validClientAttr(val)) {
@@ -333,13 +336,13 @@ function clientInfo(c: Client, argv: string[]): void {
 function clientList(c: Client, argv: string[]): void {
   let type: ClientType | null = null;
   let out: string | null = null;
-  if (argv.length === 4 && argv[2].toLowerCase() === 'type') {
+  if (argv.length === 4 && optionWord(argv[2]) === 'type') {
     type = clientTypeByName(argv[3]);
     if (type === null) {
-      c.error(`ERR Unknown client type '${argv[3]}'`);
+      c.error(`ERR Unknown client type '${cString(argv[3])}'`);
       return;
     }
-  } else if (argv.length > 3 && argv[2].toLowerCase() === 'id') {
+  } else if (argv.length > 3 && optionWord(argv[2]) === 'id') {
     out = '';
     for (let j = 3; j < argv.length; j++) {
       const id = parseInteger(argv[j]);
@@ -382,7 +385,7 @@ function clientKill(c: Client, argv: string[]): void {
     f.skipMe = false;
   } else if (argv.length > 3) {
     for (let i = 2; i < argv.length; i += 2) {
-      const opt = argv[i].toLowerCase();
+      const opt = optionWord(argv[i]);
       const more = i + 1 < argv.length;
       const val = more ? argv[i + 1] : '';
       if (opt === 'id' && more) {
@@ -395,7 +398,7 @@ function clientKill(c: Client, argv: string[]): void {
       } else if (opt === 'type' && more) {
         f.type = clientTypeByName(val);
         if (f.type === null) {
-          c.error(`ERR Unknown client type '${val}'`);
+          c.error(`ERR Unknown client type '${cString(val)}'`);
           return;
         }
       } else if (opt === 'addr' && more) {
@@ -404,12 +407,12 @@ function clientKill(c: Client, argv: string[]): void {
         f.laddr = val;
       } else if (opt === 'user' && more) {
         if (!userExists(c.server, val)) {
-          c.error(`ERR No such user '${val}'`);
+          c.error(`ERR No such user '${cString(val)}'`);
           return;
         }
         f.user = val;
       } else if (opt === 'skipme' && more) {
-        const v = val.toLowerCase();
+        const v = optionWord(val);
         if (v === 'yes') f.skipMe = true;
         else if (v === 'no') f.skipMe = false;
         else {
@@ -454,7 +457,7 @@ function clientKill(c: Client, argv: string[]): void {
 }
 
 function clientReply(c: Client, argv: string[]): void {
-  const mode = argv[2].toLowerCase();
+  const mode = optionWord(argv[2]);
   if (mode === 'on') {
     c.replyMode = 'on';
     c.ok();
@@ -475,7 +478,7 @@ function clientReply(c: Client, argv: string[]): void {
 /** NO-EVICT and NO-TOUCH: ON|OFF switches. */
 function onOff(set: (c: Client, on: boolean) => void): (c: Client, argv: string[]) => void {
   return (c, argv) => {
-    const v = argv[2].toLowerCase();
+    const v = optionWord(argv[2]);
     if (v === 'on') set(c, true);
     else if (v === 'off') set(c, false);
     else {

@@ -16,23 +16,11 @@ import { parseInteger, parseInt64, INT64_MAX, INT64_MIN } from '../util/numbers.
 import { globMatch, isLiteralPattern } from '../util/glob.js';
 import { encodingOf, typeOf, type Value } from '../types/value.js';
 import { parseMemory } from '../server/config.js';
+import { cString, optionWord as option } from '../util/cstring.js';
 
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
 
-/** C code sees an argument only up to its first NUL byte (error texts, strtoul). */
-function cString(s: string): string {
-  const nul = s.indexOf('\0');
-  return nul < 0 ? s : s.slice(0, nul);
-}
-
-/**
- * An option word as Redis's strcasecmp() sees it: up to the first NUL byte, any letter case.
- * (Only ASCII letters fold; no other byte lowers to an ASCII option name, so toLowerCase is safe.)
- */
-function option(arg: string): string {
-  return cString(arg).toLowerCase();
-}
 
 /**
  * Redis's getIntFromObjectOrReply: a 32-bit integer, or an error reply (msg replaces both of

@@ -9,8 +9,10 @@ import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
 import { getCommandKeys, type Command, type CommandSpec, type KeySpec } from '../server/command.js';
 import { ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, errSubcommandSyntax } from '../server/errors.js';
-import { atoi, parseInteger } from '../util/numbers.js';
+import { atoi, parseInt64, parseInteger } from '../util/numbers.js';
 import { globMatch } from '../util/glob.js';
+import { lzfCompressedSize } from '../util/lzf.js';
+import { optionWord } from '../util/cstring.js';
 import { encodingOf, stringValue, type Value } from '../types/value.js';
 
 /** The Redis version nodis answers as; clients switch features on it. */
@@ -209,13 +211,13 @@ function commandList(c: Client, argv: string[]): void {
   let filter: ((cmd: Command) => boolean) | null = null;
   for (let i = 2; i < argv.length; i++) {
     const more = argv.length - 1 - i;
-    if (argv[i].toLowerCase() === 'filterby' && more === 2) {
-      const type = argv[i + 1].toLowerCase();
+    if (optionWord(argv[i]) === 'filterby' && more === 2) {
+      const type = optionWord(argv[i + 1]);
       const arg = argv[i + 2];
       if (type === 'module') {
         filter = () => false; // nodis loads no modules.
       } else if (type === 'aclcat') {
-        const cat = '@' + arg.toLowerCase();
+        const cat = '@' + optionWord(arg);
         filter = (cmd) => cmd.categories.includes(cat);
       } else if (type === 'pattern') {
         filter = (cmd) => globMatch(arg, cmd.fullName, true);
@@ -706,7 +708,8 @@ export function infoString(server: Server, args: readonly string[]): string {
   let all = false;
   if (args.length === 0) for (const s of DEFAULT_SECTIONS) wanted.add(s);
   for (const a of args) {
-    const name = a.toLowerCase();
+    // Section names are C strings to Redis: they end at a NUL byte.
+    const name = optionWord(a);
     if (name === 'default') for (const s of DEFAULT_SECTIONS) wanted.add(s);
     else if (name === 'all' || name === 'everything') all = true;
     else wanted.add(name);
@@ -749,13 +752,25 @@ function lastsave(c: Client): void {
 }
 
 function lolwut(c: Client, argv: string[]): void {
-  if (argv.length >= 3 && argv[1].toLowerCase() === 'version') {
-    if (parseInteger(argv[2]) === null) {
+  if (argv.length >= 3 && optionWord(argv[1]) === 'version') {
+    const ver = parseInt64(argv[2]);
+    if (ver === null) {
       c.error(ERR_NOT_INTEGER);
       return;
     }
+    // Redis prints the version as an unsigned int, and versions 5 and 6 take their own numeric
+    // arguments (canvas sizes) after it: a malformed one is an error.
+    const art = Number(BigInt.asUintN(32, ver));
+    const own = art === 5 ? 3 : art === 6 ? 2 : 0;
+    for (let i = 3; i < Math.min(argv.length, 3 + own); i++) {
+      if (parseInt64(argv[i]) === null) {
+        c.error(ERR_NOT_INTEGER);
+        return;
+      }
+    }
   }
-  // Redis 7 draws no art of its own either: its LOLWUT prints the version line.
+  // Redis 7 draws no art of its own either: its LOLWUT prints the version line. (nodis does not
+  // draw versions 5 and 6, random pictures in Redis; it prints the version line for them too.)
   c.verbatim(`Redis ver. ${REDIS_VERSION}\n`);
 }
 
@@ -765,7 +780,7 @@ function shutdown(c: Client, argv: string[]): void {
   let other = false;
   let abort = false;
   for (let i = 1; i < argv.length; i++) {
-    const a = argv[i].toLowerCase();
+    const a = optionWord(argv[i]);
     if (a === 'nosave') nosave = true;
     else if (a === 'save') save = true;
     else if (a === 'now' || a === 'force') other = true;
@@ -849,10 +864,11 @@ function rdbIntSize(v: number): number {
 }
 
 /**
- * DEBUG OBJECT serializedlength for a string: RDB's integer encoding when it applies, else a
- * length prefix and the bytes. (LZF compression of long strings is not modelled yet.)
+ * DEBUG OBJECT serializedlength for a string: RDB's integer encoding when it applies; with
+ * rdbcompression, LZF for strings over 20 bytes that shrink by at least 4 (a type byte, the
+ * compressed and original lengths, the data); else a length prefix and the bytes.
  */
-function serializedLength(v: Value): number {
+function serializedLength(v: Value, compress: boolean): number {
   const s = stringValue(v);
   if (s === null) return 0;
   if (s.length <= 11) {
@@ -861,6 +877,10 @@ function serializedLength(v: Value): number {
       const size = rdbIntSize(n);
       if (size) return size;
     }
+  }
+  if (compress && s.length > 20) {
+    const packed = lzfCompressedSize(s, s.length - 4);
+    if (packed > 0) return 1 + rdbLenSize(packed) + rdbLenSize(s.length) + packed;
   }
   return rdbLenSize(s.length) + s.length;
 }
@@ -889,7 +909,7 @@ function debugObject(c: Client, key: string): void {
   fakeAddress += 0x10;
   c.simple(
     `Value at:0x${fakeAddress.toString(16)} refcount:${refcount} encoding:${encoding} ` +
-      `serializedlength:${serializedLength(v)} lru:${lru} lru_seconds_idle:${idle}`,
+      `serializedlength:${serializedLength(v, server.config.bool('rdbcompression'))} lru:${lru} lru_seconds_idle:${idle}`,
   );
 }
 
@@ -924,7 +944,7 @@ function debugPopulate(c: Client, argv: string[]): void {
 }
 
 function debugProtocol(c: Client, type: string): void {
-  switch (type.toLowerCase()) {
+  switch (optionWord(type)) {
     case 'string':
       c.bulk('Hello World');
       return;
@@ -971,9 +991,11 @@ function debugProtocol(c: Client, type: string): void {
         c.error('ERR RESP2 is not supported by this command');
         return;
       }
-      c.pushLen(2);
-      c.bulk('server-cpu-usage');
-      c.integer(42);
+      c.push(() => {
+        c.pushLen(2);
+        c.bulk('server-cpu-usage');
+        c.integer(42);
+      });
       c.bulk('Some real reply following the push reply');
       return;
     case 'verbatim':
@@ -1003,7 +1025,7 @@ function debug(c: Client, argv: string[]): void {
     c.error(DEBUG_NOT_ALLOWED);
     return;
   }
-  const sub = argv[1].toLowerCase();
+  const sub = optionWord(argv[1]);
   const argc = argv.length;
   if (sub === 'help' && argc === 2) {
     replyHelp(c, argv[0], DEBUG_HELP);

@@ -14,6 +14,7 @@ import {
 import { RawString, stringValue, type Value } from '../types/value.js';
 import { parseInteger, parseInt64, INT64_MAX, INT64_MIN } from '../util/numbers.js';
 import { parseLongDouble, addLongDouble, formatLongDoubleHuman, LD_ZERO } from '../util/longdouble.js';
+import { optionWord } from '../util/cstring.js';
 
 const ERR_OFFSET_RANGE = 'ERR offset is out of range';
 const ERR_INCR_NAN = 'ERR increment would produce NaN or Infinity';
@@ -56,15 +57,6 @@ function replyGet(c: Client, key: string): boolean {
   if (s === undefined) c.nullBulk();
   else c.bulk(s);
   return true;
-}
-
-/**
- * The option word as C's strcasecmp sees it: compared only up to an embedded NUL, ASCII case
- * folded. (Latin-1 letters lower-case to non-ASCII letters, so they never match an option.)
- */
-function optionWord(s: string): string {
-  const nul = s.indexOf('\0');
-  return (nul < 0 ? s : s.slice(0, nul)).toLowerCase();
 }
 
 // ---- GET, SET and friends ---------------------------------------------------------------------

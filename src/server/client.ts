@@ -64,6 +64,24 @@ export class Client extends ReplyWriter {
     }
   }
 
+  /** Push messages written while this client's replies are switched off (see push()). */
+  pushed = '';
+
+  /**
+   * Writes a RESP3 push message (out-of-band data, not a reply): it is sent even while CLIENT
+   * REPLY is OFF or SKIP, as Redis's CLIENT_PUSHING flag does.
+   */
+  push(write: () => void): void {
+    if (this.replyMode === 'on') {
+      write();
+      return;
+    }
+    const start = this.out.length;
+    write();
+    this.pushed += this.out.slice(start);
+    this.out = this.out.slice(0, start);
+  }
+
   protected override countError(msg: string): void {
     this.server.countErrorReply(msg);
   }

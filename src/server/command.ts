@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Client } from './client.js';
 import { atoi, parseInteger } from '../util/numbers.js';
+import { cString } from '../util/cstring.js';
 
 export type Handler = (c: Client, argv: string[]) => void;
 
@@ -311,8 +312,10 @@ const RW_ACCESS_UPDATE: readonly string[] = ['RW', 'access', 'update'];
 const RW_ACCESS_DELETE: readonly string[] = ['RW', 'access', 'delete'];
 const OW_UPDATE: readonly string[] = ['OW', 'update'];
 
+/** strcasecmp(arg, upper) == 0: arg is compared as a C string, up to a NUL byte. */
 function equalsIgnoreCase(arg: string, upper: string): boolean {
-  return arg.length === upper.length && arg.toUpperCase() === upper;
+  const a = cString(arg);
+  return a.length === upper.length && a.toUpperCase() === upper;
 }
 
 

@@ -27,6 +27,7 @@ import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { splitArgs } from '../protocol/parser.js';
 import { parseInt64 } from '../util/numbers.js';
+import { cString } from './errors.js';
 
 export type ConfigListener = (value: string) => void;
 
@@ -226,6 +227,8 @@ export function parseMemory(s: string): number | null {
 /** Redis's string2d: a whole strtod number, no leading blank, not NaN, no overflow. */
 function string2d(s: string): number | null {
   if (s.length === 0 || C_SPACE.includes(s[0])) return null;
+  const hex = /^([+-]?)0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?\d+))?$/i.exec(s);
+  if (hex && (hex[2] || hex[3])) return hexFloat(hex[1] === '-', hex[2] + (hex[3] ?? ''), (hex[3] ?? '').length, hex[4]);
   const m = /^[+-]?(?:(inf(?:inity)?)|(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?))$/i.exec(s);
   if (!m) return null;
   if (m[1]) return s[0] === '-' ? -Infinity : Infinity;
@@ -236,9 +239,28 @@ function string2d(s: string): number | null {
   return v;
 }
 
+/**
+ * strtod's C99 hexadecimal form (0x1.8p3): the hex digits times 2^(exp - 4 * fraction digits),
+ * rounded once to a double. Null on overflow or underflow to zero (strtod's ERANGE).
+ */
+function hexFloat(neg: boolean, digits: string, fracDigits: number, exp: string | undefined): number | null {
+  const mant = BigInt('0x0' + digits);
+  if (mant === 0n) return neg ? -0 : 0;
+  // Exponents this far out overflow or underflow whatever the digits; clamp before BigInt work.
+  const e = Math.max(-1e5, Math.min(1e5, Number(exp ?? 0))) - 4 * fracDigits;
+  const bits = mant.toString(2).length;
+  if (bits + e > 1025) return null;
+  if (bits + e < -1076) return null;
+  // An exact decimal string, which Number() rounds correctly.
+  const v = e >= 0 ? Number(mant << BigInt(e)) : Number(`${mant * 5n ** BigInt(-e)}e${e}`);
+  if (!Number.isFinite(v) || v === 0) return null;
+  return neg ? -v : v;
+}
+
 /** printf("%f") with trailing zeros (and a trailing point) removed, as Redis's trimDoubleString. */
 function formatPercentile(v: number): string {
-  let s = v.toFixed(6);
+  // printf keeps the sign of a negative zero ("-0.000000"); toFixed drops it.
+  let s = (Object.is(v, -0) ? '-' : '') + v.toFixed(6);
   if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '');
   return s;
 }
@@ -1320,7 +1342,9 @@ export class Config {
   getMatching(patterns: readonly string[], match: (pattern: string, name: string) => boolean): Array<[string, string]> {
     const seen = new Map<string, [string, string]>();
     for (const p of patterns) {
-      if (!/[[*?]/.test(p)) {
+      // Redis looks for glob characters, and matches globs, in the C string: up to a NUL.
+      const glob = cString(p);
+      if (!/[[*?]/.test(glob)) {
         const key = p.toLowerCase();
         if (seen.has(key)) continue;
         const s = this.slots.get(key);
@@ -1329,7 +1353,7 @@ export class Config {
       }
       for (const s of this.order) {
         if (s.hidden || seen.has(s.name)) continue;
-        if (match(p, s.name)) seen.set(s.name, [s.name, s.entry.value.str]);
+        if (match(glob, s.name)) seen.set(s.name, [s.name, s.entry.value.str]);
       }
     }
     return [...seen.values()];
@@ -1399,7 +1423,7 @@ export class Config {
         return null;
       }
     }
-    if (unknown !== null) return `ERR Unknown option or number of arguments for CONFIG SET - '${unknown}'`;
+    if (unknown !== null) return `ERR Unknown option or number of arguments for CONFIG SET - '${cString(unknown)}'`;
     if (errStr !== null) return `ERR CONFIG SET failed (possibly related to argument '${errArg}') - ${errStr}`;
     return `ERR CONFIG SET failed (possibly related to argument '${errArg}')`;
   }

@@ -3,7 +3,7 @@
 
 import type { Client } from './client.js';
 import type { Command } from './command.js';
-import { ERR_NOAUTH, errUnknownSubcommand, errWrongArgs } from './errors.js';
+import { ERR_NOAUTH, cString, errUnknownSubcommand, errWrongArgs } from './errors.js';
 
 /** Resolves argv to a command or subcommand; replies with the error and returns null if none. */
 export function resolveCommand(c: Client, argv: string[]): Command | null {
@@ -23,12 +23,6 @@ export function resolveCommand(c: Client, argv: string[]): Command | null {
     return null;
   }
   return checkArity(c, sub, argv.length);
-}
-
-/** What C's "%.*s" prints of s: at most max bytes, and nothing from the first NUL on. */
-function cString(s: string, max: number): string {
-  const nul = s.indexOf('\0');
-  return s.slice(0, nul >= 0 && nul < max ? nul : max);
 }
 
 function checkArity(c: Client, cmd: Command, argc: number): Command | null {
@@ -88,6 +82,7 @@ export function call(c: Client, cmd: Command, argv: string[], start = performanc
 function applyReplyMode(c: Client, mark: number, cmd: Command | null): void {
   // CLIENT REPLY itself sets the mode; its own reply is already handled by the handler.
   if (cmd && cmd.fullName === 'client|reply') return;
-  c.out = c.out.slice(0, mark);
+  c.out = c.out.slice(0, mark) + c.pushed;
+  c.pushed = '';
   if (c.replyMode === 'skip') c.replyMode = 'on';
 }

@@ -1,5 +1,9 @@
 // Redis's exact error replies shared by many commands.
 
+import { cString } from '../util/cstring.js';
+
+export { cString };
+
 export const ERR_WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 export const ERR_SYNTAX = 'ERR syntax error';
 export const ERR_NOT_INTEGER = 'ERR value is not an integer or out of range';
@@ -15,7 +19,7 @@ export function errWrongArgs(fullName: string): string {
 }
 
 export function errUnknownSubcommand(sub: string, container: string): string {
-  return `ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`;
+  return `ERR unknown subcommand '${cString(sub, 128)}'. Try ${container.toUpperCase()} HELP.`;
 }
 export const ERR_WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 export const ERR_AUTH_NO_PASSWORD =
@@ -24,7 +28,7 @@ export const ERR_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines
 
 /** Redis's addReplySubcommandSyntaxError: a container command's unknown subcommand or bad arity. */
 export function errSubcommandSyntax(sub: string, container: string): string {
-  return `ERR unknown subcommand or wrong number of arguments for '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`;
+  return `ERR unknown subcommand or wrong number of arguments for '${cString(sub, 128)}'. Try ${container.toUpperCase()} HELP.`;
 }
 
 export const ERR_SAME_OBJECT = 'ERR source and destination objects are the same';

@@ -193,6 +193,10 @@ describe('connection commands', differentialSuite(), () => {
       await p.same('HELLO', '3', 'SETNAME');
       await p.same('HELLO', 'AUTH', 'default', 'x');
       await p.same('HELLO', '2', 'AUTH', 'foo', 'x');
+      // An option is named as C prints it: up to a NUL byte (fuzzer finding).
+      await p.same('HELLO', '2', 'x\0y', 'AUTH', 'v', 'v');
+      await p.same('HELLO', '3', '\0');
+      await p.same('HELLO', '2', 'SETNAME\0x', 'a b');
       // Errors leave the protocol alone.
       assert.equal(await p.same('GET', 'nosuchkey'), '_\r\n');
     } finally {
@@ -468,6 +472,14 @@ describe('connection commands', differentialSuite(), () => {
       ['CLIENT', 'KILL', 'ID', '999999', 'SKIPME', 'maybe'],
       ['CLIENT', 'KILL', 'ID', '999999', 'SKIPME'],
       ['CLIENT', 'KILL', 'USER', 'nosuchuser'],
+      // Names in errors stop at a NUL byte, as C prints them (fuzzer finding).
+      ['CLIENT', 'KILL', 'USER', 'a\0b'],
+      ['CLIENT', 'KILL', 'TYPE', 'a\0b'],
+      ['CLIENT', 'LIST', 'TYPE', 'a\0b'],
+      { cmd: ['CLIENT', 'LIST', 'type\0x', 'normal'], typeOnly: true },
+      ['CLIENT', 'KILL', 'ID\0', '999999', 'SKIPME', 'yes\0x'],
+      ['CLIENT', 'KILL', 'ID', '999999', 'SKIPME', 'yesx'],
+      { cmd: ['CLIENT', 'LIST', 'TYPE', 'normal\0'], typeOnly: true },
       ['CLIENT', 'KILL', 'foo', 'bar'],
       ['CLIENT', 'KILL', 'ADDR', '1.2.3.4:5'],
       ['CLIENT', 'KILL', 'LADDR', '1.2.3.4:5'],
@@ -585,6 +597,11 @@ describe('connection commands', differentialSuite(), () => {
         'CLIENT REPLY ON\r\nPING 5\r\nCLIENT REPLY BAD\r\nclient reply maybe\r\nCLIENT REPLY ON x\r\n' +
         'CLIENT REPLY SKIP\r\nNOSUCHCMD\r\nPING 6\r\nCLIENT REPLY SKIP\r\nCLIENT REPLY\r\nPING 7\r\n',
     );
+    // The mode is compared as a C string, up to a NUL byte (fuzzer finding).
+    await d.checkRaw(
+      encodeCommand(['CLIENT', 'REPLY', 'OFF\0x']) + 'PING 1\r\n' + encodeCommand(['CLIENT', 'REPLY', 'on\0']) +
+        encodeCommand(['CLIENT', 'REPLY', 'skip\0on']) + 'PING 2\r\nPING 3\r\n' + encodeCommand(['CLIENT', 'REPLY', '\0on']),
+    );
     // Commands still run while their replies are dropped.
     const p = await Pair.open(d);
     try {
@@ -606,6 +623,8 @@ describe('connection commands', differentialSuite(), () => {
       ['CLIENT', 'NO-EVICT', 'maybe'],
       ['CLIENT', 'NO-EVICT'],
       ['CLIENT', 'NO-EVICT', 'on', 'x'],
+      ['CLIENT', 'NO-EVICT', 'ON\0x'],
+      ['CLIENT', 'NO-EVICT', 'off\0'],
     ]);
     // NO-TOUCH is Redis 7.2's: nodis only.
     const c = await RawConnection.open({ port: d.nodis.port });

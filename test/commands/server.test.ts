@@ -4,7 +4,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Differential, differentialSuite } from '../helpers/differential.js';
-import { RawConnection, bulkText, hello3, replyLength } from '../helpers/resp.js';
+import { RawConnection, bulkText, encodeCommand, hello3, replyLength } from '../helpers/resp.js';
 import { startServer } from '../../src/index.js';
 import type { Server } from '../../src/server/server.js';
 import type { CommandSpec } from '../../src/server/command.js';
@@ -273,6 +273,8 @@ describe('COMMAND on the commands nodis registers', differentialSuite(), () => {
       ['FILTERBY', 'PATTERN', '[gs]et'],
       ['FILTERBY', 'PATTERN', '*|[^h]*'],
       ['FILTERBY', 'PATTERN', ''],
+      ['FILTERBY', 'ACLCAT', 'connection\0x'],
+      ['FILTERBY\0', 'pattern\0x', 'c*'],
     ];
     const [n, o] = await d.connect();
     try {
@@ -301,6 +303,10 @@ describe('COMMAND on the commands nodis registers', differentialSuite(), () => {
       ['COMMAND', 'LIST', 'x'],
       ['COMMAND', 'LIST', 'FILTERBY', 'ACLCAT', 'string', 'extra'],
       ['COMMAND', 'LIST', 'FILTERBY', 'ACLCAT', 'string', 'FILTERBY', 'ACLCAT', 'fast'],
+      // Option words and category names end at a NUL byte, as strcasecmp sees them (fuzzer finding).
+      ['COMMAND', 'LIST', 'FILTERBY', 'PATTERN\0x', 'nosuch'],
+      ['COMMAND', 'LIST', 'FILTERBY\0', 'ACLCAT', 'nosuch'],
+      ['COMMAND', 'LIST', 'FILTERBY', 'PATTERN', 'ping\0'],
     ]);
   });
 
@@ -435,6 +441,11 @@ describe('COMMAND with the whole Redis 7.0 command table registered', differenti
       ['bitfield', 'k', 'INCRBY', 'u8'],
       ['bitfield_ro', 'k', 'GET', 'u8', '0'],
       ['set', 'k', 'v', 'NX', 'GET'],
+      // Keywords are compared as C strings, up to a NUL byte (fuzzer finding).
+      ['set', 'k', 'v', 'GET\0x'],
+      ['sort', 'k', 'STORE\0x', 'd'],
+      ['xread', 'STREAMS\0', 'a', '0'],
+      ['migrate', 'h', '1', '', '0', '5', 'KEYS\0x', 'a'],
       ['object', 'encoding', 'k'],
       ['memory', 'usage', 'k'],
       ['xinfo', 'stream', 'k'],
@@ -896,6 +907,21 @@ describe('TIME, LASTSAVE, LOLWUT, SHUTDOWN', differentialSuite(), () => {
   it('LOLWUT prints the version line, verbatim in RESP3', async () => {
     await d.check([['LOLWUT', 'VERSION', 'x'], { cmd: ['LOLWUT'], typeOnly: true }, { cmd: ['LOLWUT', 'VERSION', '5'], typeOnly: true }]);
     await d.check([{ cmd: ['LOLWUT'], typeOnly: true }], { resp3: true });
+    // Versions 5 and 6 parse their own numeric arguments; others ignore extra words (fuzzer finding).
+    await d.check([
+      ['LOLWUT', 'VERSION', '5', 'x'],
+      ['LOLWUT', 'version', '5', '1', '2', 'x'],
+      ['LOLWUT', 'VERSION', '6', '1', '1.5'],
+      ['LOLWUT', 'VERSION', '5', 'VERSION', '6'],
+      ['LOLWUT', 'VERSION', '-4294967291', 'x'],
+      ['LOLWUT', 'VERSION', '4294967302', '1', ''],
+      ['LOLWUT', 'VERSION', '9223372036854775808'],
+      { cmd: ['LOLWUT', 'VERSION', '6', '1', '1', 'x'], typeOnly: true },
+      { cmd: ['LOLWUT', 'VERSION', '5', '1', '2', '3', 'x'], typeOnly: true },
+      { cmd: ['LOLWUT', 'VERSION', '7', 'x', 'y'], typeOnly: true },
+      { cmd: ['LOLWUT', 'VERSION', '59', 'x'], typeOnly: true },
+      { cmd: ['LOLWUT', '5', 'x'], typeOnly: true },
+    ]);
     const c = await RawConnection.open({ port: d.nodis.port });
     try {
       assert.equal(await c.call('LOLWUT'), '$17\r\nRedis ver. 7.2.4\n\r\n');
@@ -962,6 +988,11 @@ describe('DEBUG', differentialSuite(), () => {
       ['DEBUG', 'help', 'x'],
       ['debug', 'NoSuch'],
       ['DEBUG', 'x'.repeat(200)],
+      // strcasecmp stops at a NUL byte (fuzzer finding).
+      ['DEBUG', 'object\0x', 'missing'],
+      ['DEBUG', 'PROTOCOL\0', 'string\0x'],
+      ['LOLWUT', 'version\0x', 'x'],
+      ['INFO', 'keyspace\0x'],
     ]);
   });
 
@@ -1023,7 +1054,6 @@ describe('DEBUG', differentialSuite(), () => {
   it('OBJECT shows encoding, refcount and serialized length like Redis', async () => {
     const [n, o] = await d.connect();
     try {
-      // (Strings over 20 bytes are LZF-compressed in Redis's serialized length; nodis does not model that.)
       const values = ['bar', '12345', '100', '-5', '70000', '3000000000', '0', '01', '', 'z'.repeat(20), '\x00\xff', '9999', '10000', '-0'];
       for (const c of [n, o]) {
         await c.call('SELECT', '7');
@@ -1041,6 +1071,48 @@ describe('DEBUG', differentialSuite(), () => {
     }
   });
 
+  it('OBJECT serializedlength: LZF-compressed sizes of long strings, as Redis computes them', async () => {
+    // Redis compresses strings over 20 bytes with liblzf when that saves 4 bytes (fuzzer finding).
+    let seed = 12345;
+    const rnd = (k: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % k;
+    };
+    const randomFrom = (alphabet: string, len: number): string => {
+      let out = '';
+      for (let i = 0; i < len; i++) out += alphabet[rnd(alphabet.length)];
+      return out;
+    };
+    const values = [
+      'y'.repeat(21), 'y'.repeat(24), 'y'.repeat(25), 'y'.repeat(300), 'x'.repeat(45), 'ab'.repeat(40),
+      'abc'.repeat(3000), 'abcdefghij'.repeat(1000), '\0'.repeat(70000),
+      'hello world, hello world, hello world!', 'The quick brown fox jumps over the lazy dog. '.repeat(7),
+      randomFrom('ab', 21), randomFrom('ab', 100), randomFrom('abc', 1000), randomFrom('abcd', 9000),
+      randomFrom('0123456789abcdef', 500), randomFrom('xy\0\xff', 20000),
+      // Matches at every offset limit and length limit: 8191/8192 bytes back, 264 bytes long.
+      randomFrom('ab', 8191) + randomFrom('ab', 300), randomFrom('abcdefgh', 8200) + 'q'.repeat(600),
+      Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join('').repeat(3),
+    ];
+    for (let i = 0; i < 40; i++) values.push(randomFrom('abcde'.slice(0, 1 + rnd(5)), 21 + rnd(400)));
+    const steps: string[][] = [];
+    for (let i = 0; i < values.length; i++) steps.push(['SET', `o${i}`, values[i]], ['DEBUG', 'OBJECT', `o${i}`]);
+    const [n, o] = await d.session();
+    try {
+      for (const compression of ['yes', 'no']) {
+        for (const c of [n, o]) assert.equal(await c.call('CONFIG', 'SET', 'rdbcompression', compression), '+OK\r\n');
+        for (const argv of steps) {
+          const rn = maskDebugObject(await n.call(...argv));
+          const ro = maskDebugObject(await o.call(...argv));
+          assert.equal(rn, ro, `${argv.slice(0, 3).join(" ").slice(0, 60)} (rdbcompression ${compression})`);
+        }
+      }
+    } finally {
+      for (const c of [n, o]) await c.call('CONFIG', 'SET', 'rdbcompression', 'yes');
+      n.close();
+      o.close();
+    }
+  });
+
   it('PROTOCOL replies with each type, RESP2 and RESP3', async () => {
     const types = ['string', 'integer', 'double', 'bignum', 'null', 'array', 'set', 'map', 'attrib', 'verbatim', 'true', 'false', 'STRING', 'nosuch'];
     const steps = types.map((t) => ['DEBUG', 'PROTOCOL', t]);
@@ -1052,6 +1124,16 @@ describe('DEBUG', differentialSuite(), () => {
       const rn = [await n.call('DEBUG', 'PROTOCOL', 'push'), await n.read()];
       const ro = [await o.call('DEBUG', 'PROTOCOL', 'push'), await o.read()];
       assert.deepEqual(rn, ro);
+      // The push message is sent even while replies are off or skipped; the reply is not (fuzzer finding).
+      const pipeline =
+        encodeCommand(['CLIENT', 'REPLY', 'OFF']) + encodeCommand(['DEBUG', 'PROTOCOL', 'push']) +
+        encodeCommand(['CLIENT', 'REPLY', 'ON']) + encodeCommand(['CLIENT', 'REPLY', 'SKIP']) +
+        encodeCommand(['DEBUG', 'PROTOCOL', 'push']) + encodeCommand(['DEBUG', 'PROTOCOL', 'push']);
+      n.write(pipeline);
+      o.write(pipeline);
+      const [qn, qo] = await Promise.all([n.readUntilClose(300), o.readUntilClose(300)]);
+      assert.equal(qn, qo);
+      assert.ok(qo.startsWith('>2\r\n'), 'Redis sent the push');
     } finally {
       n.close();
       o.close();

@@ -18,4 +18,14 @@ describe('differential smoke', differentialSuite(), () => {
       ['nosuch', ''],
     ]);
   });
+
+  it('names an unknown subcommand as C prints it: up to a NUL byte', async () => {
+    await d.check([
+      ['COMMAND', '\0'],
+      ['CONFIG', 'ab\0cd'],
+      ['OBJECT', 'x\0', 'k'],
+      ['CLIENT', 'y'.repeat(130) + '\0'],
+      ['DEBUG', 'no\0such'],
+    ]);
+  });
 });

@@ -301,6 +301,10 @@ describe('config table', () => {
       "ERR Unknown option or number of arguments for CONFIG SET - 'foo'",
     );
     assert.equal(
+      c.configSet([['hz', '5'], ['x\0y', '1']], false),
+      "ERR Unknown option or number of arguments for CONFIG SET - 'x'",
+    );
+    assert.equal(
       c.configSet([['hz', '5'], ['databases', '1'], ['foo', '1']], false),
       "ERR CONFIG SET failed (possibly related to argument 'databases') - can't set immutable config",
     );
@@ -709,6 +713,11 @@ describe('CONFIG against real Redis', differentialSuite(), () => {
       ['nosuch*'],
       ['\\hz'],
       ['*watchdog*'],
+      // Glob characters count, and globs match, only up to a NUL byte (fuzzer finding).
+      ['*ziplist*\0x'],
+      ['hz\0*'],
+      ['max*\0?', 'h\0'],
+      ['hz\0'],
     ];
     for (const resp3 of [false, true]) {
       await d.check(patterns.map((p) => ({ cmd: ['CONFIG', 'GET', ...p], unordered: true })), { resp3 });
@@ -759,6 +768,16 @@ describe('CONFIG against real Redis', differentialSuite(), () => {
       ['oom-score-adj-values', '0 200 800'],
       ['latency-tracking-info-percentiles', '0 1e2 1.5000'],
       ['latency-tracking-info-percentiles', ''],
+      // strtod's hexadecimal floats, subnormals, and what it refuses (fuzzer finding).
+      ['latency-tracking-info-percentiles', '0x10 0x1p3 0X.8P1 0x1P+2 -0x0 0x1p-1074'],
+      ['latency-tracking-info-percentiles', '0x'],
+      ['latency-tracking-info-percentiles', '0x.p1'],
+      ['latency-tracking-info-percentiles', '0x1p'],
+      ['latency-tracking-info-percentiles', '0x1p-1080'],
+      ['latency-tracking-info-percentiles', '0x1g'],
+      ['latency-tracking-info-percentiles', '0x1.8p5 5e-324 1e-310 5. .5 +5'],
+      ['latency-tracking-info-percentiles', '1e-400'],
+      ['latency-tracking-info-percentiles', '0x1p7'],
       ['latency-tracking-info-percentiles', '50 99 99.9'],
       ['shutdown-on-sigint', 'save now'],
       ['shutdown-on-sigint', 'NOW'],

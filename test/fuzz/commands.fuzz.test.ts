@@ -1,0 +1,670 @@
+// Differential fuzzer over the whole command table: random command sequences go to nodis and to
+// a real redis-server, and every raw reply must match, byte for byte, except where this file says
+// why it may not (Redis's own non-determinism, or a documented nodis difference).
+//
+//   FUZZ_SEED=123 replays one run; FUZZ_RUNS=5000 runs longer; FUZZ_STEPS sets the longest sequence.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { Differential, differentialSuite, splitAggregate } from '../helpers/differential.js';
+import { encodeCommand, type RawConnection } from '../helpers/resp.js';
+import type { Command, CommandTable } from '../../src/server/command.js';
+import { optionWord } from '../../src/util/cstring.js';
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
+const MAX_STEPS = Number(process.env.FUZZ_STEPS ?? 25);
+/** FUZZ_STATS=1 prints, per command, how many replies were errors: is the vocabulary reaching past them? */
+const STATS = process.env.FUZZ_STATS ? new Map<string, { ok: number; err: number }>() : null;
+const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : (Date.now() ^ (Math.random() * 2 ** 31)) | 0;
+
+// ---------------------------------------------------------------------------------------------
+// What the oracle (Redis 7.0) knows, to tell "nodis lacks it" from "nobody has it".
+
+interface RawInfo extends Array<unknown> {
+  0: string;
+  9: RawInfo[];
+}
+const REDIS_COMMANDS = new Set<string>();
+for (const r of JSON.parse(readFileSync(new URL('../../../data/command-info.json', import.meta.url), 'latin1')) as RawInfo[]) {
+  REDIS_COMMANDS.add(r[0]);
+  for (const s of r[9]) REDIS_COMMANDS.add(s[0]);
+}
+
+/** Names no Redis knows, for the unknown-command path. */
+const UNKNOWN_NAMES = ['nosuch', 'GETX', '', '\0', 'se\0t', 'x'.repeat(140), 'café'];
+
+// ---------------------------------------------------------------------------------------------
+// Never sent, or sent only in a safe form (each with its reason):
+// - SHUTDOWN, QUIT: end the server or the connection the fuzzer talks on.
+// - CLIENT KILL: may kill the fuzzer's own connection; client ids differ between the servers.
+// - CLIENT SETINFO, CLIENT NO-TOUCH: Redis 7.2 commands that nodis implements; the 7.0 oracle
+//   answers "unknown subcommand".
+// - DEBUG: only PROTOCOL, OBJECT and SET-ACTIVE-EXPIRE 1 (the others sleep, crash, reload, log,
+//   populate big data, or differ by design: README lists what nodis's DEBUG implements).
+// - CONFIG REWRITE: neither server has a config file to write; CONFIG SET: only the parameters in
+//   CONFIG_SETTABLE, whose change cannot break the harness (no port/bind/dir/unixsocket/
+//   requirepass/maxclients/timeout/protected-mode/enable-*, no output-buffer limits or
+//   persistence), and which are restored after every run. maxmemory is left out: eviction and
+//   OOM refusals are not built yet (README).
+const CONFIG_SETTABLE = [
+  'hz', 'maxmemory-policy', 'lfu-log-factor', 'lfu-decay-time', 'slowlog-log-slower-than', 'slowlog-max-len',
+  'notify-keyspace-events', 'list-max-listpack-size', 'hash-max-listpack-entries', 'set-max-intset-entries',
+  'zset-max-listpack-entries', 'latency-tracking', 'latency-tracking-info-percentiles', 'lazyfree-lazy-user-del',
+  'lazyfree-lazy-user-flush', 'activerehashing', 'maxmemory-samples', 'busy-reply-threshold', 'acllog-max-len',
+  'active-expire-effort', 'stream-node-max-entries', 'hll-sparse-max-bytes',
+];
+/** Names CONFIG SET may also use: aliases, immutable parameters (an error) and unknown ones. */
+const CONFIG_SET_EXTRA = ['list-max-ziplist-size', 'zset-max-ziplist-entries', 'lua-time-limit', 'databases', 'daemonize', 'nosuch-param'];
+const CONFIG_SET_ALLOWED = new Set([...CONFIG_SETTABLE, ...CONFIG_SET_EXTRA]);
+
+const DEBUG_ALLOWED = new Set(['protocol', 'object', 'set-active-expire', 'nosuch']);
+
+// ---------------------------------------------------------------------------------------------
+// Vocabulary
+
+const KEYS = ['k', 'a', 'b', 'n', '', 'x\0y', '\xff'];
+const INTEGERS = [
+  '0', '-1', '1', '2', '3', '10', '100', '-100', '44', '45',
+  '9223372036854775807', '-9223372036854775808', '9223372036854775808', '-9223372036854775809',
+  '18446744073709551615', '18446744073709551616', '2147483647', '2147483648', '-2147483649', '4294967296',
+  '99999999999999999999', '536870912', '4611686018427387904', '01', '+1', ' 1', '1 ', '1.5', '-1.5',
+  'inf', '-inf', 'nan', '-0', '0x10', '1e3', '',
+];
+const FLOATS = ['0.1', '3.14', '-0.0', '1e308', '1e309', '-1e308', '5e-324', '1e-400', '.5', '5.', '0x1p3', 'inf', '+inf', '-inf', 'nan', '1.7976931348623157e308', '10.50', '1e'];
+const TIMES = ['0', '1', '-1', '4102444800', '4102444800000', '9223372036854775807', '92233720368547758', '1700000000'];
+const PATTERNS = ['*', 'k*', '?', '[ab]', '[^a]*', '[a-', '\\*', '[', '*\0*', 'a*a*a*a*a*a*a*a*a*b', 'x\\', '**', ''];
+const STRINGS = ['v', 'hello', '', '\0', '\xff\xfe', '\r\n', 'a b', 'foo\r\nbar', '"q"', "'", 'x'.repeat(45), 'y'.repeat(300), '12345', '-7', '3.0'];
+const YES_NO = ['yes', 'no', 'YES', 'nO', 'y', '1'];
+const CONFIG_VALUES_OF: Record<string, string[]> = {
+  hz: ['1', '10', '100', '500', '0', '501', '-1'],
+  'maxmemory-policy': ['allkeys-lfu', 'volatile-lfu', 'allkeys-lru', 'volatile-lru', 'noeviction', 'allkeys-random', 'volatile-ttl', 'LRU'],
+  'notify-keyspace-events': ['KEA', 'Ex', '', 'x', 'g$lshzxetdmn', 'A', 'K', 'nK', 'q'],
+  'list-max-listpack-size': ['-1', '-2', '-5', '-6', '128', '0'],
+  'list-max-ziplist-size': ['-1', '-2', '8'],
+  'latency-tracking': YES_NO,
+  'latency-tracking-info-percentiles': ['50 99', '', '101', '0x10', '-0', '1e2 5.', '50 nan', ' 1'],
+  'lazyfree-lazy-user-del': YES_NO,
+  'lazyfree-lazy-user-flush': YES_NO,
+  activerehashing: YES_NO,
+  daemonize: YES_NO,
+  'maxmemory-samples': ['1', '5', '64', '65', '0'],
+  'active-expire-effort': ['1', '10', '11', '0'],
+  'hll-sparse-max-bytes': ['1k', '1mb', '3000', '1gb', '-1'],
+};
+const CONFIG_VALUES = ['yes', 'no', '0', '1', '-1', '100', '1mb', '1k', 'allkeys-lfu', 'volatile-lru', 'noeviction', 'allkeys-lru', 'KEA', 'Ex', '50 99', '', 'abc', '1gb', '2 3 4', '-2', '500'];
+const PROTOCOL_TYPES = ['string', 'integer', 'double', 'bignum', 'null', 'array', 'set', 'map', 'attrib', 'push', 'verbatim', 'true', 'false', 'nosuch'];
+
+/** Random letter case, so names and tokens are matched case-insensitively. */
+function anyCase(s: string): fc.Arbitrary<string> {
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.constant(s) },
+    { weight: 1, arbitrary: fc.constant(s.toLowerCase()) },
+    { weight: 1, arbitrary: fc.constant(s.toUpperCase()) },
+    {
+      weight: 1,
+      arbitrary: fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }).map((up) =>
+        [...s].map((ch, i) => (up[i] ? ch.toUpperCase() : ch.toLowerCase())).join(''),
+      ),
+    },
+  );
+}
+
+/**
+ * An option token in any case; sometimes followed by a NUL and more bytes, which Redis's
+ * strcasecmp does not see (it compares C strings).
+ */
+function tokenArb(t: string): fc.Arbitrary<string> {
+  return fc.oneof({ weight: 12, arbitrary: anyCase(t) }, { weight: 1, arbitrary: anyCase(t).map((x) => `${x}\0x`) });
+}
+
+const bytes = fc.uint8Array({ maxLength: 12 }).map((a) => Buffer.from(a).toString('latin1'));
+const key = fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...KEYS) }, { weight: 1, arbitrary: bytes });
+const integer = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(...INTEGERS) },
+  { weight: 4, arbitrary: fc.integer({ min: 0, max: 16 }).map(String) },
+  { weight: 2, arbitrary: fc.integer({ min: -50, max: 50 }).map(String) },
+  { weight: 1, arbitrary: fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n }).map(String) },
+);
+const double = fc.oneof(fc.constantFrom(...FLOATS), integer);
+const time = fc.constantFrom(...TIMES);
+const pattern = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...PATTERNS) }, { weight: 1, arbitrary: key });
+const value = fc.oneof(
+  { weight: 5, arbitrary: fc.constantFrom(...STRINGS) },
+  { weight: 2, arbitrary: integer },
+  { weight: 1, arbitrary: bytes },
+  { weight: 1, arbitrary: key },
+);
+
+/** Every option token in a command's docs (EX, PX, MATCH, COUNT …). */
+function tokensOf(cmd: Command): string[] {
+  const out = new Set<string>();
+  const walk = (args: unknown): void => {
+    for (const a of (args as DocArg[] | undefined) ?? []) {
+      if (a.token) out.add(a.token);
+      walk(a.arguments);
+    }
+  };
+  walk(cmd.docs.arguments);
+  return [...out];
+}
+
+interface DocArg {
+  name: string;
+  type: string;
+  token?: string;
+  flags?: string[];
+  arguments?: DocArg[];
+}
+
+/** Any argument at all, mixing the command's own tokens into the vocabulary. */
+function anyArg(tokens: string[]): fc.Arbitrary<string> {
+  const arbs: Array<fc.WeightedArbitrary<string>> = [
+    { weight: 3, arbitrary: key },
+    { weight: 3, arbitrary: integer },
+    { weight: 3, arbitrary: value },
+    { weight: 1, arbitrary: double },
+    { weight: 1, arbitrary: pattern },
+  ];
+  if (tokens.length) arbs.push({ weight: 4, arbitrary: fc.constantFrom(...tokens).chain(tokenArb) });
+  return fc.oneof(...arbs);
+}
+
+/** Arguments that follow a command's docs (a mostly valid call). */
+function docArgs(args: DocArg[] | undefined): fc.Arbitrary<string[]> {
+  if (!args || args.length === 0) return fc.constant([]);
+  return fc.tuple(...args.map(docArg)).map((parts) => parts.flat());
+}
+
+function docArg(a: DocArg): fc.Arbitrary<string[]> {
+  let inner: fc.Arbitrary<string[]>;
+  switch (a.type) {
+    case 'key': inner = key.map((k) => [k]); break;
+    case 'integer': inner = integer.map((v) => [v]); break;
+    case 'double': inner = double.map((v) => [v]); break;
+    case 'unix-time': inner = time.map((v) => [v]); break;
+    case 'pattern': inner = pattern.map((v) => [v]); break;
+    case 'pure-token': inner = fc.constant([]); break;
+    case 'oneof': inner = fc.oneof(...(a.arguments ?? []).map(docArg)); break;
+    case 'block': inner = docArgs(a.arguments); break;
+    default: inner = value.map((v) => [v]);
+  }
+  const flags = a.flags ?? [];
+  const token = a.token;
+  const withToken = (arb: fc.Arbitrary<string[]>): fc.Arbitrary<string[]> =>
+    token ? fc.tuple(tokenArb(token), arb).map(([t, rest]) => [t, ...rest]) : arb;
+  let arb: fc.Arbitrary<string[]>;
+  if (flags.includes('multiple')) {
+    const one = flags.includes('multiple_token') ? withToken(inner) : inner;
+    const many = fc.array(one, { minLength: 1, maxLength: 3 }).map((xs) => xs.flat());
+    arb = flags.includes('multiple_token') ? many : withToken(many);
+  } else {
+    arb = withToken(inner);
+  }
+  return flags.includes('optional') ? fc.oneof(fc.constant<string[]>([]), arb) : arb;
+}
+
+type Mutation = { kind: 'insert' | 'replace' | 'delete' | 'truncate'; pos: number; arg: string };
+
+/** Too few, too many, or wrong arguments. */
+function mutate(args: string[], muts: Mutation[]): string[] {
+  const out = [...args];
+  for (const m of muts) {
+    const at = out.length ? m.pos % (out.length + (m.kind === 'insert' ? 1 : 0)) : 0;
+    if (m.kind === 'insert') out.splice(at, 0, m.arg);
+    else if (m.kind === 'replace' && out.length) out[at] = m.arg;
+    else if (m.kind === 'delete' && out.length) out.splice(at, 1);
+    else if (m.kind === 'truncate') out.length = at;
+  }
+  return out;
+}
+
+/** argv for one command (a container picks one of its subcommands first). */
+function commandArb(cmd: Command): fc.Arbitrary<string[]> {
+  const tokens = tokensOf(cmd);
+  let body: fc.Arbitrary<string[]>;
+  if (cmd.subcommands.size) {
+    const subs = [...cmd.subcommands.values()].filter((s) => !NEVER_SUBCOMMANDS.has(s.fullName));
+    for (const s of subs) tokens.push(...tokensOf(s));
+    body = fc.oneof(
+      ...subs.map((s) => fc.tuple(anyCase(s.name), docArgs(s.docs.arguments as DocArg[] | undefined)).map(([n, r]) => [n, ...r])),
+    );
+  } else {
+    body = docArgs(cmd.docs.arguments as DocArg[] | undefined);
+  }
+  const mutation: fc.Arbitrary<Mutation> = fc.record({
+    kind: fc.constantFrom<Mutation['kind']>('insert', 'replace', 'delete', 'truncate', 'insert'),
+    pos: fc.nat(20),
+    arg: anyArg(tokens),
+  });
+  const random = fc.array(anyArg(tokens), { maxLength: 6 });
+  const args = fc.oneof(
+    { weight: 5, arbitrary: body },
+    { weight: 3, arbitrary: fc.tuple(body, fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([b, m]) => mutate(b, m)) },
+    { weight: 1, arbitrary: random },
+  );
+  return fc.tuple(anyCase(cmd.name), args).map(([n, a]) => [n, ...a]);
+}
+
+const NEVER_COMMANDS = new Set(['shutdown', 'quit']);
+const NEVER_SUBCOMMANDS = new Set(['client|kill', 'client|setinfo', 'client|no-touch', 'config|rewrite']);
+
+/** DEBUG in the forms the fuzzer may send. */
+const debugArb: fc.Arbitrary<string[]> = fc.oneof(
+  fc.tuple(anyCase('PROTOCOL'), fc.constantFrom(...PROTOCOL_TYPES).chain(anyCase)).map(([s, t]) => ['DEBUG', s, t]),
+  fc.tuple(anyCase('OBJECT'), key).map(([s, k]) => ['DEBUG', s, k]),
+  anyCase('SET-ACTIVE-EXPIRE').map((s) => ['DEBUG', s, '1']),
+  fc.array(value, { maxLength: 2 }).map((rest) => ['debug', 'nosuch', ...rest]),
+  fc.constant<string[]>(['DEBUG']),
+  fc.tuple(fc.constantFrom('PROTOCOL', 'OBJECT'), fc.array(value, { maxLength: 3 })).map(([s, rest]) => ['DEBUG', s, ...rest]),
+);
+
+/** CONFIG SET of the parameters that are safe to change (see CONFIG_SETTABLE). */
+const configPairArb: fc.Arbitrary<[string, string]> = fc.constantFrom(...CONFIG_SET_ALLOWED).chain((p) => {
+  const own = CONFIG_VALUES_OF[p];
+  const generic = fc.oneof(fc.constantFrom(...CONFIG_VALUES), integer);
+  const v = own ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...own) }, { weight: 1, arbitrary: generic }) : fc.oneof(fc.integer({ min: 0, max: 2000 }).map(String), generic);
+  return fc.tuple(anyCase(p), v);
+});
+const configSetArb: fc.Arbitrary<string[]> = fc
+  .array(configPairArb, { minLength: 0, maxLength: 3 })
+  .chain((pairs) => fc.tuple(fc.constant(pairs.flat()), fc.boolean()))
+  .map(([flat, odd]) => ['CONFIG', 'SET', ...(odd && flat.length ? flat.slice(0, -1) : flat)]);
+
+/** CONFIG GET with names and globs. */
+const configGetArb: fc.Arbitrary<string[]> = fc
+  .array(fc.oneof(fc.constantFrom(...CONFIG_SET_ALLOWED, '*', '*max*', 'maxmemory', 'port', 'dir', 'save', '*-policy', 'h?', 'appendonly', 'bind')), { maxLength: 3 })
+  .map((ps) => ['CONFIG', 'GET', ...ps]);
+
+/** COMMAND GETKEYS / INFO / DOCS about commands nodis has, or nobody has. */
+function commandAboutArb(names: string[]): fc.Arbitrary<string[]> {
+  return fc.oneof(
+    fc.tuple(fc.constantFrom('GETKEYS', 'GETKEYSANDFLAGS'), fc.constantFrom(...names, 'nosuch'), fc.array(anyArg(['GET', 'STORE', 'KEYS']), { maxLength: 4 })).map(
+      ([s, n, rest]) => ['COMMAND', s, n, ...rest],
+    ),
+    fc.tuple(fc.constantFrom('INFO', 'DOCS'), fc.array(fc.constantFrom(...names, 'nosuch', 'config|get', 'object|help'), { maxLength: 3 })).map(([s, ns]) => [
+      'COMMAND',
+      s,
+      ...ns,
+    ]),
+  );
+}
+
+/**
+ * The last word on what is sent: forbidden forms become PING, and relative TTLs that would expire
+ * within a run are pushed a minute out, so no reply depends on how fast each server answers.
+ */
+function sanitize(argv: string[]): string[] {
+  const name = argv[0].toLowerCase();
+  const sub = (argv[1] ?? '').toLowerCase();
+  if (NEVER_COMMANDS.has(name)) return ['PING'];
+  if (argv.length > 1 && NEVER_SUBCOMMANDS.has(`${name}|${sub}`)) return ['PING'];
+  if (name === 'debug' && argv.length > 1) {
+    if (!DEBUG_ALLOWED.has(sub)) return ['PING'];
+    if (sub === 'set-active-expire' && argv.length === 3) return [argv[0], argv[1], '1'];
+  }
+  if (name === 'config' && sub === 'set') {
+    const out = [...argv];
+    for (let i = 2; i < out.length; i += 2) if (!CONFIG_SET_ALLOWED.has(out[i].toLowerCase())) out[i] = 'hz';
+    return out;
+  }
+  return pushTtlsOut(name, argv);
+}
+
+const PLAIN_POSITIVE = /^[1-9][0-9]*$/;
+
+function pushTtlsOut(name: string, argv: string[]): string[] {
+  const out = [...argv];
+  const bump = (i: number, unitMs: number): void => {
+    if (i < out.length && PLAIN_POSITIVE.test(out[i]) && Number(out[i]) * unitMs < 60_000) {
+      out[i] = String(Number(out[i]) + Math.ceil(60_000 / unitMs));
+    }
+  };
+  if (name === 'set' || name === 'getex') {
+    for (let i = 2; i < out.length - 1; i++) {
+      const t = out[i].toLowerCase();
+      if (t === 'px') bump(i + 1, 1);
+      else if (t === 'ex') bump(i + 1, 1000);
+    }
+  } else if (name === 'psetex' || name === 'pexpire') bump(2, 1);
+  else if (name === 'setex' || name === 'expire') bump(2, 1000);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Normalisation: what may differ between the two replies, and why.
+
+/** Compare only the reply type (first byte); errors are always compared exactly. */
+const TYPE_ONLY = new Set([
+  'info', // server statistics, memory, uptime, versions.
+  'time', // the clock.
+  'lastsave', // when each server started.
+  'lolwut', // prints the server version (7.2.4 vs the oracle's 7.0.15).
+  'randomkey', // random by definition.
+  'client|id', 'client|list', 'client|info', // connection ids, addresses, ages, memory.
+  'command', 'command|count', 'command|list', // nodis lists only the commands it implements, and 7.2's.
+]);
+
+/** Integers that depend on when each server ran the command: allowed to differ a little. */
+const TIME_TOLERANCE: Record<string, number> = { ttl: 2, expiretime: 2, pttl: 2000, pexpiretime: 2000 };
+
+/** CONFIG GET parameters whose values come from how the two servers were started. */
+const SETUP_PARAMS = new Set([
+  'dir', 'port', 'unixsocket', 'unixsocketperm', 'bind', 'save', 'appendonly', 'daemonize', 'pidfile', 'logfile',
+  'loglevel', 'dbfilename', 'appenddirname', 'enable-debug-command', 'protected-mode', 'io-threads', 'oom-score-adj-values',
+  // Values Redis derives from the machine it runs on.
+  'tcp-backlog', 'maxclients',
+]);
+
+function isError(r: string | null): boolean {
+  return r !== null && (r[0] === '-' || r[0] === '!');
+}
+
+function fullName(argv: string[], table: CommandTable): string {
+  const cmd = table.lookup(argv[0]);
+  if (!cmd) return '';
+  if (cmd.subcommands.size && argv.length > 1) return `${cmd.fullName}|${argv[1].toLowerCase()}`;
+  return cmd.fullName;
+}
+
+function bulkPayload(item: string): string {
+  const nl = item.indexOf('\r\n');
+  return item.slice(nl + 2, -2);
+}
+
+/** A map (RESP3) or flat array of pairs (RESP2), with some pairs dropped or rewritten. */
+function normalizePairs(reply: string, rewrite: (name: string, item: string) => string | null, sort = true): string {
+  const { items } = splitAggregate(reply);
+  const pairs: string[] = [];
+  for (let i = 0; i + 1 < items.length; i += 2) {
+    const v = rewrite(bulkPayload(items[i]), items[i + 1]);
+    if (v !== null) pairs.push(items[i] + v);
+  }
+  if (sort) pairs.sort();
+  return `${reply[0]}${reply[0] === '%' ? pairs.length : pairs.length * 2}\r\n${pairs.join('')}`;
+}
+
+interface Compared {
+  nodis: string | null;
+  redis: string | null;
+}
+
+/**
+ * The two replies as they should be compared. Most pass through unchanged; the exceptions are
+ * listed with their reasons.
+ */
+async function normalize(
+  argv: string[],
+  rn: string | null,
+  ro: string | null,
+  table: CommandTable,
+  n: RawConnection,
+  o: RawConnection,
+): Promise<Compared> {
+  const name = fullName(argv, table);
+  if (name === 'hello' && isError(rn) && ro?.startsWith('-WRONGPASS')) {
+    // Redis 7.2 (nodis) parses all of HELLO's options (syntax, SETNAME's name) before it tries
+    // AUTH; 7.0 authenticates as soon as it meets AUTH, so a bad password is reported first.
+    return { nodis: ro, redis: ro };
+  }
+  if (rn === null || ro === null || isError(rn) || isError(ro)) return { nodis: rn, redis: ro };
+  const same = (f: (r: string) => string): Compared => ({ nodis: f(rn), redis: f(ro) });
+  if (TYPE_ONLY.has(name)) return same((r) => r[0]);
+  if (name === 'client|help') {
+    // 7.2's help (nodis) adds the NO-TOUCH and SETINFO lines to 7.0's.
+    return same((r) => r[0]);
+  }
+  if (name in TIME_TOLERANCE && rn[0] === ':' && ro[0] === ':') {
+    const a = Number(rn.slice(1, -2));
+    const b = Number(ro.slice(1, -2));
+    if (a >= 0 && b >= 0 && Math.abs(a - b) <= TIME_TOLERANCE[name]) return { nodis: ro, redis: ro };
+    return { nodis: rn, redis: ro };
+  }
+  if (name === 'object|idletime' || name === 'object|freq') {
+    // Access times and LFU counters: README documents nodis's values (idle 0, LFU 5).
+    return same((r) => r[0]);
+  }
+  if (name === 'debug' && argv[1].toLowerCase() === 'object') {
+    // The object's address and LRU clock are Redis internals.
+    return same((r) => r.replace(/Value at:0x[0-9a-f]+/, 'Value at:?').replace(/lru:\d+ lru_seconds_idle:\d+/, 'lru:?'));
+  }
+  if (name === 'hello' && (rn[0] === '%' || rn[0] === '*')) {
+    // version: nodis reports 7.2.4 (README); id: connection ids.
+    return same((r) => normalizePairs(r, (k, v) => (k === 'version' || k === 'id' ? '?' : v)));
+  }
+  if (name === 'config|get' && (rn[0] === '%' || rn[0] === '*')) {
+    return same((r) => normalizePairs(r, (k, v) => (SETUP_PARAMS.has(k) ? null : v)));
+  }
+  if (name === 'keys') return same(sortedAggregate);
+  if (name === 'command|info' || name === 'command|docs') {
+    // Comparable only where both servers have the same commands: nodis implements a part of
+    // Redis, and CLIENT has 7.2's subcommands. Without names, both list every command.
+    const comparable = argv.length > 2 && argv.slice(2).every((x) => {
+      const l = x.toLowerCase();
+      return !l.startsWith('client') && table.lookupFull(l) !== undefined === REDIS_COMMANDS.has(l);
+    });
+    if (!comparable) return same((r) => r[0]);
+    // Redis keeps subcommands in a hash table with a per-process random seed: their order is random.
+    if (name === 'command|info') return same((r) => mapItems(r, (entry) => (entry[0] === '*' ? mapItems(entry, (x, i) => (i === 9 ? sortedAggregate(x) : x)) : entry)));
+    return same((r) => normalizePairs(r, (_k, doc) => normalizePairs(doc, (k, v) => (k === 'subcommands' ? normalizePairs(v, (_s, sd) => sd) : v), false)));
+  }
+  if (name === 'scan') return scanCompare(argv, rn, ro, n, o);
+  return { nodis: rn, redis: ro };
+}
+
+/** An aggregate with each element rewritten. */
+function mapItems(r: string, f: (item: string, index: number) => string): string {
+  const { header, items } = splitAggregate(r);
+  return header + items.map(f).join('');
+}
+
+function sortedAggregate(r: string): string {
+  if (!'*~'.includes(r[0])) return r;
+  const { header, items } = splitAggregate(r);
+  return header + items.sort().join('');
+}
+
+/**
+ * SCAN cursors mean different things on the two servers (README: nodis's are opaque), and how
+ * many keys one call returns depends on Redis's hash table. From cursor 0, the fuzzer finishes
+ * the iteration on each server and compares the sets of keys found; from any other cursor, only
+ * the reply's shape.
+ */
+async function scanCompare(argv: string[], rn: string, ro: string, n: RawConnection, o: RawConnection): Promise<Compared> {
+  const shape = (r: string): string => {
+    if (!r.startsWith('*2\r\n')) return r;
+    const [cursor, keys] = splitAggregate(r).items;
+    return `*2 ${cursor[0]} ${keys[0]}`;
+  };
+  if (argv[1] !== '0') return { nodis: shape(rn), redis: shape(ro) };
+  const finish = async (conn: RawConnection, first: string): Promise<string> => {
+    const found = new Set<string>();
+    let reply = first;
+    for (let i = 0; i < 10_000; i++) {
+      if (!reply.startsWith('*2\r\n')) return reply;
+      const [cursor, keys] = splitAggregate(reply).items;
+      for (const k of splitAggregate(keys).items) found.add(k);
+      const next = bulkPayload(cursor);
+      if (next === '0') return `scan: ${[...found].sort().join('')}`;
+      reply = (await conn.call(argv[0], next, ...argv.slice(2)))!;
+    }
+    return 'scan did not finish';
+  };
+  return { nodis: await finish(n, rn), redis: await finish(o, ro) };
+}
+
+/** A command's reply; push messages before it (DEBUG PROTOCOL push sends one) are kept in front. */
+async function readReply(conn: RawConnection): Promise<string | null> {
+  let pushes = '';
+  for (;;) {
+    const r = await conn.read(3000);
+    if (r === null || r[0] !== '>') return r === null ? null : pushes + r;
+    pushes += r;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// CLIENT REPLY: which commands get a reply at all, following Redis's client flags.
+
+class ReplyModel {
+  private off = false;
+  private skip = false;
+  private skipNext = false;
+
+  /** Whether argv's reply will be sent; updates the state as Redis does. */
+  step(argv: string[]): boolean {
+    const suppressed = this.off || this.skip;
+    let replied = !suppressed;
+    const isReply = argv.length === 3 && argv[0].toLowerCase() === 'client' && argv[1].toLowerCase() === 'reply';
+    if (isReply) {
+      const mode = optionWord(argv[2]);
+      if (mode === 'on') {
+        // The flags are cleared before the OK is added, so it is always sent.
+        this.off = this.skip = false;
+        replied = true;
+      } else if (mode === 'off') {
+        this.off = true;
+        replied = false;
+      } else if (mode === 'skip') {
+        if (!this.off) this.skipNext = true;
+        replied = false;
+      }
+    } else if (argv.length === 1 && argv[0].toLowerCase() === 'reset') {
+      // RESET clears OFF (and a pending SKIP) before it replies; an active SKIP still applies.
+      this.off = false;
+      this.skipNext = false;
+      replied = !this.skip;
+    }
+    this.skip = this.skipNext;
+    this.skipNext = false;
+    return replied;
+  }
+
+  get quiet(): boolean {
+    return this.off || this.skip;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe('differential fuzzer: the whole command table', differentialSuite(), () => {
+  const d = new Differential();
+  const internalErrors: string[] = [];
+  const initialConfig: Array<[string, string]> = [];
+
+  before(async () => {
+    await d.start();
+    const log = d.nodis.server.log;
+    const warning = log.warning.bind(log);
+    log.warning = (m: string): void => {
+      if (m.startsWith('Error in ')) internalErrors.push(m);
+      warning(m);
+    };
+    // The settable parameters' start values, to restore after each run (the same on both).
+    const [n, o] = await d.connect();
+    for (const p of CONFIG_SETTABLE) {
+      const [rn, ro] = [await n.call('CONFIG', 'GET', p), await o.call('CONFIG', 'GET', p)];
+      assert.equal(rn, ro, `CONFIG GET ${p} at start`);
+      const items = splitAggregate(ro!).items;
+      assert.equal(items.length, 2, `CONFIG GET ${p} names one parameter`);
+      initialConfig.push([p, bulkPayload(items[1])]);
+    }
+    n.close();
+    o.close();
+  });
+  after(() => d.stop());
+
+  it('answers random command sequences like Redis, and never fails inside', async () => {
+    const table = d.nodis.server.table;
+    const commands = [...table.commands.values()].filter((c) => !NEVER_COMMANDS.has(c.fullName));
+    const names = commands.map((c) => c.fullName);
+    const special: Record<string, fc.Arbitrary<string[]>> = {
+      debug: debugArb,
+    };
+    // Containers weigh more, so each of their subcommands is reached about as often as a command.
+    const perCommand = commands.map((c) => ({ weight: 1 + Math.floor(c.subcommands.size / 2), arbitrary: special[c.fullName] ?? commandArb(c) }));
+    const unknown = fc.tuple(fc.constantFrom(...UNKNOWN_NAMES), fc.array(value, { maxLength: 3 })).map(([nm, a]) => [nm, ...a]);
+    const clientReply = fc.tuple(fc.constantFrom('ON', 'OFF', 'SKIP', 'on', 'skip', 'Off', 'x'), fc.array(value, { maxLength: 1 })).map(([m, extra]) => [
+      'CLIENT',
+      'REPLY',
+      m,
+      ...extra,
+    ]);
+    const step = fc
+      .oneof(
+        { weight: 30, arbitrary: fc.oneof(...perCommand) },
+        { weight: 2, arbitrary: configSetArb },
+        { weight: 2, arbitrary: configGetArb },
+        { weight: 2, arbitrary: commandAboutArb(names) },
+        { weight: 1, arbitrary: clientReply },
+        { weight: 1, arbitrary: unknown },
+      )
+      .map(sanitize);
+
+    const property = fc.asyncProperty(fc.boolean(), fc.array(step, { minLength: 1, maxLength: MAX_STEPS }), async (resp3, steps) => {
+      const errorsBefore = internalErrors.length;
+      const [n, o] = await d.session({ resp3 });
+      const model = new ReplyModel();
+      try {
+        for (const argv of steps) {
+          const replied = model.step(argv);
+          const bytes = encodeCommand(argv);
+          n.write(bytes);
+          o.write(bytes);
+          if (!replied) continue;
+          const [rn, ro] = await Promise.all([readReply(n), readReply(o)]);
+          if (STATS) {
+            const key = fullName(argv, table) || '(unknown)';
+            const st = STATS.get(key) ?? { ok: 0, err: 0 };
+            if (isError(ro)) st.err++;
+            else st.ok++;
+            STATS.set(key, st);
+          }
+          const cmp = await normalize(argv, rn, ro, table, n, o);
+          assert.equal(cmp.nodis, cmp.redis, `reply to ${JSON.stringify(argv)} differs (nodis first, redis second)`);
+          assert.ok(!rn?.startsWith('-ERR internal error'), `internal error for ${JSON.stringify(argv)}: ${rn}`);
+        }
+        // Nothing left over on either side: the next reply is the marker's.
+        const sync = model.quiet ? [['CLIENT', 'REPLY', 'ON'], ['ECHO', 'sync-marker']] : [['ECHO', 'sync-marker']];
+        for (const argv of sync) {
+          const bytes = encodeCommand(argv);
+          n.write(bytes);
+          o.write(bytes);
+          // Push messages (DEBUG PROTOCOL push) are sent even while replies are off.
+          const [rn, ro] = await Promise.all([readReply(n), readReply(o)]);
+          assert.equal(rn, ro, `after the sequence, ${JSON.stringify(argv)}`);
+        }
+      } finally {
+        n.close();
+        o.close();
+        await restoreConfig();
+      }
+      assert.deepEqual(internalErrors.slice(errorsBefore), [], 'nodis logged an internal error');
+    });
+
+    async function restoreConfig(): Promise<void> {
+      const [n, o] = await d.connect();
+      const argv = ['CONFIG', 'SET', ...initialConfig.flat()];
+      const [rn, ro] = [await n.call(...argv), await o.call(...argv)];
+      n.close();
+      o.close();
+      assert.equal(rn, '+OK\r\n', 'nodis config restored');
+      assert.equal(ro, '+OK\r\n', 'redis config restored');
+    }
+
+    try {
+      await fc.assert(property, { seed: SEED, numRuns: RUNS });
+    } catch (e) {
+      const err = e as Error;
+      const cause = err.cause instanceof Error ? `\n${err.cause.message}` : '';
+      err.message = `FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS} FUZZ_STEPS=${MAX_STEPS} reproduces this run\n${err.message}${cause}`;
+      throw err;
+    }
+    if (STATS) {
+      const rows = [...STATS].sort((a, b) => a[0].localeCompare(b[0]));
+      for (const [k, v] of rows) console.log(`${k.padEnd(24)} ok ${String(v.ok).padStart(6)}  err ${String(v.err).padStart(6)}`);
+    }
+    assert.deepEqual(internalErrors, [], 'nodis logged no internal error');
+  });
+});
