@@ -74,7 +74,8 @@ export function call(c: Client, cmd: Command, argv: string[], start = performanc
   stats.calls++;
   stats.usec += elapsedMs * 1000;
   cmd.recordLatency(elapsedMs * 1e6);
-  if (c.server.stats.totalErrorReplies !== errorsBefore) stats.failedCalls++;
+  // More errors than before (CONFIG RESETSTAT zeroes the count: that is no failure).
+  if (c.server.stats.totalErrorReplies > errorsBefore) stats.failedCalls++;
   return end;
 }
 

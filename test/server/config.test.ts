@@ -713,11 +713,11 @@ describe('CONFIG against real Redis', differentialSuite(), () => {
       ['nosuch*'],
       ['\\hz'],
       ['*watchdog*'],
-      // Glob characters count, and globs match, only up to a NUL byte (fuzzer finding).
+      // Glob characters count, and globs match, only up to a NUL byte (fuzzer finding). (A name
+      // with a NUL but no glob character before it is looked up in a hash table hashed over the
+      // whole name and compared up to the NUL: Redis finds "hz" for "hz\0x" only by chance.)
       ['*ziplist*\0x'],
-      ['hz\0*'],
-      ['max*\0?', 'h\0'],
-      ['hz\0'],
+      ['max*\0?'],
     ];
     for (const resp3 of [false, true]) {
       await d.check(patterns.map((p) => ({ cmd: ['CONFIG', 'GET', ...p], unordered: true })), { resp3 });
@@ -956,7 +956,8 @@ describe('CONFIG RESETSTAT and REWRITE (nodis)', () => {
       assert.match(info, /total_commands_processed:1\r\n/);
       const cmdstats = (await c.call('INFO', 'commandstats'))!;
       assert.doesNotMatch(cmdstats, /cmdstat_get:/);
-      assert.match(cmdstats, /cmdstat_config\|resetstat:calls=1,/);
+      // Zeroing the error count is not an error of RESETSTAT's own (fuzzer finding).
+      assert.match(cmdstats, /cmdstat_config\|resetstat:calls=1,.*,rejected_calls=0,failed_calls=0\r\n/);
     } finally {
       c.close();
       await s.close();
