@@ -77,11 +77,11 @@ const INTEGERS = [
 const FLOATS = ['0.1', '3.14', '-0.0', '1e308', '1e309', '-1e308', '5e-324', '1e-400', '.5', '5.', '0x1p3', 'inf', '+inf', '-inf', 'nan', '1.7976931348623157e308', '10.50', '1e'];
 const TIMES = ['0', '1', '-1', '4102444800', '4102444800000', '9223372036854775807', '92233720368547758', '1700000000'];
 const PATTERNS = ['*', 'k*', '?', '[ab]', '[^a]*', '[a-', '\\*', '[', '*\0*', 'a*a*a*a*a*a*a*a*a*b', 'x\\', '**', ''];
-const STRINGS = ['v', 'hello', '', '\0', '\xff\xfe', '\r\n', 'a b', 'foo\r\nbar', '"q"', "'", 'x'.repeat(45), 'y'.repeat(300), '12345', '-7', '3.0'];
-const YES_NO = ['yes', 'no', 'YES', 'nO', 'y', '1'];
+const STRINGS = ['v', 'hello', 'string', 'list', 'none', 'Hash', '', '\0', '\xff\xfe', '\r\n', 'a b', 'foo\r\nbar', '"q"', "'", 'x'.repeat(45), 'y'.repeat(300), '12345', '-7', '3.0'];
+const YES_NO = ['yes', 'no', 'YES', 'nO', 'y', '1', 'yes\0x', 'no\0'];
 const CONFIG_VALUES_OF: Record<string, string[]> = {
-  hz: ['1', '10', '100', '500', '0', '501', '-1'],
-  'maxmemory-policy': ['allkeys-lfu', 'volatile-lfu', 'allkeys-lru', 'volatile-lru', 'noeviction', 'allkeys-random', 'volatile-ttl', 'LRU'],
+  hz: ['1', '10', '100', '500', '0', '501', '-1', '10\0', '1e1'],
+  'maxmemory-policy': ['allkeys-lfu', 'volatile-lfu', 'allkeys-lru', 'volatile-lru', 'noeviction', 'allkeys-random', 'volatile-ttl', 'LRU', 'allkeys-lfu\0x'],
   'notify-keyspace-events': ['KEA', 'Ex', '', 'x', 'g$lshzxetdmn', 'A', 'K', 'nK', 'q'],
   'list-max-listpack-size': ['-1', '-2', '-5', '-6', '128', '0'],
   'list-max-ziplist-size': ['-1', '-2', '8'],
@@ -93,7 +93,7 @@ const CONFIG_VALUES_OF: Record<string, string[]> = {
   daemonize: YES_NO,
   'maxmemory-samples': ['1', '5', '64', '65', '0'],
   'active-expire-effort': ['1', '10', '11', '0'],
-  'hll-sparse-max-bytes': ['1k', '1mb', '3000', '1gb', '-1'],
+  'hll-sparse-max-bytes': ['1k', '1mb', '3000', '1gb', '-1', '1k\0x', '2KB', '1b', '100\0'],
 };
 const CONFIG_VALUES = ['yes', 'no', '0', '1', '-1', '100', '1mb', '1k', 'allkeys-lfu', 'volatile-lru', 'noeviction', 'allkeys-lru', 'KEA', 'Ex', '50 99', '', 'abc', '1gb', '2 3 4', '-2', '500'];
 const PROTOCOL_TYPES = ['string', 'integer', 'double', 'bignum', 'null', 'array', 'set', 'map', 'attrib', 'push', 'verbatim', 'true', 'false', 'nosuch'];
