@@ -13,7 +13,7 @@ import { encodeCommand, type RawConnection } from '../helpers/resp.js';
 import type { Command, CommandTable } from '../../src/server/command.js';
 import { cString, optionWord } from '../../src/util/cstring.js';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 500);
 const MAX_STEPS = Number(process.env.FUZZ_STEPS ?? 25);
 /** FUZZ_STATS=1 prints, per command, how many replies were errors: is the vocabulary reaching past them? */
 const STATS = process.env.FUZZ_STATS ? new Map<string, { ok: number; err: number }>() : null;
