@@ -27,7 +27,7 @@ import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { splitArgs } from '../protocol/parser.js';
 import { parseInt64 } from '../util/numbers.js';
-import { cString } from './errors.js';
+import { cString, optionWord } from '../util/cstring.js';
 
 export type ConfigListener = (value: string) => void;
 
@@ -180,7 +180,9 @@ function strtoll(s: string, base = 10): { value: bigint; rest: string; overflow:
 }
 
 /** Redis's memtoull: digits with an optional b/k/kb/m/mb/g/gb unit (any case); null if malformed. */
-function memtoull(s: string): bigint | null {
+function memtoull(arg: string): bigint | null {
+  // A C string: parsing stops at a NUL byte.
+  const s = cString(arg);
   if (s[0] === '-') return null;
   let i = 0;
   while (i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
@@ -351,7 +353,7 @@ function boolParam(
     flags,
     defaultArgs: [def ? 'yes' : 'no'],
     parse(args) {
-      const a = args[0].toLowerCase();
+      const a = optionWord(args[0]);
       if (a !== 'yes' && a !== 'no') return "argument must be 'yes' or 'no'";
       const v = a === 'yes';
       const err = validate?.(v);
@@ -466,7 +468,7 @@ function enumParam(
   let err = `argument(s) must be one of the following: ${items.map((i) => i[0]).join(', ')}`;
   if (err.length > 255) err = err.slice(0, 255);
   const find = (s: string): number | undefined => {
-    const lower = s.toLowerCase();
+    const lower = optionWord(s);
     for (const [n, v] of items) if (n === lower) return v;
     return undefined;
   };
@@ -671,7 +673,7 @@ const OBUF_DEFAULTS: ObufData = [
 ];
 
 function obufClassIndex(s: string): number {
-  switch (s.toLowerCase()) {
+  switch (optionWord(s)) {
     case 'normal':
       return 0;
     case 'slave':
