@@ -80,6 +80,8 @@ class Proc {
 
 function start(cmd: string, args: string[], opts: { cwd?: string; stdin?: string } = {}): Proc {
   const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  // A process that exits at once (a bad flag) may close its stdin before we write: that is fine.
+  child.stdin!.on('error', () => {});
   child.stdin!.end(opts.stdin ?? '');
   return new Proc(child);
 }
