@@ -376,13 +376,12 @@ const TYPE_ONLY = new Set([
 /** Integers that depend on when each server ran the command: allowed to differ a little. */
 const TIME_TOLERANCE: Record<string, number> = { ttl: 2, expiretime: 2, pttl: 2000, pexpiretime: 2000 };
 
-/** CONFIG GET parameters whose values come from how the two servers were started. */
-const SETUP_PARAMS = new Set([
-  'dir', 'port', 'unixsocket', 'unixsocketperm', 'bind', 'save', 'appendonly', 'daemonize', 'pidfile', 'logfile',
-  'loglevel', 'dbfilename', 'appenddirname', 'enable-debug-command', 'protected-mode', 'io-threads', 'oom-score-adj-values',
-  // Values Redis derives from the machine it runs on.
-  'tcp-backlog', 'maxclients',
-]);
+/**
+ * CONFIG GET parameters whose values come from how the two servers were started (the oracle on
+ * a unix socket in a temporary directory, with loglevel warning; nodis on 127.0.0.1), and
+ * maxclients, which Redis lowers to what the machine's file descriptor limit allows.
+ */
+const SETUP_PARAMS = new Set(['dir', 'port', 'bind', 'unixsocket', 'save', 'loglevel', 'maxclients']);
 
 function isError(r: string | null): boolean {
   return r !== null && (r[0] === '-' || r[0] === '!');
