@@ -595,6 +595,25 @@ async function scanCompare(argv: string[], rn: string, ro: string, n: RawConnect
   return { nodis: await finish(n, rn), redis: await finish(o, ro) };
 }
 
+/**
+ * argv as an inline (telnet) request: plain words as they are, anything else double-quoted with
+ * C escapes, which Redis's sdssplitargs reads back byte for byte.
+ */
+function encodeInline(argv: string[]): string {
+  const quote = (a: string): string => {
+    if (/^[\x21-\x7e]+$/.test(a) && !/["'\\]/.test(a)) return a;
+    let q = '"';
+    for (const ch of a) {
+      const code = ch.charCodeAt(0);
+      if (ch === '"' || ch === '\\') q += `\\${ch}`;
+      else if (code >= 0x20 && code <= 0x7e) q += ch;
+      else q += `\\x${code.toString(16).padStart(2, '0')}`;
+    }
+    return `${q}"`;
+  };
+  return `${argv.map(quote).join(' ')}\r\n`;
+}
+
 /** A command's reply; push messages before it (DEBUG PROTOCOL push sends one) are kept in front. */
 async function readReply(conn: RawConnection): Promise<string | null> {
   let pushes = '';
@@ -756,16 +775,18 @@ function fuzzSuite(title: string, password?: string): void {
         .map(sanitize)
         .map((argv) => (password && fullName(argv, table) === 'client|reply' ? ['PING'] : argv));
 
-      const property = fc.asyncProperty(fc.boolean(), fc.array(step, { minLength: 1, maxLength: MAX_STEPS }), async (resp3, steps) => {
+      // Now and then a step goes as an inline request instead of a RESP array.
+      const sent = fc.tuple(step, fc.oneof({ weight: 7, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }));
+      const property = fc.asyncProperty(fc.boolean(), fc.array(sent, { minLength: 1, maxLength: MAX_STEPS }), async (resp3, steps) => {
         const errorsBefore = internalErrors.length;
         const [n, o] = await session(resp3);
         const model = new ReplyModel();
         const notes: RunNotes = { hitsDiffer: false, errorCodesDiffer: false, keysDiffer: false };
         let connected = true;
         try {
-          for (const argv of steps) {
+          for (const [argv, inline] of steps) {
             const replied = model.step(argv);
-            const bytes = encodeCommand(argv);
+            const bytes = inline ? encodeInline(argv) : encodeCommand(argv);
             n.write(bytes);
             o.write(bytes);
             noteStep(notes, argv, fullName(argv, table), replied);
