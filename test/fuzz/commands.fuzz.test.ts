@@ -413,13 +413,13 @@ function normalizePairs(reply: string, rewrite: (name: string, item: string) => 
 
 /** What earlier steps of a run did that INFO's statistics cannot agree on. */
 interface RunNotes {
-  /** keyspace_hits: a SCAN with TYPE ran. */
+  /** keyspace_hits and keyspace_misses: a SCAN with TYPE ran. */
   hitsDiffer: boolean;
   /** errorstat_*: a HELLO failed with another error than in Redis 7.0 (see normalize). */
   errorCodesDiffer: boolean;
   /**
-   * Which expired keys are still stored (DBSIZE, INFO keyspace, DEBUG OBJECT): a RANDOMKEY
-   * whose reply was off, so forgetExpired could not follow it.
+   * Which expired keys are still stored (DBSIZE, INFO keyspace, DEBUG OBJECT): a RANDOMKEY or
+   * a SCAN from a cursor other than 0 whose reply was off, so forgetExpired could not follow it.
    */
   keysDiffer: boolean;
 }
@@ -429,6 +429,9 @@ function noteStep(notes: RunNotes, argv: string[], name: string, replied: boolea
   // SCAN ... TYPE looks each visited key up (a keyspace hit); which keys a cursor other than 0
   // visits differs between the servers, and Redis may visit a key twice.
   if (name === 'scan' && argv.some((a) => optionWord(a) === 'type')) notes.hitsDiffer = true;
+  // SCAN deletes the expired keys it visits, and which keys a cursor other than 0 visits
+  // differs: forgetExpired follows such a SCAN when its reply is read.
+  if (name === 'scan' && !replied && argv[1] !== '0') notes.keysDiffer = true;
   if (!replied) {
     // Without the reply, a HELLO error cannot be told apart (see normalize), nor can
     // forgetExpired follow a RANDOMKEY.
@@ -438,8 +441,9 @@ function noteStep(notes: RunNotes, argv: string[], name: string, replied: boolea
 }
 
 /**
- * RANDOMKEY deletes the expired keys it happens to pick: which ones is random. A full SCAN
- * afterwards deletes every expired key of the database on both servers, so they agree again.
+ * RANDOMKEY deletes the expired keys it happens to pick: which ones is random; SCAN from a
+ * cursor other than 0 deletes those it visits, which differ. A full SCAN afterwards deletes
+ * every expired key of the database on both servers, so they agree again.
  */
 async function forgetExpired(n: RawConnection, o: RawConnection): Promise<void> {
   for (const conn of [n, o]) {
@@ -553,8 +557,8 @@ function infoFacts(r: string, notes: RunNotes): string {
     if (cmd) {
       if (cmd[1] !== 'scan') facts.push(`${cmd[1]} calls=${cmd[2]} rejected=${cmd[3]} failed=${cmd[4]}`);
     } else if (db) facts.push(`${db[1]} keys=${db[2]} expires=${db[3]}`);
-    else if (/^(total_error_replies:|keyspace_misses:)/.test(line)) facts.push(line);
-    else if (line.startsWith('keyspace_hits:') && !notes.hitsDiffer) facts.push(line);
+    else if (line.startsWith('total_error_replies:')) facts.push(line);
+    else if (/^keyspace_(hits|misses):/.test(line) && !notes.hitsDiffer) facts.push(line);
     else if (line.startsWith('errorstat_') && !notes.errorCodesDiffer) facts.push(line);
   }
   return `${r[0]} ${facts.sort().join(' | ')}`;
@@ -808,7 +812,8 @@ function fuzzSuite(title: string, password?: string): void {
               connected = false;
               break;
             }
-            if (fullName(argv, table) === 'randomkey') await forgetExpired(n, o);
+            const done = fullName(argv, table);
+            if (done === 'randomkey' || (done === 'scan' && argv[1] !== '0')) await forgetExpired(n, o);
             if (password && fullName(argv, table) === 'hello' && (isError(rn) || isError(ro)) && argv.some((a) => optionWord(a) === 'auth')) {
               // Redis 7.0 runs HELLO's AUTH as soon as it parses it, and stays authenticated if
               // a later option fails; 7.2 (nodis) checks every option first. Authenticate both.
