@@ -486,6 +486,11 @@ async function normalize(
     // Redis 7.2 (nodis) words the rest "HELLO <proto> AUTH <user> <pass>", 7.0 "HELLO AUTH ...".
     return { nodis: ro, redis: ro };
   }
+  const lookups = name === 'command|getkeys' || name === 'command|getkeysandflags' ? argv.slice(2, 4) : name === 'command|info' || name === 'command|docs' ? argv.slice(2) : [];
+  if (rn !== null && ro !== null && ambiguousName(lookups)) {
+    // Redis finds a command named with a NUL byte only by chance (see unambiguousNames).
+    return { nodis: rn[0], redis: ro[0] };
+  }
   if (rn === null || ro === null || isError(rn) || isError(ro)) return { nodis: rn, redis: ro };
   const same = (f: (r: string) => string): Compared => ({ nodis: f(rn), redis: f(ro) });
   if (TYPE_ONLY.has(name)) return same((r) => r[0]);
@@ -520,7 +525,7 @@ async function normalize(
   if (name === 'command|info' || name === 'command|docs') {
     // Comparable only where both servers have the same commands: nodis implements a part of
     // Redis, and CLIENT has 7.2's subcommands. Without names, both list every command.
-    const comparable = argv.length > 2 && !ambiguousName(argv.slice(2)) && argv.slice(2).every((x) => {
+    const comparable = argv.length > 2 && argv.slice(2).every((x) => {
       const l = x.toLowerCase();
       return !l.startsWith('client') && table.lookupFull(l) !== undefined === REDIS_COMMANDS.has(l);
     });
@@ -528,9 +533,6 @@ async function normalize(
     // Redis keeps subcommands in a hash table with a per-process random seed: their order is random.
     if (name === 'command|info') return same((r) => mapItems(r, (entry) => (entry[0] === '*' ? mapItems(entry, (x, i) => (i === 9 ? sortedAggregate(x) : x)) : entry)));
     return same((r) => normalizePairs(r, (_k, doc) => normalizePairs(doc, (k, v) => (k === 'subcommands' ? normalizePairs(v, (_s, sd) => sd) : v), false)));
-  }
-  if ((name === 'command|getkeys' || name === 'command|getkeysandflags') && ambiguousName(argv.slice(2, 4))) {
-    return same((r) => r[0]);
   }
   if (name === 'scan') return scanCompare(argv, rn, ro, n, o);
   return { nodis: rn, redis: ro };
