@@ -13,10 +13,9 @@ import {
   ERR_CLIENT_NAME,
   errWrongArgs,
   errValueRange,
-  cString,
 } from '../server/errors.js';
 import { parseInteger } from '../util/numbers.js';
-import { optionWord } from '../util/cstring.js';
+import { cString, optionWord } from '../util/cstring.js';
 
 /** What HELLO reports as the server's version (DESIGN: Redis 7.2 semantics, as Valkey reports). */
 export const REDIS_VERSION = '7.2.4';

@@ -21,7 +21,6 @@ import { cString, optionWord as option } from '../util/cstring.js';
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
 
-
 /**
  * Redis's getIntFromObjectOrReply: a 32-bit integer, or an error reply (msg replaces both of
  * the default errors when given) and null.

@@ -3,7 +3,8 @@
 
 import type { Client } from './client.js';
 import type { Command } from './command.js';
-import { ERR_NOAUTH, cString, errUnknownSubcommand, errWrongArgs } from './errors.js';
+import { ERR_NOAUTH, errUnknownSubcommand, errWrongArgs } from './errors.js';
+import { cString } from '../util/cstring.js';
 
 /** Resolves argv to a command or subcommand; replies with the error and returns null if none. */
 export function resolveCommand(c: Client, argv: string[]): Command | null {

@@ -2,8 +2,6 @@
 
 import { cString } from '../util/cstring.js';
 
-export { cString };
-
 export const ERR_WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 export const ERR_SYNTAX = 'ERR syntax error';
 export const ERR_NOT_INTEGER = 'ERR value is not an integer or out of range';
