@@ -77,7 +77,9 @@ const INTEGERS = [
 const FLOATS = ['0.1', '3.14', '-0.0', '1e308', '1e309', '-1e308', '5e-324', '1e-400', '.5', '5.', '0x1p3', 'inf', '+inf', '-inf', 'nan', '1.7976931348623157e308', '10.50', '1e'];
 const TIMES = ['0', '1', '-1', '4102444800', '4102444800000', '9223372036854775807', '92233720368547758', '1700000000'];
 const PATTERNS = ['*', 'k*', '?', '[ab]', '[^a]*', '[a-', '\\*', '[', '*\0*', 'a*a*a*a*a*a*a*a*a*b', 'x\\', '**', ''];
-const STRINGS = ['v', 'hello', 'secret', 'default', 'string', 'list', 'none', 'Hash', '', '\0', '\xff\xfe', '\r\n', 'a b', 'foo\r\nbar', '"q"', "'", 'x'.repeat(45), 'y'.repeat(300), '12345', '-7', '3.0'];
+const STRINGS = ['v', 'hello', 'secret', 'default', 'string', 'list', 'none', 'Hash', '', '\0', '\xff\xfe', '\r\n', 'a b', 'foo\r\nbar', '"q"', "'", 'x'.repeat(45), 'y'.repeat(300), '12345', '-7', '3.0',
+  // Long enough for LZF (DEBUG OBJECT) and LCS to have something to chew on.
+  'abcdefghij'.repeat(150) + '\0\xff'.repeat(50) + 'hello world '.repeat(40)];
 const YES_NO = ['yes', 'no', 'YES', 'nO', 'y', '1', 'yes\0x', 'no\0'];
 const CONFIG_VALUES_OF: Record<string, string[]> = {
   hz: ['1', '10', '100', '500', '0', '501', '-1', '10\0', '1e1'],
