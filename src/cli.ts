@@ -203,7 +203,7 @@ async function main(): Promise<void> {
     );
   }
 
-  const server = new Server(config);
+  const server = new Server(config, undefined, allCommands);
   server.configFile = configFile;
   const port = config.num('port');
   const unixsocket = config.get('unixsocket');

@@ -3,6 +3,7 @@
 import { Server } from './server/server.js';
 import { Config } from './server/config.js';
 import { Clock } from './server/clock.js';
+import { allCommands } from './commands/index.js';
 
 export { Server } from './server/server.js';
 export { Config } from './server/config.js';
@@ -47,7 +48,7 @@ export async function startServer(options: StartOptions = {}): Promise<NodisServ
     if (err) throw new Error(`nodis: bad value for configuration directive '${k}' (${JSON.stringify(v)}): ${err}`);
   }
   const clock = new Clock();
-  const server = new Server(config, clock);
+  const server = new Server(config, clock, allCommands);
   server.log.silent = !log;
   await server.listen();
   const host = (config.bindAddresses()[0] ?? '127.0.0.1').replace(/^-/, '');

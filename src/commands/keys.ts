@@ -17,6 +17,7 @@ import { globMatch, isLiteralPattern } from '../util/glob.js';
 import { encodingOf, typeOf, type Value } from '../types/value.js';
 import { parseMemory } from '../server/config.js';
 import { cString, optionWord as option } from '../util/cstring.js';
+import { NOTIFY } from '../keyspace/notify.js';
 
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
@@ -58,7 +59,7 @@ function del(c: Client, argv: string[]): void {
   for (let i = 1; i < argv.length; i++) {
     if (c.db.delete(argv[i])) {
       n++;
-      c.server.dirty++;
+      c.db.changed(argv[i], NOTIFY.GENERIC, 'del');
     }
   }
   c.integer(n);
@@ -135,7 +136,7 @@ function expireCommand(name: string, relative: boolean, seconds: boolean): Handl
       }
       when *= 1000n;
     }
-    const now = BigInt(Math.floor(c.server.clock.now()));
+    const now = BigInt(Math.floor(c.server.now()));
     const base = relative ? now : 0n;
     if (when > INT64_MAX - base) {
       c.error(invalid);
@@ -160,11 +161,14 @@ function expireCommand(name: string, relative: boolean, seconds: boolean): Handl
     if (when <= now) {
       // A time already past deletes the key (a write, like DEL).
       db.delete(key);
+      db.changed(key, NOTIFY.GENERIC, 'del');
+      c.rewriteArgv(['DEL', key]);
     } else {
       db.setExpire(key, when);
-      db.signalModified(key);
+      db.changed(key, NOTIFY.GENERIC, 'expire');
+      // Propagated as an absolute time in ms, so replicas expire it at the same instant.
+      if (name !== 'pexpireat') c.rewriteArgv(['PEXPIREAT', key, String(when), ...argv.slice(3)]);
     }
-    c.server.dirty++;
     c.integer(1);
   };
 }
@@ -173,8 +177,7 @@ function persist(c: Client, argv: string[]): void {
   const db = c.db;
   const key = argv[1];
   if (db.lookupWrite(key) !== undefined && db.removeExpire(key)) {
-    db.signalModified(key);
-    c.server.dirty++;
+    db.changed(key, NOTIFY.GENERIC, 'persist');
     c.integer(1);
   } else {
     c.integer(0);
@@ -188,7 +191,7 @@ function ttlCommand(ms: boolean, absolute: boolean): Handler {
     if (c.db.lookupRead(key, false) === undefined) return c.integer(-2);
     const when = c.db.getExpireExact(key);
     if (when === undefined) return c.integer(-1);
-    let t = absolute ? when : when - BigInt(Math.floor(c.server.clock.now()));
+    let t = absolute ? when : when - BigInt(Math.floor(c.server.now()));
     if (t < 0n) t = 0n;
     // Seconds round to the nearest.
     c.integer(ms ? t : (t + 500n) / 1000n);
@@ -324,10 +327,12 @@ function renameCommand(nx: boolean): Handler {
       return;
     }
     // The destination takes the value and the source's time to live (or none).
+    db.delete(dst);
     db.set(dst, value);
     if (when !== undefined) db.setExpire(dst, when);
     db.delete(src);
-    c.server.dirty++;
+    db.changed(src, NOTIFY.GENERIC, 'rename_from');
+    db.changed(dst, NOTIFY.GENERIC, 'rename_to', 0);
     if (nx) c.integer(1);
     else c.ok();
   };
@@ -349,7 +354,8 @@ function move(c: Client, argv: string[]): void {
   dst.set(key, value);
   if (when !== undefined) dst.setExpire(key, when);
   src.delete(key);
-  c.server.dirty++;
+  src.changed(key, NOTIFY.GENERIC, 'move_from');
+  dst.changed(key, NOTIFY.GENERIC, 'move_to', 0);
   c.integer(1);
 }
 
@@ -386,9 +392,11 @@ function copy(c: Client, argv: string[]): void {
   if (value === undefined) return c.integer(0);
   const when = src.getExpireExact(key);
   if (dst.lookupWrite(newKey) !== undefined && !replace) return c.integer(0);
+  // A replaced destination is deleted first, so it counts as a new key (the 'new' event).
+  dst.delete(newKey);
   dst.set(newKey, dupValue(value));
   if (when !== undefined) dst.setExpire(newKey, when);
-  c.server.dirty++;
+  dst.changed(newKey, NOTIFY.GENERIC, 'copy_to');
   c.integer(1);
 }
 
@@ -424,6 +432,8 @@ function flushdb(c: Client, argv: string[]): void {
     return;
   }
   c.server.dirty += c.db.flush();
+  // Propagated even when the database was already empty (Redis's forceCommandPropagation).
+  c.rewriteArgv(argv);
   c.ok();
 }
 
@@ -435,6 +445,8 @@ function flushall(c: Client, argv: string[]): void {
   let removed = 0;
   for (const db of c.server.dbs) removed += db.flush();
   c.server.dirty += removed;
+  // Propagated even when every database was already empty (forceCommandPropagation).
+  c.rewriteArgv(argv);
   c.ok();
 }
 
@@ -481,7 +493,7 @@ function lfuPolicy(c: Client): boolean {
 
 /** OBJECT's lookup: no access-time update, but a keyspace hit or miss; a null reply if missing. */
 function objectLookup(c: Client, key: string): Value | undefined {
-  const v = c.db.lookupRead(key, false);
+  const v = c.db.lookupRead(key, false, false);
   if (v === undefined) c.nullBulk();
   return v;
 }

@@ -939,6 +939,8 @@ function debugPopulate(c: Client, argv: string[]): void {
     let value = `value:${j}`;
     if (size > 0) value = size <= value.length ? value.slice(0, size) : value + '\0'.repeat(size - value.length);
     c.db.set(key, value);
+    // No event and no dirty count, as Redis's DEBUG POPULATE; WATCH still sees the key.
+    c.db.changed(key, 0, '', 0);
   }
   c.ok();
 }

@@ -15,6 +15,7 @@ import { RawString, stringValue, type Value } from '../types/value.js';
 import { parseInteger, parseInt64, INT64_MAX, INT64_MIN } from '../util/numbers.js';
 import { parseLongDouble, addLongDouble, formatLongDoubleHuman, LD_ZERO } from '../util/longdouble.js';
 import { optionWord } from '../util/cstring.js';
+import { NOTIFY } from '../keyspace/notify.js';
 
 const ERR_OFFSET_RANGE = 'ERR offset is out of range';
 const ERR_INCR_NAN = 'ERR increment would produce NaN or Infinity';
@@ -147,7 +148,7 @@ function expireTime(c: Client, arg: string, flags: number, name: string): number
       return -1;
     }
     const ms = seconds ? v * 1000 : v;
-    return relative ? ms + c.server.clock.now() : ms;
+    return relative ? ms + c.server.now() : ms;
   }
   const big = parseInt64(arg);
   if (big === null) {
@@ -160,7 +161,7 @@ function expireTime(c: Client, arg: string, flags: number, name: string): number
     return -1;
   }
   if (seconds) ms *= 1000n;
-  if (relative) ms += BigInt(c.server.clock.now());
+  if (relative) ms += BigInt(c.server.now());
   if (ms > INT64_MAX) {
     // Redis's 64-bit sum wraps negative here and is rejected.
     c.error(`ERR invalid expire time in '${name}' command`);
@@ -198,9 +199,15 @@ function setGeneric(
     }
     return;
   }
-  c.db.set(key, val, (flags & F_KEEPTTL) !== 0 || expire !== null);
-  c.server.dirty++;
-  if (expire !== null) c.db.setExpire(key, when);
+  const db = c.db;
+  db.set(key, val, (flags & F_KEEPTTL) !== 0 || expire !== null);
+  db.changed(key, NOTIFY.STRING, 'set');
+  if (expire !== null) {
+    db.setExpire(key, when);
+    db.changed(key, NOTIFY.GENERIC, 'expire', 0);
+    // Propagated with an absolute time, so replicas and the AOF expire it at the same instant.
+    if (!(flags & F_PXAT)) c.rewriteArgv(['SET', key, val, 'PXAT', String(when)]);
+  }
   if (!(flags & F_GET)) {
     if (nxStyleReplies) c.integer(1);
     else c.ok();
@@ -213,7 +220,7 @@ function set(c: Client, argv: string[]): void {
     const db = c.db;
     if (db.expires.size !== 0) db.expireIfNeeded(argv[1]);
     db.set(argv[1], argv[2]);
-    c.server.dirty++;
+    db.changed(argv[1], NOTIFY.STRING, 'set');
     c.ok();
     return;
   }
@@ -251,31 +258,37 @@ function getex(c: Client, argv: string[]): void {
   }
   c.bulk(s);
   const db = c.db;
-  if (flags & (F_EXAT | F_PXAT) && when <= c.server.clock.now()) {
+  if (flags & (F_EXAT | F_PXAT) && when <= c.server.now()) {
     // An absolute time already past deletes the key.
     db.delete(key);
-    c.server.dirty++;
+    db.changed(key, NOTIFY.GENERIC, 'del');
+    c.rewriteArgv(['DEL', key]);
   } else if (expire !== null) {
     db.setExpire(key, when);
-    db.signalModified(key);
-    c.server.dirty++;
+    db.changed(key, NOTIFY.GENERIC, 'expire');
+    c.rewriteArgv(['PEXPIREAT', key, String(when)]);
   } else if (flags & F_PERSIST) {
     if (db.removeExpire(key)) {
-      db.signalModified(key);
-      c.server.dirty++;
+      db.changed(key, NOTIFY.GENERIC, 'persist');
+      c.rewriteArgv(['PERSIST', key]);
     }
   }
 }
 
 function getdel(c: Client, argv: string[]): void {
   if (!replyGet(c, argv[1])) return;
-  if (c.db.delete(argv[1])) c.server.dirty++;
+  if (c.db.delete(argv[1])) {
+    c.db.changed(argv[1], NOTIFY.GENERIC, 'del');
+    c.rewriteArgv(['DEL', argv[1]]);
+  }
 }
 
 function getset(c: Client, argv: string[]): void {
   if (!replyGet(c, argv[1])) return;
   c.db.set(argv[1], argv[2]);
-  c.server.dirty++;
+  c.db.changed(argv[1], NOTIFY.STRING, 'set');
+  // Propagated as SET: GETSET's reply is no part of its effect.
+  c.rewriteArgv(['SET', argv[1], argv[2]]);
 }
 
 function mget(c: Client, argv: string[]): void {
@@ -310,8 +323,8 @@ function msetGeneric(c: Client, argv: string[], nx: boolean): void {
   for (let j = 1; j < argv.length; j += 2) {
     if (!nx && db.expires.size !== 0) db.expireIfNeeded(argv[j]);
     db.set(argv[j], argv[j + 1]);
+    db.changed(argv[j], NOTIFY.STRING, 'set');
   }
-  c.server.dirty += (argv.length - 1) / 2;
   if (nx) c.integer(1);
   else c.ok();
 }
@@ -369,7 +382,7 @@ function incrDecr(c: Client, key: string, incr: number, bigIncr: bigint | null):
   }
   if (v === undefined) db.set(key, result);
   else db.replace(key, result);
-  c.server.dirty++;
+  db.changed(key, NOTIFY.STRING, 'incrby');
   c.raw(':' + result + '\r\n');
 }
 
@@ -440,7 +453,9 @@ function incrbyfloat(c: Client, argv: string[]): void {
   const stored: Value = text.length <= 20 && parseInteger(text) !== null ? new FloatResult(text) : text;
   if (v === undefined) db.set(key, stored);
   else db.replace(key, stored);
-  c.server.dirty++;
+  db.changed(key, NOTIFY.STRING, 'incrbyfloat');
+  // The result, not the increment, so float rounding cannot differ on a replica.
+  c.rewriteArgv(['SET', key, text, 'KEEPTTL']);
   c.bulk(text);
 }
 
@@ -481,7 +496,6 @@ function append(c: Client, argv: string[]): void {
       if (isRawString(v)) {
         v.s += add;
         len = v.s.length;
-        db.signalModified(key);
       } else {
         const grown = new RawString(s + add);
         len = grown.s.length;
@@ -492,7 +506,7 @@ function append(c: Client, argv: string[]): void {
       return;
     }
   }
-  c.server.dirty++;
+  db.changed(key, NOTIFY.STRING, 'append');
   c.integer(len);
 }
 
@@ -542,7 +556,6 @@ function setrange(c: Client, argv: string[]): void {
       if (isRawString(v)) {
         v.s = overwrite(s, offset, value);
         result = v.s.length;
-        db.signalModified(key);
       } else {
         const grown = new RawString(overwrite(s, offset, value));
         result = grown.s.length;
@@ -553,7 +566,7 @@ function setrange(c: Client, argv: string[]): void {
     tooLongForV8(c, err);
     return;
   }
-  c.server.dirty++;
+  db.changed(key, NOTIFY.STRING, 'setrange');
   c.integer(result);
 }
 

@@ -5,10 +5,17 @@ import type { Value } from '../types/value.js';
 
 /** What a database needs from the server around it. */
 export interface KeyspaceHost {
+  /** The current execution unit's time (unix ms). */
   now(): number;
-  stats: { keyspaceHits: number; keyspaceMisses: number; expiredKeys: number };
-  /** Called after a key is removed because its time passed (propagation, keyspace events). */
+  stats: { keyspaceHits: number; keyspaceMisses: number };
+  /** After a key is removed because its time passed: statistics, event, propagated DEL. */
   keyExpired(db: Database, key: string): void;
+  /** After a write (see Database.changed): dirty count and keyspace event. */
+  keyChanged(db: Database, key: string, type: number, event: string, dirty: number): void;
+  /** A key was created (the 'new' keyspace event). */
+  keyAdded(db: Database, key: string): void;
+  /** A read found no key (the 'keymiss' keyspace event). */
+  keyMissed(db: Database, key: string): void;
 }
 
 /** SCAN cursors keep a live Map iterator, so keys present for the whole scan are never skipped. */
@@ -71,9 +78,8 @@ export class Database {
     this.dict.delete(key);
     this.expires.delete(key);
     if (this.exactExpires.size !== 0) this.exactExpires.delete(key);
-    this.host.stats.expiredKeys++;
-    this.signalModified(key);
     this.host.keyExpired(this, key);
+    this.signalModified(key);
   }
 
   /** True if the key exists and its time has passed (without removing it). */
@@ -84,13 +90,17 @@ export class Database {
 
   /**
    * Lookup for a read command: counts a keyspace hit or miss. Unless touch is false (Redis's
-   * LOOKUP_NOTOUCH, for TTL, TYPE, EXISTS, OBJECT …) it records the access time of object values.
+   * LOOKUP_NOTOUCH, for TTL, TYPE, EXISTS, OBJECT …) it records the access time of object values;
+   * a miss emits the 'keymiss' event unless notify is false.
    */
-  lookupRead(key: string, touch = true): Value | undefined {
+  lookupRead(key: string, touch = true, notify = true): Value | undefined {
     if (this.expires.size !== 0) this.expireIfNeeded(key);
     const v = this.dict.get(key);
-    if (v === undefined) this.host.stats.keyspaceMisses++;
-    else {
+    if (v === undefined) {
+      this.host.stats.keyspaceMisses++;
+      // The 'keymiss' event, unless the lookup asks for none (Redis's LOOKUP_NONOTIFY).
+      if (notify) this.host.keyMissed(this, key);
+    } else {
       this.host.stats.keyspaceHits++;
       if (touch && typeof v !== 'string') v.lru = this.host.now();
     }
@@ -110,27 +120,41 @@ export class Database {
     return this.dict.has(key);
   }
 
-  /** Sets a key, creating or overwriting it; the old time to live is dropped unless keepTtl. */
+  /**
+   * Sets a key, creating or overwriting it; the old time to live is dropped unless keepTtl.
+   * Like every write below, the caller then reports it with changed().
+   */
   set(key: string, value: Value, keepTtl = false): void {
     if (typeof value !== 'string') value.lru = this.host.now();
+    const before = this.dict.size;
     this.dict.set(key, value);
-    if (!keepTtl && this.expires.size !== 0) this.removeExpire(key);
-    this.signalModified(key);
+    if (this.dict.size !== before) this.host.keyAdded(this, key);
+    else if (!keepTtl && this.expires.size !== 0) this.removeExpire(key);
   }
 
   /** Replaces the value in place of a key known to exist, keeping its time to live. */
   replace(key: string, value: Value): void {
     if (typeof value !== 'string') value.lru = this.host.now();
     this.dict.set(key, value);
-    this.signalModified(key);
   }
 
+  /** Removes a key (and its time to live); false when there was none. */
   delete(key: string): boolean {
     if (this.expires.size !== 0) this.expireIfNeeded(key);
     if (!this.dict.delete(key)) return false;
     if (this.expires.size !== 0) this.removeExpire(key);
-    this.signalModified(key);
     return true;
+  }
+
+  /**
+   * The one call after every write to a key, as Redis's signalModifiedKey + notifyKeyspaceEvent
+   * + dirty: bumps WATCH versions, counts dirty changes, and emits the keyspace event `event`
+   * of class `type` (a NOTIFY flag; 0 for none). Tracking invalidation and ready keys hook in
+   * here. Handlers never touch those directly.
+   */
+  changed(key: string, type: number, event: string, dirty = 1): void {
+    if (this.watchedVersions.size !== 0) this.signalModified(key);
+    this.host.keyChanged(this, key, type, event, dirty);
   }
 
   /** The expiry time (unix ms) of a key, or undefined when it has none. */
@@ -168,8 +192,8 @@ export class Database {
     return this.expires.delete(key);
   }
 
-  /** Marks a key as changed, for WATCH. */
-  signalModified(key: string): void {
+  /** Marks a key as changed for WATCH (changed() and whole-database operations). */
+  private signalModified(key: string): void {
     if (this.watchedVersions.size !== 0) {
       const v = this.watchedVersions.get(key);
       if (v !== undefined) this.watchedVersions.set(key, v + 1);

@@ -178,9 +178,7 @@ export class ReplyWriter {
 
   /** An array of bulk strings. */
   bulkArray(items: readonly string[]): void {
-    let s = '*' + items.length + CRLF;
-    for (const it of items) s += '$' + it.length + CRLF + it + CRLF;
-    this.out += s;
+    this.out += encodeArgv(items);
   }
 
   /** An array of bulk strings where null entries are null bulks. */
@@ -193,4 +191,11 @@ export class ReplyWriter {
   raw(bytes: string): void {
     this.out += bytes;
   }
+}
+
+/** A command line as a RESP array of bulk strings (the replication stream, AOF, MONITOR feeds). */
+export function encodeArgv(argv: readonly string[]): string {
+  let s = '*' + argv.length + CRLF;
+  for (const a of argv) s += '$' + a.length + CRLF + a + CRLF;
+  return s;
 }

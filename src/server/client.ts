@@ -5,6 +5,7 @@ import { RequestParser } from '../protocol/parser.js';
 import { ReplyWriter } from '../protocol/writer.js';
 import type { Database } from '../keyspace/db.js';
 import type { Server } from './server.js';
+import type { ReplicaState } from '../replication/primary.js';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -61,6 +62,38 @@ export class Client extends ReplyWriter {
     } else {
       this.addr = formatAddr(s.remoteAddress, s.remotePort);
       this.laddr = formatAddr(s.localAddress, s.localPort);
+    }
+  }
+
+  /**
+   * What the running command propagates, set by the handler (Redis's rewriteClientCommandVector):
+   * undefined propagates argv as received when the dataset changed, an argv propagates that,
+   * null propagates nothing (the handler propagated its effects itself with alsoPropagate).
+   */
+  propagateAs: string[] | null | undefined = undefined;
+
+  /** Propagate this instead of the command as received (relative times made absolute …). */
+  rewriteArgv(argv: string[]): void {
+    this.propagateAs = argv;
+  }
+
+  /** The command propagates nothing itself. */
+  preventPropagation(): void {
+    this.propagateAs = null;
+  }
+
+  // Per-feature state, created on first use and released by releaseFeatures().
+  /** Set once the connection is a replica reading the replication stream (SYNC/PSYNC). */
+  replica: ReplicaState | null = null;
+
+  /**
+   * Releases the per-feature state (replication; pub/sub, MULTI, blocking and tracking as they
+   * land): when the connection goes away, and for RESET.
+   */
+  releaseFeatures(): void {
+    if (this.replica) {
+      this.server.replication.detach(this);
+      this.replica = null;
     }
   }
 

@@ -1,73 +1,133 @@
-// Runs one command: lookup, arity, authentication, then the handler, with statistics and
-// CLIENT REPLY handling. Handlers are synchronous, so every command is atomic.
+// The path around every command, as Redis's processCommand() → call(): resolve the command
+// (writing nothing), pass it through the gates, then run it inside an execution unit. EXEC,
+// scripts, blocked clients and AOF loading reuse resolve + gates + call.
 
 import type { Client } from './client.js';
 import type { Command } from './command.js';
 import { ERR_NOAUTH, errUnknownSubcommand, errWrongArgs } from './errors.js';
 import { cString } from '../util/cstring.js';
 
-/** Resolves argv to a command or subcommand; replies with the error and returns null if none. */
-export function resolveCommand(c: Client, argv: string[]): Command | null {
+/** What resolving an argv gives: the command, or the error that rejects it. */
+export type Resolved = Command | { error: string; cmd: Command | null };
+
+/**
+ * Finds the command or subcommand argv names and checks its arity. Writes nothing: the caller
+ * replies (or queues the error inside MULTI). On an arity error the command is returned too,
+ * so its rejected_calls can be counted.
+ */
+export function resolveCommand(c: Client, argv: string[]): Resolved {
   const cmd = c.server.table.lookup(argv[0]);
   if (!cmd) {
     let args = '';
     for (let i = 1; i < argv.length && args.length < 128; i++) {
       args += `'${cString(argv[i], 128 - args.length)}' `;
     }
-    c.error(`ERR unknown command '${cString(argv[0], 128)}', with args beginning with: ${args}`);
-    return null;
+    return { error: `ERR unknown command '${cString(argv[0], 128)}', with args beginning with: ${args}`, cmd: null };
   }
-  if (cmd.subcommands.size === 0 || argv.length < 2) return checkArity(c, cmd, argv.length);
+  if (cmd.subcommands.size === 0 || argv.length < 2) return checkArity(cmd, argv.length);
   const sub = cmd.subcommands.get(argv[1].toLowerCase());
-  if (!sub) {
-    c.error(errUnknownSubcommand(argv[1], cmd.fullName));
-    return null;
-  }
-  return checkArity(c, sub, argv.length);
+  if (!sub) return { error: errUnknownSubcommand(argv[1], cmd.fullName), cmd: null };
+  return checkArity(sub, argv.length);
 }
 
-function checkArity(c: Client, cmd: Command, argc: number): Command | null {
+function checkArity(cmd: Command, argc: number): Resolved {
   if ((cmd.arity > 0 && cmd.arity !== argc) || argc < -cmd.arity) {
-    cmd.stats.rejectedCalls++;
-    c.error(errWrongArgs(cmd.fullName));
-    return null;
+    return { error: errWrongArgs(cmd.fullName), cmd };
   }
   return cmd;
+}
+
+/**
+ * A check a command must pass before it runs: Redis's error text when it may not, else null.
+ * Gates run in Redis's order (authentication, ACL, OOM, read-only replica, pub/sub context,
+ * loading, busy script …); features add theirs with addGate.
+ */
+export type Gate = (c: Client, cmd: Command, argv: string[]) => string | null;
+
+const authGate: Gate = (c, cmd) => (!c.authenticated && !cmd.noAuth ? ERR_NOAUTH : null);
+
+/** The gates, in order. Each feature module registers its own at load time. */
+const gates: Gate[] = [authGate];
+
+/**
+ * Adds a gate. `after` places it after the gate given (Redis's order matters: the first failing
+ * gate's error is the reply); by default it goes last.
+ */
+export function addGate(gate: Gate, after?: Gate): void {
+  if (gates.includes(gate)) return;
+  const i = after ? gates.indexOf(after) : -1;
+  if (i < 0) gates.push(gate);
+  else gates.splice(i + 1, 0, gate);
+}
+
+export { authGate };
+
+/** Resolves and checks a command line: the command to run, or the error rejecting it. */
+export function checkCommand(c: Client, argv: string[]): Resolved {
+  const r = resolveCommand(c, argv);
+  if (!(r instanceof Object) || 'error' in r) return r;
+  for (let i = 0; i < gates.length; i++) {
+    const err = gates[i](c, r, argv);
+    if (err !== null) return { error: err, cmd: r };
+  }
+  return r;
+}
+
+/**
+ * Counts and answers a rejected command as Redis's rejectCommand does: an error reply (which
+ * errorstats counts) and rejected_calls for a known command.
+ */
+export function rejectCommand(c: Client, rejected: { error: string; cmd: Command | null }): void {
+  if (rejected.cmd) rejected.cmd.stats.rejectedCalls++;
+  c.error(rejected.error);
 }
 
 /**
  * Runs one command from a client's input. The time since the previous command of the same read
  * (server.tick) is the command's duration, so each command costs one clock read, not two.
  */
-export function dispatch(c: Client, argv: string[]): void {
+export function processCommand(c: Client, argv: string[]): void {
   const server = c.server;
   const mark = c.out.length;
-  const cmd = resolveCommand(c, argv);
-  if (cmd) {
-    c.lastCommand = cmd.fullName;
-    if (!c.authenticated && !cmd.noAuth) {
-      cmd.stats.rejectedCalls++;
-      c.error(ERR_NOAUTH);
-    } else {
-      server.tick = call(c, cmd, argv, server.tick);
-    }
+  const r = checkCommand(c, argv);
+  let ran: Command | null = null;
+  if ('error' in r) {
+    // As Redis's c->lastcmd: the command found, even when rejected (NULL when unknown).
+    c.lastCommand = r.cmd ? r.cmd.fullName : 'NULL';
+    rejectCommand(c, r);
+  } else {
+    ran = r;
+    c.lastCommand = r.fullName;
+    server.tick = call(c, r, argv, server.tick);
   }
   server.stats.commandsProcessed++;
-  if (c.replyMode !== 'on') applyReplyMode(c, mark, cmd);
+  if (c.replyMode !== 'on') applyReplyMode(c, mark, ran);
 }
 
 /**
- * Runs the handler and records its statistics; returns the time it ended (performance.now()).
- * An exception is a bug in nodis: logged, and answered with an error.
+ * Runs a command as one execution unit (or inside the unit already open: EXEC, a script): the
+ * handler, its statistics, and what it propagates. A write that changed the dataset (dirty)
+ * propagates its argv, or what the handler rewrote it to. The outermost unit then delivers what
+ * it gathered (see Server.endUnit). Returns the time it ended (performance.now()). An exception
+ * is a bug in nodis: logged, and answered with an error.
  */
 export function call(c: Client, cmd: Command, argv: string[], start = performance.now()): number {
-  const errorsBefore = c.server.stats.totalErrorReplies;
+  const server = c.server;
+  const outer = server.beginUnit(c);
+  const errorsBefore = server.stats.totalErrorReplies;
+  const dirtyBefore = server.dirty;
+  c.propagateAs = undefined;
   try {
     cmd.handler!(c, argv);
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
-    c.server.log.warning(`Error in '${cmd.fullName}': ${err.stack ?? err.message}`);
+    server.log.warning(`Error in '${cmd.fullName}': ${err.stack ?? err.message}`);
     c.error(`ERR internal error in '${cmd.fullName}': ${err.message}`);
+  }
+  // Propagate what changed the dataset, as written or as the handler restated it (null: nothing).
+  const as = c.propagateAs;
+  if (as !== null && (as !== undefined || server.dirty !== dirtyBefore)) {
+    server.alsoPropagate(c.db.id, as ?? argv);
   }
   const end = performance.now();
   const elapsedMs = end - start;
@@ -76,13 +136,15 @@ export function call(c: Client, cmd: Command, argv: string[], start = performanc
   stats.usec += elapsedMs * 1000;
   cmd.recordLatency(elapsedMs * 1e6);
   // More errors than before (CONFIG RESETSTAT zeroes the count: that is no failure).
-  if (c.server.stats.totalErrorReplies > errorsBefore) stats.failedCalls++;
+  if (server.stats.totalErrorReplies > errorsBefore) stats.failedCalls++;
+  if (outer) server.endUnit();
   return end;
 }
 
 /** CLIENT REPLY OFF drops replies; SKIP drops the next command's reply. */
-function applyReplyMode(c: Client, mark: number, cmd: Command | null): void {
-  // CLIENT REPLY itself sets the mode; its own reply is already handled by the handler.
+function applyReplyMode(c: Client, mark: number, ran: Command | null): void {
+  // CLIENT REPLY itself sets the mode when it runs; its own reply is already handled by it.
+  const cmd = ran;
   if (cmd && cmd.fullName === 'client|reply') return;
   c.out = c.out.slice(0, mark) + c.pushed;
   c.pushed = '';

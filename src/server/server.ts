@@ -9,10 +9,12 @@ import { Config, parseMemory } from './config.js';
 import { Logger, isLogLevel } from './log.js';
 import { Client } from './client.js';
 import { CommandTable } from './command.js';
-import { dispatch } from './dispatch.js';
+import { processCommand } from './dispatch.js';
+import type { CommandSpec } from './command.js';
 import type { ParserLimits } from '../protocol/parser.js';
 import { Database, type KeyspaceHost } from '../keyspace/db.js';
-import { allCommands } from '../commands/index.js';
+import { notifyKeyspaceEvent, NOTIFY } from '../keyspace/notify.js';
+import { ReplicationPrimary } from '../replication/primary.js';
 
 export interface ServerStats {
   connectionsReceived: number;
@@ -75,6 +77,9 @@ function refuse(socket: Socket, reply: string): void {
   socket.end(reply, () => socket.destroy());
 }
 
+const MULTI = ['MULTI'];
+const EXEC = ['EXEC'];
+
 /** Keys sampled per database per loop of the active expire cycle (ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP). */
 const EXPIRE_KEYS_PER_LOOP = 20;
 /** Share of each cron period the active expire cycle may use (ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC). */
@@ -111,7 +116,29 @@ export class Server extends EventEmitter implements KeyspaceHost {
   /** proto-max-bulk-len and client-query-buffer-limit, shared by every client's parser. */
   readonly protoLimits: ParserLimits = { maxBulkLen: 0, queryBufferLimit: 0 };
 
-  constructor(config: Config = new Config(), clock: Clock = new Clock()) {
+  /**
+   * The execution unit (see dispatch's call()): how deep calls are nested, the time frozen for
+   * the whole unit (Redis's commandTimeSnapshot), the client running it, and the commands it
+   * propagates, delivered together when the outermost unit ends.
+   */
+  unitDepth = 0;
+  private unitNow = 0;
+  currentClient: Client | null = null;
+  private pendingPropagation: Array<{ dbid: number; argv: string[] }> = [];
+  /** Work for the end of each outermost unit (serving blocked clients, tracking …). */
+  readonly afterUnit: Array<() => void> = [];
+  /** Clients written to from outside their own request (pub/sub, replicas), flushed together. */
+  private pendingFlush = new Set<Client>();
+  /** The replication stream and the replicas reading it. */
+  readonly replication: ReplicationPrimary;
+  /** notify-keyspace-events as flags (read on every write, so kept here). */
+  private notifyFlags = 0;
+
+  /**
+   * A server answering the given commands (the CLI and the embedding API pass every family's
+   * specs: the server itself knows no command).
+   */
+  constructor(config: Config = new Config(), clock: Clock = new Clock(), commands: CommandSpec[] = []) {
     super();
     this.config = config;
     this.clock = clock;
@@ -120,13 +147,16 @@ export class Server extends EventEmitter implements KeyspaceHost {
     this.stats = newStats(this.startTime);
     const n = config.num('databases');
     for (let i = 0; i < n; i++) this.dbs.push(new Database(i, this));
-    this.table.register(allCommands);
+    this.table.register(commands);
+    this.replication = new ReplicationPrimary(this);
     for (const [from, to] of config.renamedCommands) this.table.rename(from, to);
     this.applyLogConfig();
     this.applyProtoLimits();
     config.onChange('proto-max-bulk-len', () => this.applyProtoLimits());
     config.onChange('client-query-buffer-limit', () => this.applyProtoLimits());
     config.onChange('loglevel', () => this.applyLogConfig());
+    this.notifyFlags = config.notifyKeyspaceEvents();
+    config.onChange('notify-keyspace-events', () => (this.notifyFlags = config.notifyKeyspaceEvents()));
     config.onChange('logfile', () => this.applyLogConfig());
     config.onChange('hz', () => {
       // CONFIG SET hz takes effect at once: the cron restarts at the new frequency.
@@ -153,16 +183,114 @@ export class Server extends EventEmitter implements KeyspaceHost {
     this.protoLimits.queryBufferLimit = memory('client-query-buffer-limit', 1024 * 1024 * 1024);
   }
 
+  /** The time of the current execution unit, frozen while it runs; the clock outside one. */
   now(): number {
-    return this.clock.now();
+    return this.unitDepth !== 0 ? this.unitNow : this.clock.now();
   }
+
+  /** Opens an execution unit (nested ones join the outermost); true for the outermost. */
+  beginUnit(c: Client | null): boolean {
+    if (this.unitDepth++ !== 0) return false;
+    this.unitNow = this.clock.now();
+    this.currentClient = c;
+    return true;
+  }
+
+  /**
+   * Closes a unit; the outermost one propagates what it gathered, in order, wrapped in
+   * MULTI/EXEC when it is more than one command (as Redis's propagatePendingCommands), then
+   * runs the after-unit work.
+   */
+  endUnit(): void {
+    if (--this.unitDepth !== 0) return;
+    this.currentClient = null;
+    if (this.pendingPropagation.length !== 0) this.propagatePending();
+    for (let i = 0; i < this.afterUnit.length; i++) this.afterUnit[i]();
+    if (this.pendingFlush.size !== 0) this.flushPending();
+  }
+
+  /** Runs fn as one execution unit of its own (cron jobs: active expiry …). */
+  inUnit(fn: () => void): void {
+    this.beginUnit(null);
+    try {
+      fn();
+    } finally {
+      this.endUnit();
+    }
+  }
+
+  /**
+   * Queues a command for the replication stream (and the AOF later) on behalf of the running
+   * unit. Outside any unit it goes out at once.
+   */
+  alsoPropagate(dbid: number, argv: string[]): void {
+    this.pendingPropagation.push({ dbid, argv });
+    if (this.unitDepth === 0) this.propagatePending();
+  }
+
+  private propagatePending(): void {
+    const ops = this.pendingPropagation;
+    this.pendingPropagation = [];
+    const feed = this.replication;
+    // MULTI takes the first command's database, so a SELECT goes before it, as in Redis.
+    if (ops.length > 1) feed.feed(ops[0].dbid, MULTI);
+    for (const op of ops) feed.feed(op.dbid, op.argv);
+    if (ops.length > 1) feed.feed(ops[0].dbid, EXEC);
+  }
+
+  /** Flushes c's output with the other clients written to out of band, at the end of the unit. */
+  wake(c: Client): void {
+    this.pendingFlush.add(c);
+  }
+
+  /** Writes out what was queued for clients other than the one whose request is being served. */
+  flushPending(): void {
+    const clients = this.pendingFlush;
+    if (clients.size === 0) return;
+    this.pendingFlush = new Set();
+    for (const c of clients) c.flush();
+  }
+
+  /**
+   * After a write to a key: the keyspace event and the dirty count (the database has already
+   * bumped WATCH versions). Called only by Database.changed.
+   */
+  keyChanged(db: Database, key: string, type: number, event: string, dirty: number): void {
+    this.dirty += dirty;
+    if (this.notifyFlags & type) notifyKeyspaceEvent(this, type, event, key, db.id);
+  }
+
+  /**
+   * Publishes a message to a channel's subscribers and matching patterns; returns how many
+   * received it. (Pub/sub delivery lands with the pub/sub module.)
+   */
+  publish(_channel: string, _message: string): number {
+    return 0;
+  }
+
+  /** A read missed (the 'keymiss' event, class m). */
+  keyMissed(db: Database, key: string): void {
+    if (this.notifyFlags & NOTIFY.KEY_MISS) notifyKeyspaceEvent(this, NOTIFY.KEY_MISS, 'keymiss', key, db.id);
+  }
+
+  /** A new key was added to a database (the 'new' event, class n). */
+  keyAdded(db: Database, key: string): void {
+    if (this.notifyFlags & NOTIFY.NEW) notifyKeyspaceEvent(this, NOTIFY.NEW, 'new', key, db.id);
+  }
+
 
   requirePass(): string {
     return this.config.get('requirepass');
   }
 
-  keyExpired(_db: Database, _key: string): void {
-    // Propagation of the DEL and keyspace notifications hook in here.
+  /**
+   * A key removed because its time passed (lazily or by the active cycle): the 'expired' event
+   * and a DEL in the replication stream, as Redis's deleteExpiredKeyAndPropagate.
+   */
+  keyExpired(db: Database, key: string): void {
+    this.stats.expiredKeys++;
+    if (this.notifyFlags & NOTIFY.EXPIRED) notifyKeyspaceEvent(this, NOTIFY.EXPIRED, 'expired', key, db.id);
+    this.alsoPropagate(db.id, ['DEL', key]);
   }
 
   countErrorReply(msg: string): void {
@@ -279,7 +407,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
     c.lastInteraction = this.clock.now();
     this.tick = performance.now();
     const result = c.parser.feed(chunk, (argv) => {
-      dispatch(c, argv);
+      processCommand(c, argv);
       // After QUIT Redis parses nothing more from this client.
       return !c.closeAfterReply;
     });
@@ -305,6 +433,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
     }
     if (c.closeAfterReply) c.close();
     else c.flush();
+    if (this.pendingFlush.size !== 0) this.flushPending();
   }
 
   /** A client created without a socket (scripts, tests of the command path). */
@@ -316,6 +445,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
     if (!this.clients.has(c.id)) return;
     this.clients.delete(c.id);
     c.closed = true;
+    c.releaseFeatures();
+    this.pendingFlush.delete(c);
     // A socket ended on purpose (QUIT, protocol error) first hands its last replies to the
     // kernel, then closes fully, as Redis closes the fd after writing them.
     const s = c.socket;
@@ -333,6 +464,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
       ticks++;
       this.sampleOps();
       if (this.activeExpireEnabled) this.activeExpireCycle(1000 / hz);
+      this.replication.cron();
+      if (this.pendingFlush.size !== 0) this.flushPending();
       if (ticks % hz === 0) this.clientsCron();
     }, 1000 / hz);
     this.cronTimer.unref();

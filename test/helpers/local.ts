@@ -1,10 +1,11 @@
-// A server without sockets, driven through dispatch, on a clock that only moves when told.
+// A server without sockets, driven through processCommand, on a clock that only moves when told.
 
 import assert from 'node:assert/strict';
 import { Server } from '../../src/server/server.js';
 import { Config } from '../../src/server/config.js';
 import { Clock } from '../../src/server/clock.js';
-import { dispatch } from '../../src/server/dispatch.js';
+import { processCommand } from '../../src/server/dispatch.js';
+import { allCommands } from '../../src/commands/index.js';
 
 /** A clock that only moves when told, for exact expiry tests. */
 export class FixedClock extends Clock {
@@ -25,12 +26,12 @@ export function localServer(settings: Record<string, string> = {}) {
   const config = new Config();
   for (const [k, v] of Object.entries(settings)) assert.equal(config.set(k, v), null);
   const clock = new FixedClock();
-  const server = new Server(config, clock);
+  const server = new Server(config, clock, allCommands);
   server.log.silent = true;
   const c = server.createFakeClient();
   const run = (...argv: string[]): string => {
     c.out = '';
-    dispatch(c, argv);
+    processCommand(c, argv);
     const out = c.out;
     c.out = '';
     return out;
