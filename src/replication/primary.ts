@@ -6,8 +6,10 @@ import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
 import { encodeArgv } from '../protocol/writer.js';
 
-/** A connection that asked for the stream with SYNC or PSYNC. */
+/** What a connection announced with REPLCONF, and whether it reads the stream. */
 export interface ReplicaState {
+  /** Reading the stream (after SYNC/PSYNC); false while only REPLCONF was sent. */
+  online: boolean;
   /** REPLCONF listening-port (0 until announced). */
   listeningPort: number;
   /** Offset the replica last acknowledged (REPLCONF ACK). */
@@ -62,6 +64,7 @@ export class ReplicationPrimary {
     // The replica loads a snapshot that says nothing of the stream's database.
     this.selectedDb = -1;
     const state = c.replica ?? (c.replica = newReplicaState());
+    state.online = true;
     state.ackTime = this.server.clock.now();
     if (!this.replicas.includes(c)) this.replicas.push(c);
   }
@@ -87,6 +90,7 @@ export class ReplicationPrimary {
     const now = this.server.clock.now();
     const fields: Array<[string, string | number]> = [['connected_slaves', this.replicas.length]];
     this.replicas.forEach((r, i) => {
+      // Every entry is online: attach() sets its state and detach() removes it.
       const st = r.replica!;
       const ip = r.addr.slice(0, r.addr.lastIndexOf(':')).replace(/^\[|\]$/g, '');
       const lag = Math.floor((now - st.ackTime) / 1000);
@@ -99,5 +103,5 @@ export class ReplicationPrimary {
 const PING = ['PING'];
 
 export function newReplicaState(): ReplicaState {
-  return { listeningPort: 0, ackOffset: 0, ackTime: 0, capa: new Set() };
+  return { online: false, listeningPort: 0, ackOffset: 0, ackTime: 0, capa: new Set() };
 }

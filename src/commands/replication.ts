@@ -1,0 +1,95 @@
+// The primary's side of the replication handshake (replication.c): SYNC and PSYNC hand a
+// connection a snapshot and then the replication stream; REPLCONF carries what a replica
+// announces about itself and its acknowledgements.
+
+import type { CommandSpec } from '../server/command.js';
+import type { Client } from '../server/client.js';
+import { ERR_NOT_INTEGER, ERR_SYNTAX } from '../server/errors.js';
+import { newReplicaState } from '../replication/primary.js';
+import { parseInt64 } from '../util/numbers.js';
+import { optionWord } from '../util/cstring.js';
+
+/**
+ * SYNC and PSYNC. nodis keeps no backlog yet, so every PSYNC is answered with a full
+ * resynchronisation: +FULLRESYNC <replid> <offset> (PSYNC only), then the snapshot.
+ */
+function syncGeneric(c: Client, argv: string[], psync: boolean): void {
+  // Already a replica: a repeated SYNC is ignored, as Redis does.
+  if (c.replica?.online) return;
+  if (psync && parseInt64(argv[2]) === null) {
+    c.error(ERR_NOT_INTEGER);
+    return;
+  }
+  // The snapshot must be the first thing the replica reads after its request.
+  if (c.out.length !== 0) {
+    c.error('ERR SYNC and PSYNC are invalid with pending output');
+    return;
+  }
+  const server = c.server;
+  server.replication.attach(c, psync, snapshot());
+  server.log.notice(`Replica ${c.addr} asks for synchronization`);
+  server.log.notice(`Synchronization with replica ${c.addr} succeeded`);
+}
+
+/** An empty RDB (version 10, no checksum) until the RDB module serialises the keyspace. */
+function snapshot(): Buffer {
+  return Buffer.concat([Buffer.from('REDIS0010', 'latin1'), Buffer.from([0xff]), Buffer.alloc(8)]);
+}
+
+function sync(c: Client, argv: string[]): void {
+  syncGeneric(c, argv, false);
+}
+
+function psync(c: Client, argv: string[]): void {
+  syncGeneric(c, argv, true);
+}
+
+/** REPLCONF <option> <value> …: listening-port, ip-address, capa, ack, getack, rdb-only … */
+function replconf(c: Client, argv: string[]): void {
+  if (argv.length % 2 === 0) {
+    c.error(ERR_SYNTAX);
+    return;
+  }
+  for (let j = 1; j < argv.length; j += 2) {
+    const opt = optionWord(argv[j]);
+    const value = argv[j + 1];
+    switch (opt) {
+      case 'listening-port': {
+        const port = parseInt64(value);
+        if (port === null) return c.error(ERR_NOT_INTEGER);
+        (c.replica ??= newReplicaState()).listeningPort = Number(BigInt.asIntN(32, port));
+        break;
+      }
+      case 'ip-address':
+      case 'capa':
+        if (opt === 'capa') (c.replica ??= newReplicaState()).capa.add(value.toLowerCase());
+        break;
+      case 'ack': {
+        // Only a replica acknowledges, and an acknowledgement gets no reply.
+        const st = c.replica;
+        const offset = parseInt64(value);
+        if (st?.online && offset !== null) {
+          if (offset > BigInt(st.ackOffset)) st.ackOffset = Number(offset);
+          st.ackTime = c.server.clock.now();
+        }
+        return;
+      }
+      case 'getack':
+        // Sent by a primary to its replicas; nodis is never a replica yet.
+        return;
+      case 'rdb-only':
+      case 'rdb-filter-only':
+        if (opt === 'rdb-only' && parseInt64(value) === null) return c.error(ERR_NOT_INTEGER);
+        break;
+      default:
+        return c.error(`ERR Unrecognized REPLCONF option: ${argv[j]}`);
+    }
+  }
+  c.ok();
+}
+
+export const replicationCommands: CommandSpec[] = [
+  { name: 'sync', handler: sync },
+  { name: 'psync', handler: psync },
+  { name: 'replconf', handler: replconf },
+];
