@@ -242,13 +242,15 @@ function clientTypeByName(name: string): ClientType | null {
 }
 
 /** The client's class for TYPE filters. Replication and pub/sub state extend this. */
-function clientType(_c: Client): ClientType {
+function clientType(c: Client): ClientType {
+  if (c.replica?.online) return 'replica';
   return 'normal';
 }
 
 /** The flags= letters of CLIENT LIST, in Redis's order; "N" when none applies. */
 function clientFlags(c: Client): string {
   let f = '';
+  if (c.replica?.online) f += 'S';
   if (c.closeAfterReply) f += 'c';
   if (c.isUnixSocket) f += 'U';
   if (c.noEvict) f += 'e';

@@ -588,10 +588,8 @@ function statsSection(server: Server): string {
 }
 
 function replicationSection(server: Server): string {
-  const fields: Field[] = [
-    ['role', 'master'],
-    ['connected_slaves', 0],
-  ];
+  const repl = server.replication;
+  const fields: Field[] = [['role', 'master'], ...repl.infoFields()];
   if (server.config.num('min-replicas-to-write') && server.config.num('min-replicas-max-lag')) {
     fields.push(['min_slaves_good_slaves', 0]);
   }
@@ -599,7 +597,7 @@ function replicationSection(server: Server): string {
     ['master_failover_state', 'no-failover'],
     ['master_replid', server.replId],
     ['master_replid2', server.replId2],
-    ['master_repl_offset', 0],
+    ['master_repl_offset', repl.offset],
     ['second_repl_offset', -1],
     ['repl_backlog_active', 0],
     ['repl_backlog_size', server.config.num('repl-backlog-size')],
