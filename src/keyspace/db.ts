@@ -14,6 +14,8 @@ export interface KeyspaceHost {
   keyChanged(db: Database, key: string, type: number, event: string, dirty: number): void;
   /** A key was created (the 'new' keyspace event). */
   keyAdded(db: Database, key: string): void;
+  /** Whether lookups record access times now (not for a CLIENT NO-TOUCH client's commands). */
+  accessTouches(): boolean;
   /** A read found no key (the 'keymiss' keyspace event). */
   keyMissed(db: Database, key: string): void;
 }
@@ -102,7 +104,7 @@ export class Database {
       if (notify) this.host.keyMissed(this, key);
     } else {
       this.host.stats.keyspaceHits++;
-      if (touch && typeof v !== 'string') v.lru = this.host.now();
+      if (touch && typeof v !== 'string' && this.host.accessTouches()) v.lru = this.host.now();
     }
     return v;
   }
@@ -111,7 +113,7 @@ export class Database {
   lookupWrite(key: string): Value | undefined {
     if (this.expires.size !== 0) this.expireIfNeeded(key);
     const v = this.dict.get(key);
-    if (v !== undefined && typeof v !== 'string') v.lru = this.host.now();
+    if (v !== undefined && typeof v !== 'string' && this.host.accessTouches()) v.lru = this.host.now();
     return v;
   }
 

@@ -121,7 +121,9 @@ export class Client extends ReplyWriter {
 
   /** Writes pending replies to the socket in one write. */
   flush(): void {
-    if (this.out.length === 0 || this.closed || !this.socket) {
+    // A client without a connection keeps its output for whoever drives it (tests, scripts).
+    if (!this.socket) return;
+    if (this.out.length === 0 || this.closed) {
       this.out = '';
       return;
     }

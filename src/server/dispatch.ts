@@ -60,6 +60,12 @@ export function addGate(gate: Gate, after?: Gate): void {
   else gates.splice(i + 1, 0, gate);
 }
 
+/** Removes a gate (a feature switched off; tests). */
+export function removeGate(gate: Gate): void {
+  const i = gates.indexOf(gate);
+  if (i >= 0) gates.splice(i, 1);
+}
+
 export { authGate };
 
 /** Resolves and checks a command line: the command to run, or the error rejecting it. */

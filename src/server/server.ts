@@ -268,6 +268,15 @@ export class Server extends EventEmitter implements KeyspaceHost {
     return 0;
   }
 
+  /**
+   * Whether a lookup records the key's access time: not for the commands of a client with
+   * CLIENT NO-TOUCH on, except TOUCH itself (as Redis's lookupKey).
+   */
+  accessTouches(): boolean {
+    const c = this.currentClient;
+    return c === null || !c.noTouch || c.lastCommand === 'touch';
+  }
+
   /** A read missed (the 'keymiss' event, class m). */
   keyMissed(db: Database, key: string): void {
     if (this.notifyFlags & NOTIFY.KEY_MISS) notifyKeyspaceEvent(this, NOTIFY.KEY_MISS, 'keymiss', key, db.id);
