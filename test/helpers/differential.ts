@@ -190,9 +190,12 @@ export class Pair {
     return rn;
   }
 
-  /** Runs cmd on both and compares nothing (set-up). */
-  async setup(...cmd: string[]): Promise<void> {
-    await this.both(...cmd);
+  /** Runs a command on both and compares nothing (set-up); or several: setup(['SET', 'a', '1'], ['SET', 'b', '2']). */
+  async setup(...cmd: string[]): Promise<void>;
+  async setup(...cmds: string[][]): Promise<void>;
+  async setup(...args: string[] | string[][]): Promise<void> {
+    const cmds = typeof args[0] === 'string' ? [args as string[]] : (args as string[][]);
+    for (const cmd of cmds) await this.both(...cmd);
   }
 
   /**
