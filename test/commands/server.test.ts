@@ -1139,7 +1139,7 @@ function bulkLines(reply: string): string[] {
 
 describe('DEBUG when enable-debug-command is off', differentialSuite(), () => {
   const d = new Differential();
-  before(() => d.start({ 'enable-debug-command': 'no' }, ['--enable-debug-command', 'no']));
+  before(() => d.startWith({ 'enable-debug-command': 'no' }));
   after(() => d.stop());
 
   it('answers with Redis error, after the arity check', async () => {
