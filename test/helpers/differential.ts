@@ -387,17 +387,6 @@ export class Differential {
     return [conns[0], conns[1]];
   }
 
-  /** @deprecated (until every test is on Pair) A connection to each server. */
-  async connect(): Promise<[RawConnection, RawConnection]> {
-    return [await this.left.connect(), await this.right.connect()];
-  }
-
-  /** @deprecated (until every test is on Pair) pair() as two connections. */
-  async session(opts: PairOptions = {}): Promise<[RawConnection, RawConnection]> {
-    const p = await this.pair(opts);
-    return [p.nodis, p.redis];
-  }
-
   /** Empties every database of both servers with FLUSHALL. */
   async flushAll(): Promise<void> {
     const [a, b] = await this.admin();
