@@ -20,7 +20,8 @@ import { EventListener, ReplicaListener, SENTINEL_CHANNEL, EVENT_PATTERNS, align
 export { ORACLE_SKIP_MESSAGE, oracleAvailable, encodeCommand, splitAggregate };
 
 // ---------------------------------------------------------------------------------------------
-// Normalisers: a reply → what is compared. Errors and nulls pass through unchanged.
+// Normalisers: a reply → what is compared. Pair applies them to non-error replies only: errors
+// always compare whole.
 
 export type Normalizer = (reply: string) => string;
 
@@ -42,7 +43,7 @@ export const sorted: Normalizer = (reply) => {
 };
 
 /** Only the reply's type (its first byte), for random output; an error still compares whole. */
-export const typeOf: Normalizer = (reply) => (reply[0] === '-' ? reply : reply[0]);
+export const typeOf: Normalizer = (reply) => (isError(reply) ? reply : reply[0]);
 
 /** One SCAN-family page: the cursor exactly, the elements as a set. */
 export const scanPage: Normalizer = (reply) => {
