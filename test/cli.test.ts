@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RawConnection } from './helpers/resp.js';
-import { oracleAvailable, ORACLE_SKIP_MESSAGE } from './helpers/oracle.js';
+import { Pair, differentialSuite } from './helpers/differential.js';
 import { parseCommandLine } from '../src/cli.js';
 import { NODIS_VERSION } from '../src/commands/server.js';
 
@@ -315,7 +315,7 @@ describe('nodis-server', () => {
   });
 });
 
-describe('nodis-server against redis-server', oracleAvailable() ? {} : { skip: ORACLE_SKIP_MESSAGE }, () => {
+describe('nodis-server against redis-server', differentialSuite(), () => {
   it('reports bad config files and flags with the same text', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'bad.conf'), 'port 7000\n\n# x\nfoo bar baz\n');
@@ -388,8 +388,7 @@ describe('nodis-server against redis-server', oracleAvailable() ? {} : { skip: O
     await n.waitFor('Ready to accept connections');
     await r.waitFor('ready to accept connections');
     for (const d of [nodisDir, redisDir]) writeFileSync(join(d, 'main.conf'), base);
-    const cn = await RawConnection.open({ port });
-    const cr = await RawConnection.open({ path: sock });
+    const p = new Pair(await RawConnection.open({ port }), await RawConnection.open({ path: sock }));
     /** The file split into the lines kept in place and the set of appended ones. */
     const shape = (d: string): { kept: string[]; added: string[] } => {
       const lines = readFileSync(join(d, 'main.conf'), 'latin1').split('\n');
@@ -407,19 +406,14 @@ describe('nodis-server against redis-server', oracleAvailable() ? {} : { skip: O
         ['CONFIG', 'SET', 'masterauth', 'a"b c\n', 'oom-score-adj-values', '1 2 3', 'list-max-ziplist-size', '-1'],
         ['CONFIG', 'SET', 'shutdown-on-sigint', 'save now', 'latency-tracking-info-percentiles', '50 99.5'],
       ];
-      for (const cmd of sets) {
-        assert.equal(await cn.call(...cmd), '+OK\r\n');
-        assert.equal(await cr.call(...cmd), '+OK\r\n');
-      }
+      for (const cmd of sets) assert.equal(await p.do(...cmd), '+OK\r\n');
       for (let round = 0; round < 2; round++) {
-        assert.equal(await cn.call('CONFIG', 'REWRITE'), '+OK\r\n');
-        assert.equal(await cr.call('CONFIG', 'REWRITE'), '+OK\r\n');
+        assert.equal(await p.do('CONFIG', 'REWRITE'), '+OK\r\n');
         assert.deepEqual(shape(nodisDir), shape(redisDir), `rewrite round ${round + 1}`);
       }
       assert.ok(readFileSync(join(nodisDir, 'main.conf'), 'latin1').includes(`\ndir "${nodisDir}"\n`));
     } finally {
-      cn.close();
-      cr.close();
+      p.close();
       n.child.kill('SIGTERM');
       r.child.kill('SIGTERM');
       await Promise.all([n.exited, r.exited]);

@@ -2,38 +2,8 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differential, differentialSuite, encodeCommand } from '../helpers/differential.js';
+import { differentialSuite, Differential, encodeCommand } from '../helpers/differential.js';
 import { RawConnection, bulkText, intReply } from '../helpers/resp.js';
-
-/** Two connections, one to each server, sending the same commands. */
-class Pair {
-  private constructor(
-    readonly n: RawConnection,
-    readonly o: RawConnection,
-  ) {}
-
-  static async open(d: Differential): Promise<Pair> {
-    const [n, o] = await d.connect();
-    return new Pair(n, o);
-  }
-
-  /** Both replies, nodis first. */
-  both(...argv: string[]): Promise<[string | null, string | null]> {
-    return Promise.all([this.n.call(...argv), this.o.call(...argv)]);
-  }
-
-  /** Asserts both replies are byte-identical and returns nodis's. */
-  async same(...argv: string[]): Promise<string | null> {
-    const [rn, ro] = await this.both(...argv);
-    assert.equal(rn, ro, `reply to ${JSON.stringify(argv)} differs (nodis first, redis second)`);
-    return rn;
-  }
-
-  close(): void {
-    this.n.close();
-    this.o.close();
-  }
-}
 
 /** HELLO's reply with the two values that must differ (version, id) blanked out. */
 function normHello(r: string | null): string {
@@ -118,20 +88,19 @@ describe('connection commands', differentialSuite(), () => {
   });
 
   it('RESET restores db, protocol, name and reply mode', async () => {
-    const p = await Pair.open(d);
+    const p = await d.pair({ flush: false });
     try {
-      await p.same('SELECT', '2');
-      await p.same('SET', 'resetkey', 'v');
-      await p.same('CLIENT', 'SETNAME', 'before');
-      const [hn, ho] = await p.both('HELLO', '3');
-      assert.equal(normHello(hn), normHello(ho));
-      await p.same('CLIENT', 'GETNAME');
-      assert.equal(await p.same('RESET'), '+RESET\r\n');
-      assert.equal(await p.same('CLIENT', 'GETNAME'), '$-1\r\n'); // RESP2 again, no name
-      assert.equal(await p.same('GET', 'resetkey'), '$-1\r\n'); // back in db 0
-      await p.same('SELECT', '2');
-      await p.same('GET', 'resetkey');
-      await p.same('RESET', 'extra');
+      await p.do('SELECT', '2');
+      await p.do('SET', 'resetkey', 'v');
+      await p.do('CLIENT', 'SETNAME', 'before');
+      await p.norm(normHello, 'HELLO', '3');
+      await p.do('CLIENT', 'GETNAME');
+      assert.equal(await p.do('RESET'), '+RESET\r\n');
+      assert.equal(await p.do('CLIENT', 'GETNAME'), '$-1\r\n'); // RESP2 again, no name
+      assert.equal(await p.do('GET', 'resetkey'), '$-1\r\n'); // back in db 0
+      await p.do('SELECT', '2');
+      await p.do('GET', 'resetkey');
+      await p.do('RESET', 'extra');
     } finally {
       p.close();
     }
@@ -173,32 +142,31 @@ describe('connection commands', differentialSuite(), () => {
   });
 
   it('HELLO: protocol versions and the reply map, RESP2 and RESP3', async () => {
-    const p = await Pair.open(d);
+    const p = await d.pair({ flush: false });
     try {
       for (const argv of [['HELLO'], ['HELLO', '2'], ['HELLO', '3'], ['HELLO'], ['HELLO', '2'], ['hello', '3']]) {
-        const [rn, ro] = await p.both(...argv);
-        assert.equal(normHello(rn), normHello(ro), `reply to ${JSON.stringify(argv)} differs`);
+        await p.norm(normHello, ...argv);
       }
       // In RESP3 now: a null is "_".
-      assert.equal(await p.same('GET', 'nosuchkey'), '_\r\n');
-      await p.same('HELLO', '4');
-      await p.same('HELLO', '1');
-      await p.same('HELLO', '0');
-      await p.same('HELLO', '-1');
-      await p.same('HELLO', 'x');
-      await p.same('HELLO', '3.0');
-      await p.same('HELLO', '99999999999999999999');
-      await p.same('HELLO', '3', 'foo');
-      await p.same('HELLO', '3', 'AUTH', 'default');
-      await p.same('HELLO', '3', 'SETNAME');
-      await p.same('HELLO', 'AUTH', 'default', 'x');
-      await p.same('HELLO', '2', 'AUTH', 'foo', 'x');
+      assert.equal(await p.do('GET', 'nosuchkey'), '_\r\n');
+      await p.do('HELLO', '4');
+      await p.do('HELLO', '1');
+      await p.do('HELLO', '0');
+      await p.do('HELLO', '-1');
+      await p.do('HELLO', 'x');
+      await p.do('HELLO', '3.0');
+      await p.do('HELLO', '99999999999999999999');
+      await p.do('HELLO', '3', 'foo');
+      await p.do('HELLO', '3', 'AUTH', 'default');
+      await p.do('HELLO', '3', 'SETNAME');
+      await p.do('HELLO', 'AUTH', 'default', 'x');
+      await p.do('HELLO', '2', 'AUTH', 'foo', 'x');
       // An option is named as C prints it: up to a NUL byte (fuzzer finding).
-      await p.same('HELLO', '2', 'x\0y', 'AUTH', 'v', 'v');
-      await p.same('HELLO', '3', '\0');
-      await p.same('HELLO', '2', 'SETNAME\0x', 'a b');
+      await p.do('HELLO', '2', 'x\0y', 'AUTH', 'v', 'v');
+      await p.do('HELLO', '3', '\0');
+      await p.do('HELLO', '2', 'SETNAME\0x', 'a b');
       // Errors leave the protocol alone.
-      assert.equal(await p.same('GET', 'nosuchkey'), '_\r\n');
+      assert.equal(await p.do('GET', 'nosuchkey'), '_\r\n');
     } finally {
       p.close();
     }
@@ -224,19 +192,17 @@ describe('connection commands', differentialSuite(), () => {
   });
 
   it('HELLO SETNAME and HELLO AUTH', async () => {
-    const p = await Pair.open(d);
+    const p = await d.pair({ flush: false });
     try {
-      const [rn, ro] = await p.both('HELLO', '3', 'SETNAME', 'viahello');
-      assert.equal(normHello(rn), normHello(ro));
-      assert.equal(await p.same('CLIENT', 'GETNAME'), '$8\r\nviahello\r\n');
-      await p.same('HELLO', '3', 'SETNAME', 'a b');
-      await p.same('HELLO', '2', 'SETNAME', 'x\ny');
-      await p.same('CLIENT', 'GETNAME');
+      await p.norm(normHello, 'HELLO', '3', 'SETNAME', 'viahello');
+      assert.equal(await p.do('CLIENT', 'GETNAME'), '$8\r\nviahello\r\n');
+      await p.do('HELLO', '3', 'SETNAME', 'a b');
+      await p.do('HELLO', '2', 'SETNAME', 'x\ny');
+      await p.do('CLIENT', 'GETNAME');
       // No requirepass: the default user takes any password.
-      const [an, ao] = await p.both('HELLO', '2', 'AUTH', 'default', 'anything', 'SETNAME', 'n2');
-      assert.equal(normHello(an), normHello(ao));
-      await p.same('CLIENT', 'GETNAME');
-      await p.same('HELLO', '3', 'AUTH', 'nosuchuser', 'x');
+      await p.norm(normHello, 'HELLO', '2', 'AUTH', 'default', 'anything', 'SETNAME', 'n2');
+      await p.do('CLIENT', 'GETNAME');
+      await p.do('HELLO', '3', 'AUTH', 'nosuchuser', 'x');
     } finally {
       p.close();
     }
@@ -328,7 +294,7 @@ describe('connection commands', differentialSuite(), () => {
   });
 
   it('CLIENT INFO: the fields and their order are Redis 7.2 (7.0 plus lib-name, lib-ver)', async () => {
-    const p = await Pair.open(d);
+    const p = await d.pair({ flush: false });
     try {
       const [rn, ro] = await p.both('CLIENT', 'INFO');
       const ln = bulkText(rn);
@@ -346,7 +312,7 @@ describe('connection commands', differentialSuite(), () => {
         fields(bulkText(vn).trimEnd()).map(([k]) => k),
         [...fields(bulkText(vo).trimEnd()).map(([k]) => k), 'lib-name', 'lib-ver'],
       );
-      await p.same('CLIENT', 'INFO', 'x');
+      await p.do('CLIENT', 'INFO', 'x');
     } finally {
       p.close();
     }
@@ -446,7 +412,7 @@ describe('connection commands', differentialSuite(), () => {
   });
 
   it('CLIENT LIST field names match Redis 7.0 plus lib-name/lib-ver', async () => {
-    const p = await Pair.open(d);
+    const p = await d.pair({ flush: false });
     try {
       const [rn, ro] = await p.both('CLIENT', 'LIST');
       const n = bulkText(rn).split('\n').filter(Boolean);
@@ -490,19 +456,18 @@ describe('connection commands', differentialSuite(), () => {
 
   it('CLIENT KILL closes another client', async () => {
     for (const filter of [['ID'], ['ID', 'SKIPME', 'no']]) {
-      const a = await Pair.open(d);
-      const b = await Pair.open(d);
+      const a = await d.pair({ flush: false });
+      const b = await d.pair({ flush: false });
       try {
         const [bn, bo] = await b.both('CLIENT', 'ID');
         const nArgs = ['CLIENT', 'KILL', filter[0], String(intReply(bn)), ...filter.slice(1)];
         const oArgs = ['CLIENT', 'KILL', filter[0], String(intReply(bo)), ...filter.slice(1)];
-        const [kn, ko] = await Promise.all([a.n.call(...nArgs), a.o.call(...oArgs)]);
+        const [kn, ko] = await Promise.all([a.nodis.call(...nArgs), a.redis.call(...oArgs)]);
         assert.equal(kn, ':1\r\n');
         assert.equal(ko, ':1\r\n');
-        const [cn, co] = await Promise.all([b.n.readUntilClose(2000), b.o.readUntilClose(2000)]);
-        assert.equal(cn, co);
-        assert.ok(b.n.closed && b.o.closed);
-        assert.equal(await a.same('PING'), '+PONG\r\n');
+        await b.raw('', 2000);
+        assert.ok(b.nodis.closed && b.redis.closed);
+        assert.equal(await a.do('PING'), '+PONG\r\n');
       } finally {
         a.close();
         b.close();
@@ -512,14 +477,14 @@ describe('connection commands', differentialSuite(), () => {
 
   it('CLIENT KILL by TYPE and USER skips the caller by default', async () => {
     for (const filter of [['TYPE', 'normal'], ['USER', 'default'], ['TYPE', 'NORMAL', 'SKIPME', 'yes']]) {
-      const a = await Pair.open(d);
-      const b = await Pair.open(d);
-      const c = await Pair.open(d);
+      const a = await d.pair({ flush: false });
+      const b = await d.pair({ flush: false });
+      const c = await d.pair({ flush: false });
       try {
-        assert.equal(await a.same('CLIENT', 'KILL', ...filter), ':2\r\n');
-        await Promise.all([b.n.readUntilClose(2000), b.o.readUntilClose(2000), c.n.readUntilClose(2000), c.o.readUntilClose(2000)]);
-        assert.ok(b.n.closed && b.o.closed && c.n.closed && c.o.closed);
-        assert.equal(await a.same('PING'), '+PONG\r\n');
+        assert.equal(await a.do('CLIENT', 'KILL', ...filter), ':2\r\n');
+        await Promise.all([b.nodis.readUntilClose(2000), b.redis.readUntilClose(2000), c.nodis.readUntilClose(2000), c.redis.readUntilClose(2000)]);
+        assert.ok(b.nodis.closed && b.redis.closed && c.nodis.closed && c.redis.closed);
+        assert.equal(await a.do('PING'), '+PONG\r\n');
       } finally {
         a.close();
         b.close();
@@ -530,41 +495,41 @@ describe('connection commands', differentialSuite(), () => {
 
   it('CLIENT KILL can kill the caller: the reply is sent, then the connection closes', async () => {
     // New form with SKIPME no; commands pipelined behind it are not run.
-    const p = await Pair.open(d);
+    const p = await d.pair({ flush: false });
     const [idn, ido] = await p.both('CLIENT', 'ID');
-    p.n.write(encodeCommand(['CLIENT', 'KILL', 'ID', String(intReply(idn)), 'SKIPME', 'no']) + 'PING\r\n');
-    p.o.write(encodeCommand(['CLIENT', 'KILL', 'ID', String(intReply(ido)), 'SKIPME', 'no']) + 'PING\r\n');
-    const [rn, ro] = await Promise.all([p.n.readUntilClose(2000), p.o.readUntilClose(2000)]);
+    p.nodis.write(encodeCommand(['CLIENT', 'KILL', 'ID', String(intReply(idn)), 'SKIPME', 'no']) + 'PING\r\n');
+    p.redis.write(encodeCommand(['CLIENT', 'KILL', 'ID', String(intReply(ido)), 'SKIPME', 'no']) + 'PING\r\n');
+    const [rn, ro] = await Promise.all([p.nodis.readUntilClose(2000), p.redis.readUntilClose(2000)]);
     assert.equal(rn, ':1\r\n');
     assert.equal(ro, ':1\r\n');
-    assert.ok(p.n.closed && p.o.closed);
+    assert.ok(p.nodis.closed && p.redis.closed);
 
     // SKIPME defaults to yes in the new form.
-    const q = await Pair.open(d);
+    const q = await d.pair({ flush: false });
     try {
       const [qn, qo] = await q.both('CLIENT', 'ID');
       const [kn, ko] = await Promise.all([
-        q.n.call('CLIENT', 'KILL', 'ID', String(intReply(qn))),
-        q.o.call('CLIENT', 'KILL', 'ID', String(intReply(qo))),
+        q.nodis.call('CLIENT', 'KILL', 'ID', String(intReply(qn))),
+        q.redis.call('CLIENT', 'KILL', 'ID', String(intReply(qo))),
       ]);
       assert.equal(kn, ':0\r\n');
       assert.equal(ko, ':0\r\n');
-      assert.equal(await q.same('PING'), '+PONG\r\n');
+      assert.equal(await q.do('PING'), '+PONG\r\n');
     } finally {
       q.close();
     }
 
     // The old form, by the caller's own address.
-    const r = await Pair.open(d);
+    const r = await d.pair({ flush: false });
     const [an, ao] = await r.both('CLIENT', 'INFO');
     const addrN = fieldMap(bulkText(an).trimEnd()).get('addr')!;
     const addrO = fieldMap(bulkText(ao).trimEnd()).get('addr')!;
-    r.n.write(encodeCommand(['CLIENT', 'KILL', addrN]) + 'PING\r\n');
-    r.o.write(encodeCommand(['CLIENT', 'KILL', addrO]) + 'PING\r\n');
-    const [on, oo] = await Promise.all([r.n.readUntilClose(2000), r.o.readUntilClose(2000)]);
+    r.nodis.write(encodeCommand(['CLIENT', 'KILL', addrN]) + 'PING\r\n');
+    r.redis.write(encodeCommand(['CLIENT', 'KILL', addrO]) + 'PING\r\n');
+    const [on, oo] = await Promise.all([r.nodis.readUntilClose(2000), r.redis.readUntilClose(2000)]);
     assert.equal(on, '+OK\r\n');
     assert.equal(oo, '+OK\r\n');
-    assert.ok(r.n.closed && r.o.closed);
+    assert.ok(r.nodis.closed && r.redis.closed);
   });
 
   it('CLIENT KILL ADDR and LADDR (nodis)', async () => {
@@ -603,14 +568,12 @@ describe('connection commands', differentialSuite(), () => {
         encodeCommand(['CLIENT', 'REPLY', 'skip\0on']) + 'PING 2\r\nPING 3\r\n' + encodeCommand(['CLIENT', 'REPLY', '\0on']),
     );
     // Commands still run while their replies are dropped.
-    const p = await Pair.open(d);
+    const p = await d.pair({ flush: false });
     try {
-      p.n.write(encodeCommand(['CLIENT', 'REPLY', 'OFF']));
-      p.o.write(encodeCommand(['CLIENT', 'REPLY', 'OFF']));
-      p.n.write(encodeCommand(['SET', 'replykey', 'v']));
-      p.o.write(encodeCommand(['SET', 'replykey', 'v']));
-      assert.equal(await p.same('CLIENT', 'REPLY', 'ON'), '+OK\r\n');
-      assert.equal(await p.same('GET', 'replykey'), '$1\r\nv\r\n');
+      p.write(encodeCommand(['CLIENT', 'REPLY', 'OFF']));
+      p.write(encodeCommand(['SET', 'replykey', 'v']));
+      assert.equal(await p.do('CLIENT', 'REPLY', 'ON'), '+OK\r\n');
+      assert.equal(await p.do('GET', 'replykey'), '$1\r\nv\r\n');
     } finally {
       p.close();
     }
@@ -648,7 +611,7 @@ describe('connection commands', differentialSuite(), () => {
   });
 
   it('CLIENT HELP: Redis text for the subcommands nodis has', async () => {
-    const p = await Pair.open(d);
+    const p = await d.pair({ flush: false });
     try {
       const [rn, ro] = await p.both('CLIENT', 'HELP');
       assert.ok(rn !== null && ro !== null);
@@ -687,9 +650,9 @@ describe('connection commands', differentialSuite(), () => {
       }
       expected.push(...help.lines);
       assert.equal(rn, `*${expected.length}\r\n` + expected.map((l) => `+${l}\r\n`).join(''));
-      await p.same('CLIENT', 'HELP', 'x');
-      await p.same('CLIENT', 'NOSUCHSUB');
-      await p.same('client', 'nosuchsub', 'a');
+      await p.do('CLIENT', 'HELP', 'x');
+      await p.do('CLIENT', 'NOSUCHSUB');
+      await p.do('client', 'nosuchsub', 'a');
     } finally {
       p.close();
     }
@@ -698,7 +661,7 @@ describe('connection commands', differentialSuite(), () => {
 
 describe('connection commands with requirepass', differentialSuite(), () => {
   const d = new Differential();
-  before(() => d.start({ requirepass: 'pw' }, ['--requirepass', 'pw']));
+  before(() => d.startWith({ requirepass: 'pw' }));
   after(() => d.stop());
 
   it('NOAUTH before AUTH, then AUTH', async () => {
@@ -741,22 +704,20 @@ describe('connection commands with requirepass', differentialSuite(), () => {
   });
 
   it('HELLO with and without AUTH', async () => {
-    const p = await Pair.open(d);
+    const p = await d.pair({ flush: false });
     try {
-      await p.same('HELLO', '3', 'AUTH', 'default', 'wrong');
-      await p.same('HELLO', '3', 'AUTH', 'nosuchuser', 'pw');
-      await p.same('HELLO', '4', 'AUTH', 'default', 'pw');
-      await p.same('HELLO', '3', 'SETNAME', 'a b');
-      await p.same('PING');
-      const [rn, ro] = await p.both('HELLO', '3', 'AUTH', 'default', 'pw', 'SETNAME', 'authed');
-      assert.equal(normHello(rn), normHello(ro));
+      await p.do('HELLO', '3', 'AUTH', 'default', 'wrong');
+      await p.do('HELLO', '3', 'AUTH', 'nosuchuser', 'pw');
+      await p.do('HELLO', '4', 'AUTH', 'default', 'pw');
+      await p.do('HELLO', '3', 'SETNAME', 'a b');
+      await p.do('PING');
+      const rn = await p.norm(normHello, 'HELLO', '3', 'AUTH', 'default', 'pw', 'SETNAME', 'authed');
       assert.ok(rn?.startsWith('%7\r\n'));
-      assert.equal(await p.same('PING'), '+PONG\r\n');
-      assert.equal(await p.same('CLIENT', 'GETNAME'), '$6\r\nauthed\r\n');
-      const [hn, ho] = await p.both('HELLO');
-      assert.equal(normHello(hn), normHello(ho));
-      assert.equal(await p.same('RESET'), '+RESET\r\n');
-      await p.same('PING');
+      assert.equal(await p.do('PING'), '+PONG\r\n');
+      assert.equal(await p.do('CLIENT', 'GETNAME'), '$6\r\nauthed\r\n');
+      await p.norm(normHello, 'HELLO');
+      assert.equal(await p.do('RESET'), '+RESET\r\n');
+      await p.do('PING');
     } finally {
       p.close();
     }

@@ -1,74 +1,12 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Differential, differentialSuite, splitAggregate, type Step } from '../helpers/differential.js';
+import { Differential, differentialSuite, scanPage, splitAggregate, type Step, type StepLike } from '../helpers/differential.js';
 import { RawConnection } from '../helpers/resp.js';
 import { startServer, type NodisServer } from '../../src/index.js';
 import { localServer } from '../helpers/local.js';
 import { RObject, RawString } from '../../src/types/value.js';
 import { parseScanCursor } from '../../src/commands/keys.js';
-
-// ---------------------------------------------------------------------------------------------
-// Helpers
-
-/** A step with the normalizations these tests need beyond the harness's. */
-interface KStep extends Step {
-  /** A SCAN reply: compare the cursor exactly and the keys as a set. */
-  scan?: boolean;
-  /** Integer replies may differ by up to this much (time-dependent values); negatives exact. */
-  approx?: number;
-}
-type KStepLike = string[] | KStep;
-
-function normalize(reply: string | null, step: KStep): string | null {
-  if (reply === null) return null;
-  if (step.typeOnly) return reply[0];
-  if (step.scan && reply.startsWith('*2\r\n')) {
-    const [cursor, arr] = splitAggregate(reply).items;
-    const inner = splitAggregate(arr);
-    return cursor + inner.header + inner.items.sort().join('');
-  }
-  if (step.unordered && reply[0] === '*' && !reply.startsWith('*-1')) {
-    const { header, items } = splitAggregate(reply);
-    return header + items.sort().join('');
-  }
-  return reply;
-}
-
-function integerOf(reply: string | null): number | null {
-  if (reply === null || reply[0] !== ':') return null;
-  return Number(reply.slice(1, -2));
-}
-
-/** Runs steps on open connections to both servers and compares every reply. */
-async function runSteps(n: RawConnection, o: RawConnection, steps: KStepLike[], context = ''): Promise<void> {
-  for (const s of steps) {
-    const step: KStep = Array.isArray(s) ? { cmd: s } : s;
-    const [rn, ro] = await Promise.all([n.call(...step.cmd), o.call(...step.cmd)]);
-    const where = `reply to ${JSON.stringify(step.cmd)} differs (nodis first, redis second)${context}`;
-    if (step.approx !== undefined) {
-      const a = integerOf(rn);
-      const b = integerOf(ro);
-      if (a !== null && b !== null && a >= 0 && b >= 0) {
-        assert.ok(Math.abs(a - b) <= step.approx, `${where}: ${a} vs ${b}`);
-        continue;
-      }
-    }
-    assert.equal(normalize(rn, step), normalize(ro, step), where);
-  }
-}
-
-/** Like Differential.check (fresh connections, FLUSHALL first) with the extra normalizations. */
-async function check(d: Differential, steps: KStepLike[], opts: { resp3?: boolean } = {}): Promise<void> {
-  const [n, o] = await d.session(opts);
-  try {
-    await runSteps(n, o, steps);
-  } finally {
-    n.close();
-    o.close();
-  }
-}
-
 
 /** A stand-in for a collection type, to test type-agnostic commands on non-string values. */
 class FakeList extends RObject {
@@ -79,7 +17,7 @@ class FakeList extends RObject {
 }
 
 /** Every key a full SCAN iteration returns, driving it with the given step between calls. */
-function scanAll(run: (...a: string[]) => string, extra: string[] = [], between?: (i: number) => void): string[] {
+function scanLocal(run: (...a: string[]) => string, extra: string[] = [], between?: (i: number) => void): string[] {
   const seen: string[] = [];
   let cursor = '0';
   for (let i = 0; i < 100000; i++) {
@@ -105,7 +43,7 @@ describe('keyspace commands (differential)', differentialSuite(), () => {
   after(() => d.stop());
 
   it('DEL and UNLINK count deleted keys, including binary and empty names', async () => {
-    await check(d, [
+    await d.check([
       ['SET', 'a', '1'], ['SET', 'b', '2'], ['SET', '', 'empty'], ['SET', 'bin\x00\xff', 'x'],
       ['DEL', 'a', 'b', 'c'], ['DEL', 'a'], ['DEL', '', 'bin\x00\xff'], ['DBSIZE'],
       ['SET', 'a', '1'], ['UNLINK', 'a', 'a', 'zz'], ['UNLINK', 'a'],
@@ -114,22 +52,22 @@ describe('keyspace commands (differential)', differentialSuite(), () => {
   });
 
   it('EXISTS counts repeats, TOUCH counts existing keys', async () => {
-    await check(d, [
+    await d.check([
       ['EXISTS', 'a'], ['SET', 'a', '1'], ['SET', '\x00', '2'], ['EXISTS', 'a', 'a', 'a', 'b', '\x00'],
       ['TOUCH', 'a', 'b', 'a'], ['TOUCH', 'nothing'], ['EXISTS'], ['TOUCH'],
     ]);
   });
 
   it('TYPE and DBSIZE', async () => {
-    await check(d, [
+    await d.check([
       ['TYPE', 'a'], ['SET', 'a', '1'], ['TYPE', 'a'], ['DBSIZE'], ['SET', 'b', ''], ['DBSIZE'],
       ['SELECT', '1'], ['DBSIZE'], ['TYPE', 'a'], ['TYPE'], ['TYPE', 'a', 'b'], ['DBSIZE', 'x'],
     ]);
   });
 
   it('RANDOMKEY', async () => {
-    await check(d, [['RANDOMKEY'], ['SET', 'only', '1'], ['RANDOMKEY'], ['RANDOMKEY', 'x']]);
-    await check(d, [
+    await d.check([['RANDOMKEY'], ['SET', 'only', '1'], ['RANDOMKEY'], ['RANDOMKEY', 'x']]);
+    await d.check([
       ['SET', 'a', '1'], ['SET', 'b', '1'], ['SET', 'c', '1'],
       { cmd: ['RANDOMKEY'], typeOnly: true },
       ['PEXPIREAT', 'a', '1'], ['PEXPIREAT', 'b', '1'], ['RANDOMKEY'],
@@ -137,7 +75,7 @@ describe('keyspace commands (differential)', differentialSuite(), () => {
   });
 
   it('EXPIRE family: relative and absolute times, TTL and PTTL', async () => {
-    await check(d, [
+    await d.check([
       ['SET', 'k', 'v'], ['TTL', 'k'], ['PTTL', 'k'], ['EXPIRETIME', 'k'], ['PEXPIRETIME', 'k'],
       ['EXPIRE', 'k', '100'], ['TTL', 'k'], { cmd: ['PTTL', 'k'], approx: 1000 },
       ['PEXPIRE', 'k', '200000'], ['TTL', 'k'],
@@ -151,7 +89,7 @@ describe('keyspace commands (differential)', differentialSuite(), () => {
   });
 
   it('a time in the past deletes the key', async () => {
-    await check(d, [
+    await d.check([
       ['SET', 'a', '1'], ['EXPIRE', 'a', '0'], ['EXISTS', 'a'],
       ['SET', 'a', '1'], ['EXPIRE', 'a', '-10'], ['EXISTS', 'a'],
       ['SET', 'a', '1'], ['PEXPIRE', 'a', '-1'], ['EXISTS', 'a'],
@@ -163,7 +101,7 @@ describe('keyspace commands (differential)', differentialSuite(), () => {
   });
 
   it('NX XX GT LT', async () => {
-    await check(d, [
+    await d.check([
       ['SET', 'k', 'v'],
       ['EXPIREAT', 'k', FAR, 'XX'], ['TTL', 'k'],
       ['EXPIREAT', 'k', FAR, 'GT'], ['TTL', 'k'],
@@ -205,13 +143,13 @@ describe('keyspace commands (differential)', differentialSuite(), () => {
         [cmd], [cmd, 'k'],
       );
     }
-    const steps: KStepLike[] = [];
+    const steps: StepLike[] = [];
     for (const e of errs) steps.push(['SET', 'k', 'v'], e, ['EXISTS', 'k'], { cmd: ['TTL', 'k'], approx: 1 });
-    await check(d, steps);
+    await d.check(steps);
   });
 
   it('expire times beyond 2^53 ms stay exact', async () => {
-    await check(d, [
+    await d.check([
       ['SET', 'k', 'v'], ['PEXPIREAT', 'k', '9223372036854775807'], ['PEXPIRETIME', 'k'], ['EXPIRETIME', 'k'],
       { cmd: ['TTL', 'k'], approx: 1 },
       ['EXPIREAT', 'k', '9223372036854775'], ['PEXPIRETIME', 'k'], ['EXPIRETIME', 'k'],
@@ -229,29 +167,29 @@ describe('keyspace commands (differential)', differentialSuite(), () => {
   });
 
   it('PERSIST', async () => {
-    await check(d, [
+    await d.check([
       ['PERSIST', 'missing'], ['SET', 'k', 'v'], ['PERSIST', 'k'], ['EXPIRE', 'k', '100'],
       ['PERSIST', 'k'], ['TTL', 'k'], ['PERSIST', 'k'], ['PERSIST'], ['PERSIST', 'a', 'b'],
     ]);
   });
 
   it('SET drops the time to live', async () => {
-    await check(d, [['SET', 'k', 'v'], ['EXPIRE', 'k', '100'], ['SET', 'k', 'w'], ['TTL', 'k']]);
+    await d.check([['SET', 'k', 'v'], ['EXPIRE', 'k', '100'], ['SET', 'k', 'w'], ['TTL', 'k']]);
   });
 
   it('KEYS with patterns', async () => {
     const keys = ['hello', 'hallo', 'hxllo', 'hllo', 'heeeello', 'h\x00llo', 'a*b', 'a?b', 'a[b', 'a\\b', '', 'Hello', 'x\xffy'];
-    const steps: KStepLike[] = keys.map((k) => ['SET', k, '1']);
+    const steps: StepLike[] = keys.map((k) => ['SET', k, '1']);
     for (const p of ['*', 'h?llo', 'h*llo', 'h[ae]llo', 'h[^e]llo', 'h[a-b]llo', 'hello', 'nope', '', 'a\\*b', 'a\\?b', 'a\\[b',
       'a\\\\b', 'a[*]b', '*\\*', '[', 'x[\x80-\xff]y', 'x?y', 'h\x00*', '?', '??*', 'H*', '*llo', '*l*l*o*']) {
       steps.push({ cmd: ['KEYS', p], unordered: true });
     }
     steps.push(['KEYS'], ['KEYS', 'a', 'b']);
-    await check(d, steps);
+    await d.check(steps);
   });
 
   it('SCAN returns everything with cursor 0 when COUNT covers the keyspace', async () => {
-    const steps: KStepLike[] = [];
+    const steps: StepLike[] = [];
     for (let i = 0; i < 30; i++) steps.push(['SET', `key:${i}`, 'v']);
     steps.push(['SET', 'other', 'v'], ['SET', 'bin\x00\xff', 'v']);
     for (const extra of [
@@ -260,13 +198,13 @@ describe('keyspace commands (differential)', differentialSuite(), () => {
       ['count', '1000', 'match', 'other'], ['COUNT', '5', 'COUNT', '1000'],
     ]) {
       const countless = !extra.some((x) => x.toLowerCase() === 'count');
-      steps.push({ cmd: ['SCAN', '0', ...(countless ? ['COUNT', '100'] : []), ...extra], scan: true });
+      steps.push({ cmd: ['SCAN', '0', ...(countless ? ['COUNT', '100'] : []), ...extra], norm: scanPage });
     }
-    await check(d, steps);
+    await d.check(steps);
   });
 
   it('SCAN cursor and option errors', async () => {
-    await check(d, [
+    await d.check([
       ['SET', 'k', 'v'],
       ['SCAN', 'abc'], ['SCAN', ' 1'], ['SCAN', '\t1'], ['SCAN', '1 '], ['SCAN', '1x'], ['SCAN', '-'], ['SCAN', '+'],
       ['SCAN', '18446744073709551616'], ['SCAN', '-18446744073709551616'], ['SCAN', '99999999999999999999999'],
@@ -284,48 +222,26 @@ describe('keyspace commands (differential)', differentialSuite(), () => {
   });
 
   it('SCAN applies MATCH after fetching COUNT keys', async () => {
-    const [n, o] = await d.connect();
-    try {
-      for (const conn of [n, o]) {
-        await conn.call('FLUSHALL');
-        for (let i = 0; i < 200; i++) await conn.call('SET', `k${i}`, 'v');
+    await d.withPair(async (p) => {
+      for (let i = 0; i < 200; i++) await p.setup('SET', `k${i}`, 'v');
+      for (const conn of [p.nodis, p.redis]) {
         const reply = (await conn.call('SCAN', '0', 'COUNT', '10', 'MATCH', 'nomatch'))!;
         const [cursor, arr] = splitAggregate(reply).items;
         assert.notEqual(cursor, '$1\r\n0\r\n', 'one step of 10 does not finish 200 keys');
         assert.equal(arr, '*0\r\n');
       }
-    } finally {
-      n.close();
-      o.close();
-    }
+    });
   });
 
   it('a full SCAN iteration with small COUNT returns the same key set', async () => {
-    const [n, o] = await d.connect();
-    try {
-      const sets: string[][] = [];
-      for (const conn of [n, o]) {
-        await conn.call('FLUSHALL');
-        for (let i = 0; i < 60; i++) await conn.call('SET', `k${i}`, 'v');
-        const seen = new Set<string>();
-        let cursor = '0';
-        do {
-          const [cur, arr] = splitAggregate((await conn.call('SCAN', cursor, 'COUNT', '3'))!).items;
-          cursor = cur.split('\r\n')[1];
-          for (const item of splitAggregate(arr).items) seen.add(item);
-        } while (cursor !== '0');
-        sets.push([...seen].sort());
-      }
-      assert.equal(sets[0].length, 60);
-      assert.deepEqual(sets[0], sets[1]);
-    } finally {
-      n.close();
-      o.close();
-    }
+    await d.withPair(async (p) => {
+      for (let i = 0; i < 60; i++) await p.setup('SET', `k${i}`, 'v');
+      assert.equal((await p.scanAll('SCAN', '0', 'COUNT', '3')).length, 60);
+    });
   });
 
   it('RENAME and RENAMENX', async () => {
-    await check(d, [
+    await d.check([
       ['RENAME', 'missing', 'x'], ['RENAME', 'missing', 'missing'], ['RENAMENX', 'missing', 'x'], ['RENAMENX', 'missing', 'missing'],
       ['SET', 'a', '1'], ['RENAME', 'a', 'a'], ['RENAMENX', 'a', 'a'], ['GET', 'a'],
       ['RENAME', 'a', 'b'], ['GET', 'a'], ['GET', 'b'],
@@ -342,7 +258,7 @@ describe('keyspace commands (differential)', differentialSuite(), () => {
   });
 
   it('COPY', async () => {
-    await check(d, [
+    await d.check([
       ['SET', 'k', 'hello'], ['COPY', 'k', 'k'], ['COPY', 'k', 'k', 'DB', '0'], ['COPY', 'missing', 'missing'],
       ['COPY', 'missing', 'x'], ['COPY', 'k', 'k2'], ['GET', 'k2'], ['COPY', 'k', 'k2'], ['COPY', 'k', 'k2', 'REPLACE'],
       ['SET', 'k', 'new'], ['COPY', 'k', 'k2', 'replace'], ['GET', 'k2'],
@@ -360,7 +276,7 @@ describe('keyspace commands (differential)', differentialSuite(), () => {
   });
 
   it('MOVE', async () => {
-    await check(d, [
+    await d.check([
       ['SET', 'k', 'v'], ['MOVE', 'k', 'abc'], ['MOVE', 'k', '9999999999'], ['MOVE', 'k', '99'], ['MOVE', 'k', '-1'],
       ['MOVE', 'k', '0'], ['MOVE', 'missing', '0'], ['MOVE', 'missing', '1'],
       ['EXPIREAT', 'k', FAR], ['MOVE', 'k', '1'], ['EXISTS', 'k'], ['SELECT', '1'], ['GET', 'k'], ['EXPIRETIME', 'k'],
@@ -371,7 +287,7 @@ describe('keyspace commands (differential)', differentialSuite(), () => {
   });
 
   it('SWAPDB', async () => {
-    await check(d, [
+    await d.check([
       ['SET', 'a', 'zero'], ['SELECT', '1'], ['SET', 'b', 'one'], ['EXPIREAT', 'b', FAR],
       ['SWAPDB', '0', '1'], ['GET', 'a'], ['GET', 'b'], ['SELECT', '0'], ['GET', 'b'], ['EXPIRETIME', 'b'],
       ['SWAPDB', '1', '1'], ['DBSIZE'], ['SWAPDB', '0', '15'], ['DBSIZE'],
@@ -381,7 +297,7 @@ describe('keyspace commands (differential)', differentialSuite(), () => {
   });
 
   it('FLUSHDB and FLUSHALL', async () => {
-    await check(d, [
+    await d.check([
       ['SET', 'a', '1'], ['SELECT', '1'], ['SET', 'b', '2'], ['FLUSHDB'], ['DBSIZE'], ['SELECT', '0'], ['DBSIZE'],
       ['FLUSHDB', 'ASYNC'], ['DBSIZE'], ['FLUSHDB', 'sync'], ['FLUSHDB', 'x'], ['FLUSHDB', 'ASYNC', 'SYNC'],
       ['SET', 'a', '1'], ['SELECT', '1'], ['SET', 'b', '2'], ['FLUSHALL', 'async'], ['DBSIZE'], ['SELECT', '0'], ['DBSIZE'],
@@ -391,7 +307,7 @@ describe('keyspace commands (differential)', differentialSuite(), () => {
   });
 
   it('OBJECT', async () => {
-    await check(d, [
+    await d.check([
       ['SET', 'n', '100'], ['SET', 'zero', '0'], ['SET', 'big', '10000'], ['SET', 'max', '9999'], ['SET', 'neg', '-1'],
       ['SET', 's', 'hello'], ['SET', 'long', 'x'.repeat(45)], ['SET', 'edge', 'x'.repeat(44)], ['SET', 'i64', '9223372036854775807'],
       ['SET', 'o', '0100'],
@@ -405,35 +321,34 @@ describe('keyspace commands (differential)', differentialSuite(), () => {
   });
 
   it('TYPE and DBSIZE (RESP3)', async () => {
-    await check(d, [['SET', 'a', '1'], ['TYPE', 'a'], ['TYPE', 'nope']], { resp3: true });
+    await d.check([['SET', 'a', '1'], ['TYPE', 'a'], ['TYPE', 'nope']], { resp3: true });
   });
 
   it('RANDOMKEY (RESP3)', async () => {
-    await check(d, [['RANDOMKEY'], ['SET', 'only\x00', '1'], ['RANDOMKEY']], { resp3: true });
+    await d.check([['RANDOMKEY'], ['SET', 'only\x00', '1'], ['RANDOMKEY']], { resp3: true });
   });
 
   it('KEYS with patterns (RESP3)', async () => {
-    await check(d, [['SET', 'a', '1'], { cmd: ['KEYS', '*'], unordered: true }, ['KEYS', 'zz']], { resp3: true });
+    await d.check([['SET', 'a', '1'], { cmd: ['KEYS', '*'], unordered: true }, ['KEYS', 'zz']], { resp3: true });
   });
 
   it('SCAN returns everything with cursor 0 when COUNT covers the keyspace (RESP3)', async () => {
-    await check(d, [['SCAN', '0'], ['SET', 'a', '1'], { cmd: ['SCAN', '0'], scan: true }], { resp3: true });
+    await d.check([['SCAN', '0'], ['SET', 'a', '1'], { cmd: ['SCAN', '0'], norm: scanPage }], { resp3: true });
   });
 
   it('OBJECT (RESP3)', async () => {
-    await check(d, [
+    await d.check([
       ['SET', 's', 'hello'], ['OBJECT', 'ENCODING', 'missing'], ['OBJECT', 'REFCOUNT', 'missing'], ['OBJECT', 'FREQ', 'missing'],
       ['OBJECT', 'IDLETIME', 'missing'], ['OBJECT', 'ENCODING', 's'], ['OBJECT', 'HELP'],
     ], { resp3: true });
   });
 
   it('changes the dirty counter like Redis', async () => {
-    const [n, o] = await d.connect();
-    const oracleDirty = async (): Promise<number> => {
-      const info = (await o.call('INFO', 'persistence'))!;
-      return Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
-    };
-    try {
+    await d.withPair(async (p) => {
+      const oracleDirty = async (): Promise<number> => {
+        const info = (await p.redis.call('INFO', 'persistence'))!;
+        return Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
+      };
       const cmds: string[][] = [
         ['FLUSHALL'], ['SET', 'a', '1'], ['SET', 'b', '2'], ['SET', 'c', '3'],
         ['DEL', 'a', 'b', 'zz'], ['DEL', 'zz'], ['UNLINK', 'c'], ['SET', 'a', '1'], ['SET', 'b', '1'],
@@ -447,14 +362,10 @@ describe('keyspace commands (differential)', differentialSuite(), () => {
       for (const cmd of cmds) {
         const beforeN = d.nodis.server.dirty;
         const beforeO = await oracleDirty();
-        const [rn, ro] = await Promise.all([n.call(...cmd), o.call(...cmd)]);
-        assert.equal(rn, ro, `reply to ${JSON.stringify(cmd)}`);
+        await p.do(...cmd);
         assert.equal(d.nodis.server.dirty - beforeN, (await oracleDirty()) - beforeO, `dirty after ${JSON.stringify(cmd)}`);
       }
-    } finally {
-      n.close();
-      o.close();
-    }
+    }, { flush: false });
   });
 
   it('random sequences of key commands reply like Redis', async () => {
@@ -467,18 +378,18 @@ describe('keyspace commands (differential)', differentialSuite(), () => {
     const flagAny = fc.constantFrom([], ['NX'], ['XX'], ['GT'], ['LT'], ['XX', 'GT'], ['XX', 'LT']);
     const db = fc.constantFrom('0', '1');
     const pattern = fc.constantFrom('*', 'a', '[ab]', '?', '*c*', 'z*');
-    const set = fc.tuple(key, value).map(([k, v]): KStep => ({ cmd: ['SET', k, v] }));
+    const set = fc.tuple(key, value).map(([k, v]): Step => ({ cmd: ['SET', k, v] }));
     // Most sequences start from a few keys in both databases, some with a time to live.
     const setup = fc
       .array(fc.tuple(db, key, value, fc.constantFrom(null, '100', FAR)), { minLength: 2, maxLength: 6 })
       .map((items) =>
-        items.flatMap(([n, k, v, ttl]): KStep[] => [
+        items.flatMap(([n, k, v, ttl]): Step[] => [
           { cmd: ['SELECT', n] },
           { cmd: ['SET', k, v] },
           ...(ttl === null ? [] : [{ cmd: [ttl === FAR ? 'EXPIREAT' : 'EXPIRE', k, ttl] }]),
         ]).concat([{ cmd: ['SELECT', '0'] }]),
       );
-    const step: fc.Arbitrary<KStep> = fc.oneof(
+    const step: fc.Arbitrary<Step> = fc.oneof(
       { weight: 4, arbitrary: set },
       key.map((k) => ({ cmd: ['GET', k] })),
       fc.array(key, { minLength: 1, maxLength: 3 }).map((ks) => ({ cmd: ['DEL', ...ks] })),
@@ -497,44 +408,37 @@ describe('keyspace commands (differential)', differentialSuite(), () => {
       key.map((k) => ({ cmd: ['OBJECT', 'ENCODING', k] })),
       key.map((k) => ({ cmd: ['TOUCH', k] })),
       pattern.map((p) => ({ cmd: ['KEYS', p], unordered: true })),
-      pattern.map((p) => ({ cmd: ['SCAN', '0', 'COUNT', '100', 'MATCH', p], scan: true })),
-      fc.constant<KStep>({ cmd: ['RANDOMKEY'], typeOnly: true }),
-      fc.constant<KStep>({ cmd: ['DBSIZE'] }),
+      pattern.map((p) => ({ cmd: ['SCAN', '0', 'COUNT', '100', 'MATCH', p], norm: scanPage })),
+      fc.constant<Step>({ cmd: ['RANDOMKEY'], typeOnly: true }),
+      fc.constant<Step>({ cmd: ['DBSIZE'] }),
       fc.tuple(key, key).map(([a, b]) => ({ cmd: ['RENAME', a, b] })),
       fc.tuple(key, key).map(([a, b]) => ({ cmd: ['RENAMENX', a, b] })),
       fc.tuple(key, key, db, fc.boolean()).map(([a, b, n, r]) => ({ cmd: ['COPY', a, b, 'DB', n, ...(r ? ['REPLACE'] : [])] })),
       fc.tuple(key, db).map(([k, n]) => ({ cmd: ['MOVE', k, n] })),
       db.map((n) => ({ cmd: ['SELECT', n] })),
-      fc.constant<KStep>({ cmd: ['SWAPDB', '0', '1'] }),
-      fc.constant<KStep>({ cmd: ['FLUSHDB'] }),
+      fc.constant<Step>({ cmd: ['SWAPDB', '0', '1'] }),
+      fc.constant<Step>({ cmd: ['FLUSHDB'] }),
     );
-    const [n, o] = await d.connect();
-    try {
+    await d.withPair(async (p) => {
       await fc.assert(
         fc.asyncProperty(setup, fc.array(step, { minLength: 1, maxLength: 30 }), async (prefix, body) => {
           const steps = [...prefix, ...body];
-          for (const conn of [n, o]) {
-            await conn.call('FLUSHALL');
-            await conn.call('SELECT', '0');
-          }
+          await p.setup(['FLUSHALL'], ['SELECT', '0']);
           const context = `\nsequence: ${JSON.stringify(steps.map((s) => s.cmd))}`;
-          await runSteps(n, o, steps, context);
+          await p.run(steps, context);
           // Then the whole state: value, encoding and expiry time of every key in both databases.
-          const snapshot: KStepLike[] = [];
+          const snapshot: StepLike[] = [];
           for (const db of ['0', '1']) {
             snapshot.push(['SELECT', db], { cmd: ['KEYS', '*'], unordered: true });
             for (const k of ['a', 'b', 'c']) {
               snapshot.push(['GET', k], ['OBJECT', 'ENCODING', k], { cmd: ['PEXPIRETIME', k], approx: 2000 });
             }
           }
-          await runSteps(n, o, snapshot, `${context}\n(in the final state)`);
+          await p.run(snapshot, `${context}\n(in the final state)`);
         }),
         { numRuns: 150 },
       );
-    } finally {
-      n.close();
-      o.close();
-    }
+    }, { flush: false });
   });
 });
 
@@ -779,7 +683,7 @@ describe('SCAN guarantee (nodis only)', () => {
       run('SET', `tmp:${i}`, 'v');
     }
     let added = 0;
-    const seen = scanAll(run, ['COUNT', '7'], (step) => {
+    const seen = scanLocal(run, ['COUNT', '7'], (step) => {
       // Churn: remove temporary keys, add new ones, overwrite and give TTLs to stable ones,
       // rename keys around, delete and re-create some.
       for (let j = 0; j < 5; j++) run('DEL', `tmp:${(step * 5 + j) % 500}`);
@@ -803,7 +707,7 @@ describe('SCAN guarantee (nodis only)', () => {
     let added = 0;
     let steps = 0;
     const seen = new Set(
-      scanAll(run, ['COUNT', '5'], () => {
+      scanLocal(run, ['COUNT', '5'], () => {
         steps++;
         for (let j = 0; j < 20; j++) run('SET', `new:${added++}`, 'v');
       }),
@@ -846,7 +750,7 @@ describe('SCAN guarantee (nodis only)', () => {
     const { run } = localServer();
     for (let i = 0; i < 50; i++) run('SET', `k${i}`, 'v');
     for (const cursor of ['12345', '18446744073709551615', '-1', '7', '4294967301']) {
-      const seen = scanAll(
+      const seen = scanLocal(
         (...a: string[]) => run(...(a[1] === '0' ? ['SCAN', cursor, ...a.slice(2)] : a)),
         ['COUNT', '5'],
       );
@@ -864,7 +768,7 @@ describe('SCAN guarantee (nodis only)', () => {
     for (let i = 0; i < 30; i++) run('SET', `k${i}`, 'v');
     const oldest = splitAggregate(run('SCAN', '0', 'COUNT', '10')).items[0].split('\r\n')[1];
     for (let i = 0; i < 300; i++) run('SCAN', '0', 'COUNT', '1');
-    const rest = scanAll((...a: string[]) => run(...(a[1] === '0' ? ['SCAN', oldest, ...a.slice(2)] : a)), ['COUNT', '10']);
+    const rest = scanLocal((...a: string[]) => run(...(a[1] === '0' ? ['SCAN', oldest, ...a.slice(2)] : a)), ['COUNT', '10']);
     assert.equal(rest.length, 20);
   });
 

@@ -3,7 +3,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Differential, differentialSuite } from '../helpers/differential.js';
+import { Differential, differentialSuite, type Normalizer } from '../helpers/differential.js';
 import { RawConnection, bulkText, encodeCommand, hello3, replyLength } from '../helpers/resp.js';
 import { startServer } from '../../src/index.js';
 import type { Server } from '../../src/server/server.js';
@@ -178,21 +178,8 @@ function comparableNames(server: Server): string[] {
 }
 
 /** Compares replies of nodis and Redis after canonicalising them. */
-async function compareCanon(
-  d: Differential,
-  cmd: string[],
-  canon: (reply: string) => string,
-  resp3 = false,
-): Promise<void> {
-  const [n, o] = await d.session({ resp3, flush: false });
-  try {
-    const [rn, ro] = await Promise.all([n.call(...cmd), o.call(...cmd)]);
-    assert.ok(rn !== null && ro !== null);
-    assert.equal(canon(rn), canon(ro), `reply to ${JSON.stringify(cmd)} differs (resp${resp3 ? 3 : 2})`);
-  } finally {
-    n.close();
-    o.close();
-  }
+function compareCanon(d: Differential, cmd: string[], canon: Normalizer, resp3 = false): Promise<string> {
+  return d.withPair((p) => p.norm(canon, ...cmd), { resp3, flush: false });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -235,7 +222,7 @@ describe('COMMAND on the commands nodis registers', differentialSuite(), () => {
   });
 
   it('COMMAND COUNT is the number of registered commands; COMMAND and COMMAND DOCS list them all', async () => {
-    const [n] = await d.connect();
+    const n = await RawConnection.open({ port: d.nodis.port });
     try {
       const count = d.nodis.server.table.commands.size;
       assert.equal(await n.call('COMMAND', 'COUNT'), `:${count}\r\n`);
@@ -276,8 +263,7 @@ describe('COMMAND on the commands nodis registers', differentialSuite(), () => {
       ['FILTERBY', 'ACLCAT', 'connection\0x'],
       ['FILTERBY\0', 'pattern\0x', 'c*'],
     ];
-    const [n, o] = await d.connect();
-    try {
+    await d.withPair(async ({ nodis: n, redis: o }) => {
       // Commands Redis 7.2 added (CLIENT SETINFO, CLIENT NO-TOUCH) have nothing to compare with.
       const redis70 = new Set(bulkItems((await o.call('COMMAND', 'LIST'))!));
       for (const f of filters) {
@@ -289,10 +275,7 @@ describe('COMMAND on the commands nodis registers', differentialSuite(), () => {
           .sort();
         assert.deepEqual(rn, ro, `COMMAND LIST ${f.join(' ')}`);
       }
-    } finally {
-      n.close();
-      o.close();
-    }
+    }, { flush: false });
   });
 
   it('COMMAND LIST rejects bad filters like Redis', async () => {
@@ -547,8 +530,7 @@ describe('INFO', differentialSuite(), () => {
   const SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'cluster', 'modules', 'keyspace', 'errorstats', 'commandstats', 'latencystats'];
 
   it('prints, for each section, the fields Redis prints, in the same order, with values of the same form', async () => {
-    const [n, o] = await d.connect();
-    try {
+    await d.withPair(async ({ nodis: n, redis: o }) => {
       for (const section of SECTIONS) {
         const sn = parseInfo(await info(n, section));
         const so = parseInfo(await info(o, section));
@@ -559,15 +541,11 @@ describe('INFO', differentialSuite(), () => {
         assert.deepEqual(fn.map(([k]) => k), fo.map(([k]) => k), `fields of ${section}`);
         for (let i = 0; i < fo.length; i++) checkKind(fn[i][0], fn[i][1], kindOf(fo[i][0], fo[i][1]));
       }
-    } finally {
-      n.close();
-      o.close();
-    }
+    }, { flush: false });
   });
 
   it('chooses sections like Redis: default, all, everything, several, unknown, any case', async () => {
-    const [n, o] = await d.connect();
-    try {
+    await d.withPair(async ({ nodis: n, redis: o }) => {
       const titles = async (c: RawConnection, ...args: string[]): Promise<string[]> =>
         parseInfo(await info(c, ...args)).map((s) => s.title);
       for (const args of [
@@ -586,10 +564,7 @@ describe('INFO', differentialSuite(), () => {
       ]) {
         assert.deepEqual(await titles(n, ...args), await titles(o, ...args), `INFO ${args.join(' ')}`);
       }
-    } finally {
-      n.close();
-      o.close();
-    }
+    }, { flush: false });
   });
 
   it('replies with the same bytes as Redis where values are deterministic, RESP2 and RESP3', async () => {
@@ -608,16 +583,11 @@ describe('INFO', differentialSuite(), () => {
   });
 
   it('keyspace: one line per non-empty database, as Redis writes it', async () => {
-    const [n, o] = await d.session();
-    try {
-      for (const c of [n, o]) {
-        await c.call('SET', 'a', '1');
-        await c.call('SET', 'b', '2');
-        await c.call('SELECT', '3');
-        await c.call('SET', 'c', '3');
-      }
-      assert.equal(await n.call('INFO', 'keyspace'), await o.call('INFO', 'keyspace'));
-      assert.equal(await n.call('INFO', 'cluster', 'keyspace'), await o.call('INFO', 'cluster', 'keyspace'));
+    await d.withPair(async (p) => {
+      const n = p.nodis;
+      await p.setup(['SET', 'a', '1'], ['SET', 'b', '2'], ['SELECT', '3'], ['SET', 'c', '3']);
+      await p.do('INFO', 'keyspace');
+      await p.do('INFO', 'cluster', 'keyspace');
       assert.equal(bulkText(await n.call('INFO', 'keyspace')), '# Keyspace\r\ndb0:keys=2,expires=0,avg_ttl=0\r\ndb3:keys=1,expires=0,avg_ttl=0\r\n');
       // Volatile keys: counted in expires, with their average time to live in ms.
       assert.equal(await n.call('SELECT', '0'), '+OK\r\n');
@@ -628,15 +598,11 @@ describe('INFO', differentialSuite(), () => {
       assert.ok(Number(m[1]) > 90_000 && Number(m[1]) <= 100_000, m[1]);
       assert.equal(await n.call('FLUSHALL'), '+OK\r\n');
       assert.equal(bulkText(await n.call('INFO', 'keyspace')), '# Keyspace\r\n');
-    } finally {
-      n.close();
-      o.close();
-    }
+    });
   });
 
   it('errorstats: counts per error code move like Redis', async () => {
-    const [n, o] = await d.connect();
-    try {
+    await d.withPair(async ({ nodis: n, redis: o }) => {
       const stats = async (c: RawConnection): Promise<Map<string, number>> => {
         const m = new Map<string, number>();
         for (const [k, v] of infoFields(await info(c, 'errorstats', 'stats'))) {
@@ -661,10 +627,7 @@ describe('INFO', differentialSuite(), () => {
       };
       assert.deepEqual(delta(after[0], before[0]), delta(after[1], before[1]));
       assert.deepEqual(delta(after[0], before[0]), { errorstat_ERR: 4, total_error_replies: 4 });
-    } finally {
-      n.close();
-      o.close();
-    }
+    }, { flush: false });
   });
 
   it('errorstats lists codes in byte order; the code is the first word within 32 bytes', () => {
@@ -689,8 +652,7 @@ describe('INFO', differentialSuite(), () => {
   });
 
   it('commandstats: calls, rejected and failed calls move like Redis', async () => {
-    const [n, o] = await d.connect();
-    try {
+    await d.withPair(async ({ nodis: n, redis: o }) => {
       const stats = async (c: RawConnection): Promise<Map<string, number[]>> => {
         const m = new Map<string, number[]>();
         for (const [k, v] of infoFields(await info(c, 'commandstats'))) {
@@ -721,15 +683,11 @@ describe('INFO', differentialSuite(), () => {
       }
       assert.deepEqual(after[0].get('cmdstat_get')!.map((v, i) => v - (before[0].get('cmdstat_get')?.[i] ?? 0)), [3, 2, 0]);
       assert.deepEqual(after[0].get('cmdstat_select')!.map((v, i) => v - (before[0].get('cmdstat_select')?.[i] ?? 0)), [2, 0, 1]);
-    } finally {
-      n.close();
-      o.close();
-    }
+    }, { flush: false });
   });
 
   it('latencystats: one line per called command with the configured percentiles', async () => {
-    const [n, o] = await d.connect();
-    try {
+    await d.withPair(async ({ nodis: n, redis: o }) => {
       for (const c of [n, o]) await c.call('GET', 'k');
       const fn = infoFields(await info(n, 'latencystats'));
       const fo = infoFields(await info(o, 'latencystats'));
@@ -737,18 +695,14 @@ describe('INFO', differentialSuite(), () => {
       assert.match(fo.get('latency_percentiles_usec_get')!, re);
       assert.match(fn.get('latency_percentiles_usec_get')!, re);
       for (const [k] of fn) assert.match(k, /^latency_percentiles_usec_[a-z|_-]+$/);
-    } finally {
-      n.close();
-      o.close();
-    }
+    }, { flush: false });
     d.nodis.server.config.set('latency-tracking', 'no');
     assert.equal(infoString(d.nodis.server, ['latencystats']), '# Latencystats\r\n');
     d.nodis.server.config.set('latency-tracking', 'yes');
   });
 
   it('stats: keyspace hits and misses, commands processed, dirty count and input bytes move like Redis', async () => {
-    const [n, o] = await d.connect();
-    try {
+    await d.withPair(async ({ nodis: n, redis: o }) => {
       const pick = ['keyspace_hits', 'keyspace_misses', 'total_commands_processed', 'rdb_changes_since_last_save', 'total_net_input_bytes'];
       const read = async (c: RawConnection): Promise<number[]> => {
         const f = infoFields(await info(c, 'stats', 'persistence'));
@@ -767,10 +721,7 @@ describe('INFO', differentialSuite(), () => {
       const dr = a[1].map((v, i) => v - b[1][i]);
       assert.deepEqual(dn, dr, pick.join(' '));
       assert.deepEqual(dn.slice(0, 4), [1, 2, 6, 2]);
-    } finally {
-      n.close();
-      o.close();
-    }
+    }, { flush: false });
   });
 
   it('server, clients, replication and other values come from the running server', async () => {
@@ -1052,23 +1003,17 @@ describe('DEBUG', differentialSuite(), () => {
   });
 
   it('OBJECT shows encoding, refcount and serialized length like Redis', async () => {
-    const [n, o] = await d.connect();
-    try {
+    await d.withPair(async (p) => {
       const values = ['bar', '12345', '100', '-5', '70000', '3000000000', '0', '01', '', 'z'.repeat(20), '\x00\xff', '9999', '10000', '-0'];
-      for (const c of [n, o]) {
-        await c.call('SELECT', '7');
-        for (let i = 0; i < values.length; i++) await c.call('SET', `o${i}`, values[i]);
-      }
+      await p.setup('SELECT', '7');
+      for (let i = 0; i < values.length; i++) await p.setup('SET', `o${i}`, values[i]);
       for (let i = 0; i < values.length; i++) {
-        const rn = maskDebugObject(await n.call('DEBUG', 'OBJECT', `o${i}`));
-        const ro = maskDebugObject(await o.call('DEBUG', 'OBJECT', `o${i}`));
+        const rn = maskDebugObject(await p.nodis.call('DEBUG', 'OBJECT', `o${i}`));
+        const ro = maskDebugObject(await p.redis.call('DEBUG', 'OBJECT', `o${i}`));
         assert.equal(rn, ro, `DEBUG OBJECT of ${JSON.stringify(values[i])}`);
       }
-      assert.equal(await n.call('DEBUG', 'OBJECT', 'missing'), await o.call('DEBUG', 'OBJECT', 'missing'));
-    } finally {
-      n.close();
-      o.close();
-    }
+      await p.do('DEBUG', 'OBJECT', 'missing');
+    }, { flush: false });
   });
 
   it('OBJECT serializedlength: LZF-compressed sizes of long strings, as Redis computes them', async () => {
@@ -1096,20 +1041,16 @@ describe('DEBUG', differentialSuite(), () => {
     for (let i = 0; i < 40; i++) values.push(randomFrom('abcde'.slice(0, 1 + rnd(5)), 21 + rnd(400)));
     const steps: string[][] = [];
     for (let i = 0; i < values.length; i++) steps.push(['SET', `o${i}`, values[i]], ['DEBUG', 'OBJECT', `o${i}`]);
-    const [n, o] = await d.session();
-    try {
-      for (const compression of ['yes', 'no']) {
-        for (const c of [n, o]) assert.equal(await c.call('CONFIG', 'SET', 'rdbcompression', compression), '+OK\r\n');
-        for (const argv of steps) {
-          const rn = maskDebugObject(await n.call(...argv));
-          const ro = maskDebugObject(await o.call(...argv));
-          assert.equal(rn, ro, `${argv.slice(0, 3).join(" ").slice(0, 60)} (rdbcompression ${compression})`);
-        }
-      }
-    } finally {
-      for (const c of [n, o]) await c.call('CONFIG', 'SET', 'rdbcompression', 'yes');
-      n.close();
-      o.close();
+    for (const compression of ['yes', 'no']) {
+      await d.withConfig({ rdbcompression: compression }, () =>
+        d.withPair(async (p) => {
+          for (const argv of steps) {
+            const rn = maskDebugObject(await p.nodis.call(...argv));
+            const ro = maskDebugObject(await p.redis.call(...argv));
+            assert.equal(rn, ro, `${argv.slice(0, 3).join(" ").slice(0, 60)} (rdbcompression ${compression})`);
+          }
+        }),
+      );
     }
   });
 
@@ -1119,8 +1060,7 @@ describe('DEBUG', differentialSuite(), () => {
     await d.check([...steps, ['DEBUG', 'PROTOCOL', 'push']]);
     await d.check(steps, { resp3: true });
     // A push message comes with a reply of its own after it.
-    const [n, o] = await d.session({ resp3: true });
-    try {
+    await d.withPair(async ({ nodis: n, redis: o }) => {
       const rn = [await n.call('DEBUG', 'PROTOCOL', 'push'), await n.read()];
       const ro = [await o.call('DEBUG', 'PROTOCOL', 'push'), await o.read()];
       assert.deepEqual(rn, ro);
@@ -1134,10 +1074,7 @@ describe('DEBUG', differentialSuite(), () => {
       const [qn, qo] = await Promise.all([n.readUntilClose(300), o.readUntilClose(300)]);
       assert.equal(qn, qo);
       assert.ok(qo.startsWith('>2\r\n'), 'Redis sent the push');
-    } finally {
-      n.close();
-      o.close();
-    }
+    }, { resp3: true });
   });
 
   it('ERROR replies with the given text, not counted as an error reply', async () => {
@@ -1202,7 +1139,7 @@ function bulkLines(reply: string): string[] {
 
 describe('DEBUG when enable-debug-command is off', differentialSuite(), () => {
   const d = new Differential();
-  before(() => d.start({ 'enable-debug-command': 'no' }, ['--enable-debug-command', 'no']));
+  before(() => d.startWith({ 'enable-debug-command': 'no' }));
   after(() => d.stop());
 
   it('answers with Redis error, after the arity check', async () => {

@@ -4,7 +4,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Differential, differentialSuite } from '../helpers/differential.js';
+import { Differential, differentialSuite, type Pair, type PairOptions } from '../helpers/differential.js';
 import { RawConnection, bulkText, intReply } from '../helpers/resp.js';
 import { RObject, RawString } from '../../src/types/value.js';
 
@@ -18,60 +18,24 @@ class FakeList extends RObject {
 
 type Cmd = string[];
 
-interface CompareOptions {
-  resp3?: boolean;
-  /** Keys that hold a list (a non-string value) on both servers before the steps run. */
-  lists?: string[];
-}
-
 /**
- * Empties both servers and creates the wrong-type keys: a real list in Redis, a stand-in object
- * in nodis (so the check does not depend on other command families).
+ * check() options that give key l (or others) a non-string value on both servers before the
+ * steps run: a real list in Redis, a stand-in object in nodis (so the check does not depend on
+ * other command families).
  */
-async function reset(d: Differential, lists: string[] = []): Promise<void> {
-  await d.flushAll();
-  if (lists.length === 0) return;
-  const o = await d.oracle.connect();
-  try {
-    for (const k of lists) {
-      assert.equal(await o.call('RPUSH', k, 'x'), ':1\r\n');
-      d.nodis.server.dbs[0].dict.set(k, new FakeList());
-    }
-  } finally {
-    o.close();
-  }
+function lists(d: Differential, ...keys: string[]): PairOptions {
+  return {
+    prepare: async (p: Pair) => {
+      for (const k of keys) {
+        assert.equal(await p.redis.call('RPUSH', k, 'x'), ':1\r\n');
+        d.nodis.server.dbs[0].dict.set(k, new FakeList());
+      }
+    },
+  };
 }
 
-/** Runs the commands on both servers from a clean state and asserts identical raw replies. */
-async function compare(d: Differential, steps: Cmd[], opts: CompareOptions = {}): Promise<void> {
-  await reset(d, opts.lists);
-  await d.check(steps, { resp3: opts.resp3, flush: false });
-}
-
-/** Runs commands on both servers without comparing (set-up). */
-async function run(d: Differential, steps: Cmd[]): Promise<void> {
-  const [n, o] = await d.connect();
-  try {
-    for (const cmd of steps) await Promise.all([n.call(...cmd), o.call(...cmd)]);
-  } finally {
-    n.close();
-    o.close();
-  }
-}
-
-/** Asserts both servers give key the same time to live (PTTL, within a second of clock skew). */
-async function assertSameTtl(d: Differential, key: string): Promise<void> {
-  const [n, o] = await d.connect();
-  try {
-    const a = intReply(await n.call('PTTL', key));
-    const b = intReply(await o.call('PTTL', key));
-    if (a < 0 || b < 0) assert.equal(a, b, `ttl of ${key}`);
-    else assert.ok(Math.abs(a - b) < 1000, `ttl of ${key}: nodis ${a}, redis ${b}`);
-  } finally {
-    n.close();
-    o.close();
-  }
-}
+/** PTTLs may differ by less than a second of clock skew between the servers; -1 and -2 exactly. */
+const TTL_SKEW = 999;
 
 const INT64_MAX = '9223372036854775807';
 const INT64_MIN = '-9223372036854775808';
@@ -79,12 +43,13 @@ const BINARY = '\x00\x01\xff\r\n\x80 \xe9\x00';
 
 describe('string commands', differentialSuite(), () => {
   const d = new Differential();
+  const withList = lists(d, 'l');
   before(() => d.start());
   after(() => d.stop());
 
   describe('GET and SET', () => {
     it('stores and returns values, binary and empty ones too', async () => {
-      await compare(d, [
+      await d.check([
         ['GET', 'k'],
         ['SET', 'k', 'v'],
         ['GET', 'k'],
@@ -103,13 +68,13 @@ describe('string commands', differentialSuite(), () => {
     });
 
     it('answers the null in RESP3', async () => {
-      await compare(d, [['GET', 'nope'], ['SET', 'k', 'v'], ['GET', 'k'], ['SET', 'k', 'w', 'NX'], ['SET', 'j', 'w', 'XX']], {
+      await d.check([['GET', 'nope'], ['SET', 'k', 'v'], ['GET', 'k'], ['SET', 'k', 'w', 'NX'], ['SET', 'j', 'w', 'XX']], {
         resp3: true,
       });
     });
 
     it('honours NX, XX and GET', async () => {
-      await compare(d, [
+      await d.check([
         ['SET', 'k', 'a', 'NX'],
         ['SET', 'k', 'b', 'NX'],
         ['GET', 'k'],
@@ -157,11 +122,11 @@ describe('string commands', differentialSuite(), () => {
         ['EX', '10', 'FOO'],
         ['GET', 'EX'],
       ];
-      await compare(d, [['SET', 'k', 'old'], ...bad.map((o) => ['SET', 'k', 'v', ...o]), ['GET', 'k']]);
+      await d.check([['SET', 'k', 'old'], ...bad.map((o) => ['SET', 'k', 'v', ...o]), ['GET', 'k']]);
     });
 
     it('reads options only up to an embedded NUL, as strcasecmp does', async () => {
-      await compare(d, [
+      await d.check([
         ['SET', 'k', 'a', 'NX\x00junk'],
         ['SET', 'k', 'b', 'nx\x00'],
         ['SET', 'k', 'c', 'GET\x00x'],
@@ -198,11 +163,11 @@ describe('string commands', differentialSuite(), () => {
           steps.push(['SET', 'k', 'v', unit, t], ['GET', 'k']);
         }
       }
-      await compare(d, steps);
+      await d.check(steps);
     });
 
     it('expires at times already past', async () => {
-      await compare(d, [
+      await d.check([
         ['SET', 'k', 'v', 'EXAT', '1'],
         ['GET', 'k'],
         ['SET', 'k', 'v', 'PXAT', '1'],
@@ -217,29 +182,29 @@ describe('string commands', differentialSuite(), () => {
     });
 
     it('sets, keeps and clears the time to live', async () => {
-      await reset(d);
-      await run(d, [
-        ['SET', 'ex', 'v', 'EX', '100'],
-        ['SET', 'px', 'v', 'PX', '200000'],
-        ['SET', 'exat', 'v', 'EXAT', '4000000000'],
-        ['SET', 'pxat', 'v', 'PXAT', '4000000000000'],
-        ['SET', 'keep', 'v', 'EX', '100'],
-        ['SET', 'keep', 'w', 'KEEPTTL'],
-        ['SET', 'clear', 'v', 'EX', '100'],
-        ['SET', 'clear', 'w'],
-        ['SET', 'nxfail', 'v', 'EX', '100'],
-        ['SET', 'nxfail', 'w', 'NX', 'EX', '300'],
-        ['SET', 'xx', 'v', 'EX', '100'],
-        ['SET', 'xx', 'w', 'XX', 'PX', '5000'],
-        ['SET', 'getttl', 'v', 'EX', '100'],
-        ['SET', 'getttl', 'w', 'GET'],
-      ]);
-      for (const k of ['ex', 'px', 'exat', 'pxat', 'keep', 'clear', 'nxfail', 'xx', 'getttl']) await assertSameTtl(d, k);
+      await d.withPair(async (p) => {
+        await p.setup(
+          ['SET', 'ex', 'v', 'EX', '100'],
+          ['SET', 'px', 'v', 'PX', '200000'],
+          ['SET', 'exat', 'v', 'EXAT', '4000000000'],
+          ['SET', 'pxat', 'v', 'PXAT', '4000000000000'],
+          ['SET', 'keep', 'v', 'EX', '100'],
+          ['SET', 'keep', 'w', 'KEEPTTL'],
+          ['SET', 'clear', 'v', 'EX', '100'],
+          ['SET', 'clear', 'w'],
+          ['SET', 'nxfail', 'v', 'EX', '100'],
+          ['SET', 'nxfail', 'w', 'NX', 'EX', '300'],
+          ['SET', 'xx', 'v', 'EX', '100'],
+          ['SET', 'xx', 'w', 'XX', 'PX', '5000'],
+          ['SET', 'getttl', 'v', 'EX', '100'],
+          ['SET', 'getttl', 'w', 'GET'],
+        );
+        for (const k of ['ex', 'px', 'exat', 'pxat', 'keep', 'clear', 'nxfail', 'xx', 'getttl']) await p.approx(TTL_SKEW, 'PTTL', k);
+      });
     });
 
     it('replies WRONGTYPE for GET and SET ... GET on other types, and leaves them alone', async () => {
-      await compare(
-        d,
+      await d.check(
         [
           ['GET', 'l'],
           ['SET', 'l', 'v', 'GET'],
@@ -249,18 +214,16 @@ describe('string commands', differentialSuite(), () => {
           ['SET', 'l', 'v', 'XX', 'GET'],
           ['GET', 'l'],
         ],
-        { lists: ['l'] },
+        withList,
       );
-      await compare(d, [['SET', 'l', 'v'], ['GET', 'l']], { lists: ['l'] });
+      await d.check([['SET', 'l', 'v'], ['GET', 'l']], withList);
     });
   });
 
   describe('SETNX, SETEX, PSETEX', () => {
     it('SETNX sets only missing keys', async () => {
-      await compare(d, [['SETNX', 'k', 'a'], ['SETNX', 'k', 'b'], ['GET', 'k'], ['SETNX', 'l', 'x'], ['SETNX', 'k']], {
-        lists: ['l'],
-      });
-      await compare(d, [['SETNX', 'k', 'a'], ['SETNX', 'k', 'b']], { resp3: true });
+      await d.check([['SETNX', 'k', 'a'], ['SETNX', 'k', 'b'], ['GET', 'k'], ['SETNX', 'l', 'x'], ['SETNX', 'k']], withList);
+      await d.check([['SETNX', 'k', 'a'], ['SETNX', 'k', 'b']], { resp3: true });
     });
 
     it('SETEX and PSETEX set with a time to live and check it', async () => {
@@ -271,50 +234,40 @@ describe('string commands', differentialSuite(), () => {
         }
         steps.push([cmd, 'l', '100', 'v'], ['GET', 'l'], [cmd, 'k', '100']);
       }
-      await compare(d, steps, { lists: ['l'] });
-      await reset(d);
-      await run(d, [
-        ['SETEX', 'a', '100', 'v'],
-        ['PSETEX', 'b', '100000', 'v'],
-      ]);
-      await assertSameTtl(d, 'a');
-      await assertSameTtl(d, 'b');
+      await d.check(steps, withList);
+      await d.withPair(async (p) => {
+        await p.setup(['SETEX', 'a', '100', 'v'], ['PSETEX', 'b', '100000', 'v']);
+        await p.approx(TTL_SKEW, 'PTTL', 'a');
+        await p.approx(TTL_SKEW, 'PTTL', 'b');
+      });
     });
   });
 
   describe('GETEX, GETDEL, GETSET', () => {
     it('GETEX returns the value and changes the time to live', async () => {
-      await reset(d);
-      await run(d, [
-        ['SET', 'a', '1'],
-        ['SET', 'b', '2', 'EX', '100'],
-        ['SET', 'c', '3'],
-        ['SET', 'e', '5'],
-        ['SET', 'f', '6', 'EX', '100'],
-        ['SET', 'g', '7', 'EX', '100'],
-      ]);
-      const [n, o] = await d.connect();
-      try {
-        for (const cmd of [
+      await d.withPair(async (p) => {
+        await p.setup(
+          ['SET', 'a', '1'],
+          ['SET', 'b', '2', 'EX', '100'],
+          ['SET', 'c', '3'],
+          ['SET', 'e', '5'],
+          ['SET', 'f', '6', 'EX', '100'],
+          ['SET', 'g', '7', 'EX', '100'],
+        );
+        await p.run([
           ['GETEX', 'a', 'EX', '100'],
           ['GETEX', 'b', 'PERSIST'],
           ['GETEX', 'c', 'PXAT', '4000000000000'],
           ['GETEX', 'e', 'EXAT', '4000000000'],
           ['GETEX', 'f'],
           ['GETEX', 'g', 'px', '50000'],
-        ]) {
-          assert.equal(await n.call(...cmd), await o.call(...cmd));
-        }
-      } finally {
-        n.close();
-        o.close();
-      }
-      for (const k of ['a', 'b', 'c', 'e', 'f', 'g']) await assertSameTtl(d, k);
+        ]);
+        for (const k of ['a', 'b', 'c', 'e', 'f', 'g']) await p.approx(TTL_SKEW, 'PTTL', k);
+      });
     });
 
     it('GETEX deletes keys given a time already past, and checks its options', async () => {
-      await compare(
-        d,
+      await d.check(
         [
           ['SET', 'k', 'v'],
           ['GETEX', 'k', 'EXAT', '1'],
@@ -350,44 +303,42 @@ describe('string commands', differentialSuite(), () => {
           ['GETEX'],
           ['GET', 'k'],
         ],
-        { lists: ['l'] },
+        withList,
       );
-      await compare(d, [['GETEX', 'missing'], ['SET', 'k', 'v'], ['GETEX', 'k', 'PXAT', '1'], ['GETEX', 'k']], {
+      await d.check([['GETEX', 'missing'], ['SET', 'k', 'v'], ['GETEX', 'k', 'PXAT', '1'], ['GETEX', 'k']], {
         resp3: true,
       });
     });
 
     it('GETDEL returns and removes', async () => {
-      await compare(
-        d,
+      await d.check(
         [['SET', 'k', 'v'], ['GETDEL', 'k'], ['GETDEL', 'k'], ['GET', 'k'], ['GETDEL', 'l'], ['GETDEL', 'k', 'x']],
-        { lists: ['l'] },
+        withList,
       );
-      await compare(d, [['GETDEL', 'k']], { resp3: true });
+      await d.check([['GETDEL', 'k']], { resp3: true });
     });
 
     it('GETSET swaps and drops the time to live', async () => {
-      await compare(
-        d,
+      await d.check(
         [['GETSET', 'k', 'a'], ['GETSET', 'k', 'b'], ['GET', 'k'], ['GETSET', 'l', 'x'], ['GETSET', 'k'], ['GETSET', 'k', BINARY], ['GET', 'k']],
-        { lists: ['l'] },
+        withList,
       );
-      await reset(d);
-      await run(d, [['SET', 'k', 'v', 'EX', '100'], ['GETSET', 'k', 'w']]);
-      await assertSameTtl(d, 'k');
+      await d.withPair(async (p) => {
+        await p.setup(['SET', 'k', 'v', 'EX', '100'], ['GETSET', 'k', 'w']);
+        await p.approx(TTL_SKEW, 'PTTL', 'k');
+      });
     });
   });
 
   describe('MGET, MSET, MSETNX', () => {
     it('MGET answers null for missing keys and other types', async () => {
       const steps: Cmd[] = [['MSET', 'a', '1', 'b', '', 'c', BINARY], ['MGET', 'a', 'b', 'c', 'd', 'l', 'a']];
-      await compare(d, steps, { lists: ['l'] });
-      await compare(d, steps, { lists: ['l'], resp3: true });
+      await d.check(steps, withList);
+      await d.check(steps, { ...withList, resp3: true });
     });
 
     it('MSET sets all pairs and checks the argument count', async () => {
-      await compare(
-        d,
+      await d.check(
         [
           ['MSET', 'a', '1', 'b', '2', 'a', '3'],
           ['MGET', 'a', 'b'],
@@ -397,16 +348,16 @@ describe('string commands', differentialSuite(), () => {
           ['MSET', 'l', 'v'],
           ['GET', 'l'],
         ],
-        { lists: ['l'] },
+        withList,
       );
-      await reset(d);
-      await run(d, [['SET', 'k', 'v', 'EX', '100'], ['MSET', 'k', 'w']]);
-      await assertSameTtl(d, 'k');
+      await d.withPair(async (p) => {
+        await p.setup(['SET', 'k', 'v', 'EX', '100'], ['MSET', 'k', 'w']);
+        await p.approx(TTL_SKEW, 'PTTL', 'k');
+      });
     });
 
     it('MSETNX sets nothing when any key exists', async () => {
-      await compare(
-        d,
+      await d.check(
         [
           ['MSETNX', 'a', '1', 'b', '2'],
           ['MSETNX', 'b', '3', 'c', '4'],
@@ -420,14 +371,14 @@ describe('string commands', differentialSuite(), () => {
           ['MSETNX', 'gone', 'back'],
           ['GET', 'gone'],
         ],
-        { lists: ['l'] },
+        withList,
       );
     });
   });
 
   describe('INCR, DECR, INCRBY, DECRBY', () => {
     it('counts', async () => {
-      await compare(d, [
+      await d.check([
         ['INCR', 'n'],
         ['INCR', 'n'],
         ['DECR', 'n'],
@@ -469,11 +420,11 @@ describe('string commands', differentialSuite(), () => {
         steps.push(['SET', 'k', v], ['INCR', 'k'], ['DECR', 'k'], ['INCRBY', 'k', '1'], ['DECRBY', 'k', '1'], ['GET', 'k']);
         steps.push(['SET', 'n', '5'], ['INCRBY', 'n', v], ['DECRBY', 'n', v], ['GET', 'n']);
       }
-      await compare(d, steps);
+      await d.check(steps);
     });
 
     it('is exact to 64 bits and reports overflow', async () => {
-      await compare(d, [
+      await d.check([
         ['SET', 'k', INT64_MAX],
         ['INCR', 'k'],
         ['DECR', 'k'],
@@ -522,19 +473,18 @@ describe('string commands', differentialSuite(), () => {
     });
 
     it('replies WRONGTYPE on other types and keeps the time to live', async () => {
-      await compare(d, [['INCR', 'l'], ['DECR', 'l'], ['INCRBY', 'l', '1'], ['DECRBY', 'l', '1'], ['INCRBY', 'l', 'x']], {
-        lists: ['l'],
+      await d.check([['INCR', 'l'], ['DECR', 'l'], ['INCRBY', 'l', '1'], ['DECRBY', 'l', '1'], ['INCRBY', 'l', 'x']], withList);
+      await d.withPair(async (p) => {
+        await p.setup(['SET', 'k', '1', 'EX', '100'], ['INCR', 'k'], ['SET', 'j', '1', 'EX', '100'], ['INCRBY', 'j', '123456789012345678']);
+        await p.approx(TTL_SKEW, 'PTTL', 'k');
+        await p.approx(TTL_SKEW, 'PTTL', 'j');
       });
-      await reset(d);
-      await run(d, [['SET', 'k', '1', 'EX', '100'], ['INCR', 'k'], ['SET', 'j', '1', 'EX', '100'], ['INCRBY', 'j', '123456789012345678']]);
-      await assertSameTtl(d, 'k');
-      await assertSameTtl(d, 'j');
     });
   });
 
   describe('INCRBYFLOAT', () => {
     it('adds in long double precision and prints like %.17Lf', async () => {
-      await compare(d, [
+      await d.check([
         ['SET', 'k', '10.5'],
         ['INCRBYFLOAT', 'k', '0.1'],
         ['INCRBYFLOAT', 'k', '5.0e3'],
@@ -624,13 +574,14 @@ describe('string commands', differentialSuite(), () => {
         steps.push(['INCRBYFLOAT', 'k', v], ['SET', 'v', v], ['INCRBYFLOAT', 'v', '1']);
       }
       steps.push(['GET', 'k'], ['INCRBYFLOAT', 'l', '1'], ['INCRBYFLOAT', 'l', 'x'], ['INCRBYFLOAT', 'k'], ['INCRBYFLOAT', 'k', '1', '2']);
-      await compare(d, steps, { lists: ['l'] });
+      await d.check(steps, withList);
     });
 
     it('keeps the time to live', async () => {
-      await reset(d);
-      await run(d, [['SET', 'k', '1.5', 'EX', '100'], ['INCRBYFLOAT', 'k', '2']]);
-      await assertSameTtl(d, 'k');
+      await d.withPair(async (p) => {
+        await p.setup(['SET', 'k', '1.5', 'EX', '100'], ['INCRBYFLOAT', 'k', '2']);
+        await p.approx(TTL_SKEW, 'PTTL', 'k');
+      });
     });
 
     it('matches Redis for random numbers', async () => {
@@ -651,7 +602,7 @@ describe('string commands', differentialSuite(), () => {
       );
       await fc.assert(
         fc.asyncProperty(num, fc.array(num, { minLength: 1, maxLength: 4 }), async (start, incrs) => {
-          await compare(d, [['SET', 'k', start], ...incrs.map((x) => ['INCRBYFLOAT', 'k', x]), ['GET', 'k']]);
+          await d.check([['SET', 'k', start], ...incrs.map((x) => ['INCRBYFLOAT', 'k', x]), ['GET', 'k']]);
         }),
         { numRuns: 400 },
       );
@@ -660,8 +611,7 @@ describe('string commands', differentialSuite(), () => {
 
   describe('APPEND, SETRANGE, STRLEN', () => {
     it('APPEND creates and grows', async () => {
-      await compare(
-        d,
+      await d.check(
         [
           ['APPEND', 'k', 'hello'],
           ['APPEND', 'k', ' world'],
@@ -678,13 +628,12 @@ describe('string commands', differentialSuite(), () => {
           ['APPEND', 'l', 'x'],
           ['APPEND', 'k'],
         ],
-        { lists: ['l'] },
+        withList,
       );
     });
 
     it('SETRANGE overwrites, pads with zero bytes and checks the offset', async () => {
-      await compare(
-        d,
+      await d.check(
         [
           ['SETRANGE', 'k', '0', 'hello'],
           ['SETRANGE', 'k', '1', 'EL'],
@@ -718,13 +667,12 @@ describe('string commands', differentialSuite(), () => {
           ['STRLEN', 'n'],
           ['SETRANGE', 'k', '1'],
         ],
-        { lists: ['l'] },
+        withList,
       );
     });
 
     it('STRLEN counts bytes', async () => {
-      await compare(
-        d,
+      await d.check(
         [
           ['STRLEN', 'missing'],
           ['SET', 'k', BINARY],
@@ -734,15 +682,16 @@ describe('string commands', differentialSuite(), () => {
           ['STRLEN', 'l'],
           ['STRLEN', 'k', 'x'],
         ],
-        { lists: ['l'] },
+        withList,
       );
     });
 
     it('keeps the time to live when growing', async () => {
-      await reset(d);
-      await run(d, [['SET', 'a', 'x', 'EX', '100'], ['APPEND', 'a', 'y'], ['SET', 'b', 'x', 'EX', '100'], ['SETRANGE', 'b', '5', 'y']]);
-      await assertSameTtl(d, 'a');
-      await assertSameTtl(d, 'b');
+      await d.withPair(async (p) => {
+        await p.setup(['SET', 'a', 'x', 'EX', '100'], ['APPEND', 'a', 'y'], ['SET', 'b', 'x', 'EX', '100'], ['SETRANGE', 'b', '5', 'y']);
+        await p.approx(TTL_SKEW, 'PTTL', 'a');
+        await p.approx(TTL_SKEW, 'PTTL', 'b');
+      });
     });
   });
 
@@ -757,8 +706,8 @@ describe('string commands', differentialSuite(), () => {
         steps.push([cmd, 's', '1.5', '1'], [cmd, 's', '9223372036854775808', '1'], [cmd, 'l', '0', '1'], [cmd, 'l', 'x', '1']);
         steps.push([cmd, 's', '0'], [cmd, 's', '0', '1', '2']);
       }
-      await compare(d, steps, { lists: ['l'] });
-      await compare(d, [['GETRANGE', 'missing', '0', '-1'], ['SET', 's', 'abc'], ['GETRANGE', 's', '5', '6']], { resp3: true });
+      await d.check(steps, withList);
+      await d.check([['GETRANGE', 'missing', '0', '-1'], ['SET', 's', 'abc'], ['GETRANGE', 's', '5', '6']], { resp3: true });
     });
   });
 
@@ -793,8 +742,8 @@ describe('string commands', differentialSuite(), () => {
         steps.push(['LCS', 'key1', 'key2', ...v], ['LCS', 'key2', 'key1', ...v], ['LCS', 'key1', 'missing', ...v]);
         steps.push(['LCS', 'missing', 'missing2', ...v], ['LCS', 'key1', 'key1', ...v]);
       }
-      await compare(d, steps);
-      await compare(d, [...docs, ...variants.map((v) => ['LCS', 'key1', 'key2', ...v])], { resp3: true });
+      await d.check(steps);
+      await d.check([...docs, ...variants.map((v) => ['LCS', 'key1', 'key2', ...v])], { resp3: true });
     });
 
     it('handles binary and repetitive strings', async () => {
@@ -812,12 +761,11 @@ describe('string commands', differentialSuite(), () => {
         steps.push(['MSET', 'a', a, 'b', b]);
         for (const v of [[], ['LEN'], ['IDX', 'WITHMATCHLEN'], ['IDX', 'MINMATCHLEN', '2']]) steps.push(['LCS', 'a', 'b', ...v]);
       }
-      await compare(d, steps);
+      await d.check(steps);
     });
 
     it('refuses other types before looking at options', async () => {
-      await compare(
-        d,
+      await d.check(
         [
           ['SET', 's', 'abc'],
           ['LCS', 's', 'l'],
@@ -825,12 +773,12 @@ describe('string commands', differentialSuite(), () => {
           ['LCS', 'l', 'missing', 'LEN', 'IDX'],
           ['LCS', 's'],
         ],
-        { lists: ['l'] },
+        withList,
       );
     });
 
     it('refuses tables larger than proto-max-bulk-len', async () => {
-      await compare(d, [
+      await d.check([
         ['SET', 'a', 'x'.repeat(11600)],
         ['SET', 'b', 'y'.repeat(11600)],
         ['LCS', 'a', 'b', 'LEN'],
@@ -905,7 +853,7 @@ describe('string commands', differentialSuite(), () => {
       );
       await fc.assert(
         fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 25 }), fc.boolean(), async (steps, resp3) => {
-          await compare(d, steps, { lists: ['l'], resp3 });
+          await d.check(steps, { ...withList, resp3 });
         }),
         { numRuns: 300 },
       );
@@ -984,16 +932,7 @@ describe('string commands', differentialSuite(), () => {
         ['SET', 'gone', 'v', 'PXAT', '1'],
         ['MSETNX', 'gone', 'x'],
       ];
-      const [n, o] = await d.session();
-      let nodis: number[][];
-      let redis: number[][];
-      try {
-        nodis = await effects(n, steps);
-        redis = await effects(o, steps);
-      } finally {
-        n.close();
-        o.close();
-      }
+      const [nodis, redis] = await d.withPair(async (p) => [await effects(p.nodis, steps), await effects(p.redis, steps)]);
       for (let i = 0; i < steps.length; i++) {
         assert.deepEqual(nodis[i], redis[i], `effects of ${JSON.stringify(steps[i])} [dirty, hits, misses, expired]`);
       }
@@ -1003,12 +942,12 @@ describe('string commands', differentialSuite(), () => {
 
 describe('string commands under a small proto-max-bulk-len', differentialSuite(), () => {
   const d = new Differential();
-  before(() => d.start({ 'proto-max-bulk-len': '1048576' }, ['--proto-max-bulk-len', '1048576']));
+  before(() => d.startWith({ 'proto-max-bulk-len': '1048576' }));
   after(() => d.stop());
 
   it('refuse to grow strings past it', async () => {
     const big = 'x'.repeat(1024 * 1024 - 2);
-    await compare(d, [
+    await d.check([
       ['SET', 'k', big],
       ['APPEND', 'k', 'ab'],
       ['APPEND', 'k', 'c'],
@@ -1024,7 +963,7 @@ describe('string commands under a small proto-max-bulk-len', differentialSuite()
   });
 
   it('bound the LCS table by it', async () => {
-    await compare(d, [
+    await d.check([
       ['SET', 'a', 'a'.repeat(511)],
       ['SET', 'b', 'a'.repeat(511)],
       ['LCS', 'a', 'b', 'LEN'],
@@ -1052,7 +991,7 @@ describe('string values inside nodis', differentialSuite(), () => {
 
   it('keep the encodings Redis reports', async () => {
     const keys = ['int', 'emb', 'app', 'app2', 'sr', 'sr2', 'f', 'f2', 'c', 'c2', 'i'];
-    await compare(d, [
+    await d.check([
       ['SET', 'int', '123'],
       ['SET', 'emb', 'hello'],
       ['APPEND', 'app', '12'],

@@ -8,7 +8,9 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { Differential, differentialSuite, splitAggregate } from '../helpers/differential.js';
+import {
+  Differential, differentialSuite, splitAggregate, approxEqual, bulkPayload, collectScan, isError, sorted, type Pair,
+} from '../helpers/differential.js';
 import { encodeCommand, type RawConnection } from '../helpers/resp.js';
 import type { Command, CommandTable } from '../../src/server/command.js';
 import { cString, optionWord } from '../../src/util/cstring.js';
@@ -363,20 +365,99 @@ function pushTtlsOut(name: string, argv: string[]): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Normalisation: what may differ between the two replies, and why.
+// Normalisation: what may differ between the two replies, and why. The rule for a command comes
+// from Redis's own command tips (COMMAND INFO, data/command-info.json) unless EXCEPTIONS names it:
+//   nondeterministic_output        the reply varies from run to run: compare its type only
+//   nondeterministic_output_order  the reply is a set in any order: compare it sorted (maps by pairs)
+//   neither                        compare exactly
+// request_policy / response_policy tips are about cluster routing and play no part here.
 
-/** Compare only the reply type (first byte); errors are always compared exactly. */
-const TYPE_ONLY = new Set([
-  'time', // the clock.
-  'lastsave', // when each server started.
-  'lolwut', // prints the server version (7.2.4 vs the oracle's 7.0.15).
-  'randomkey', // random by definition.
-  'client|id', 'client|list', 'client|info', // connection ids, addresses, ages, memory.
-  'command', 'command|count', 'command|list', // nodis lists only the commands it implements, and 7.2's.
-]);
+/** The tips of every command and subcommand Redis 7.0 has, by full name (get, config|get). */
+const TIPS = new Map<string, string[]>();
+for (const r of JSON.parse(readFileSync(new URL('../../../data/command-info.json', import.meta.url), 'latin1')) as RawInfo[]) {
+  TIPS.set(r[0], r[7] as string[]);
+  for (const sub of r[9]) TIPS.set(sub[0], sub[7] as string[]);
+}
 
-/** Integers that depend on when each server ran the command: allowed to differ a little. */
-const TIME_TOLERANCE: Record<string, number> = { ttl: 2, expiretime: 2, pttl: 2000, pexpiretime: 2000 };
+/** What one step's rule sees. */
+interface Ctx {
+  argv: string[];
+  rn: string;
+  ro: string;
+  notes: RunNotes;
+  table: CommandTable;
+  n: RawConnection;
+  o: RawConnection;
+}
+
+type Rule = (c: Ctx) => Compared | Promise<Compared>;
+
+/** Both replies rewritten the same way. */
+const both = (f: (r: string) => string) => (c: Ctx): Compared => ({ nodis: f(c.rn), redis: f(c.ro) });
+const exact = (c: Ctx): Compared => ({ nodis: c.rn, redis: c.ro });
+const typeOnly = both((r) => r[0]);
+
+/** Integers that depend on when each server ran the command: allowed to differ by tolerance. */
+const withinTime = (tolerance: number): Rule => (c) =>
+  c.rn[0] === ':' && approxEqual(c.rn, c.ro, tolerance) ? { nodis: c.ro, redis: c.ro } : exact(c);
+
+/** The rule Redis's tips give a command (see above). */
+function ruleFromTips(name: string): Rule {
+  const tips = TIPS.get(name) ?? [];
+  if (tips.includes('nondeterministic_output')) return typeOnly;
+  if (tips.includes('nondeterministic_output_order')) return both(sorted);
+  return exact;
+}
+
+/**
+ * Where the tips do not say enough, each with the reason. Commands with a tip are here only when
+ * they can be compared more closely than the tip allows (TTL within a tolerance rather than by
+ * type), or must be compared more loosely for a reason of nodis's (documented in README).
+ */
+const EXCEPTIONS: Record<string, Rule> = {
+  // Tip nondeterministic_output (time passes between the two servers' replies): within 2 s / 2000 ms.
+  ttl: withinTime(2),
+  pttl: withinTime(2000),
+  // No tip (Redis stores absolute times), but one set relatively (EXPIRE 100) is computed from
+  // each server's own clock.
+  expiretime: withinTime(2),
+  pexpiretime: withinTime(2000),
+  // Tip nondeterministic_output (the encoding and sharing depend on the value's history and the
+  // configuration): both servers see the same history and configuration, so they must agree.
+  'object|encoding': exact,
+  'object|refcount': exact,
+  // Tip nondeterministic_output: INFO is compared by the facts the commands determine (infoFacts).
+  info: (c) => both((r) => infoFacts(r, c.notes))(c),
+  // Tip nondeterministic_output: SCAN is compared by the set a whole iteration finds (scanCompare).
+  scan: (c) => scanCompare(c.argv, c.rn, c.ro, c.n, c.o),
+  // No tip: prints the server version (7.2.4 in nodis, README; 7.0.15 in the oracle).
+  lolwut: typeOnly,
+  // No tip: connection ids count every connection each server has accepted.
+  'client|id': typeOnly,
+  // No tip: 7.2's help (nodis) adds the NO-TOUCH and SETINFO lines to 7.0's.
+  'client|help': typeOnly,
+  // No tip: nodis counts and lists only the commands it implements, and 7.2's (README).
+  'command|count': typeOnly,
+  // Tip nondeterministic_output_order, but the contents differ too, as for COMMAND COUNT.
+  command: typeOnly,
+  'command|list': typeOnly,
+  // Tip nondeterministic_output_order: comparable where both have the same commands; the order of
+  // the entries follows the names asked for, the order of subcommands is Redis's hash table's.
+  'command|info': (c) => commandAbout(c, 'info'),
+  'command|docs': (c) => commandAbout(c, 'docs'),
+  // No tip: the object's address and LRU clock are Redis internals.
+  debug: (c) =>
+    optionWord(c.argv[1]) === 'object'
+      ? both((r) => r.replace(/Value at:0x[0-9a-f]+/, 'Value at:?').replace(/lru:\d+ lru_seconds_idle:\d+/, 'lru:?'))(c)
+      : exact(c),
+  // No tip: version (nodis reports 7.2.4, README) and the connection id.
+  hello: (c) =>
+    c.rn[0] === '%' || c.rn[0] === '*' ? both((r) => normalizePairs(r, (k, v) => (k === 'version' || k === 'id' ? '?' : v)))(c) : exact(c),
+  // No tip: parameters that come from how the two servers were started (SETUP_PARAMS).
+  'config|get': (c) => (c.rn[0] === '%' || c.rn[0] === '*' ? both((r) => normalizePairs(r, (k, v) => (SETUP_PARAMS.has(k) ? null : v)))(c) : exact(c)),
+  // Tip nondeterministic_output_order, but in RESP2 the map is a flat field, value … array: sort by pairs.
+  hgetall: (c) => (c.rn[0] === '*' ? both((r) => normalizePairs(r, (_k, v) => v))(c) : both(sorted)(c)),
+};
 
 /**
  * CONFIG GET parameters whose values come from how the two servers were started (the oracle on
@@ -385,20 +466,11 @@ const TIME_TOLERANCE: Record<string, number> = { ttl: 2, expiretime: 2, pttl: 20
  */
 const SETUP_PARAMS = new Set(['dir', 'port', 'bind', 'unixsocket', 'save', 'loglevel', 'maxclients']);
 
-function isError(r: string | null): boolean {
-  return r !== null && (r[0] === '-' || r[0] === '!');
-}
-
 function fullName(argv: string[], table: CommandTable): string {
   const cmd = table.lookup(argv[0]);
   if (!cmd) return '';
   if (cmd.subcommands.size && argv.length > 1) return `${cmd.fullName}|${argv[1].toLowerCase()}`;
   return cmd.fullName;
-}
-
-function bulkPayload(item: string): string {
-  const nl = item.indexOf('\r\n');
-  return item.slice(nl + 2, -2);
 }
 
 /** A map (RESP3) or flat array of pairs (RESP2), with some pairs dropped or rewritten. */
@@ -447,15 +519,8 @@ function noteStep(notes: RunNotes, argv: string[], name: string, replied: boolea
  * cursor other than 0 deletes those it visits, which differ. A full SCAN afterwards deletes
  * every expired key of the database on both servers, so they agree again.
  */
-async function forgetExpired(n: RawConnection, o: RawConnection): Promise<void> {
-  for (const conn of [n, o]) {
-    let cursor = '0';
-    do {
-      const r = await conn.call('SCAN', cursor, 'COUNT', '1000');
-      if (!r?.startsWith('*2\r\n')) break;
-      cursor = bulkPayload(splitAggregate(r).items[0]);
-    } while (cursor !== '0');
-  }
+async function forgetExpired(p: Pair): Promise<void> {
+  for (const conn of [p.nodis, p.redis]) await collectScan(conn, ['SCAN', '0', 'COUNT', '1000']);
 }
 
 interface Compared {
@@ -464,8 +529,8 @@ interface Compared {
 }
 
 /**
- * The two replies as they should be compared. Most pass through unchanged; the exceptions are
- * listed with their reasons.
+ * The two replies as they should be compared: errors exactly (but for two HELLO differences
+ * between 7.0 and 7.2), replies by the command's rule (EXCEPTIONS, else its tips).
  */
 async function normalize(
   notes: RunNotes,
@@ -494,50 +559,24 @@ async function normalize(
     return { nodis: rn[0], redis: ro[0] };
   }
   if (rn === null || ro === null || isError(rn) || isError(ro)) return { nodis: rn, redis: ro };
-  const same = (f: (r: string) => string): Compared => ({ nodis: f(rn), redis: f(ro) });
-  if (TYPE_ONLY.has(name)) return same((r) => r[0]);
-  if (notes.keysDiffer && (name === 'dbsize' || name === 'debug')) return same((r) => r[0]);
-  if (name === 'info') return same((r) => infoFacts(r, notes));
-  if (name === 'client|help') {
-    // 7.2's help (nodis) adds the NO-TOUCH and SETINFO lines to 7.0's.
-    return same((r) => r[0]);
-  }
-  if (name in TIME_TOLERANCE && rn[0] === ':' && ro[0] === ':') {
-    const a = Number(rn.slice(1, -2));
-    const b = Number(ro.slice(1, -2));
-    if (a >= 0 && b >= 0 && Math.abs(a - b) <= TIME_TOLERANCE[name]) return { nodis: ro, redis: ro };
-    return { nodis: rn, redis: ro };
-  }
-  if (name === 'object|idletime' || name === 'object|freq') {
-    // Access times and LFU counters: README documents nodis's values (idle 0, LFU 5).
-    return same((r) => r[0]);
-  }
-  if (name === 'debug' && optionWord(argv[1]) === 'object') {
-    // The object's address and LRU clock are Redis internals.
-    return same((r) => r.replace(/Value at:0x[0-9a-f]+/, 'Value at:?').replace(/lru:\d+ lru_seconds_idle:\d+/, 'lru:?'));
-  }
-  if (name === 'hello' && (rn[0] === '%' || rn[0] === '*')) {
-    // version: nodis reports 7.2.4 (README); id: connection ids.
-    return same((r) => normalizePairs(r, (k, v) => (k === 'version' || k === 'id' ? '?' : v)));
-  }
-  if (name === 'config|get' && (rn[0] === '%' || rn[0] === '*')) {
-    return same((r) => normalizePairs(r, (k, v) => (SETUP_PARAMS.has(k) ? null : v)));
-  }
-  if (name === 'keys') return same(sortedAggregate);
-  if (name === 'command|info' || name === 'command|docs') {
-    // Comparable only where both servers have the same commands: nodis implements a part of
-    // Redis, and CLIENT has 7.2's subcommands. Without names, both list every command.
-    const comparable = argv.length > 2 && argv.slice(2).every((x) => {
-      const l = x.toLowerCase();
-      return !l.startsWith('client') && table.lookupFull(l) !== undefined === REDIS_COMMANDS.has(l);
-    });
-    if (!comparable) return same((r) => r[0]);
-    // Redis keeps subcommands in a hash table with a per-process random seed: their order is random.
-    if (name === 'command|info') return same((r) => mapItems(r, (entry) => (entry[0] === '*' ? mapItems(entry, (x, i) => (i === 9 ? sortedAggregate(x) : x)) : entry)));
-    return same((r) => normalizePairs(r, (_k, doc) => normalizePairs(doc, (k, v) => (k === 'subcommands' ? normalizePairs(v, (_s, sd) => sd) : v), false)));
-  }
-  if (name === 'scan') return scanCompare(argv, rn, ro, n, o);
-  return { nodis: rn, redis: ro };
+  // Which expired keys are still stored differs (see RunNotes.keysDiffer).
+  if (notes.keysDiffer && (name === 'dbsize' || name === 'debug')) return typeOnly({ argv, rn, ro, notes, table, n, o });
+  const rule = EXCEPTIONS[name] ?? ruleFromTips(name);
+  return rule({ argv, rn, ro, notes, table, n, o });
+}
+
+/** COMMAND INFO / DOCS: comparable only where both servers have the same commands. */
+function commandAbout(c: Ctx, sub: 'info' | 'docs'): Compared {
+  // nodis implements a part of Redis, and CLIENT has 7.2's subcommands. Without names, both list
+  // every command.
+  const comparable = c.argv.length > 2 && c.argv.slice(2).every((x) => {
+    const l = x.toLowerCase();
+    return !l.startsWith('client') && c.table.lookupFull(l) !== undefined === REDIS_COMMANDS.has(l);
+  });
+  if (!comparable) return typeOnly(c);
+  // Redis keeps subcommands in a hash table with a per-process random seed: their order is random.
+  if (sub === 'info') return both((r) => mapItems(r, (entry) => (entry[0] === '*' ? mapItems(entry, (x, i) => (i === 9 ? sorted(x) : x)) : entry)))(c);
+  return both((r) => normalizePairs(r, (_k, doc) => normalizePairs(doc, (k, v) => (k === 'subcommands' ? normalizePairs(v, (_s, sd) => sd) : v), false)))(c);
 }
 
 /** An aggregate with each element rewritten. */
@@ -568,12 +607,6 @@ function infoFacts(r: string, notes: RunNotes): string {
   return `${r[0]} ${facts.sort().join(' | ')}`;
 }
 
-function sortedAggregate(r: string): string {
-  if (!'*~'.includes(r[0])) return r;
-  const { header, items } = splitAggregate(r);
-  return header + items.sort().join('');
-}
-
 /**
  * SCAN cursors mean different things on the two servers (README: nodis's are opaque), and how
  * many keys one call returns depends on Redis's hash table. From cursor 0, the fuzzer finishes
@@ -588,17 +621,8 @@ async function scanCompare(argv: string[], rn: string, ro: string, n: RawConnect
   };
   if (argv[1] !== '0') return { nodis: shape(rn), redis: shape(ro) };
   const finish = async (conn: RawConnection, first: string): Promise<string> => {
-    const found = new Set<string>();
-    let reply = first;
-    for (let i = 0; i < 10_000; i++) {
-      if (!reply.startsWith('*2\r\n')) return reply;
-      const [cursor, keys] = splitAggregate(reply).items;
-      for (const k of splitAggregate(keys).items) found.add(k);
-      const next = bulkPayload(cursor);
-      if (next === '0') return `scan: ${[...found].sort().join('')}`;
-      reply = (await conn.call(argv[0], next, ...argv.slice(2)))!;
-    }
-    return 'scan did not finish';
+    const found = await collectScan(conn, argv, first);
+    return typeof found === 'string' ? found : `scan: ${found.join('')}`;
   };
   return { nodis: await finish(n, rn), redis: await finish(o, ro) };
 }
@@ -687,15 +711,11 @@ function fuzzSuite(title: string, password?: string): void {
     const internalErrors: string[] = [];
     const initialConfig: Array<[string, string]> = [];
 
-    /** Fresh connections to both servers, authenticated if the servers want a password. */
-    async function open(): Promise<[RawConnection, RawConnection]> {
-      const [n, o] = await d.connect();
-      if (password) for (const c of [n, o]) assert.equal(await c.call('AUTH', password), '+OK\r\n');
-      return [n, o];
-    }
+    /** Fresh connections to both servers (not flushed), authenticated if the servers want a password. */
+    const opened = { auth: password !== undefined, flush: false };
 
     before(async () => {
-      if (password) await d.start({ requirepass: password }, ['--requirepass', password]);
+      if (password) await d.startWith({ requirepass: password });
       else await d.start();
       const log = d.nodis.server.log;
       const warning = log.warning.bind(log);
@@ -704,16 +724,13 @@ function fuzzSuite(title: string, password?: string): void {
         warning(m);
       };
       // The settable parameters' start values, to restore after each run (the same on both).
-      const [n, o] = await open();
-      for (const p of CONFIG_SETTABLE) {
-        const [rn, ro] = [await n.call('CONFIG', 'GET', p), await o.call('CONFIG', 'GET', p)];
-        assert.equal(rn, ro, `CONFIG GET ${p} at start`);
-        const items = splitAggregate(ro!).items;
-        assert.equal(items.length, 2, `CONFIG GET ${p} names one parameter`);
-        initialConfig.push([p, bulkPayload(items[1])]);
-      }
-      n.close();
-      o.close();
+      await d.withPair(async (p) => {
+        for (const name of CONFIG_SETTABLE) {
+          const items = splitAggregate(await p.do('CONFIG', 'GET', name)).items;
+          assert.equal(items.length, 2, `CONFIG GET ${name} names one parameter`);
+          initialConfig.push([name, bulkPayload(items[1])]);
+        }
+      }, opened);
     });
     after(() => d.stop());
 
@@ -723,27 +740,24 @@ function fuzzSuite(title: string, password?: string): void {
      * servers alike, instead of whenever a background cycle runs); then RESP3 if asked, or,
      * with a password, RESET to start unauthenticated.
      */
-    async function session(resp3: boolean): Promise<[RawConnection, RawConnection]> {
-      const [n, o] = await open();
-      for (const c of [n, o]) {
-        assert.equal(await c.call('FLUSHALL'), '+OK\r\n');
-        assert.equal(await c.call('CONFIG', 'RESETSTAT'), '+OK\r\n');
-        assert.equal(await c.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0'), '+OK\r\n');
-        if (password) assert.equal(await c.call('RESET'), '+RESET\r\n');
-        else if (resp3) assert.equal((await c.call('HELLO', '3'))?.[0], '%');
-      }
-      return [n, o];
+    function session(resp3: boolean): Promise<Pair> {
+      return d.pair({
+        auth: password !== undefined,
+        prepare: async (p) => {
+          assert.equal(await p.do('CONFIG', 'RESETSTAT'), '+OK\r\n');
+          assert.equal(await p.do('DEBUG', 'SET-ACTIVE-EXPIRE', '0'), '+OK\r\n');
+          if (password) assert.equal(await p.do('RESET'), '+RESET\r\n');
+        },
+        resp3: resp3 && !password,
+      });
     }
 
+    /** The settable parameters back at their start values (one CONFIG SET), active expiry on again. */
     async function restoreConfig(): Promise<void> {
-      const [n, o] = await open();
-      const argv = ['CONFIG', 'SET', ...initialConfig.flat()];
-      const [rn, ro] = [await n.call(...argv), await o.call(...argv)];
-      for (const c of [n, o]) assert.equal(await c.call('DEBUG', 'SET-ACTIVE-EXPIRE', '1'), '+OK\r\n');
-      n.close();
-      o.close();
-      assert.equal(rn, '+OK\r\n', 'nodis config restored');
-      assert.equal(ro, '+OK\r\n', 'redis config restored');
+      await d.withPair(async (p) => {
+        assert.equal(await p.do('CONFIG', 'SET', ...initialConfig.flat()), '+OK\r\n', 'config restored');
+        assert.equal(await p.do('DEBUG', 'SET-ACTIVE-EXPIRE', '1'), '+OK\r\n');
+      }, opened);
     }
 
     it('answers random command sequences like Redis, and never fails inside', async () => {
@@ -787,16 +801,15 @@ function fuzzSuite(title: string, password?: string): void {
       const sent = fc.tuple(step, fc.oneof({ weight: 7, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }));
       const property = fc.asyncProperty(fc.boolean(), fc.array(sent, { minLength: 1, maxLength: MAX_STEPS }), async (resp3, steps) => {
         const errorsBefore = internalErrors.length;
-        const [n, o] = await session(resp3);
+        const p = await session(resp3);
+        const { nodis: n, redis: o } = p;
         const model = new ReplyModel();
         const notes: RunNotes = { hitsDiffer: false, errorCodesDiffer: false, keysDiffer: false };
         let connected = true;
         try {
           for (const [argv, inline] of steps) {
             const replied = model.step(argv);
-            const bytes = inline ? encodeInline(argv) : encodeCommand(argv);
-            n.write(bytes);
-            o.write(bytes);
+            p.write(inline ? encodeInline(argv) : encodeCommand(argv));
             noteStep(notes, argv, fullName(argv, table), replied);
             if (!replied) continue;
             const [rn, ro] = await Promise.all([readReply(n), readReply(o)]);
@@ -817,37 +830,27 @@ function fuzzSuite(title: string, password?: string): void {
               break;
             }
             const done = fullName(argv, table);
-            if (done === 'randomkey' || (done === 'scan' && argv[1] !== '0')) await forgetExpired(n, o);
+            if (done === 'randomkey' || (done === 'scan' && argv[1] !== '0')) await forgetExpired(p);
             if (password && fullName(argv, table) === 'hello' && (isError(rn) || isError(ro)) && argv.some((a) => optionWord(a) === 'auth')) {
               // Redis 7.0 runs HELLO's AUTH as soon as it parses it, and stays authenticated if
               // a later option fails; 7.2 (nodis) checks every option first. Authenticate both.
-              for (const c of [n, o]) await c.call('AUTH', password);
+              await p.setup('AUTH', password);
             }
           }
           if (connected) {
             // Nothing left over on either side: the next reply is the marker's.
             const sync = model.quiet ? [['CLIENT', 'REPLY', 'ON'], ['ECHO', 'sync-marker']] : [['ECHO', 'sync-marker']];
             for (const argv of sync) {
-              const bytes = encodeCommand(argv);
-              n.write(bytes);
-              o.write(bytes);
+              p.write(encodeCommand(argv));
               // Push messages (DEBUG PROTOCOL push) are sent even while replies are off.
               const [rn, ro] = await Promise.all([readReply(n), readReply(o)]);
               assert.equal(rn, ro, `after the sequence, ${JSON.stringify(argv)}`);
             }
           }
           // The statistics of what the sequence did (counted since the run's CONFIG RESETSTAT).
-          const [a, b] = await open();
-          try {
-            const [infoN, infoO] = await Promise.all([a.call('INFO', 'everything'), b.call('INFO', 'everything')]);
-            assert.equal(infoFacts(infoN!, notes), infoFacts(infoO!, notes), 'INFO statistics after the sequence');
-          } finally {
-            a.close();
-            b.close();
-          }
+          await d.withPair((q) => q.norm((r) => infoFacts(r, notes), 'INFO', 'everything'), opened);
         } finally {
-          n.close();
-          o.close();
+          p.close();
           await restoreConfig();
         }
         assert.deepEqual(internalErrors.slice(errorsBefore), [], 'nodis logged an internal error');

@@ -29,8 +29,22 @@ export interface Oracle {
   close(): Promise<void>;
 }
 
-/** Starts a real redis-server; extra are more `--name value` arguments. */
-export async function startOracle(extra: string[] = []): Promise<Oracle> {
+/** Directives as a config object: { 'notify-keyspace-events': 'KEA', maxclients: 10 }. */
+export type OracleConfig = Record<string, string | number | boolean>;
+
+/** `--name value` arguments for redis-server from a config object (booleans as yes/no). */
+export function configArgs(config: OracleConfig): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(config)) out.push(`--${k}`, typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v));
+  return out;
+}
+
+/**
+ * Starts a real redis-server on its own unix socket and temporary directory. extra: more
+ * `--name value` arguments, or the same as a config object (`{ 'notify-keyspace-events': 'KEA' }`).
+ */
+export async function startOracle(extra: string[] | OracleConfig = []): Promise<Oracle> {
+  if (!Array.isArray(extra)) extra = configArgs(extra);
   const dir = mkdtempSync(join(tmpdir(), 'nodis-oracle-'));
   const socketPath = join(dir, 'redis.sock');
   const proc: ChildProcess = spawn(

@@ -58,6 +58,8 @@ export class RawConnection {
   private buf = '';
   private waiters: Array<() => void> = [];
   closed = false;
+  /** Skip newlines between replies (a primary's keepalives to a replica). */
+  skipNewlines = false;
 
   private constructor(private socket: Socket) {
     socket.on('data', (d: Buffer) => {
@@ -98,6 +100,7 @@ export class RawConnection {
   async read(timeoutMs = 5000): Promise<string | null> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      if (this.skipNewlines) while (this.buf[0] === '\n') this.buf = this.buf.slice(1);
       const n = replyLength(this.buf);
       if (n >= 0) {
         const r = this.buf.slice(0, n);
@@ -114,6 +117,55 @@ export class RawConnection {
           resolve();
         });
       });
+    }
+  }
+
+  /** Waits until more bytes arrive, the connection closes, or the deadline passes (then throws). */
+  private async more(deadline: number, what: string): Promise<void> {
+    if (this.closed) throw new Error(`connection closed while waiting for ${what}; have ${JSON.stringify(this.buf.slice(0, 200))}`);
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`timed out waiting for ${what}; have ${JSON.stringify(this.buf.slice(0, 200))}`);
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, left);
+      this.waiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Reads an RDB transfer as a primary sends it after SYNC or +FULLRESYNC: newlines (keepalives
+   * while the snapshot is made) are skipped, then `$<len>\r\n<bytes>` with no CRLF after the
+   * payload, or the diskless form `$EOF:<40-byte mark>\r\n<bytes><mark>`. Returns the payload.
+   * An error reply in its place (a server that does not replicate) throws with that error.
+   */
+  async readRdb(timeoutMs = 10000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      while (this.buf[0] === '\n') this.buf = this.buf.slice(1);
+      const nl = this.buf.indexOf('\r\n');
+      if (nl >= 0) {
+        if (this.buf[0] !== '$') throw new Error(`expected an RDB payload, got ${JSON.stringify(this.buf.slice(0, 200))}`);
+        const head = this.buf.slice(1, nl);
+        if (head.startsWith('EOF:')) {
+          const mark = head.slice(4);
+          const end = this.buf.indexOf(mark, nl + 2);
+          if (end >= 0) {
+            const rdb = this.buf.slice(nl + 2, end);
+            this.buf = this.buf.slice(end + mark.length);
+            return rdb;
+          }
+        } else {
+          const len = Number(head);
+          if (this.buf.length >= nl + 2 + len) {
+            const rdb = this.buf.slice(nl + 2, nl + 2 + len);
+            this.buf = this.buf.slice(nl + 2 + len);
+            return rdb;
+          }
+        }
+      }
+      await this.more(deadline, 'an RDB payload');
     }
   }
 
@@ -169,4 +221,36 @@ export function bulkText(reply: string | null): string {
 export function intReply(reply: string | null): number {
   assert.ok(reply !== null && reply[0] === ':', `expected an integer reply, got ${JSON.stringify(reply)}`);
   return Number(reply.slice(1, -2));
+}
+
+/** The arguments of a RESP array of bulk strings (a request, or a command in a replication stream). */
+export function decodeArgv(reply: string): string[] {
+  assert.ok(reply[0] === '*', `expected an array of bulk strings, got ${JSON.stringify(reply.slice(0, 80))}`);
+  const out: string[] = [];
+  let p = reply.indexOf('\r\n') + 2;
+  const n = Number(reply.slice(1, p - 2));
+  for (let i = 0; i < n; i++) {
+    assert.equal(reply[p], '$', `element ${i} of ${JSON.stringify(reply.slice(0, 80))} is a bulk string`);
+    const nl = reply.indexOf('\r\n', p);
+    const len = Number(reply.slice(p + 1, nl));
+    out.push(reply.slice(nl + 2, nl + 2 + len));
+    p = nl + 2 + len + 2;
+  }
+  return out;
+}
+
+/** Splits a RESP aggregate reply (array, set, map, push) into its element replies (raw). */
+export function splitAggregate(reply: string): { header: string; items: string[] } {
+  const nl = reply.indexOf('\r\n');
+  const header = reply.slice(0, nl + 2);
+  let n = Number(reply.slice(1, nl));
+  if (reply[0] === '%') n *= 2;
+  const items: string[] = [];
+  let p = nl + 2;
+  for (let i = 0; i < n; i++) {
+    const len = replyLength(reply, p);
+    items.push(reply.slice(p, p + len));
+    p += len;
+  }
+  return { header, items };
 }

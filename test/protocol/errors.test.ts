@@ -73,27 +73,21 @@ describe('protocol errors', differentialSuite(), () => {
   });
 
   it('answers a big pipelined reply in full before the protocol error', async () => {
-    const [n, o] = await d.connect();
     const value = 'v'.repeat(3 * 1024 * 1024);
-    assert.equal(await n.call('SET', 'protocol:big', value), '+OK\r\n');
-    assert.equal(await o.call('SET', 'protocol:big', value), '+OK\r\n');
-    n.close();
-    o.close();
+    await d.withPair(async (p) => assert.equal(await p.do('SET', 'protocol:big', value), '+OK\r\n'), { flush: false });
     const [rn] = await d.checkRaw('GET protocol:big\r\nGET protocol:big\r\n*x\r\n', 2000);
     assert.equal(rn.length, 2 * ('$3145728\r\n'.length + value.length + 2) + '-ERR Protocol error: invalid multibulk length\r\n'.length);
   });
 
   it('a protocol error closes only that connection', async () => {
-    for (const target of ['nodis', 'redis'] as const) {
-      const open = (): Promise<RawConnection> =>
-        target === 'nodis' ? RawConnection.open({ port: d.nodis.port }) : d.oracle.connect();
-      const bad = await open();
-      const good = await open();
+    for (const target of [d.left, d.right]) {
+      const bad = await target.connect();
+      const good = await target.connect();
       try {
         assert.equal(await good.call('ECHO', 'before'), '$6\r\nbefore\r\n');
         bad.write('*1\r\n$4\r\nPING\r\n*x\r\n');
         assert.equal(await bad.readUntilClose(2000), '+PONG\r\n-ERR Protocol error: invalid multibulk length\r\n');
-        assert.ok(bad.closed, `${target} closed the connection with the error`);
+        assert.ok(bad.closed, `${target.name} closed the connection with the error`);
         assert.equal(await good.call('ECHO', 'after'), '$5\r\nafter\r\n');
         assert.equal(await good.call('PING'), '+PONG\r\n');
       } finally {
@@ -143,11 +137,7 @@ describe('protocol: inline and binary requests', differentialSuite(), () => {
 
 describe('protocol: proto-max-bulk-len and client-query-buffer-limit at 1mb', differentialSuite(), () => {
   const d = new Differential();
-  before(() =>
-    d.start({ 'proto-max-bulk-len': '1mb', 'client-query-buffer-limit': '1mb' }, [
-      '--proto-max-bulk-len', '1mb', '--client-query-buffer-limit', '1mb',
-    ]),
-  );
+  before(() => d.startWith({ 'proto-max-bulk-len': '1mb', 'client-query-buffer-limit': '1mb' }));
   after(() => d.stop());
 
   it('a bulk longer than proto-max-bulk-len is an invalid bulk length', async () => {
@@ -168,7 +158,7 @@ describe('protocol: proto-max-bulk-len and client-query-buffer-limit at 1mb', di
 
 describe('protocol: limits before AUTH', differentialSuite(), () => {
   const d = new Differential();
-  before(() => d.start({ requirepass: 'pw' }, ['--requirepass', 'pw']));
+  before(() => d.startWith({ requirepass: 'pw' }));
   after(() => d.stop());
 
   it('unauthenticated multibulk length: more than 10 arguments', async () => {

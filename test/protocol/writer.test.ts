@@ -5,7 +5,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { ReplyWriter, formatDouble17g, type Resp } from '../../src/protocol/writer.js';
-import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE, type Oracle } from '../helpers/oracle.js';
+import { startOracle, type Oracle } from '../helpers/oracle.js';
+import { differentialSuite } from '../helpers/differential.js';
 import { encodeCommand } from '../helpers/resp.js';
 
 function bytesOf(resp: Resp, write: (w: ReplyWriter) => void): string {
@@ -167,7 +168,7 @@ describe('writer: doubles as printf("%.17g")', () => {
   });
 });
 
-describe('writer: the same bytes as Redis', oracleAvailable() ? {} : { skip: ORACLE_SKIP_MESSAGE }, () => {
+describe('writer: the same bytes as Redis', differentialSuite(), () => {
   let oracle: Oracle;
   before(async () => {
     oracle = await startOracle();

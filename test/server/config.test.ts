@@ -629,39 +629,8 @@ describe('CONFIG against real Redis', differentialSuite(), () => {
   before(() => d.start({ loglevel: 'warning' }));
   after(() => d.stop());
 
-  /** Runs steps on both servers and puts every parameter the steps touch back to its old value. */
-  async function checkAndRestore(names: string[], steps: Array<string[] | { cmd: string[]; unordered?: boolean }>, resp3 = false): Promise<void> {
-    const [n, o] = await d.connect();
-    const saved: Array<[string, string, string]> = [];
-    for (const name of names) {
-      const rn = await n.call('CONFIG', 'GET', name);
-      const ro = await o.call('CONFIG', 'GET', name);
-      saved.push([name, replyValue(rn!), replyValue(ro!)]);
-    }
-    n.close();
-    o.close();
-    try {
-      await d.check(steps, { resp3 });
-    } finally {
-      const [n2, o2] = await d.connect();
-      for (const [name, vn, vo] of saved) {
-        await n2.call('CONFIG', 'SET', name, vn);
-        await o2.call('CONFIG', 'SET', name, vo);
-      }
-      n2.close();
-      o2.close();
-    }
-  }
-
-  function replyValue(reply: string): string {
-    const { items } = splitAggregate(reply);
-    const v = items[1];
-    return v.slice(v.indexOf('\r\n') + 2, -2);
-  }
-
   it('CONFIG GET * lists the same parameter names (RESP2 and RESP3)', async () => {
-    const [n, o] = await d.connect();
-    try {
+    await d.withPair(async ({ nodis: n, redis: o }) => {
       const rn = (await n.call('CONFIG', 'GET', '*'))!;
       const ro = (await o.call('CONFIG', 'GET', '*'))!;
       assert.equal(rn[0], '*');
@@ -673,10 +642,7 @@ describe('CONFIG against real Redis', differentialSuite(), () => {
       assert.equal(mn[0], '%');
       assert.equal(mn.slice(0, mn.indexOf('\r\n')), mo.slice(0, mo.indexOf('\r\n')));
       assert.deepEqual(replyNames(mn).sort(), replyNames(mo).sort());
-    } finally {
-      n.close();
-      o.close();
-    }
+    }, { flush: false });
   });
 
   it('CONFIG GET of each parameter matches Redis (RESP2 and RESP3)', async () => {
@@ -820,7 +786,7 @@ describe('CONFIG against real Redis', differentialSuite(), () => {
       steps.push(['CONFIG', 'SET', name, v]);
       steps.push(['CONFIG', 'GET', name]);
     }
-    await checkAndRestore([...new Set(cases.map((c) => c[0]))], steps);
+    await d.withConfig([...new Set(cases.map((c) => c[0]))], () => d.check(steps));
   });
 
   it('CONFIG SET errors match Redis, and a failed SET changes nothing', async () => {
@@ -898,13 +864,12 @@ describe('CONFIG against real Redis', differentialSuite(), () => {
       steps.push(['CONFIG', 'SET', name, v]);
       if (name !== 'nosuch' && !STARTUP_DIFFERENT.has(name)) steps.push(['CONFIG', 'GET', name]);
     }
-    await checkAndRestore(['hz'], steps);
+    await d.withConfig(['hz'], () => d.check(steps));
   });
 
   it('CONFIG SET with several pairs is atomic, with Redis errors for duplicates and syntax', async () => {
-    await checkAndRestore(
-      ['hz', 'maxmemory', 'slave-read-only', 'maxmemory-policy'],
-      [
+    await d.withConfig(['hz', 'maxmemory', 'slave-read-only', 'maxmemory-policy'], () =>
+      d.check([
         ['CONFIG', 'SET', 'hz', '20', 'maxmemory', 'lots'],
         ['CONFIG', 'GET', 'hz'],
         ['CONFIG', 'SET', 'hz', '20', 'maxmemory-policy', 'allkeys-lru', 'maxmemory', '1mb'],
@@ -923,7 +888,7 @@ describe('CONFIG against real Redis', differentialSuite(), () => {
         ['CONFIG', 'SET'],
         ['CONFIG', 'GET'],
         ['CONFIG', 'SET', 'hz', '10'],
-      ],
+      ]),
     );
   });
 

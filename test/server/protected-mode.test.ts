@@ -3,9 +3,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { networkInterfaces } from 'node:os';
-import { startServer, type NodisServer } from '../../src/index.js';
-import { startOracle, type Oracle } from '../helpers/oracle.js';
-import { differentialSuite } from '../helpers/differential.js';
+import { Differential, Pair, differentialSuite } from '../helpers/differential.js';
 import { RawConnection } from '../helpers/resp.js';
 
 /** An address of this machine that is not loopback, so a connection to it is not "local". */
@@ -20,52 +18,44 @@ const external = externalAddress();
 const suite = differentialSuite();
 const options = suite.skip ? suite : external ? {} : { skip: 'no non-loopback IPv4 address on this machine' };
 
-async function exchange(host: string, port: number): Promise<string> {
-  const c = await RawConnection.open({ host, port });
-  c.write('PING\r\n');
-  const r = await c.readUntilClose(1000);
-  c.close();
-  return r;
-}
-
 describe('protected mode', options, () => {
-  let nodis: NodisServer;
-  let oracle: Oracle;
+  const d = new Differential();
   const oraclePort = 20000 + Math.floor(Math.random() * 20000);
-  before(async () => {
-    nodis = await startServer({ bind: '* -::*' });
-    oracle = await startOracle(['--port', String(oraclePort), '--bind', '*']);
-  });
-  after(async () => {
-    await nodis?.close();
-    await oracle?.close();
-  });
+  before(() => d.start({ bind: '* -::*' }, ['--port', String(oraclePort), '--bind', '*']));
+  after(() => d.stop());
 
   it('refuses a non-loopback client with Redis\'s DENIED reply and counts it as rejected', async () => {
-    const ours = await exchange(external!, nodis.port);
-    const theirs = await exchange(external!, oraclePort);
-    assert.match(ours, /^-DENIED Redis is running in protected mode/);
-    assert.equal(ours, theirs);
-    assert.equal(nodis.server.stats.rejectedConnections, 1);
+    // Both connect from an address of this machine that is not loopback.
+    const p = new Pair(
+      await RawConnection.open({ host: external!, port: d.nodis.port }),
+      await RawConnection.open({ host: external!, port: oraclePort }),
+    );
+    try {
+      const [ours] = await p.raw('PING\r\n', 1000);
+      assert.match(ours, /^-DENIED Redis is running in protected mode/);
+    } finally {
+      p.close();
+    }
+    assert.equal(d.nodis.server.stats.rejectedConnections, 1);
   });
 
   it('serves loopback clients', async () => {
-    const c = await RawConnection.open({ port: nodis.port });
+    const c = await RawConnection.open({ port: d.nodis.port });
     assert.equal(await c.call('PING'), '+PONG\r\n');
     c.close();
   });
 
   it('lets external clients in once a password is set or protected mode is off', async () => {
-    const admin = await RawConnection.open({ port: nodis.port });
+    const admin = await RawConnection.open({ port: d.nodis.port });
     try {
       assert.equal(await admin.call('CONFIG', 'SET', 'requirepass', 'pw'), '+OK\r\n');
-      const c = await RawConnection.open({ host: external!, port: nodis.port });
+      const c = await RawConnection.open({ host: external!, port: d.nodis.port });
       assert.equal(await c.call('PING'), '-NOAUTH Authentication required.\r\n');
       c.close();
       assert.equal(await admin.call('CONFIG', 'SET', 'requirepass', '', 'protected-mode', 'no'), '+OK\r\n');
-      const d = await RawConnection.open({ host: external!, port: nodis.port });
-      assert.equal(await d.call('PING'), '+PONG\r\n');
-      d.close();
+      const e = await RawConnection.open({ host: external!, port: d.nodis.port });
+      assert.equal(await e.call('PING'), '+PONG\r\n');
+      e.close();
     } finally {
       admin.close();
     }
