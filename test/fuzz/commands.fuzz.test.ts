@@ -253,7 +253,9 @@ function commandArb(cmd: Command): fc.Arbitrary<string[]> {
   return fc.tuple(anyCase(cmd.name), args).map(([n, a]) => [n, ...a]);
 }
 
-const NEVER_COMMANDS = new Set(['shutdown', 'quit']);
+// SYNC and PSYNC turn the connection into a replica (Redis sends its snapshot from a background
+// save, later); REPLCONF ACK/GETACK get no reply. test/replication covers them.
+const NEVER_COMMANDS = new Set(['shutdown', 'quit', 'sync', 'psync', 'replconf']);
 const NEVER_SUBCOMMANDS = new Set(['client|kill', 'client|setinfo', 'client|no-touch', 'config|rewrite']);
 
 /** DEBUG in the forms the fuzzer may send. */
