@@ -1,6 +1,9 @@
 // The differential harness: the same commands go to real Redis and to nodis; raw replies must match.
 
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startServer, type NodisServer, type StartOptions } from '../../src/index.js';
 import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE, type Oracle } from './oracle.js';
 import { RawConnection, encodeCommand, hello3, replyLength } from './resp.js';
@@ -69,15 +72,19 @@ async function flushBoth(n: RawConnection, o: RawConnection): Promise<void> {
 export class Differential {
   nodis!: NodisServer;
   oracle!: Oracle;
+  /** nodis's `dir` (a fresh temporary directory unless the options name one), removed by stop(). */
+  dir = '';
 
   async start(nodisOptions: StartOptions = {}, oracleArgs: string[] = []): Promise<void> {
-    this.nodis = await startServer({ 'enable-debug-command': 'yes', ...nodisOptions });
+    this.dir = mkdtempSync(join(tmpdir(), 'nodis-test-'));
+    this.nodis = await startServer({ 'enable-debug-command': 'yes', dir: this.dir, ...nodisOptions });
     this.oracle = await startOracle(oracleArgs);
   }
 
   async stop(): Promise<void> {
     await this.nodis?.close();
     await this.oracle?.close();
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 
   /** A connection to each server. */
