@@ -511,7 +511,7 @@ export function dumpPayload(value: Value, opts: { compress?: boolean } = {}): Bu
  * The value in a DUMP payload, checked as RESTORE checks it (verifyDumpPayload, then
  * rdbLoadObjectType and rdbLoadObject). Throws an RdbError: kind version or checksum for
  * "DUMP payload version or checksum are wrong", unsupported for a type nodis lacks, any other
- * kind for "Bad data format". A zero checksum is not checked, as in Redis. Bytes after the value
+ * kind for "Bad data format". Bytes after the value
  * are ignored, and a corrupt value may read into the footer, exactly as Redis reads it.
  */
 export function parseDumpPayload(payload: Buffer, opts: { verifyChecksum?: boolean } = {}): Value {
@@ -521,11 +521,9 @@ export function parseDumpPayload(payload: Buffer, opts: { verifyChecksum?: boole
   const version = payload[footer] | (payload[footer + 1] << 8);
   if (version > RDB_MAX_VERSION) throw new RdbError('version', `DUMP payload of RDB version ${version}`, footer);
   if (opts.verifyChecksum !== false) {
-    const stored = payload.readBigUInt64LE(len - 8);
-    if (stored !== 0n) {
-      const crc = new Crc64().update(payload, 0, len - 8).value();
-      if (crc !== stored) throw new RdbError('checksum', 'DUMP payload checksum mismatch', len - 8);
-    }
+    // Unlike a file's, a payload's zero checksum is checked too (Redis 7.0 and 7.2).
+    const crc = new Crc64().update(payload, 0, len - 8).value();
+    if (crc !== payload.readBigUInt64LE(len - 8)) throw new RdbError('checksum', 'DUMP payload checksum mismatch', len - 8);
   }
   const r = new RdbReader(payload);
   r.doing = 'reading a DUMP payload';
