@@ -1033,7 +1033,7 @@ export function loadDataFromDisk(server: Server): boolean {
         log.warning('Fatal error loading the DB: Invalid argument. Exiting.');
       } else {
         if (e.kind === 'eof') log.warning('Short read or OOM loading DB. Unrecoverable error, aborting now.');
-        log.warning(`Internal error in RDB reading offset ${e.offset} -> ${e.message}`);
+        log.warning(`Internal error in RDB reading offset ${e.offset} -> ${e.reason}${e.context ? ` (${e.context})` : ''}`);
         log.warning('Terminating server after rdb file reading failure.');
       }
       return false;
