@@ -286,8 +286,8 @@ export class RdbWriter {
 /** Reads RDB data; every failure is an RdbError naming the offset. */
 export class RdbReader {
   pos: number;
-  /** What is being read, for error messages. */
-  doing = '';
+  /** What is being read, for error messages (a function when costly to build: called on failure). */
+  doing: string | (() => string) = '';
   /** Set by lenOrEncoding(): the byte was an ENCVAL and the result is a string encoding. */
   encoded = false;
 
@@ -300,7 +300,7 @@ export class RdbReader {
   }
 
   fail(kind: RdbErrorKind, reason: string, at = this.pos): never {
-    throw new RdbError(kind, reason, at, this.doing);
+    throw new RdbError(kind, reason, at, typeof this.doing === 'string' ? this.doing : this.doing());
   }
 
   need(n: number): void {
@@ -690,13 +690,16 @@ export function parseRdb(buf: Buffer, onEntry: (e: RdbEntry) => void, opts: RdbP
   r.pos = 9;
   const databases = opts.databases ?? 16;
   let db = 0;
+  let key = '';
+  let type = 0;
+  const readingValue = (): string => `reading the value of key ${printable(key)}, ${typeLabel(type)}`;
   let expire: bigint | null = null;
   let idle = -1;
   let freq = -1;
   for (;;) {
     const at = r.pos;
     r.doing = 'reading an opcode';
-    const type = r.byte();
+    type = r.byte();
     if (type === OP_EXPIRETIME) {
       r.doing = 'reading an expire time';
       expire = BigInt(r.int32LE()) * 1000n;
@@ -737,8 +740,8 @@ export function parseRdb(buf: Buffer, onEntry: (e: RdbEntry) => void, opts: RdbP
       r.fail('unsupported', 'Function libraries are not supported by nodis yet', at);
     } else {
       r.doing = 'reading a key';
-      const key = r.string();
-      r.doing = `reading the value of key ${printable(key)}, ${typeLabel(type)}`;
+      key = r.string();
+      r.doing = readingValue;
       const value = loadValue(r, type, at);
       onEntry({ db, key, value, expire, idle, freq });
       expire = null;
