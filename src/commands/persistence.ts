@@ -75,7 +75,14 @@ function restore(c: Client, argv: string[]): void {
     return c.error('ERR Bad data format');
   }
 
-  const deleted = replace && db.delete(key);
+  // dbDelete, without expiring first: a key whose time passed but is still stored counts as deleted.
+  let deleted = false;
+  if (replace && db.dict.has(key)) {
+    db.removeExpire(key);
+    db.dict.delete(key);
+    db.signalModified(key);
+    deleted = true;
+  }
   const now = BigInt(Math.floor(c.server.clock.now()));
   // A relative time counts from now; Redis adds in 64 bits, so a huge TTL wraps into the past.
   const when = ttl !== 0n && !absttl ? BigInt.asIntN(64, ttl + now) : ttl;
@@ -87,9 +94,9 @@ function restore(c: Client, argv: string[]): void {
     }
     return c.ok();
   }
+  // core: propagate as RESTORE key <absolute ms> payload ... ABSTTL when the TTL was relative.
   db.set(key, value);
   if (ttl !== 0n) db.setExpire(key, Number.isSafeInteger(Number(when)) ? Number(when) : when);
-  // Redis propagates a relative TTL as RESTORE key <absolute ms> payload ... ABSTTL.
   if (typeof value !== 'string') {
     // objectSetLRUOrLFU: IDLETIME sets the access time; nodis keeps no LFU counter for FREQ.
     value.lru = idle >= 0n ? Number(now - idle * 1000n) : Number(now);
@@ -148,6 +155,7 @@ export function debugReload(c: Client, argv: string[]): void {
   const server = c.server;
   if (save && !rdbSave(server)) return c.error('ERR');
   // emptyData: not a change to save (dirty stays), but WATCHed keys are touched.
+  // core: not a change event (emptyData): flush() touches WATCHed keys; no dirty, no notification.
   if (flush) for (const db of server.dbs) db.flush();
   let loaded;
   try {

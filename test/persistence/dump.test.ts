@@ -192,9 +192,20 @@ describe('DUMP and RESTORE against Redis', differentialSuite(), () => {
         ['RESTORE', 'b', '1', good, 'ABSTTL'],
         ['RESTORE', 'a', '1', good, 'ABSTTL', 'REPLACE'],
         ['RESTORE', 'a', '0', 'bad'],
+        // REPLACE deletes a key whose time passed but that is still stored, without expiring it.
+        ['DEBUG', 'SET-ACTIVE-EXPIRE', '0'],
+        ['SET', 'x', 'v', 'PXAT', '1'],
+        ['RESTORE', 'x', '1', good, 'ABSTTL', 'REPLACE'],
+        ['SET', 'y', 'v', 'PXAT', '1'],
+        ['RESTORE', 'y', '0', good, 'REPLACE'],
+        ['PTTL', 'y'],
+        ['DEBUG', 'SET-ACTIVE-EXPIRE', '1'],
       ];
-      for (const argv of seq) assert.equal(await n.call(...argv), await o.call(...argv));
+      for (const argv of seq) assert.equal(await n.call(...argv), await o.call(...argv), JSON.stringify(argv));
       assert.equal(await dirty(n), await dirty(o));
+      const expired = async (c: RawConnection): Promise<string> =>
+        /expired_keys:(\d+)/.exec(bulkText(await c.call('INFO', 'stats')))![1];
+      assert.equal(await expired(n), await expired(o));
     } finally {
       n.close();
       o.close();
