@@ -89,6 +89,12 @@ function typeLabel(t: number): string {
   return name ? `RDB type ${t} (${name})` : `RDB type ${t}`;
 }
 
+/** C's strtoll on a prefix of s (0 when there is no number), as Redis reads numeric AUX fields. */
+function strtoll(s: string): number {
+  const m = /^[ \t\n\v\f\r]*[+-]?\d+/.exec(s);
+  return m ? Number(m[0].trim()) : 0;
+}
+
 /** A key or string as it appears in an error message: quoted, escaped, and cut when long. */
 function printable(s: string, max = 64): string {
   let out = '';
@@ -819,14 +825,14 @@ export function loadRdb(server: Server, buf: Buffer, opts: RdbLoadOptions = {}):
     if (name.startsWith('%')) log.notice(`RDB '${name}': ${value}`);
     else if (lower === 'redis-ver') log.notice(`Loading RDB produced by version ${value}`);
     else if (lower === 'ctime') {
-      const age = Math.max(0, Math.floor(now / 1000) - atoi(value));
+      const age = Math.max(0, Math.floor(now / 1000) - strtoll(value));
       log.notice(`RDB age ${age} seconds`);
     } else if (lower === 'used-mem') {
-      log.notice(`RDB memory usage when created ${(Number(value) / (1024 * 1024)).toFixed(2)} Mb`);
+      log.notice(`RDB memory usage when created ${(strtoll(value) / (1024 * 1024)).toFixed(2)} Mb`);
     } else if (lower === 'aof-preamble') {
-      if (atoi(value) !== 0) log.notice('RDB has an AOF tail');
+      if (strtoll(value) !== 0) log.notice('RDB has an AOF tail');
     } else if (lower === 'aof-base') {
-      if (atoi(value) !== 0) log.notice('RDB is base AOF');
+      if (strtoll(value) !== 0) log.notice('RDB is base AOF');
     } else if (!['repl-stream-db', 'repl-id', 'repl-offset', 'lua', 'redis-bits'].includes(lower)) {
       log.debug(`Unrecognized RDB AUX field: '${name}'`);
     }
