@@ -246,7 +246,8 @@ describe('RDB snapshots in process', () => {
     // Empty databases are left out: one SELECTDB (254) for db 2, then RESIZEDB 1 0.
     const sel = buf.indexOf(Buffer.from([254, 2, 251, 1, 0]));
     assert.ok(sel > 0);
-    assert.equal(buf.indexOf(Buffer.from([254]), sel + 1), -1);
+    assert.equal(buf.subarray(sel + 1, buf.length - 9).indexOf(254), -1);
+    assert.equal(buf[buf.length - 9], 255); // EOF, then the checksum
   });
 
   it('writes LRU idle times or LFU counters as the maxmemory policy asks', () => {
@@ -317,9 +318,10 @@ describe('RDB snapshots in process', () => {
       fc.property(fc.integer({ min: 9, max: buf.length - 1 }), fc.integer({ min: 1, max: 255 }), (pos, x) => {
         const bad = Buffer.from(buf);
         bad[pos] ^= x;
-        fails(bad, ['eof', 'corrupt', 'checksum', 'signature', 'version', 'unsupported', 'dbindex']);
+        // Garbage read as data can end in any kind of error (a duplicated key, a huge string …).
+        fails(bad, ['eof', 'corrupt', 'checksum', 'signature', 'version', 'unsupported', 'dbindex', 'duplicate']);
       }),
-      { numRuns: 300 },
+      { numRuns: 300, seed: process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined },
     );
   });
 
