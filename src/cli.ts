@@ -17,6 +17,7 @@ import { CommandTable } from './server/command.js';
 import { Logger, isLogLevel } from './server/log.js';
 import { allCommands } from './commands/index.js';
 import { REDIS_VERSION, NODIS_VERSION } from './commands/server.js';
+import { loadDataFromDisk } from './persistence/rdb.js';
 
 const BUILD_ID = createHash('sha1').update(`nodis ${NODIS_VERSION}`).digest('hex').slice(0, 16);
 
@@ -217,6 +218,8 @@ async function main(): Promise<void> {
     }
   }
   server.log.warning('Server initialized');
+  // The snapshot in dir/dbfilename, before any client can connect; a bad one stops start-up.
+  if (!loadDataFromDisk(server)) process.exit(1);
   const tcp = port !== 0 && config.bindAddresses().length > 0;
   if (!tcp && !unixsocket) {
     server.log.warning('Configured to not listen anywhere, exiting.');

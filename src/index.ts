@@ -4,6 +4,7 @@ import { Server } from './server/server.js';
 import { Config } from './server/config.js';
 import { Clock } from './server/clock.js';
 import { allCommands } from './commands/index.js';
+import { loadRdbFile, rdbFilePath } from './persistence/rdb.js';
 
 export { Server } from './server/server.js';
 export { Config } from './server/config.js';
@@ -16,6 +17,11 @@ export interface StartOptions {
   bind?: string;
   /** Log to standard output (off by default for embedded servers). */
   log?: boolean;
+  /**
+   * Load the snapshot in `dir`/`dbfilename` before listening, as nodis-server does (off by
+   * default: an embedded server starts empty). A missing file is no error; a bad one rejects.
+   */
+  load?: boolean;
   /** Any other redis.conf directive, e.g. { requirepass: 'secret', 'proto-max-bulk-len': '1mb' }. */
   [directive: string]: string | number | boolean | undefined;
 }
@@ -36,7 +42,7 @@ export interface NodisServer {
 /** Starts a server; resolves once it is listening. Two servers in one process share nothing. */
 export async function startServer(options: StartOptions = {}): Promise<NodisServer> {
   const config = new Config();
-  const { log, ...directives } = options;
+  const { log, load, ...directives } = options;
   const settings: Record<string, string> = { port: '0', bind: '127.0.0.1', save: '' };
   for (const [k, v] of Object.entries(directives)) {
     if (v === undefined) continue;
@@ -50,6 +56,7 @@ export async function startServer(options: StartOptions = {}): Promise<NodisServ
   const clock = new Clock();
   const server = new Server(config, clock, allCommands);
   server.log.silent = !log;
+  if (load) loadRdbFile(server, rdbFilePath(server));
   await server.listen();
   const host = (config.bindAddresses()[0] ?? '127.0.0.1').replace(/^-/, '');
   const urlHost = host === '*' || host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;

@@ -7,6 +7,7 @@ import { serverCommands } from './server.js';
 import { keyCommands } from './keys.js';
 import { configCommands } from './config.js';
 import { replicationCommands } from './replication.js';
+import { persistenceCommands } from './persistence.js';
 
 export const allCommands: CommandSpec[] = [
   ...connectionCommands,
@@ -15,4 +16,5 @@ export const allCommands: CommandSpec[] = [
   ...serverCommands,
   ...configCommands,
   ...replicationCommands,
+  ...persistenceCommands,
 ];

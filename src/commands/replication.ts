@@ -8,6 +8,7 @@ import { ERR_NOT_INTEGER, ERR_SYNTAX } from '../server/errors.js';
 import { newReplicaState } from '../replication/primary.js';
 import { parseInt64 } from '../util/numbers.js';
 import { optionWord } from '../util/cstring.js';
+import { encodeRdb } from '../persistence/rdb.js';
 
 /**
  * SYNC and PSYNC. nodis keeps no backlog yet, so every PSYNC is answered with a full
@@ -26,14 +27,11 @@ function syncGeneric(c: Client, argv: string[], psync: boolean): void {
     return;
   }
   const server = c.server;
-  server.replication.attach(c, psync, snapshot());
+  const repl = server.replication;
+  const snapshot = encodeRdb(server, { repl: { streamDb: repl.streamDb, replId: server.replId, offset: repl.offset } });
+  repl.attach(c, psync, snapshot);
   server.log.notice(`Replica ${c.addr} asks for synchronization`);
   server.log.notice(`Synchronization with replica ${c.addr} succeeded`);
-}
-
-/** An empty RDB (version 10, no checksum) until the RDB module serialises the keyspace. */
-function snapshot(): Buffer {
-  return Buffer.concat([Buffer.from('REDIS0010', 'latin1'), Buffer.from([0xff]), Buffer.alloc(8)]);
 }
 
 function sync(c: Client, argv: string[]): void {

@@ -11,9 +11,10 @@ import { getCommandKeys, type Command, type CommandSpec, type KeySpec } from '..
 import { ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, errSubcommandSyntax } from '../server/errors.js';
 import { atoi, parseInt64, parseInteger } from '../util/numbers.js';
 import { globMatch } from '../util/glob.js';
-import { lzfCompressedSize } from '../util/lzf.js';
 import { optionWord } from '../util/cstring.js';
-import { encodingOf, stringValue, type Value } from '../types/value.js';
+import { encodingOf } from '../types/value.js';
+import { rdbSerializedLength } from '../persistence/rdb.js';
+import { DEBUG_RELOAD_HELP, debugReload } from './persistence.js';
 
 /** The Redis version nodis answers as; clients switch features on it. */
 export const REDIS_VERSION = '7.2.4';
@@ -502,13 +503,13 @@ function persistenceSection(server: Server): string {
     ['rdb_changes_since_last_save', server.dirty],
     ['rdb_bgsave_in_progress', 0],
     ['rdb_last_save_time', server.lastSave],
-    ['rdb_last_bgsave_status', 'ok'],
+    ['rdb_last_bgsave_status', server.lastBgsaveOk ? 'ok' : 'err'],
     ['rdb_last_bgsave_time_sec', -1],
     ['rdb_current_bgsave_time_sec', -1],
-    ['rdb_saves', 0],
+    ['rdb_saves', server.rdbSaves],
     ['rdb_last_cow_size', 0],
-    ['rdb_last_load_keys_expired', 0],
-    ['rdb_last_load_keys_loaded', 0],
+    ['rdb_last_load_keys_expired', server.rdbLastLoadKeysExpired],
+    ['rdb_last_load_keys_loaded', server.rdbLastLoadKeysLoaded],
     ['aof_enabled', 0],
     ['aof_rewrite_in_progress', 0],
     ['aof_rewrite_scheduled', 0],
@@ -837,6 +838,7 @@ const DEBUG_HELP = [
   '    Reply with a test value of the specified type. <type> can be: string,',
   '    integer, double, bignum, null, array, set, map, attrib, push, verbatim,',
   '    true, false.',
+  ...DEBUG_RELOAD_HELP,
   'SET-ACTIVE-EXPIRE <0|1>',
   '    Setting it to 0 disables expiring keys in background when they are not',
   '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
@@ -844,44 +846,6 @@ const DEBUG_HELP = [
   'SLEEP <seconds>',
   '    Stop the server for <seconds>. Decimals allowed.',
 ];
-
-/** Bytes an RDB length prefix takes. */
-function rdbLenSize(len: number): number {
-  if (len < 1 << 6) return 1;
-  if (len < 1 << 14) return 2;
-  if (len <= 0xffffffff) return 5;
-  return 9;
-}
-
-/** Bytes of an integer in RDB's special encodings, or 0 when it needs the string form. */
-function rdbIntSize(v: number): number {
-  if (v >= -(1 << 7) && v <= (1 << 7) - 1) return 2;
-  if (v >= -(1 << 15) && v <= (1 << 15) - 1) return 3;
-  if (v >= -(2 ** 31) && v <= 2 ** 31 - 1) return 5;
-  return 0;
-}
-
-/**
- * DEBUG OBJECT serializedlength for a string: RDB's integer encoding when it applies; with
- * rdbcompression, LZF for strings over 20 bytes that shrink by at least 4 (a type byte, the
- * compressed and original lengths, the data); else a length prefix and the bytes.
- */
-function serializedLength(v: Value, compress: boolean): number {
-  const s = stringValue(v);
-  if (s === null) return 0;
-  if (s.length <= 11) {
-    const n = parseInteger(s);
-    if (n !== null && String(n) === s) {
-      const size = rdbIntSize(n);
-      if (size) return size;
-    }
-  }
-  if (compress && s.length > 20) {
-    const packed = lzfCompressedSize(s, s.length - 4);
-    if (packed > 0) return 1 + rdbLenSize(packed) + rdbLenSize(s.length) + packed;
-  }
-  return rdbLenSize(s.length) + s.length;
-}
 
 let fakeAddress = 0x7f3a10000000;
 
@@ -907,7 +871,7 @@ function debugObject(c: Client, key: string): void {
   fakeAddress += 0x10;
   c.simple(
     `Value at:0x${fakeAddress.toString(16)} refcount:${refcount} encoding:${encoding} ` +
-      `serializedlength:${serializedLength(v, server.config.bool('rdbcompression'))} lru:${lru} lru_seconds_idle:${idle}`,
+      `serializedlength:${rdbSerializedLength(v, server.config.bool('rdbcompression'))} lru:${lru} lru_seconds_idle:${idle}`,
   );
 }
 
@@ -1048,6 +1012,8 @@ function debug(c: Client, argv: string[]): void {
   } else if (sub === 'error' && argc === 3) {
     // Sent as given, without an error code of its own and without counting in errorstats.
     c.raw('-' + argv[2].replace(/[\r\n]/g, ' ') + '\r\n');
+  } else if (sub === 'reload') {
+    debugReload(c, argv);
   } else if (sub === 'change-repl-id' && argc === 2) {
     c.server.replId = randomBytes(20).toString('hex');
     c.server.replId2 = '0'.repeat(40);

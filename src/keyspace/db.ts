@@ -140,9 +140,12 @@ export class Database {
     this.dict.set(key, value);
   }
 
-  /** Removes a key (and its time to live); false when there was none. */
-  delete(key: string): boolean {
-    if (this.expires.size !== 0) this.expireIfNeeded(key);
+  /**
+   * Removes a key (and its time to live); false when there was none. A key whose time passed is
+   * expired first (so it counts as expired, not deleted) unless expireFirst is false.
+   */
+  delete(key: string, expireFirst = true): boolean {
+    if (expireFirst && this.expires.size !== 0) this.expireIfNeeded(key);
     if (!this.dict.delete(key)) return false;
     if (this.expires.size !== 0) this.removeExpire(key);
     return true;

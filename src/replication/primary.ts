@@ -31,6 +31,11 @@ export class ReplicationPrimary {
   private selectedDb = -1;
   private lastPing = 0;
 
+  /** The database the stream has selected, as a snapshot's repl-stream-db records it. */
+  get streamDb(): number {
+    return this.selectedDb === -1 ? 0 : this.selectedDb;
+  }
+
   constructor(private readonly server: Server) {}
 
   /**

@@ -101,6 +101,12 @@ export class Server extends EventEmitter implements KeyspaceHost {
   /** Changes since the last save (INFO rdb_changes_since_last_save). */
   dirty = 0;
   lastSave: number;
+  /** Snapshots attempted (INFO rdb_saves) and whether the last one worked (rdb_last_bgsave_status). */
+  rdbSaves = 0;
+  lastBgsaveOk = true;
+  /** Keys the last snapshot load added and skipped as expired (INFO rdb_last_load_keys_*). */
+  rdbLastLoadKeysLoaded = 0;
+  rdbLastLoadKeysExpired = 0;
   /** DEBUG SET-ACTIVE-EXPIRE */
   activeExpireEnabled = true;
   /** Set by CONFIG SET/rewrite users: the file the config came from. */

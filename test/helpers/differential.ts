@@ -12,6 +12,9 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startServer, type NodisServer, type StartOptions } from '../../src/index.js';
 import { startOracle, oracleAvailable, configArgs, ORACLE_SKIP_MESSAGE, type Oracle, type OracleConfig } from './oracle.js';
 import { RawConnection, encodeCommand, hello3, splitAggregate } from './resp.js';
@@ -349,9 +352,13 @@ export class Differential {
   /** The servers' requirepass, used by the harness's own connections (flush, config, listeners). */
   password?: string;
 
-  /** nodis with nodisOptions (plus enable-debug-command yes) and Redis with oracleArgs. */
+  /** nodis's `dir` (a fresh temporary directory unless the options name one), removed by stop(). */
+  dir = '';
+
+  /** nodis with nodisOptions (plus enable-debug-command yes, its own dir) and Redis with oracleArgs. */
   async start(nodisOptions: StartOptions = {}, oracleArgs: string[] | OracleConfig = []): Promise<void> {
-    this.nodis = await startServer({ 'enable-debug-command': 'yes', ...nodisOptions });
+    this.dir = mkdtempSync(join(tmpdir(), 'nodis-test-'));
+    this.nodis = await startServer({ 'enable-debug-command': 'yes', dir: this.dir, ...nodisOptions });
     this.oracle = await startOracle(oracleArgs);
     const port = this.nodis.port;
     this.left = { name: 'nodis', connect: () => RawConnection.open({ port }) };
@@ -377,6 +384,7 @@ export class Differential {
     await this.nodis?.close();
     await this.oracleA?.close();
     await this.oracle?.close();
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 
   /** A connection to each server, authenticated when the servers have a password (not flushed). */

@@ -25,6 +25,8 @@ export function oracleAvailable(): boolean {
 
 export interface Oracle {
   socketPath: string;
+  /** Its working directory (`dir`): where SAVE writes dump.rdb. Removed by close(). */
+  dir: string;
   connect(): Promise<RawConnection>;
   close(): Promise<void>;
 }
@@ -69,6 +71,7 @@ export async function startOracle(extra: string[] | OracleConfig = []): Promise<
   }
   return {
     socketPath,
+    dir,
     connect: () => RawConnection.open({ path: socketPath }),
     close: async () => {
       const exited = new Promise((r) => proc.once('exit', r));

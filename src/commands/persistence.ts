@@ -1,0 +1,176 @@
+// Persistence commands: DUMP, RESTORE (and RESTORE-ASKING), SAVE, and DEBUG RELOAD's logic
+// (DEBUG itself lives in commands/server.ts and calls debugReload).
+
+import type { CommandSpec } from '../server/command.js';
+import { NOTIFY } from '../keyspace/notify.js';
+import type { Client } from '../server/client.js';
+import { ERR_NOT_INTEGER, ERR_SYNTAX } from '../server/errors.js';
+import { parseInt64 } from '../util/numbers.js';
+import { optionWord } from '../util/cstring.js';
+import {
+  RdbError,
+  dumpPayload,
+  loadRdbFile,
+  parseDumpPayload,
+  rdbFilePath,
+  rdbSave,
+} from '../persistence/rdb.js';
+import type { Value } from '../types/value.js';
+
+// ---------------------------------------------------------------------------------------------
+// DUMP RESTORE
+
+function dump(c: Client, argv: string[]): void {
+  const v = c.db.lookupRead(argv[1]);
+  if (v === undefined) return c.nullBulk();
+  c.bulk(dumpPayload(v, { compress: c.server.config.bool('rdbcompression') }).toString('latin1'));
+}
+
+/** RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency] */
+function restore(c: Client, argv: string[]): void {
+  let replace = false;
+  let absttl = false;
+  let idle = -1n;
+  let freq = -1n;
+  for (let j = 4; j < argv.length; j++) {
+    const more = argv.length - j - 1;
+    const opt = optionWord(argv[j]);
+    if (opt === 'replace') {
+      replace = true;
+    } else if (opt === 'absttl') {
+      absttl = true;
+    } else if (opt === 'idletime' && more >= 1 && freq === -1n) {
+      const v = parseInt64(argv[j + 1]);
+      if (v === null) return c.error(ERR_NOT_INTEGER);
+      if (v < 0n) return c.error('ERR Invalid IDLETIME value, must be >= 0');
+      idle = v;
+      j++;
+    } else if (opt === 'freq' && more >= 1 && idle === -1n) {
+      const v = parseInt64(argv[j + 1]);
+      if (v === null) return c.error(ERR_NOT_INTEGER);
+      if (v < 0n || v > 255n) return c.error('ERR Invalid FREQ value, must be >= 0 and <= 255');
+      freq = v;
+      j++;
+    } else {
+      return c.error(ERR_SYNTAX);
+    }
+  }
+
+  const db = c.db;
+  const key = argv[1];
+  if (!replace && db.lookupWrite(key) !== undefined) {
+    return c.error('BUSYKEY Target key name already exists.');
+  }
+  const ttl = parseInt64(argv[2]);
+  if (ttl === null) return c.error(ERR_NOT_INTEGER);
+  if (ttl < 0n) return c.error('ERR Invalid TTL value, must be >= 0');
+
+  let value: Value;
+  try {
+    value = parseDumpPayload(Buffer.from(argv[3], 'latin1'));
+  } catch (e) {
+    if (!(e instanceof RdbError)) throw e;
+    if (e.kind === 'version' || e.kind === 'checksum') return c.error('ERR DUMP payload version or checksum are wrong');
+    if (e.kind === 'unsupported') return c.error(`ERR Bad data format: ${e.reason}`);
+    c.server.log.verbose(`RESTORE: ${e.message}`);
+    return c.error('ERR Bad data format');
+  }
+
+  // dbDelete, without expiring first: a key whose time passed but is still stored counts as deleted.
+  const deleted = replace && db.delete(key, false);
+  const now = BigInt(Math.floor(c.server.now()));
+  // A relative time counts from now; Redis adds in 64 bits, so a huge TTL wraps into the past.
+  const when = ttl !== 0n && !absttl ? BigInt.asIntN(64, ttl + now) : ttl;
+  if (ttl !== 0n && when <= now) {
+    // Already expired: the key is not created (and REPLACE's old value is gone: a DEL).
+    if (deleted) {
+      db.changed(key, NOTIFY.GENERIC, 'del');
+      c.rewriteArgv(['DEL', key]);
+    }
+    return c.ok();
+  }
+  db.set(key, value);
+  if (ttl !== 0n) db.setExpire(key, Number.isSafeInteger(Number(when)) ? Number(when) : when);
+  if (typeof value !== 'string') {
+    // objectSetLRUOrLFU: IDLETIME sets the access time; nodis keeps no LFU counter for FREQ.
+    value.lru = idle >= 0n ? Number(now - idle * 1000n) : Number(now);
+  }
+  db.changed(key, NOTIFY.GENERIC, 'restore');
+  // A relative time to live propagates as an absolute one, so replicas expire it at the same instant.
+  if (ttl !== 0n && !absttl) c.rewriteArgv([...argv.slice(0, 2), String(when), ...argv.slice(3), 'ABSTTL']);
+  c.ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// SAVE
+
+function save(c: Client): void {
+  c.server.rdbSaves++;
+  if (rdbSave(c.server)) c.ok();
+  else c.error('ERR');
+}
+
+// ---------------------------------------------------------------------------------------------
+// DEBUG RELOAD
+
+/** The RELOAD lines of DEBUG HELP. */
+export const DEBUG_RELOAD_HELP = [
+  'RELOAD [option ...]',
+  '    Save the RDB on disk and reload it back to memory. Valid <option> values:',
+  '    * MERGE: conflicting keys will be loaded from RDB.',
+  '    * NOFLUSH: the existing database will not be removed before load, but',
+  '      conflicting keys will generate an exception and kill the server.',
+  '    * NOSAVE: the database will be loaded from an existing RDB file.',
+  '    Examples:',
+  '    * DEBUG RELOAD: verify that the server is able to persist, flush and reload',
+  '      the database.',
+  '    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an',
+  '      existing RDB file.',
+  '    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB',
+  '      file to the database.',
+];
+
+/**
+ * DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save (unless NOSAVE), empty every database (unless
+ * NOFLUSH), load the file back (MERGE: its keys replace those present). Where Redis would
+ * crash (a corrupt file, a key already present without MERGE), nodis answers the load error
+ * and loads nothing.
+ */
+export function debugReload(c: Client, argv: string[]): void {
+  let merge = false;
+  let flush = true;
+  let save = true;
+  for (let j = 2; j < argv.length; j++) {
+    const opt = optionWord(argv[j]);
+    if (opt === 'merge') merge = true;
+    else if (opt === 'noflush') flush = false;
+    else if (opt === 'nosave') save = false;
+    else return c.error('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
+  }
+  const server = c.server;
+  if (save && !rdbSave(server)) return c.error('ERR');
+  // emptyData: not a change to save (dirty stays), but WATCHed keys are touched.
+  // Not a change event (emptyData): flush() touches WATCHed keys; no dirty, no notification.
+  if (flush) for (const db of server.dbs) db.flush();
+  let loaded;
+  try {
+    loaded = loadRdbFile(server, rdbFilePath(server), { merge });
+  } catch (e) {
+    // A corrupt file, or one that cannot be read (the file system's error has a code).
+    if (!(e instanceof RdbError) && (e as NodeJS.ErrnoException).code === undefined) throw e;
+    server.log.warning(`Error loading the RDB dump: ${(e as Error).message}`);
+    loaded = null;
+  }
+  if (loaded === null) return c.error('ERR Error trying to load the RDB dump');
+  server.log.warning('DB reloaded by DEBUG RELOAD');
+  c.ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export const persistenceCommands: CommandSpec[] = [
+  { name: 'dump', handler: dump },
+  { name: 'restore', handler: restore },
+  { name: 'restore-asking', handler: restore },
+  { name: 'save', handler: save },
+];

@@ -1,0 +1,1057 @@
+// RDB, Redis's snapshot format: whole snapshots (SAVE, DEBUG RELOAD, start-up, and later
+// BGSAVE and full resynchronisation of replicas) and single values (DUMP / RESTORE).
+//
+// A file is "REDIS" and a 4-digit version, then opcodes: AUX fields (name/value strings),
+// SELECTDB and RESIZEDB before each non-empty database, then per key its optional
+// EXPIRETIME_MS / IDLE / FREQ, its value type byte, the key and the value; EOF, and a CRC-64 of
+// everything before it (zero when checksums are off). A DUMP payload is a type byte and a value,
+// the 2-byte RDB version and the CRC-64, both little endian.
+//
+// Value encodings live in a registry keyed by RDB object type: each data type registers the
+// types it reads and how it writes itself (strings below; lists, hashes … register theirs).
+
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Server } from '../server/server.js';
+import type { Database } from '../keyspace/db.js';
+import { stringValue, typeOf, type TypeName, type Value } from '../types/value.js';
+import { Crc64 } from '../util/crc64.js';
+import { lzfCompress, lzfDecompress } from '../util/lzf.js';
+import { atoi, parseInteger } from '../util/numbers.js';
+import { strerror } from '../server/config.js';
+import { REDIS_VERSION } from '../commands/server.js';
+
+/** The version nodis writes (Redis 7.0's). */
+export const RDB_VERSION = 10;
+/** The newest version nodis reads (Redis 7.2's). */
+export const RDB_MAX_VERSION = 11;
+
+// Opcodes (rdb.h)
+const OP_FUNCTION2 = 245;
+const OP_FUNCTION = 246;
+const OP_MODULE_AUX = 247;
+const OP_IDLE = 248;
+const OP_FREQ = 249;
+const OP_AUX = 250;
+const OP_RESIZEDB = 251;
+const OP_EXPIRETIME_MS = 252;
+const OP_EXPIRETIME = 253;
+const OP_SELECTDB = 254;
+const OP_EOF = 255;
+
+// Length encodings: the top two bits of the first byte.
+const LEN_6BIT = 0;
+const LEN_14BIT = 1;
+const LEN_32BIT = 0x80;
+const LEN_64BIT = 0x81;
+const LEN_ENCVAL = 3;
+
+// Special string encodings (after an ENCVAL length byte).
+const ENC_INT8 = 0;
+const ENC_INT16 = 1;
+const ENC_INT32 = 2;
+const ENC_LZF = 3;
+
+export const RDB_TYPE_STRING = 0;
+
+/** What each RDB object type holds, for error messages. */
+const RDB_TYPE_NAMES: Record<number, string> = {
+  0: 'string',
+  1: 'list',
+  2: 'set',
+  3: 'zset',
+  4: 'hash',
+  5: 'zset, version 2',
+  6: 'module',
+  7: 'module, version 2',
+  9: 'hash, zipmap',
+  10: 'list, ziplist',
+  11: 'set, intset',
+  12: 'zset, ziplist',
+  13: 'hash, ziplist',
+  14: 'list, quicklist',
+  15: 'stream, listpacks',
+  16: 'hash, listpack',
+  17: 'zset, listpack',
+  18: 'list, quicklist 2',
+  19: 'stream, listpacks 2',
+  20: 'set, listpack',
+  21: 'stream, listpacks 3',
+};
+
+/** rdbIsObjectType, as of RDB version 11: the bytes that may start a value. */
+export function isObjectType(t: number): boolean {
+  return (t >= 0 && t <= 7) || (t >= 9 && t <= 21);
+}
+
+function typeLabel(t: number): string {
+  const name = RDB_TYPE_NAMES[t];
+  return name ? `RDB type ${t} (${name})` : `RDB type ${t}`;
+}
+
+/** C's strtoll on a prefix of s (0 when there is no number), as Redis reads numeric AUX fields. */
+function strtoll(s: string): number {
+  const m = /^[ \t\n\v\f\r]*[+-]?\d+/.exec(s);
+  return m ? Number(m[0].trim()) : 0;
+}
+
+/** A key or string as it appears in an error message: quoted, escaped, and cut when long. */
+function printable(s: string, max = 64): string {
+  let out = '';
+  for (let i = 0; i < s.length && i < max; i++) {
+    const b = s.charCodeAt(i);
+    if (b === 0x5c || b === 0x27) out += '\\' + s[i];
+    else if (b >= 0x20 && b < 0x7f) out += s[i];
+    else out += `\\x${b.toString(16).padStart(2, '0')}`;
+  }
+  return `'${out}${s.length > max ? '...' : ''}'`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/**
+ * What went wrong reading RDB data: eof (the data ends early), corrupt (a byte that cannot be
+ * there), checksum, signature and version (of a file or DUMP payload), unsupported (valid RDB
+ * that nodis cannot hold yet: a type not built, function libraries, module data), duplicate (a
+ * key loaded twice), dbindex (more databases than configured).
+ */
+export type RdbErrorKind =
+  | 'eof'
+  | 'corrupt'
+  | 'checksum'
+  | 'signature'
+  | 'version'
+  | 'unsupported'
+  | 'duplicate'
+  | 'dbindex';
+
+export class RdbError extends Error {
+  constructor(
+    readonly kind: RdbErrorKind,
+    /** What is wrong, without the place. */
+    readonly reason: string,
+    /** Byte offset in the file or payload where it was found. */
+    readonly offset: number,
+    /** What was being read. */
+    readonly context = '',
+  ) {
+    super(`${reason} at offset ${offset}${context ? ` (${context})` : ''}`);
+    this.name = 'RdbError';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+/** Writes RDB data into a growing buffer. */
+export class RdbWriter {
+  buf: Buffer;
+  pos = 0;
+  /** Scratch space for LZF: the string's bytes and the compressed output. */
+  private lzfIn: Buffer | null = null;
+  private lzfOut: Buffer | null = null;
+
+  constructor(
+    /** rdbcompression: LZF for strings over 20 bytes when it saves at least 4. */
+    readonly compress: boolean,
+    initialSize = 1024,
+  ) {
+    this.buf = Buffer.allocUnsafe(initialSize);
+  }
+
+  /** Makes room for n more bytes. */
+  reserve(n: number): void {
+    const need = this.pos + n;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  byte(b: number): void {
+    this.reserve(1);
+    this.buf[this.pos++] = b;
+  }
+
+  bytes(src: Uint8Array, start = 0, end = src.length): void {
+    const n = end - start;
+    this.reserve(n);
+    this.buf.set(src.subarray(start, end), this.pos);
+    this.pos += n;
+  }
+
+  /** Bytes of a one-byte string, with no length prefix. */
+  latin1(s: string): void {
+    this.reserve(s.length);
+    this.pos += this.buf.write(s, this.pos, 'latin1');
+  }
+
+  /** rdbSaveLen: a 6-bit, 14-bit, 32-bit (big endian) or 64-bit length. */
+  len(n: number): void {
+    if (n < 1 << 6) {
+      this.byte((LEN_6BIT << 6) | n);
+    } else if (n < 1 << 14) {
+      this.reserve(2);
+      this.buf[this.pos++] = (LEN_14BIT << 6) | (n >>> 8);
+      this.buf[this.pos++] = n & 0xff;
+    } else if (n <= 0xffffffff) {
+      this.reserve(5);
+      this.buf[this.pos++] = LEN_32BIT;
+      this.buf.writeUInt32BE(n, this.pos);
+      this.pos += 4;
+    } else {
+      this.reserve(9);
+      this.buf[this.pos++] = LEN_64BIT;
+      this.buf.writeBigUInt64BE(BigInt(n), this.pos);
+      this.pos += 8;
+    }
+  }
+
+  /** A signed 64-bit little-endian integer (expiry times). */
+  int64LE(v: number | bigint): void {
+    this.reserve(8);
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) {
+      this.buf.writeUInt32LE(v % 0x100000000, this.pos);
+      this.buf.writeUInt32LE(Math.floor(v / 0x100000000), this.pos + 4);
+    } else {
+      this.buf.writeBigInt64LE(BigInt.asIntN(64, BigInt(v)), this.pos);
+    }
+    this.pos += 8;
+  }
+
+  /**
+   * rdbSaveRawString: a string as Redis writes keys and string values. Up to 11 bytes that
+   * spell a 32-bit integer exactly are stored as one (INT8/16/32); with compression on, over
+   * 20 bytes, LZF when it saves at least 4 bytes; else the length and the bytes.
+   */
+  string(s: string): void {
+    const n = s.length;
+    if (n <= 11 && n > 0) {
+      const v = parseInteger(s);
+      if (v !== null && this.integer(v)) return;
+    }
+    if (this.compress && n > 20 && this.lzf(s)) return;
+    this.len(n);
+    if (n > 0) this.latin1(s);
+  }
+
+  /** rdbEncodeInteger: writes v as INT8/16/32 and returns true, or false when it does not fit. */
+  integer(v: number): boolean {
+    if (v >= -128 && v <= 127) {
+      this.reserve(2);
+      this.buf[this.pos++] = (LEN_ENCVAL << 6) | ENC_INT8;
+      this.buf[this.pos++] = v & 0xff;
+    } else if (v >= -32768 && v <= 32767) {
+      this.reserve(3);
+      this.buf[this.pos++] = (LEN_ENCVAL << 6) | ENC_INT16;
+      this.buf.writeInt16LE(v, this.pos);
+      this.pos += 2;
+    } else if (v >= -2147483648 && v <= 2147483647) {
+      this.reserve(5);
+      this.buf[this.pos++] = (LEN_ENCVAL << 6) | ENC_INT32;
+      this.buf.writeInt32LE(v, this.pos);
+      this.pos += 4;
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  /** rdbSaveLzfStringObject: true if s was written compressed. */
+  private lzf(s: string): boolean {
+    const n = s.length;
+    const outLen = n - 4;
+    if (!this.lzfIn || this.lzfIn.length < n) {
+      this.lzfIn = Buffer.allocUnsafe(Math.max(n, 256));
+      this.lzfOut = Buffer.allocUnsafe(Math.max(n, 256));
+    }
+    const input = this.lzfIn;
+    const out = this.lzfOut!;
+    input.write(s, 0, 'latin1');
+    const clen = lzfCompress(input, n, out, outLen);
+    if (clen === 0) return false;
+    this.byte((LEN_ENCVAL << 6) | ENC_LZF);
+    this.len(clen);
+    this.len(n);
+    this.bytes(out, 0, clen);
+    return true;
+  }
+
+  /** The bytes written so far (sharing memory with the writer). */
+  finish(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/** Reads RDB data; every failure is an RdbError naming the offset. */
+export class RdbReader {
+  pos: number;
+  /** What is being read, for error messages (a function when costly to build: called on failure). */
+  doing: string | (() => string) = '';
+  /** Set by lenOrEncoding(): the byte was an ENCVAL and the result is a string encoding. */
+  encoded = false;
+
+  constructor(
+    readonly buf: Buffer,
+    start = 0,
+    readonly end = buf.length,
+  ) {
+    this.pos = start;
+  }
+
+  fail(kind: RdbErrorKind, reason: string, at = this.pos): never {
+    throw new RdbError(kind, reason, at, typeof this.doing === 'string' ? this.doing : this.doing());
+  }
+
+  need(n: number): void {
+    if (n > this.end - this.pos) this.fail('eof', 'Unexpected EOF');
+  }
+
+  byte(): number {
+    if (this.pos >= this.end) this.fail('eof', 'Unexpected EOF');
+    return this.buf[this.pos++];
+  }
+
+  /** n bytes, sharing memory with the input. */
+  bytes(n: number): Buffer {
+    this.need(n);
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
+  int32LE(): number {
+    this.need(4);
+    const v = this.buf.readInt32LE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  int64LE(): bigint {
+    this.need(8);
+    const v = this.buf.readBigInt64LE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  uint64LE(): bigint {
+    this.need(8);
+    const v = this.buf.readBigUInt64LE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  /**
+   * rdbLoadLenByRef: a length, or (encoded set) a special string encoding number. A 64-bit
+   * length beyond 2^53 comes back rounded, which is still too large for any data to follow.
+   */
+  lenOrEncoding(): number {
+    const at = this.pos;
+    const first = this.byte();
+    const type = first >>> 6;
+    this.encoded = false;
+    if (type === LEN_ENCVAL) {
+      this.encoded = true;
+      return first & 0x3f;
+    }
+    if (type === LEN_6BIT) return first & 0x3f;
+    if (type === LEN_14BIT) return ((first & 0x3f) << 8) | this.byte();
+    if (first === LEN_32BIT) {
+      this.need(4);
+      const v = this.buf.readUInt32BE(this.pos);
+      this.pos += 4;
+      return v;
+    }
+    if (first === LEN_64BIT) {
+      this.need(8);
+      const v = this.buf.readBigUInt64BE(this.pos);
+      this.pos += 8;
+      return Number(v);
+    }
+    return this.fail('corrupt', `Unknown length encoding ${type} in rdbLoadLen()`, at);
+  }
+
+  /** rdbLoadLen: like lenOrEncoding, but an encoding byte is taken as a 6-bit length, as Redis does. */
+  len(): number {
+    return this.lenOrEncoding();
+  }
+
+  /** rdbGenericLoadStringObject: a string in any of its encodings, as a one-byte JS string. */
+  string(): string {
+    const at = this.pos;
+    const len = this.lenOrEncoding();
+    if (this.encoded) {
+      switch (len) {
+        case ENC_INT8:
+          this.need(1);
+          return String(this.buf.readInt8(this.pos++));
+        case ENC_INT16: {
+          this.need(2);
+          const v = this.buf.readInt16LE(this.pos);
+          this.pos += 2;
+          return String(v);
+        }
+        case ENC_INT32:
+          return String(this.int32LE());
+        case ENC_LZF:
+          return this.lzfString();
+        default:
+          return this.fail('corrupt', `Unknown RDB string encoding type ${len}`, at);
+      }
+    }
+    this.need(len);
+    checkStringLength(this, len);
+    const s = this.buf.toString('latin1', this.pos, this.pos + len);
+    this.pos += len;
+    return s;
+  }
+
+  /** rdbLoadLzfStringObject */
+  private lzfString(): string {
+    const clen = this.len();
+    const len = this.len();
+    const at = this.pos;
+    this.need(clen);
+    // A back reference of 3 bytes expands to at most 264: a longer result cannot be valid, and
+    // checking first keeps a corrupt length from allocating gigabytes.
+    if (len > clen * 88 + 32) this.fail('corrupt', 'Invalid LZF compressed string', at);
+    checkStringLength(this, len);
+    const out = Buffer.allocUnsafe(len);
+    const n = lzfDecompress(this.buf, this.pos, this.pos + clen, out, len);
+    if (n !== len) this.fail('corrupt', 'Invalid LZF compressed string', at);
+    this.pos += clen;
+    return out.toString('latin1', 0, len);
+  }
+}
+
+/** V8 strings hold at most 2^29 - 24 one-byte characters. */
+const MAX_STRING_LENGTH = 2 ** 29 - 24;
+
+function checkStringLength(r: RdbReader, len: number): void {
+  if (len > MAX_STRING_LENGTH) {
+    r.fail('unsupported', `A string of ${len} bytes is longer than nodis can hold (${MAX_STRING_LENGTH})`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The value registry
+
+/** How one data type is written to and read from RDB. */
+export interface RdbTypeCodec {
+  /** The value type (TYPE command) this codec writes. */
+  readonly valueType: TypeName;
+  /** The RDB object types it reads. */
+  readonly rdbTypes: readonly number[];
+  /** The RDB object type it writes for v (rdbSaveObjectType). */
+  rdbType(v: Value): number;
+  /** Writes v (rdbSaveObject). */
+  save(w: RdbWriter, v: Value): void;
+  /** Reads a value of RDB object type rdbType (rdbLoadObject); errors through r.fail(). */
+  load(r: RdbReader, rdbType: number): Value;
+}
+
+const codecsByRdbType = new Map<number, RdbTypeCodec>();
+const codecsByValueType = new Map<TypeName, RdbTypeCodec>();
+
+/** Registers a data type's RDB encoding (later types replace earlier ones for the same keys). */
+export function registerRdbType(codec: RdbTypeCodec): void {
+  codecsByValueType.set(codec.valueType, codec);
+  for (const t of codec.rdbTypes) codecsByRdbType.set(t, codec);
+}
+
+function codecFor(v: Value): RdbTypeCodec {
+  const type = typeOf(v);
+  const codec = codecsByValueType.get(type);
+  if (!codec) throw new Error(`no RDB encoding for ${type} values yet`);
+  return codec;
+}
+
+/** Reads one value of RDB object type `type` (the type byte already read). */
+function loadValue(r: RdbReader, type: number, typeAt: number): Value {
+  const codec = codecsByRdbType.get(type);
+  if (!codec) {
+    if (isObjectType(type)) r.fail('unsupported', `${typeLabel(type)} is not supported by nodis yet`, typeAt);
+    r.fail('corrupt', `Unknown RDB encoding type ${type}`, typeAt);
+  }
+  return codec.load(r, type);
+}
+
+// Strings: type 0, written with rdbSaveStringObject (integer, LZF or plain encoding).
+registerRdbType({
+  valueType: 'string',
+  rdbTypes: [RDB_TYPE_STRING],
+  rdbType: () => RDB_TYPE_STRING,
+  save(w, v) {
+    w.string(stringValue(v)!);
+  },
+  load(r) {
+    return r.string();
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// DUMP / RESTORE payloads
+
+/** A value's DUMP payload: type, value, RDB version (2 bytes LE), CRC-64 (8 bytes LE). */
+export function dumpPayload(value: Value, opts: { compress?: boolean } = {}): Buffer {
+  const w = new RdbWriter(opts.compress ?? true, 64);
+  const codec = codecFor(value);
+  w.byte(codec.rdbType(value));
+  codec.save(w, value);
+  w.byte(RDB_VERSION & 0xff);
+  w.byte(RDB_VERSION >>> 8);
+  const crc = new Crc64().update(w.buf, 0, w.pos);
+  w.reserve(8);
+  crc.writeLE(w.buf, w.pos);
+  w.pos += 8;
+  return w.finish();
+}
+
+/**
+ * The value in a DUMP payload, checked as RESTORE checks it (verifyDumpPayload, then
+ * rdbLoadObjectType and rdbLoadObject). Throws an RdbError: kind version or checksum for
+ * "DUMP payload version or checksum are wrong", unsupported for a type nodis lacks, any other
+ * kind for "Bad data format". Bytes after the value
+ * are ignored, and a corrupt value may read into the footer, exactly as Redis reads it.
+ */
+export function parseDumpPayload(payload: Buffer, opts: { verifyChecksum?: boolean } = {}): Value {
+  const len = payload.length;
+  if (len < 10) throw new RdbError('checksum', 'DUMP payload too short', 0);
+  const footer = len - 10;
+  const version = payload[footer] | (payload[footer + 1] << 8);
+  if (version > RDB_MAX_VERSION) throw new RdbError('version', `DUMP payload of RDB version ${version}`, footer);
+  if (opts.verifyChecksum !== false) {
+    // Unlike a file's, a payload's zero checksum is checked too (Redis 7.0 and 7.2).
+    const crc = new Crc64().update(payload, 0, len - 8).value();
+    if (crc !== payload.readBigUInt64LE(len - 8)) throw new RdbError('checksum', 'DUMP payload checksum mismatch', len - 8);
+  }
+  const r = new RdbReader(payload);
+  r.doing = 'reading a DUMP payload';
+  const type = r.byte();
+  if (!isObjectType(type)) r.fail('corrupt', `Unknown RDB object type ${type}`, 0);
+  return loadValue(r, type, 0);
+}
+
+/** DEBUG OBJECT's serializedlength: the bytes of the value's RDB encoding (rdbSavedObjectLen). */
+export function rdbSerializedLength(value: Value, compress: boolean): number {
+  const codec = codecsByValueType.get(typeOf(value));
+  if (!codec) return 0;
+  const w = new RdbWriter(compress, 64);
+  codec.save(w, value);
+  return w.pos;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots
+
+export interface RdbSaveOptions {
+  /**
+   * The replication aux fields (repl-stream-db, repl-id, repl-offset), which Redis writes for a
+   * replica's full resynchronisation and when it keeps a replication backlog.
+   */
+  repl?: { streamDb: number; replId: string; offset: number | bigint };
+  /** aof-base 1: the snapshot is the base of an append-only file. */
+  aofBase?: boolean;
+  /** Overrides the rdbcompression config. */
+  compress?: boolean;
+  /** Overrides the rdbchecksum config (false writes a zero checksum). */
+  checksum?: boolean;
+}
+
+function auxField(w: RdbWriter, name: string, value: string | number | bigint): void {
+  w.byte(OP_AUX);
+  w.string(name);
+  w.string(String(value));
+}
+
+/** Memory in use, as INFO used_memory reports it (the RDB used-mem aux field). */
+function usedMemory(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
+
+/** LFU_INIT_VAL: nodis keeps no access-frequency counter, so every key saves this one. */
+const LFU_INIT_VAL = 5;
+
+/**
+ * The whole dataset as an RDB file (rdbSaveRio): aux fields, every non-empty database, EOF and
+ * the checksum. Keys whose time passed but that were not removed yet are written too, as Redis
+ * does; the loader drops them.
+ */
+export function encodeRdb(server: Server, opts: RdbSaveOptions = {}): Buffer {
+  const config = server.config;
+  let total = 0;
+  for (const db of server.dbs) total += db.dict.size;
+  const w = new RdbWriter(opts.compress ?? config.bool('rdbcompression'), 4096 + total * 32);
+  w.latin1(`REDIS${String(RDB_VERSION).padStart(4, '0')}`);
+  auxField(w, 'redis-ver', REDIS_VERSION);
+  auxField(w, 'redis-bits', 64);
+  const now = server.clock.now();
+  auxField(w, 'ctime', Math.floor(now / 1000));
+  auxField(w, 'used-mem', usedMemory());
+  if (opts.repl) {
+    auxField(w, 'repl-stream-db', opts.repl.streamDb);
+    auxField(w, 'repl-id', opts.repl.replId);
+    auxField(w, 'repl-offset', opts.repl.offset);
+  }
+  auxField(w, 'aof-base', opts.aofBase ? 1 : 0);
+
+  const policy = config.get('maxmemory-policy');
+  const saveLru = policy.endsWith('-lru');
+  const saveLfu = policy.endsWith('-lfu');
+  for (const db of server.dbs) {
+    if (db.dict.size === 0) continue;
+    w.byte(OP_SELECTDB);
+    w.len(db.id);
+    w.byte(OP_RESIZEDB);
+    w.len(db.dict.size);
+    w.len(db.expires.size);
+    const volatile = db.expires.size !== 0;
+    for (const [key, value] of db.dict) {
+      if (volatile) {
+        const when = db.expires.get(key);
+        if (when !== undefined) {
+          w.byte(OP_EXPIRETIME_MS);
+          w.int64LE(Number.isSafeInteger(when) ? when : db.getExpireExact(key)!);
+        }
+      }
+      if (saveLru) {
+        // A plain string value keeps no access time: it saves as just used.
+        const lru = typeof value === 'string' ? 0 : value.lru;
+        w.byte(OP_IDLE);
+        w.len(lru === 0 ? 0 : Math.max(0, Math.floor((now - lru) / 1000)));
+      }
+      if (saveLfu) {
+        w.byte(OP_FREQ);
+        w.byte(LFU_INIT_VAL);
+      }
+      const codec = codecFor(value);
+      w.byte(codec.rdbType(value));
+      w.string(key);
+      codec.save(w, value);
+    }
+  }
+  w.byte(OP_EOF);
+  w.reserve(8);
+  if (opts.checksum ?? config.bool('rdbchecksum')) {
+    new Crc64().update(w.buf, 0, w.pos).writeLE(w.buf, w.pos);
+  } else {
+    w.buf.fill(0, w.pos, w.pos + 8);
+  }
+  w.pos += 8;
+  return w.finish();
+}
+
+/** One key read from a snapshot. */
+export interface RdbEntry {
+  db: number;
+  key: string;
+  value: Value;
+  /** Expiry time in unix ms, or null. */
+  expire: bigint | null;
+  /** IDLE opcode: seconds since last access, or -1. */
+  idle: number;
+  /** FREQ opcode: LFU counter, or -1. */
+  freq: number;
+}
+
+export interface RdbParseOptions {
+  /** Check the CRC-64 footer (a zero checksum is never checked). Default true. */
+  verifyChecksum?: boolean;
+  /** Number of databases: a SELECTDB beyond it is an error. Default 16. */
+  databases?: number;
+  /** Called for every AUX field, in order. */
+  onAux?(name: string, value: string): void;
+  /** Called when the stored checksum is zero and checksums were to be verified. */
+  onNoChecksum?(): void;
+}
+
+export interface RdbParseResult {
+  version: number;
+  /** Offset just past the checksum (or the EOF opcode for versions before 5). */
+  end: number;
+}
+
+/**
+ * Reads a snapshot from the start of buf (rdbLoadRio), handing every key to onEntry in file
+ * order. Throws an RdbError on anything malformed; onEntry may throw too.
+ */
+export function parseRdb(buf: Buffer, onEntry: (e: RdbEntry) => void, opts: RdbParseOptions = {}): RdbParseResult {
+  const r = new RdbReader(buf);
+  r.doing = 'reading the header';
+  r.need(9);
+  if (buf.toString('latin1', 0, 5) !== 'REDIS') {
+    r.fail('signature', 'Wrong signature trying to load DB from file', 0);
+  }
+  const version = atoi(buf.toString('latin1', 5, 9));
+  if (version < 1 || version > RDB_MAX_VERSION) {
+    r.fail('version', `Can't handle RDB format version ${version}`, 5);
+  }
+  r.pos = 9;
+  const databases = opts.databases ?? 16;
+  let db = 0;
+  let key = '';
+  let type = 0;
+  const readingValue = (): string => `reading the value of key ${printable(key)}, ${typeLabel(type)}`;
+  let expire: bigint | null = null;
+  let idle = -1;
+  let freq = -1;
+  for (;;) {
+    const at = r.pos;
+    r.doing = 'reading an opcode';
+    type = r.byte();
+    if (type === OP_EXPIRETIME) {
+      r.doing = 'reading an expire time';
+      expire = BigInt(r.int32LE()) * 1000n;
+    } else if (type === OP_EXPIRETIME_MS) {
+      r.doing = 'reading an expire time';
+      expire = r.int64LE();
+    } else if (type === OP_FREQ) {
+      r.doing = 'reading an LFU frequency';
+      freq = r.byte();
+    } else if (type === OP_IDLE) {
+      r.doing = 'reading an LRU idle time';
+      idle = r.len();
+    } else if (type === OP_EOF) {
+      break;
+    } else if (type === OP_SELECTDB) {
+      r.doing = 'reading a database number';
+      const id = r.len();
+      if (id >= databases) {
+        r.fail(
+          'dbindex',
+          `Data file was created with a Redis server configured to handle more than ${databases} databases`,
+          at,
+        );
+      }
+      db = id;
+    } else if (type === OP_RESIZEDB) {
+      r.doing = 'reading a RESIZEDB hint';
+      r.len();
+      r.len();
+    } else if (type === OP_AUX) {
+      r.doing = 'reading an AUX field';
+      const name = r.string();
+      const value = r.string();
+      opts.onAux?.(name, value);
+    } else if (type === OP_MODULE_AUX) {
+      r.fail('unsupported', 'Module AUX data is not supported by nodis', at);
+    } else if (type === OP_FUNCTION || type === OP_FUNCTION2) {
+      r.fail('unsupported', 'Function libraries are not supported by nodis yet', at);
+    } else {
+      r.doing = 'reading a key';
+      key = r.string();
+      r.doing = readingValue;
+      const value = loadValue(r, type, at);
+      onEntry({ db, key, value, expire, idle, freq });
+      expire = null;
+      idle = -1;
+      freq = -1;
+    }
+  }
+  if (version >= 5) {
+    r.doing = 'reading the checksum';
+    const sumAt = r.pos;
+    const stored = r.uint64LE();
+    if (opts.verifyChecksum !== false) {
+      if (stored === 0n) {
+        opts.onNoChecksum?.();
+      } else {
+        const expected = new Crc64().update(buf, 0, sumAt).value();
+        if (expected !== stored) {
+          r.fail(
+            'checksum',
+            `Wrong RDB checksum expected: (${expected.toString(16)}) but got (${stored.toString(16)})`,
+            sumAt,
+          );
+        }
+      }
+    }
+  }
+  return { version, end: r.pos };
+}
+
+export interface RdbLoadOptions {
+  /** Keep keys whose time has passed (a replica keeps what its primary sent). Default false. */
+  keepExpired?: boolean;
+  /** DEBUG RELOAD MERGE: a key already present is replaced, instead of failing the load. */
+  merge?: boolean;
+  /** Check the checksum; default: the rdbchecksum config. */
+  verifyChecksum?: boolean;
+}
+
+export interface RdbLoadResult {
+  /** Keys added to the dataset. */
+  keys: number;
+  /** Keys skipped because their time had passed. */
+  expired: number;
+  version: number;
+  aux: Map<string, string>;
+}
+
+/** A database's keys as read, before they replace or join what is there. */
+interface Staged {
+  dict: Map<string, Value>;
+  expires: Map<string, bigint>;
+}
+
+/**
+ * Loads a snapshot into the server's databases (rdbLoadRio), logging as Redis does. All or
+ * nothing: the file is read and checked completely before the dataset changes, so a corrupt
+ * file throws an RdbError and leaves every database as it was. A key that is already present
+ * (or twice in the file) fails the load unless merge is set, where the later one wins.
+ * Updates INFO's rdb_last_load_keys_loaded / rdb_last_load_keys_expired.
+ */
+export function loadRdb(server: Server, buf: Buffer, opts: RdbLoadOptions = {}): RdbLoadResult {
+  const log = server.log;
+  const now = server.clock.now();
+  const nowBig = BigInt(Math.floor(now));
+  const staged = new Map<number, Staged>();
+  const aux = new Map<string, string>();
+  let keys = 0;
+  let expired = 0;
+  server.rdbLastLoadKeysLoaded = 0;
+  server.rdbLastLoadKeysExpired = 0;
+
+  const onAux = (name: string, value: string): void => {
+    aux.set(name, value);
+    const lower = name.toLowerCase();
+    if (name.startsWith('%')) log.notice(`RDB '${name}': ${value}`);
+    else if (lower === 'redis-ver') log.notice(`Loading RDB produced by version ${value}`);
+    else if (lower === 'ctime') {
+      const age = Math.max(0, Math.floor(now / 1000) - strtoll(value));
+      log.notice(`RDB age ${age} seconds`);
+    } else if (lower === 'used-mem') {
+      log.notice(`RDB memory usage when created ${(strtoll(value) / (1024 * 1024)).toFixed(2)} Mb`);
+    } else if (lower === 'aof-preamble') {
+      if (strtoll(value) !== 0) log.notice('RDB has an AOF tail');
+    } else if (lower === 'aof-base') {
+      if (strtoll(value) !== 0) log.notice('RDB is base AOF');
+    } else if (!['repl-stream-db', 'repl-id', 'repl-offset', 'lua', 'redis-bits'].includes(lower)) {
+      log.debug(`Unrecognized RDB AUX field: '${name}'`);
+    }
+  };
+
+  const parsed = parseRdb(
+    buf,
+    (e) => {
+      if (!opts.keepExpired && e.expire !== null && e.expire < nowBig) {
+        expired++;
+        return;
+      }
+      let s = staged.get(e.db);
+      if (!s) {
+        s = { dict: new Map(), expires: new Map() };
+        staged.set(e.db, s);
+      }
+      if (s.dict.has(e.key) || (!opts.merge && server.dbs[e.db].dict.has(e.key))) {
+        if (!opts.merge) {
+          log.warning(`RDB has duplicated key ${printable(e.key, 128)} in DB ${e.db}`);
+          throw new RdbError('duplicate', `Duplicated key ${printable(e.key)} in DB ${e.db}`, 0);
+        }
+        s.expires.delete(e.key);
+      }
+      if (typeof e.value !== 'string') {
+        e.value.lru = e.idle >= 0 ? now - e.idle * 1000 : now;
+      }
+      s.dict.set(e.key, e.value);
+      if (e.expire !== null) s.expires.set(e.key, e.expire);
+      keys++;
+    },
+    {
+      verifyChecksum: opts.verifyChecksum ?? server.config.bool('rdbchecksum'),
+      databases: server.dbs.length,
+      onAux,
+      onNoChecksum: () => log.warning('RDB file was saved with checksum disabled: no check performed.'),
+    },
+  );
+
+  for (const [id, s] of staged) applyStaged(server.dbs[id], s);
+  server.rdbLastLoadKeysLoaded = keys;
+  server.rdbLastLoadKeysExpired = expired;
+  log.notice(`Done loading RDB, keys loaded: ${keys}, keys expired: ${expired}.`);
+  return { keys, expired, version: parsed.version, aux };
+}
+
+function applyStaged(db: Database, s: Staged): void {
+  if (db.dict.size === 0) {
+    // The common case (start-up, DEBUG RELOAD): the staged map becomes the database.
+    db.dict = s.dict;
+  } else {
+    for (const [key, value] of s.dict) {
+      if (db.dict.has(key)) db.removeExpire(key); // MERGE: the file's key replaces it whole.
+      db.dict.set(key, value);
+    }
+  }
+  for (const [key, when] of s.expires) {
+    db.setExpire(key, Number.isSafeInteger(Number(when)) ? Number(when) : when);
+  }
+  db.resetCursors();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+/** Why writing a snapshot file failed, with the step that failed (for Redis's log lines). */
+export class RdbSaveError extends Error {
+  constructor(
+    readonly step: 'open' | 'write' | 'fsync' | 'rename',
+    readonly tempFile: string,
+    readonly code: string | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RdbSaveError';
+  }
+}
+
+function errnoOf(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException).code;
+}
+
+/**
+ * Writes a snapshot to path as Redis's rdbSave does: into temp-<pid>.rdb in the same
+ * directory, flushed to disk with fsync, then renamed into place (and the directory synced), so
+ * the file at path is always a whole snapshot. Throws an RdbSaveError.
+ */
+export function saveRdbFile(server: Server, path: string, opts: RdbSaveOptions = {}): void {
+  const data = encodeRdb(server, opts);
+  const dir = dirname(path);
+  const tmp = join(dir, `temp-${process.pid}.rdb`);
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'w');
+  } catch (e) {
+    throw new RdbSaveError('open', tmp, errnoOf(e), `cannot open ${tmp}: ${strerror(errnoOf(e))}`);
+  }
+  let step: 'write' | 'fsync' = 'write';
+  try {
+    let off = 0;
+    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+    step = 'fsync';
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    removeQuietly(tmp);
+    throw new RdbSaveError(step, tmp, errnoOf(e), `cannot ${step} ${tmp}: ${strerror(errnoOf(e))}`);
+  }
+  closeSync(fd);
+  try {
+    renameSync(tmp, path);
+  } catch (e) {
+    removeQuietly(tmp);
+    throw new RdbSaveError('rename', tmp, errnoOf(e), `cannot rename ${tmp} to ${path}: ${strerror(errnoOf(e))}`);
+  }
+  try {
+    // The rename itself must reach the disk too.
+    const dfd = openSync(dir, 'r');
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  } catch (e) {
+    throw new RdbSaveError('fsync', tmp, errnoOf(e), `cannot fsync directory ${dir}: ${strerror(errnoOf(e))}`);
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** dir + dbfilename: where SAVE writes and start-up reads. */
+export function rdbFilePath(server: Server): string {
+  return join(server.config.get('dir'), server.config.get('dbfilename'));
+}
+
+/**
+ * Redis's rdbSave for SAVE, DEBUG RELOAD and shutdown: writes dir/dbfilename, logs, and on
+ * success resets the changes counter, LASTSAVE and the last save status. False on failure
+ * (logged, as Redis logs it).
+ */
+export function rdbSave(server: Server, opts: RdbSaveOptions = {}): boolean {
+  const path = rdbFilePath(server);
+  try {
+    saveRdbFile(server, path, opts);
+  } catch (e) {
+    if (!(e instanceof RdbSaveError)) throw e;
+    const dir = server.config.get('dir');
+    const tmp = basename(e.tempFile);
+    const err = strerror(e.code);
+    if (e.step === 'open') {
+      server.log.warning(`Failed opening the temp RDB file ${tmp} (in server root dir ${dir}) for saving: ${err}`);
+    } else if (e.step === 'rename') {
+      server.log.warning(
+        `Error moving temp DB file ${tmp} on the final destination ${path} (in server root dir ${dir}): ${err}`,
+      );
+    } else {
+      server.log.warning(`Write error saving DB on disk(${e.step === 'write' ? 'rdbSaveRio' : 'fsync'}): ${err}`);
+    }
+    return false;
+  }
+  server.log.notice('DB saved on disk');
+  server.dirty = 0;
+  server.lastSave = Math.floor(server.clock.now() / 1000);
+  server.lastBgsaveOk = true;
+  return true;
+}
+
+/**
+ * Reads and loads a snapshot file. Returns null when there is no file (ENOENT); throws an
+ * RdbError for bad contents and the file system's error for any other failure to read it.
+ */
+export function loadRdbFile(server: Server, path: string, opts: RdbLoadOptions = {}): RdbLoadResult | null {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    if (errnoOf(e) === 'ENOENT') return null;
+    throw e;
+  }
+  return loadRdb(server, buf, opts);
+}
+
+/**
+ * Start-up (loadDataFromDisk): loads dir/dbfilename if it exists, with Redis's log lines.
+ * Returns false when the server must not start (the reason is logged), as redis-server exits 1.
+ */
+export function loadDataFromDisk(server: Server): boolean {
+  const log = server.log;
+  if (server.config.bool('appendonly')) {
+    // Redis loads the append-only file instead of the snapshot then; nodis has none yet.
+    log.warning('appendonly is set, but nodis does not load append-only files yet: starting empty.');
+    return true;
+  }
+  const start = performance.now();
+  try {
+    if (loadRdbFile(server, rdbFilePath(server)) === null) return true;
+  } catch (e) {
+    if (e instanceof RdbError) {
+      if (e.kind === 'signature' || e.kind === 'version') {
+        log.warning(e.reason);
+        log.warning('Fatal error loading the DB: Invalid argument. Exiting.');
+      } else {
+        if (e.kind === 'eof') log.warning('Short read or OOM loading DB. Unrecoverable error, aborting now.');
+        log.warning(`Internal error in RDB reading offset ${e.offset} -> ${e.reason}${e.context ? ` (${e.context})` : ''}`);
+        log.warning('Terminating server after rdb file reading failure.');
+      }
+      return false;
+    }
+    const code = errnoOf(e);
+    if (code === undefined) throw e;
+    log.warning(`Fatal error loading the DB: ${strerror(code)}. Exiting.`);
+    return false;
+  }
+  log.notice(`DB loaded from disk: ${((performance.now() - start) / 1000).toFixed(3)} seconds`);
+  return true;
+}
