@@ -51,6 +51,7 @@ describe('a replica attached to nodis', differentialSuite(), () => {
     const replica = await RawConnection.open({ port: d.nodis.port });
     const admin = await RawConnection.open({ port: d.nodis.port });
     try {
+      assert.equal(await admin.call('SET', 'before-sync', 'in-the-snapshot'), '+OK\r\n');
       assert.equal(await replica.call('REPLCONF', 'listening-port', '7777'), '+OK\r\n');
       replica.write('PSYNC ? -1\r\n');
       const line = (await replica.read())!;
@@ -58,6 +59,10 @@ describe('a replica attached to nodis', differentialSuite(), () => {
       assert.equal(line.split(' ')[1], d.nodis.server.replId);
       const rdb = await replica.readRdb();
       assert.ok(rdb.startsWith('REDIS0010'), 'an RDB of version 10');
+      // The keyspace as it was, and the replication fields a replica continues from.
+      assert.ok(rdb.includes('\x0bbefore-sync\x0fin-the-snapshot'), 'the key and its value');
+      assert.ok(rdb.includes(`repl-id(${d.nodis.server.replId}`), 'repl-id');
+      assert.ok(rdb.includes('repl-stream-db\xc0\x00'), 'repl-stream-db');
       const info = (await admin.call('INFO', 'replication'))!;
       assert.match(info, /\r\nconnected_slaves:1\r\n/);
       assert.match(info, /\r\nslave0:ip=127\.0\.0\.1,port=7777,state=online,offset=0,lag=\d+\r\n/);
