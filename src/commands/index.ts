@@ -6,6 +6,7 @@ import { stringCommands } from './strings.js';
 import { serverCommands } from './server.js';
 import { keyCommands } from './keys.js';
 import { configCommands } from './config.js';
+import { pubsubCommands } from './pubsub.js';
 
 export const allCommands: CommandSpec[] = [
   ...connectionCommands,
@@ -13,4 +14,5 @@ export const allCommands: CommandSpec[] = [
   ...keyCommands,
   ...serverCommands,
   ...configCommands,
+  ...pubsubCommands,
 ];

@@ -6,6 +6,7 @@ import { ReplyWriter } from '../protocol/writer.js';
 import type { Database } from '../keyspace/db.js';
 import type { Server } from './server.js';
 import type { ReplicaState } from '../replication/primary.js';
+import type { ClientPubSub } from './pubsub.js';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -85,9 +86,11 @@ export class Client extends ReplyWriter {
   // Per-feature state, created on first use and released by releaseFeatures().
   /** Set once the connection is a replica reading the replication stream (SYNC/PSYNC). */
   replica: ReplicaState | null = null;
+  /** Channels and patterns subscribed to; null when none (not in pub/sub mode). */
+  pubsub: ClientPubSub | null = null;
 
   /**
-   * Releases the per-feature state (replication; pub/sub, MULTI, blocking and tracking as they
+   * Releases the per-feature state (replication, pub/sub; MULTI, blocking and tracking as they
    * land): when the connection goes away, and for RESET.
    */
   releaseFeatures(): void {
@@ -95,6 +98,7 @@ export class Client extends ReplyWriter {
       this.server.replication.detach(this);
       this.replica = null;
     }
+    if (this.pubsub) this.server.pubsub.release(this);
   }
 
   /** Push messages written while this client's replies are switched off (see push()). */
@@ -105,7 +109,9 @@ export class Client extends ReplyWriter {
    * REPLY is OFF or SKIP, as Redis's CLIENT_PUSHING flag does.
    */
   push(write: () => void): void {
-    if (this.replyMode === 'on') {
+    // Only the running command's output is trimmed by the reply mode; a push to another client
+    // goes straight out.
+    if (this.replyMode === 'on' || this.server.currentClient !== this) {
       write();
       return;
     }
@@ -141,7 +147,7 @@ export class Client extends ReplyWriter {
    * client is dropped, as Redis does.
    */
   private checkOutputBufferLimits(pending: number): void {
-    const limit = this.server.config.clientOutputBufferLimit('normal');
+    const limit = this.server.config.clientOutputBufferLimit(this.pubsub ? 'pubsub' : 'normal');
     let over = limit.hardBytes > 0 && pending >= limit.hardBytes;
     if (!over && limit.softBytes > 0 && pending >= limit.softBytes) {
       const now = this.server.clock.now();
