@@ -10,6 +10,9 @@ import type { ClientPubSub } from './pubsub.js';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
+/** Redis's per-client static reply buffer (PROTO_REPLY_CHUNK_BYTES), outside the output limits. */
+const REPLY_BUFFER_BYTES = 16 * 1024;
+
 export class Client extends ReplyWriter {
   readonly id: number;
   readonly parser: RequestParser;
@@ -133,20 +136,24 @@ export class Client extends ReplyWriter {
     }
     const out = this.out;
     this.out = '';
+    // What Redis holds against client-output-buffer-limit: the replies not yet handed to the
+    // kernel, this batch included (it checks as it queues a reply, before writing), less the
+    // first 16 KB, which sit in the client's static buffer and are never counted.
+    const unsent = this.socket.writableLength + out.length - REPLY_BUFFER_BYTES;
+    if ((unsent > 0 || this.softLimitSince !== 0) && this.checkOutputBufferLimits(unsent)) return;
     this.server.stats.netOutputBytes += out.length;
     this.socket.write(out, 'latin1');
-    if (this.socket.writableLength !== 0) this.checkOutputBufferLimits(this.socket.writableLength);
   }
 
   /** Since when the output buffer has been over the soft limit (0: it is not). */
   private softLimitSince = 0;
 
   /**
-   * client-output-buffer-limit for normal clients: replies the client does not read pile up in
-   * memory; past the hard limit, or past the soft limit for longer than its seconds, the
-   * client is dropped, as Redis does.
+   * client-output-buffer-limit for normal and pub/sub clients: replies the client does not read
+   * pile up in memory; past the hard limit, or past the soft limit for longer than its seconds,
+   * the client is dropped (true), as Redis does.
    */
-  private checkOutputBufferLimits(pending: number): void {
+  private checkOutputBufferLimits(pending: number): boolean {
     const limit = this.server.config.clientOutputBufferLimit(this.pubsub ? 'pubsub' : 'normal');
     let over = limit.hardBytes > 0 && pending >= limit.hardBytes;
     if (!over && limit.softBytes > 0 && pending >= limit.softBytes) {
@@ -156,11 +163,12 @@ export class Client extends ReplyWriter {
     } else if (!over) {
       this.softLimitSince = 0;
     }
-    if (!over) return;
+    if (!over) return false;
     this.server.log.warning(`Client id=${this.id} addr=${this.addr} closed for overcoming of output buffer limits.`);
     this.closed = true;
     this.socket?.destroy();
     this.server.unlinkClient(this);
+    return true;
   }
 
   /** Flushes and closes the connection. */

@@ -7,6 +7,7 @@ import { Differential, differentialSuite, splitAggregate } from '../helpers/diff
 import { RawConnection, bulkText, encodeCommand, intReply } from '../helpers/resp.js';
 import { localServer } from '../helpers/local.js';
 import { processCommand } from '../../src/server/dispatch.js';
+import { connect, type Socket } from 'node:net';
 
 /** One step of a multi-connection script: a command sent on the named connection. */
 interface Step {
@@ -445,6 +446,78 @@ describe('pub/sub', differentialSuite(), () => {
       );
     } finally {
       for (const c of [pn, po, sn, so]) c.close();
+    }
+  });
+});
+
+describe('pub/sub: reply modes and output limits', differentialSuite(), () => {
+  const d = new Differential();
+  before(() => d.start());
+  after(() => d.stop());
+
+  it('CLIENT REPLY OFF / SKIP: a RESP3 client gets the messages it publishes to itself, not its replies', async () => {
+    const [n, o] = await d.session({ resp3: true });
+    try {
+      const got: string[] = [];
+      for (const c of [n, o]) {
+        assert.match((await c.call('SUBSCRIBE', 'ch')) ?? '', /^>3/);
+        for (const argv of [
+          ['CLIENT', 'REPLY', 'OFF'],
+          ['PUBLISH', 'ch', 'a'],
+          ['SUBSCRIBE', 'ch2'],
+          ['CLIENT', 'REPLY', 'SKIP'],
+          ['PUBLISH', 'ch', 'b'],
+          ['CLIENT', 'REPLY', 'ON'],
+          ['CLIENT', 'REPLY', 'SKIP'],
+          ['PUBLISH', 'ch', 'c'],
+          ['PUBLISH', 'ch', 'd'],
+          ['ECHO', 'end'],
+        ]) {
+          c.write(encodeCommand(argv));
+        }
+        let all = '';
+        for (;;) {
+          const r = await c.read();
+          assert.ok(r !== null);
+          if (r === '$3\r\nend\r\n') break;
+          all += r;
+        }
+        got.push(all);
+      }
+      assert.equal(got[0], got[1]);
+      assert.match(got[0], /message\r\n\$2\r\nch\r\n\$1\r\nd\r\n:1\r\n$/);
+    } finally {
+      n.close();
+      o.close();
+    }
+  });
+
+  it('client-output-buffer-limit pubsub drops a subscriber that does not read', async () => {
+    for (const port of [d.nodis.port, null]) {
+      const p = port === null ? await d.oracle.connect() : await RawConnection.open({ port });
+      const target = port === null ? { path: d.oracle.socketPath } : { port };
+      // A subscriber that stops reading once subscribed.
+      const sub = await new Promise<Socket>((resolve, reject) => {
+        const s = target.path ? connect(target.path) : connect(target.port!, '127.0.0.1');
+        s.once('connect', () => resolve(s));
+        s.once('error', reject);
+      });
+      sub.on('error', () => {});
+      try {
+        assert.equal(await p.call('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 100kb 0 0'), '+OK\r\n');
+        sub.write(encodeCommand(['SUBSCRIBE', 'big']));
+        await new Promise<void>((resolve) => sub.once('data', () => resolve()));
+        sub.pause();
+        const msg = 'x'.repeat(300 * 1024);
+        const counts: string[] = [];
+        for (let i = 0; i < 5; i++) counts.push((await p.call('PUBLISH', 'big', msg)) ?? '');
+        assert.deepEqual(counts, [':1\r\n', ':0\r\n', ':0\r\n', ':0\r\n', ':0\r\n'], `port ${port}`);
+        assert.equal(await p.call('PUBSUB', 'NUMSUB', 'big'), '*2\r\n$3\r\nbig\r\n:0\r\n');
+      } finally {
+        await p.call('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 32mb 8mb 60');
+        p.close();
+        sub.destroy();
+      }
     }
   });
 });
