@@ -251,7 +251,13 @@ function commandArb(cmd: Command): fc.Arbitrary<string[]> {
   return fc.tuple(anyCase(cmd.name), args).map(([n, a]) => [n, ...a]);
 }
 
-const NEVER_COMMANDS = new Set(['shutdown', 'quit']);
+// The subscribe family answers with one confirmation per channel (pushes in RESP3) and puts the
+// connection in subscribed mode, which a one-reply-per-step model cannot follow; it is covered
+// by test/commands/pubsub.test.ts. (PUBLISH and PUBSUB stay: without subscribers they are plain.)
+const NEVER_COMMANDS = new Set([
+  'shutdown', 'quit',
+  'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe',
+]);
 const NEVER_SUBCOMMANDS = new Set(['client|kill', 'client|setinfo', 'client|no-touch', 'config|rewrite']);
 
 /** DEBUG in the forms the fuzzer may send. */
