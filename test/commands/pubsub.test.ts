@@ -568,3 +568,48 @@ describe('pub/sub propagation', () => {
     assert.deepEqual(received, ['>3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n']);
   });
 });
+
+describe('pub/sub registry (in process)', () => {
+  it('keeps channels, patterns and shard channels per client and frees them with the last subscriber', () => {
+    const { server, c, run } = localServer();
+    const other = server.createFakeClient();
+    other.flush = () => {
+      other.out = '';
+    };
+    server.clients.set(other.id, other);
+    run('SUBSCRIBE', 'a', 'b');
+    run('PSUBSCRIBE', 'p*');
+    run('SSUBSCRIBE', 's');
+    processCommand(other, ['SUBSCRIBE', 'a']);
+    processCommand(other, ['PSUBSCRIBE', 'p*']);
+    const ps = server.pubsub;
+    assert.deepEqual([...ps.channels.keys()], ['a', 'b']);
+    assert.equal(ps.channels.get('a')?.size, 2);
+    assert.equal(ps.patterns.get('p*')?.size, 2);
+    assert.deepEqual([...(c.pubsub?.channels ?? [])], ['a', 'b']);
+    // RESET drops c's subscriptions silently.
+    assert.equal(run('RESET'), '+RESET\r\n');
+    assert.equal(c.pubsub, null);
+    assert.deepEqual([...ps.channels.keys()], ['a']);
+    assert.equal(ps.shardChannels.size, 0);
+    assert.equal(ps.patterns.get('p*')?.size, 1);
+    // A client that goes away takes its subscriptions with it.
+    server.unlinkClient(other);
+    assert.equal(other.pubsub, null);
+    assert.equal(ps.channels.size, 0);
+    assert.equal(ps.patterns.size, 0);
+    assert.equal(run('PUBLISH', 'a', 'x'), ':0\r\n');
+  });
+
+  it('leaves pub/sub mode when the last subscription of any kind goes', () => {
+    const { c, run } = localServer();
+    run('SSUBSCRIBE', 's');
+    run('PSUBSCRIBE', 'p');
+    assert.match(run('GET', 'x'), /^-ERR Can't execute 'get'/);
+    run('PUNSUBSCRIBE');
+    assert.notEqual(c.pubsub, null);
+    assert.equal(run('SUNSUBSCRIBE', 's'), '*3\r\n$12\r\nsunsubscribe\r\n$1\r\ns\r\n:0\r\n');
+    assert.equal(c.pubsub, null);
+    assert.equal(run('GET', 'x'), '$-1\r\n');
+  });
+});
