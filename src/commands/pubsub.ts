@@ -47,6 +47,9 @@ function unsubscribe(c: Client, argv: string[]): void {
 }
 
 function ssubscribe(c: Client, argv: string[]): void {
+  // TODO with MULTI/scripts (Redis's CLIENT_DENY_BLOCKING): inside EXEC, SSUBSCRIBE answers
+  // "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client" (SUBSCRIBE and PSUBSCRIBE run, for
+  // backward compatibility; Redis 7.0.15 checked against the oracle).
   subscribeGeneric(c, argv, 'shard');
 }
 
