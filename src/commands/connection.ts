@@ -37,7 +37,13 @@ function ping(c: Client, argv: string[]): void {
     c.error(errWrongArgs('ping'));
     return;
   }
-  if (argv.length === 1) c.raw('+PONG\r\n');
+  if (c.pubsub !== null && c.resp === 2) {
+    // A subscribed RESP2 client cannot tell a status reply from a message: PING answers with
+    // a message-like array, ["pong", argument or ""].
+    c.arrayLen(2);
+    c.bulk('pong');
+    c.bulk(argv.length === 1 ? '' : argv[1]);
+  } else if (argv.length === 1) c.raw('+PONG\r\n');
   else c.bulk(argv[1]);
 }
 
@@ -75,6 +81,8 @@ function select(c: Client, argv: string[]): void {
 
 /** RESET: back to the state of a freshly connected client. */
 function reset(c: Client): void {
+  // Subscriptions (without unsubscribe messages) and other per-feature state go.
+  c.releaseFeatures();
   for (const hook of connectionResetHooks) hook(c);
   c.db = c.server.dbs[0];
   c.resp = 2;
@@ -244,13 +252,14 @@ function clientTypeByName(name: string): ClientType | null {
 /** The client's class for TYPE filters. Replication and pub/sub state extend this. */
 function clientType(c: Client): ClientType {
   if (c.replica?.online) return 'replica';
-  return 'normal';
+  return c.pubsub !== null ? 'pubsub' : 'normal';
 }
 
 /** The flags= letters of CLIENT LIST, in Redis's order; "N" when none applies. */
 function clientFlags(c: Client): string {
   let f = '';
   if (c.replica?.online) f += 'S';
+  if (c.pubsub !== null) f += 'P';
   if (c.closeAfterReply) f += 'c';
   if (c.isUnixSocket) f += 'U';
   if (c.noEvict) f += 'e';
@@ -283,10 +292,11 @@ export function clientInfoString(c: Client, argv: string[] | null = null): strin
   const obl = c.out.length;
   const omem = c.socket ? c.socket.writableLength : 0;
   const events = c.socket ? (omem > 0 ? 'rw' : 'r') : '';
+  const ps = c.pubsub;
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${clientFd(c)} name=${c.name}` +
     ` age=${age} idle=${idle} flags=${clientFlags(c)} db=${c.db.id}` +
-    ` sub=0 psub=0 ssub=0 multi=-1 qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=0` +
+    ` sub=${ps ? ps.channels.size : 0} psub=${ps ? ps.patterns.size : 0} ssub=${ps ? ps.shardChannels.size : 0} multi=-1 qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=0` +
     // nodis has no fixed-size reply buffer (rbs/rbp): pending replies show in obl and omem.
     ` rbs=0 rbp=0 obl=${obl} oll=0 omem=${omem} tot-mem=${qbuf + argvMem + obl + omem}` +
     ` events=${events} cmd=${c.lastCommand} user=${c.user} redir=-1 resp=${c.resp}` +

@@ -8,6 +8,7 @@ import { keyCommands } from './keys.js';
 import { configCommands } from './config.js';
 import { replicationCommands } from './replication.js';
 import { persistenceCommands } from './persistence.js';
+import { pubsubCommands } from './pubsub.js';
 
 export const allCommands: CommandSpec[] = [
   ...connectionCommands,
@@ -17,4 +18,5 @@ export const allCommands: CommandSpec[] = [
   ...configCommands,
   ...replicationCommands,
   ...persistenceCommands,
+  ...pubsubCommands,
 ];

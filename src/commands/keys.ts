@@ -433,7 +433,7 @@ function flushdb(c: Client, argv: string[]): void {
   }
   c.server.dirty += c.db.flush();
   // Propagated even when the database was already empty (Redis's forceCommandPropagation).
-  c.rewriteArgv(argv);
+  c.forcePropagation();
   c.ok();
 }
 
@@ -446,7 +446,7 @@ function flushall(c: Client, argv: string[]): void {
   for (const db of c.server.dbs) removed += db.flush();
   c.server.dirty += removed;
   // Propagated even when every database was already empty (forceCommandPropagation).
-  c.rewriteArgv(argv);
+  c.forcePropagation();
   c.ok();
 }
 

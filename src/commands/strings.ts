@@ -225,7 +225,16 @@ function set(c: Client, argv: string[]): void {
     return;
   }
   if (!parseStringOptions(c, argv, true)) return;
-  setGeneric(c, 'set', optFlags, argv[1], argv[2], optExpire, false);
+  const flags = optFlags;
+  setGeneric(c, 'set', flags, argv[1], argv[2], optExpire, false);
+  // The old value is the reply's business, not the effect's: propagated without GET (unless a
+  // relative expire already rewrote the whole command).
+  if (flags & F_GET && c.propagateArgv === null) c.rewriteArgv(withoutGet(argv));
+}
+
+/** argv without its GET options, compared as Redis does: the first three bytes, then a NUL or the end. */
+function withoutGet(argv: string[]): string[] {
+  return argv.filter((a, j) => j < 3 || !(a.length >= 3 && a.slice(0, 3).toLowerCase() === 'get' && (a.length === 3 || a[3] === '\0')));
 }
 
 function setnx(c: Client, argv: string[]): void {

@@ -6,8 +6,12 @@ import { ReplyWriter } from '../protocol/writer.js';
 import type { Database } from '../keyspace/db.js';
 import type { Server } from './server.js';
 import type { ReplicaState } from '../replication/primary.js';
+import type { ClientPubSub } from './pubsub.js';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
+
+/** Redis's per-client static reply buffer (PROTO_REPLY_CHUNK_BYTES), outside the output limits. */
+const REPLY_BUFFER_BYTES = 16 * 1024;
 
 export class Client extends ReplyWriter {
   readonly id: number;
@@ -66,28 +70,36 @@ export class Client extends ReplyWriter {
   }
 
   /**
-   * What the running command propagates, set by the handler (Redis's rewriteClientCommandVector):
-   * undefined propagates argv as received when the dataset changed, an argv propagates that,
-   * null propagates nothing (the handler propagated its effects itself with alsoPropagate).
+   * What the running command propagates when it changed the dataset, set by the handler (Redis's
+   * rewriteClientCommandVector): null propagates argv as received.
    */
-  propagateAs: string[] | null | undefined = undefined;
+  propagateArgv: string[] | null = null;
+  /** Propagate even without a change (FLUSHALL on empty data, PUBLISH), or never (-1); 0: if dirty. */
+  propagateMode: -1 | 0 | 1 = 0;
 
   /** Propagate this instead of the command as received (relative times made absolute …). */
   rewriteArgv(argv: string[]): void {
-    this.propagateAs = argv;
+    this.propagateArgv = argv;
   }
 
-  /** The command propagates nothing itself. */
+  /** Propagate the command even though it changed no data (Redis's forceCommandPropagation). */
+  forcePropagation(): void {
+    this.propagateMode = 1;
+  }
+
+  /** The command propagates nothing itself (it called alsoPropagate for its effects). */
   preventPropagation(): void {
-    this.propagateAs = null;
+    this.propagateMode = -1;
   }
 
   // Per-feature state, created on first use and released by releaseFeatures().
   /** Set once the connection is a replica reading the replication stream (SYNC/PSYNC). */
   replica: ReplicaState | null = null;
+  /** Channels and patterns subscribed to; null when none (not in pub/sub mode). */
+  pubsub: ClientPubSub | null = null;
 
   /**
-   * Releases the per-feature state (replication; pub/sub, MULTI, blocking and tracking as they
+   * Releases the per-feature state (replication, pub/sub; MULTI, blocking and tracking as they
    * land): when the connection goes away, and for RESET.
    */
   releaseFeatures(): void {
@@ -95,6 +107,7 @@ export class Client extends ReplyWriter {
       this.server.replication.detach(this);
       this.replica = null;
     }
+    if (this.pubsub) this.server.pubsub.release(this);
   }
 
   /** Push messages written while this client's replies are switched off (see push()). */
@@ -105,7 +118,9 @@ export class Client extends ReplyWriter {
    * REPLY is OFF or SKIP, as Redis's CLIENT_PUSHING flag does.
    */
   push(write: () => void): void {
-    if (this.replyMode === 'on') {
+    // Only the running command's output is trimmed by the reply mode; a push to another client
+    // goes straight out.
+    if (this.replyMode === 'on' || this.server.currentClient !== this) {
       write();
       return;
     }
@@ -129,21 +144,25 @@ export class Client extends ReplyWriter {
     }
     const out = this.out;
     this.out = '';
+    // What Redis holds against client-output-buffer-limit: the replies not yet handed to the
+    // kernel, this batch included (it checks as it queues a reply, before writing), less the
+    // first 16 KB, which sit in the client's static buffer and are never counted.
+    const unsent = this.socket.writableLength + out.length - REPLY_BUFFER_BYTES;
+    if ((unsent > 0 || this.softLimitSince !== 0) && this.checkOutputBufferLimits(unsent)) return;
     this.server.stats.netOutputBytes += out.length;
     this.socket.write(out, 'latin1');
-    if (this.socket.writableLength !== 0) this.checkOutputBufferLimits(this.socket.writableLength);
   }
 
   /** Since when the output buffer has been over the soft limit (0: it is not). */
   private softLimitSince = 0;
 
   /**
-   * client-output-buffer-limit for normal clients: replies the client does not read pile up in
-   * memory; past the hard limit, or past the soft limit for longer than its seconds, the
-   * client is dropped, as Redis does.
+   * client-output-buffer-limit for normal and pub/sub clients: replies the client does not read
+   * pile up in memory; past the hard limit, or past the soft limit for longer than its seconds,
+   * the client is dropped (true), as Redis does.
    */
-  private checkOutputBufferLimits(pending: number): void {
-    const limit = this.server.config.clientOutputBufferLimit('normal');
+  private checkOutputBufferLimits(pending: number): boolean {
+    const limit = this.server.config.clientOutputBufferLimit(this.pubsub ? 'pubsub' : 'normal');
     let over = limit.hardBytes > 0 && pending >= limit.hardBytes;
     if (!over && limit.softBytes > 0 && pending >= limit.softBytes) {
       const now = this.server.clock.now();
@@ -152,11 +171,12 @@ export class Client extends ReplyWriter {
     } else if (!over) {
       this.softLimitSince = 0;
     }
-    if (!over) return;
+    if (!over) return false;
     this.server.log.warning(`Client id=${this.id} addr=${this.addr} closed for overcoming of output buffer limits.`);
     this.closed = true;
     this.socket?.destroy();
     this.server.unlinkClient(this);
+    return true;
   }
 
   /** Flushes and closes the connection. */

@@ -773,10 +773,10 @@ const NOTIFY_CHARS: Record<string, number> = {
   n: NOTIFY.NEW,
 };
 
-/** notify-keyspace-events letters into flags; -1 for an unknown letter. */
+/** notify-keyspace-events letters into flags; -1 for an unknown letter. Redis reads them up to a NUL byte. */
 export function keyspaceEventsFromString(s: string): number {
   let flags = 0;
-  for (const c of s) {
+  for (const c of cString(s)) {
     const f = Object.prototype.hasOwnProperty.call(NOTIFY_CHARS, c) ? NOTIFY_CHARS[c] : undefined;
     if (f === undefined) return -1;
     flags |= f;

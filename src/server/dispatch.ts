@@ -122,7 +122,8 @@ export function call(c: Client, cmd: Command, argv: string[], start = performanc
   const outer = server.beginUnit(c);
   const errorsBefore = server.stats.totalErrorReplies;
   const dirtyBefore = server.dirty;
-  c.propagateAs = undefined;
+  c.propagateArgv = null;
+  c.propagateMode = 0;
   try {
     cmd.handler!(c, argv);
   } catch (e) {
@@ -130,10 +131,10 @@ export function call(c: Client, cmd: Command, argv: string[], start = performanc
     server.log.warning(`Error in '${cmd.fullName}': ${err.stack ?? err.message}`);
     c.error(`ERR internal error in '${cmd.fullName}': ${err.message}`);
   }
-  // Propagate what changed the dataset, as written or as the handler restated it (null: nothing).
-  const as = c.propagateAs;
-  if (as !== null && (as !== undefined || server.dirty !== dirtyBefore)) {
-    server.alsoPropagate(c.db.id, as ?? argv);
+  // Propagate what changed the dataset (or was forced to), as received or as the handler restated it.
+  const mode: number = c.propagateMode; // (set by the handler, which TypeScript cannot see)
+  if (mode === 1 || (mode === 0 && server.dirty !== dirtyBefore)) {
+    server.alsoPropagate(c.db.id, c.propagateArgv ?? argv);
   }
   const end = performance.now();
   const elapsedMs = end - start;

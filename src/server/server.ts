@@ -15,6 +15,7 @@ import type { ParserLimits } from '../protocol/parser.js';
 import { Database, type KeyspaceHost } from '../keyspace/db.js';
 import { notifyKeyspaceEvent, NOTIFY } from '../keyspace/notify.js';
 import { ReplicationPrimary } from '../replication/primary.js';
+import { PubSub } from './pubsub.js';
 
 export interface ServerStats {
   connectionsReceived: number;
@@ -137,6 +138,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
   private pendingFlush = new Set<Client>();
   /** The replication stream and the replicas reading it. */
   readonly replication: ReplicationPrimary;
+  /** Channels and patterns and their subscribers. */
+  readonly pubsub: PubSub = new PubSub(this);
   /** notify-keyspace-events as flags (read on every write, so kept here). */
   private notifyFlags = 0;
 
@@ -268,10 +271,10 @@ export class Server extends EventEmitter implements KeyspaceHost {
 
   /**
    * Publishes a message to a channel's subscribers and matching patterns; returns how many
-   * received it. (Pub/sub delivery lands with the pub/sub module.)
+   * received it. Receivers other than the running client get it at the end of the unit.
    */
-  publish(_channel: string, _message: string): number {
-    return 0;
+  publish(channel: string, message: string): number {
+    return this.pubsub.publish(channel, message);
   }
 
   /**

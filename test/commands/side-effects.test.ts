@@ -1,19 +1,19 @@
 // Side effects of the string and key commands against real Redis: the keyspace events they
-// publish and what they propagate to replicas. nodis publishes no events and answers no SYNC yet
-// (README): these are `todo` until it does; then drop the todo and they must pass. The capture
-// itself is tested against Redis alone in test/harness/differential.test.ts.
+// publish and what they propagate to replicas. The capture itself is tested against Redis alone
+// in test/harness/differential.test.ts.
 
 import { describe, it, before, after } from 'node:test';
 import { Differential, differentialSuite, type StepLike } from '../helpers/differential.js';
-
-const EVENTS_TODO = 'nodis does not publish keyspace events (PSUBSCRIBE, notify-keyspace-events) yet';
-const REPLICATION_TODO = 'nodis does not answer PSYNC/SYNC with a replication stream yet';
+import { bulkText } from '../helpers/resp.js';
 
 /** String commands, each a write that both notifies and propagates (or deliberately does not). */
 const STRINGS: StepLike[] = [
   ['SET', 'k', 'v'],
   ['SET', 'k', 'w', 'NX'],
   ['SET', 'k', 'x', 'XX', 'GET'],
+  ['SET', 'k', 'y', 'GET', 'get', 'NX'],
+  ['SET', 'k', 'z', 'GET', 'PXAT', '4102444800000'],
+  ['PUBLISH', 'ch', 'hello'],
   ['SET', 't', 'v', 'EX', '100'],
   ['SET', 't', 'v', 'KEEPTTL'],
   ['SETNX', 'n', '1'],
@@ -65,23 +65,38 @@ describe('side effects of string and key commands', differentialSuite(), () => {
   before(() => d.start());
   after(() => d.stop());
 
-  it('string commands publish the keyspace events Redis publishes', { todo: EVENTS_TODO }, async () => {
+  it('string commands publish the keyspace events Redis publishes', async () => {
     await d.check(STRINGS, { events: true });
   });
 
-  it('key commands publish the keyspace events Redis publishes', { todo: EVENTS_TODO }, async () => {
+  it('key commands publish the keyspace events Redis publishes', async () => {
     await d.check(KEYS, { events: true });
   });
 
-  it('string commands propagate what Redis propagates', { todo: REPLICATION_TODO }, async () => {
+  it('string commands propagate what Redis propagates', async () => {
     await d.check(STRINGS, { replication: true });
   });
 
-  it('key commands propagate what Redis propagates', { todo: REPLICATION_TODO }, async () => {
+  it('key commands propagate what Redis propagates', async () => {
     await d.check(KEYS, { replication: true });
   });
 
-  it('the old SYNC gives the same stream', { todo: REPLICATION_TODO }, async () => {
+  it('RESTORE notifies and propagates like Redis (relative TTLs as ABSTTL, a past TTL as DEL)', async () => {
+    await d.capture(
+      async (p) => {
+        await p.do('SET', 'src', 'hello');
+        const payload = bulkText(await p.do('DUMP', 'src'));
+        await p.do('RESTORE', 'r', '0', payload);
+        await p.do('RESTORE', 'r', '100000', payload, 'REPLACE');
+        await p.do('RESTORE', 't', '4102444800000', payload, 'ABSTTL', 'IDLETIME', '5');
+        await p.do('RESTORE', 'r', '1', payload, 'ABSTTL', 'REPLACE');
+        await p.do('RESTORE', 'gone', '1', payload, 'ABSTTL');
+      },
+      { events: true, replication: true },
+    );
+  });
+
+  it('the old SYNC gives the same stream', async () => {
     await d.check(STRINGS, { replication: 'sync' });
   });
 });

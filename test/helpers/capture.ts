@@ -172,13 +172,16 @@ export class ReplicaListener {
 
 /**
  * Whether argv[i] is an absolute time that Redis computes from "now" when it propagates a
- * relative one (EXPIRE → PEXPIREAT, SET EX → SET PXAT, GETEX EX → PEXPIREAT): those may differ
+ * relative one (EXPIRE → PEXPIREAT, SET EX → SET PXAT, GETEX EX → PEXPIREAT, RESTORE … ABSTTL):
+ * those may differ
  * by the few ms between the two servers running the command.
  */
 export function isTimeArg(argv: string[], i: number): boolean {
   if (!/^-?\d+$/.test(argv[i] ?? '')) return false;
   const name = argv[0].toLowerCase();
   if ((name === 'pexpireat' || name === 'expireat') && i === 2) return true;
+  // RESTORE with a relative TTL propagates it as an absolute one, marked ABSTTL.
+  if (name === 'restore' && i === 2) return argv.some((a, j) => j > 3 && a.toLowerCase() === 'absttl');
   return i > 0 && ['pxat', 'exat'].includes(argv[i - 1].toLowerCase());
 }
 

@@ -387,6 +387,11 @@ export class Differential {
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /** A raw connection to each server (left first), authenticated when they have a password; not flushed. */
+  connect(): Promise<[RawConnection, RawConnection]> {
+    return this.admin();
+  }
+
   /** A connection to each server, authenticated when the servers have a password (not flushed). */
   private async admin(): Promise<[RawConnection, RawConnection]> {
     const conns = [await this.left.connect(), await this.right.connect()];
