@@ -173,8 +173,7 @@ export class ReplicaListener {
 /**
  * Whether argv[i] is an absolute time that Redis computes from "now" when it propagates a
  * relative one (EXPIRE → PEXPIREAT, SET EX → SET PXAT, GETEX EX → PEXPIREAT, RESTORE … ABSTTL):
- * those may differ
- * by the few ms between the two servers running the command.
+ * those may differ by the few ms between the two servers running the command.
  */
 export function isTimeArg(argv: string[], i: number): boolean {
   if (!/^-?\d+$/.test(argv[i] ?? '')) return false;
