@@ -81,6 +81,11 @@ function select(c: Client, argv: string[]): void {
 
 /** RESET: back to the state of a freshly connected client. */
 function reset(c: Client): void {
+  // A replica's connection carries the replication stream: it cannot start over.
+  if (c.replica?.online) {
+    c.error('ERR can only reset normal client connections');
+    return;
+  }
   // Subscriptions (without unsubscribe messages) and other per-feature state go.
   c.releaseFeatures();
   for (const hook of connectionResetHooks) hook(c);

@@ -95,6 +95,7 @@ export function rejectCommand(c: Client, rejected: { error: string; cmd: Command
 export function processCommand(c: Client, argv: string[]): void {
   const server = c.server;
   const mark = c.out.length;
+  const replica = c.replica !== null && c.replica.online;
   const r = checkCommand(c, argv);
   let ran: Command | null = null;
   if ('error' in r) {
@@ -108,6 +109,7 @@ export function processCommand(c: Client, argv: string[]): void {
   }
   server.stats.commandsProcessed++;
   if (c.replyMode !== 'on') applyReplyMode(c, mark, ran);
+  if (replica && c.out.length !== mark) dropReplyingReplica(c, mark);
 }
 
 /**
@@ -146,6 +148,16 @@ export function call(c: Client, cmd: Command, argv: string[], start = performanc
   if (server.stats.totalErrorReplies > errorsBefore) stats.failedCalls++;
   if (outer) server.endUnit();
   return end;
+}
+
+/**
+ * A replica's link carries the stream one way: a command of the replica that produced a reply
+ * (anything but REPLCONF ACK) means a rogue replica, which Redis disconnects, keeping the reply.
+ */
+function dropReplyingReplica(c: Client, mark: number): void {
+  c.out = c.out.slice(0, mark);
+  c.server.log.warning(`Replica generated a reply to command '${c.lastCommand}', disconnecting it: id=${c.id} addr=${c.addr}`);
+  c.closeAfterReply = true;
 }
 
 /** CLIENT REPLY OFF drops replies; SKIP drops the next command's reply. */

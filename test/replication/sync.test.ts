@@ -83,6 +83,10 @@ describe('a replica attached to nodis', differentialSuite(), () => {
       replica.write('*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$2\r\n42\r\n');
       await new Promise((r) => setTimeout(r, 50));
       assert.match((await admin.call('INFO', 'replication'))!, /slave0:ip=127\.0\.0\.1,port=7777,state=online,offset=42,/);
+      // A command that makes a reply (RESET refuses a replica) is a rogue replica: disconnected,
+      // without the reply, as Redis does.
+      replica.write('RESET\r\n');
+      assert.equal(await replica.readUntilClose(2000), '');
     } finally {
       replica.close();
     }
