@@ -16,9 +16,8 @@ import {
 } from '../server/errors.js';
 import { parseInteger } from '../util/numbers.js';
 import { cString, optionWord } from '../util/cstring.js';
+import { REDIS_VERSION } from '../version.js';
 
-/** What HELLO reports as the server's version (DESIGN: Redis 7.2 semantics, as Valkey reports). */
-export const REDIS_VERSION = '7.2.4';
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;

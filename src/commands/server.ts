@@ -1,8 +1,7 @@
 // Server commands: COMMAND (introspection of the command table), INFO, TIME, LASTSAVE, DEBUG,
 // LOLWUT and SHUTDOWN.
 
-import { readFileSync } from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { resolve as resolvePath } from 'node:path';
 import * as os from 'node:os';
 import type { Client } from '../server/client.js';
@@ -14,23 +13,10 @@ import { globMatch } from '../util/glob.js';
 import { lzfCompressedSize } from '../util/lzf.js';
 import { optionWord } from '../util/cstring.js';
 import { encodingOf, stringValue, type Value } from '../types/value.js';
+import { REDIS_VERSION, NODIS_VERSION, BUILD_ID } from '../version.js';
 
-/** The Redis version nodis answers as; clients switch features on it. */
-export const REDIS_VERSION = '7.2.4';
-
-export const NODIS_VERSION = ((): string => {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-})();
-
-/** A stable build id, like Redis's 16 hex digits. */
-const BUILD_ID = createHash('sha1').update(`nodis ${NODIS_VERSION}`).digest('hex').slice(0, 16);
+// Kept for importers of the version numbers from here (the numbers live in src/version.ts).
+export { REDIS_VERSION, NODIS_VERSION } from '../version.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
