@@ -5,7 +5,7 @@ import type { Client } from '../server/client.js';
 import { ERR_SYNTAX } from '../server/errors.js';
 import { strerror } from '../server/config.js';
 import { globMatch } from '../util/glob.js';
-import { replyHelp } from './server.js';
+import { replyHelp } from './help.js';
 
 const CONFIG_HELP = [
   'GET <pattern>',

@@ -17,7 +17,7 @@ import {
 import { parseInteger } from '../util/numbers.js';
 import { cString, optionWord } from '../util/cstring.js';
 import { REDIS_VERSION } from '../version.js';
-
+import { replyHelp } from './help.js';
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
@@ -485,15 +485,6 @@ function onOff(set: (c: Client, on: boolean) => void): (c: Client, argv: string[
     }
     c.ok();
   };
-}
-
-/** Writes a HELP reply as Redis's addReplyHelp does: heading, lines, then the HELP entry. */
-export function replyHelp(c: Client, command: string, lines: readonly string[]): void {
-  c.arrayLen(lines.length + 3);
-  c.simple(`${command.toUpperCase()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`);
-  for (const l of lines) c.simple(l);
-  c.simple('HELP');
-  c.simple('    Prints this help.');
 }
 
 /**

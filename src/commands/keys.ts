@@ -18,6 +18,7 @@ import { encodingOf, typeOf, type Value } from '../types/value.js';
 import { parseMemory } from '../server/config.js';
 import { cString, optionWord as option } from '../util/cstring.js';
 import { NOTIFY } from '../keyspace/notify.js';
+import { replyHelp } from './help.js';
 
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
@@ -454,7 +455,6 @@ function flushall(c: Client, argv: string[]): void {
 // OBJECT
 
 const OBJECT_HELP = [
-  'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
   'ENCODING <key>',
   '    Return the kind of internal representation used in order to store the value',
   '    associated with a <key>.',
@@ -467,8 +467,6 @@ const OBJECT_HELP = [
   'REFCOUNT <key>',
   '    Return the number of references of the value associated with the specified',
   '    <key>.',
-  'HELP',
-  '    Prints this help.',
 ];
 
 const ERR_LFU_NOT_SELECTED =
@@ -545,9 +543,8 @@ function objectFreq(c: Client, argv: string[]): void {
   c.integer(LFU_INIT_VAL);
 }
 
-function objectHelp(c: Client): void {
-  c.arrayLen(OBJECT_HELP.length);
-  for (const line of OBJECT_HELP) c.simple(line);
+function objectHelp(c: Client, argv: string[]): void {
+  replyHelp(c, argv[0], OBJECT_HELP);
 }
 
 // ---------------------------------------------------------------------------------------------

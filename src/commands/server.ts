@@ -14,21 +14,14 @@ import { lzfCompressedSize } from '../util/lzf.js';
 import { optionWord } from '../util/cstring.js';
 import { encodingOf, stringValue, type Value } from '../types/value.js';
 import { REDIS_VERSION, NODIS_VERSION, BUILD_ID } from '../version.js';
+import { replyHelp } from './help.js';
 
-// Kept for importers of the version numbers from here (the numbers live in src/version.ts).
+// Kept for importers of these from here (they live in src/version.ts and commands/help.ts).
 export { REDIS_VERSION, NODIS_VERSION } from '../version.js';
+export { replyHelp } from './help.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
-
-/** Redis's addReplyHelp: the usage line, the given lines, then HELP, all as status replies. */
-export function replyHelp(c: Client, command: string, lines: readonly string[]): void {
-  c.arrayLen(lines.length + 3);
-  c.simple(`${command.toUpperCase()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`);
-  for (const line of lines) c.simple(line);
-  c.simple('HELP');
-  c.simple('    Prints this help.');
-}
 
 /** Flags and ACL categories: status strings in a set (an array in RESP2). */
 function replyFlagSet(c: Client, flags: readonly string[]): void {
