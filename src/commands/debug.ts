@@ -1,0 +1,280 @@
+// DEBUG: the subcommands nodis implements (SLEEP, SET-ACTIVE-EXPIRE, OBJECT, POPULATE,
+// PROTOCOL, LOG, ERROR, CHANGE-REPL-ID, HELP).
+
+import { randomBytes } from 'node:crypto';
+import type { Client } from '../server/client.js';
+import type { CommandSpec } from '../server/command.js';
+import { ERR_NO_SUCH_KEY, errSubcommandSyntax } from '../server/errors.js';
+import { atoi, parseInteger } from '../util/numbers.js';
+import { lzfCompressedSize } from '../util/lzf.js';
+import { optionWord } from '../util/cstring.js';
+import { encodingOf, stringValue, type Value } from '../types/value.js';
+import { replyHelp } from './help.js';
+import { lruClock } from './info.js';
+
+/** C's strtod on a prefix of s: "1.5x" is 1.5, "abc" is 0. */
+function strtodPrefix(s: string): number {
+  const m = /^[ \t\n\v\f\r]*[+-]?(?:inf(?:inity)?|nan|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)/i.exec(s);
+  if (!m) return 0;
+  const t = m[0].trim().toLowerCase().replace(/^\+/, '');
+  if (t.endsWith('inf') || t.endsWith('infinity')) return t.startsWith('-') ? -Infinity : Infinity;
+  if (t.endsWith('nan')) return NaN;
+  return Number(t);
+}
+
+const DEBUG_NOT_ALLOWED =
+  'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a ' +
+  'local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
+
+/** Redis's allowProtectedAction: "yes", or "local" and the client is on loopback or a unix socket. */
+function protectedActionAllowed(c: Client, setting: string): boolean {
+  if (setting === 'yes') return true;
+  if (setting !== 'local') return false;
+  if (!c.socket || c.isUnixSocket) return true;
+  const host = c.addr.slice(0, c.addr.lastIndexOf(':'));
+  return host === '127.0.0.1' || host === '::1';
+}
+
+const DEBUG_HELP = [
+  'CHANGE-REPL-ID',
+  '    Change the replication IDs of the instance.',
+  '    Dangerous: should be used only for testing the replication subsystem.',
+  'ERROR <string>',
+  '    Return a Redis protocol error with <string> as message. Useful for clients',
+  '    unit tests to simulate Redis errors.',
+  'LOG <message>',
+  '    Write <message> to the server log.',
+  'OBJECT <key>',
+  '    Show low level info about `key` and associated value.',
+  'POPULATE <count> [<prefix>] [<size>]',
+  "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+  "    it is used instead of the 'key' prefix. These are not propagated to",
+  '    replicas. Cluster slots are not respected so keys not belonging to the',
+  '    current node can be created in cluster mode.',
+  'PROTOCOL <type>',
+  '    Reply with a test value of the specified type. <type> can be: string,',
+  '    integer, double, bignum, null, array, set, map, attrib, push, verbatim,',
+  '    true, false.',
+  'SET-ACTIVE-EXPIRE <0|1>',
+  '    Setting it to 0 disables expiring keys in background when they are not',
+  '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
+  '    default.',
+  'SLEEP <seconds>',
+  '    Stop the server for <seconds>. Decimals allowed.',
+];
+
+/** Bytes an RDB length prefix takes. */
+function rdbLenSize(len: number): number {
+  if (len < 1 << 6) return 1;
+  if (len < 1 << 14) return 2;
+  if (len <= 0xffffffff) return 5;
+  return 9;
+}
+
+/** Bytes of an integer in RDB's special encodings, or 0 when it needs the string form. */
+function rdbIntSize(v: number): number {
+  if (v >= -(1 << 7) && v <= (1 << 7) - 1) return 2;
+  if (v >= -(1 << 15) && v <= (1 << 15) - 1) return 3;
+  if (v >= -(2 ** 31) && v <= 2 ** 31 - 1) return 5;
+  return 0;
+}
+
+/**
+ * DEBUG OBJECT serializedlength for a string: RDB's integer encoding when it applies; with
+ * rdbcompression, LZF for strings over 20 bytes that shrink by at least 4 (a type byte, the
+ * compressed and original lengths, the data); else a length prefix and the bytes.
+ */
+function serializedLength(v: Value, compress: boolean): number {
+  const s = stringValue(v);
+  if (s === null) return 0;
+  if (s.length <= 11) {
+    const n = parseInteger(s);
+    if (n !== null && String(n) === s) {
+      const size = rdbIntSize(n);
+      if (size) return size;
+    }
+  }
+  if (compress && s.length > 20) {
+    const packed = lzfCompressedSize(s, s.length - 4);
+    if (packed > 0) return 1 + rdbLenSize(packed) + rdbLenSize(s.length) + packed;
+  }
+  return rdbLenSize(s.length) + s.length;
+}
+
+let fakeAddress = 0x7f3a10000000;
+
+function debugObject(c: Client, key: string): void {
+  // Like Redis, DEBUG OBJECT looks at the dictionary directly, without expiring the key.
+  const v = c.db.dict.get(key);
+  if (v === undefined) {
+    c.error(ERR_NO_SUCH_KEY);
+    return;
+  }
+  const server = c.server;
+  const encoding = encodingOf(v);
+  let refcount = 1;
+  if (encoding === 'int' && typeof v === 'string') {
+    const n = Number(v);
+    // Small integers are shared objects in Redis unless maxmemory evicts by LRU/LFU.
+    const policy = server.config.get('maxmemory-policy');
+    const noShared = server.config.num('maxmemory') !== 0 && /lru|lfu/.test(policy);
+    if (!noShared && n >= 0 && n < 10000) refcount = 2147483647;
+  }
+  const idle = typeof v === 'string' || !v.lru ? 0 : Math.max(0, Math.floor((server.clock.now() - v.lru) / 1000));
+  const lru = (lruClock(server) - idle + 2 ** 24) % 2 ** 24;
+  fakeAddress += 0x10;
+  c.simple(
+    `Value at:0x${fakeAddress.toString(16)} refcount:${refcount} encoding:${encoding} ` +
+      `serializedlength:${serializedLength(v, server.config.bool('rdbcompression'))} lru:${lru} lru_seconds_idle:${idle}`,
+  );
+}
+
+function debugPopulate(c: Client, argv: string[]): void {
+  // Redis's getPositiveLongFromObjectOrReply: one message for malformed and negative numbers.
+  const positive = (s: string): number | null => {
+    const n = parseInteger(s);
+    if (n === null || n < 0) {
+      c.error('ERR value is out of range, must be positive');
+      return null;
+    }
+    return n;
+  };
+  const count = positive(argv[2]);
+  if (count === null) return;
+  let size = 0;
+  if (argv.length === 5) {
+    const n = positive(argv[4]);
+    if (n === null) return;
+    size = n;
+  }
+  const prefix = argv.length >= 4 ? argv[3] : 'key';
+  for (let j = 0; j < count; j++) {
+    // Redis formats the key into a 128-byte buffer.
+    const key = `${prefix}:${j}`.slice(0, 127);
+    if (c.db.lookupWrite(key) !== undefined) continue;
+    let value = `value:${j}`;
+    if (size > 0) value = size <= value.length ? value.slice(0, size) : value + '\0'.repeat(size - value.length);
+    c.db.set(key, value);
+    // No event and no dirty count, as Redis's DEBUG POPULATE; WATCH still sees the key.
+    c.db.changed(key, 0, '', 0);
+  }
+  c.ok();
+}
+
+function debugProtocol(c: Client, type: string): void {
+  switch (optionWord(type)) {
+    case 'string':
+      c.bulk('Hello World');
+      return;
+    case 'integer':
+      c.integer(12345);
+      return;
+    case 'double':
+      c.double(3.141);
+      return;
+    case 'bignum':
+      c.bigNumber('1234567999999999999999999999999999999');
+      return;
+    case 'null':
+      c.nullBulk();
+      return;
+    case 'array':
+      c.arrayLen(3);
+      for (let i = 0; i < 3; i++) c.integer(i);
+      return;
+    case 'set':
+      c.setLen(3);
+      for (let i = 0; i < 3; i++) c.integer(i);
+      return;
+    case 'map':
+      c.mapLen(3);
+      for (let i = 0; i < 3; i++) {
+        c.integer(i);
+        c.bool(i === 1);
+      }
+      return;
+    case 'attrib':
+      // RESP2 has no attributes: only the reply that follows is sent.
+      if (c.resp === 3) {
+        c.raw('|1\r\n');
+        c.bulk('key-popularity');
+        c.arrayLen(2);
+        c.bulk('key:123');
+        c.integer(90);
+      }
+      c.bulk('Some real reply following the attribute');
+      return;
+    case 'push':
+      if (c.resp === 2) {
+        c.error('ERR RESP2 is not supported by this command');
+        return;
+      }
+      c.push(() => {
+        c.pushLen(2);
+        c.bulk('server-cpu-usage');
+        c.integer(42);
+      });
+      c.bulk('Some real reply following the push reply');
+      return;
+    case 'verbatim':
+      c.verbatim('This is a verbatim\nstring');
+      return;
+    case 'true':
+      c.bool(true);
+      return;
+    case 'false':
+      c.bool(false);
+      return;
+    default:
+      c.error(
+        'ERR Wrong protocol type name. Please use one of the following: ' +
+          'string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false',
+      );
+  }
+}
+
+/** Blocks the whole event loop, as Redis's DEBUG SLEEP blocks the server. */
+function sleepBlocking(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function debug(c: Client, argv: string[]): void {
+  if (!protectedActionAllowed(c, c.server.config.get('enable-debug-command'))) {
+    c.error(DEBUG_NOT_ALLOWED);
+    return;
+  }
+  const sub = optionWord(argv[1]);
+  const argc = argv.length;
+  if (sub === 'help' && argc === 2) {
+    replyHelp(c, argv[0], DEBUG_HELP);
+  } else if (sub === 'sleep' && argc === 3) {
+    const us = Math.trunc(strtodPrefix(argv[2]) * 1e6);
+    if (us > 0) sleepBlocking(us / 1000);
+    c.ok();
+  } else if (sub === 'set-active-expire' && argc === 3) {
+    c.server.activeExpireEnabled = atoi(argv[2]) !== 0;
+    c.ok();
+  } else if (sub === 'object' && argc === 3) {
+    debugObject(c, argv[2]);
+  } else if (sub === 'populate' && argc >= 3 && argc <= 5) {
+    debugPopulate(c, argv);
+  } else if (sub === 'protocol' && argc === 3) {
+    debugProtocol(c, argv[2]);
+  } else if (sub === 'log' && argc === 3) {
+    c.server.log.warning(`DEBUG LOG: ${argv[2]}`);
+    c.ok();
+  } else if (sub === 'error' && argc === 3) {
+    // Sent as given, without an error code of its own and without counting in errorstats.
+    c.raw('-' + argv[2].replace(/[\r\n]/g, ' ') + '\r\n');
+  } else if (sub === 'change-repl-id' && argc === 2) {
+    c.server.replId = randomBytes(20).toString('hex');
+    c.server.replId2 = '0'.repeat(40);
+    c.ok();
+  } else {
+    c.error(errSubcommandSyntax(argv[1], argv[0]));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export const debugCommands: CommandSpec[] = [{ name: 'debug', handler: debug }];
