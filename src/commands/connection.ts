@@ -36,7 +36,7 @@ function ping(c: Client, argv: string[]): void {
     c.error(errWrongArgs('ping'));
     return;
   }
-  if (argv.length === 1) c.raw('+PONG\r\n');
+  if (argv.length === 1) c.simple('PONG');
   else c.bulk(argv[1]);
 }
 
@@ -277,7 +277,7 @@ export function clientInfoString(c: Client, argv: string[] | null = null): strin
   if (argv) for (const a of argv) argvMem += a.length;
   const qbuf = c.parser.pendingBytes;
   // Replies not yet handed to the socket, and bytes the socket still holds for the kernel.
-  const obl = c.out.length;
+  const obl = c.replyBytes;
   const omem = c.socket ? c.socket.writableLength : 0;
   const events = c.socket ? (omem > 0 ? 'rw' : 'r') : '';
   return (
@@ -439,7 +439,7 @@ function clientKill(c: Client, argv: string[]): void {
     if (other === c) killSelf = true;
     else {
       // Redis frees the client at once, dropping whatever it had not sent yet.
-      other.out = '';
+      other.discardReplies();
       other.close();
     }
     killed++;
@@ -466,9 +466,8 @@ function clientReply(c: Client, argv: string[]): void {
   } else {
     // Dispatch leaves CLIENT REPLY's output alone, so drop the error here when replies are
     // off or skipped (it still counts as an error reply), and let a SKIP lapse as usual.
-    const mark = c.out.length;
-    c.error(ERR_SYNTAX);
-    if (c.replyMode !== 'on') c.out = c.out.slice(0, mark);
+    if (c.replyMode === 'on') c.error(ERR_SYNTAX);
+    else c.errorNotSent(ERR_SYNTAX);
     if (c.replyMode === 'skip') c.replyMode = 'on';
   }
 }

@@ -196,7 +196,7 @@ function debugProtocol(c: Client, type: string): void {
     case 'attrib':
       // RESP2 has no attributes: only the reply that follows is sent.
       if (c.resp === 3) {
-        c.raw('|1\r\n');
+        c.attributeLen(1);
         c.bulk('key-popularity');
         c.arrayLen(2);
         c.bulk('key:123');
@@ -265,7 +265,7 @@ function debug(c: Client, argv: string[]): void {
     c.ok();
   } else if (sub === 'error' && argc === 3) {
     // Sent as given, without an error code of its own and without counting in errorstats.
-    c.raw('-' + argv[2].replace(/[\r\n]/g, ' ') + '\r\n');
+    c.errorUncounted(argv[2]);
   } else if (sub === 'change-repl-id' && argc === 2) {
     c.server.replId = randomBytes(20).toString('hex');
     c.server.replId2 = '0'.repeat(40);

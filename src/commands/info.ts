@@ -120,7 +120,7 @@ function serverSection(server: Server): string {
 
 function clientsSection(server: Server): string {
   let maxOut = 0;
-  for (const c of server.clients.values()) maxOut = Math.max(maxOut, c.out.length);
+  for (const c of server.clients.values()) maxOut = Math.max(maxOut, c.replyBytes);
   return fieldsText('Clients', [
     ['connected_clients', server.clients.size],
     ['cluster_connections', 0],
@@ -141,7 +141,7 @@ function memorySection(server: Server): string {
   const peak = Math.max(used, peakMemory.get(server) ?? 0);
   peakMemory.set(server, peak);
   let clientBuffers = 0;
-  for (const c of server.clients.values()) clientBuffers += c.out.length;
+  for (const c of server.clients.values()) clientBuffers += c.replyBytes;
   const overhead = STARTUP_MEMORY + clientBuffers;
   const dataset = Math.max(0, used - overhead);
   const netUsage = Math.max(1, used - STARTUP_MEMORY);

@@ -206,20 +206,25 @@ function keys(c: Client, argv: string[]): void {
   const db = c.db;
   const pattern = argv[1];
   const volatile = db.expires.size !== 0;
-  const out: string[] = [];
+  const mark = c.deferLen();
+  let n = 0;
   if (isLiteralPattern(pattern)) {
     // Only the key spelled exactly like the pattern can match.
-    if (db.dict.has(pattern) && !(volatile && db.isExpired(pattern))) out.push(pattern);
+    if (db.dict.has(pattern) && !(volatile && db.isExpired(pattern))) {
+      c.bulk(pattern);
+      n++;
+    }
   } else {
     const all = pattern === '*';
     for (const key of db.dict.keys()) {
       if (!all && !globMatch(pattern, key)) continue;
       // Expired keys are skipped, not removed (KEYS is read-only in Redis too).
       if (volatile && db.isExpired(key)) continue;
-      out.push(key);
+      c.bulk(key);
+      n++;
     }
   }
-  c.bulkArray(out);
+  c.setDeferredArrayLen(mark, n);
 }
 
 /** isspace() in the C locale. */

@@ -383,7 +383,7 @@ function incrDecr(c: Client, key: string, incr: number, bigIncr: bigint | null):
   if (v === undefined) db.set(key, result);
   else db.replace(key, result);
   db.changed(key, NOTIFY.STRING, 'incrby');
-  c.raw(':' + result + '\r\n');
+  c.integerText(result);
 }
 
 function incr(c: Client, argv: string[]): void {
