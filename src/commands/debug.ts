@@ -22,19 +22,6 @@ function strtodPrefix(s: string): number {
   return Number(t);
 }
 
-const DEBUG_NOT_ALLOWED =
-  'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a ' +
-  'local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
-
-/** Redis's allowProtectedAction: "yes", or "local" and the client is on loopback or a unix socket. */
-function protectedActionAllowed(c: Client, setting: string): boolean {
-  if (setting === 'yes') return true;
-  if (setting !== 'local') return false;
-  if (!c.socket || c.isUnixSocket) return true;
-  const host = c.addr.slice(0, c.addr.lastIndexOf(':'));
-  return host === '127.0.0.1' || host === '::1';
-}
-
 const DEBUG_HELP = [
   'CHANGE-REPL-ID',
   '    Change the replication IDs of the instance.',
@@ -238,11 +225,8 @@ function sleepBlocking(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+// enable-debug-command is checked before DEBUG runs (dispatch's protected-command gate).
 function debug(c: Client, argv: string[]): void {
-  if (!protectedActionAllowed(c, c.server.config.get('enable-debug-command'))) {
-    c.error(DEBUG_NOT_ALLOWED);
-    return;
-  }
   const sub = optionWord(argv[1]);
   const argc = argv.length;
   if (sub === 'help' && argc === 2) {

@@ -5,6 +5,7 @@
 import type { Client } from './client.js';
 import type { Command } from './command.js';
 import { ERR_NOAUTH, errUnknownSubcommand, errWrongArgs } from './errors.js';
+import { allowProtectedAction, errProtectedCommand } from './protected.js';
 import { cString } from '../util/cstring.js';
 
 /** What resolving an argv gives: the command, or the error that rejects it. */
@@ -44,10 +45,20 @@ function checkArity(cmd: Command, argc: number): Resolved {
  */
 export type Gate = (c: Client, cmd: Command, argv: string[]) => string | null;
 
+/**
+ * DEBUG and MODULE run only where enable-debug-command / enable-module-command allow them. Redis
+ * checks this right after the arity, before authentication, and counts a refusal as rejected.
+ */
+const protectedGate: Gate = (c, cmd) => {
+  const option = cmd.protectedBy;
+  if (option === null || allowProtectedAction(c, c.server.config.get(option))) return null;
+  return errProtectedCommand((cmd.parent ?? cmd).fullName.toUpperCase(), option);
+};
+
 const authGate: Gate = (c, cmd) => (!c.authenticated && !cmd.noAuth ? ERR_NOAUTH : null);
 
 /** The gates, in order. Each feature module registers its own at load time. */
-const gates: Gate[] = [authGate];
+const gates: Gate[] = [protectedGate, authGate];
 
 /**
  * Adds a gate. `after` places it after the gate given (Redis's order matters: the first failing
@@ -60,7 +71,7 @@ export function addGate(gate: Gate, after?: Gate): void {
   else gates.splice(i + 1, 0, gate);
 }
 
-export { authGate };
+export { protectedGate, authGate };
 
 /** Resolves and checks a command line: the command to run, or the error rejecting it. */
 export function checkCommand(c: Client, argv: string[]): Resolved {
