@@ -3,10 +3,10 @@
 
 import type { Client } from '../server/client.js';
 import { getCommandKeys, type Command, type CommandSpec, type KeySpec } from '../server/command.js';
-import { ERR_SYNTAX } from '../server/errors.js';
 import { globMatch } from '../util/glob.js';
 import { optionWord } from '../util/cstring.js';
 import { replyHelp } from './help.js';
+import { ArgCursor } from './args.js';
 
 /** Flags and ACL categories: status strings in a set (an array in RESP2). */
 function replyFlagSet(c: Client, flags: readonly string[]): void {
@@ -158,11 +158,11 @@ function commandDocs(c: Client, argv: string[]): void {
 
 function commandList(c: Client, argv: string[]): void {
   let filter: ((cmd: Command) => boolean) | null = null;
-  for (let i = 2; i < argv.length; i++) {
-    const more = argv.length - 1 - i;
-    if (optionWord(argv[i]) === 'filterby' && more === 2) {
-      const type = optionWord(argv[i + 1]);
-      const arg = argv[i + 2];
+  const opts = new ArgCursor(c, argv, 2);
+  for (let opt = opts.next(); opt !== null; opt = opts.next()) {
+    if (opt === 'filterby' && opts.remaining === 2) {
+      const type = optionWord(opts.value());
+      const arg = opts.value();
       if (type === 'module') {
         filter = () => false; // nodis loads no modules.
       } else if (type === 'aclcat') {
@@ -171,12 +171,11 @@ function commandList(c: Client, argv: string[]): void {
       } else if (type === 'pattern') {
         filter = (cmd) => globMatch(arg, cmd.fullName, true);
       } else {
-        c.error(ERR_SYNTAX);
+        opts.syntaxError();
         return;
       }
-      i += 2;
     } else {
-      c.error(ERR_SYNTAX);
+      opts.syntaxError();
       return;
     }
   }

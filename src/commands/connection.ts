@@ -6,21 +6,16 @@ import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
 import {
   ERR_DB_INDEX,
-  ERR_NOT_INTEGER,
   ERR_SYNTAX,
   ERR_WRONGPASS,
   ERR_AUTH_NO_PASSWORD,
   ERR_CLIENT_NAME,
   errWrongArgs,
-  errValueRange,
 } from '../server/errors.js';
-import { parseInteger } from '../util/numbers.js';
 import { cString, optionWord } from '../util/cstring.js';
 import { REDIS_VERSION } from '../version.js';
 import { replyHelp } from './help.js';
-
-const INT32_MIN = -(2 ** 31);
-const INT32_MAX = 2 ** 31 - 1;
+import { ArgCursor, intArg, integerArg, rangeArg } from './args.js';
 
 /**
  * Cleanups RESET runs on top of the connection state kept here (db, protocol, name, auth,
@@ -51,15 +46,8 @@ function quit(c: Client): void {
 
 function select(c: Client, argv: string[]): void {
   // Redis reads the index as a C int.
-  const id = parseInteger(argv[1]);
-  if (id === null) {
-    c.error(ERR_NOT_INTEGER);
-    return;
-  }
-  if (id < INT32_MIN || id > INT32_MAX) {
-    c.error(errValueRange(INT32_MIN, INT32_MAX));
-    return;
-  }
+  const id = intArg(c, argv[1]);
+  if (id === null) return;
   if (c.server.config.bool('cluster-enabled') && id !== 0) {
     c.error('ERR SELECT is not allowed in cluster mode');
     return;
@@ -140,11 +128,8 @@ function hello(c: Client, argv: string[]): void {
   let ver = 0;
   let next = 1;
   if (argv.length >= 2) {
-    const v = parseInteger(argv[next++]);
-    if (v === null) {
-      c.error('ERR Protocol version is not an integer or out of range');
-      return;
-    }
+    const v = integerArg(c, argv[next++], 'ERR Protocol version is not an integer or out of range');
+    if (v === null) return;
     if (v < 2 || v > 3) {
       c.error('NOPROTO unsupported protocol version');
       return;
@@ -154,23 +139,20 @@ function hello(c: Client, argv: string[]): void {
   let user: string | null = null;
   let pass: string | null = null;
   let name: string | null = null;
-  for (let j = next; j < argv.length; j++) {
-    const more = argv.length - 1 - j;
-    const opt = optionWord(argv[j]);
-    if (opt === 'auth' && more >= 2) {
-      user = argv[j + 1];
-      pass = argv[j + 2];
-      j += 2;
-    } else if (opt === 'setname' && more >= 1) {
+  const opts = new ArgCursor(c, argv, next);
+  for (let opt = opts.next(); opt !== null; opt = opts.next()) {
+    if (opt === 'auth' && opts.hasValue(2)) {
+      user = opts.value();
+      pass = opts.value();
+    } else if (opt === 'setname' && opts.hasValue()) {
       // Redis 7.2 validates the name up front and sets it only once authenticated.
-      name = argv[j + 1];
+      name = opts.value();
       if (!validClientAttr(name)) {
         c.error(ERR_CLIENT_NAME);
         return;
       }
-      j++;
     } else {
-      c.error(`ERR Syntax error in HELLO option '${cString(argv[j])}'`);
+      c.error(`ERR Syntax error in HELLO option '${cString(opts.arg)}'`);
       return;
     }
   }
@@ -343,11 +325,8 @@ function clientList(c: Client, argv: string[]): void {
   } else if (argv.length > 3 && optionWord(argv[2]) === 'id') {
     out = '';
     for (let j = 3; j < argv.length; j++) {
-      const id = parseInteger(argv[j]);
-      if (id === null) {
-        c.error('ERR Invalid client ID');
-        return;
-      }
+      const id = integerArg(c, argv[j], 'ERR Invalid client ID');
+      if (id === null) return;
       const other = c.server.clients.get(id);
       if (other) out += clientInfoString(other, other === c ? argv : null) + '\n';
     }
@@ -382,16 +361,13 @@ function clientKill(c: Client, argv: string[]): void {
     f.addr = argv[2];
     f.skipMe = false;
   } else if (argv.length > 3) {
-    for (let i = 2; i < argv.length; i += 2) {
-      const opt = optionWord(argv[i]);
-      const more = i + 1 < argv.length;
-      const val = more ? argv[i + 1] : '';
+    const opts = new ArgCursor(c, argv, 2);
+    for (let opt = opts.next(); opt !== null; opt = opts.next()) {
+      const more = opts.hasValue();
+      const val = more ? opts.value() : '';
       if (opt === 'id' && more) {
-        const id = parseInteger(val);
-        if (id === null || id < 1) {
-          c.error('ERR client-id should be greater than 0');
-          return;
-        }
+        const id = rangeArg(c, val, 1, Infinity, 'ERR client-id should be greater than 0');
+        if (id === null) return;
         f.id = id;
       } else if (opt === 'type' && more) {
         f.type = clientTypeByName(val);
@@ -414,11 +390,11 @@ function clientKill(c: Client, argv: string[]): void {
         if (v === 'yes') f.skipMe = true;
         else if (v === 'no') f.skipMe = false;
         else {
-          c.error(ERR_SYNTAX);
+          opts.syntaxError();
           return;
         }
       } else {
-        c.error(ERR_SYNTAX);
+        opts.syntaxError();
         return;
       }
     }

@@ -5,22 +5,13 @@ import { randomBytes } from 'node:crypto';
 import type { Client } from '../server/client.js';
 import type { CommandSpec } from '../server/command.js';
 import { ERR_NO_SUCH_KEY, errSubcommandSyntax } from '../server/errors.js';
-import { atoi, parseInteger } from '../util/numbers.js';
+import { atoi, parseInteger, strtodPrefix } from '../util/numbers.js';
 import { lzfCompressedSize } from '../util/lzf.js';
 import { optionWord } from '../util/cstring.js';
 import { encodingOf, stringValue, type Value } from '../types/value.js';
 import { replyHelp } from './help.js';
 import { lruClock } from './info.js';
-
-/** C's strtod on a prefix of s: "1.5x" is 1.5, "abc" is 0. */
-function strtodPrefix(s: string): number {
-  const m = /^[ \t\n\v\f\r]*[+-]?(?:inf(?:inity)?|nan|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)/i.exec(s);
-  if (!m) return 0;
-  const t = m[0].trim().toLowerCase().replace(/^\+/, '');
-  if (t.endsWith('inf') || t.endsWith('infinity')) return t.startsWith('-') ? -Infinity : Infinity;
-  if (t.endsWith('nan')) return NaN;
-  return Number(t);
-}
+import { positiveArg } from './args.js';
 
 const DEBUG_HELP = [
   'CHANGE-REPL-ID',
@@ -117,20 +108,11 @@ function debugObject(c: Client, key: string): void {
 }
 
 function debugPopulate(c: Client, argv: string[]): void {
-  // Redis's getPositiveLongFromObjectOrReply: one message for malformed and negative numbers.
-  const positive = (s: string): number | null => {
-    const n = parseInteger(s);
-    if (n === null || n < 0) {
-      c.error('ERR value is out of range, must be positive');
-      return null;
-    }
-    return n;
-  };
-  const count = positive(argv[2]);
+  const count = positiveArg(c, argv[2]);
   if (count === null) return;
   let size = 0;
   if (argv.length === 5) {
-    const n = positive(argv[4]);
+    const n = positiveArg(c, argv[4]);
     if (n === null) return;
     size = n;
   }

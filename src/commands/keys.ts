@@ -3,53 +3,14 @@
 
 import type { CommandSpec, Handler } from '../server/command.js';
 import type { Client } from '../server/client.js';
-import type { Database } from '../keyspace/db.js';
-import {
-  ERR_DB_INDEX,
-  ERR_NOT_INTEGER,
-  ERR_NO_SUCH_KEY,
-  ERR_SAME_OBJECT,
-  ERR_SYNTAX,
-  errValueRange,
-} from '../server/errors.js';
-import { parseInteger, parseInt64, INT64_MAX, INT64_MIN } from '../util/numbers.js';
+import { ERR_DB_INDEX, ERR_NO_SUCH_KEY, ERR_SAME_OBJECT, ERR_SYNTAX } from '../server/errors.js';
 import { globMatch, isLiteralPattern } from '../util/glob.js';
 import { encodingOf, typeOf, type Value } from '../types/value.js';
 import { parseMemory } from '../server/config.js';
 import { cString, optionWord as option } from '../util/cstring.js';
 import { NOTIFY } from '../keyspace/notify.js';
 import { replyHelp } from './help.js';
-
-const INT_MIN = -2147483648;
-const INT_MAX = 2147483647;
-
-/**
- * Redis's getIntFromObjectOrReply: a 32-bit integer, or an error reply (msg replaces both of
- * the default errors when given) and null.
- */
-function intArg(c: Client, arg: string, msg?: string): number | null {
-  const v = parseInteger(arg);
-  if (v === null) {
-    c.error(msg ?? ERR_NOT_INTEGER);
-    return null;
-  }
-  if (v < INT_MIN || v > INT_MAX) {
-    c.error(msg ?? errValueRange(INT_MIN, INT_MAX));
-    return null;
-  }
-  return v;
-}
-
-/** The database with that index, or an error reply and null. */
-function dbArg(c: Client, arg: string): Database | null {
-  const id = intArg(c, arg);
-  if (id === null) return null;
-  if (id < 0 || id >= c.server.dbs.length) {
-    c.error(ERR_DB_INDEX);
-    return null;
-  }
-  return c.server.dbs[id];
-}
+import { ArgCursor, EXPIRE_RELATIVE, EXPIRE_SECONDS, dbArg, expireTimeArg, intArg, integerArg } from './args.js';
 
 // ---------------------------------------------------------------------------------------------
 // DEL UNLINK EXISTS TOUCH TYPE DBSIZE RANDOMKEY
@@ -97,22 +58,23 @@ function randomkey(c: Client): void {
 
 /**
  * The four EXPIRE commands. relative: the time counts from now; seconds: argv[2] is in seconds.
- * Checks the same overflows as Redis, in the same order, with exact 64-bit arithmetic.
+ * The time is checked as Redis checks it (expireTimeArg), after the options.
  */
 function expireCommand(name: string, relative: boolean, seconds: boolean): Handler {
+  const unit = (relative ? EXPIRE_RELATIVE : 0) | (seconds ? EXPIRE_SECONDS : 0);
   return (c, argv) => {
     let nx = false;
     let xx = false;
     let gt = false;
     let lt = false;
-    for (let i = 3; i < argv.length; i++) {
-      const opt = option(argv[i]);
+    const opts = new ArgCursor(c, argv, 3);
+    for (let opt = opts.next(); opt !== null; opt = opts.next()) {
       if (opt === 'nx') nx = true;
       else if (opt === 'xx') xx = true;
       else if (opt === 'gt') gt = true;
       else if (opt === 'lt') lt = true;
       else {
-        c.error(`ERR Unsupported option ${cString(argv[i])}`);
+        c.error(`ERR Unsupported option ${cString(opts.arg)}`);
         return;
       }
     }
@@ -124,26 +86,9 @@ function expireCommand(name: string, relative: boolean, seconds: boolean): Handl
       c.error('ERR GT and LT options at the same time are not compatible');
       return;
     }
-    let when = parseInt64(argv[2]);
-    if (when === null) {
-      c.error(ERR_NOT_INTEGER);
-      return;
-    }
-    const invalid = `ERR invalid expire time in '${name}' command`;
-    if (seconds) {
-      if (when > INT64_MAX / 1000n || when < INT64_MIN / 1000n) {
-        c.error(invalid);
-        return;
-      }
-      when *= 1000n;
-    }
-    const now = BigInt(Math.floor(c.server.now()));
-    const base = relative ? now : 0n;
-    if (when > INT64_MAX - base) {
-      c.error(invalid);
-      return;
-    }
-    when += base;
+    const when = expireTimeArg(c, argv[2], name, unit);
+    if (when === null) return;
+    const now = Math.floor(c.server.now());
 
     const db = c.db;
     const key = argv[1];
@@ -265,27 +210,25 @@ function scan(c: Client, argv: string[]): void {
   let count = 10;
   let pattern: string | null = null;
   let typeName: string | null = null;
-  for (let i = 2; i < argv.length; i += 2) {
-    const opt = option(argv[i]);
-    const hasValue = i + 1 < argv.length;
+  const opts = new ArgCursor(c, argv, 2);
+  for (let opt = opts.next(); opt !== null; opt = opts.next()) {
+    const hasValue = opts.hasValue();
     if (opt === 'count' && hasValue) {
-      const n = parseInteger(argv[i + 1]);
-      if (n === null) {
-        c.error(ERR_NOT_INTEGER);
-        return;
-      }
+      const n = integerArg(c, opts.value());
+      if (n === null) return;
       if (n < 1) {
-        c.error(ERR_SYNTAX);
+        opts.syntaxError();
         return;
       }
       count = n;
     } else if (opt === 'match' && hasValue) {
       // "*" matches everything, so it is no filter at all.
-      pattern = argv[i + 1] === '*' ? null : argv[i + 1];
+      const p = opts.value();
+      pattern = p === '*' ? null : p;
     } else if (opt === 'type' && hasValue) {
-      typeName = option(argv[i + 1]);
+      typeName = option(opts.value());
     } else {
-      c.error(ERR_SYNTAX);
+      opts.syntaxError();
       return;
     }
   }
@@ -374,17 +317,16 @@ function copy(c: Client, argv: string[]): void {
   const src = c.db;
   let dst = c.db;
   let replace = false;
-  for (let i = 3; i < argv.length; i++) {
-    const opt = option(argv[i]);
+  const opts = new ArgCursor(c, argv, 3);
+  for (let opt = opts.next(); opt !== null; opt = opts.next()) {
     if (opt === 'replace') {
       replace = true;
-    } else if (opt === 'db' && i + 1 < argv.length) {
-      const db = dbArg(c, argv[i + 1]);
+    } else if (opt === 'db' && opts.hasValue()) {
+      const db = dbArg(c, opts.value());
       if (!db) return;
       dst = db;
-      i++;
     } else {
-      c.error(ERR_SYNTAX);
+      opts.syntaxError();
       return;
     }
   }

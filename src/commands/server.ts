@@ -3,13 +3,13 @@
 
 import type { Client } from '../server/client.js';
 import type { CommandSpec } from '../server/command.js';
-import { ERR_NOT_INTEGER, ERR_SYNTAX } from '../server/errors.js';
-import { parseInt64 } from '../util/numbers.js';
+import { ERR_SYNTAX } from '../server/errors.js';
 import { optionWord } from '../util/cstring.js';
 import { REDIS_VERSION } from '../version.js';
 import { commandCommands } from './command.js';
 import { infoCommands } from './info.js';
 import { debugCommands } from './debug.js';
+import { ArgCursor, int64Arg, integerArg } from './args.js';
 
 // Kept for importers of these from here (they live in src/version.ts, commands/help.ts and
 // commands/info.ts).
@@ -31,20 +31,14 @@ function lastsave(c: Client): void {
 
 function lolwut(c: Client, argv: string[]): void {
   if (argv.length >= 3 && optionWord(argv[1]) === 'version') {
-    const ver = parseInt64(argv[2]);
-    if (ver === null) {
-      c.error(ERR_NOT_INTEGER);
-      return;
-    }
+    const ver = int64Arg(c, argv[2]);
+    if (ver === null) return;
     // Redis prints the version as an unsigned int, and versions 5 and 6 take their own numeric
     // arguments (canvas sizes) after it: a malformed one is an error.
-    const art = Number(BigInt.asUintN(32, ver));
+    const art = Number(BigInt.asUintN(32, BigInt(ver)));
     const own = art === 5 ? 3 : art === 6 ? 2 : 0;
     for (let i = 3; i < Math.min(argv.length, 3 + own); i++) {
-      if (parseInt64(argv[i]) === null) {
-        c.error(ERR_NOT_INTEGER);
-        return;
-      }
+      if (integerArg(c, argv[i]) === null) return;
     }
   }
   // Redis 7 draws no art of its own either: its LOLWUT prints the version line. (nodis does not
@@ -57,14 +51,14 @@ function shutdown(c: Client, argv: string[]): void {
   let save = false;
   let other = false;
   let abort = false;
-  for (let i = 1; i < argv.length; i++) {
-    const a = optionWord(argv[i]);
+  const opts = new ArgCursor(c, argv, 1);
+  for (let a = opts.next(); a !== null; a = opts.next()) {
     if (a === 'nosave') nosave = true;
     else if (a === 'save') save = true;
     else if (a === 'now' || a === 'force') other = true;
     else if (a === 'abort') abort = true;
     else {
-      c.error(ERR_SYNTAX);
+      opts.syntaxError();
       return;
     }
   }

@@ -284,4 +284,17 @@ describe('the helpers against redis-server', oracleAvailable() ? {} : { skip: OR
       assert.equal(got, errorOf(await o.call('WAIT', '0', n)), `WAIT ${JSON.stringify(n)}`);
     }
   });
+
+  it('expireTimeArg: SET and EXPIRE keep huge times exact, as Redis does', async () => {
+    const { run } = localServer();
+    const steps = [
+      ['SET', 'k', 'v', 'PXAT', '9223372036854775807'], ['PEXPIRETIME', 'k'],
+      ['SET', 'k', 'v', 'EXAT', '9223372036854775'], ['PEXPIRETIME', 'k'],
+      ['PEXPIREAT', 'k', '9007199254740993'], ['PEXPIRETIME', 'k'],
+      ['EXPIREAT', 'k', '-9223372036854775'], ['EXISTS', 'k'],
+      ['SET', 'k', 'v', 'EX', '9223372036854775'], ['SETEX', 'k', '0', 'v'], ['PSETEX', 'k', '-1', 'v'],
+      ['EXPIRE', 'k', '9223372036854775808'], ['EXPIRE', 'k', '-9223372036854776'], ['GETEX', 'k', 'PX', '0'],
+    ];
+    for (const argv of steps) assert.equal(run(...argv), await o.call(...argv), JSON.stringify(argv));
+  });
 });
