@@ -24,6 +24,8 @@ import {
   timeoutArg,
 } from '../../src/commands/args.js';
 import { formatLongDoubleHuman } from '../../src/util/longdouble.js';
+import { readAs, readString, stringOf, valueAs, writeAs, writeString } from '../../src/commands/lookup.js';
+import { RawString, RObject } from '../../src/types/value.js';
 
 const { c, clock, server } = localServer();
 
@@ -199,6 +201,61 @@ describe('ArgCursor', () => {
   it('has nothing to walk past the end', () => {
     const opts = new ArgCursor(c, ['GETEX', 'k'], 2);
     assert.equal(opts.next(), null);
+  });
+});
+
+describe('typed lookups', () => {
+  const WRONGTYPE = '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n';
+
+  class TestList extends RObject {
+    readonly type = 'list';
+    encoding(): string {
+      return 'quicklist';
+    }
+  }
+  class TestSortedList extends TestList {}
+
+  it('strings: the bytes, undefined when missing, null after WRONGTYPE', () => {
+    const { c, db, server } = localServer();
+    const run = <T>(f: () => T): [T, string] => {
+      c.out = '';
+      const r = f();
+      return [r, c.out];
+    };
+    db.set('s', 'abc');
+    db.set('raw', new RawString('grown'));
+    db.set('l', new TestList());
+    assert.deepEqual(run(() => readString(c, 's')), ['abc', '']);
+    assert.deepEqual(run(() => readString(c, 'raw')), ['grown', '']);
+    assert.deepEqual(run(() => readString(c, 'none')), [undefined, '']);
+    assert.deepEqual(run(() => readString(c, 'l')), [null, WRONGTYPE]);
+    assert.deepEqual(run(() => writeString(c, 'l')), [null, WRONGTYPE]);
+    assert.deepEqual(run(() => stringOf(c, '')), ['', '']);
+    // Reads count keyspace hits and misses; writes do not.
+    const { keyspaceHits, keyspaceMisses } = server.stats;
+    assert.equal(keyspaceHits, 3);
+    assert.equal(keyspaceMisses, 1);
+    assert.deepEqual(run(() => writeString(c, 's')), ['abc', '']);
+    assert.deepEqual(run(() => writeString(c, 'none')), [undefined, '']);
+    assert.equal(server.stats.keyspaceHits + server.stats.keyspaceMisses, 4);
+  });
+
+  it('objects: instances of the class (or a subclass), else WRONGTYPE', () => {
+    const { c, db } = localServer();
+    const run = <T>(f: () => T): [T, string] => {
+      c.out = '';
+      const r = f();
+      return [r, c.out];
+    };
+    const list = new TestSortedList();
+    db.set('l', list);
+    db.set('s', 'abc');
+    assert.deepEqual(run(() => readAs(c, 'l', TestList)), [list, '']);
+    assert.deepEqual(run(() => writeAs(c, 'l', TestSortedList)), [list, '']);
+    assert.deepEqual(run(() => readAs(c, 'none', TestList)), [undefined, '']);
+    assert.deepEqual(run(() => readAs(c, 's', TestList)), [null, WRONGTYPE]);
+    assert.deepEqual(run(() => writeAs(c, 'l', RawString)), [null, WRONGTYPE]);
+    assert.deepEqual(run(() => valueAs(c, new RawString('x'), TestList)), [null, WRONGTYPE]);
   });
 });
 
