@@ -31,7 +31,7 @@ function ping(c: Client, argv: string[]): void {
     c.error(errWrongArgs('ping'));
     return;
   }
-  if (argv.length === 1) c.simple('PONG');
+  if (argv.length === 1) c.pong();
   else c.bulk(argv[1]);
 }
 

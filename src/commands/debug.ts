@@ -207,7 +207,7 @@ function sleepBlocking(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-// enable-debug-command is checked before DEBUG runs (dispatch's protected-command gate).
+// enable-debug-command is checked before DEBUG runs (dispatch's checkCommand).
 function debug(c: Client, argv: string[]): void {
   const sub = optionWord(argv[1]);
   const argc = argv.length;

@@ -95,6 +95,11 @@ export class ReplyWriter {
     this.out += '+OK\r\n';
   }
 
+  /** "+PONG" (PING's reply: one constant, cheaper than simple('PONG') on a hot path). */
+  pong(): void {
+    this.out += '+PONG\r\n';
+  }
+
   /** A status reply; CR and LF inside it become spaces, as Redis does for script status replies. */
   simple(s: string): void {
     if (s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0) s = s.replace(/[\r\n]/g, ' ');

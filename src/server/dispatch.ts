@@ -47,18 +47,18 @@ export type Gate = (c: Client, cmd: Command, argv: string[]) => string | null;
 
 /**
  * DEBUG and MODULE run only where enable-debug-command / enable-module-command allow them. Redis
- * checks this right after the arity, before authentication, and counts a refusal as rejected.
+ * checks this with the arity, before the gates (authentication first), and counts a refusal as
+ * rejected. Only for commands with protectedBy set.
  */
-const protectedGate: Gate = (c, cmd) => {
-  const option = cmd.protectedBy;
-  if (option === null || allowProtectedAction(c, c.server.config.get(option))) return null;
+function protectedCommandError(c: Client, cmd: Command, option: string): string | null {
+  if (allowProtectedAction(c, c.server.config.get(option))) return null;
   return errProtectedCommand((cmd.parent ?? cmd).fullName.toUpperCase(), option);
-};
+}
 
 const authGate: Gate = (c, cmd) => (!c.authenticated && !cmd.noAuth ? ERR_NOAUTH : null);
 
 /** The gates, in order. Each feature module registers its own at load time. */
-const gates: Gate[] = [protectedGate, authGate];
+const gates: Gate[] = [authGate];
 
 /**
  * Adds a gate. `after` places it after the gate given (Redis's order matters: the first failing
@@ -71,12 +71,16 @@ export function addGate(gate: Gate, after?: Gate): void {
   else gates.splice(i + 1, 0, gate);
 }
 
-export { protectedGate, authGate };
+export { authGate };
 
 /** Resolves and checks a command line: the command to run, or the error rejecting it. */
 export function checkCommand(c: Client, argv: string[]): Resolved {
   const r = resolveCommand(c, argv);
   if (!(r instanceof Object) || 'error' in r) return r;
+  if (r.protectedBy !== null) {
+    const err = protectedCommandError(c, r, r.protectedBy);
+    if (err !== null) return { error: err, cmd: r };
+  }
   for (let i = 0; i < gates.length; i++) {
     const err = gates[i](c, r, argv);
     if (err !== null) return { error: err, cmd: r };
