@@ -13,7 +13,7 @@ import type { Database } from '../keyspace/db.js';
 import { ERR_DB_INDEX, ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, errValueRange } from '../server/errors.js';
 import { parseDouble, parseInt64, parseInteger, INT64_MAX } from '../util/numbers.js';
 import { ceilLongDouble, mulLongDoubleInt, parseLongDouble, type LongDouble } from '../util/longdouble.js';
-import { optionWord } from '../util/cstring.js';
+import { cString, optionWord } from '../util/cstring.js';
 
 /** C's INT_MIN and INT_MAX: the range of getIntFromObjectOrReply. */
 export const INT_MIN = -2147483648;
@@ -89,6 +89,42 @@ export function dbArg(c: Client, arg: string): Database | null {
     return null;
   }
   return c.server.dbs[id];
+}
+
+/** isspace() in the C locale. */
+function isCSpace(b: number): boolean {
+  return b === 32 || (b >= 9 && b <= 13);
+}
+
+const ULONG_LIMIT = 2n ** 64n;
+
+/**
+ * A SCAN cursor as Redis reads it with strtoul(): an unsigned 64-bit decimal, where a leading
+ * '-' wraps around ("-1" is 2^64-1), an empty string is 0, and only leading blanks, trailing
+ * junk and overflow are rejected. null when invalid.
+ */
+export function parseScanCursor(arg: string): bigint | null {
+  const s = cString(arg);
+  if (s.length === 0) return 0n;
+  if (isCSpace(s.charCodeAt(0))) return null;
+  let i = 0;
+  const neg = s[0] === '-';
+  if (neg || s[0] === '+') i = 1;
+  if (i === s.length) return null;
+  for (let j = i; j < s.length; j++) {
+    const b = s.charCodeAt(j);
+    if (b < 48 || b > 57) return null;
+  }
+  const v = BigInt(s.slice(i));
+  if (v >= ULONG_LIMIT) return null;
+  return neg ? (ULONG_LIMIT - v) % ULONG_LIMIT : v;
+}
+
+/** parseScanCursorOrReply: a SCAN/HSCAN/SSCAN/ZSCAN cursor, else "ERR invalid cursor". */
+export function scanCursorArg(c: Client, arg: string): bigint | null {
+  const cursor = parseScanCursor(arg);
+  if (cursor === null) c.error('ERR invalid cursor');
+  return cursor;
 }
 
 // ---- Floating point ---------------------------------------------------------------------------

@@ -10,7 +10,19 @@ import { parseMemory } from '../server/config.js';
 import { cString, optionWord as option } from '../util/cstring.js';
 import { NOTIFY } from '../keyspace/notify.js';
 import { replyHelp } from './help.js';
-import { ArgCursor, EXPIRE_RELATIVE, EXPIRE_SECONDS, dbArg, expireTimeArg, intArg, integerArg } from './args.js';
+import {
+  ArgCursor,
+  EXPIRE_RELATIVE,
+  EXPIRE_SECONDS,
+  dbArg,
+  expireTimeArg,
+  intArg,
+  integerArg,
+  scanCursorArg,
+} from './args.js';
+
+// Kept for importers of it from here (it lives in commands/args.ts).
+export { parseScanCursor } from './args.js';
 
 // ---------------------------------------------------------------------------------------------
 // DEL UNLINK EXISTS TOUCH TYPE DBSIZE RANDOMKEY
@@ -172,41 +184,9 @@ function keys(c: Client, argv: string[]): void {
   c.setDeferredArrayLen(mark, n);
 }
 
-/** isspace() in the C locale. */
-function isCSpace(b: number): boolean {
-  return b === 32 || (b >= 9 && b <= 13);
-}
-
-const ULONG_LIMIT = 2n ** 64n;
-
-/**
- * A SCAN cursor as Redis reads it with strtoul(): an unsigned 64-bit decimal, where a leading
- * '-' wraps around ("-1" is 2^64-1), an empty string is 0, and only leading blanks, trailing
- * junk and overflow are rejected. null when invalid.
- */
-export function parseScanCursor(arg: string): bigint | null {
-  const s = cString(arg);
-  if (s.length === 0) return 0n;
-  if (isCSpace(s.charCodeAt(0))) return null;
-  let i = 0;
-  const neg = s[0] === '-';
-  if (neg || s[0] === '+') i = 1;
-  if (i === s.length) return null;
-  for (let j = i; j < s.length; j++) {
-    const b = s.charCodeAt(j);
-    if (b < 48 || b > 57) return null;
-  }
-  const v = BigInt(s.slice(i));
-  if (v >= ULONG_LIMIT) return null;
-  return neg ? (ULONG_LIMIT - v) % ULONG_LIMIT : v;
-}
-
 function scan(c: Client, argv: string[]): void {
-  const cursor = parseScanCursor(argv[1]);
-  if (cursor === null) {
-    c.error('ERR invalid cursor');
-    return;
-  }
+  const cursor = scanCursorArg(c, argv[1]);
+  if (cursor === null) return;
   let count = 10;
   let pattern: string | null = null;
   let typeName: string | null = null;

@@ -21,6 +21,7 @@ import {
   longDoubleArg,
   positiveArg,
   rangeArg,
+  scanCursorArg,
   timeoutArg,
 } from '../../src/commands/args.js';
 import { formatLongDoubleHuman } from '../../src/util/longdouble.js';
@@ -78,6 +79,15 @@ describe('integer arguments', () => {
     assert.deepEqual(call(() => positiveArg(c, '0')), [0, '']);
     assert.deepEqual(call(() => positiveArg(c, '-1')), [null, msg]);
     assert.deepEqual(call(() => positiveArg(c, 'x')), [null, msg]);
+  });
+
+  it('scanCursorArg: strtoul, wrapping negatives, up to a NUL byte', () => {
+    assert.deepEqual(call(() => scanCursorArg(c, '')), [0n, '']);
+    assert.deepEqual(call(() => scanCursorArg(c, '-1')), [2n ** 64n - 1n, '']);
+    assert.deepEqual(call(() => scanCursorArg(c, '7\0x')), [7n, '']);
+    for (const bad of [' 1', '1x', '18446744073709551616', '-', '0x1']) {
+      assert.deepEqual(call(() => scanCursorArg(c, bad)), [null, '-ERR invalid cursor\r\n'], JSON.stringify(bad));
+    }
   });
 
   it('dbArg: a C int, then the database range', () => {
