@@ -7,7 +7,6 @@
 // "FATAL CONFIG FILE ERROR" report and exit status 1.
 
 import { appendFileSync, readFileSync, realpathSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,10 +15,8 @@ import { Config, ConfigFileError, ConfigOpenError, quoteRepr, strerror } from '.
 import { CommandTable } from './server/command.js';
 import { Logger, isLogLevel } from './server/log.js';
 import { allCommands } from './commands/index.js';
-import { REDIS_VERSION, NODIS_VERSION } from './commands/server.js';
+import { REDIS_VERSION, NODIS_VERSION, BUILD_ID } from './version.js';
 import { loadDataFromDisk } from './persistence/rdb.js';
-
-const BUILD_ID = createHash('sha1').update(`nodis ${NODIS_VERSION}`).digest('hex').slice(0, 16);
 
 export const VERSION_LINE =
   `Redis server v=${REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=${BUILD_ID} nodis=${NODIS_VERSION}`;

@@ -4,8 +4,9 @@ import type { CommandSpec } from '../server/command.js';
 import type { Client } from '../server/client.js';
 import { ERR_SYNTAX } from '../server/errors.js';
 import { strerror } from '../server/config.js';
+import { allowProtectedAction } from '../server/protected.js';
 import { globMatch } from '../util/glob.js';
-import { replyHelp } from './server.js';
+import { replyHelp } from './help.js';
 
 const CONFIG_HELP = [
   'GET <pattern>',
@@ -27,18 +28,6 @@ function configGet(c: Client, argv: string[]): void {
   }
 }
 
-/** Redis's islocalClient: a unix socket, an internal client, or a loopback address. */
-function isLocalClient(c: Client): boolean {
-  if (!c.socket || c.isUnixSocket) return true;
-  const host = c.addr.slice(0, c.addr.lastIndexOf(':'));
-  return host === '127.0.0.1' || host === '::1';
-}
-
-/** enable-protected-configs (and friends): yes, or local for local clients. */
-export function protectedActionAllowed(c: Client, setting: string): boolean {
-  return setting === 'yes' || (setting === 'local' && isLocalClient(c));
-}
-
 function configSet(c: Client, argv: string[]): void {
   if (argv.length % 2 !== 0) {
     c.error(ERR_SYNTAX);
@@ -47,7 +36,7 @@ function configSet(c: Client, argv: string[]): void {
   const pairs: Array<[string, string]> = [];
   for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i], argv[i + 1]]);
   const config = c.server.config;
-  const err = config.configSet(pairs, protectedActionAllowed(c, config.get('enable-protected-configs')));
+  const err = config.configSet(pairs, allowProtectedAction(c, config.get('enable-protected-configs')));
   if (err) c.error(err);
   else c.ok();
 }

@@ -6,22 +6,16 @@ import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
 import {
   ERR_DB_INDEX,
-  ERR_NOT_INTEGER,
   ERR_SYNTAX,
   ERR_WRONGPASS,
   ERR_AUTH_NO_PASSWORD,
   ERR_CLIENT_NAME,
   errWrongArgs,
-  errValueRange,
 } from '../server/errors.js';
-import { parseInteger } from '../util/numbers.js';
 import { cString, optionWord } from '../util/cstring.js';
-
-/** What HELLO reports as the server's version (DESIGN: Redis 7.2 semantics, as Valkey reports). */
-export const REDIS_VERSION = '7.2.4';
-
-const INT32_MIN = -(2 ** 31);
-const INT32_MAX = 2 ** 31 - 1;
+import { REDIS_VERSION } from '../version.js';
+import { replyHelp } from './help.js';
+import { ArgCursor, intArg, integerArg, rangeArg } from './args.js';
 
 /**
  * Cleanups RESET runs on top of the connection state kept here (db, protocol, name, auth,
@@ -43,7 +37,7 @@ function ping(c: Client, argv: string[]): void {
     c.arrayLen(2);
     c.bulk('pong');
     c.bulk(argv.length === 1 ? '' : argv[1]);
-  } else if (argv.length === 1) c.raw('+PONG\r\n');
+  } else if (argv.length === 1) c.pong();
   else c.bulk(argv[1]);
 }
 
@@ -58,15 +52,8 @@ function quit(c: Client): void {
 
 function select(c: Client, argv: string[]): void {
   // Redis reads the index as a C int.
-  const id = parseInteger(argv[1]);
-  if (id === null) {
-    c.error(ERR_NOT_INTEGER);
-    return;
-  }
-  if (id < INT32_MIN || id > INT32_MAX) {
-    c.error(errValueRange(INT32_MIN, INT32_MAX));
-    return;
-  }
+  const id = intArg(c, argv[1]);
+  if (id === null) return;
   if (c.server.config.bool('cluster-enabled') && id !== 0) {
     c.error('ERR SELECT is not allowed in cluster mode');
     return;
@@ -154,11 +141,8 @@ function hello(c: Client, argv: string[]): void {
   let ver = 0;
   let next = 1;
   if (argv.length >= 2) {
-    const v = parseInteger(argv[next++]);
-    if (v === null) {
-      c.error('ERR Protocol version is not an integer or out of range');
-      return;
-    }
+    const v = integerArg(c, argv[next++], 'ERR Protocol version is not an integer or out of range');
+    if (v === null) return;
     if (v < 2 || v > 3) {
       c.error('NOPROTO unsupported protocol version');
       return;
@@ -168,23 +152,20 @@ function hello(c: Client, argv: string[]): void {
   let user: string | null = null;
   let pass: string | null = null;
   let name: string | null = null;
-  for (let j = next; j < argv.length; j++) {
-    const more = argv.length - 1 - j;
-    const opt = optionWord(argv[j]);
-    if (opt === 'auth' && more >= 2) {
-      user = argv[j + 1];
-      pass = argv[j + 2];
-      j += 2;
-    } else if (opt === 'setname' && more >= 1) {
+  const opts = new ArgCursor(c, argv, next);
+  for (let opt = opts.next(); opt !== null; opt = opts.next()) {
+    if (opt === 'auth' && opts.hasValue(2)) {
+      user = opts.value();
+      pass = opts.value();
+    } else if (opt === 'setname' && opts.hasValue()) {
       // Redis 7.2 validates the name up front and sets it only once authenticated.
-      name = argv[j + 1];
+      name = opts.value();
       if (!validClientAttr(name)) {
         c.error(ERR_CLIENT_NAME);
         return;
       }
-      j++;
     } else {
-      c.error(`ERR Syntax error in HELLO option '${cString(argv[j])}'`);
+      c.error(`ERR Syntax error in HELLO option '${cString(opts.arg)}'`);
       return;
     }
   }
@@ -294,7 +275,7 @@ export function clientInfoString(c: Client, argv: string[] | null = null): strin
   if (argv) for (const a of argv) argvMem += a.length;
   const qbuf = c.parser.pendingBytes;
   // Replies not yet handed to the socket, and bytes the socket still holds for the kernel.
-  const obl = c.out.length;
+  const obl = c.replyBytes;
   const omem = c.socket ? c.socket.writableLength : 0;
   const events = c.socket ? (omem > 0 ? 'rw' : 'r') : '';
   const ps = c.pubsub;
@@ -361,11 +342,8 @@ function clientList(c: Client, argv: string[]): void {
   } else if (argv.length > 3 && optionWord(argv[2]) === 'id') {
     out = '';
     for (let j = 3; j < argv.length; j++) {
-      const id = parseInteger(argv[j]);
-      if (id === null) {
-        c.error('ERR Invalid client ID');
-        return;
-      }
+      const id = integerArg(c, argv[j], 'ERR Invalid client ID');
+      if (id === null) return;
       const other = c.server.clients.get(id);
       if (other) out += clientInfoString(other, other === c ? argv : null) + '\n';
     }
@@ -400,16 +378,13 @@ function clientKill(c: Client, argv: string[]): void {
     f.addr = argv[2];
     f.skipMe = false;
   } else if (argv.length > 3) {
-    for (let i = 2; i < argv.length; i += 2) {
-      const opt = optionWord(argv[i]);
-      const more = i + 1 < argv.length;
-      const val = more ? argv[i + 1] : '';
+    const opts = new ArgCursor(c, argv, 2);
+    for (let opt = opts.next(); opt !== null; opt = opts.next()) {
+      const more = opts.hasValue();
+      const val = more ? opts.value() : '';
       if (opt === 'id' && more) {
-        const id = parseInteger(val);
-        if (id === null || id < 1) {
-          c.error('ERR client-id should be greater than 0');
-          return;
-        }
+        const id = rangeArg(c, val, 1, Infinity, 'ERR client-id should be greater than 0');
+        if (id === null) return;
         f.id = id;
       } else if (opt === 'type' && more) {
         f.type = clientTypeByName(val);
@@ -432,11 +407,11 @@ function clientKill(c: Client, argv: string[]): void {
         if (v === 'yes') f.skipMe = true;
         else if (v === 'no') f.skipMe = false;
         else {
-          c.error(ERR_SYNTAX);
+          opts.syntaxError();
           return;
         }
       } else {
-        c.error(ERR_SYNTAX);
+        opts.syntaxError();
         return;
       }
     }
@@ -457,7 +432,7 @@ function clientKill(c: Client, argv: string[]): void {
     if (other === c) killSelf = true;
     else {
       // Redis frees the client at once, dropping whatever it had not sent yet.
-      other.out = '';
+      other.discardReplies();
       other.close();
     }
     killed++;
@@ -484,9 +459,8 @@ function clientReply(c: Client, argv: string[]): void {
   } else {
     // Dispatch leaves CLIENT REPLY's output alone, so drop the error here when replies are
     // off or skipped (it still counts as an error reply), and let a SKIP lapse as usual.
-    const mark = c.out.length;
-    c.error(ERR_SYNTAX);
-    if (c.replyMode !== 'on') c.out = c.out.slice(0, mark);
+    if (c.replyMode === 'on') c.error(ERR_SYNTAX);
+    else c.errorNotSent(ERR_SYNTAX);
     if (c.replyMode === 'skip') c.replyMode = 'on';
   }
 }
@@ -503,15 +477,6 @@ function onOff(set: (c: Client, on: boolean) => void): (c: Client, argv: string[
     }
     c.ok();
   };
-}
-
-/** Writes a HELP reply as Redis's addReplyHelp does: heading, lines, then the HELP entry. */
-export function replyHelp(c: Client, command: string, lines: readonly string[]): void {
-  c.arrayLen(lines.length + 3);
-  c.simple(`${command.toUpperCase()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`);
-  for (const l of lines) c.simple(l);
-  c.simple('HELP');
-  c.simple('    Prints this help.');
 }
 
 /**

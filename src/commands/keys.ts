@@ -3,52 +3,26 @@
 
 import type { CommandSpec, Handler } from '../server/command.js';
 import type { Client } from '../server/client.js';
-import type { Database } from '../keyspace/db.js';
-import {
-  ERR_DB_INDEX,
-  ERR_NOT_INTEGER,
-  ERR_NO_SUCH_KEY,
-  ERR_SAME_OBJECT,
-  ERR_SYNTAX,
-  errValueRange,
-} from '../server/errors.js';
-import { parseInteger, parseInt64, INT64_MAX, INT64_MIN } from '../util/numbers.js';
+import { ERR_DB_INDEX, ERR_NO_SUCH_KEY, ERR_SAME_OBJECT, ERR_SYNTAX } from '../server/errors.js';
 import { globMatch, isLiteralPattern } from '../util/glob.js';
 import { encodingOf, typeOf, type Value } from '../types/value.js';
 import { parseMemory } from '../server/config.js';
 import { cString, optionWord as option } from '../util/cstring.js';
 import { NOTIFY } from '../keyspace/notify.js';
+import { replyHelp } from './help.js';
+import {
+  ArgCursor,
+  EXPIRE_RELATIVE,
+  EXPIRE_SECONDS,
+  dbArg,
+  expireTimeArg,
+  intArg,
+  integerArg,
+  scanCursorArg,
+} from './args.js';
 
-const INT_MIN = -2147483648;
-const INT_MAX = 2147483647;
-
-/**
- * Redis's getIntFromObjectOrReply: a 32-bit integer, or an error reply (msg replaces both of
- * the default errors when given) and null.
- */
-function intArg(c: Client, arg: string, msg?: string): number | null {
-  const v = parseInteger(arg);
-  if (v === null) {
-    c.error(msg ?? ERR_NOT_INTEGER);
-    return null;
-  }
-  if (v < INT_MIN || v > INT_MAX) {
-    c.error(msg ?? errValueRange(INT_MIN, INT_MAX));
-    return null;
-  }
-  return v;
-}
-
-/** The database with that index, or an error reply and null. */
-function dbArg(c: Client, arg: string): Database | null {
-  const id = intArg(c, arg);
-  if (id === null) return null;
-  if (id < 0 || id >= c.server.dbs.length) {
-    c.error(ERR_DB_INDEX);
-    return null;
-  }
-  return c.server.dbs[id];
-}
+// Kept for importers of it from here (it lives in commands/args.ts).
+export { parseScanCursor } from './args.js';
 
 // ---------------------------------------------------------------------------------------------
 // DEL UNLINK EXISTS TOUCH TYPE DBSIZE RANDOMKEY
@@ -96,22 +70,23 @@ function randomkey(c: Client): void {
 
 /**
  * The four EXPIRE commands. relative: the time counts from now; seconds: argv[2] is in seconds.
- * Checks the same overflows as Redis, in the same order, with exact 64-bit arithmetic.
+ * The time is checked as Redis checks it (expireTimeArg), after the options.
  */
 function expireCommand(name: string, relative: boolean, seconds: boolean): Handler {
+  const unit = (relative ? EXPIRE_RELATIVE : 0) | (seconds ? EXPIRE_SECONDS : 0);
   return (c, argv) => {
     let nx = false;
     let xx = false;
     let gt = false;
     let lt = false;
-    for (let i = 3; i < argv.length; i++) {
-      const opt = option(argv[i]);
+    const opts = new ArgCursor(c, argv, 3);
+    for (let opt = opts.next(); opt !== null; opt = opts.next()) {
       if (opt === 'nx') nx = true;
       else if (opt === 'xx') xx = true;
       else if (opt === 'gt') gt = true;
       else if (opt === 'lt') lt = true;
       else {
-        c.error(`ERR Unsupported option ${cString(argv[i])}`);
+        c.error(`ERR Unsupported option ${cString(opts.arg)}`);
         return;
       }
     }
@@ -123,26 +98,9 @@ function expireCommand(name: string, relative: boolean, seconds: boolean): Handl
       c.error('ERR GT and LT options at the same time are not compatible');
       return;
     }
-    let when = parseInt64(argv[2]);
-    if (when === null) {
-      c.error(ERR_NOT_INTEGER);
-      return;
-    }
-    const invalid = `ERR invalid expire time in '${name}' command`;
-    if (seconds) {
-      if (when > INT64_MAX / 1000n || when < INT64_MIN / 1000n) {
-        c.error(invalid);
-        return;
-      }
-      when *= 1000n;
-    }
-    const now = BigInt(Math.floor(c.server.now()));
-    const base = relative ? now : 0n;
-    if (when > INT64_MAX - base) {
-      c.error(invalid);
-      return;
-    }
-    when += base;
+    const when = expireTimeArg(c, argv[2], name, unit);
+    if (when === null) return;
+    const now = Math.floor(c.server.now());
 
     const db = c.db;
     const key = argv[1];
@@ -205,81 +163,52 @@ function keys(c: Client, argv: string[]): void {
   const db = c.db;
   const pattern = argv[1];
   const volatile = db.expires.size !== 0;
-  const out: string[] = [];
+  const mark = c.deferLen();
+  let n = 0;
   if (isLiteralPattern(pattern)) {
     // Only the key spelled exactly like the pattern can match.
-    if (db.dict.has(pattern) && !(volatile && db.isExpired(pattern))) out.push(pattern);
+    if (db.dict.has(pattern) && !(volatile && db.isExpired(pattern))) {
+      c.bulk(pattern);
+      n++;
+    }
   } else {
     const all = pattern === '*';
     for (const key of db.dict.keys()) {
       if (!all && !globMatch(pattern, key)) continue;
       // Expired keys are skipped, not removed (KEYS is read-only in Redis too).
       if (volatile && db.isExpired(key)) continue;
-      out.push(key);
+      c.bulk(key);
+      n++;
     }
   }
-  c.bulkArray(out);
-}
-
-/** isspace() in the C locale. */
-function isCSpace(b: number): boolean {
-  return b === 32 || (b >= 9 && b <= 13);
-}
-
-const ULONG_LIMIT = 2n ** 64n;
-
-/**
- * A SCAN cursor as Redis reads it with strtoul(): an unsigned 64-bit decimal, where a leading
- * '-' wraps around ("-1" is 2^64-1), an empty string is 0, and only leading blanks, trailing
- * junk and overflow are rejected. null when invalid.
- */
-export function parseScanCursor(arg: string): bigint | null {
-  const s = cString(arg);
-  if (s.length === 0) return 0n;
-  if (isCSpace(s.charCodeAt(0))) return null;
-  let i = 0;
-  const neg = s[0] === '-';
-  if (neg || s[0] === '+') i = 1;
-  if (i === s.length) return null;
-  for (let j = i; j < s.length; j++) {
-    const b = s.charCodeAt(j);
-    if (b < 48 || b > 57) return null;
-  }
-  const v = BigInt(s.slice(i));
-  if (v >= ULONG_LIMIT) return null;
-  return neg ? (ULONG_LIMIT - v) % ULONG_LIMIT : v;
+  c.setDeferredArrayLen(mark, n);
 }
 
 function scan(c: Client, argv: string[]): void {
-  const cursor = parseScanCursor(argv[1]);
-  if (cursor === null) {
-    c.error('ERR invalid cursor');
-    return;
-  }
+  const cursor = scanCursorArg(c, argv[1]);
+  if (cursor === null) return;
   let count = 10;
   let pattern: string | null = null;
   let typeName: string | null = null;
-  for (let i = 2; i < argv.length; i += 2) {
-    const opt = option(argv[i]);
-    const hasValue = i + 1 < argv.length;
+  const opts = new ArgCursor(c, argv, 2);
+  for (let opt = opts.next(); opt !== null; opt = opts.next()) {
+    const hasValue = opts.hasValue();
     if (opt === 'count' && hasValue) {
-      const n = parseInteger(argv[i + 1]);
-      if (n === null) {
-        c.error(ERR_NOT_INTEGER);
-        return;
-      }
+      const n = integerArg(c, opts.value());
+      if (n === null) return;
       if (n < 1) {
-        c.error(ERR_SYNTAX);
+        opts.syntaxError();
         return;
       }
       count = n;
     } else if (opt === 'match' && hasValue) {
       // "*" matches everything, so it is no filter at all.
-      pattern = argv[i + 1] === '*' ? null : argv[i + 1];
+      const p = opts.value();
+      pattern = p === '*' ? null : p;
     } else if (opt === 'type' && hasValue) {
-      typeName = option(argv[i + 1]);
+      typeName = option(opts.value());
     } else {
-      c.error(ERR_SYNTAX);
+      opts.syntaxError();
       return;
     }
   }
@@ -368,17 +297,16 @@ function copy(c: Client, argv: string[]): void {
   const src = c.db;
   let dst = c.db;
   let replace = false;
-  for (let i = 3; i < argv.length; i++) {
-    const opt = option(argv[i]);
+  const opts = new ArgCursor(c, argv, 3);
+  for (let opt = opts.next(); opt !== null; opt = opts.next()) {
     if (opt === 'replace') {
       replace = true;
-    } else if (opt === 'db' && i + 1 < argv.length) {
-      const db = dbArg(c, argv[i + 1]);
+    } else if (opt === 'db' && opts.hasValue()) {
+      const db = dbArg(c, opts.value());
       if (!db) return;
       dst = db;
-      i++;
     } else {
-      c.error(ERR_SYNTAX);
+      opts.syntaxError();
       return;
     }
   }
@@ -454,7 +382,6 @@ function flushall(c: Client, argv: string[]): void {
 // OBJECT
 
 const OBJECT_HELP = [
-  'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
   'ENCODING <key>',
   '    Return the kind of internal representation used in order to store the value',
   '    associated with a <key>.',
@@ -467,8 +394,6 @@ const OBJECT_HELP = [
   'REFCOUNT <key>',
   '    Return the number of references of the value associated with the specified',
   '    <key>.',
-  'HELP',
-  '    Prints this help.',
 ];
 
 const ERR_LFU_NOT_SELECTED =
@@ -545,9 +470,8 @@ function objectFreq(c: Client, argv: string[]): void {
   c.integer(LFU_INIT_VAL);
 }
 
-function objectHelp(c: Client): void {
-  c.arrayLen(OBJECT_HELP.length);
-  for (const line of OBJECT_HELP) c.simple(line);
+function objectHelp(c: Client, argv: string[]): void {
+  replyHelp(c, argv[0], OBJECT_HELP);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,19 +3,25 @@
 import type { CommandSpec } from '../server/command.js';
 import type { Client } from '../server/client.js';
 import {
-  ERR_WRONGTYPE,
-  ERR_SYNTAX,
-  ERR_NOT_INTEGER,
-  ERR_NOT_FLOAT,
   ERR_OVERFLOW,
   ERR_STRING_TOO_LONG,
   errWrongArgs,
 } from '../server/errors.js';
 import { RawString, stringValue, type Value } from '../types/value.js';
-import { parseInteger, parseInt64, INT64_MAX, INT64_MIN } from '../util/numbers.js';
-import { parseLongDouble, addLongDouble, formatLongDoubleHuman, LD_ZERO } from '../util/longdouble.js';
-import { optionWord } from '../util/cstring.js';
+import { parseInteger, INT64_MAX, INT64_MIN } from '../util/numbers.js';
+import { addLongDouble, formatLongDoubleHuman, LD_ZERO } from '../util/longdouble.js';
 import { NOTIFY } from '../keyspace/notify.js';
+import { readString, stringOf } from './lookup.js';
+import {
+  ArgCursor,
+  EXPIRE_POSITIVE,
+  EXPIRE_RELATIVE,
+  EXPIRE_SECONDS,
+  expireTimeArg,
+  int64Arg,
+  integerArg,
+  longDoubleArg,
+} from './args.js';
 
 const ERR_OFFSET_RANGE = 'ERR offset is out of range';
 const ERR_INCR_NAN = 'ERR increment would produce NaN or Infinity';
@@ -42,15 +48,6 @@ function isRawString(v: Value): v is RawString {
   return v instanceof RawString && !(v instanceof FloatResult);
 }
 
-/** A string-valued lookup: the value, undefined when missing, or null after a WRONGTYPE reply. */
-function readString(c: Client, key: string): string | undefined | null {
-  const v = c.db.lookupRead(key);
-  if (v === undefined || typeof v === 'string') return v;
-  const s = stringValue(v);
-  if (s === null) c.error(ERR_WRONGTYPE);
-  return s;
-}
-
 /** GET's reply for a key; false when it replied WRONGTYPE (getGenericCommand). */
 function replyGet(c: Client, key: string): boolean {
   const s = readString(c, key);
@@ -63,13 +60,13 @@ function replyGet(c: Client, key: string): boolean {
 // ---- GET, SET and friends ---------------------------------------------------------------------
 
 function get(c: Client, argv: string[]): void {
+  // readString, unrolled for the hottest command.
   const v = c.db.lookupRead(argv[1]);
   if (v === undefined) c.nullBulk();
   else if (typeof v === 'string') c.bulk(v);
   else {
-    const s = stringValue(v);
-    if (s === null) c.error(ERR_WRONGTYPE);
-    else c.bulk(s);
+    const s = stringOf(c, v);
+    if (s !== null) c.bulk(s);
   }
 }
 
@@ -96,9 +93,9 @@ let optExpire: string | null = null;
 function parseStringOptions(c: Client, argv: string[], isSet: boolean): boolean {
   let flags = 0;
   let expire: string | null = null;
-  for (let j = isSet ? 3 : 2; j < argv.length; j++) {
-    const opt = optionWord(argv[j]);
-    const hasNext = j < argv.length - 1;
+  const opts = new ArgCursor(c, argv, isSet ? 3 : 2);
+  for (let opt = opts.next(); opt !== null; opt = opts.next()) {
+    const hasNext = opts.hasValue();
     if (opt === 'nx' && isSet && !(flags & F_XX)) flags |= F_NX;
     else if (opt === 'xx' && isSet && !(flags & F_NX)) flags |= F_XX;
     else if (opt === 'get' && isSet) flags |= F_GET;
@@ -106,18 +103,18 @@ function parseStringOptions(c: Client, argv: string[], isSet: boolean): boolean 
     else if (opt === 'persist' && !isSet && !(flags & (F_ANY_EXPIRE | F_KEEPTTL))) flags |= F_PERSIST;
     else if (opt === 'ex' && hasNext && !(flags & (F_KEEPTTL | F_PERSIST | F_EXAT | F_PX | F_PXAT))) {
       flags |= F_EX;
-      expire = argv[++j];
+      expire = opts.value();
     } else if (opt === 'px' && hasNext && !(flags & (F_KEEPTTL | F_PERSIST | F_EX | F_EXAT | F_PXAT))) {
       flags |= F_PX;
-      expire = argv[++j];
+      expire = opts.value();
     } else if (opt === 'exat' && hasNext && !(flags & (F_KEEPTTL | F_PERSIST | F_EX | F_PX | F_PXAT))) {
       flags |= F_EXAT;
-      expire = argv[++j];
+      expire = opts.value();
     } else if (opt === 'pxat' && hasNext && !(flags & (F_KEEPTTL | F_PERSIST | F_EX | F_EXAT | F_PX))) {
       flags |= F_PXAT;
-      expire = argv[++j];
+      expire = opts.value();
     } else {
-      c.error(ERR_SYNTAX);
+      opts.syntaxError();
       return false;
     }
   }
@@ -126,48 +123,16 @@ function parseStringOptions(c: Client, argv: string[], isSet: boolean): boolean 
   return true;
 }
 
-const INT64_MAX_SECONDS = INT64_MAX / 1000n;
-
 /**
  * The absolute expire time (unix ms) an EX/PX/EXAT/PXAT argument asks for, checked as Redis's
- * getExpireMillisecondsOrReply does (non-positive, or overflowing 64 bits, is invalid).
- * Replies the error and returns -1 when it is not valid.
+ * getExpireMillisecondsOrReply does (non-positive, or overflowing 64 bits, is invalid); null
+ * after replying.
  */
-function expireTime(c: Client, arg: string, flags: number, name: string): number {
-  const seconds = (flags & (F_EX | F_EXAT)) !== 0;
-  const relative = (flags & (F_EX | F_PX)) !== 0;
-  if (arg.length <= 12) {
-    // Common case: exact in doubles (|v| < 10^12, so v * 1000 + now < 2^53).
-    const v = parseInteger(arg);
-    if (v === null) {
-      c.error(ERR_NOT_INTEGER);
-      return -1;
-    }
-    if (v <= 0) {
-      c.error(`ERR invalid expire time in '${name}' command`);
-      return -1;
-    }
-    const ms = seconds ? v * 1000 : v;
-    return relative ? ms + c.server.now() : ms;
-  }
-  const big = parseInt64(arg);
-  if (big === null) {
-    c.error(ERR_NOT_INTEGER);
-    return -1;
-  }
-  let ms = big;
-  if (ms <= 0n || (seconds && ms > INT64_MAX_SECONDS)) {
-    c.error(`ERR invalid expire time in '${name}' command`);
-    return -1;
-  }
-  if (seconds) ms *= 1000n;
-  if (relative) ms += BigInt(c.server.now());
-  if (ms > INT64_MAX) {
-    // Redis's 64-bit sum wraps negative here and is rejected.
-    c.error(`ERR invalid expire time in '${name}' command`);
-    return -1;
-  }
-  return Number(ms);
+function expireTime(c: Client, arg: string, flags: number, name: string): number | bigint | null {
+  let how = EXPIRE_POSITIVE;
+  if (flags & (F_EX | F_EXAT)) how |= EXPIRE_SECONDS;
+  if (flags & (F_EX | F_PX)) how |= EXPIRE_RELATIVE;
+  return expireTimeArg(c, arg, name, how);
 }
 
 /**
@@ -183,10 +148,11 @@ function setGeneric(
   expire: string | null,
   nxStyleReplies: boolean,
 ): void {
-  let when = 0;
+  let when: number | bigint = 0;
   if (expire !== null) {
-    when = expireTime(c, expire, flags, name);
-    if (when < 0) return;
+    const t = expireTime(c, expire, flags, name);
+    if (t === null) return;
+    when = t;
   }
   if (flags & F_GET) {
     if (!replyGet(c, key)) return;
@@ -260,10 +226,11 @@ function getex(c: Client, argv: string[]): void {
     c.nullBulk();
     return;
   }
-  let when = 0;
+  let when: number | bigint = 0;
   if (expire !== null) {
-    when = expireTime(c, expire, flags, 'getex');
-    if (when < 0) return;
+    const t = expireTime(c, expire, flags, 'getex');
+    if (t === null) return;
+    when = t;
   }
   c.bulk(s);
   const db = c.db;
@@ -359,30 +326,21 @@ function incrDecr(c: Client, key: string, incr: number, bigIncr: bigint | null):
   if (v === undefined) s = '0';
   else if (typeof v === 'string') s = v;
   else {
-    const sv = stringValue(v);
-    if (sv === null) {
-      c.error(ERR_WRONGTYPE);
-      return;
-    }
+    const sv = stringOf(c, v);
+    if (sv === null) return;
     s = sv;
   }
   let result: string;
   if (bigIncr === null && s.length <= 15) {
     // Both operands are below 10^15 in magnitude: the sum is exact and within 64 bits.
-    const n = parseInteger(s);
-    if (n === null) {
-      c.error(ERR_NOT_INTEGER);
-      return;
-    }
+    const n = integerArg(c, s);
+    if (n === null) return;
     const r = n + incr;
     result = String(r);
   } else {
-    const n = parseInt64(s);
-    if (n === null) {
-      c.error(ERR_NOT_INTEGER);
-      return;
-    }
-    const r = n + (bigIncr ?? BigInt(incr));
+    const n = int64Arg(c, s);
+    if (n === null) return;
+    const r = BigInt(n) + (bigIncr ?? BigInt(incr));
     if (r > INT64_MAX || r < INT64_MIN) {
       c.error(ERR_OVERFLOW);
       return;
@@ -392,7 +350,7 @@ function incrDecr(c: Client, key: string, incr: number, bigIncr: bigint | null):
   if (v === undefined) db.set(key, result);
   else db.replace(key, result);
   db.changed(key, NOTIFY.STRING, 'incrby');
-  c.raw(':' + result + '\r\n');
+  c.integerText(result);
 }
 
 function incr(c: Client, argv: string[]): void {
@@ -403,27 +361,15 @@ function decr(c: Client, argv: string[]): void {
   incrDecr(c, argv[1], -1, null);
 }
 
-/** Parses an increment: a number when below 10^15 in magnitude, else a bigint; null after replying. */
-function parseIncrement(c: Client, arg: string): bigint | number | null {
-  if (arg.length <= 15) {
-    const n = parseInteger(arg);
-    if (n === null) c.error(ERR_NOT_INTEGER);
-    return n;
-  }
-  const b = parseInt64(arg);
-  if (b === null) c.error(ERR_NOT_INTEGER);
-  return b;
-}
-
 function incrby(c: Client, argv: string[]): void {
-  const n = parseIncrement(c, argv[2]);
+  const n = int64Arg(c, argv[2]);
   if (n === null) return;
   if (typeof n === 'number') incrDecr(c, argv[1], n, null);
   else incrDecr(c, argv[1], 0, n);
 }
 
 function decrby(c: Client, argv: string[]): void {
-  const n = parseIncrement(c, argv[2]);
+  const n = int64Arg(c, argv[2]);
   if (n === null) return;
   if (typeof n === 'number') incrDecr(c, argv[1], n === 0 ? 0 : -n, null);
   else if (n === INT64_MIN) c.error(ERR_DECR_OVERFLOW);
@@ -436,23 +382,14 @@ function incrbyfloat(c: Client, argv: string[]): void {
   const v = db.lookupWrite(key);
   let current = LD_ZERO;
   if (v !== undefined) {
-    const s = typeof v === 'string' ? v : stringValue(v);
-    if (s === null) {
-      c.error(ERR_WRONGTYPE);
-      return;
-    }
-    const parsed = parseLongDouble(s);
-    if (parsed === null) {
-      c.error(ERR_NOT_FLOAT);
-      return;
-    }
+    const s = stringOf(c, v);
+    if (s === null) return;
+    const parsed = longDoubleArg(c, s);
+    if (parsed === null) return;
     current = parsed;
   }
-  const by = parseLongDouble(argv[2]);
-  if (by === null) {
-    c.error(ERR_NOT_FLOAT);
-    return;
-  }
+  const by = longDoubleArg(c, argv[2]);
+  if (by === null) return;
   const sum = addLongDouble(current, by);
   if (sum.inf) {
     c.error(ERR_INCR_NAN);
@@ -495,11 +432,8 @@ function append(c: Client, argv: string[]): void {
     db.set(key, add);
     len = add.length;
   } else {
-    const s = typeof v === 'string' ? v : stringValue(v);
-    if (s === null) {
-      c.error(ERR_WRONGTYPE);
-      return;
-    }
+    const s = stringOf(c, v);
+    if (s === null) return;
     if (!checkStringLength(c, s.length, add.length)) return;
     try {
       if (isRawString(v)) {
@@ -530,11 +464,8 @@ function setrange(c: Client, argv: string[]): void {
   const db = c.db;
   const key = argv[1];
   const value = argv[3];
-  const offset = parseInteger(argv[2]);
-  if (offset === null) {
-    c.error(ERR_NOT_INTEGER);
-    return;
-  }
+  const offset = integerArg(c, argv[2]);
+  if (offset === null) return;
   if (offset < 0) {
     c.error(ERR_OFFSET_RANGE);
     return;
@@ -552,11 +483,8 @@ function setrange(c: Client, argv: string[]): void {
       db.set(key, created);
       result = created.s.length;
     } else {
-      const s = typeof v === 'string' ? v : stringValue(v);
-      if (s === null) {
-        c.error(ERR_WRONGTYPE);
-        return;
-      }
+      const s = stringOf(c, v);
+      if (s === null) return;
       if (value.length === 0) {
         c.integer(s.length);
         return;
@@ -582,16 +510,10 @@ function setrange(c: Client, argv: string[]): void {
 // ---- Reading ----------------------------------------------------------------------------------
 
 function getrange(c: Client, argv: string[]): void {
-  let start = parseInteger(argv[2]);
-  if (start === null) {
-    c.error(ERR_NOT_INTEGER);
-    return;
-  }
-  let end = parseInteger(argv[3]);
-  if (end === null) {
-    c.error(ERR_NOT_INTEGER);
-    return;
-  }
+  let start = integerArg(c, argv[2]);
+  if (start === null) return;
+  let end = integerArg(c, argv[3]);
+  if (end === null) return;
   const s = readString(c, argv[1]);
   if (s === null) return;
   if (s === undefined) {
@@ -634,22 +556,17 @@ function lcs(c: Client, argv: string[]): void {
   let getIdx = false;
   let withMatchLen = false;
   let minMatchLen = 0;
-  for (let j = 3; j < argv.length; j++) {
-    const opt = optionWord(argv[j]);
-    const moreArgs = argv.length - 1 - j;
+  const opts = new ArgCursor(c, argv, 3);
+  for (let opt = opts.next(); opt !== null; opt = opts.next()) {
     if (opt === 'idx') getIdx = true;
     else if (opt === 'len') getLen = true;
     else if (opt === 'withmatchlen') withMatchLen = true;
-    else if (opt === 'minmatchlen' && moreArgs > 0) {
-      const n = parseInteger(argv[j + 1]);
-      if (n === null) {
-        c.error(ERR_NOT_INTEGER);
-        return;
-      }
+    else if (opt === 'minmatchlen' && opts.hasValue()) {
+      const n = integerArg(c, opts.value());
+      if (n === null) return;
       minMatchLen = n < 0 ? 0 : n;
-      j++;
     } else {
-      c.error(ERR_SYNTAX);
+      opts.syntaxError();
       return;
     }
   }

@@ -95,6 +95,11 @@ export class ReplyWriter {
     this.out += '+OK\r\n';
   }
 
+  /** "+PONG" (PING's reply: one constant, cheaper than simple('PONG') on a hot path). */
+  pong(): void {
+    this.out += '+PONG\r\n';
+  }
+
   /** A status reply; CR and LF inside it become spaces, as Redis does for script status replies. */
   simple(s: string): void {
     if (s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0) s = s.replace(/[\r\n]/g, ' ');
@@ -108,11 +113,34 @@ export class ReplyWriter {
     this.countError(msg);
   }
 
+  /**
+   * Counts an error reply that is not sent, as Redis counts an error while CLIENT REPLY is OFF or
+   * SKIP (the reply is dropped, the error statistics still see it).
+   */
+  errorNotSent(msg: string): void {
+    if (msg.indexOf('\n') >= 0 || msg.indexOf('\r') >= 0) msg = oneLineError(msg);
+    this.countError(msg);
+  }
+
+  /**
+   * An error reply sent as given, with no code added and nothing trimmed (CR and LF become
+   * spaces), which error statistics do not count: DEBUG ERROR's reply, which Redis writes as raw
+   * protocol.
+   */
+  errorUncounted(msg: string): void {
+    this.out += '-' + msg.replace(/[\r\n]/g, ' ') + CRLF;
+  }
+
   /** Hook for error statistics; the client overrides it. */
   protected countError(_msg: string): void {}
 
   integer(n: number | bigint): void {
     this.out += ':' + n + CRLF;
+  }
+
+  /** An integer reply given as its decimal text (a result already held as a string, as INCR's). */
+  integerText(digits: string): void {
+    this.out += ':' + digits + CRLF;
   }
 
   bulk(s: string): void {
@@ -147,6 +175,14 @@ export class ReplyWriter {
   /** A set of n members: an array in RESP2. */
   setLen(n: number): void {
     this.out += (this.resp === 2 ? '*' : '~') + n + CRLF;
+  }
+
+  /**
+   * An attribute of n pairs, sent before the reply it describes. RESP3 only: RESP2 has no
+   * attributes, so callers send them only when resp is 3 (Redis asserts the same).
+   */
+  attributeLen(n: number): void {
+    this.out += '|' + n + CRLF;
   }
 
   /** An out-of-band push message of n items: an array in RESP2. */
@@ -190,6 +226,60 @@ export class ReplyWriter {
   /** Raw protocol bytes, for replies that are fixed. */
   raw(bytes: string): void {
     this.out += bytes;
+  }
+
+  /** Bytes of replies written and not yet handed to the socket (CLIENT LIST obl=, INFO). */
+  get replyBytes(): number {
+    return this.out.length;
+  }
+
+  /** Drops the replies not yet handed to the socket (a client freed at once, as CLIENT KILL does). */
+  discardReplies(): void {
+    this.out = '';
+  }
+
+  // ---- Deferred lengths -----------------------------------------------------------------------
+  // For aggregates whose length is known only once their items are written (Redis's
+  // addReplyDeferredLen): deferLen() remembers where the header goes, the setDeferred*Len call
+  // inserts it there. Marks may be set in any order, nested or not.
+
+  /** Where each deferred header goes, by mark; -1 once set. */
+  private deferred: number[] = [];
+
+  /** Starts an aggregate of unknown length: pass the mark to setDeferredArrayLen/MapLen/SetLen. */
+  deferLen(): number {
+    return this.deferred.push(this.out.length) - 1;
+  }
+
+  /** The deferred aggregate is an array of n items. */
+  setDeferredArrayLen(mark: number, n: number): void {
+    this.insertDeferred(mark, '*' + n + CRLF);
+  }
+
+  /** The deferred aggregate is a map of n pairs (a flat array of 2n items in RESP2). */
+  setDeferredMapLen(mark: number, n: number): void {
+    this.insertDeferred(mark, this.resp === 2 ? '*' + 2 * n + CRLF : '%' + n + CRLF);
+  }
+
+  /** The deferred aggregate is a set of n members (an array in RESP2). */
+  setDeferredSetLen(mark: number, n: number): void {
+    this.insertDeferred(mark, (this.resp === 2 ? '*' : '~') + n + CRLF);
+  }
+
+  private insertDeferred(mark: number, header: string): void {
+    const marks = this.deferred;
+    const at = marks[mark];
+    if (at === undefined || at < 0) throw new Error(`deferred length ${mark} was not started or is set already`);
+    const out = this.out;
+    this.out = at === out.length ? out + header : out.slice(0, at) + header + out.slice(at);
+    marks[mark] = -1;
+    // Marks started later lie at or after this one (nested inside it, or after it): the header
+    // moves them on. Marks started earlier lie before it, or at it as the enclosing aggregate.
+    for (let j = mark + 1; j < marks.length; j++) if (marks[j] >= at) marks[j] += header.length;
+    // Forget the marks that are done (all of them, unless one was abandoned).
+    let n = marks.length;
+    while (n > 0 && marks[n - 1] < 0) n--;
+    marks.length = n;
   }
 }
 

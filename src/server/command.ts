@@ -101,6 +101,12 @@ export interface KeyReference {
   flags: readonly string[];
 }
 
+/** Commands Redis flags as protected (CMD_PROTECTED), with the option that allows them. */
+const PROTECTED_BY = new Map([
+  ['debug', 'enable-debug-command'],
+  ['module', 'enable-module-command'],
+]);
+
 export class Command implements CommandInfo {
   arity: number;
   flags: string[];
@@ -118,6 +124,8 @@ export class Command implements CommandInfo {
   readonly write: boolean;
   readonly noAuth: boolean;
   readonly denyOom: boolean;
+  /** The enable-* option a protected command needs (DEBUG, MODULE and its subcommands), else null. */
+  readonly protectedBy: string | null;
 
   constructor(
     /** "get", or "config|get" for a subcommand. */
@@ -138,6 +146,7 @@ export class Command implements CommandInfo {
     this.write = info.flags.includes('write');
     this.noAuth = info.flags.includes('no_auth');
     this.denyOom = info.flags.includes('denyoom');
+    this.protectedBy = PROTECTED_BY.get(parent ? parent.fullName : fullName) ?? null;
   }
 
   /** Counts one execution's duration for INFO latencystats. */

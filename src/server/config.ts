@@ -26,7 +26,7 @@ import {
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { splitArgs } from '../protocol/parser.js';
-import { parseInt64 } from '../util/numbers.js';
+import { parseDouble, parseInt64 } from '../util/numbers.js';
 import { cString, optionWord } from '../util/cstring.js';
 
 export type ConfigListener = (value: string) => void;
@@ -224,39 +224,6 @@ function memtoull(arg: string): bigint | null {
 export function parseMemory(s: string): number | null {
   const v = memtoull(s);
   return v === null ? null : Number(v);
-}
-
-/** Redis's string2d: a whole strtod number, no leading blank, not NaN, no overflow. */
-function string2d(s: string): number | null {
-  if (s.length === 0 || C_SPACE.includes(s[0])) return null;
-  const hex = /^([+-]?)0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?\d+))?$/i.exec(s);
-  if (hex && (hex[2] || hex[3])) return hexFloat(hex[1] === '-', hex[2] + (hex[3] ?? ''), (hex[3] ?? '').length, hex[4]);
-  const m = /^[+-]?(?:(inf(?:inity)?)|(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?))$/i.exec(s);
-  if (!m) return null;
-  if (m[1]) return s[0] === '-' ? -Infinity : Infinity;
-  const v = Number(s);
-  if (!Number.isFinite(v)) return null;
-  // Underflow to zero is a range error too.
-  if (v === 0 && /[1-9]/.test(m[2].replace(/[eE].*$/, ''))) return null;
-  return v;
-}
-
-/**
- * strtod's C99 hexadecimal form (0x1.8p3): the hex digits times 2^(exp - 4 * fraction digits),
- * rounded once to a double. Null on overflow or underflow to zero (strtod's ERANGE).
- */
-function hexFloat(neg: boolean, digits: string, fracDigits: number, exp: string | undefined): number | null {
-  const mant = BigInt('0x0' + digits);
-  if (mant === 0n) return neg ? -0 : 0;
-  // Exponents this far out overflow or underflow whatever the digits; clamp before BigInt work.
-  const e = Math.max(-1e5, Math.min(1e5, Number(exp ?? 0))) - 4 * fracDigits;
-  const bits = mant.toString(2).length;
-  if (bits + e > 1025) return null;
-  if (bits + e < -1076) return null;
-  // An exact decimal string, which Number() rounds correctly.
-  const v = e >= 0 ? Number(mant << BigInt(e)) : Number(`${mant * 5n ** BigInt(-e)}e${e}`);
-  if (!Number.isFinite(v) || v === 0) return null;
-  return neg ? -v : v;
 }
 
 /** printf("%f") with trailing zeros (and a trailing point) removed, as Redis's trimDoubleString. */
@@ -889,7 +856,7 @@ const latencyPercentilesParam: ParamDef = {
     const argv = args.length === 1 && args[0] === '' ? [] : args;
     const vals: number[] = [];
     for (const a of argv) {
-      const v = string2d(a);
+      const v = parseDouble(a);
       if (v === null) return 'Invalid latency-tracking-info-percentiles parameters';
       if (v > 100 || v < 0) return 'latency-tracking-info-percentiles parameters should sit between [0.0,100.0]';
       vals.push(v);

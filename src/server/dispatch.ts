@@ -5,6 +5,7 @@
 import type { Client } from './client.js';
 import type { Command } from './command.js';
 import { ERR_NOAUTH, errUnknownSubcommand, errWrongArgs } from './errors.js';
+import { allowProtectedAction, errProtectedCommand } from './protected.js';
 import { cString } from '../util/cstring.js';
 
 /** What resolving an argv gives: the command, or the error that rejects it. */
@@ -44,6 +45,16 @@ function checkArity(cmd: Command, argc: number): Resolved {
  */
 export type Gate = (c: Client, cmd: Command, argv: string[]) => string | null;
 
+/**
+ * DEBUG and MODULE run only where enable-debug-command / enable-module-command allow them. Redis
+ * checks this with the arity, before the gates (authentication first), and counts a refusal as
+ * rejected. Only for commands with protectedBy set.
+ */
+function protectedCommandError(c: Client, cmd: Command, option: string): string | null {
+  if (allowProtectedAction(c, c.server.config.get(option))) return null;
+  return errProtectedCommand((cmd.parent ?? cmd).fullName.toUpperCase(), option);
+}
+
 const authGate: Gate = (c, cmd) => (!c.authenticated && !cmd.noAuth ? ERR_NOAUTH : null);
 
 /** The gates, in order. Each feature module registers its own at load time. */
@@ -72,6 +83,10 @@ export { authGate };
 export function checkCommand(c: Client, argv: string[]): Resolved {
   const r = resolveCommand(c, argv);
   if (!(r instanceof Object) || 'error' in r) return r;
+  if (r.protectedBy !== null) {
+    const err = protectedCommandError(c, r, r.protectedBy);
+    if (err !== null) return { error: err, cmd: r };
+  }
   for (let i = 0; i < gates.length; i++) {
     const err = gates[i](c, r, argv);
     if (err !== null) return { error: err, cmd: r };

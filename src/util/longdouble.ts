@@ -160,6 +160,24 @@ export function addLongDouble(a: LongDouble, b: LongDouble): LongDouble {
   return sum < 0n ? roundToLongDouble(true, -sum, 1n, e) : roundToLongDouble(false, sum, 1n, e);
 }
 
+/** a × k for a positive integer k, rounded to long double (an infinity on overflow). */
+export function mulLongDoubleInt(a: LongDouble, k: bigint): LongDouble {
+  if (a.inf || a.m === 0n) return a;
+  return roundToLongDouble(a.neg, a.m * k, 1n, a.e);
+}
+
+/** C's ceill of a finite long double, as an exact integer; null for an infinity. */
+export function ceilLongDouble(a: LongDouble): bigint | null {
+  if (a.inf) return null;
+  if (a.e >= 0) return a.neg ? -(a.m << BigInt(a.e)) : a.m << BigInt(a.e);
+  const shift = BigInt(-a.e);
+  const whole = a.m >> shift;
+  const fraction = a.m - (whole << shift) !== 0n;
+  // Up towards +infinity: a positive value with a fraction goes to the next integer, a
+  // negative one drops its fraction.
+  return a.neg ? -whole : fraction ? whole + 1n : whole;
+}
+
 const TEN17 = 10n ** 17n;
 
 /**

@@ -73,4 +73,53 @@ export function atoi(s: string): number {
   return Number(BigInt.asIntN(32, v));
 }
 
+const C_SPACE = ' \t\n\v\f\r';
+
+/**
+ * Redis's string2d (getDoubleFromObject): strtod must read the whole string (so no embedded NUL
+ * or trailing garbage), with no leading blank; NaN, overflow and underflow to zero are
+ * rejected; "inf"/"infinity" and C99 hex floats are accepted. null when Redis rejects it.
+ */
+export function parseDouble(s: string): number | null {
+  if (s.length === 0 || C_SPACE.includes(s[0])) return null;
+  const hex = /^([+-]?)0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?\d+))?$/i.exec(s);
+  if (hex && (hex[2] || hex[3])) return hexFloat(hex[1] === '-', hex[2] + (hex[3] ?? ''), (hex[3] ?? '').length, hex[4]);
+  const m = /^[+-]?(?:(inf(?:inity)?)|(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?))$/i.exec(s);
+  if (!m) return null;
+  if (m[1]) return s[0] === '-' ? -Infinity : Infinity;
+  const v = Number(s);
+  if (!Number.isFinite(v)) return null;
+  // Underflow to zero is a range error too.
+  if (v === 0 && /[1-9]/.test(m[2].replace(/[eE].*$/, ''))) return null;
+  return v;
+}
+
+/**
+ * strtod's C99 hexadecimal form (0x1.8p3): the hex digits times 2^(exp - 4 * fraction digits),
+ * rounded once to a double. Null on overflow or underflow to zero (strtod's ERANGE).
+ */
+function hexFloat(neg: boolean, digits: string, fracDigits: number, exp: string | undefined): number | null {
+  const mant = BigInt('0x0' + digits);
+  if (mant === 0n) return neg ? -0 : 0;
+  // Exponents this far out overflow or underflow whatever the digits; clamp before BigInt work.
+  const e = Math.max(-1e5, Math.min(1e5, Number(exp ?? 0))) - 4 * fracDigits;
+  const bits = mant.toString(2).length;
+  if (bits + e > 1025) return null;
+  if (bits + e < -1076) return null;
+  // An exact decimal string, which Number() rounds correctly.
+  const v = e >= 0 ? Number(mant << BigInt(e)) : Number(`${mant * 5n ** BigInt(-e)}e${e}`);
+  if (!Number.isFinite(v) || v === 0) return null;
+  return neg ? -v : v;
+}
+
+/** C's strtod on a prefix of s, as atof reads it: "1.5x" is 1.5, "abc" is 0. */
+export function strtodPrefix(s: string): number {
+  const m = /^[ \t\n\v\f\r]*[+-]?(?:inf(?:inity)?|nan|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)/i.exec(s);
+  if (!m) return 0;
+  const t = m[0].trim().toLowerCase().replace(/^\+/, '');
+  if (t.endsWith('inf') || t.endsWith('infinity')) return t.startsWith('-') ? -Infinity : Infinity;
+  if (t.endsWith('nan')) return NaN;
+  return Number(t);
+}
+
 export { INT64_MAX, INT64_MIN };

@@ -1,0 +1,212 @@
+// DEBUG: the subcommands nodis implements (SLEEP, SET-ACTIVE-EXPIRE, OBJECT, POPULATE,
+// PROTOCOL, LOG, ERROR, CHANGE-REPL-ID, HELP).
+
+import { randomBytes } from 'node:crypto';
+import type { Client } from '../server/client.js';
+import type { CommandSpec } from '../server/command.js';
+import { ERR_NO_SUCH_KEY, errSubcommandSyntax } from '../server/errors.js';
+import { atoi, parseInteger, strtodPrefix } from '../util/numbers.js';
+import { optionWord } from '../util/cstring.js';
+import { encodingOf } from '../types/value.js';
+import { rdbSerializedLength } from '../persistence/rdb.js';
+import { DEBUG_RELOAD_HELP, debugReload } from './persistence.js';
+import { replyHelp } from './help.js';
+import { lruClock } from './info.js';
+import { positiveArg } from './args.js';
+
+const DEBUG_HELP = [
+  'CHANGE-REPL-ID',
+  '    Change the replication IDs of the instance.',
+  '    Dangerous: should be used only for testing the replication subsystem.',
+  'ERROR <string>',
+  '    Return a Redis protocol error with <string> as message. Useful for clients',
+  '    unit tests to simulate Redis errors.',
+  'LOG <message>',
+  '    Write <message> to the server log.',
+  'OBJECT <key>',
+  '    Show low level info about `key` and associated value.',
+  'POPULATE <count> [<prefix>] [<size>]',
+  "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+  "    it is used instead of the 'key' prefix. These are not propagated to",
+  '    replicas. Cluster slots are not respected so keys not belonging to the',
+  '    current node can be created in cluster mode.',
+  'PROTOCOL <type>',
+  '    Reply with a test value of the specified type. <type> can be: string,',
+  '    integer, double, bignum, null, array, set, map, attrib, push, verbatim,',
+  '    true, false.',
+  ...DEBUG_RELOAD_HELP,
+  'SET-ACTIVE-EXPIRE <0|1>',
+  '    Setting it to 0 disables expiring keys in background when they are not',
+  '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
+  '    default.',
+  'SLEEP <seconds>',
+  '    Stop the server for <seconds>. Decimals allowed.',
+];
+
+let fakeAddress = 0x7f3a10000000;
+
+function debugObject(c: Client, key: string): void {
+  // Like Redis, DEBUG OBJECT looks at the dictionary directly, without expiring the key.
+  const v = c.db.dict.get(key);
+  if (v === undefined) {
+    c.error(ERR_NO_SUCH_KEY);
+    return;
+  }
+  const server = c.server;
+  const encoding = encodingOf(v);
+  let refcount = 1;
+  if (encoding === 'int' && typeof v === 'string') {
+    const n = Number(v);
+    // Small integers are shared objects in Redis unless maxmemory evicts by LRU/LFU.
+    const policy = server.config.get('maxmemory-policy');
+    const noShared = server.config.num('maxmemory') !== 0 && /lru|lfu/.test(policy);
+    if (!noShared && n >= 0 && n < 10000) refcount = 2147483647;
+  }
+  const idle = typeof v === 'string' || !v.lru ? 0 : Math.max(0, Math.floor((server.clock.now() - v.lru) / 1000));
+  const lru = (lruClock(server) - idle + 2 ** 24) % 2 ** 24;
+  fakeAddress += 0x10;
+  c.simple(
+    `Value at:0x${fakeAddress.toString(16)} refcount:${refcount} encoding:${encoding} ` +
+      `serializedlength:${rdbSerializedLength(v, server.config.bool('rdbcompression'))} lru:${lru} lru_seconds_idle:${idle}`,
+  );
+}
+
+function debugPopulate(c: Client, argv: string[]): void {
+  const count = positiveArg(c, argv[2]);
+  if (count === null) return;
+  let size = 0;
+  if (argv.length === 5) {
+    const n = positiveArg(c, argv[4]);
+    if (n === null) return;
+    size = n;
+  }
+  const prefix = argv.length >= 4 ? argv[3] : 'key';
+  for (let j = 0; j < count; j++) {
+    // Redis formats the key into a 128-byte buffer.
+    const key = `${prefix}:${j}`.slice(0, 127);
+    if (c.db.lookupWrite(key) !== undefined) continue;
+    let value = `value:${j}`;
+    if (size > 0) value = size <= value.length ? value.slice(0, size) : value + '\0'.repeat(size - value.length);
+    c.db.set(key, value);
+    // No event and no dirty count, as Redis's DEBUG POPULATE; WATCH still sees the key.
+    c.db.changed(key, 0, '', 0);
+  }
+  c.ok();
+}
+
+function debugProtocol(c: Client, type: string): void {
+  switch (optionWord(type)) {
+    case 'string':
+      c.bulk('Hello World');
+      return;
+    case 'integer':
+      c.integer(12345);
+      return;
+    case 'double':
+      c.double(3.141);
+      return;
+    case 'bignum':
+      c.bigNumber('1234567999999999999999999999999999999');
+      return;
+    case 'null':
+      c.nullBulk();
+      return;
+    case 'array':
+      c.arrayLen(3);
+      for (let i = 0; i < 3; i++) c.integer(i);
+      return;
+    case 'set':
+      c.setLen(3);
+      for (let i = 0; i < 3; i++) c.integer(i);
+      return;
+    case 'map':
+      c.mapLen(3);
+      for (let i = 0; i < 3; i++) {
+        c.integer(i);
+        c.bool(i === 1);
+      }
+      return;
+    case 'attrib':
+      // RESP2 has no attributes: only the reply that follows is sent.
+      if (c.resp === 3) {
+        c.attributeLen(1);
+        c.bulk('key-popularity');
+        c.arrayLen(2);
+        c.bulk('key:123');
+        c.integer(90);
+      }
+      c.bulk('Some real reply following the attribute');
+      return;
+    case 'push':
+      if (c.resp === 2) {
+        c.error('ERR RESP2 is not supported by this command');
+        return;
+      }
+      c.push(() => {
+        c.pushLen(2);
+        c.bulk('server-cpu-usage');
+        c.integer(42);
+      });
+      c.bulk('Some real reply following the push reply');
+      return;
+    case 'verbatim':
+      c.verbatim('This is a verbatim\nstring');
+      return;
+    case 'true':
+      c.bool(true);
+      return;
+    case 'false':
+      c.bool(false);
+      return;
+    default:
+      c.error(
+        'ERR Wrong protocol type name. Please use one of the following: ' +
+          'string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false',
+      );
+  }
+}
+
+/** Blocks the whole event loop, as Redis's DEBUG SLEEP blocks the server. */
+function sleepBlocking(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+// enable-debug-command is checked before DEBUG runs (dispatch's checkCommand).
+function debug(c: Client, argv: string[]): void {
+  const sub = optionWord(argv[1]);
+  const argc = argv.length;
+  if (sub === 'help' && argc === 2) {
+    replyHelp(c, argv[0], DEBUG_HELP);
+  } else if (sub === 'sleep' && argc === 3) {
+    const us = Math.trunc(strtodPrefix(argv[2]) * 1e6);
+    if (us > 0) sleepBlocking(us / 1000);
+    c.ok();
+  } else if (sub === 'set-active-expire' && argc === 3) {
+    c.server.activeExpireEnabled = atoi(argv[2]) !== 0;
+    c.ok();
+  } else if (sub === 'object' && argc === 3) {
+    debugObject(c, argv[2]);
+  } else if (sub === 'populate' && argc >= 3 && argc <= 5) {
+    debugPopulate(c, argv);
+  } else if (sub === 'protocol' && argc === 3) {
+    debugProtocol(c, argv[2]);
+  } else if (sub === 'log' && argc === 3) {
+    c.server.log.warning(`DEBUG LOG: ${argv[2]}`);
+    c.ok();
+  } else if (sub === 'error' && argc === 3) {
+    // Sent as given, without an error code of its own and without counting in errorstats.
+    c.errorUncounted(argv[2]);
+  } else if (sub === 'reload') {
+    debugReload(c, argv);
+  } else if (sub === 'change-repl-id' && argc === 2) {
+    c.server.replId = randomBytes(20).toString('hex');
+    c.server.replId2 = '0'.repeat(40);
+    c.ok();
+  } else {
+    c.error(errSubcommandSyntax(argv[1], argv[0]));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export const debugCommands: CommandSpec[] = [{ name: 'debug', handler: debug }];

@@ -1,0 +1,59 @@
+// Typed key lookups, as Redis's lookupKeyRead/lookupKeyWrite followed by checkType: a command
+// that works on one type looks its key up here and gets
+//
+//   the value      the key holds that type
+//   undefined      no such key
+//   null           the key holds another type: WRONGTYPE was replied, the command returns
+//
+//   const list = writeAs(c, argv[1], ListValue);
+//   if (list === null) return;
+//   if (list === undefined) ...create it, or reply for a missing key
+
+import type { Client } from '../server/client.js';
+import { ERR_WRONGTYPE } from '../server/errors.js';
+import { stringValue, type RObject, type Value } from '../types/value.js';
+
+/** What a typed lookup found: the value, undefined (no key), or null (WRONGTYPE replied). */
+export type Found<T> = T | undefined | null;
+
+/** A value class to check against (its instances, or those of a subclass, are that type). */
+export type ValueClass<T extends RObject> = abstract new (...args: never[]) => T;
+
+/** The bytes of a found string value; null after replying WRONGTYPE when it is not a string. */
+export function stringOf(c: Client, v: Value): string | null {
+  if (typeof v === 'string') return v;
+  const s = stringValue(v);
+  if (s === null) c.error(ERR_WRONGTYPE);
+  return s;
+}
+
+/** A string key for a read command (keyspace hit or miss counted, access time updated). */
+export function readString(c: Client, key: string): Found<string> {
+  const v = c.db.lookupRead(key);
+  return v === undefined ? undefined : stringOf(c, v);
+}
+
+/** A string key for a write command. */
+export function writeString(c: Client, key: string): Found<string> {
+  const v = c.db.lookupWrite(key);
+  return v === undefined ? undefined : stringOf(c, v);
+}
+
+/** A found value as type T; null after replying WRONGTYPE when it is another type. */
+export function valueAs<T extends RObject>(c: Client, v: Value, type: ValueClass<T>): T | null {
+  if (v instanceof type) return v;
+  c.error(ERR_WRONGTYPE);
+  return null;
+}
+
+/** A key of type T for a read command (keyspace hit or miss counted, access time updated). */
+export function readAs<T extends RObject>(c: Client, key: string, type: ValueClass<T>): Found<T> {
+  const v = c.db.lookupRead(key);
+  return v === undefined ? undefined : valueAs(c, v, type);
+}
+
+/** A key of type T for a write command. */
+export function writeAs<T extends RObject>(c: Client, key: string, type: ValueClass<T>): Found<T> {
+  const v = c.db.lookupWrite(key);
+  return v === undefined ? undefined : valueAs(c, v, type);
+}

@@ -1,0 +1,26 @@
+// Version numbers: the Redis version nodis answers as, and its own.
+
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+
+/**
+ * The Redis version nodis answers as (INFO, HELLO, LOLWUT, nodis-server --version): Redis 7.2
+ * semantics, as Valkey reports too; clients switch features on it.
+ */
+export const REDIS_VERSION = '7.2.4';
+
+/** nodis's own version, from package.json. */
+export const NODIS_VERSION = ((): string => {
+  try {
+    // From dist/src/ back to the package root.
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+/** A stable build id, like Redis's 16 hex digits (INFO redis_build_id, --version's build=). */
+export const BUILD_ID = createHash('sha1').update(`nodis ${NODIS_VERSION}`).digest('hex').slice(0, 16);
