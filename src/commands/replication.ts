@@ -4,9 +4,10 @@
 
 import type { CommandSpec } from '../server/command.js';
 import type { Client } from '../server/client.js';
-import { ERR_NOT_INTEGER, ERR_SYNTAX } from '../server/errors.js';
+import { ERR_SYNTAX } from '../server/errors.js';
 import { newReplicaState } from '../replication/primary.js';
 import { parseInt64 } from '../util/numbers.js';
+import { int64Arg } from './args.js';
 import { optionWord } from '../util/cstring.js';
 import { encodeRdb } from '../persistence/rdb.js';
 
@@ -17,12 +18,9 @@ import { encodeRdb } from '../persistence/rdb.js';
 function syncGeneric(c: Client, argv: string[], psync: boolean): void {
   // Already a replica: a repeated SYNC is ignored, as Redis does.
   if (c.replica?.online) return;
-  if (psync && parseInt64(argv[2]) === null) {
-    c.error(ERR_NOT_INTEGER);
-    return;
-  }
+  if (psync && int64Arg(c, argv[2]) === null) return;
   // The snapshot must be the first thing the replica reads after its request.
-  if (c.out.length !== 0) {
+  if (c.replyBytes !== 0) {
     c.error('ERR SYNC and PSYNC are invalid with pending output');
     return;
   }
@@ -53,9 +51,10 @@ function replconf(c: Client, argv: string[]): void {
     const value = argv[j + 1];
     switch (opt) {
       case 'listening-port': {
-        const port = parseInt64(value);
-        if (port === null) return c.error(ERR_NOT_INTEGER);
-        (c.replica ??= newReplicaState()).listeningPort = Number(BigInt.asIntN(32, port));
+        const port = int64Arg(c, value);
+        if (port === null) return;
+        // Redis keeps the port in a C int.
+        (c.replica ??= newReplicaState()).listeningPort = Number(BigInt.asIntN(32, BigInt(port)));
         break;
       }
       case 'ip-address':
@@ -77,7 +76,7 @@ function replconf(c: Client, argv: string[]): void {
         return;
       case 'rdb-only':
       case 'rdb-filter-only':
-        if (opt === 'rdb-only' && parseInt64(value) === null) return c.error(ERR_NOT_INTEGER);
+        if (opt === 'rdb-only' && int64Arg(c, value) === null) return;
         break;
       default:
         return c.error(`ERR Unrecognized REPLCONF option: ${argv[j]}`);
