@@ -26,7 +26,7 @@ export class ReplicationPrimary {
   /** Bytes of the stream so far (master_repl_offset). */
   offset = 0;
   /** The stream has started (after the first replica; Redis keeps it from then on). */
-  private active = false;
+  active = false;
   /** The database the stream last selected; -1 forces a SELECT before the next command. */
   private selectedDb = -1;
   private lastPing = 0;

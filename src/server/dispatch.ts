@@ -3,7 +3,7 @@
 // scripts, blocked clients and AOF loading reuse resolve + gates + call.
 
 import type { Client } from './client.js';
-import type { Command } from './command.js';
+import { Command } from './command.js';
 import { ERR_NOAUTH, errUnknownSubcommand, errWrongArgs } from './errors.js';
 import { allowProtectedAction, errProtectedCommand } from './protected.js';
 import { cString } from '../util/cstring.js';
@@ -82,7 +82,7 @@ export { authGate };
 /** Resolves and checks a command line: the command to run, or the error rejecting it. */
 export function checkCommand(c: Client, argv: string[]): Resolved {
   const r = resolveCommand(c, argv);
-  if (!(r instanceof Object) || 'error' in r) return r;
+  if (!(r instanceof Command)) return r;
   if (r.protectedBy !== null) {
     const err = protectedCommandError(c, r, r.protectedBy);
     if (err !== null) return { error: err, cmd: r };
@@ -113,7 +113,7 @@ export function processCommand(c: Client, argv: string[]): void {
   const replica = c.replica !== null && c.replica.online;
   const r = checkCommand(c, argv);
   let ran: Command | null = null;
-  if ('error' in r) {
+  if (!(r instanceof Command)) {
     // As Redis's c->lastcmd: the command found, even when rejected (NULL when unknown).
     c.lastCommand = r.cmd ? r.cmd.fullName : 'NULL';
     rejectCommand(c, r);

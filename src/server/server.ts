@@ -192,15 +192,20 @@ export class Server extends EventEmitter implements KeyspaceHost {
     this.protoLimits.queryBufferLimit = memory('client-query-buffer-limit', 1024 * 1024 * 1024);
   }
 
-  /** The time of the current execution unit, frozen while it runs; the clock outside one. */
+  /**
+   * The time of the current execution unit, frozen while it runs (read from the clock on first
+   * use, so commands that need no time pay nothing); the clock itself outside a unit.
+   */
   now(): number {
-    return this.unitDepth !== 0 ? this.unitNow : this.clock.now();
+    if (this.unitDepth === 0) return this.clock.now();
+    if (this.unitNow < 0) this.unitNow = this.clock.now();
+    return this.unitNow;
   }
 
   /** Opens an execution unit (nested ones join the outermost); true for the outermost. */
   beginUnit(c: Client | null): boolean {
     if (this.unitDepth++ !== 0) return false;
-    this.unitNow = this.clock.now();
+    this.unitNow = -1;
     this.currentClient = c;
     return true;
   }
@@ -233,6 +238,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
    * unit. Outside any unit it goes out at once.
    */
   alsoPropagate(dbid: number, argv: string[]): void {
+    // Nothing reads the stream yet (no replica has attached, no AOF): nothing to gather.
+    if (!this.replication.active) return;
     this.pendingPropagation.push({ dbid, argv });
     if (this.unitDepth === 0) this.propagatePending();
   }
