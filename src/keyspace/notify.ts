@@ -12,7 +12,7 @@ export { NOTIFY };
  * when the class is enabled; K and E choose the channels.
  */
 export function notifyKeyspaceEvent(server: Server, type: number, event: string, key: string, dbid: number): void {
-  const flags = server.config.notifyKeyspaceEvents();
+  const flags = server.notifyFlags;
   if ((flags & type) === 0) return;
   if (flags & NOTIFY.KEYSPACE) server.publish(`__keyspace@${dbid}__:${key}`, event);
   if (flags & NOTIFY.KEYEVENT) server.publish(`__keyevent@${dbid}__:${event}`, key);

@@ -178,8 +178,7 @@ function dropReplyingReplica(c: Client, mark: number): void {
 /** CLIENT REPLY OFF drops replies; SKIP drops the next command's reply. */
 function applyReplyMode(c: Client, mark: number, ran: Command | null): void {
   // CLIENT REPLY itself sets the mode when it runs; its own reply is already handled by it.
-  const cmd = ran;
-  if (cmd && cmd.fullName === 'client|reply') return;
+  if (ran && ran.fullName === 'client|reply') return;
   c.out = c.out.slice(0, mark) + c.pushed;
   c.pushed = '';
   if (c.replyMode === 'skip') c.replyMode = 'on';

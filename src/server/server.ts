@@ -140,8 +140,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
   readonly replication: ReplicationPrimary;
   /** Channels and patterns and their subscribers. */
   readonly pubsub: PubSub = new PubSub(this);
-  /** notify-keyspace-events as flags (read on every write, so kept here). */
-  private notifyFlags = 0;
+  /** notify-keyspace-events as flags (read on every write and by notify.ts, so kept here). */
+  notifyFlags = 0;
 
   /**
    * A server answering the given commands (the CLI and the embedding API pass every family's
