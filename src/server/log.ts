@@ -31,7 +31,16 @@ export class Logger {
     const stamp =
       `${pad(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ` +
       `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
-    const line = `${process.pid}:${this.role} ${stamp} ${LEVEL_MARK[LEVEL_RANK[level]]} ${message}\n`;
+    this.write(`${process.pid}:${this.role} ${stamp} ${LEVEL_MARK[LEVEL_RANK[level]]} ${message}\n`);
+  }
+
+  /** Text written as it is, without the pid/time prefix (Redis's LL_RAW), e.g. the logo. */
+  raw(level: Exclude<LogLevel, 'nothing'>, text: string): void {
+    if (this.silent || LEVEL_RANK[level] < LEVEL_RANK[this.level]) return;
+    this.write(text);
+  }
+
+  private write(line: string): void {
     if (this.file) {
       try {
         appendFileSync(this.file, line);
@@ -55,4 +64,32 @@ export class Logger {
   warning(m: string): void {
     this.log('warning', m);
   }
+}
+
+/**
+ * The start-up banner, shown instead of the "Running mode=..." line when `always-show-logo yes`
+ * (or when logging to a terminal). Like Redis's, it names the version, mode, port and pid; the
+ * test harness of Redis's own suite waits for the " PID: <pid>" line.
+ */
+export function startupLogo(info: { version: string; redisVersion: string; mode: string; port: number; pid: number }): string {
+  const art = [
+    '      .------------------.',
+    '     /  n  o  d  i  s   /|',
+    '    /__________________/ |',
+    '    |  > RESP2 RESP3   | |',
+    '    |  > keys values   | /',
+    '    |__________________|/',
+    '',
+  ];
+  const text = [
+    `nodis ${info.version} (Redis ${info.redisVersion} compatible) 64 bit`,
+    '',
+    `Running in ${info.mode} mode`,
+    `Port: ${info.port}`,
+    `PID: ${info.pid}`,
+    '',
+    '',
+  ];
+  const lines = art.map((a, i) => `${a.padEnd(34)}${text[i]}`.trimEnd());
+  return `\n${lines.join('\n')}\n\n`;
 }
