@@ -338,6 +338,10 @@ describe('nodis-server', () => {
       [['--oom-score-adj-values', 'a b c'], fatal(2, 'oom-score-adj-values "a b c"', 'Invalid oom-score-adj-values, elements must be between -2000 and 2000.')],
       [['--logfile', '/nonexistent-nodis-dir/x.log'], fatal(null, '', "Can't open the log file: No such file or directory")],
       [['--cluster-enabled', 'yes', '--replicaof', '1.1.1.1', '5'], fatal(null, '', 'replicaof directive not allowed in cluster mode')],
+      [
+        ['--user', 'foo', '--user', 'foo'],
+        fatal(3, 'user "foo"', "Error in user declaration 'foo': Duplicate user found. A user can only be defined once in config files"),
+      ],
     ];
     for (const [args, want] of cases) {
       const r = await runNodis(args, { cwd: dir });

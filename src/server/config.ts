@@ -1513,6 +1513,9 @@ export class Config {
         if (err !== null) fail(err);
         this.renamedCommands.push([args[1], args[2]]);
       } else if (directive === 'user' && args.length >= 2) {
+        if (this.userDirectives.some((u) => u[0] === args[1])) {
+          fail(`Error in user declaration '${args[1]}': Duplicate user found. A user can only be defined once in config files`);
+        }
         this.userDirectives.push(args.slice(1));
       } else if (directive === 'loadmodule' && args.length >= 2) {
         this.moduleDirectives.push(args.slice(1));
