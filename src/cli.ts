@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Server } from './server/server.js';
 import { Config, ConfigFileError, ConfigOpenError, quoteRepr, strerror } from './server/config.js';
 import { CommandTable } from './server/command.js';
-import { Logger, isLogLevel, startupLogo } from './server/log.js';
+import { Logger, isLogLevel, logCrashReport, startupLogo } from './server/log.js';
 import { allCommands } from './commands/index.js';
 import { REDIS_VERSION, NODIS_VERSION } from './commands/server.js';
 
@@ -285,6 +285,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // SIGABRT is fatal, as in Redis: a crash report, then death by the same signal. (SIGSEGV, SIGBUS,
+  // SIGFPE and SIGILL can't run JavaScript safely, so they keep Node's default action.)
+  process.once('SIGABRT', () => {
+    logCrashReport(server.log, `nodis ${NODIS_VERSION} crashed by signal: 6 (SIGABRT)`, [
+      `redis_version=${REDIS_VERSION} pid=${process.pid} node=${process.version}`,
+      `connected_clients=${server.clients.size} uptime_ms=${Math.round(process.uptime() * 1000)}`,
+    ]);
+    process.kill(process.pid, 'SIGABRT');
+  });
   server.on('shutdown', () => void exit());
 }
 

@@ -311,6 +311,15 @@ describe('nodis-server', () => {
     assert.equal(await p.exited, 0);
     assert.ok(!existsSync(pidfile));
     assert.match(p.stdout, /\* Removing the pid file\.\n.*# nodis is now ready to exit, bye bye\.\.\.\n$/);
+
+    // SIGABRT is fatal as in Redis: a crash report ("crashed by signal"), then death by the signal.
+    const q = startNodis([join(dir, 'suite.conf')]);
+    await q.waitFor('Ready to accept connections');
+    q.child.kill('SIGABRT');
+    assert.equal(await q.exited, null);
+    assert.equal(q.child.signalCode, 'SIGABRT');
+    assert.match(q.stdout, /=== NODIS BUG REPORT START[^\n]*\n.*# nodis [\d.]+ crashed by signal: 6 \(SIGABRT\)\n/);
+    assert.ok(q.stdout.includes('=== NODIS BUG REPORT END.'), q.stdout);
   });
 
   it('stops with the fatal config report and status 1 on bad files and flags', async () => {

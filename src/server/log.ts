@@ -93,3 +93,18 @@ export function startupLogo(info: { version: string; redisVersion: string; mode:
   const lines = art.map((a, i) => `${a.padEnd(34)}${text[i]}`.trimEnd());
   return `\n${lines.join('\n')}\n\n`;
 }
+
+/**
+ * Writes a crash report between Redis's markers (its test suite looks for "crashed by signal" and
+ * prints what lies between the markers when a test fails), e.g. when a fatal signal arrives.
+ */
+export function logCrashReport(log: Logger, headline: string, details: readonly string[]): void {
+  const level = log.level;
+  // A crash report is written whatever the log level, as Redis's bug report is.
+  if (level === 'nothing') log.level = 'warning';
+  log.raw('warning', '\n\n=== NODIS BUG REPORT START: Cut & paste starting from here ===\n');
+  log.warning(headline);
+  for (const d of details) log.warning(d);
+  log.raw('warning', '\n=== NODIS BUG REPORT END. Make sure to include from START to END. ===\n\n');
+  log.level = level;
+}
