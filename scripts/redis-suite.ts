@@ -7,10 +7,12 @@
 //
 // Options:
 //   --mode external|spawn|both   which modes (both)
-//   --unit UNIT                  run only this unit (repeatable); the others keep their groups
+//   --unit UNIT                  run only this unit (repeatable; also runs it when it is listed as
+//                                skip); the others keep their groups
 //   --update                     write the results to the list instead of failing on differences
 //   --no-rerun                   don't run a unit again when it did worse than listed
-//   --logs DIR                   keep the logs there (default: a new temporary folder)
+//   --logs DIR                   keep the logs there (default: a temporary folder, removed unless
+//                                some unit differs from the list)
 //   --limits FILE/TEST           time limits (seconds) for units that have none in the list
 //   --list FILE, --timing FILE   other list files (default: test/redis-suite/*.txt)
 //
@@ -373,19 +375,21 @@ async function main(): Promise<void> {
     for (const [i, unit] of units.entries()) {
       const expected = groups.get(groupKey(mode, unit));
       const tag = `[${mode} ${i + 1}/${units.length}] ${unit}`;
-      if (expected?.status === 'skip') {
+      // A skipped unit runs only when named with --unit (to see whether it can be listed again).
+      if (expected?.status === 'skip' && !opts.units.includes(unit)) {
         tot.skipped++;
         process.stdout.write(`${tag}: skipped (${expected.reason})\n`);
         continue;
       }
       const limits = expected?.limits ?? opts.limits;
+      const verbose = !opts.update; // on --update, the diff of the list shows the details
       const dir = join(logRoot, mode, unit.replace(/\//g, '_'));
       let r = await runUnit(tool, mode, unit, limits, dir, wrapper, basePort);
       let v: Verdict = compare(r, expected, timing);
       let line = `${tag}: ${r.ok} passed, ${r.failed} failed, ${r.status} (${r.secs}s)`;
       if (!v.same && v.worse && opts.rerun) {
         // Once more before calling it a regression: a loaded machine can fail a test once.
-        process.stdout.write(`${line}, worse than listed (${v.notes[0]}); running it again\n`);
+        process.stdout.write(`${line}, worse than listed (${v.notes.length} differences); running it again\n`);
         const first = v;
         r = await runUnit(tool, mode, unit, limits, `${dir}.rerun`, wrapper, basePort);
         v = compare(r, expected, timing);
@@ -399,9 +403,10 @@ async function main(): Promise<void> {
       if (v.same) {
         process.stdout.write(`${line}${expected && expected.status !== 'pass' ? ', as listed' : ''}\n`);
       } else {
-        process.stdout.write(`${line}, ${v.worse ? 'WORSE' : 'BETTER'} than listed\n`);
-        for (const n of v.notes.slice(0, 12)) process.stdout.write(`    ${n}\n`);
-        if (v.notes.length > 12) process.stdout.write(`    ... and ${v.notes.length - 12} more\n`);
+        process.stdout.write(`${line}, ${v.worse ? 'WORSE' : 'BETTER'} than listed (${v.notes.length} differences)\n`);
+        const shown = verbose ? 12 : 0;
+        for (const n of v.notes.slice(0, shown)) process.stdout.write(`    ${n}\n`);
+        if (verbose && v.notes.length > shown) process.stdout.write(`    ... and ${v.notes.length - shown} more\n`);
         const kind = v.worse ? 'regression' : 'list out of date';
         const more = v.notes.length > 3 ? `; and ${v.notes.length - 3} more` : '';
         problems.push(`${mode} ${unit}: ${kind}: ${v.notes.slice(0, 3).join('; ')}${more} (logs: ${dir})`);
@@ -418,7 +423,12 @@ async function main(): Promise<void> {
         `${t.ok} tests passed, ${t.failed} failed, ${fmtSecs(t.secs)}\n`,
     );
   }
-  process.stdout.write(`redis-suite ratchet: total ${fmtSecs((Date.now() - t0) / 1000)}; logs in ${logRoot}\n`);
+  // Logs in a folder of our own are kept only when something needs looking at.
+  const keepLogs = opts.logs !== null || (problems.length > 0 && !opts.update);
+  if (!keepLogs) rmSync(logRoot, { recursive: true, force: true });
+  process.stdout.write(
+    `redis-suite ratchet: total ${fmtSecs((Date.now() - t0) / 1000)}${keepLogs ? `; logs in ${logRoot}` : ''}\n`,
+  );
   for (const n of notes) process.stdout.write(`note: ${n}\n`);
 
   if (opts.update) {
