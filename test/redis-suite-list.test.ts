@@ -77,6 +77,10 @@ describe('redis-suite ratchet list', () => {
       normalizeFailure("[err]: n command 'migrate', with args beginning with: '127.0.0.1' '7771'"),
       "[err]: n command 'migrate', with args beginning with: 'N.N.N.N' 'N'",
     );
+    assert.equal(
+      normalizeFailure('[err]: pen "/tmp/redis-suite-src.ZOYSWS/tests/tmp/server.12.3/x.manifest": no such file'),
+      '[err]: pen "tests/tmp/server.N.N/x.manifest": no such file',
+    );
   });
 
   it('a result as listed is the same', () => {

@@ -63,12 +63,12 @@ export const groupKey = (mode: string, unit: string): string => `${mode} ${unit}
 /**
  * A failure line as it should be compared. Lines naming a test end with " in tests/<file>.tcl" and
  * are stable; other lines (an error raised outside any test, cut by the harness, or an exception)
- * can carry ports, pids and times, so their digits are replaced.
+ * can carry ports, pids, times and the run's temporary folder, so those are replaced.
  */
 export function normalizeFailure(line: string): string {
   const s = line.trim();
   if (/ in tests\/\S+\.tcl$/.test(s)) return s;
-  return s.replace(/\d+/g, 'N');
+  return s.replace(/[^\s"']*\/tests\/tmp\//g, 'tests/tmp/').replace(/\d+/g, 'N');
 }
 
 /** The test name of a failure line ("[err]: NAME in tests/x.tcl"), or null. */
