@@ -30,6 +30,8 @@ reason: needs lists
 reason: needs replication
 `;
 
+const NONE = parseTiming('');
+
 function result(over: Partial<UnitResult>): UnitResult {
   return {
     mode: 'external',
@@ -85,22 +87,22 @@ describe('redis-suite ratchet list', () => {
 
   it('a result as listed is the same', () => {
     const g = parseList(LIST);
-    assert.ok(compare(result({}), g.get('external unit/keyspace'), new Set()).same);
-    assert.ok(compare(result({ mode: 'spawn', unit: 'unit/quit', status: 'pass', failures: [] }), g.get('spawn unit/quit'), new Set()).same);
+    assert.ok(compare(result({}), g.get('external unit/keyspace'), NONE).same);
+    assert.ok(compare(result({ mode: 'spawn', unit: 'unit/quit', status: 'pass', failures: [] }), g.get('spawn unit/quit'), NONE).same);
   });
 
   it('a new failure, fewer passing tests or an abort is worse', () => {
     const g = parseList(LIST).get('external unit/keyspace');
     const extra = result({ failures: [...result({}).failures, '[err]: X in tests/unit/keyspace.tcl'] });
-    let v = compare(extra, g, new Set());
+    let v = compare(extra, g, NONE);
     assert.ok(!v.same && v.worse);
     assert.deepEqual(v.newFailures, ['[err]: X in tests/unit/keyspace.tcl']);
-    v = compare(result({ okNames: ['a', 'b'] }), g, new Set());
+    v = compare(result({ okNames: ['a', 'b'] }), g, NONE);
     assert.ok(v.worse);
-    v = compare(result({ status: 'exception' }), g, new Set());
+    v = compare(result({ status: 'exception' }), g, NONE);
     assert.ok(v.worse);
     // An unlisted unit is expected to pass.
-    v = compare(result({ unit: 'unit/other' }), undefined, new Set());
+    v = compare(result({ unit: 'unit/other' }), undefined, NONE);
     assert.ok(v.worse);
   });
 
@@ -109,7 +111,7 @@ describe('redis-suite ratchet list', () => {
     const v = compare(
       result({ failures: ['[err]: MOVE basic usage in tests/unit/keyspace.tcl'], okNames: ['a', 'b', 'c', 'COPY basic usage for list'] }),
       g,
-      new Set(),
+      NONE,
     );
     assert.ok(!v.same && !v.worse);
     assert.deepEqual(v.gone, ['[err]: COPY basic usage for list in tests/unit/keyspace.tcl']);
@@ -121,16 +123,22 @@ describe('redis-suite ratchet list', () => {
     const failing = result({ failures: [...result({}).failures, '[err]: SLOW in tests/unit/keyspace.tcl'] });
     assert.ok(compare(failing, g, timing).same);
     assert.ok(compare(result({ okNames: ['a', 'b', 'c', 'SLOW'] }), g, timing).same);
+    // A * stands for any text; everything else is literal.
+    const random = parseTiming('unit/keyspace: PSYNC2: [NEW LAYOUT] Set #* as master\n');
+    assert.ok(random.has('unit/keyspace', 'PSYNC2: [NEW LAYOUT] Set #4 as master'));
+    assert.ok(!random.has('unit/keyspace', 'PSYNC2: [NEW LAYOUT] Set #4 as masters'));
+    assert.ok(!random.has('unit/other', 'PSYNC2: [NEW LAYOUT] Set #4 as master'));
+    assert.ok(!random.has('unit/keyspace', 'PSYNC2: NEW LAYOUT Set #4 as master'));
   });
 
   it('an update keeps reasons and limits, and marks new groups TODO', () => {
     const g = parseList(LIST);
-    const kept = groupFromResult(result({ mode: 'spawn', unit: 'unit/type/list', status: 'fail', failures: [] }), g.get('spawn unit/type/list'), new Set());
+    const kept = groupFromResult(result({ mode: 'spawn', unit: 'unit/type/list', status: 'fail', failures: [] }), g.get('spawn unit/type/list'), NONE);
     assert.equal(kept.reason, 'needs lists');
     assert.deepEqual(kept.limits, { file: 40, test: 10 });
-    const fresh = groupFromResult(result({ unit: 'unit/expire' }), undefined, new Set());
+    const fresh = groupFromResult(result({ unit: 'unit/expire' }), undefined, NONE);
     assert.equal(fresh.reason, 'TODO');
-    const passing = groupFromResult(result({ status: 'pass', failures: [] }), g.get('external unit/keyspace'), new Set());
+    const passing = groupFromResult(result({ status: 'pass', failures: [] }), g.get('external unit/keyspace'), NONE);
     assert.equal(passing.reason, '');
   });
 
