@@ -366,6 +366,7 @@ async function main(): Promise<void> {
   const problems: string[] = [];
   const notes: string[] = [];
   const results: UnitResult[] = [];
+  const usedLimits = new Map<string, Limits>();
   const totals: Record<string, { units: number; ok: number; failed: number; secs: number; skipped: number }> = {};
   const t0 = Date.now();
 
@@ -387,7 +388,7 @@ async function main(): Promise<void> {
       let r = await runUnit(tool, mode, unit, limits, dir, wrapper, basePort);
       let v: Verdict = compare(r, expected, timing);
       let line = `${tag}: ${r.ok} passed, ${r.failed} failed, ${r.status} (${r.secs}s)`;
-      if (!v.same && v.worse && opts.rerun) {
+      if (!v.same && v.worse && opts.rerun && expected?.status !== 'skip') {
         // Once more before calling it a regression: a loaded machine can fail a test once.
         process.stdout.write(`${line}, worse than listed (${v.notes.length} differences); running it again\n`);
         const first = v;
@@ -397,6 +398,7 @@ async function main(): Promise<void> {
         if (v.same) notes.push(`${mode} ${unit}: did worse once, as listed the second time (${first.notes.join('; ')})`);
       }
       results.push(r);
+      usedLimits.set(groupKey(mode, unit), limits);
       tot.units++;
       tot.ok += r.ok;
       tot.failed += r.failed;
@@ -434,7 +436,11 @@ async function main(): Promise<void> {
   if (opts.update) {
     for (const r of results) {
       const key = groupKey(r.mode, r.unit);
-      groups.set(key, groupFromResult(r, groups.get(key), timing));
+      const g = groupFromResult(r, groups.get(key), timing);
+      // Limits given with --limits are recorded, so the next run uses what this one did.
+      const used = usedLimits.get(key);
+      if (!g.limits && used && (used.file !== DEFAULT_LIMITS.file || used.test !== DEFAULT_LIMITS.test)) g.limits = used;
+      groups.set(key, g);
     }
     writeFileSync(opts.list, formatList(groups.values(), allUnits));
     const todo = [...groups.values()].filter((g) => g.reason === 'TODO').length;
