@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Server } from './server/server.js';
 import { Config, ConfigFileError, ConfigOpenError, quoteRepr, strerror } from './server/config.js';
 import { CommandTable } from './server/command.js';
-import { Logger, isLogLevel } from './server/log.js';
+import { Logger, isLogLevel, logCrashReport, startupLogo } from './server/log.js';
 import { allCommands } from './commands/index.js';
 import { REDIS_VERSION, NODIS_VERSION, BUILD_ID } from './version.js';
 import { loadDataFromDisk } from './persistence/rdb.js';
@@ -205,23 +205,14 @@ async function main(): Promise<void> {
   server.configFile = configFile;
   const port = config.num('port');
   const unixsocket = config.get('unixsocket');
-  server.log.notice(`Running mode=standalone, port=${port}.`);
-  const pidfile = config.get('pidfile');
-  if (pidfile) {
-    try {
-      writeFileSync(pidfile, `${process.pid}\n`);
-    } catch (e) {
-      server.log.warning(`Failed to write PID file: ${strerror((e as NodeJS.ErrnoException).code)}`);
-    }
-  }
-  server.log.warning('Server initialized');
-  // The snapshot in dir/dbfilename, before any client can connect; a bad one stops start-up.
-  if (!loadDataFromDisk(server)) process.exit(1);
   const tcp = port !== 0 && config.bindAddresses().length > 0;
   if (!tcp && !unixsocket) {
     server.log.warning('Configured to not listen anywhere, exiting.');
     process.exit(1);
   }
+  // As in redis-server's initServer(), the listeners open before the logo and the pid file: a
+  // port in use ends start-up with "Failed listening on port", which Redis's test harness looks
+  // for (before the logo's " PID: " line) to retry on another port.
   try {
     await server.listen({ noTcpOnPortZero: true });
   } catch (e) {
@@ -236,6 +227,34 @@ async function main(): Promise<void> {
     }
     process.exit(1);
   }
+  const pidfile = config.get('pidfile');
+  if (pidfile) {
+    try {
+      writeFileSync(pidfile, `${process.pid}\n`);
+    } catch (e) {
+      server.log.warning(`Failed to write PID file: ${strerror((e as NodeJS.ErrnoException).code)}`);
+    }
+  }
+  // The logo when asked for, or when the log goes to a terminal; else one line, as in Redis.
+  const showLogo = config.bool('always-show-logo') || (!config.get('logfile') && process.stdout.isTTY === true);
+  if (showLogo) {
+    server.log.raw(
+      'notice',
+      startupLogo({
+        version: NODIS_VERSION,
+        redisVersion: REDIS_VERSION,
+        mode: 'standalone',
+        port,
+        pid: process.pid,
+      }),
+    );
+  } else {
+    server.log.notice(`Running mode=standalone, port=${port}.`);
+  }
+  server.log.warning('Server initialized');
+  // The snapshot in dir/dbfilename, loaded synchronously so no client is served before it is in;
+  // a bad one stops start-up.
+  if (!loadDataFromDisk(server)) process.exit(1);
   if (tcp) server.log.notice('Ready to accept connections tcp');
   if (unixsocket) server.log.notice('Ready to accept connections unix');
 
@@ -245,6 +264,7 @@ async function main(): Promise<void> {
     exiting = true;
     await server.close();
     if (pidfile) {
+      server.log.notice('Removing the pid file.');
       try {
         unlinkSync(pidfile);
       } catch {
@@ -255,12 +275,26 @@ async function main(): Promise<void> {
     process.exit(0);
   };
   const onSignal = (sig: string): void => {
+    if (exiting && sig === 'SIGINT') {
+      // A second Ctrl-C while shutting down: leave at once, as Redis does.
+      rawLog(config, 'You insist... exiting now.');
+      process.exit(1);
+    }
     rawLog(config, `Received ${sig} scheduling shutdown...`);
     server.log.warning('User requested shutdown...');
     void exit();
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // SIGABRT is fatal, as in Redis: a crash report, then death by the same signal. (SIGSEGV, SIGBUS,
+  // SIGFPE and SIGILL can't run JavaScript safely, so they keep Node's default action.)
+  process.once('SIGABRT', () => {
+    logCrashReport(server.log, `nodis ${NODIS_VERSION} crashed by signal: 6 (SIGABRT)`, [
+      `redis_version=${REDIS_VERSION} pid=${process.pid} node=${process.version}`,
+      `connected_clients=${server.clients.size} uptime_ms=${Math.round(process.uptime() * 1000)}`,
+    ]);
+    process.kill(process.pid, 'SIGABRT');
+  });
   server.on('shutdown', () => void exit());
 }
 

@@ -278,6 +278,50 @@ describe('nodis-server', () => {
     }
   });
 
+  it("starts as Redis's test suite expects: logo with PID and Port, pid file, log lines in order", async () => {
+    // tests/support/server.tcl waits for " PID: <pid>" in the log, then for "Ready to accept";
+    // on a busy port it looks for "Failed listening on port" (which must come before any logo).
+    const dir = tempDir();
+    const port = await freePort();
+    const pidfile = join(dir, 'nodis.pid');
+    writeFileSync(
+      join(dir, 'suite.conf'),
+      ['always-show-logo yes', 'daemonize no', `pidfile ${pidfile}`, `port ${port}`, 'bind 127.0.0.1',
+        "logfile ''", 'loglevel verbose', 'save 900 1', `dir ${dir}`, ''].join('\n'),
+    );
+    const p = startNodis([join(dir, 'suite.conf')]);
+    await p.waitFor('Ready to accept connections');
+    const pid = p.child.pid!;
+    assert.match(p.stdout, new RegExp(` PID: ${pid}\n`));
+    assert.match(p.stdout, new RegExp(` Port: ${port}\n`));
+    assert.ok(!p.stdout.includes('Running mode='), p.stdout);
+    assert.equal(readFileSync(pidfile, 'latin1'), `${pid}\n`);
+    const logo = p.stdout.indexOf(' PID: ');
+    assert.ok(p.stdout.indexOf('Configuration loaded') < logo, p.stdout);
+    assert.ok(logo < p.stdout.indexOf('# Server initialized'), p.stdout);
+    assert.ok(p.stdout.indexOf('# Server initialized') < p.stdout.indexOf('Ready to accept'), p.stdout);
+
+    // A second server on the same port fails before printing its logo.
+    const r = await runNodis([join(dir, 'suite.conf')]);
+    assert.equal(r.code, 1);
+    assert.ok(r.stdout.includes(`Failed listening on port ${port} (tcp), aborting.`), r.stdout);
+    assert.ok(!r.stdout.includes(' PID: '), r.stdout);
+
+    p.child.kill('SIGTERM');
+    assert.equal(await p.exited, 0);
+    assert.ok(!existsSync(pidfile));
+    assert.match(p.stdout, /\* Removing the pid file\.\n.*# nodis is now ready to exit, bye bye\.\.\.\n$/);
+
+    // SIGABRT is fatal as in Redis: a crash report ("crashed by signal"), then death by the signal.
+    const q = startNodis([join(dir, 'suite.conf')]);
+    await q.waitFor('Ready to accept connections');
+    q.child.kill('SIGABRT');
+    assert.equal(await q.exited, null);
+    assert.equal(q.child.signalCode, 'SIGABRT');
+    assert.match(q.stdout, /=== NODIS BUG REPORT START[^\n]*\n.*# nodis [\d.]+ crashed by signal: 6 \(SIGABRT\)\n/);
+    assert.ok(q.stdout.includes('=== NODIS BUG REPORT END.'), q.stdout);
+  });
+
   it('stops with the fatal config report and status 1 on bad files and flags', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'bad.conf'), 'port 7000\nfoo bar\n');
@@ -303,6 +347,10 @@ describe('nodis-server', () => {
       [['--oom-score-adj-values', 'a b c'], fatal(2, 'oom-score-adj-values "a b c"', 'Invalid oom-score-adj-values, elements must be between -2000 and 2000.')],
       [['--logfile', '/nonexistent-nodis-dir/x.log'], fatal(null, '', "Can't open the log file: No such file or directory")],
       [['--cluster-enabled', 'yes', '--replicaof', '1.1.1.1', '5'], fatal(null, '', 'replicaof directive not allowed in cluster mode')],
+      [
+        ['--user', 'foo', '--user', 'foo'],
+        fatal(3, 'user "foo"', "Error in user declaration 'foo': Duplicate user found. A user can only be defined once in config files"),
+      ],
     ];
     for (const [args, want] of cases) {
       const r = await runNodis(args, { cwd: dir });

@@ -605,7 +605,9 @@ const saveParam: ParamDef = {
   defaultArgs: ['3600', '1', '300', '100', '60', '10000'],
   parse(args, current, ctx) {
     let argv = args;
-    if (argv.length === 1 && argv[0] === '') argv = [];
+    // `save ""` clears every save point, even those set earlier in the same file.
+    const clear = argv.length === 1 && argv[0] === '';
+    if (clear) argv = [];
     if (argv.length % 2 !== 0) return 'Invalid save parameters';
     const points: SavePoint[] = [];
     for (let j = 0; j < argv.length; j++) {
@@ -615,7 +617,7 @@ const saveParam: ParamDef = {
       }
     }
     // A config file adds to the save points it set before; the first `save` drops the defaults.
-    if (ctx.loading && ctx.config.saveLoaded) points.push(...(current.data as SavePoint[]));
+    if (ctx.loading && ctx.config.saveLoaded && !clear) points.push(...(current.data as SavePoint[]));
     if (ctx.loading) ctx.config.saveLoaded = true;
     for (let j = 0; j < argv.length; j += 2) {
       points.push({
@@ -1480,6 +1482,9 @@ export class Config {
         if (err !== null) fail(err);
         this.renamedCommands.push([args[1], args[2]]);
       } else if (directive === 'user' && args.length >= 2) {
+        if (this.userDirectives.some((u) => u[0] === args[1])) {
+          fail(`Error in user declaration '${args[1]}': Duplicate user found. A user can only be defined once in config files`);
+        }
         this.userDirectives.push(args.slice(1));
       } else if (directive === 'loadmodule' && args.length >= 2) {
         this.moduleDirectives.push(args.slice(1));

@@ -31,7 +31,16 @@ export class Logger {
     const stamp =
       `${pad(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ` +
       `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
-    const line = `${process.pid}:${this.role} ${stamp} ${LEVEL_MARK[LEVEL_RANK[level]]} ${message}\n`;
+    this.write(`${process.pid}:${this.role} ${stamp} ${LEVEL_MARK[LEVEL_RANK[level]]} ${message}\n`);
+  }
+
+  /** Text written as it is, without the pid/time prefix (Redis's LL_RAW), e.g. the logo. */
+  raw(level: Exclude<LogLevel, 'nothing'>, text: string): void {
+    if (this.silent || LEVEL_RANK[level] < LEVEL_RANK[this.level]) return;
+    this.write(text);
+  }
+
+  private write(line: string): void {
     if (this.file) {
       try {
         appendFileSync(this.file, line);
@@ -55,4 +64,47 @@ export class Logger {
   warning(m: string): void {
     this.log('warning', m);
   }
+}
+
+/**
+ * The start-up banner, shown instead of the "Running mode=..." line when `always-show-logo yes`
+ * (or when logging to a terminal). Like Redis's, it names the version, mode, port and pid; the
+ * test harness of Redis's own suite waits for the " PID: <pid>" line.
+ */
+export function startupLogo(info: { version: string; redisVersion: string; mode: string; port: number; pid: number }): string {
+  const art = [
+    '      .------------------.',
+    '     /  n  o  d  i  s   /|',
+    '    /__________________/ |',
+    '    |  > RESP2 RESP3   | |',
+    '    |  > keys values   | /',
+    '    |__________________|/',
+    '',
+  ];
+  const text = [
+    `nodis ${info.version} (Redis ${info.redisVersion} compatible) 64 bit`,
+    '',
+    `Running in ${info.mode} mode`,
+    `Port: ${info.port}`,
+    `PID: ${info.pid}`,
+    '',
+    '',
+  ];
+  const lines = art.map((a, i) => `${a.padEnd(34)}${text[i]}`.trimEnd());
+  return `\n${lines.join('\n')}\n\n`;
+}
+
+/**
+ * Writes a crash report between Redis's markers (its test suite looks for "crashed by signal" and
+ * prints what lies between the markers when a test fails), e.g. when a fatal signal arrives.
+ */
+export function logCrashReport(log: Logger, headline: string, details: readonly string[]): void {
+  const level = log.level;
+  // A crash report is written whatever the log level, as Redis's bug report is.
+  if (level === 'nothing') log.level = 'warning';
+  log.raw('warning', '\n\n=== NODIS BUG REPORT START: Cut & paste starting from here ===\n');
+  log.warning(headline);
+  for (const d of details) log.warning(d);
+  log.raw('warning', '\n=== NODIS BUG REPORT END. Make sure to include from START to END. ===\n\n');
+  log.level = level;
 }

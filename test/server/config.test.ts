@@ -377,6 +377,10 @@ describe('redis.conf parsing', () => {
     const d = new Config();
     d.loadString('port 1');
     assert.equal(d.get('save'), '3600 1 300 100 60 10000');
+    // A later `save ""` (e.g. redis-server conf --save) clears the points the file set.
+    const e = new Config();
+    e.loadString('save 900 1\nsave 300 10\nsave ""');
+    assert.equal(e.get('save'), '');
   });
 
   it('stops at the first bad line with Redis messages', () => {
