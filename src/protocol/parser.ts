@@ -90,6 +90,14 @@ export class RequestParser {
 
   constructor(public limits: ParserLimits) {}
 
+  /** Bytes of query buffers let go since the server last looked (it reclaims big ones). */
+  released = 0;
+
+  /** Bytes the query buffer holds (its capacity, not only what is pending). */
+  get bufferBytes(): number {
+    return this.qbuf.length;
+  }
+
   /** Bytes waiting for the rest of a request (for client-query-buffer-limit and CLIENT LIST qbuf). */
   get pendingBytes(): number {
     return this.qend - this.qstart;
@@ -124,6 +132,18 @@ export class RequestParser {
     this.append(piece);
     if (this.paused) return {};
     return this.run(this.qbuf, this.qstart, this.qend, onCommand, false);
+  }
+
+  /** Stops parsing for good and lets go of everything buffered (a dropped client). */
+  reset(): void {
+    this.failed = true;
+    this.argv = [];
+    this.argsLeft = 0;
+    this.bulkLen = -1;
+    this.qstart = 0;
+    this.qend = 0;
+    this.released += this.qbuf.length;
+    this.qbuf = EMPTY;
   }
 
   /** Continues after a pause, parsing what was buffered meanwhile. */
@@ -193,7 +213,10 @@ export class RequestParser {
   private release(): void {
     this.qstart = 0;
     this.qend = 0;
-    if (this.qbuf.length > KEEP_BUFFER) this.qbuf = EMPTY;
+    if (this.qbuf.length > KEEP_BUFFER) {
+      this.released += this.qbuf.length;
+      this.qbuf = EMPTY;
+    }
   }
 
   /**

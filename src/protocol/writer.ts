@@ -1,10 +1,20 @@
 // Reply writer: handlers say what a reply means (a map, a double, a null); the writer picks
-// the RESP2 or RESP3 bytes for the connection. Replies accumulate in one latin1 string per
-// client and go out in one socket write per batch.
+// the RESP2 or RESP3 bytes for the connection. Small replies accumulate in one latin1 string per
+// client; a big value, or output past a block's size, moves what came before into a list of
+// chunks (the value itself referenced, not copied into a bigger string), so no reply and no batch
+// of replies meets V8's string length limit. Everything goes out in one socket write per batch.
 
 export type Resp = 2 | 3;
 
 const CRLF = '\r\n';
+
+/** Pending output kept as one string up to this size; past it, it becomes a chunk. */
+export const OUT_BLOCK_BYTES = 64 * 1024;
+/** A bulk value at least this long becomes a chunk of its own instead of joining the string. */
+const BIG_VALUE_BYTES = 16 * 1024;
+
+/** A piece of pending output: latin1 text, or raw bytes (values too long for a string). */
+export type OutChunk = string | Buffer;
 
 const f64 = new DataView(new ArrayBuffer(8));
 
@@ -87,8 +97,12 @@ function oneLineError(msg: string): string {
 /** Accumulates replies for one connection. */
 export class ReplyWriter {
   resp: Resp = 2;
-  /** Pending reply bytes, as a one-byte string. */
+  /** The newest pending reply bytes, as a one-byte string (after chunks, if any). */
   out = '';
+  /** Older pending output, in order, before out; usually empty. */
+  protected chunks: OutChunk[] = [];
+  /** Bytes held in chunks. */
+  protected chunkBytes = 0;
 
   /** "+OK" */
   ok(): void {
@@ -136,6 +150,7 @@ export class ReplyWriter {
 
   integer(n: number | bigint): void {
     this.out += ':' + n + CRLF;
+    if (this.out.length >= OUT_BLOCK_BYTES) this.spill();
   }
 
   /** An integer reply given as its decimal text (a result already held as a string, as INCR's). */
@@ -144,14 +159,51 @@ export class ReplyWriter {
   }
 
   bulk(s: string): void {
+    if (s.length >= BIG_VALUE_BYTES) return this.bigBulk(s);
     this.out += '$' + s.length + CRLF + s + CRLF;
+    if (this.out.length >= OUT_BLOCK_BYTES) this.spill();
   }
 
   /** A bulk string, or the null bulk when s is null/undefined. */
   bulkOrNull(s: string | null | undefined): void {
     if (s == null) this.nullBulk();
-    else this.out += '$' + s.length + CRLF + s + CRLF;
+    else this.bulk(s);
   }
+
+  /** A bulk string held as bytes (a value too long for a JS string). */
+  bulkBytes(b: Buffer): void {
+    this.out += '$' + b.length + CRLF;
+    this.spill();
+    this.chunks.push(b);
+    this.chunkBytes += b.length;
+    this.out = CRLF;
+  }
+
+  /** A big value becomes a chunk of its own: it is referenced, not copied into the batch. */
+  private bigBulk(s: string): void {
+    this.out += '$' + s.length + CRLF;
+    this.spill();
+    this.chunks.push(s);
+    this.chunkBytes += s.length;
+    this.out = CRLF;
+  }
+
+  /**
+   * Moves the pending string into the chunk list (when it grew past a block, or before a big
+   * value), then lets the owner check its output limits.
+   */
+  protected spill(): void {
+    const out = this.out;
+    if (out.length !== 0) {
+      this.chunks.push(out);
+      this.chunkBytes += out.length;
+      this.out = '';
+    }
+    this.outputGrew();
+  }
+
+  /** Hook called as output piles up (every block): the client checks its output buffer limits. */
+  protected outputGrew(): void {}
 
   /** The null that stands for a missing string: $-1 in RESP2. */
   nullBulk(): void {
@@ -214,7 +266,8 @@ export class ReplyWriter {
 
   /** An array of bulk strings. */
   bulkArray(items: readonly string[]): void {
-    this.out += encodeArgv(items);
+    this.arrayLen(items.length);
+    for (let i = 0; i < items.length; i++) this.bulk(items[i]);
   }
 
   /** An array of bulk strings where null entries are null bulks. */
@@ -226,16 +279,87 @@ export class ReplyWriter {
   /** Raw protocol bytes, for replies that are fixed. */
   raw(bytes: string): void {
     this.out += bytes;
+    if (this.out.length >= OUT_BLOCK_BYTES) this.spill();
   }
 
-  /** Bytes of replies written and not yet handed to the socket (CLIENT LIST obl=, INFO). */
+  /**
+   * Bytes of replies written and not yet handed to the socket (CLIENT LIST obl=, INFO); also the
+   * mark that truncate() and takeFrom() take.
+   */
   get replyBytes(): number {
-    return this.out.length;
+    return this.chunkBytes + this.out.length;
   }
 
   /** Drops the replies not yet handed to the socket (a client freed at once, as CLIENT KILL does). */
   discardReplies(): void {
     this.out = '';
+    if (this.chunkBytes !== 0 || this.chunks.length !== 0) {
+      this.chunks = [];
+      this.chunkBytes = 0;
+    }
+    this.deferred.length = 0;
+  }
+
+  /** Drops what was written after mark (a replyBytes value). */
+  truncate(mark: number): void {
+    this.takeFrom(mark);
+  }
+
+  /** Removes what was written after mark (a replyBytes value) and returns it as one string. */
+  takeFrom(mark: number): string {
+    const base = this.chunkBytes;
+    if (mark >= base) {
+      const out = this.out;
+      const at = mark - base;
+      if (at >= out.length) return '';
+      this.out = out.slice(0, at);
+      return out.slice(at);
+    }
+    // The mark lies in the chunks: cut the chunk it falls in, gather everything after it.
+    let taken = '';
+    let start = 0;
+    let i = 0;
+    const chunks = this.chunks;
+    while (i < chunks.length && start + chunks[i].length <= mark) start += chunks[i++].length;
+    const keep: OutChunk[] = chunks.slice(0, i);
+    if (i < chunks.length && start < mark) {
+      const c = chunks[i++];
+      const cut = mark - start;
+      keep.push(chunkText(c, 0, cut));
+      taken += chunkText(c, cut, c.length);
+    }
+    for (; i < chunks.length; i++) taken += chunkText(chunks[i], 0, chunks[i].length);
+    taken += this.out;
+    this.chunks = keep;
+    this.chunkBytes = mark;
+    this.out = '';
+    return taken;
+  }
+
+  /** Removes and returns every pending byte as one string (clients without a socket, tests). */
+  takeReplies(): string {
+    return this.takeFrom(0);
+  }
+
+  /**
+   * Hands the pending output to write, oldest first, and empties it: one call when it is one
+   * string, else one per chunk (the caller corks the socket around them).
+   */
+  protected drain(write: (chunk: OutChunk) => void): void {
+    const chunks = this.chunks;
+    if (chunks.length !== 0) {
+      this.chunks = [];
+      this.chunkBytes = 0;
+      for (let i = 0; i < chunks.length; i++) write(chunks[i]);
+    }
+    const out = this.out;
+    this.out = '';
+    if (out.length !== 0) write(out);
+  }
+
+  /** True when the pending output is more than the one string (a big value or many blocks). */
+  protected get chunked(): boolean {
+    return this.chunks.length !== 0;
   }
 
   // ---- Deferred lengths -----------------------------------------------------------------------
@@ -246,9 +370,19 @@ export class ReplyWriter {
   /** Where each deferred header goes, by mark; -1 once set. */
   private deferred: number[] = [];
 
+  /** How many deferred aggregates are open (see abandonDeferred). */
+  get deferredDepth(): number {
+    return this.deferred.length;
+  }
+
+  /** Forgets the deferred aggregates opened after depth (their output was truncated away). */
+  abandonDeferred(depth: number): void {
+    if (this.deferred.length > depth) this.deferred.length = depth;
+  }
+
   /** Starts an aggregate of unknown length: pass the mark to setDeferredArrayLen/MapLen/SetLen. */
   deferLen(): number {
-    return this.deferred.push(this.out.length) - 1;
+    return this.deferred.push(this.replyBytes) - 1;
   }
 
   /** The deferred aggregate is an array of n items. */
@@ -270,8 +404,7 @@ export class ReplyWriter {
     const marks = this.deferred;
     const at = marks[mark];
     if (at === undefined || at < 0) throw new Error(`deferred length ${mark} was not started or is set already`);
-    const out = this.out;
-    this.out = at === out.length ? out + header : out.slice(0, at) + header + out.slice(at);
+    this.insertAt(at, header);
     marks[mark] = -1;
     // Marks started later lie at or after this one (nested inside it, or after it): the header
     // moves them on. Marks started earlier lie before it, or at it as the enclosing aggregate.
@@ -281,6 +414,30 @@ export class ReplyWriter {
     while (n > 0 && marks[n - 1] < 0) n--;
     marks.length = n;
   }
+
+  /** Inserts text at byte offset at of the pending output (a deferred header). */
+  private insertAt(at: number, text: string): void {
+    const base = this.chunkBytes;
+    if (at >= base) {
+      const out = this.out;
+      const i = at - base;
+      this.out = i === out.length ? out + text : out.slice(0, i) + text + out.slice(i);
+      return;
+    }
+    const chunks = this.chunks;
+    let start = 0;
+    let i = 0;
+    while (start + chunks[i].length <= at) start += chunks[i++].length;
+    const cut = at - start;
+    if (cut === 0) chunks.splice(i, 0, text);
+    else chunks[i] = chunkText(chunks[i], 0, cut) + text + chunkText(chunks[i], cut, chunks[i].length);
+    this.chunkBytes += text.length;
+  }
+}
+
+/** A piece of a chunk as latin1 text. */
+function chunkText(c: OutChunk, start: number, end: number): string {
+  return typeof c === 'string' ? c.slice(start, end) : c.toString('latin1', start, end);
 }
 
 /** A command line as a RESP array of bulk strings (the replication stream, AOF, MONITOR feeds). */

@@ -12,6 +12,8 @@ export type ReplyMode = 'on' | 'off' | 'skip';
 
 /** Redis's per-client static reply buffer (PROTO_REPLY_CHUNK_BYTES), outside the output limits. */
 const REPLY_BUFFER_BYTES = 16 * 1024;
+/** What a client that must still AUTH may leave unread before it is dropped. */
+const UNAUTHENTICATED_OUTPUT_BYTES = 1024;
 
 export class Client extends ReplyWriter {
   readonly id: number;
@@ -124,33 +126,54 @@ export class Client extends ReplyWriter {
       write();
       return;
     }
-    const start = this.out.length;
+    const start = this.replyBytes;
     write();
-    this.pushed += this.out.slice(start);
-    this.out = this.out.slice(0, start);
+    this.pushed += this.takeFrom(start);
   }
 
   protected override countError(msg: string): void {
     this.server.countErrorReply(msg);
   }
 
-  /** Writes pending replies to the socket in one write. */
+  /** Writes pending replies to the socket in one write (one writev when they are chunked). */
   flush(): void {
     // A client without a connection keeps its output for whoever drives it (tests, scripts).
     if (!this.socket) return;
-    if (this.out.length === 0 || this.closed) {
-      this.out = '';
+    if (this.closed) {
+      this.discardReplies();
       return;
     }
-    const out = this.out;
-    this.out = '';
+    const pending = this.replyBytes;
+    if (pending === 0) return;
+    const socket = this.socket;
     // What Redis holds against client-output-buffer-limit: the replies not yet handed to the
     // kernel, this batch included (it checks as it queues a reply, before writing), less the
     // first 16 KB, which sit in the client's static buffer and are never counted.
-    const unsent = this.socket.writableLength + out.length - REPLY_BUFFER_BYTES;
-    if ((unsent > 0 || this.softLimitSince !== 0) && this.checkOutputBufferLimits(unsent)) return;
-    this.server.stats.netOutputBytes += out.length;
-    this.socket.write(out, 'latin1');
+    const unsent = socket.writableLength + pending - REPLY_BUFFER_BYTES;
+    if ((unsent > 0 || this.softLimitSince !== 0) && this.overOutputLimits(unsent)) return;
+    this.server.stats.netOutputBytes += pending;
+    if (!this.chunked) {
+      const out = this.out;
+      this.out = '';
+      socket.write(out, 'latin1');
+      return;
+    }
+    socket.cork();
+    this.drain(this.writeChunk);
+    socket.uncork();
+  }
+
+  private readonly writeChunk = (chunk: string | Buffer): void => {
+    if (typeof chunk === 'string') this.socket!.write(chunk, 'latin1');
+    else this.socket!.write(chunk);
+  };
+
+  /** As output piles up within a batch, the limits are checked as Redis checks them per reply. */
+  protected override outputGrew(): void {
+    const socket = this.socket;
+    if (!socket || this.closed) return;
+    const unsent = socket.writableLength + this.replyBytes - REPLY_BUFFER_BYTES;
+    if (unsent > 0) this.overOutputLimits(unsent);
   }
 
   /** Since when the output buffer has been over the soft limit (0: it is not). */
@@ -159,11 +182,13 @@ export class Client extends ReplyWriter {
   /**
    * client-output-buffer-limit for normal and pub/sub clients: replies the client does not read
    * pile up in memory; past the hard limit, or past the soft limit for longer than its seconds,
-   * the client is dropped (true), as Redis does.
+   * the client is dropped (true), as Redis does. A client that has not authenticated yet may not
+   * hold more than 1 KB, as Redis 7.0.15 (CVE-2025-21605) allows.
    */
-  private checkOutputBufferLimits(pending: number): boolean {
+  private overOutputLimits(pending: number): boolean {
+    let over = !this.authenticated && pending > UNAUTHENTICATED_OUTPUT_BYTES && this.server.requirePass() !== '';
     const limit = this.server.config.clientOutputBufferLimit(this.pubsub ? 'pubsub' : 'normal');
-    let over = limit.hardBytes > 0 && pending >= limit.hardBytes;
+    if (!over) over = limit.hardBytes > 0 && pending >= limit.hardBytes;
     if (!over && limit.softBytes > 0 && pending >= limit.softBytes) {
       const now = this.server.clock.now();
       if (this.softLimitSince === 0) this.softLimitSince = now;
@@ -173,10 +198,21 @@ export class Client extends ReplyWriter {
     }
     if (!over) return false;
     this.server.log.warning(`Client id=${this.id} addr=${this.addr} closed for overcoming of output buffer limits.`);
+    this.drop();
+    return true;
+  }
+
+  /**
+   * Closes the connection at once, throwing away what it has not been sent (output limits,
+   * a fault in its request): whatever it held is released.
+   */
+  drop(): void {
+    if (this.closed) return;
     this.closed = true;
+    this.discardReplies();
+    this.parser.reset();
     this.socket?.destroy();
     this.server.unlinkClient(this);
-    return true;
   }
 
   /** Flushes and closes the connection. */

@@ -109,7 +109,7 @@ export function rejectCommand(c: Client, rejected: { error: string; cmd: Command
  */
 export function processCommand(c: Client, argv: string[]): void {
   const server = c.server;
-  const mark = c.out.length;
+  const mark = c.replyBytes;
   const replica = c.replica !== null && c.replica.online;
   const r = checkCommand(c, argv);
   let ran: Command | null = null;
@@ -124,7 +124,7 @@ export function processCommand(c: Client, argv: string[]): void {
   }
   server.stats.commandsProcessed++;
   if (c.replyMode !== 'on') applyReplyMode(c, mark, ran);
-  if (replica && c.out.length !== mark) dropReplyingReplica(c, mark);
+  if (replica && c.replyBytes !== mark) dropReplyingReplica(c, mark);
 }
 
 /**
@@ -141,12 +141,17 @@ export function call(c: Client, cmd: Command, argv: string[], start = performanc
   const dirtyBefore = server.dirty;
   c.propagateArgv = null;
   c.propagateMode = 0;
+  const replyMark = c.replyBytes;
+  const deferredDepth = c.deferredDepth;
   try {
     cmd.handler!(c, argv);
   } catch (e) {
-    const err = e instanceof Error ? e : new Error(String(e));
-    server.log.warning(`Error in '${cmd.fullName}': ${err.stack ?? err.message}`);
-    c.error(`ERR internal error in '${cmd.fullName}': ${err.message}`);
+    // A half-written reply would leave the client waiting for items that never come: it is
+    // replaced by the error.
+    c.truncate(replyMark);
+    c.abandonDeferred(deferredDepth);
+    server.logFault(`Error in '${cmd.fullName}'`, e);
+    c.error(`ERR internal error in '${cmd.fullName}': ${e instanceof Error ? e.message : String(e)}`);
   }
   // Propagate what changed the dataset (or was forced to), as received or as the handler restated it.
   const mode: number = c.propagateMode; // (set by the handler, which TypeScript cannot see)
@@ -170,7 +175,7 @@ export function call(c: Client, cmd: Command, argv: string[], start = performanc
  * (anything but REPLCONF ACK) means a rogue replica, which Redis disconnects, keeping the reply.
  */
 function dropReplyingReplica(c: Client, mark: number): void {
-  c.out = c.out.slice(0, mark);
+  c.truncate(mark);
   c.server.log.warning(`Replica generated a reply to command '${c.lastCommand}', disconnecting it: id=${c.id} addr=${c.addr}`);
   c.closeAfterReply = true;
 }
@@ -179,7 +184,10 @@ function dropReplyingReplica(c: Client, mark: number): void {
 function applyReplyMode(c: Client, mark: number, ran: Command | null): void {
   // CLIENT REPLY itself sets the mode when it runs; its own reply is already handled by it.
   if (ran && ran.fullName === 'client|reply') return;
-  c.out = c.out.slice(0, mark) + c.pushed;
-  c.pushed = '';
+  c.truncate(mark);
+  if (c.pushed.length !== 0) {
+    c.raw(c.pushed);
+    c.pushed = '';
+  }
   if (c.replyMode === 'skip') c.replyMode = 'on';
 }

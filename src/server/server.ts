@@ -16,6 +16,7 @@ import { Database, type KeyspaceHost } from '../keyspace/db.js';
 import { notifyKeyspaceEvent, NOTIFY } from '../keyspace/notify.js';
 import { ReplicationPrimary } from '../replication/primary.js';
 import { PubSub } from './pubsub.js';
+import { MemoryReclaimer } from '../util/gc.js';
 
 export interface ServerStats {
   connectionsReceived: number;
@@ -58,6 +59,9 @@ function newStats(now: number): ServerStats {
     opsLastTime: now,
   };
 }
+
+/** Internal errors logged with their stack per minute; the rest are counted. */
+const FAULTS_LOGGED_PER_MINUTE = 5;
 
 /** Redis's reply to a client that protected mode refuses (sent, then the connection closes). */
 const PROTECTED_MODE_DENIED =
@@ -140,6 +144,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
   readonly replication: ReplicationPrimary;
   /** Channels and patterns and their subscribers. */
   readonly pubsub: PubSub = new PubSub(this);
+  /** Asks for a collection after big buffers are let go (see util/gc.ts). */
+  readonly memory = new MemoryReclaimer();
   /** notify-keyspace-events as flags (read on every write and by notify.ts, so kept here). */
   notifyFlags = 0;
 
@@ -428,6 +434,16 @@ export class Server extends EventEmitter implements KeyspaceHost {
    */
   private onData(c: Client, chunk: Buffer): void {
     if (c.closed) return;
+    try {
+      this.serveRead(c, chunk);
+    } catch (e) {
+      // A fault while serving one connection ends that connection only.
+      this.logFault(`Closing client after an internal error: id=${c.id} addr=${c.addr}`, e);
+      c.drop();
+    }
+  }
+
+  private serveRead(c: Client, chunk: Buffer): void {
     this.stats.netInputBytes += chunk.length;
     c.lastInteraction = this.clock.now();
     this.tick = performance.now();
@@ -439,9 +455,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
     if (result.overflow) {
       // Redis frees the client at once, without a reply; earlier reads were answered already.
       this.log.warning(`Closing client that reached max query buffer length: id=${c.id} addr=${c.addr}`);
-      c.out = '';
-      c.close();
-      c.socket?.destroy();
+      c.drop();
       return;
     }
     if (result.error) {
@@ -459,6 +473,35 @@ export class Server extends EventEmitter implements KeyspaceHost {
     if (c.closeAfterReply) c.close();
     else c.flush();
     if (this.pendingFlush.size !== 0) this.flushPending();
+    if (c.parser.released !== 0) {
+      this.memory.released(c.parser.released);
+      c.parser.released = 0;
+    }
+  }
+
+  /** Stack traces logged in the current minute, and faults left out of the log since. */
+  private faultLog = { windowStart: 0, logged: 0, suppressed: 0 };
+
+  /**
+   * Logs an unexpected exception (a bug in nodis) with its stack: at most a few per minute, so a
+   * client repeating the request that trips it cannot flood the log.
+   */
+  logFault(context: string, e: unknown): void {
+    const f = this.faultLog;
+    const now = Date.now();
+    if (now - f.windowStart >= 60_000) {
+      if (f.suppressed > 0) this.log.warning(`(${f.suppressed} more internal errors were not logged)`);
+      f.windowStart = now;
+      f.logged = 0;
+      f.suppressed = 0;
+    }
+    if (f.logged >= FAULTS_LOGGED_PER_MINUTE) {
+      f.suppressed++;
+      return;
+    }
+    f.logged++;
+    const err = e instanceof Error ? e : new Error(String(e));
+    this.log.warning(`${context}: ${err.stack ?? err.message}`);
   }
 
   /** A client created without a socket (scripts, tests of the command path). */
@@ -472,6 +515,12 @@ export class Server extends EventEmitter implements KeyspaceHost {
     c.closed = true;
     c.releaseFeatures();
     this.pendingFlush.delete(c);
+    // What the client held (a half-received argument, replies it never read) goes back now.
+    c.parser.reset();
+    const held = c.parser.released + c.replyBytes + (c.socket ? c.socket.writableLength : 0);
+    c.parser.released = 0;
+    c.discardReplies();
+    if (held !== 0) this.memory.released(held);
     // A socket ended on purpose (QUIT, protocol error) first hands its last replies to the
     // kernel, then closes fully, as Redis closes the fd after writing them.
     const s = c.socket;
@@ -563,6 +612,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
     this.closing = (async () => {
       if (this.cronTimer) clearInterval(this.cronTimer);
       this.cronTimer = null;
+      this.memory.stop();
       for (const c of [...this.clients.values()]) {
         c.close();
         c.socket?.destroy();

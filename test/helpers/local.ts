@@ -30,11 +30,9 @@ export function localServer(settings: Record<string, string> = {}) {
   server.log.silent = true;
   const c = server.createFakeClient();
   const run = (...argv: string[]): string => {
-    c.out = '';
+    c.discardReplies();
     processCommand(c, argv);
-    const out = c.out;
-    c.out = '';
-    return out;
+    return c.takeReplies();
   };
   return { clock, server, c, run, db: server.dbs[0] };
 }
