@@ -176,7 +176,7 @@ function hello(c: Client, argv: string[]): void {
     }
     c.setAuthenticated(user);
   }
-  if (!c.authenticated) {
+  if (c.authRequired()) {
     c.error(ERR_HELLO_NOAUTH);
     return;
   }

@@ -9,6 +9,8 @@
 //  - the byte after a header's '\r' and the two bytes after a bulk payload are skipped unchecked.
 //  - counts and lengths are parsed like string2ll (no '+', no leading zeros, 64-bit range).
 
+import { constants as bufferConstants } from 'node:buffer';
+
 const CR = 13;
 const LF = 10;
 const STAR = 42;
@@ -60,6 +62,9 @@ function slice(buf: Buffer, start: number, end: number): string {
 
 const EMPTY = Buffer.alloc(0);
 
+/** V8's longest string (about 512 MB, a little under the default proto-max-bulk-len). */
+const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH;
+
 /** Thrown inside parse() to report a protocol error; the message is Redis's text. */
 class ProtocolError extends Error {}
 
@@ -84,6 +89,12 @@ export class RequestParser {
   private paused = false;
   /** Set after a protocol error: Redis reads nothing more from such a client. */
   private failed = false;
+
+  /**
+   * Set when the command being handed over had an argument too long for a JS string (it came as
+   * ''); the receiver refuses the command and clears the flag.
+   */
+  oversized = false;
 
   /** Set while the client must still AUTH: Redis then caps requests at 10 arguments of 16 KB. */
   restricted = false;
@@ -301,7 +312,13 @@ export class RequestParser {
           pos = cr + 2;
         }
         if (end - pos < this.bulkLen + 2) return pos;
-        this.argv.push(this.argv.length === 0 ? this.commandName(buf, pos, this.bulkLen) : slice(buf, pos, pos + this.bulkLen));
+        // An argument longer than V8's longest string cannot be held: the command is refused.
+        if (this.bulkLen > MAX_STRING_LENGTH) this.oversized = true;
+        this.argv.push(
+          this.argv.length === 0
+            ? this.commandName(buf, pos, this.bulkLen)
+            : this.bulkLen <= MAX_STRING_LENGTH ? slice(buf, pos, pos + this.bulkLen) : '',
+        );
         pos += this.bulkLen + 2;
         this.bulkLen = -1;
         this.argsLeft--;

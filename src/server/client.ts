@@ -12,6 +12,9 @@ export type ReplyMode = 'on' | 'off' | 'skip';
 
 /** Redis's per-client static reply buffer (PROTO_REPLY_CHUNK_BYTES), outside the output limits. */
 const REPLY_BUFFER_BYTES = 16 * 1024;
+/** A batch of output this big is worth a GC once written. */
+const BIG_BATCH_BYTES = 8 * 1024 * 1024;
+const EMPTY = Buffer.alloc(0);
 /** What a client that must still AUTH may leave unread before it is dropped. */
 const UNAUTHENTICATED_OUTPUT_BYTES = 1024;
 
@@ -160,6 +163,8 @@ export class Client extends ReplyWriter {
     }
     socket.cork();
     this.drain(this.writeChunk);
+    // The copies Node made of a big batch are freed only by a GC: ask for one once they are sent.
+    if (pending >= BIG_BATCH_BYTES) socket.write(EMPTY, () => this.server.memory.released(pending));
     socket.uncork();
   }
 
@@ -186,7 +191,7 @@ export class Client extends ReplyWriter {
    * hold more than 1 KB, as Redis 7.0.15 (CVE-2025-21605) allows.
    */
   private overOutputLimits(pending: number): boolean {
-    let over = !this.authenticated && pending > UNAUTHENTICATED_OUTPUT_BYTES && this.server.requirePass() !== '';
+    let over = pending > UNAUTHENTICATED_OUTPUT_BYTES && this.authRequired();
     const limit = this.server.config.clientOutputBufferLimit(this.pubsub ? 'pubsub' : 'normal');
     if (!over) over = limit.hardBytes > 0 && pending >= limit.hardBytes;
     if (!over && limit.softBytes > 0 && pending >= limit.softBytes) {
@@ -224,6 +229,14 @@ export class Client extends ReplyWriter {
     this.server.unlinkClient(this);
   }
 
+  /**
+   * Whether the client must still AUTH (Redis's authRequired): asked each time, so clearing
+   * requirepass lets waiting connections in, while setting one leaves open connections as they were.
+   */
+  authRequired(): boolean {
+    return !this.authenticated && this.server.requirePass() !== '';
+  }
+
   setAuthenticated(user: string): void {
     this.authenticated = true;
     this.user = user;
@@ -234,7 +247,7 @@ export class Client extends ReplyWriter {
   clearAuthentication(): void {
     this.user = 'default';
     this.authenticated = !this.server.requirePass();
-    this.parser.restricted = !this.authenticated;
+    this.parser.restricted = this.authRequired();
   }
 }
 

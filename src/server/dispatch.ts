@@ -55,7 +55,7 @@ function protectedCommandError(c: Client, cmd: Command, option: string): string 
   return errProtectedCommand((cmd.parent ?? cmd).fullName.toUpperCase(), option);
 }
 
-const authGate: Gate = (c, cmd) => (!c.authenticated && !cmd.noAuth ? ERR_NOAUTH : null);
+const authGate: Gate = (c, cmd) => (!c.authenticated && !cmd.noAuth && c.authRequired() ? ERR_NOAUTH : null);
 
 /** The gates, in order. Each feature module registers its own at load time. */
 const gates: Gate[] = [authGate];

@@ -60,6 +60,17 @@ function newStats(now: number): ServerStats {
   };
 }
 
+/**
+ * A command with an argument beyond V8's string limit (possible only between ~512 MB and
+ * proto-max-bulk-len) is refused as Redis refuses a string grown past proto-max-bulk-len.
+ */
+function refuseOversized(c: Client, argv: string[]): void {
+  c.parser.oversized = false;
+  c.server.stats.commandsProcessed++;
+  c.lastCommand = c.server.table.lookup(argv[0])?.fullName ?? 'NULL';
+  c.error('ERR string exceeds maximum allowed size (proto-max-bulk-len)');
+}
+
 /** Internal errors logged with their stack per minute; the rest are counted. */
 const FAULTS_LOGGED_PER_MINUTE = 5;
 
@@ -169,6 +180,10 @@ export class Server extends EventEmitter implements KeyspaceHost {
     this.applyProtoLimits();
     config.onChange('proto-max-bulk-len', () => this.applyProtoLimits());
     config.onChange('client-query-buffer-limit', () => this.applyProtoLimits());
+    // Without a password any more, connections waiting to AUTH are let in, as in Redis.
+    config.onChange('requirepass', () => {
+      for (const c of this.clients.values()) c.parser.restricted = c.authRequired();
+    });
     config.onChange('loglevel', () => this.applyLogConfig());
     this.notifyFlags = config.notifyKeyspaceEvents();
     config.onChange('notify-keyspace-events', () => (this.notifyFlags = config.notifyKeyspaceEvents()));
@@ -424,8 +439,9 @@ export class Server extends EventEmitter implements KeyspaceHost {
     if (!this.config.bool('protected-mode') || this.requirePass()) return false;
     const ip = socket.remoteAddress;
     if (ip === undefined) return false; // unix socket
+    // Only these two count as local, as in Redis (not the rest of 127.0.0.0/8).
     const v4 = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
-    return !(v4.startsWith('127.') || v4 === '::1');
+    return !(v4 === '127.0.0.1' || v4 === '::1');
   }
 
   /**
@@ -448,7 +464,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
     c.lastInteraction = this.clock.now();
     this.tick = performance.now();
     const result = c.parser.feed(chunk, (argv) => {
-      processCommand(c, argv);
+      if (c.parser.oversized) refuseOversized(c, argv);
+      else processCommand(c, argv);
       // After QUIT Redis parses nothing more from this client.
       return !c.closeAfterReply;
     });
