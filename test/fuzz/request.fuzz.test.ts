@@ -130,7 +130,7 @@ class Probe {
     // whatever the server sent before closing that was not read yet: a protocol error's reply
     // would go missing at random. With autoDestroy off, a failed write only emits 'error', and
     // reading goes on to the end of the stream.
-    const states = socket as unknown as { _readableState: { autoDestroy: boolean }; _writableState: { autoDestroy: boolean } };
+    const states = socket as unknown as { _readableState: { autoDestroy: boolean; errored: Error | null }; _writableState: { autoDestroy: boolean } };
     states._readableState.autoDestroy = false;
     states._writableState.autoDestroy = false;
     const end = (): void => {
@@ -147,10 +147,11 @@ class Probe {
     socket.on('close', end);
     socket.on('error', (e: NodeJS.ErrnoException) => {
       this.errored = true;
-      // A failed read (ECONNRESET: the server closed with bytes of ours unread) ends the stream;
-      // so does a write failing with EPIPE: the server has closed its end (and Node delivers
-      // neither more bytes nor the end of the stream after it).
-      if (e.syscall !== 'write' || e.code === 'EPIPE' || e.code === 'ECONNRESET') end();
+      // A failed write also marks the readable side failed, which stops delivering what is still
+      // to be read (the reply to the request that made the server close): undo that.
+      if (e.syscall === 'write') states._readableState.errored = null;
+      // A failed read (ECONNRESET: the server closed with bytes of ours unread) ends the stream.
+      if (e.syscall !== 'write') end();
       for (const f of this.writing.splice(0)) f();
     });
   }
