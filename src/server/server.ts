@@ -78,6 +78,35 @@ function refuse(socket: Socket, reply: string): void {
   socket.end(reply, () => socket.destroy());
 }
 
+/**
+ * Node reads every connection into a fresh Buffer and passes it through the Readable machinery
+ * ('data' events). A socket created with `onread` instead reads into one buffer of ours and calls
+ * back directly, but net.Server offers no such option for the sockets it accepts: accepted
+ * sockets start paused and are switched to it here, through the same fields the option sets.
+ * Every read is parsed before the next one (the parser copies what it keeps), so one buffer
+ * serves all connections. Where this Node lacks those fields, 'data' events are used.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+let onreadFields: { buffer: symbol; callback: symbol } | null | undefined;
+
+/** Switches a paused, just accepted socket to reading into READ_BUFFER; false if unsupported. */
+function useReadBuffer(socket: Socket, callback: (n: number, buf: Buffer) => void): boolean {
+  if (onreadFields === undefined) {
+    const syms = Object.getOwnPropertySymbols(socket);
+    const buffer = syms.find((s) => s.description === 'kBuffer');
+    const cb = syms.find((s) => s.description === 'kBufferCb');
+    onreadFields = buffer && cb ? { buffer, callback: cb } : null;
+  }
+  // The handle is Node's internal TCP/Pipe wrap: useUserBuffer is what the onread option calls.
+  const handle = (socket as unknown as { _handle?: { useUserBuffer?: (b: Buffer) => void } })._handle;
+  if (!onreadFields || !handle || typeof handle.useUserBuffer !== 'function') return false;
+  const fields = socket as unknown as Record<symbol, unknown>;
+  fields[onreadFields.buffer] = READ_BUFFER;
+  fields[onreadFields.callback] = callback;
+  handle.useUserBuffer(READ_BUFFER);
+  return true;
+}
+
 const MULTI = ['MULTI'];
 const EXEC = ['EXEC'];
 
@@ -357,7 +386,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
     if (unixPath) {
       if (existsSync(unixPath)) unlinkSync(unixPath);
       await new Promise<void>((resolve, reject) => {
-        const srv = createServer((s) => this.accept(s));
+        const srv = createServer({ pauseOnConnect: true }, (s) => this.accept(s));
         srv.once('error', reject);
         srv.listen(unixPath, () => {
           srv.off('error', reject);
@@ -373,7 +402,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
 
   private listenTcp(host: string, port: number, ipv6Only: boolean): Promise<number> {
     return new Promise((resolve, reject) => {
-      const srv = createServer({ noDelay: true }, (s) => this.accept(s));
+      const srv = createServer({ noDelay: true, pauseOnConnect: true }, (s) => this.accept(s));
       srv.once('error', reject);
       srv.listen({ host, port, ipv6Only, backlog: this.config.num('tcp-backlog') }, () => {
         srv.off('error', reject);
@@ -405,9 +434,12 @@ export class Server extends EventEmitter implements KeyspaceHost {
     const c = new Client(this, socket, this.nextClientId++);
     c.parser.limits = this.protoLimits;
     this.clients.set(c.id, c);
-    socket.on('data', (chunk: Buffer) => this.onData(c, chunk));
+    if (!useReadBuffer(socket, (n, buf) => this.onData(c, buf.subarray(0, n)))) {
+      socket.on('data', (chunk: Buffer) => this.onData(c, chunk));
+    }
     socket.on('error', () => this.unlinkClient(c));
     socket.on('close', () => this.unlinkClient(c));
+    socket.resume();
   }
 
   /**
