@@ -26,6 +26,8 @@ export const UNAUTH_MAX_BULK = 16384;
 const BIG_ARG = 32 * 1024;
 /** A spare query buffer up to this size is kept for the next partial request. */
 const KEEP_BUFFER = 16 * 1024;
+/** Requests of more arguments than this take the general path (see parseWhole). */
+const FAST_MAX_ARGS = 1024;
 
 export interface ParserLimits {
   /** proto-max-bulk-len: the longest bulk argument, in bytes. */
@@ -59,6 +61,7 @@ function slice(buf: Buffer, start: number, end: number): string {
 }
 
 const EMPTY = Buffer.alloc(0);
+const EMPTY_ARGV: string[] = [];
 
 /** Thrown inside parse() to report a protocol error; the message is Redis's text. */
 class ProtocolError extends Error {}
@@ -238,6 +241,14 @@ export class RequestParser {
   private parse(buf: Buffer, pos: number, end: number, onCommand: CommandSink): number {
     while (pos < end && !this.paused) {
       if (this.argsLeft === 0) {
+        const next = this.parseWhole(buf, pos, end);
+        if (next > 0) {
+          const argv = this.argv;
+          this.argv = EMPTY_ARGV;
+          if (onCommand(argv) === false) this.paused = true;
+          pos = next;
+          continue;
+        }
         if (buf[pos] !== STAR) {
           pos = this.parseInline(buf, pos, end, onCommand);
           if (pos < 0) return -pos - 1;
@@ -291,6 +302,51 @@ export class RequestParser {
   }
 
   /**
+   * The common case in one pass with local state only: a multibulk request that lies wholly in
+   * buf[pos, end), with plain headers (digits, no sign, no leading zero) and small arguments.
+   * Sets this.argv and returns the offset after the request, or -1 to leave the request (whole
+   * or not, valid or not) to the general path, which then parses it from pos. Arguments of
+   * BIG_ARG bytes or more (so any too long for a string) always take the general path.
+   */
+  private parseWhole(buf: Buffer, pos: number, end: number): number {
+    if (buf[pos] !== STAR) return -1;
+    // (buf may hold stale bytes past end: every read below is bounded by end.)
+    let p = pos + 1;
+    let count = 0;
+    let b = 0;
+    while (p < end && (b = buf[p]) >= 48 && b <= 57 && count <= FAST_MAX_ARGS) {
+      count = count * 10 + (b - 48);
+      p++;
+    }
+    // CR, then one byte Redis skips unchecked. Zero, a sign, a leading zero or a large count:
+    // the general path.
+    if (p + 1 >= end || b !== CR || count === 0 || count > FAST_MAX_ARGS || buf[pos + 1] === 48) return -1;
+    if (count > UNAUTH_MAX_ARGS && this.restricted) return -1;
+    p += 2;
+    const maxLen = this.restricted ? UNAUTH_MAX_BULK : this.limits.maxBulkLen;
+    const argv: string[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      if (p + 3 >= end || buf[p] !== DOLLAR) return -1;
+      const digits = ++p;
+      let len = 0;
+      while (p < end && (b = buf[p]) >= 48 && b <= 57 && len < BIG_ARG) {
+        len = len * 10 + (b - 48);
+        p++;
+      }
+      if (p >= end || b !== CR || p === digits || len >= BIG_ARG || len > maxLen) return -1;
+      if (buf[digits] === 48 && p - digits > 1) return -1;
+      p += 2;
+      // Payload, then two bytes Redis skips unchecked.
+      if (p + len + 2 > end) return -1;
+      argv[i] = i === 0 ? this.commandName(buf, p, len) : slice(buf, p, p + len);
+      p += len + 2;
+    }
+    this.argv = argv;
+    this.scanned = 0; // (in case the general path had started on this request's first line)
+    return p;
+  }
+
+  /**
    * Parses one inline line. Returns the offset after it, or -(pos+1) when the line is not
    * complete yet.
    */
@@ -302,10 +358,34 @@ export class RequestParser {
     }
     let stop = lf;
     if (stop > pos && buf[stop - 1] === CR) stop--;
-    const args = splitArgs(slice(buf, pos, stop));
+    const args = this.plainWords(buf, pos, stop) ?? splitArgs(slice(buf, pos, stop));
     if (args === null) throw new ProtocolError('unbalanced quotes in request');
     if (args.length > 0 && onCommand(args) === false) this.paused = true;
     return lf + 1;
+  }
+
+  /**
+   * An inline line of plain words separated by spaces (no quotes, tabs or other blanks, no NUL)
+   * split without decoding the line first: what splitArgs would return. null for anything else.
+   */
+  private plainWords(buf: Buffer, pos: number, stop: number): string[] | null {
+    const out: string[] = [];
+    let i = pos;
+    while (i < stop) {
+      if (buf[i] === 32) {
+        i++;
+        continue;
+      }
+      const start = i;
+      for (; i < stop; i++) {
+        const b = buf[i];
+        if (b === 32) break;
+        // NUL, \t \n \v \f \r, '"' and "'" need splitArgs.
+        if (b === 0 || (b >= 9 && b <= 13) || b === 34 || b === 39) return null;
+      }
+      out.push(out.length === 0 ? this.commandName(buf, start, i - start) : slice(buf, start, i));
+    }
+    return out;
   }
 }
 
