@@ -62,6 +62,8 @@ function slice(buf: Buffer, start: number, end: number): string {
 
 const EMPTY = Buffer.alloc(0);
 const EMPTY_ARGV: string[] = [];
+/** feed()'s result when nothing went wrong (shared: callers only read it). */
+const FINE: FeedResult = Object.freeze({});
 
 /** Thrown inside parse() to report a protocol error; the message is Redis's text. */
 class ProtocolError extends Error {}
@@ -103,36 +105,40 @@ export class RequestParser {
     return this.paused;
   }
 
-  /** Parses a chunk of input; see FeedResult. */
-  feed(chunk: Buffer, onCommand: CommandSink): FeedResult {
-    while (chunk.length > 0 && !this.failed) {
+  /**
+   * Parses a chunk of input (its first `length` bytes: a reused read buffer need not be sliced);
+   * see FeedResult. Nothing refers to chunk once this returns: what is kept is copied.
+   */
+  feed(chunk: Buffer, onCommand: CommandSink, length = chunk.length): FeedResult {
+    let start = 0;
+    while (start < length && !this.failed) {
       // While a big argument is arriving Redis reads no further than its end; do the same, so
       // the limit check below sees what Redis sees and the argument is copied only once.
-      let piece = chunk;
+      let stop = length;
       if (this.argsLeft > 0 && this.bulkLen >= BIG_ARG) {
         const remaining = this.bulkLen + 2 - this.pendingBytes;
-        if (remaining > 0 && chunk.length > remaining) piece = chunk.subarray(0, remaining);
+        if (remaining > 0 && stop - start > remaining) stop = start + remaining;
       }
-      chunk = piece === chunk ? EMPTY : chunk.subarray(piece.length);
-      const r = this.read(piece, onCommand);
-      if (r.error || r.overflow) return r;
+      const r = this.read(chunk, start, stop, onCommand);
+      if (r !== FINE) return r;
+      start = stop;
     }
-    return {};
+    return FINE;
   }
 
-  /** One "read" in Redis's terms: check the query buffer limit, then parse. */
-  private read(piece: Buffer, onCommand: CommandSink): FeedResult {
-    if (this.pendingBytes + piece.length > this.limits.queryBufferLimit) return { overflow: true };
-    if (this.pendingBytes === 0 && !this.paused) return this.run(piece, 0, piece.length, onCommand, true);
-    this.append(piece);
-    if (this.paused) return {};
+  /** One "read" in Redis's terms, of buf[start, stop): check the query buffer limit, then parse. */
+  private read(buf: Buffer, start: number, stop: number, onCommand: CommandSink): FeedResult {
+    if (this.pendingBytes + (stop - start) > this.limits.queryBufferLimit) return { overflow: true };
+    if (this.pendingBytes === 0 && !this.paused) return this.run(buf, start, stop, onCommand, true);
+    this.append(buf, start, stop);
+    if (this.paused) return FINE;
     return this.run(this.qbuf, this.qstart, this.qend, onCommand, false);
   }
 
   /** Continues after a pause, parsing what was buffered meanwhile. */
   resume(onCommand: CommandSink): FeedResult {
     this.paused = false;
-    if (this.failed || this.pendingBytes === 0) return {};
+    if (this.failed || this.pendingBytes === 0) return FINE;
     return this.run(this.qbuf, this.qstart, this.qend, onCommand, false);
   }
 
@@ -152,7 +158,7 @@ export class RequestParser {
       this.qstart = pos;
       if (pos === end) this.release();
     }
-    return {};
+    return FINE;
   }
 
   /** Copies the unparsed tail of a chunk into the query buffer. */
@@ -164,10 +170,10 @@ export class RequestParser {
     this.qend = n;
   }
 
-  /** Appends a chunk after the pending bytes, growing the buffer geometrically. */
-  private append(chunk: Buffer): void {
+  /** Appends buf[start, stop) after the pending bytes, growing the buffer geometrically. */
+  private append(buf: Buffer, start: number, stop: number): void {
     const pending = this.qend - this.qstart;
-    const need = pending + chunk.length;
+    const need = pending + (stop - start);
     if (this.qstart + need > this.qbuf.length) {
       if (need <= this.qbuf.length) {
         this.qbuf.copyWithin(0, this.qstart, this.qend);
@@ -180,8 +186,8 @@ export class RequestParser {
       this.qstart = 0;
       this.qend = pending;
     }
-    chunk.copy(this.qbuf, this.qend);
-    this.qend += chunk.length;
+    buf.copy(this.qbuf, this.qend, start, stop);
+    this.qend += stop - start;
   }
 
   /**

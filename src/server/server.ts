@@ -4,6 +4,8 @@ import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { chmodSync, unlinkSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+// Imported, not the global: Node's global performance is a getter that runs on every read.
+import { performance } from 'node:perf_hooks';
 import { Clock } from './clock.js';
 import { Config, parseMemory } from './config.js';
 import { Logger, isLogLevel } from './log.js';
@@ -434,8 +436,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
     const c = new Client(this, socket, this.nextClientId++);
     c.parser.limits = this.protoLimits;
     this.clients.set(c.id, c);
-    if (!useReadBuffer(socket, (n, buf) => this.onData(c, buf.subarray(0, n)))) {
-      socket.on('data', (chunk: Buffer) => this.onData(c, chunk));
+    if (!useReadBuffer(socket, (n, buf) => this.onData(c, buf, n))) {
+      socket.on('data', (chunk: Buffer) => this.onData(c, chunk, chunk.length));
     }
     socket.on('error', () => this.unlinkClient(c));
     socket.on('close', () => this.unlinkClient(c));
@@ -458,16 +460,15 @@ export class Server extends EventEmitter implements KeyspaceHost {
    * Runs every command in a read, then writes all their replies at once. Like Redis, the
    * commands before a protocol error are answered first; then the error, then the close.
    */
-  private onData(c: Client, chunk: Buffer): void {
+  private onData(c: Client, chunk: Buffer, length: number): void {
     if (c.closed) return;
-    this.stats.netInputBytes += chunk.length;
+    this.stats.netInputBytes += length;
     c.lastInteraction = this.clock.now();
     this.tick = performance.now();
-    const result = c.parser.feed(chunk, (argv) => {
-      processCommand(c, argv);
-      // After QUIT Redis parses nothing more from this client.
-      return !c.closeAfterReply;
-    });
+    const outer = this.reading;
+    this.reading = c;
+    const result = c.parser.feed(chunk, this.runCommand, length);
+    this.reading = outer;
     if (result.overflow) {
       // Redis frees the client at once, without a reply; earlier reads were answered already.
       this.log.warning(`Closing client that reached max query buffer length: id=${c.id} addr=${c.addr}`);
@@ -492,6 +493,17 @@ export class Server extends EventEmitter implements KeyspaceHost {
     else c.flush();
     if (this.pendingFlush.size !== 0) this.flushPending();
   }
+
+  /** The client whose input onData is parsing, for runCommand. */
+  private reading: Client | null = null;
+
+  /** The parser's sink for every client: one function, not a closure per read. */
+  private readonly runCommand = (argv: string[]): boolean => {
+    const c = this.reading!;
+    processCommand(c, argv);
+    // After QUIT Redis parses nothing more from this client.
+    return !c.closeAfterReply;
+  };
 
   /** A client created without a socket (scripts, tests of the command path). */
   createFakeClient(): Client {
