@@ -26,6 +26,10 @@ export const UNAUTH_MAX_BULK = 16384;
 const BIG_ARG = 32 * 1024;
 /** A spare query buffer up to this size is kept for the next partial request. */
 const KEEP_BUFFER = 16 * 1024;
+/** Arguments shorter than this (V8's shortest sliced string) are cut from a window (shortArg). */
+const SHORT_ARG = 13;
+/** Bytes decoded at once for shortArg. */
+const WINDOW = 1024;
 /** Requests of more arguments than this take the general path (see parseWhole). */
 const FAST_MAX_ARGS = 1024;
 
@@ -146,7 +150,9 @@ export class RequestParser {
     let pos: number;
     try {
       pos = this.parse(buf, start, end, onCommand);
+      this.window = '';
     } catch (e) {
+      this.window = '';
       if (!(e instanceof ProtocolError)) throw e;
       this.failed = true;
       this.release();
@@ -308,6 +314,25 @@ export class RequestParser {
   }
 
   /**
+   * Short arguments are cut from a decoded window of the input: substring() of a flat string
+   * stays in JavaScript, where latin1Slice per argument is a call into C++. V8 copies substrings
+   * shorter than 13 characters (longer ones would be views keeping the whole window alive, so
+   * those are still sliced from the bytes). The window is dropped after each run().
+   */
+  private window = '';
+  private windowStart = 0;
+
+  private shortArg(buf: Buffer, pos: number, len: number, end: number): string {
+    let from = pos - this.windowStart;
+    if (from < 0 || from + len > this.window.length) {
+      this.windowStart = pos;
+      this.window = slice(buf, pos, Math.min(end, pos + WINDOW));
+      from = 0;
+    }
+    return this.window.substring(from, from + len);
+  }
+
+  /**
    * The common case in one pass with local state only: a multibulk request that lies wholly in
    * buf[pos, end), with plain headers (digits, no sign, no leading zero) and small arguments.
    * Sets this.argv and returns the offset after the request, or -1 to leave the request (whole
@@ -344,7 +369,7 @@ export class RequestParser {
       p += 2;
       // Payload, then two bytes Redis skips unchecked.
       if (p + len + 2 > end) return -1;
-      argv[i] = i === 0 ? this.commandName(buf, p, len) : slice(buf, p, p + len);
+      argv[i] = i === 0 ? this.commandName(buf, p, len) : len < SHORT_ARG ? this.shortArg(buf, p, len, end) : slice(buf, p, p + len);
       p += len + 2;
     }
     this.argv = argv;
