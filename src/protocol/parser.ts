@@ -28,6 +28,12 @@ export const UNAUTH_MAX_BULK = 16384;
 const BIG_ARG = 32 * 1024;
 /** A spare query buffer up to this size is kept for the next partial request. */
 const KEEP_BUFFER = 16 * 1024;
+/** Arguments shorter than this (V8's shortest sliced string) are cut from a window (shortArg). */
+const SHORT_ARG = 13;
+/** Bytes decoded at once for shortArg. */
+const WINDOW = 1024;
+/** Requests of more arguments than this take the general path (see parseWhole). */
+const FAST_MAX_ARGS = 1024;
 
 export interface ParserLimits {
   /** proto-max-bulk-len: the longest bulk argument, in bytes. */
@@ -61,6 +67,9 @@ function slice(buf: Buffer, start: number, end: number): string {
 }
 
 const EMPTY = Buffer.alloc(0);
+const EMPTY_ARGV: string[] = [];
+/** feed()'s result when nothing went wrong (shared: callers only read it). */
+const FINE: FeedResult = Object.freeze({});
 
 /** V8's longest string (about 512 MB, a little under the default proto-max-bulk-len). */
 const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH;
@@ -119,29 +128,33 @@ export class RequestParser {
     return this.paused;
   }
 
-  /** Parses a chunk of input; see FeedResult. */
-  feed(chunk: Buffer, onCommand: CommandSink): FeedResult {
-    while (chunk.length > 0 && !this.failed) {
+  /**
+   * Parses a chunk of input (its first `length` bytes: a reused read buffer need not be sliced);
+   * see FeedResult. Nothing refers to chunk once this returns: what is kept is copied.
+   */
+  feed(chunk: Buffer, onCommand: CommandSink, length = chunk.length): FeedResult {
+    let start = 0;
+    while (start < length && !this.failed) {
       // While a big argument is arriving Redis reads no further than its end; do the same, so
       // the limit check below sees what Redis sees and the argument is copied only once.
-      let piece = chunk;
+      let stop = length;
       if (this.argsLeft > 0 && this.bulkLen >= BIG_ARG) {
         const remaining = this.bulkLen + 2 - this.pendingBytes;
-        if (remaining > 0 && chunk.length > remaining) piece = chunk.subarray(0, remaining);
+        if (remaining > 0 && stop - start > remaining) stop = start + remaining;
       }
-      chunk = piece === chunk ? EMPTY : chunk.subarray(piece.length);
-      const r = this.read(piece, onCommand);
-      if (r.error || r.overflow) return r;
+      const r = this.read(chunk, start, stop, onCommand);
+      if (r !== FINE) return r;
+      start = stop;
     }
-    return {};
+    return FINE;
   }
 
-  /** One "read" in Redis's terms: check the query buffer limit, then parse. */
-  private read(piece: Buffer, onCommand: CommandSink): FeedResult {
-    if (this.pendingBytes + piece.length > this.limits.queryBufferLimit) return { overflow: true };
-    if (this.pendingBytes === 0 && !this.paused) return this.run(piece, 0, piece.length, onCommand, true);
-    this.append(piece);
-    if (this.paused) return {};
+  /** One "read" in Redis's terms, of buf[start, stop): check the query buffer limit, then parse. */
+  private read(buf: Buffer, start: number, stop: number, onCommand: CommandSink): FeedResult {
+    if (this.pendingBytes + (stop - start) > this.limits.queryBufferLimit) return { overflow: true };
+    if (this.pendingBytes === 0 && !this.paused) return this.run(buf, start, stop, onCommand, true);
+    this.append(buf, start, stop);
+    if (this.paused) return FINE;
     return this.run(this.qbuf, this.qstart, this.qend, onCommand, false);
   }
 
@@ -160,7 +173,7 @@ export class RequestParser {
   /** Continues after a pause, parsing what was buffered meanwhile. */
   resume(onCommand: CommandSink): FeedResult {
     this.paused = false;
-    if (this.failed || this.pendingBytes === 0) return {};
+    if (this.failed || this.pendingBytes === 0) return FINE;
     return this.run(this.qbuf, this.qstart, this.qend, onCommand, false);
   }
 
@@ -168,7 +181,9 @@ export class RequestParser {
     let pos: number;
     try {
       pos = this.parse(buf, start, end, onCommand);
+      this.window = '';
     } catch (e) {
+      this.window = '';
       if (!(e instanceof ProtocolError)) throw e;
       this.failed = true;
       this.release();
@@ -180,7 +195,7 @@ export class RequestParser {
       this.qstart = pos;
       if (pos === end) this.release();
     }
-    return {};
+    return FINE;
   }
 
   /** Copies the unparsed tail of a chunk into the query buffer. */
@@ -192,10 +207,10 @@ export class RequestParser {
     this.qend = n;
   }
 
-  /** Appends a chunk after the pending bytes, growing the buffer geometrically. */
-  private append(chunk: Buffer): void {
+  /** Appends buf[start, stop) after the pending bytes, growing the buffer geometrically. */
+  private append(buf: Buffer, start: number, stop: number): void {
     const pending = this.qend - this.qstart;
-    const need = pending + chunk.length;
+    const need = pending + (stop - start);
     if (this.qstart + need > this.qbuf.length) {
       if (need <= this.qbuf.length) {
         this.qbuf.copyWithin(0, this.qstart, this.qend);
@@ -208,8 +223,8 @@ export class RequestParser {
       this.qstart = 0;
       this.qend = pending;
     }
-    chunk.copy(this.qbuf, this.qend);
-    this.qend += chunk.length;
+    buf.copy(this.qbuf, this.qend, start, stop);
+    this.qend += stop - start;
   }
 
   /**
@@ -272,6 +287,14 @@ export class RequestParser {
   private parse(buf: Buffer, pos: number, end: number, onCommand: CommandSink): number {
     while (pos < end && !this.paused) {
       if (this.argsLeft === 0) {
+        const next = this.parseWhole(buf, pos, end);
+        if (next > 0) {
+          const argv = this.argv;
+          this.argv = EMPTY_ARGV;
+          if (onCommand(argv) === false) this.paused = true;
+          pos = next;
+          continue;
+        }
         if (buf[pos] !== STAR) {
           pos = this.parseInline(buf, pos, end, onCommand);
           if (pos < 0) return -pos - 1;
@@ -331,6 +354,70 @@ export class RequestParser {
   }
 
   /**
+   * Short arguments are cut from a decoded window of the input: substring() of a flat string
+   * stays in JavaScript, where latin1Slice per argument is a call into C++. V8 copies substrings
+   * shorter than 13 characters (longer ones would be views keeping the whole window alive, so
+   * those are still sliced from the bytes). The window is dropped after each run().
+   */
+  private window = '';
+  private windowStart = 0;
+
+  private shortArg(buf: Buffer, pos: number, len: number, end: number): string {
+    let from = pos - this.windowStart;
+    if (from < 0 || from + len > this.window.length) {
+      this.windowStart = pos;
+      this.window = slice(buf, pos, Math.min(end, pos + WINDOW));
+      from = 0;
+    }
+    return this.window.substring(from, from + len);
+  }
+
+  /**
+   * The common case in one pass with local state only: a multibulk request that lies wholly in
+   * buf[pos, end), with plain headers (digits, no sign, no leading zero) and small arguments.
+   * Sets this.argv and returns the offset after the request, or -1 to leave the request (whole
+   * or not, valid or not) to the general path, which then parses it from pos. Arguments of
+   * BIG_ARG bytes or more (so any too long for a string) always take the general path.
+   */
+  private parseWhole(buf: Buffer, pos: number, end: number): number {
+    if (buf[pos] !== STAR) return -1;
+    // (buf may hold stale bytes past end: every read below is bounded by end.)
+    let p = pos + 1;
+    let count = 0;
+    let b = 0;
+    while (p < end && (b = buf[p]) >= 48 && b <= 57 && count <= FAST_MAX_ARGS) {
+      count = count * 10 + (b - 48);
+      p++;
+    }
+    // CR, then one byte Redis skips unchecked. Zero, a sign, a leading zero or a large count:
+    // the general path.
+    if (p + 1 >= end || b !== CR || count === 0 || count > FAST_MAX_ARGS || buf[pos + 1] === 48) return -1;
+    if (count > UNAUTH_MAX_ARGS && this.restricted) return -1;
+    p += 2;
+    const maxLen = this.restricted ? UNAUTH_MAX_BULK : this.limits.maxBulkLen;
+    const argv: string[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      if (p + 3 >= end || buf[p] !== DOLLAR) return -1;
+      const digits = ++p;
+      let len = 0;
+      while (p < end && (b = buf[p]) >= 48 && b <= 57 && len < BIG_ARG) {
+        len = len * 10 + (b - 48);
+        p++;
+      }
+      if (p >= end || b !== CR || p === digits || len >= BIG_ARG || len > maxLen) return -1;
+      if (buf[digits] === 48 && p - digits > 1) return -1;
+      p += 2;
+      // Payload, then two bytes Redis skips unchecked.
+      if (p + len + 2 > end) return -1;
+      argv[i] = i === 0 ? this.commandName(buf, p, len) : len < SHORT_ARG ? this.shortArg(buf, p, len, end) : slice(buf, p, p + len);
+      p += len + 2;
+    }
+    this.argv = argv;
+    this.scanned = 0; // (in case the general path had started on this request's first line)
+    return p;
+  }
+
+  /**
    * Parses one inline line. Returns the offset after it, or -(pos+1) when the line is not
    * complete yet.
    */
@@ -342,10 +429,34 @@ export class RequestParser {
     }
     let stop = lf;
     if (stop > pos && buf[stop - 1] === CR) stop--;
-    const args = splitArgs(slice(buf, pos, stop));
+    const args = this.plainWords(buf, pos, stop) ?? splitArgs(slice(buf, pos, stop));
     if (args === null) throw new ProtocolError('unbalanced quotes in request');
     if (args.length > 0 && onCommand(args) === false) this.paused = true;
     return lf + 1;
+  }
+
+  /**
+   * An inline line of plain words separated by spaces (no quotes, tabs or other blanks, no NUL)
+   * split without decoding the line first: what splitArgs would return. null for anything else.
+   */
+  private plainWords(buf: Buffer, pos: number, stop: number): string[] | null {
+    const out: string[] = [];
+    let i = pos;
+    while (i < stop) {
+      if (buf[i] === 32) {
+        i++;
+        continue;
+      }
+      const start = i;
+      for (; i < stop; i++) {
+        const b = buf[i];
+        if (b === 32) break;
+        // NUL, \t \n \v \f \r, '"' and "'" need splitArgs.
+        if (b === 0 || (b >= 9 && b <= 13) || b === 34 || b === 39) return null;
+      }
+      out.push(out.length === 0 ? this.commandName(buf, start, i - start) : slice(buf, start, i));
+    }
+    return out;
   }
 }
 

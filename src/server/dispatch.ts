@@ -2,6 +2,8 @@
 // (writing nothing), pass it through the gates, then run it inside an execution unit. EXEC,
 // scripts, blocked clients and AOF loading reuse resolve + gates + call.
 
+// Imported, not the global: Node's global performance is a getter that runs on every read.
+import { performance } from 'node:perf_hooks';
 import type { Client } from './client.js';
 import { Command } from './command.js';
 import { ERR_NOAUTH, errUnknownSubcommand, errWrongArgs } from './errors.js';

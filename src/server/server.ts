@@ -4,6 +4,8 @@ import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { chmodSync, unlinkSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+// Imported, not the global: Node's global performance is a getter that runs on every read.
+import { performance } from 'node:perf_hooks';
 import { Clock } from './clock.js';
 import { Config, parseMemory } from './config.js';
 import { Logger, isLogLevel } from './log.js';
@@ -91,6 +93,35 @@ const PROTECTED_MODE_DENIED =
 function refuse(socket: Socket, reply: string): void {
   socket.on('error', () => {});
   socket.end(reply, () => socket.destroy());
+}
+
+/**
+ * Node reads every connection into a fresh Buffer and passes it through the Readable machinery
+ * ('data' events). A socket created with `onread` instead reads into one buffer of ours and calls
+ * back directly, but net.Server offers no such option for the sockets it accepts: accepted
+ * sockets start paused and are switched to it here, through the same fields the option sets.
+ * Every read is parsed before the next one (the parser copies what it keeps), so one buffer
+ * serves all connections. Where this Node lacks those fields, 'data' events are used.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+let onreadFields: { buffer: symbol; callback: symbol } | null | undefined;
+
+/** Switches a paused, just accepted socket to reading into READ_BUFFER; false if unsupported. */
+function useReadBuffer(socket: Socket, callback: (n: number, buf: Buffer) => void): boolean {
+  if (onreadFields === undefined) {
+    const syms = Object.getOwnPropertySymbols(socket);
+    const buffer = syms.find((s) => s.description === 'kBuffer');
+    const cb = syms.find((s) => s.description === 'kBufferCb');
+    onreadFields = buffer && cb ? { buffer, callback: cb } : null;
+  }
+  // The handle is Node's internal TCP/Pipe wrap: useUserBuffer is what the onread option calls.
+  const handle = (socket as unknown as { _handle?: { useUserBuffer?: (b: Buffer) => void } })._handle;
+  if (!onreadFields || !handle || typeof handle.useUserBuffer !== 'function') return false;
+  const fields = socket as unknown as Record<symbol, unknown>;
+  fields[onreadFields.buffer] = READ_BUFFER;
+  fields[onreadFields.callback] = callback;
+  handle.useUserBuffer(READ_BUFFER);
+  return true;
 }
 
 const MULTI = ['MULTI'];
@@ -378,7 +409,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
     if (unixPath) {
       if (existsSync(unixPath)) unlinkSync(unixPath);
       await new Promise<void>((resolve, reject) => {
-        const srv = createServer((s) => this.accept(s));
+        const srv = createServer({ pauseOnConnect: true }, (s) => this.accept(s));
         srv.once('error', reject);
         srv.listen(unixPath, () => {
           srv.off('error', reject);
@@ -394,7 +425,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
 
   private listenTcp(host: string, port: number, ipv6Only: boolean): Promise<number> {
     return new Promise((resolve, reject) => {
-      const srv = createServer({ noDelay: true }, (s) => this.accept(s));
+      const srv = createServer({ noDelay: true, pauseOnConnect: true }, (s) => this.accept(s));
       srv.once('error', reject);
       srv.listen({ host, port, ipv6Only, backlog: this.config.num('tcp-backlog') }, () => {
         srv.off('error', reject);
@@ -426,9 +457,12 @@ export class Server extends EventEmitter implements KeyspaceHost {
     const c = new Client(this, socket, this.nextClientId++);
     c.parser.limits = this.protoLimits;
     this.clients.set(c.id, c);
-    socket.on('data', (chunk: Buffer) => this.onData(c, chunk));
+    if (!useReadBuffer(socket, (n, buf) => this.onData(c, buf, n))) {
+      socket.on('data', (chunk: Buffer) => this.onData(c, chunk, chunk.length));
+    }
     socket.on('error', () => this.unlinkClient(c));
     socket.on('close', () => this.unlinkClient(c));
+    socket.resume();
   }
 
   /**
@@ -448,27 +482,26 @@ export class Server extends EventEmitter implements KeyspaceHost {
    * Runs every command in a read, then writes all their replies at once. Like Redis, the
    * commands before a protocol error are answered first; then the error, then the close.
    */
-  private onData(c: Client, chunk: Buffer): void {
+  private onData(c: Client, chunk: Buffer, length: number): void {
     if (c.closed) return;
     try {
-      this.serveRead(c, chunk);
+      this.serveRead(c, chunk, length);
     } catch (e) {
       // A fault while serving one connection ends that connection only.
+      this.reading = null;
       this.logFault(`Closing client after an internal error: id=${c.id} addr=${c.addr}`, e);
       c.drop();
     }
   }
 
-  private serveRead(c: Client, chunk: Buffer): void {
-    this.stats.netInputBytes += chunk.length;
+  private serveRead(c: Client, chunk: Buffer, length: number): void {
+    this.stats.netInputBytes += length;
     c.lastInteraction = this.clock.now();
     this.tick = performance.now();
-    const result = c.parser.feed(chunk, (argv) => {
-      if (c.parser.oversized) refuseOversized(c, argv);
-      else processCommand(c, argv);
-      // After QUIT Redis parses nothing more from this client.
-      return !c.closeAfterReply;
-    });
+    const outer = this.reading;
+    this.reading = c;
+    const result = c.parser.feed(chunk, this.runCommand, length);
+    this.reading = outer;
     if (result.overflow) {
       // Redis frees the client at once, without a reply; earlier reads were answered already.
       this.log.warning(`Closing client that reached max query buffer length: id=${c.id} addr=${c.addr}`);
@@ -520,6 +553,18 @@ export class Server extends EventEmitter implements KeyspaceHost {
     const err = e instanceof Error ? e : new Error(String(e));
     this.log.warning(`${context}: ${err.stack ?? err.message}`);
   }
+
+  /** The client whose input onData is parsing, for runCommand. */
+  private reading: Client | null = null;
+
+  /** The parser's sink for every client: one function, not a closure per read. */
+  private readonly runCommand = (argv: string[]): boolean => {
+    const c = this.reading!;
+    if (c.parser.oversized) refuseOversized(c, argv);
+    else processCommand(c, argv);
+    // After QUIT Redis parses nothing more from this client.
+    return !c.closeAfterReply;
+  };
 
   /** A client created without a socket (scripts, tests of the command path). */
   createFakeClient(): Client {
