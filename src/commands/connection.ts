@@ -273,18 +273,14 @@ export function clientInfoString(c: Client, argv: string[] | null = null): strin
   const idle = now - Math.floor(c.lastInteraction / 1000);
   let argvMem = 0;
   if (argv) for (const a of argv) argvMem += a.length;
-  const qbuf = c.parser.pendingBytes;
-  // Replies not yet handed to the socket, and bytes the socket still holds for the kernel.
-  const obl = c.replyBytes;
-  const omem = c.socket ? c.socket.writableLength : 0;
-  const events = c.socket ? (omem > 0 ? 'rw' : 'r') : '';
+  const m = c.memoryFields(argvMem);
+  const events = c.socket ? (c.pendingOutput > 0 ? 'rw' : 'r') : '';
   const ps = c.pubsub;
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${clientFd(c)} name=${c.name}` +
     ` age=${age} idle=${idle} flags=${clientFlags(c)} db=${c.db.id}` +
-    ` sub=${ps ? ps.channels.size : 0} psub=${ps ? ps.patterns.size : 0} ssub=${ps ? ps.shardChannels.size : 0} multi=-1 qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=0` +
-    // nodis has no fixed-size reply buffer (rbs/rbp): pending replies show in obl and omem.
-    ` rbs=0 rbp=0 obl=${obl} oll=0 omem=${omem} tot-mem=${qbuf + argvMem + obl + omem}` +
+    ` sub=${ps ? ps.channels.size : 0} psub=${ps ? ps.patterns.size : 0} ssub=${ps ? ps.shardChannels.size : 0} multi=-1 qbuf=${m.qbuf} qbuf-free=${m.qbufFree} argv-mem=${argvMem} multi-mem=0` +
+    ` rbs=16384 rbp=${m.obl} obl=${m.obl} oll=${m.oll} omem=${m.omem} tot-mem=${m.total}` +
     ` events=${events} cmd=${c.lastCommand} user=${c.user} redir=-1 resp=${c.resp}` +
     ` lib-name=${c.libName} lib-ver=${c.libVer}`
   );

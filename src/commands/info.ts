@@ -141,8 +141,12 @@ function memorySection(server: Server): string {
   const peak = Math.max(used, peakMemory.get(server) ?? 0);
   peakMemory.set(server, peak);
   let clientBuffers = 0;
-  for (const c of server.clients.values()) clientBuffers += c.replyBytes;
-  const overhead = STARTUP_MEMORY + clientBuffers;
+  let replicaBuffers = 0;
+  for (const c of server.clients.values()) {
+    if (c.replica) replicaBuffers += c.memoryFields().total;
+    else clientBuffers += c.memoryFields().total;
+  }
+  const overhead = STARTUP_MEMORY + clientBuffers + replicaBuffers;
   const dataset = Math.max(0, used - overhead);
   const netUsage = Math.max(1, used - STARTUP_MEMORY);
   const total = os.totalmem();
@@ -192,7 +196,7 @@ function memorySection(server: Server): string {
     ['mem_not_counted_for_evict', 0],
     ['mem_replication_backlog', 0],
     ['mem_total_replication_buffers', 0],
-    ['mem_clients_slaves', 0],
+    ['mem_clients_slaves', replicaBuffers],
     ['mem_clients_normal', clientBuffers],
     ['mem_cluster_links', 0],
     ['mem_aof_buffer', 0],

@@ -54,7 +54,8 @@ export interface FeedResult {
 }
 
 /**
- * Called for each complete command. Returning false pauses the parser (the rest of the input
+ * Called for each complete command, and with an empty argv for an empty request (a blank inline
+ * line, *0 or *-1), which runs nothing but ends a CLIENT REPLY SKIP as Redis's resetClient does. Returning false pauses the parser (the rest of the input
  * stays buffered) until resume(): for QUIT, a protocol-level close, or a blocked client.
  */
 export type CommandSink = (argv: string[]) => boolean | void;
@@ -311,7 +312,11 @@ export class RequestParser {
         if (count === null || count > MULTIBULK_MAX_COUNT) throw new ProtocolError('invalid multibulk length');
         if (count > UNAUTH_MAX_ARGS && this.restricted) throw new ProtocolError('unauthenticated multibulk length');
         pos = cr + 2;
-        if (count <= 0) continue; // *0 and *-1 are skipped silently
+        if (count <= 0) {
+          // *0 and *-1 run nothing, but reach the client as an empty request (see CommandSink).
+          if (onCommand(EMPTY_ARGV) === false) this.paused = true;
+          continue;
+        }
         this.argsLeft = count;
         this.argv = [];
         this.bulkLen = -1;
@@ -431,7 +436,7 @@ export class RequestParser {
     if (stop > pos && buf[stop - 1] === CR) stop--;
     const args = this.plainWords(buf, pos, stop) ?? splitArgs(slice(buf, pos, stop));
     if (args === null) throw new ProtocolError('unbalanced quotes in request');
-    if (args.length > 0 && onCommand(args) === false) this.paused = true;
+    if (onCommand(args) === false) this.paused = true;
     return lf + 1;
   }
 

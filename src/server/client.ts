@@ -220,6 +220,33 @@ export class Client extends ReplyWriter {
     this.server.unlinkClient(this);
   }
 
+  /** Output waiting: replies not yet handed to the socket plus what the socket still holds. */
+  get pendingOutput(): number {
+    return this.replyBytes + (this.socket ? this.socket.writableLength : 0);
+  }
+
+  /**
+   * What the client holds, as CLIENT LIST reports it in Redis's terms: the first 16 KB of
+   * pending output stand for Redis's static reply buffer (obl), the rest for its reply list
+   * (omem, in oll blocks of 16 KB); tot-mem adds the query buffer and the running command's
+   * arguments.
+   */
+  memoryFields(argvBytes = 0): { qbuf: number; qbufFree: number; obl: number; oll: number; omem: number; total: number } {
+    const pending = this.pendingOutput;
+    const obl = Math.min(pending, REPLY_BUFFER_BYTES);
+    const omem = pending - obl;
+    const qbuf = this.parser.pendingBytes;
+    const qbufFree = Math.max(0, this.parser.bufferBytes - qbuf);
+    return {
+      qbuf,
+      qbufFree,
+      obl,
+      oll: Math.ceil(omem / REPLY_BUFFER_BYTES),
+      omem,
+      total: qbuf + qbufFree + argvBytes + REPLY_BUFFER_BYTES + omem,
+    };
+  }
+
   /** Flushes and closes the connection. */
   close(): void {
     if (this.closed) return;

@@ -179,7 +179,9 @@ export function call(c: Client, cmd: Command, argv: string[], start = performanc
 function dropReplyingReplica(c: Client, mark: number): void {
   c.truncate(mark);
   c.server.log.warning(`Replica generated a reply to command '${c.lastCommand}', disconnecting it: id=${c.id} addr=${c.addr}`);
+  // Freed at once, as Redis's freeClientAsync: nothing more is read or written.
   c.closeAfterReply = true;
+  c.drop();
 }
 
 /** CLIENT REPLY OFF drops replies; SKIP drops the next command's reply. */

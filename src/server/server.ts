@@ -510,17 +510,15 @@ export class Server extends EventEmitter implements KeyspaceHost {
     }
     if (result.error) {
       this.log.verbose(`Protocol error (${result.error}) from client: id=${c.id} addr=${c.addr}`);
-      if (c.replyMode !== 'on') {
-        // Redis's quirk: with CLIENT REPLY OFF/SKIP the error reply is dropped, and since no
-        // reply is ever written the close-after-reply never happens. The parser stays failed,
-        // so the connection hangs on, ignoring input, until the client or a timeout closes it.
-        c.flush();
-        return;
-      }
-      c.error(`ERR Protocol error: ${result.error}`);
+      // With CLIENT REPLY OFF/SKIP the error reply is dropped (counted all the same).
+      if (c.replyMode === 'on') c.error(`ERR Protocol error: ${result.error}`);
+      else c.errorNotSent(`ERR Protocol error: ${result.error}`);
       c.closeAfterReply = true;
     }
-    if (c.closeAfterReply) c.close();
+    // Like Redis, a client to close after its reply (QUIT, a protocol error) is closed once its
+    // output is written; with nothing to write (replies switched off) that never happens, and
+    // the connection hangs on, reading nothing more, until the client or a timeout closes it.
+    if (c.closeAfterReply && c.pendingOutput !== 0) c.close();
     else c.flush();
     if (this.pendingFlush.size !== 0) this.flushPending();
     if (c.parser.released !== 0) {
@@ -560,6 +558,11 @@ export class Server extends EventEmitter implements KeyspaceHost {
   /** The parser's sink for every client: one function, not a closure per read. */
   private readonly runCommand = (argv: string[]): boolean => {
     const c = this.reading!;
+    if (argv.length === 0) {
+      // An empty request: nothing runs, but a pending CLIENT REPLY SKIP is used up.
+      if (c.replyMode === 'skip') c.replyMode = 'on';
+      return true;
+    }
     if (c.parser.oversized) refuseOversized(c, argv);
     else processCommand(c, argv);
     // After QUIT Redis parses nothing more from this client.

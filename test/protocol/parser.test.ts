@@ -147,9 +147,10 @@ describe('parser: any split of the input gives the same commands', () => {
     assert.deepEqual(seen, [['ECHO', 'abc'], ['PING']]);
   });
 
-  it('skips *0, *-1, empty lines and blank lines; \\n alone ends an inline request', () => {
+  it('hands *0, *-1, empty lines and blank lines over as empty requests; \\n alone ends an inline request', () => {
+    // Empty requests run nothing, but the client sees them: they end a CLIENT REPLY SKIP.
     const out = parseAllWays('*0\r\n*-1\r\n\r\n\n   \r\n\t\r\nPING\n*-9223372036854775808\r\nECHO x\r\n');
-    assert.deepEqual(out, { commands: [['PING'], ['ECHO', 'x']] });
+    assert.deepEqual(out, { commands: [[], [], [], [], [], [], ['PING'], [], ['ECHO', 'x']] });
   });
 
   it('skips the byte after a header CR and the two after a payload without checking them', () => {
