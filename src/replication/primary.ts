@@ -29,14 +29,21 @@ export class ReplicationPrimary {
   active = false;
   /** The database the stream last selected; -1 forces a SELECT before the next command. */
   private selectedDb = -1;
-  private lastPing = 0;
+  /**
+   * When the stream last carried a PING. It starts at the server's start, as Redis pings on a
+   * count of cron seconds since start: a replica attached soon after start, or after the period
+   * was raised (Redis's test suite sets 3600), gets no PING ahead of its first commands.
+   */
+  private lastPing: number;
 
   /** The database the stream has selected, as a snapshot's repl-stream-db records it. */
   get streamDb(): number {
     return this.selectedDb === -1 ? 0 : this.selectedDb;
   }
 
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: Server) {
+    this.lastPing = server.clock.now();
+  }
 
   /**
    * Appends one command to the stream (a SELECT first when its database differs from the
