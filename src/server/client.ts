@@ -185,14 +185,14 @@ export class Client extends ReplyWriter {
   private softLimitSince = 0;
 
   /**
-   * client-output-buffer-limit for normal and pub/sub clients: replies the client does not read
+   * client-output-buffer-limit for normal, pub/sub and replica clients: replies (or the stream) the client does not read
    * pile up in memory; past the hard limit, or past the soft limit for longer than its seconds,
    * the client is dropped (true), as Redis does. A client that has not authenticated yet may not
    * hold more than 1 KB, as Redis 7.0.15 (CVE-2025-21605) allows.
    */
   private overOutputLimits(pending: number): boolean {
     let over = pending > UNAUTHENTICATED_OUTPUT_BYTES && this.authRequired();
-    const limit = this.server.config.clientOutputBufferLimit(this.pubsub ? 'pubsub' : 'normal');
+    const limit = this.server.config.clientOutputBufferLimit(this.replica ? 'replica' : this.pubsub ? 'pubsub' : 'normal');
     if (!over) over = limit.hardBytes > 0 && pending >= limit.hardBytes;
     if (!over && limit.softBytes > 0 && pending >= limit.softBytes) {
       const now = this.server.clock.now();

@@ -323,6 +323,30 @@ describe('memory and output limits (nodis-server process)', () => {
   });
 });
 
+describe('replica output limit (nodis-server process)', () => {
+  it('drops a replica that does not read its stream past the replica class hard limit', async () => {
+    const n = await startNodis(['--client-output-buffer-limit', 'replica 1mb 0 0']);
+    try {
+      const replica = await open(n.port);
+      replica.on('error', () => {});
+      await writeAll(replica, Buffer.from('SYNC\r\n'));
+      await sleep(300);
+      replica.pause();
+      const closed = closedByServer(replica);
+      const writer = await open(n.port);
+      const value = Buffer.alloc(100 * 1024, 'r');
+      for (let i = 0; i < 100; i++) await writeAll(writer, command('SET', `r${i}`, value));
+      await expectStream(writer, Buffer.alloc(0), Buffer.from('+OK\r\n'), 100);
+      writer.destroy();
+      await closed;
+      assert.match(n.log(), /closed for overcoming of output buffer limits/);
+      await bystanderServed(n);
+    } finally {
+      await n.stop();
+    }
+  });
+});
+
 describe('who may connect and when (nodis-server process)', () => {
   it('protected mode lets in 127.0.0.1 and refuses other loopback addresses, as Redis', async () => {
     const n = await startNodis(['--protected-mode', 'yes', '--bind', '127.0.0.1']);
