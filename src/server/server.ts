@@ -10,7 +10,7 @@ import { Clock } from './clock.js';
 import { Config, parseMemory } from './config.js';
 import { Logger, isLogLevel } from './log.js';
 import { Client } from './client.js';
-import { CommandTable } from './command.js';
+import { CommandTable, LatencyHistogram } from './command.js';
 import { processCommand } from './dispatch.js';
 import type { Command, CommandSpec } from './command.js';
 import type { ParserLimits } from '../protocol/parser.js';
@@ -305,11 +305,13 @@ export class Server extends EventEmitter implements KeyspaceHost {
     const end = performance.now();
     const n = this.timedCount;
     if (n !== 0) {
-      const shareMs = (end - this.tick) / n;
+      const shareUs = ((end - this.tick) / n) * 1000;
+      // One duration for all: its histogram bucket is found once.
+      const bucket = LatencyHistogram.indexOf(shareUs * 1000);
       for (let i = 0; i < n; i++) {
         const cmd = this.timed[i];
-        cmd.stats.usec += shareMs * 1000;
-        cmd.recordLatency(shareMs * 1e6);
+        cmd.stats.usec += shareUs;
+        cmd.recordLatencyAt(bucket);
       }
       this.timedCount = 0;
     }
