@@ -1,6 +1,7 @@
 // nodis vs Redis throughput: the same redis-benchmark runs against a real redis-server and against
 // nodis, in interleaved rounds, with each server pinned to CPU 0 and the benchmark to CPU 1.
-// Prints the median requests per second of each test for both servers and their ratio.
+// Prints the median requests per second of each test for both servers and their ratio, and the
+// median of redis-benchmark's p50 and p99 latencies (ms) for each.
 //
 //   npm run bench                          (builds, then runs this)
 //   BENCH_ROUNDS=5 BENCH_N=200000 npm run bench
@@ -113,14 +114,23 @@ interface Sample {
   /** redis-benchmark's test name, e.g. "SET" or "MSET (10 keys)". */
   test: string;
   rps: number;
+  /** Latency percentiles (ms) as redis-benchmark 7 reports them in its CSV; NaN when absent. */
+  p50: number;
+  p99: number;
 }
 
-/** Parses redis-benchmark --csv output: "test","rps",... */
+/**
+ * Parses redis-benchmark --csv output: "test","rps","avg_latency_ms","min_latency_ms",
+ * "p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms" (7.0; older versions
+ * print only the first two columns, and the latencies are then NaN).
+ */
 function parseCsv(text: string): Sample[] {
   const out: Sample[] = [];
   for (const line of text.split('\n')) {
-    const m = /^"([^"]+)","([\d.]+)"/.exec(line.trim());
-    if (m && m[1] !== 'test') out.push({ test: m[1], rps: Number(m[2]) });
+    const cells = line.trim().split(',').map((c) => c.replace(/^"|"$/g, ''));
+    if (cells.length < 2 || cells[0] === 'test' || !/^[\d.]+$/.test(cells[1])) continue;
+    const num = (i: number): number => (cells.length > i && cells[i] !== '' ? Number(cells[i]) : NaN);
+    out.push({ test: cells[0], rps: Number(cells[1]), p50: num(4), p99: num(6) });
   }
   return out;
 }
@@ -192,8 +202,16 @@ async function main(): Promise<void> {
       `${ROUNDS} interleaved rounds${useTaskset ? ', servers on CPU 0, benchmark on CPU 1' : ''}\n\n`,
   );
 
-  // rps[server][pipeline][test] = samples over rounds
+  // rps[server][test \0 pipeline] = samples over rounds; p50 and p99 likewise
   const rps: Record<ServerName, Map<string, number[]>> = { redis: new Map(), nodis: new Map() };
+  const p50: Record<ServerName, Map<string, number[]>> = { redis: new Map(), nodis: new Map() };
+  const p99: Record<ServerName, Map<string, number[]>> = { redis: new Map(), nodis: new Map() };
+  const add = (m: Map<string, number[]>, key: string, v: number): void => {
+    if (Number.isNaN(v)) return;
+    const list = m.get(key) ?? [];
+    list.push(v);
+    m.set(key, list);
+  };
   const errors = new Map<string, string>();
   const order: string[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
@@ -205,9 +223,9 @@ async function main(): Promise<void> {
           for (const s of samples) {
             const key = `${s.test}\0${p}`;
             if (!order.includes(key)) order.push(key);
-            const list = rps[server].get(key) ?? [];
-            list.push(s.rps);
-            rps[server].set(key, list);
+            add(rps[server], key, s.rps);
+            add(p50[server], key, s.p50);
+            add(p99[server], key, s.p99);
           }
         }
       }
@@ -223,15 +241,19 @@ async function main(): Promise<void> {
     const mr = r ? median(r) : undefined;
     const mn = n ? median(n) : undefined;
     const ratio = mr && mn ? (mn / mr).toFixed(2) : 'n/a';
-    return [test, p, fmt(mr), fmt(mn), ratio];
+    const ms = (m: Map<string, number[]>): string => {
+      const xs = m.get(key);
+      return xs && xs.length ? median(xs).toFixed(3) : 'n/a';
+    };
+    return [test, p, fmt(mr), fmt(mn), ratio, ms(p50.redis), ms(p50.nodis), ms(p99.redis), ms(p99.nodis)];
   });
-  const head = ['test', 'P', 'redis req/s', 'nodis req/s', 'nodis/redis'];
+  const head = ['test', 'P', 'redis req/s', 'nodis req/s', 'nodis/redis', 'redis p50', 'nodis p50', 'redis p99', 'nodis p99'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   process.stdout.write(`${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
   for (const r of rows) process.stdout.write(`${line(r)}\n`);
-  process.stdout.write(`\nmedian of ${ROUNDS} rounds each\n`);
+  process.stdout.write(`\nmedian of ${ROUNDS} rounds each; p50/p99 are redis-benchmark's latencies in ms\n`);
   if (errors.size) {
     process.stdout.write('\nerrors reported by redis-benchmark:\n');
     for (const [what, msg] of errors) process.stdout.write(`  ${what}: ${msg}\n`);

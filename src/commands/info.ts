@@ -420,6 +420,8 @@ function keyspaceSection(server: Server): string {
  * Unknown sections contribute nothing.
  */
 export function infoString(server: Server, args: readonly string[]): string {
+  // Durations of the commands run before this one in the same read (see Server.tick).
+  server.settleCommandTimes();
   const wanted = new Set<string>();
   let all = false;
   if (args.length === 0) for (const s of DEFAULT_SECTIONS) wanted.add(s);

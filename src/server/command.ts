@@ -61,15 +61,25 @@ export class LatencyHistogram {
   total = 0;
 
   record(ns: number): void {
+    this.counts[LatencyHistogram.indexOf(ns)]++;
+    this.total++;
+  }
+
+  /** Counts one value at the index indexOf gave (a read's commands share one duration). */
+  recordAt(index: number): void {
+    this.counts[index]++;
+    this.total++;
+  }
+
+  /** The bucket index of a duration (ns). */
+  static indexOf(ns: number): number {
     let v = Math.round(ns);
     if (v < 1) v = 1;
     else if (v > LatencyHistogram.MAX_NS) v = LatencyHistogram.MAX_NS;
     // The power of two above v (at least 2^8) picks the bucket; 8 bits remain in the sub-bucket.
     const bucket = 32 - Math.clz32(v | 255) - 8;
     const sub = v >>> bucket;
-    const index = bucket === 0 ? sub : ((bucket + 1) << 7) + (sub - 128);
-    this.counts[index]++;
-    this.total++;
+    return bucket === 0 ? sub : ((bucket + 1) << 7) + (sub - 128);
   }
 
   /** The value (ns) at a percentile (0..100), as hdr_value_at_percentile reports it. */
@@ -152,6 +162,11 @@ export class Command implements CommandInfo {
   /** Counts one execution's duration for INFO latencystats. */
   recordLatency(ns: number): void {
     (this.latency ??= new LatencyHistogram()).record(ns);
+  }
+
+  /** recordLatency for a duration already turned into its bucket (LatencyHistogram.indexOf). */
+  recordLatencyAt(index: number): void {
+    (this.latency ??= new LatencyHistogram()).recordAt(index);
   }
 
   /** True if some key spec names real keys (not just channels): COMMAND GETKEYS works on it. */

@@ -2,8 +2,6 @@
 // (writing nothing), pass it through the gates, then run it inside an execution unit. EXEC,
 // scripts, blocked clients and AOF loading reuse resolve + gates + call.
 
-// Imported, not the global: Node's global performance is a getter that runs on every read.
-import { performance } from 'node:perf_hooks';
 import type { Client } from './client.js';
 import { Command } from './command.js';
 import { ERR_NOAUTH, errUnknownSubcommand, errWrongArgs } from './errors.js';
@@ -106,8 +104,8 @@ export function rejectCommand(c: Client, rejected: { error: string; cmd: Command
 }
 
 /**
- * Runs one command from a client's input. The time since the previous command of the same read
- * (server.tick) is the command's duration, so each command costs one clock read, not two.
+ * Runs one command from a client's input. Its duration is not read from the clock here: the
+ * commands of one read share that read's time (see Server.settleCommandTimes).
  */
 export function processCommand(c: Client, argv: string[]): void {
   const server = c.server;
@@ -122,7 +120,7 @@ export function processCommand(c: Client, argv: string[]): void {
   } else {
     ran = r;
     c.lastCommand = r.fullName;
-    server.tick = call(c, r, argv, server.tick);
+    call(c, r, argv);
   }
   server.stats.commandsProcessed++;
   if (c.replyMode !== 'on') applyReplyMode(c, mark, ran);
@@ -133,10 +131,11 @@ export function processCommand(c: Client, argv: string[]): void {
  * Runs a command as one execution unit (or inside the unit already open: EXEC, a script): the
  * handler, its statistics, and what it propagates. A write that changed the dataset (dirty)
  * propagates its argv, or what the handler rewrote it to. The outermost unit then delivers what
- * it gathered (see Server.endUnit). Returns the time it ended (performance.now()). An exception
- * is a bug in nodis: logged, and answered with an error.
+ * it gathered (see Server.endUnit). Calls and failures count at once; the duration is settled
+ * with the other commands of the same read (one clock read per read, not per command). An
+ * exception is a bug in nodis: logged, and answered with an error.
  */
-export function call(c: Client, cmd: Command, argv: string[], start = performance.now()): number {
+export function call(c: Client, cmd: Command, argv: string[]): void {
   const server = c.server;
   const outer = server.beginUnit(c);
   const errorsBefore = server.stats.totalErrorReplies;
@@ -160,16 +159,11 @@ export function call(c: Client, cmd: Command, argv: string[], start = performanc
   if (mode === 1 || (mode === 0 && server.dirty !== dirtyBefore)) {
     server.alsoPropagate(c.db.id, c.propagateArgv ?? argv);
   }
-  const end = performance.now();
-  const elapsedMs = end - start;
-  const stats = cmd.stats;
-  stats.calls++;
-  stats.usec += elapsedMs * 1000;
-  cmd.recordLatency(elapsedMs * 1e6);
+  cmd.stats.calls++;
+  server.commandRan(cmd);
   // More errors than before (CONFIG RESETSTAT zeroes the count: that is no failure).
-  if (server.stats.totalErrorReplies > errorsBefore) stats.failedCalls++;
+  if (server.stats.totalErrorReplies > errorsBefore) cmd.stats.failedCalls++;
   if (outer) server.endUnit();
-  return end;
 }
 
 /**

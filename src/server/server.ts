@@ -10,9 +10,9 @@ import { Clock } from './clock.js';
 import { Config, parseMemory } from './config.js';
 import { Logger, isLogLevel } from './log.js';
 import { Client } from './client.js';
-import { CommandTable } from './command.js';
+import { CommandTable, LatencyHistogram } from './command.js';
 import { processCommand } from './dispatch.js';
-import type { CommandSpec } from './command.js';
+import type { Command, CommandSpec } from './command.js';
 import type { ParserLimits } from '../protocol/parser.js';
 import { Database, type KeyspaceHost } from '../keyspace/db.js';
 import { notifyKeyspaceEvent, NOTIFY } from '../keyspace/notify.js';
@@ -162,8 +162,16 @@ export class Server extends EventEmitter implements KeyspaceHost {
   private netServers: NetServer[] = [];
   private cronTimer: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
-  /** performance.now() at the end of the last command run (see dispatch). */
+  /**
+   * Command durations, as Redis's call() measures them, but with one clock read per read rather
+   * than two per command: the commands run since `tick` (performance.now()) are kept here and
+   * share the time elapsed equally when settled (end of each read, and before anything reports
+   * or resets the statistics). The total stays exact; within one read a slow command's time is
+   * spread over the commands pipelined with it.
+   */
   tick = 0;
+  private timed: Command[] = [];
+  private timedCount = 0;
   /** TCP port actually bound (differs from config when port 0 was asked). */
   port = 0;
   /** proto-max-bulk-len and client-query-buffer-limit, shared by every client's parser. */
@@ -283,6 +291,31 @@ export class Server extends EventEmitter implements KeyspaceHost {
     } finally {
       this.endUnit();
     }
+  }
+
+  /** Counts a command run for its share of the current read's time (see tick). */
+  commandRan(cmd: Command): void {
+    this.timed[this.timedCount++] = cmd;
+    // Commands outside any read (fake clients) settle in bounded groups.
+    if (this.timedCount >= 1024) this.settleCommandTimes();
+  }
+
+  /** Gives the commands run since tick their durations (usec, latency histogram). */
+  settleCommandTimes(): void {
+    const end = performance.now();
+    const n = this.timedCount;
+    if (n !== 0) {
+      const shareUs = ((end - this.tick) / n) * 1000;
+      // One duration for all: its histogram bucket is found once.
+      const bucket = LatencyHistogram.indexOf(shareUs * 1000);
+      for (let i = 0; i < n; i++) {
+        const cmd = this.timed[i];
+        cmd.stats.usec += shareUs;
+        cmd.recordLatencyAt(bucket);
+      }
+      this.timedCount = 0;
+    }
+    this.tick = end;
   }
 
   /**
@@ -497,11 +530,13 @@ export class Server extends EventEmitter implements KeyspaceHost {
   private serveRead(c: Client, chunk: Buffer, length: number): void {
     this.stats.netInputBytes += length;
     c.lastInteraction = this.clock.now();
+    if (this.timedCount !== 0) this.settleCommandTimes();
     this.tick = performance.now();
     const outer = this.reading;
     this.reading = c;
     const result = c.parser.feed(chunk, this.runCommand, length);
     this.reading = outer;
+    if (this.timedCount !== 0) this.settleCommandTimes();
     if (result.overflow) {
       // Redis frees the client at once, without a reply; earlier reads were answered already.
       this.log.warning(`Closing client that reached max query buffer length: id=${c.id} addr=${c.addr}`);
@@ -661,6 +696,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
 
   /** CONFIG RESETSTAT: zeroes the INFO counters, the per-command statistics and the error counts. */
   resetStats(): void {
+    this.settleCommandTimes();
     Object.assign(this.stats, newStats(this.clock.now()));
     for (const cmd of this.table.all()) {
       cmd.stats.calls = 0;
