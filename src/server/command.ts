@@ -134,6 +134,8 @@ export class Command implements CommandInfo {
   readonly write: boolean;
   readonly noAuth: boolean;
   readonly denyOom: boolean;
+  /** Redis's CMD_FAST (O(1) or O(log N)): its duration may be shared with its read (see Server.tick). */
+  readonly fast: boolean;
   /** The enable-* option a protected command needs (DEBUG, MODULE and its subcommands), else null. */
   readonly protectedBy: string | null;
 
@@ -156,6 +158,7 @@ export class Command implements CommandInfo {
     this.write = info.flags.includes('write');
     this.noAuth = info.flags.includes('no_auth');
     this.denyOom = info.flags.includes('denyoom');
+    this.fast = info.flags.includes('fast');
     this.protectedBy = PROTECTED_BY.get(parent ? parent.fullName : fullName) ?? null;
   }
 

@@ -144,6 +144,9 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
   c.propagateMode = 0;
   const replyMark = c.replyBytes;
   const deferredDepth = c.deferredDepth;
+  // A command that may be slow is timed on its own, so its time is never spread over others.
+  const exact = !cmd.fast;
+  if (exact) server.settleCommandTimes();
   try {
     cmd.handler!(c, argv);
   } catch (e) {
@@ -161,6 +164,7 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
   }
   cmd.stats.calls++;
   server.commandRan(cmd);
+  if (exact) server.settleCommandTimes();
   // More errors than before (CONFIG RESETSTAT zeroes the count: that is no failure).
   if (server.stats.totalErrorReplies > errorsBefore) cmd.stats.failedCalls++;
   if (outer) server.endUnit();

@@ -166,8 +166,9 @@ export class Server extends EventEmitter implements KeyspaceHost {
    * Command durations, as Redis's call() measures them, but with one clock read per read rather
    * than two per command: the commands run since `tick` (performance.now()) are kept here and
    * share the time elapsed equally when settled (end of each read, and before anything reports
-   * or resets the statistics). The total stays exact; within one read a slow command's time is
-   * spread over the commands pipelined with it.
+   * or resets the statistics). Only commands Redis flags as fast share: any other command
+   * settles what came before it and is timed alone, so a slow command's duration stays its own
+   * (for commandstats, latency and later SLOWLOG). The total stays exact.
    */
   tick = 0;
   private timed: Command[] = [];
