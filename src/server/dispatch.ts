@@ -146,7 +146,8 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
   const deferredDepth = c.deferredDepth;
   // A command that may be slow is timed on its own, so its time is never spread over others.
   const exact = !cmd.fast;
-  if (exact) server.settleCommandTimes();
+  // (Fast commands run before it get their share first; with none, it starts at tick.)
+  if (exact && server.timedCount !== 0) server.settleCommandTimes();
   try {
     cmd.handler!(c, argv);
   } catch (e) {

@@ -172,7 +172,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
    */
   tick = 0;
   private timed: Command[] = [];
-  private timedCount = 0;
+  /** Commands waiting for their share of the read's time. */
+  timedCount = 0;
   /** TCP port actually bound (differs from config when port 0 was asked). */
   port = 0;
   /** proto-max-bulk-len and client-query-buffer-limit, shared by every client's parser. */
