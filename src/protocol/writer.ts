@@ -107,23 +107,27 @@ export class ReplyWriter {
   /** "+OK" */
   ok(): void {
     this.out += '+OK\r\n';
+    if (this.out.length >= this.spillAt) this.spill();
   }
 
   /** "+PONG" (PING's reply: one constant, cheaper than simple('PONG') on a hot path). */
   pong(): void {
     this.out += '+PONG\r\n';
+    if (this.out.length >= this.spillAt) this.spill();
   }
 
   /** A status reply; CR and LF inside it become spaces, as Redis does for script status replies. */
   simple(s: string): void {
     if (s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0) s = s.replace(/[\r\n]/g, ' ');
     this.out += '+' + s + CRLF;
+    if (this.out.length >= this.spillAt) this.spill();
   }
 
   /** An error reply. msg carries its own code, e.g. "ERR syntax error" or "WRONGTYPE ...". */
   error(msg: string): void {
     if (msg.indexOf('\n') >= 0 || msg.indexOf('\r') >= 0) msg = oneLineError(msg);
     this.out += '-' + msg + CRLF;
+    if (this.out.length >= this.spillAt) this.spill();
     this.countError(msg);
   }
 
@@ -150,18 +154,19 @@ export class ReplyWriter {
 
   integer(n: number | bigint): void {
     this.out += ':' + n + CRLF;
-    if (this.out.length >= OUT_BLOCK_BYTES) this.spill();
+    if (this.out.length >= this.spillAt) this.spill();
   }
 
   /** An integer reply given as its decimal text (a result already held as a string, as INCR's). */
   integerText(digits: string): void {
     this.out += ':' + digits + CRLF;
+    if (this.out.length >= this.spillAt) this.spill();
   }
 
   bulk(s: string): void {
     if (s.length >= BIG_VALUE_BYTES) return this.bigBulk(s);
     this.out += '$' + s.length + CRLF + s + CRLF;
-    if (this.out.length >= OUT_BLOCK_BYTES) this.spill();
+    if (this.out.length >= this.spillAt) this.spill();
   }
 
   /** A bulk string, or the null bulk when s is null/undefined. */
@@ -173,34 +178,46 @@ export class ReplyWriter {
   /** A bulk string held as bytes (a value too long for a JS string). */
   bulkBytes(b: Buffer): void {
     this.out += '$' + b.length + CRLF;
-    this.spill();
+    this.moveOut();
     this.chunks.push(b);
     this.chunkBytes += b.length;
     this.out = CRLF;
+    this.outputGrew();
   }
 
   /** A big value becomes a chunk of its own: it is referenced, not copied into the batch. */
   private bigBulk(s: string): void {
     this.out += '$' + s.length + CRLF;
-    this.spill();
+    this.moveOut();
     this.chunks.push(s);
     this.chunkBytes += s.length;
     this.out = CRLF;
+    this.outputGrew();
   }
 
   /**
-   * Moves the pending string into the chunk list (when it grew past a block, or before a big
-   * value), then lets the owner check its output limits.
+   * Moves the pending string into the chunk list (when it grew past spillAt), then lets the
+   * owner check its output limits.
    */
   protected spill(): void {
+    this.moveOut();
+    this.outputGrew();
+  }
+
+  private moveOut(): void {
     const out = this.out;
     if (out.length !== 0) {
       this.chunks.push(out);
       this.chunkBytes += out.length;
       this.out = '';
     }
-    this.outputGrew();
   }
+
+  /**
+   * How long the pending string may grow before spill(): a block, or less when the owner is
+   * close to an output limit, so that it is checked within one reply of it.
+   */
+  protected spillAt = OUT_BLOCK_BYTES;
 
   /** Hook called as output piles up (every block): the client checks its output buffer limits. */
   protected outputGrew(): void {}
@@ -208,6 +225,7 @@ export class ReplyWriter {
   /** The null that stands for a missing string: $-1 in RESP2. */
   nullBulk(): void {
     this.out += this.resp === 2 ? '$-1\r\n' : '_\r\n';
+    if (this.out.length >= this.spillAt) this.spill();
   }
 
   /** The null that stands for a missing aggregate: *-1 in RESP2. */
@@ -279,7 +297,7 @@ export class ReplyWriter {
   /** Raw protocol bytes, for replies that are fixed. */
   raw(bytes: string): void {
     this.out += bytes;
-    if (this.out.length >= OUT_BLOCK_BYTES) this.spill();
+    if (this.out.length >= this.spillAt) this.spill();
   }
 
   /**

@@ -2,7 +2,7 @@
 
 import type { Socket } from 'node:net';
 import { RequestParser } from '../protocol/parser.js';
-import { ReplyWriter } from '../protocol/writer.js';
+import { ReplyWriter, OUT_BLOCK_BYTES } from '../protocol/writer.js';
 import type { Database } from '../keyspace/db.js';
 import type { Server } from './server.js';
 import type { ReplicaState } from '../replication/primary.js';
@@ -60,6 +60,8 @@ export class Client extends ReplyWriter {
       queryBufferLimit: server.config.num('client-query-buffer-limit'),
     });
     this.parser.restricted = !this.authenticated;
+    // The first look at the limits once past the static buffer's size (see outputGrew).
+    if (socket) this.spillAt = REPLY_BUFFER_BYTES + 1;
     const s = socket;
     this.isUnixSocket = !!s && s.remoteAddress === undefined && s.localAddress === undefined;
     if (!s) {
@@ -179,6 +181,8 @@ export class Client extends ReplyWriter {
     if (!socket || this.closed) return;
     const unsent = socket.writableLength + this.replyBytes - REPLY_BUFFER_BYTES;
     if (unsent > 0) this.overOutputLimits(unsent);
+    // Under the static buffer's size no limit can be reached: look again once past it.
+    else this.spillAt = Math.min(OUT_BLOCK_BYTES, 1 - unsent);
   }
 
   /** Since when the output buffer has been over the soft limit (0: it is not). */
@@ -201,7 +205,15 @@ export class Client extends ReplyWriter {
     } else if (!over) {
       this.softLimitSince = 0;
     }
-    if (!over) return false;
+    if (!over) {
+      // Near a limit, replies are checked one by one (each spills), as Redis checks each reply.
+      let cap = this.authRequired() ? UNAUTHENTICATED_OUTPUT_BYTES : Infinity;
+      if (limit.hardBytes > 0 && limit.hardBytes < cap) cap = limit.hardBytes;
+      if (limit.softBytes > 0 && limit.softBytes < cap) cap = limit.softBytes;
+      const room = cap - pending;
+      this.spillAt = room < OUT_BLOCK_BYTES ? Math.max(1, room) : OUT_BLOCK_BYTES;
+      return false;
+    }
     this.server.log.warning(`Client id=${this.id} addr=${this.addr} closed for overcoming of output buffer limits.`);
     this.drop();
     return true;
