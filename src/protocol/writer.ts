@@ -1,8 +1,8 @@
 // Reply writer: handlers say what a reply means (a map, a double, a null); the writer picks
 // the RESP2 or RESP3 bytes for the connection. Small replies accumulate in one latin1 string per
 // client; a big value, or output past a block's size, moves what came before into a list of
-// chunks (the value itself referenced, not copied into a bigger string), so no reply and no batch
-// of replies meets V8's string length limit. Everything goes out in one socket write per batch.
+// latin1 chunks (the value itself referenced, not copied into a bigger string), so no reply and
+// no batch of replies meets V8's string length limit. Everything goes out in one socket write per batch.
 
 export type Resp = 2 | 3;
 
@@ -12,9 +12,6 @@ const CRLF = '\r\n';
 export const OUT_BLOCK_BYTES = 64 * 1024;
 /** A bulk value at least this long becomes a chunk of its own instead of joining the string. */
 const BIG_VALUE_BYTES = 16 * 1024;
-
-/** A piece of pending output: latin1 text, or raw bytes (values too long for a string). */
-export type OutChunk = string | Buffer;
 
 const f64 = new DataView(new ArrayBuffer(8));
 
@@ -100,7 +97,7 @@ export class ReplyWriter {
   /** The newest pending reply bytes, as a one-byte string (after chunks, if any). */
   out = '';
   /** Older pending output, in order, before out; usually empty. */
-  protected chunks: OutChunk[] = [];
+  protected chunks: string[] = [];
   /** Bytes held in chunks. */
   protected chunkBytes = 0;
 
@@ -173,16 +170,6 @@ export class ReplyWriter {
   bulkOrNull(s: string | null | undefined): void {
     if (s == null) this.nullBulk();
     else this.bulk(s);
-  }
-
-  /** A bulk string held as bytes (a value too long for a JS string). */
-  bulkBytes(b: Buffer): void {
-    this.out += '$' + b.length + CRLF;
-    this.moveOut();
-    this.chunks.push(b);
-    this.chunkBytes += b.length;
-    this.out = CRLF;
-    this.outputGrew();
   }
 
   /** A big value becomes a chunk of its own: it is referenced, not copied into the batch. */
@@ -339,14 +326,14 @@ export class ReplyWriter {
     let i = 0;
     const chunks = this.chunks;
     while (i < chunks.length && start + chunks[i].length <= mark) start += chunks[i++].length;
-    const keep: OutChunk[] = chunks.slice(0, i);
+    const keep = chunks.slice(0, i);
     if (i < chunks.length && start < mark) {
       const c = chunks[i++];
       const cut = mark - start;
-      keep.push(chunkText(c, 0, cut));
-      taken += chunkText(c, cut, c.length);
+      keep.push(c.slice(0, cut));
+      taken += c.slice(cut);
     }
-    for (; i < chunks.length; i++) taken += chunkText(chunks[i], 0, chunks[i].length);
+    for (; i < chunks.length; i++) taken += chunks[i];
     taken += this.out;
     this.chunks = keep;
     this.chunkBytes = mark;
@@ -363,7 +350,7 @@ export class ReplyWriter {
    * Hands the pending output to write, oldest first, and empties it: one call when it is one
    * string, else one per chunk (the caller corks the socket around them).
    */
-  protected drain(write: (chunk: OutChunk) => void): void {
+  protected drain(write: (chunk: string) => void): void {
     const chunks = this.chunks;
     if (chunks.length !== 0) {
       this.chunks = [];
@@ -448,14 +435,9 @@ export class ReplyWriter {
     while (start + chunks[i].length <= at) start += chunks[i++].length;
     const cut = at - start;
     if (cut === 0) chunks.splice(i, 0, text);
-    else chunks[i] = chunkText(chunks[i], 0, cut) + text + chunkText(chunks[i], cut, chunks[i].length);
+    else chunks[i] = chunks[i].slice(0, cut) + text + chunks[i].slice(cut);
     this.chunkBytes += text.length;
   }
-}
-
-/** A piece of a chunk as latin1 text. */
-function chunkText(c: OutChunk, start: number, end: number): string {
-  return typeof c === 'string' ? c.slice(start, end) : c.toString('latin1', start, end);
 }
 
 /** A command line as a RESP array of bulk strings (the replication stream, AOF, MONITOR feeds). */

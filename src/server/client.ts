@@ -170,16 +170,14 @@ export class Client extends ReplyWriter {
     socket.uncork();
   }
 
-  private readonly writeChunk = (chunk: string | Buffer): void => {
-    if (typeof chunk === 'string') this.socket!.write(chunk, 'latin1');
-    else this.socket!.write(chunk);
+  private readonly writeChunk = (chunk: string): void => {
+    this.socket!.write(chunk, 'latin1');
   };
 
   /** As output piles up within a batch, the limits are checked as Redis checks them per reply. */
   protected override outputGrew(): void {
-    const socket = this.socket;
-    if (!socket || this.closed) return;
-    const unsent = socket.writableLength + this.replyBytes - REPLY_BUFFER_BYTES;
+    if (!this.socket || this.closed) return;
+    const unsent = this.pendingOutput - REPLY_BUFFER_BYTES;
     if (unsent > 0) this.overOutputLimits(unsent);
     // Under the static buffer's size no limit can be reached: look again once past it.
     else this.spillAt = Math.min(OUT_BLOCK_BYTES, 1 - unsent);
