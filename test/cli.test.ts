@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RawConnection } from './helpers/resp.js';
 import { Pair, differentialSuite } from './helpers/differential.js';
+import { freePort } from './helpers/oracle.js';
 import { parseCommandLine } from '../src/cli.js';
 import { NODIS_VERSION } from '../src/commands/server.js';
 
@@ -34,18 +35,6 @@ function tempDir(): string {
   const d = realpathSync(mkdtempSync(join(tmpdir(), 'nodis-cli-test-')));
   dirs.push(d);
   return d;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** A running process with its output so far. */

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { networkInterfaces } from 'node:os';
 import { Differential, Pair, differentialSuite } from '../helpers/differential.js';
 import { RawConnection } from '../helpers/resp.js';
+import { freePort } from '../helpers/oracle.js';
 
 /** An address of this machine that is not loopback, so a connection to it is not "local". */
 function externalAddress(): string | undefined {
@@ -20,8 +21,12 @@ const options = suite.skip ? suite : external ? {} : { skip: 'no non-loopback IP
 
 describe('protected mode', options, () => {
   const d = new Differential();
-  const oraclePort = 20000 + Math.floor(Math.random() * 20000);
-  before(() => d.start({ bind: '* -::*' }, ['--port', String(oraclePort), '--bind', '*']));
+  let oraclePort = 0;
+  before(async () => {
+    // A port the kernel hands out, not a random guess that may be in use.
+    oraclePort = await freePort('0.0.0.0');
+    await d.start({ bind: '* -::*' }, ['--port', String(oraclePort), '--bind', '*']);
+  });
   after(() => d.stop());
 
   it('refuses a non-loopback client with Redis\'s DENIED reply and counts it as rejected', async () => {
