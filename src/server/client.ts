@@ -37,6 +37,8 @@ export class Client extends ReplyWriter {
   /** Set by QUIT (and protocol errors): close once pending replies are written. */
   closeAfterReply = false;
   closed = false;
+  /** Waiting in the server's list of clients to write out (Server.wake). */
+  flushQueued = false;
   noEvict = false;
   noTouch = false;
   /** Set for CLIENT KILL's flag filters and CLIENT LIST flags=. */
