@@ -246,6 +246,8 @@ function clientFlags(c: Client): string {
   let f = '';
   if (c.replica?.online) f += 'S';
   if (c.pubsub !== null) f += 'P';
+  if (c.multi !== null) f += 'x';
+  if (c.casDirty) f += 'd';
   if (c.closeAfterReply) f += 'c';
   if (c.isUnixSocket) f += 'U';
   if (c.noEvict) f += 'e';
@@ -279,7 +281,7 @@ export function clientInfoString(c: Client, argv: string[] | null = null): strin
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${clientFd(c)} name=${c.name}` +
     ` age=${age} idle=${idle} flags=${clientFlags(c)} db=${c.db.id}` +
-    ` sub=${ps ? ps.channels.size : 0} psub=${ps ? ps.patterns.size : 0} ssub=${ps ? ps.shardChannels.size : 0} multi=-1 qbuf=${m.qbuf} qbuf-free=${m.qbufFree} argv-mem=${argvMem} multi-mem=0` +
+    ` sub=${ps ? ps.channels.size : 0} psub=${ps ? ps.patterns.size : 0} ssub=${ps ? ps.shardChannels.size : 0} multi=${c.multi !== null ? c.multi.length : -1} qbuf=${m.qbuf} qbuf-free=${m.qbufFree} argv-mem=${argvMem} multi-mem=${c.multiBytes}` +
     ` rbs=16384 rbp=${m.obl} obl=${m.obl} oll=${m.oll} omem=${m.omem} tot-mem=${m.total}` +
     ` events=${events} cmd=${c.lastCommand} user=${c.user} redir=-1 resp=${c.resp}` +
     ` lib-name=${c.libName} lib-ver=${c.libVer}`

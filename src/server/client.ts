@@ -3,10 +3,11 @@
 import type { Socket } from 'node:net';
 import { RequestParser } from '../protocol/parser.js';
 import { ReplyWriter, OUT_BLOCK_BYTES } from '../protocol/writer.js';
-import type { Database } from '../keyspace/db.js';
+import type { Database, WatchedKey } from '../keyspace/db.js';
 import type { Server } from './server.js';
 import type { ReplicaState } from '../replication/primary.js';
 import type { ClientPubSub } from './pubsub.js';
+import { discardTransaction, type QueuedCommand } from './multi.js';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -106,6 +107,21 @@ export class Client extends ReplyWriter {
   replica: ReplicaState | null = null;
   /** Channels and patterns subscribed to; null when none (not in pub/sub mode). */
   pubsub: ClientPubSub | null = null;
+  /** The commands queued since MULTI; null when not in a transaction. */
+  multi: QueuedCommand[] | null = null;
+  /** A command was refused while queueing: EXEC aborts (Redis's CLIENT_DIRTY_EXEC). */
+  multiError = false;
+  /** What the queued commands' arguments take (CLIENT LIST multi-mem). */
+  multiBytes = 0;
+  /** A watched key changed: EXEC fails (Redis's CLIENT_DIRTY_CAS). */
+  casDirty = false;
+  /** The keys WATCHed, in any database; null when none. */
+  watching: WatchedKey[] | null = null;
+  /**
+   * Blocking commands run as their non-blocking forms (Redis's CLIENT_DENY_BLOCKING): set while
+   * EXEC runs its commands.
+   */
+  denyBlocking = false;
 
   /**
    * Releases the per-feature state (replication, pub/sub; MULTI, blocking and tracking as they
@@ -117,6 +133,7 @@ export class Client extends ReplyWriter {
       this.replica = null;
     }
     if (this.pubsub) this.server.pubsub.release(this);
+    if (this.multi !== null || this.watching !== null) discardTransaction(this);
   }
 
   /** Push messages written while this client's replies are switched off (see push()). */
@@ -255,7 +272,7 @@ export class Client extends ReplyWriter {
       obl,
       oll: Math.ceil(omem / REPLY_BUFFER_BYTES),
       omem,
-      total: qbuf + qbufFree + argvBytes + REPLY_BUFFER_BYTES + omem,
+      total: qbuf + qbufFree + argvBytes + REPLY_BUFFER_BYTES + omem + this.multiBytes,
     };
   }
 

@@ -7,6 +7,7 @@ import { Command } from './command.js';
 import { ERR_NOAUTH, errUnknownSubcommand, errWrongArgs } from './errors.js';
 import { allowProtectedAction, errProtectedCommand } from './protected.js';
 import { cString } from '../util/cstring.js';
+import { discardTransaction, queueCommand } from './multi.js';
 
 /** What resolving an argv gives: the command, or the error that rejects it. */
 export type Resolved = Command | { error: string; cmd: Command | null };
@@ -57,8 +58,12 @@ function protectedCommandError(c: Client, cmd: Command, option: string): string 
 
 const authGate: Gate = (c, cmd) => (!c.authenticated && !cmd.noAuth && c.authRequired() ? ERR_NOAUTH : null);
 
+/** Commands flagged no-multi (SAVE, SYNC, SHUTDOWN …) are refused inside MULTI, after AUTH. */
+const noMultiGate: Gate = (c, cmd) =>
+  c.multi !== null && cmd.flags.includes('no_multi') ? 'ERR Command not allowed inside a transaction' : null;
+
 /** The gates, in order. Each feature module registers its own at load time. */
-const gates: Gate[] = [authGate];
+const gates: Gate[] = [authGate, noMultiGate];
 
 /**
  * Adds a gate. `after` places it after the gate given (Redis's order matters: the first failing
@@ -77,7 +82,7 @@ export function removeGate(gate: Gate): void {
   if (i >= 0) gates.splice(i, 1);
 }
 
-export { authGate };
+export { authGate, noMultiGate };
 
 /** Resolves and checks a command line: the command to run, or the error rejecting it. */
 export function checkCommand(c: Client, argv: string[]): Resolved {
@@ -100,15 +105,27 @@ export function checkCommand(c: Client, argv: string[]): Resolved {
  */
 export function rejectCommand(c: Client, rejected: { error: string; cmd: Command | null }): void {
   if (rejected.cmd) rejected.cmd.stats.rejectedCalls++;
+  if (rejected.cmd !== null && rejected.cmd.fullName === 'exec') {
+    // A refused EXEC ends the transaction, if any, naming why (Redis's execCommandAbort; the
+    // errors Redis formats itself lose their "ERR ").
+    discardTransaction(c);
+    const why = rejected.error.startsWith('ERR ') ? rejected.error.slice(4) : rejected.error;
+    c.error(`EXECABORT Transaction discarded because of: ${why}`);
+    return;
+  }
+  // Inside MULTI the transaction is flagged: EXEC will abort (Redis's flagTransaction).
+  if (c.multi !== null) c.multiError = true;
   c.error(rejected.error);
 }
+
+/** What still runs at once inside MULTI; everything else is queued for EXEC. */
+const RUN_IN_MULTI = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
 /**
  * Runs one command from a client's input. Its duration is not read from the clock here: the
  * commands of one read share that read's time (see Server.settleCommandTimes).
  */
 export function processCommand(c: Client, argv: string[]): void {
-  const server = c.server;
   const mark = c.replyBytes;
   const replica = c.replica !== null && c.replica.online;
   const r = checkCommand(c, argv);
@@ -117,12 +134,16 @@ export function processCommand(c: Client, argv: string[]): void {
     // As Redis's c->lastcmd: the command found, even when rejected (NULL when unknown).
     c.lastCommand = r.cmd ? r.cmd.fullName : 'NULL';
     rejectCommand(c, r);
+  } else if (c.multi !== null && !RUN_IN_MULTI.has(r.fullName)) {
+    ran = r;
+    c.lastCommand = r.fullName;
+    queueCommand(c, r, argv);
+    c.simple('QUEUED');
   } else {
     ran = r;
     c.lastCommand = r.fullName;
     call(c, r, argv);
   }
-  server.stats.commandsProcessed++;
   if (c.replyMode !== 'on') applyReplyMode(c, mark, ran);
   if (replica && c.replyBytes !== mark) dropReplyingReplica(c, mark);
 }
@@ -137,7 +158,7 @@ export function processCommand(c: Client, argv: string[]): void {
  */
 export function call(c: Client, cmd: Command, argv: string[]): void {
   const server = c.server;
-  const outer = server.beginUnit(c);
+  server.beginUnit(c);
   const errorsBefore = server.stats.totalErrorReplies;
   const dirtyBefore = server.dirty;
   c.propagateArgv = null;
@@ -164,11 +185,13 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
     server.alsoPropagate(c.db.id, c.propagateArgv ?? argv);
   }
   cmd.stats.calls++;
+  server.stats.commandsProcessed++;
   server.commandRan(cmd);
   if (exact) server.settleCommandTimes();
   // More errors than before (CONFIG RESETSTAT zeroes the count: that is no failure).
   if (server.stats.totalErrorReplies > errorsBefore) cmd.stats.failedCalls++;
-  if (outer) server.endUnit();
+  // Every unit is closed, nested ones too (EXEC's commands); only the outermost delivers.
+  server.endUnit();
 }
 
 /**

@@ -341,7 +341,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
     // MULTI takes the first command's database, so a SELECT goes before it, as in Redis.
     if (ops.length > 1) feed.feed(ops[0].dbid, MULTI);
     for (const op of ops) feed.feed(op.dbid, op.argv);
-    if (ops.length > 1) feed.feed(ops[0].dbid, EXEC);
+    // EXEC goes to whichever database the stream is in by then: no SELECT before it.
+    if (ops.length > 1) feed.feed(ops[ops.length - 1].dbid, EXEC);
   }
 
   /**

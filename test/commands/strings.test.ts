@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { Differential, differentialSuite, type Pair, type PairOptions } from '../helpers/differential.js';
 import { RawConnection, bulkText, intReply } from '../helpers/resp.js';
 import { RObject, RawString } from '../../src/types/value.js';
+import { unwatchAll } from '../../src/keyspace/db.js';
 
 /** Stands in for a list in nodis until the list type exists (the oracle gets a real list). */
 class FakeList extends RObject {
@@ -1071,10 +1072,11 @@ describe('string values inside nodis', differentialSuite(), () => {
       ['MSET', 'k', '2'],
       ['GETDEL', 'k'],
     ]) {
-      db.watchedVersions.set('k', 0);
+      const watcher = { casDirty: false, watching: null };
+      db.watch(watcher, 'k');
       await nodisCall(...cmd);
-      assert.equal(db.watchedVersions.get('k'), 1, `${cmd.join(' ')} signals the key`);
+      unwatchAll(watcher);
+      assert.equal(watcher.casDirty, true, `${cmd.join(' ')} signals the key`);
     }
-    db.watchedVersions.clear();
   });
 });
