@@ -111,6 +111,9 @@ function auth(c: Client, argv: string[]): void {
     c.error(ERR_SYNTAX);
     return;
   }
+  // The password (and the user name with it) never reaches the slow log or MONITOR.
+  c.redactArgument(1);
+  if (argv.length === 3) c.redactArgument(2);
   let user = 'default';
   let pass: string;
   if (argv.length === 2) {
@@ -155,6 +158,9 @@ function hello(c: Client, argv: string[]): void {
   const opts = new ArgCursor(c, argv, next);
   for (let opt = opts.next(); opt !== null; opt = opts.next()) {
     if (opt === 'auth' && opts.hasValue(2)) {
+      const at = argv.length - 1 - opts.remaining;
+      c.redactArgument(at + 1);
+      c.redactArgument(at + 2);
       user = opts.value();
       pass = opts.value();
     } else if (opt === 'setname' && opts.hasValue()) {

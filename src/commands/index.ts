@@ -10,6 +10,7 @@ import { replicationCommands } from './replication.js';
 import { persistenceCommands } from './persistence.js';
 import { pubsubCommands } from './pubsub.js';
 import { transactionCommands } from './transactions.js';
+import { slowlogCommands } from './slowlog.js';
 
 export const allCommands: CommandSpec[] = [
   ...connectionCommands,
@@ -21,4 +22,5 @@ export const allCommands: CommandSpec[] = [
   ...persistenceCommands,
   ...pubsubCommands,
   ...transactionCommands,
+  ...slowlogCommands,
 ];

@@ -87,6 +87,17 @@ export class Client extends ReplyWriter {
   /** Propagate even without a change (FLUSHALL on empty data, PUBLISH), or never (-1); 0: if dirty. */
   propagateMode: -1 | 0 | 1 = 0;
 
+  /**
+   * Positions of the running command's arguments that are secrets (AUTH's password …): the slow
+   * log and MONITOR show "(redacted)" there (Redis's redactClientCommandArgument). Null: none.
+   */
+  redacted: number[] | null = null;
+
+  /** Hides argument i of the running command from the slow log and MONITOR. */
+  redactArgument(i: number): void {
+    (this.redacted ??= []).push(i);
+  }
+
   /** Propagate this instead of the command as received (relative times made absolute …). */
   rewriteArgv(argv: string[]): void {
     this.propagateArgv = argv;

@@ -136,6 +136,8 @@ export class Command implements CommandInfo {
   readonly denyOom: boolean;
   /** Redis's CMD_FAST (O(1) or O(log N)): its duration may be shared with its read (see Server.tick). */
   readonly fast: boolean;
+  /** Never in the slow log (EXEC: the commands it ran are). */
+  readonly skipSlowlog: boolean;
   /** The enable-* option a protected command needs (DEBUG, MODULE and its subcommands), else null. */
   readonly protectedBy: string | null;
 
@@ -159,6 +161,7 @@ export class Command implements CommandInfo {
     this.noAuth = info.flags.includes('no_auth');
     this.denyOom = info.flags.includes('denyoom');
     this.fast = info.flags.includes('fast');
+    this.skipSlowlog = info.flags.includes('skip_slowlog');
     this.protectedBy = PROTECTED_BY.get(parent ? parent.fullName : fullName) ?? null;
   }
 

@@ -186,7 +186,13 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
   }
   cmd.stats.calls++;
   server.stats.commandsProcessed++;
-  server.commandRan(cmd);
+  let shown = argv;
+  if (c.redacted !== null) {
+    shown = argv.slice();
+    for (const i of c.redacted) if (i < shown.length) shown[i] = '(redacted)';
+    c.redacted = null;
+  }
+  server.commandRan(cmd, c, shown);
   if (exact) server.settleCommandTimes();
   // More errors than before (CONFIG RESETSTAT zeroes the count: that is no failure).
   if (server.stats.totalErrorReplies > errorsBefore) cmd.stats.failedCalls++;

@@ -18,6 +18,7 @@ import { Database, type KeyspaceHost } from '../keyspace/db.js';
 import { notifyKeyspaceEvent, NOTIFY } from '../keyspace/notify.js';
 import { ReplicationPrimary } from '../replication/primary.js';
 import { PubSub } from './pubsub.js';
+import { SlowLog } from './slowlog.js';
 import { MemoryReclaimer } from '../util/gc.js';
 
 export interface ServerStats {
@@ -172,6 +173,9 @@ export class Server extends EventEmitter implements KeyspaceHost {
    */
   tick = 0;
   private timed: Command[] = [];
+  /** The client and the arguments (secrets redacted) of each command in timed, for the slow log. */
+  private timedClients: Client[] = [];
+  private timedArgv: string[][] = [];
   /** Commands waiting for their share of the read's time. */
   timedCount = 0;
   /** TCP port actually bound (differs from config when port 0 was asked). */
@@ -230,6 +234,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
       for (const c of this.clients.values()) c.parser.restricted = c.authRequired();
     });
     config.onChange('loglevel', () => this.applyLogConfig());
+    this.slowlogThreshold = config.num('slowlog-log-slower-than');
+    config.onChange('slowlog-log-slower-than', () => (this.slowlogThreshold = config.num('slowlog-log-slower-than')));
     this.notifyFlags = config.notifyKeyspaceEvents();
     config.onChange('notify-keyspace-events', () => (this.notifyFlags = config.notifyKeyspaceEvents()));
     config.onChange('logfile', () => this.applyLogConfig());
@@ -299,7 +305,9 @@ export class Server extends EventEmitter implements KeyspaceHost {
   }
 
   /** Counts a command run for its share of the current read's time (see tick). */
-  commandRan(cmd: Command): void {
+  commandRan(cmd: Command, c: Client, argv: string[]): void {
+    this.timedClients[this.timedCount] = c;
+    this.timedArgv[this.timedCount] = argv;
     this.timed[this.timedCount++] = cmd;
     // Commands outside any read (fake clients) settle in bounded groups.
     if (this.timedCount >= 1024) this.settleCommandTimes();
@@ -318,9 +326,26 @@ export class Server extends EventEmitter implements KeyspaceHost {
         cmd.stats.usec += shareUs;
         cmd.recordLatencyAt(bucket);
       }
+      if (this.slowlogThreshold >= 0 && shareUs >= this.slowlogThreshold) this.logSlow(n, shareUs);
       this.timedCount = 0;
     }
     this.tick = end;
+  }
+
+  /** The slow log, and its threshold in µs (slowlog-log-slower-than; negative: off). */
+  readonly slowlog = new SlowLog();
+  slowlogThreshold = 10_000;
+
+  /** Logs the last n commands run, each of which took durationUs (see settleCommandTimes). */
+  private logSlow(n: number, durationUs: number): void {
+    const time = Math.floor(this.clock.now() / 1000);
+    const maxLen = this.config.num('slowlog-max-len');
+    for (let i = 0; i < n; i++) {
+      const cmd = this.timed[i];
+      if (cmd.skipSlowlog) continue;
+      const c = this.timedClients[i];
+      this.slowlog.push(this.timedArgv[i], Math.floor(durationUs), time, c.addr, c.name, maxLen);
+    }
   }
 
   /**
