@@ -250,7 +250,8 @@ function clientType(c: Client): ClientType {
 /** The flags= letters of CLIENT LIST, in Redis's order; "N" when none applies. */
 function clientFlags(c: Client): string {
   let f = '';
-  if (c.replica?.online) f += 'S';
+  if (c.monitor) f += 'O';
+  else if (c.replica?.online) f += 'S';
   if (c.pubsub !== null) f += 'P';
   if (c.multi !== null) f += 'x';
   if (c.casDirty) f += 'd';

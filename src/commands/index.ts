@@ -10,7 +10,7 @@ import { replicationCommands } from './replication.js';
 import { persistenceCommands } from './persistence.js';
 import { pubsubCommands } from './pubsub.js';
 import { transactionCommands } from './transactions.js';
-import { slowlogCommands } from './slowlog.js';
+import { introspectionCommands } from './introspection.js';
 
 export const allCommands: CommandSpec[] = [
   ...connectionCommands,
@@ -22,5 +22,5 @@ export const allCommands: CommandSpec[] = [
   ...persistenceCommands,
   ...pubsubCommands,
   ...transactionCommands,
-  ...slowlogCommands,
+  ...introspectionCommands,
 ];

@@ -118,6 +118,8 @@ export class Client extends ReplyWriter {
   replica: ReplicaState | null = null;
   /** Channels and patterns subscribed to; null when none (not in pub/sub mode). */
   pubsub: ClientPubSub | null = null;
+  /** In MONITOR mode: every command run is shown to it. */
+  monitor = false;
   /** The commands queued since MULTI; null when not in a transaction. */
   multi: QueuedCommand[] | null = null;
   /** A command was refused while queueing: EXEC aborts (Redis's CLIENT_DIRTY_EXEC). */
@@ -145,6 +147,10 @@ export class Client extends ReplyWriter {
     }
     if (this.pubsub) this.server.pubsub.release(this);
     if (this.multi !== null || this.watching !== null) discardTransaction(this);
+    if (this.monitor) {
+      this.server.monitors.delete(this);
+      this.monitor = false;
+    }
   }
 
   /** Push messages written while this client's replies are switched off (see push()). */

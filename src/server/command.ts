@@ -138,6 +138,8 @@ export class Command implements CommandInfo {
   readonly fast: boolean;
   /** Never in the slow log (EXEC: the commands it ran are). */
   readonly skipSlowlog: boolean;
+  /** Never shown to MONITOR: administrative commands and scripts (their commands are shown). */
+  readonly skipMonitor: boolean;
   /** The enable-* option a protected command needs (DEBUG, MODULE and its subcommands), else null. */
   readonly protectedBy: string | null;
 
@@ -162,6 +164,7 @@ export class Command implements CommandInfo {
     this.denyOom = info.flags.includes('denyoom');
     this.fast = info.flags.includes('fast');
     this.skipSlowlog = info.flags.includes('skip_slowlog');
+    this.skipMonitor = info.flags.includes('skip_monitor') || info.flags.includes('admin');
     this.protectedBy = PROTECTED_BY.get(parent ? parent.fullName : fullName) ?? null;
   }
 

@@ -192,6 +192,7 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
     for (const i of c.redacted) if (i < shown.length) shown[i] = '(redacted)';
     c.redacted = null;
   }
+  if (server.monitors.size !== 0 && !cmd.skipMonitor) server.feedMonitors(c, shown);
   server.commandRan(cmd, c, shown);
   if (exact) server.settleCommandTimes();
   // More errors than before (CONFIG RESETSTAT zeroes the count: that is no failure).

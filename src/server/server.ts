@@ -19,6 +19,7 @@ import { notifyKeyspaceEvent, NOTIFY } from '../keyspace/notify.js';
 import { ReplicationPrimary } from '../replication/primary.js';
 import { PubSub } from './pubsub.js';
 import { SlowLog } from './slowlog.js';
+import { quotedRepr } from '../util/cstring.js';
 import { MemoryReclaimer } from '../util/gc.js';
 
 export interface ServerStats {
@@ -330,6 +331,25 @@ export class Server extends EventEmitter implements KeyspaceHost {
       this.timedCount = 0;
     }
     this.tick = end;
+  }
+
+  /** Clients in MONITOR mode. */
+  readonly monitors = new Set<Client>();
+
+  /**
+   * Shows a command that ran to every MONITOR client, as Redis's replicationFeedMonitors: the
+   * time in µs, the database after the command, the client, the arguments quoted.
+   */
+  feedMonitors(c: Client, argv: readonly string[]): void {
+    const us = this.clock.nowUs();
+    const source = c.socket === null ? 'lua' : c.isUnixSocket ? `unix:${this.config.get('unixsocket')}` : c.addr;
+    let line = `+${Math.floor(us / 1e6)}.${String(Math.floor(us % 1e6)).padStart(6, '0')} [${c.db.id} ${source}]`;
+    for (let i = 0; i < argv.length; i++) line += ' ' + quotedRepr(argv[i]);
+    line += '\r\n';
+    for (const m of this.monitors) {
+      m.raw(line);
+      this.wake(m);
+    }
   }
 
   /** The slow log, and its threshold in µs (slowlog-log-slower-than; negative: off). */

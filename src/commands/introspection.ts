@@ -1,4 +1,4 @@
-// SLOWLOG GET/LEN/RESET/HELP over the server's slow log (server/slowlog.ts).
+// Looking inside a running server: SLOWLOG (over server/slowlog.ts) and MONITOR.
 
 import type { CommandSpec } from '../server/command.js';
 import type { Client } from '../server/client.js';
@@ -45,7 +45,22 @@ function slowlogGet(c: Client, argv: string[]): void {
   }
 }
 
-export const slowlogCommands: CommandSpec[] = [
+/** MONITOR: from now on the client is shown every command the server runs (Server.feedMonitors). */
+function monitor(c: Client): void {
+  // Inside MULTI (and scripts) a client may not start waiting for a stream of its own.
+  if (c.denyBlocking) {
+    c.error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+    return;
+  }
+  // A replica, or a client already monitoring, is left as it is (no reply).
+  if (c.monitor || c.replica !== null) return;
+  c.monitor = true;
+  c.server.monitors.add(c);
+  c.ok();
+}
+
+export const introspectionCommands: CommandSpec[] = [
+  { name: 'monitor', handler: monitor },
   {
     name: 'slowlog',
     subcommands: [
