@@ -1,7 +1,9 @@
-// Looking inside a running server: SLOWLOG (over server/slowlog.ts) and MONITOR.
+// Looking inside a running server: SLOWLOG (over server/slowlog.ts), LATENCY (over
+// server/latency.ts) and MONITOR.
 
 import type { CommandSpec } from '../server/command.js';
 import type { Client } from '../server/client.js';
+import type { Command } from '../server/command.js';
 import { replyHelp } from './help.js';
 import { rangeArg } from './args.js';
 import { errSubcommandSyntax } from '../server/errors.js';
@@ -45,6 +47,108 @@ function slowlogGet(c: Client, argv: string[]): void {
   }
 }
 
+const LATENCY_HELP = [
+  'DOCTOR',
+  '    Return a human readable latency analysis report.',
+  'GRAPH <event>',
+  '    Return an ASCII latency graph for the <event> class.',
+  'HISTORY <event>',
+  '    Return time-latency samples for the <event> class.',
+  'LATEST',
+  '    Return the latest latency samples for all events.',
+  'RESET [<event> ...]',
+  '    Reset latency data of one or more <event> classes.',
+  '    (default: reset all data for all event classes)',
+  'HISTOGRAM [COMMAND ...]',
+  '    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.',
+  '    If no commands are specified then all histograms are replied.',
+];
+
+function nowSeconds(c: Client): number {
+  return Math.floor(c.server.clock.now() / 1000);
+}
+
+function latencyLatest(c: Client): void {
+  const events = c.server.latency.events;
+  c.arrayLen(events.size);
+  for (const [event, series] of events) {
+    const last = series.samples[series.samples.length - 1];
+    c.arrayLen(4);
+    c.bulk(event);
+    c.integer(last.time);
+    c.integer(last.latency);
+    c.integer(series.max);
+  }
+}
+
+function latencyHistory(c: Client, argv: string[]): void {
+  const series = c.server.latency.events.get(argv[2]);
+  const samples = series ? series.samples : [];
+  c.arrayLen(samples.length);
+  for (const s of samples) {
+    c.arrayLen(2);
+    c.integer(s.time);
+    c.integer(s.latency);
+  }
+}
+
+function latencyGraph(c: Client, argv: string[]): void {
+  const series = c.server.latency.events.get(argv[2]);
+  if (series === undefined) {
+    c.error(`ERR No samples available for event '${argv[2]}'`);
+    return;
+  }
+  c.verbatim(c.server.latency.graph(argv[2], series, nowSeconds(c)));
+}
+
+function latencyDoctor(c: Client): void {
+  const server = c.server;
+  c.verbatim(
+    server.latency.report({
+      now: nowSeconds(c),
+      thresholdMs: server.latencyThresholdMs,
+      slowlogThresholdUs: server.slowlogThreshold,
+      hz: server.config.num('hz'),
+    }),
+  );
+}
+
+function latencyReset(c: Client, argv: string[]): void {
+  c.integer(c.server.latency.reset(argv.length === 2 ? null : argv.slice(2)));
+}
+
+/** LATENCY HISTOGRAM [command …]: each command's (and subcommand's) latency distribution. */
+function latencyHistogram(c: Client, argv: string[]): void {
+  const table = c.server.table;
+  const found: Command[] = [];
+  if (argv.length === 2) {
+    for (const cmd of table.all()) if (cmd.latency !== null) found.push(cmd);
+  } else {
+    // Unknown names are skipped; a container brings its subcommands.
+    for (let i = 2; i < argv.length; i++) {
+      const cmd = table.lookupFull(argv[i]);
+      if (cmd === undefined) continue;
+      if (cmd.latency !== null) found.push(cmd);
+      for (const sub of cmd.subcommands.values()) if (sub.latency !== null) found.push(sub);
+    }
+  }
+  c.mapLen(found.length);
+  for (const cmd of found) {
+    const h = cmd.latency!;
+    c.bulk(cmd.fullName);
+    c.mapLen(2);
+    c.bulk('calls');
+    c.integer(h.total);
+    c.bulk('histogram_usec');
+    const levels = h.cumulative();
+    c.mapLen(levels.length);
+    for (const [us, count] of levels) {
+      c.integer(us);
+      c.integer(count);
+    }
+  }
+}
+
 /** MONITOR: from now on the client is shown every command the server runs (Server.feedMonitors). */
 function monitor(c: Client): void {
   // Inside MULTI (and scripts) a client may not start waiting for a stream of its own.
@@ -61,6 +165,18 @@ function monitor(c: Client): void {
 
 export const introspectionCommands: CommandSpec[] = [
   { name: 'monitor', handler: monitor },
+  {
+    name: 'latency',
+    subcommands: [
+      { name: 'doctor', handler: latencyDoctor },
+      { name: 'graph', handler: latencyGraph },
+      { name: 'history', handler: latencyHistory },
+      { name: 'latest', handler: latencyLatest },
+      { name: 'reset', handler: latencyReset },
+      { name: 'histogram', handler: latencyHistogram },
+      { name: 'help', handler: (c, argv) => replyHelp(c, argv[0], LATENCY_HELP) },
+    ],
+  },
   {
     name: 'slowlog',
     subcommands: [

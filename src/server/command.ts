@@ -82,6 +82,37 @@ export class LatencyHistogram {
     return bucket === 0 ? sub : ((bucket + 1) << 7) + (sub - 128);
   }
 
+  /**
+   * LATENCY HISTOGRAM's buckets, as hdr's log iterator reports them from 1024 ns doubling: at
+   * each level its highest equivalent value in µs and the count of values up to it, for the
+   * levels where that count grew.
+   */
+  cumulative(): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    let index = 0;
+    let count = 0;
+    let previous = 0;
+    for (let level = 1024; count < this.total; level *= 2) {
+      const highest = LatencyHistogram.rangeOf(LatencyHistogram.indexOf(level))[1];
+      while (index < this.counts.length && LatencyHistogram.rangeOf(index)[0] <= highest) count += this.counts[index++];
+      if (count > previous) out.push([Math.trunc(highest / 1000), count]);
+      previous = count;
+    }
+    return out;
+  }
+
+  /** The lowest and highest value (ns) a bucket index stands for. */
+  private static rangeOf(index: number): [number, number] {
+    let bucket = (index >> 7) - 1;
+    let sub = (index & 127) + 128;
+    if (bucket < 0) {
+      sub -= 128;
+      bucket = 0;
+    }
+    const lowest = sub * 2 ** bucket;
+    return [lowest, lowest + 2 ** bucket - 1];
+  }
+
   /** The value (ns) at a percentile (0..100), as hdr_value_at_percentile reports it. */
   valueAtPercentile(percentile: number): number {
     const p = Math.min(percentile, 100);

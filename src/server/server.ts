@@ -19,6 +19,7 @@ import { notifyKeyspaceEvent, NOTIFY } from '../keyspace/notify.js';
 import { ReplicationPrimary } from '../replication/primary.js';
 import { PubSub } from './pubsub.js';
 import { SlowLog } from './slowlog.js';
+import { LatencyMonitor } from './latency.js';
 import { quotedRepr } from '../util/cstring.js';
 import { MemoryReclaimer } from '../util/gc.js';
 
@@ -236,6 +237,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
     });
     config.onChange('loglevel', () => this.applyLogConfig());
     this.slowlogThreshold = config.num('slowlog-log-slower-than');
+    this.latencyThresholdMs = config.num('latency-monitor-threshold');
+    config.onChange('latency-monitor-threshold', () => (this.latencyThresholdMs = config.num('latency-monitor-threshold')));
     config.onChange('slowlog-log-slower-than', () => (this.slowlogThreshold = config.num('slowlog-log-slower-than')));
     this.notifyFlags = config.notifyKeyspaceEvents();
     config.onChange('notify-keyspace-events', () => (this.notifyFlags = config.notifyKeyspaceEvents()));
@@ -328,9 +331,33 @@ export class Server extends EventEmitter implements KeyspaceHost {
         cmd.recordLatencyAt(bucket);
       }
       if (this.slowlogThreshold >= 0 && shareUs >= this.slowlogThreshold) this.logSlow(n, shareUs);
+      if (this.latencyThresholdMs > 0 && shareUs >= this.latencyThresholdMs * 1000) this.logLatency(n, shareUs);
       this.timedCount = 0;
     }
     this.tick = end;
+  }
+
+  /** The latency monitor, and its threshold in ms (latency-monitor-threshold; 0: off). */
+  readonly latency = new LatencyMonitor();
+  latencyThresholdMs = 0;
+
+  /** Records a latency event if it reached the threshold (Redis's latencyAddSampleIfNeeded). */
+  latencySample(event: string, ms: number): void {
+    if (this.latencyThresholdMs > 0 && ms >= this.latencyThresholdMs) {
+      this.latency.add(event, Math.floor(this.clock.now() / 1000), ms);
+    }
+  }
+
+  private logLatency(n: number, durationUs: number): void {
+    const ms = Math.trunc(durationUs / 1000);
+    let fast = false;
+    let slow = false;
+    for (let i = 0; i < n; i++) {
+      if (this.timed[i].fast) fast = true;
+      else slow = true;
+    }
+    if (fast) this.latencySample('fast-command', ms);
+    if (slow) this.latencySample('command', ms);
   }
 
   /** Clients in MONITOR mode. */
@@ -743,7 +770,9 @@ export class Server extends EventEmitter implements KeyspaceHost {
     }
     const perc = totalSampled ? totalExpired / totalSampled : 0;
     this.stats.expiredStalePerc = perc * 0.05 + this.stats.expiredStalePerc * 0.95;
-    this.stats.expireCycleCpuMs += performance.now() - start;
+    const elapsed = performance.now() - start;
+    this.stats.expireCycleCpuMs += elapsed;
+    this.latencySample('expire-cycle', Math.trunc(elapsed));
   }
 
   /** Once a second: closes clients idle longer than `timeout`. */
