@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Differential, differentialSuite, type Pair } from '../helpers/differential.js';
 import { localServer } from '../helpers/local.js';
+import { processCommand } from '../../src/server/dispatch.js';
 
 /** A second pair of connections, on the same two servers, for what "another client" does. */
 async function other(d: Differential): Promise<Pair> {
@@ -261,6 +262,18 @@ describe('transactions (nodis only)', () => {
     run('SET', 'b', '1', 'PX', '1000');
     assert.equal(run('EXEC'), '*2\r\n+OK\r\n+OK\r\n');
     assert.equal(server.dbs[0].getExpire('a'), server.dbs[0].getExpire('b'));
+  });
+
+  it("INFO counts watching clients and watched keys (Redis 7.2's fields)", () => {
+    const { server, c, run } = localServer();
+    const other = server.createFakeClient();
+    server.clients.set(c.id, c);
+    server.clients.set(other.id, other);
+    run('WATCH', 'a', 'b');
+    processCommand(other, ['WATCH', 'b', 'c']);
+    assert.match(run('INFO', 'clients'), /watching_clients:2\r\n.*total_watched_keys:3\r\n/s);
+    run('UNWATCH');
+    assert.match(run('INFO', 'clients'), /watching_clients:1\r\n.*total_watched_keys:2\r\n/s);
   });
 
   it('a closed connection forgets its transaction and its watched keys', () => {
