@@ -9,6 +9,8 @@ import { configCommands } from './config.js';
 import { replicationCommands } from './replication.js';
 import { persistenceCommands } from './persistence.js';
 import { pubsubCommands } from './pubsub.js';
+import { hashCommands } from './hashes.js';
+import { setCommands } from './sets.js';
 
 export const allCommands: CommandSpec[] = [
   ...connectionCommands,
@@ -19,4 +21,6 @@ export const allCommands: CommandSpec[] = [
   ...replicationCommands,
   ...persistenceCommands,
   ...pubsubCommands,
+  ...hashCommands,
+  ...setCommands,
 ];
