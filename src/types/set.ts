@@ -69,6 +69,14 @@ export class SetValue extends RObject {
     return s;
   }
 
+  /** An intset-encoded set of sorted canonical integers with the given width (an RDB intset). */
+  static fromIntset(sorted: string[], width: number): SetValue {
+    const s = new SetValue();
+    s.items = sorted;
+    s.intWidth = width;
+    return s;
+  }
+
   /** An empty set of the encoding that can hold first (setTypeCreate). */
   static forMember(first: string): SetValue {
     return isIntMember(first) ? SetValue.intset() : SetValue.hashtable();
