@@ -5,8 +5,9 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differential, differentialSuite, splitAggregate, bulkPayload, type StepLike } from '../helpers/differential.js';
-import { lengthOnly, pairsSorted } from '../helpers/collections.js';
+import fc from 'fast-check';
+import { Differential, differentialSuite, splitAggregate, bulkPayload, sorted, type Normalizer, type StepLike } from '../helpers/differential.js';
+import { lengthOnly, pairsSorted, scanPairs } from '../helpers/collections.js';
 import { RawConnection, bulkText } from '../helpers/resp.js';
 import { localServer } from '../helpers/local.js';
 import { startServer } from '../../src/index.js';
@@ -492,6 +493,74 @@ describe('hash commands', differentialSuite(), () => {
     it('propagates what Redis propagates (HINCRBYFLOAT as HSET)', async () => {
       await d.check(steps, { replication: true });
     });
+  });
+});
+
+describe('hash commands, random sequences', differentialSuite(), () => {
+  const d = new Differential();
+  before(() => d.start());
+  after(() => d.stop());
+
+  const key = fc.oneof({ weight: 8, arbitrary: fc.constantFrom('h', 'g') }, { weight: 1, arbitrary: fc.constantFrom('s', 'nope') });
+  const field = fc.oneof(fc.constantFrom('a', 'b', 'c', 'd', 'e', '1', '', BINARY), fc.integer({ min: 0, max: 30 }).map((i) => `f${i}`));
+  const intStr = fc.oneof(
+    fc.integer({ min: -1000, max: 1000 }).map(String),
+    fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String),
+    fc.constantFrom(INT64_MAX, INT64_MIN, '9223372036854775808', '1.5', 'x', '01'),
+  );
+  const floatStr = fc.oneof(fc.double({ noNaN: true, min: -1e20, max: 1e20 }).map(String), fc.constantFrom('10.5', '0.1', '-0.1', '1e3', 'inf', 'nan', '0x10', '1e308'));
+  const value = fc.oneof(intStr, floatStr, fc.constantFrom('', 'abc', 'v', BINARY, ' 1', 'x'.repeat(40)));
+  const count = fc.oneof(fc.integer({ min: -40, max: 40 }).map(String), fc.constantFrom('x', INT64_MIN));
+
+  /** Steps compared exactly while every hash is a listpack (insertion order), else as sets. */
+  function commands(ordered: boolean): fc.Arbitrary<StepLike> {
+    const listing = (cmd: string[], norm: Normalizer): StepLike => (ordered ? cmd : { cmd, norm });
+    return fc.oneof(
+      fc.tuple(key, fc.array(fc.tuple(field, value), { minLength: 1, maxLength: 4 })).map(([k, ps]) => ['HSET', k, ...ps.flat()]),
+      fc.tuple(key, fc.array(fc.tuple(field, value), { minLength: 1, maxLength: 2 })).map(([k, ps]) => ['HMSET', k, ...ps.flat()]),
+      fc.tuple(key, field, value).map(([k, f, v]) => ['HSETNX', k, f, v]),
+      fc.tuple(key, field).map(([k, f]) => ['HGET', k, f]),
+      fc.tuple(key, fc.array(field, { minLength: 1, maxLength: 4 })).map(([k, fs]) => ['HMGET', k, ...fs]),
+      fc.tuple(key, fc.array(field, { minLength: 1, maxLength: 4 })).map(([k, fs]) => ['HDEL', k, ...fs]),
+      key.map((k) => ['HLEN', k]),
+      fc.tuple(key, field).map(([k, f]) => ['HSTRLEN', k, f]),
+      fc.tuple(key, field).map(([k, f]) => ['HEXISTS', k, f]),
+      key.map((k) => listing(['HKEYS', k], sorted)),
+      key.map((k) => listing(['HVALS', k], sorted)),
+      key.map((k) => listing(['HGETALL', k], pairsSorted)),
+      fc.tuple(key, field, intStr).map(([k, f, n]) => ['HINCRBY', k, f, n]),
+      fc.tuple(key, field, fc.oneof(floatStr, intStr)).map(([k, f, n]) => ['HINCRBYFLOAT', k, f, n]),
+      fc.tuple(key, count, fc.boolean()).map(([k, n, wv]): StepLike => ({ cmd: ['HRANDFIELD', k, n, ...(wv ? ['WITHVALUES'] : [])], norm: lengthOnly })),
+      key.map((k): StepLike => ({ cmd: ['HRANDFIELD', k], typeOnly: true })),
+      key.map((k) => listing(['HSCAN', k, '0', 'COUNT', '1000'], scanPairs)),
+      key.map((k) => ['OBJECT', 'ENCODING', k]),
+      fc.tuple(key, key).map(([a, b]) => ['COPY', a, b, 'REPLACE']),
+      key.map((k) => ['DEL', k]),
+      key.map((k) => ['TYPE', k]),
+    );
+  }
+
+  /** Every key's encoding and contents, once the sequence is over. */
+  const finalState: StepLike[] = ['h', 'g', 's'].flatMap((k): StepLike[] => [['TYPE', k], ['OBJECT', 'ENCODING', k], { cmd: ['HGETALL', k], norm: pairsSorted }]);
+
+  it('match Redis (hashes that stay listpacks: replies in order)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(commands(true), { minLength: 1, maxLength: 30 }), fc.boolean(), async (steps, resp3) => {
+        await d.check([['SET', 's', 'string'], ...steps, ...finalState], { resp3 });
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('match Redis with small listpack limits (conversions)', async () => {
+    await d.withConfig({ 'hash-max-listpack-entries': '4', 'hash-max-listpack-value': '8' }, () =>
+      fc.assert(
+        fc.asyncProperty(fc.array(commands(false), { minLength: 1, maxLength: 30 }), fc.boolean(), async (steps, resp3) => {
+          await d.check([['SET', 's', 'string'], ...steps, ...finalState], { resp3 });
+        }),
+        { numRuns: 150 },
+      ),
+    );
   });
 });
 

@@ -5,7 +5,8 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differential, differentialSuite, splitAggregate, bulkPayload, type StepLike } from '../helpers/differential.js';
+import fc from 'fast-check';
+import { Differential, differentialSuite, splitAggregate, bulkPayload, isError, scanPage, sorted, type Pair, type Step, type StepLike } from '../helpers/differential.js';
 import { RawConnection, bulkText } from '../helpers/resp.js';
 import { startServer } from '../../src/index.js';
 import { localServer } from '../helpers/local.js';
@@ -554,6 +555,80 @@ describe('set commands', differentialSuite(), () => {
       );
     });
   });
+});
+
+describe('set commands, random sequences', differentialSuite(), () => {
+  const d = new Differential();
+  before(() => d.start());
+  after(() => d.stop());
+
+  const key = fc.oneof({ weight: 8, arbitrary: fc.constantFrom('a', 'b', 'c') }, { weight: 1, arbitrary: fc.constantFrom('str', 'nope') });
+  const member = fc.oneof(
+    { weight: 6, arbitrary: fc.integer({ min: -5, max: 12 }).map(String) },
+    { weight: 2, arbitrary: fc.constantFrom('x', 'y', 'z', '', BINARY, '01', '-0', '+1') },
+    { weight: 1, arbitrary: fc.constantFrom(INT64_MAX, INT64_MIN, '70000', '-3000000000', '9223372036854775808') },
+  );
+  const members = fc.array(member, { minLength: 1, maxLength: 5 });
+  const keys = fc.array(key, { minLength: 1, maxLength: 3 });
+  const count = fc.oneof(fc.integer({ min: -20, max: 20 }).map(String), fc.constantFrom('x', INT64_MIN));
+  const unordered = (cmd: string[]): Step => ({ cmd, norm: sorted });
+  const command: fc.Arbitrary<StepLike> = fc.oneof(
+    fc.tuple(key, members).map(([k, ms]) => ['SADD', k, ...ms]),
+    fc.tuple(key, members).map(([k, ms]) => ['SREM', k, ...ms]),
+    fc.tuple(key, key, member).map(([a, b, m]) => ['SMOVE', a, b, m]),
+    fc.tuple(key, member).map(([k, m]) => ['SISMEMBER', k, m]),
+    fc.tuple(key, members).map(([k, ms]) => ['SMISMEMBER', k, ...ms]),
+    key.map((k) => ['SCARD', k]),
+    key.map((k) => unordered(['SMEMBERS', k])),
+    keys.map((ks) => unordered(['SINTER', ...ks])),
+    keys.map((ks) => unordered(['SUNION', ...ks])),
+    keys.map((ks) => unordered(['SDIFF', ...ks])),
+    fc.tuple(key, keys).map(([dst, ks]) => ['SINTERSTORE', dst, ...ks]),
+    fc.tuple(key, keys).map(([dst, ks]) => ['SUNIONSTORE', dst, ...ks]),
+    fc.tuple(key, keys).map(([dst, ks]) => ['SDIFFSTORE', dst, ...ks]),
+    fc.tuple(keys, fc.option(count)).map(([ks, l]) => ['SINTERCARD', String(ks.length), ...ks, ...(l === null ? [] : ['LIMIT', l])]),
+    fc.tuple(key, count).map(([k, n]): Step => ({ cmd: ['SRANDMEMBER', k, n], norm: lengthOnly })),
+    key.map((k): Step => ({ cmd: ['SRANDMEMBER', k], typeOnly: true })),
+    key.map((k) => ['SPOP', k]),
+    fc.tuple(key, count).map(([k, n]) => ['SPOP', k, n]),
+    key.map((k): Step => ({ cmd: ['SSCAN', k, '0', 'COUNT', '1000'], norm: scanPage })),
+    key.map((k) => ['OBJECT', 'ENCODING', k]),
+    fc.tuple(key, key).map(([a, b]) => ['COPY', a, b, 'REPLACE']),
+    key.map((k) => ['DEL', k]),
+  );
+
+  /**
+   * Runs the steps; SPOP takes random members, so after one both servers are given nodis's set
+   * (deleted and built again on both, so their encodings agree too).
+   */
+  async function run(p: Pair, steps: StepLike[]): Promise<void> {
+    for (const s of steps) {
+      const cmd = Array.isArray(s) ? s : s.cmd;
+      if (cmd[0] !== 'SPOP') {
+        await p.step(s);
+        continue;
+      }
+      const reply = await p.norm(lengthOnly, ...cmd);
+      if (isError(reply)) continue;
+      const left = splitAggregate((await p.nodis.call('SMEMBERS', cmd[1]))!).items.map(bulkPayload);
+      await p.setup(['DEL', cmd[1]]);
+      if (left.length) await p.setup(['SADD', cmd[1], ...left]);
+    }
+    for (const k of ['a', 'b', 'c']) await p.run([['TYPE', k], ['OBJECT', 'ENCODING', k], { cmd: ['SMEMBERS', k], norm: sorted }]);
+  }
+
+  for (const [title, limit] of [['default limits', '512'], ['a small set-max-intset-entries (conversions)', '4']]) {
+    it(`match Redis (${title})`, async () => {
+      await d.withConfig({ 'set-max-intset-entries': limit }, () =>
+        fc.assert(
+          fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 30 }), fc.boolean(), async (steps, resp3) => {
+            await d.withPair((p) => run(p, [['SET', 'str', 'v'], ...steps]), { resp3 });
+          }),
+          { numRuns: 150 },
+        ),
+      );
+    });
+  }
 });
 
 describe('sets inside nodis', () => {

@@ -13,3 +13,10 @@ export const pairsSorted: Normalizer = (reply) => {
 
 /** Only an aggregate's header (its length): random replies of a known size. */
 export const lengthOnly: Normalizer = (reply) => (/^[*~%]/.test(reply) ? reply.slice(0, reply.indexOf('\r\n')) : reply[0]);
+
+/** One HSCAN/ZSCAN page: the cursor exactly, the field/value pairs as a set. */
+export const scanPairs: Normalizer = (reply) => {
+  if (!reply.startsWith('*2\r\n')) return reply;
+  const [cursor, arr] = splitAggregate(reply).items;
+  return cursor + pairsSorted(arr);
+};
