@@ -11,6 +11,7 @@ import { persistenceCommands } from './persistence.js';
 import { pubsubCommands } from './pubsub.js';
 import { hashCommands } from './hashes.js';
 import { setCommands } from './sets.js';
+import { memoryCommands } from './memory.js';
 
 export const allCommands: CommandSpec[] = [
   ...connectionCommands,
@@ -23,4 +24,5 @@ export const allCommands: CommandSpec[] = [
   ...pubsubCommands,
   ...hashCommands,
   ...setCommands,
+  ...memoryCommands,
 ];

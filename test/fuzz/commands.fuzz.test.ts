@@ -469,6 +469,8 @@ const EXCEPTIONS: Record<string, Rule> = {
   // the entries follows the names asked for, the order of subcommands is Redis's hash table's.
   'command|info': (c) => commandAbout(c, 'info'),
   'command|docs': (c) => commandAbout(c, 'docs'),
+  // No tip: an estimate of what the key costs in each server's own memory (README).
+  'memory|usage': typeOnly,
   // No tip: the object's address and LRU clock are Redis internals.
   debug: (c) =>
     optionWord(c.argv[1]) === 'object'
