@@ -43,7 +43,7 @@ const UNKNOWN_NAMES = ['nosuch', 'GETX', '', '\0', 'se\0t', 'x'.repeat(140), 'ca
 // - CLIENT KILL: may kill the fuzzer's own connection; client ids differ between the servers.
 // - CLIENT SETINFO, CLIENT NO-TOUCH: Redis 7.2 commands that nodis implements; the 7.0 oracle
 //   answers "unknown subcommand".
-// - DEBUG: only PROTOCOL, OBJECT and SET-ACTIVE-EXPIRE 0 (the others sleep, crash, reload, log,
+// - DEBUG: only PROTOCOL, OBJECT, DIGEST, DIGEST-VALUE and SET-ACTIVE-EXPIRE 0 (the others sleep, crash, reload, log,
 //   populate big data, or differ by design: README lists what nodis's DEBUG implements). Each
 //   run switches active expiry off (so expired keys go only when touched, the same on both
 //   servers) and back on at its end; 0 is thus the only value that cannot change a run.
@@ -63,7 +63,7 @@ const CONFIG_SETTABLE = [
 const CONFIG_SET_EXTRA = ['list-max-ziplist-size', 'zset-max-ziplist-entries', 'lua-time-limit', 'databases', 'daemonize', 'nosuch-param'];
 const CONFIG_SET_ALLOWED = new Set([...CONFIG_SETTABLE, ...CONFIG_SET_EXTRA]);
 
-const DEBUG_ALLOWED = new Set(['protocol', 'object', 'set-active-expire', 'nosuch']);
+const DEBUG_ALLOWED = new Set(['protocol', 'object', 'set-active-expire', 'digest', 'digest-value', 'nosuch']);
 
 // ---------------------------------------------------------------------------------------------
 // Vocabulary
@@ -269,6 +269,9 @@ const debugArb: fc.Arbitrary<string[]> = fc.oneof(
   fc.tuple(anyCase('PROTOCOL'), fc.constantFrom(...PROTOCOL_TYPES).chain(anyCase)).map(([s, t]) => ['DEBUG', s, t]),
   fc.tuple(anyCase('OBJECT'), key).map(([s, k]) => ['DEBUG', s, k]),
   anyCase('SET-ACTIVE-EXPIRE').map((s) => ['DEBUG', s, '0']),
+  // The dataset's digest, and a few values': both servers must hold the same data.
+  anyCase('DIGEST').map((s) => ['DEBUG', s]),
+  fc.tuple(anyCase('DIGEST-VALUE'), fc.array(key, { maxLength: 3 })).map(([s, ks]) => ['DEBUG', s, ...ks]),
   fc.array(value, { maxLength: 2 }).map((rest) => ['debug', 'nosuch', ...rest]),
   fc.constant<string[]>(['DEBUG']),
   fc.tuple(fc.constantFrom('PROTOCOL', 'OBJECT'), fc.array(value, { maxLength: 3 })).map(([s, rest]) => ['DEBUG', s, ...rest]),
@@ -613,11 +616,11 @@ async function normalize(
 
 /** COMMAND INFO / DOCS: comparable only where both servers have the same commands. */
 function commandAbout(c: Ctx, sub: 'info' | 'docs'): Compared {
-  // nodis implements a part of Redis, and CLIENT has 7.2's subcommands. Without names, both list
-  // every command.
+  // nodis implements a part of Redis, CLIENT has 7.2's subcommands and MEMORY only USAGE and HELP
+  // (README). Without names, both list every command.
   const comparable = c.argv.length > 2 && c.argv.slice(2).every((x) => {
     const l = x.toLowerCase();
-    return !l.startsWith('client') && c.table.lookupFull(l) !== undefined === REDIS_COMMANDS.has(l);
+    return !l.startsWith('client') && !l.startsWith('memory') && c.table.lookupFull(l) !== undefined === REDIS_COMMANDS.has(l);
   });
   if (!comparable) return typeOnly(c);
   // Redis keeps subcommands in a hash table with a per-process random seed: their order is random.
