@@ -10,8 +10,11 @@
 /** Reports a malformed blob; never returns. */
 export type Fail = (reason: string) => never;
 
-/** string2ll / lpStringToInt64: a canonical 64-bit integer as a bigint, else null. */
-function canonicalInt(s: string): bigint | null {
+/**
+ * string2ll / lpStringToInt64: a canonical 64-bit integer, else null. A number when it has at
+ * most 15 digits (exact), else a bigint.
+ */
+function canonicalInt(s: string): number | bigint | null {
   const n = s.length;
   if (n === 0 || n > 20) return null;
   let i = 0;
@@ -20,11 +23,12 @@ function canonicalInt(s: string): bigint | null {
     i = 1;
   }
   const first = s.charCodeAt(i);
-  if (first === 48) return n === 1 ? 0n : null;
+  if (first === 48) return n === 1 ? 0 : null;
   for (let j = i; j < n; j++) {
     const c = s.charCodeAt(j);
     if (c < 48 || c > 57) return null;
   }
+  if (n <= 15) return Number(s);
   const v = BigInt(s);
   return v > 0x7fffffffffffffffn || v < -0x8000000000000000n ? null : v;
 }
@@ -55,69 +59,89 @@ function writeBacklen(out: Buffer, at: number, l: number): number {
   return n;
 }
 
-/** One entry's encoding (lpEncodeGetType + lpEncodeIntegerGetType / lpEncodeString), without backlen. */
-function encodeEntry(s: string): Buffer {
-  const v = s.length <= 20 ? canonicalInt(s) : null;
+/** The bytes an entry's encoding takes, without its backlen (lpEncodeGetType). */
+function entrySize(s: string, v: number | bigint | null): number {
   if (v !== null) {
-    if (v >= 0n && v <= 127n) return Buffer.from([Number(v)]);
-    if (v >= -4096n && v <= 4095n) {
-      const u = Number(v < 0n ? (1n << 13n) + v : v);
-      return Buffer.from([(u >> 8) | 0xc0, u & 0xff]);
-    }
-    if (v >= -32768n && v <= 32767n) {
-      const b = Buffer.alloc(3);
-      b[0] = 0xf1;
-      b.writeInt16LE(Number(v), 1);
-      return b;
-    }
-    if (v >= -8388608n && v <= 8388607n) {
-      const u = Number(v < 0n ? (1n << 24n) + v : v);
-      return Buffer.from([0xf2, u & 0xff, (u >> 8) & 0xff, u >> 16]);
-    }
-    if (v >= -2147483648n && v <= 2147483647n) {
-      const b = Buffer.alloc(5);
-      b[0] = 0xf3;
-      b.writeInt32LE(Number(v), 1);
-      return b;
-    }
-    const b = Buffer.alloc(9);
-    b[0] = 0xf4;
-    b.writeBigInt64LE(v, 1);
-    return b;
+    if (v >= 0 && v <= 127) return 1;
+    if (v >= -4096 && v <= 4095) return 2;
+    if (v >= -32768 && v <= 32767) return 3;
+    if (v >= -8388608 && v <= 8388607) return 4;
+    if (v >= -2147483648 && v <= 2147483647) return 5;
+    return 9;
   }
   const len = s.length;
-  let b: Buffer;
-  if (len < 64) {
-    b = Buffer.allocUnsafe(1 + len);
-    b[0] = 0x80 | len;
-    b.write(s, 1, 'latin1');
-  } else if (len < 4096) {
-    b = Buffer.allocUnsafe(2 + len);
-    b[0] = 0xe0 | (len >> 8);
-    b[1] = len & 0xff;
-    b.write(s, 2, 'latin1');
-  } else {
-    b = Buffer.allocUnsafe(5 + len);
-    b[0] = 0xf0;
-    b.writeUInt32LE(len, 1);
-    b.write(s, 5, 'latin1');
+  return len < 64 ? 1 + len : len < 4096 ? 2 + len : 5 + len;
+}
+
+/** Writes an entry's encoding at out[at] (lpEncodeIntegerGetType / lpEncodeString). */
+function writeEntry(out: Buffer, at: number, s: string, v: number | bigint | null, size: number): void {
+  if (v !== null) {
+    const n = Number(v);
+    switch (size) {
+      case 1:
+        out[at] = n;
+        return;
+      case 2: {
+        const u = n < 0 ? 8192 + n : n;
+        out[at] = (u >> 8) | 0xc0;
+        out[at + 1] = u & 0xff;
+        return;
+      }
+      case 3:
+        out[at] = 0xf1;
+        out.writeInt16LE(n, at + 1);
+        return;
+      case 4:
+        out[at] = 0xf2;
+        out.writeIntLE(n, at + 1, 3);
+        return;
+      case 5:
+        out[at] = 0xf3;
+        out.writeInt32LE(n, at + 1);
+        return;
+      default:
+        out[at] = 0xf4;
+        out.writeBigInt64LE(BigInt(v), at + 1);
+        return;
+    }
   }
-  return b;
+  const len = s.length;
+  if (len < 64) {
+    out[at] = 0x80 | len;
+    at += 1;
+  } else if (len < 4096) {
+    out[at] = 0xe0 | (len >> 8);
+    out[at + 1] = len & 0xff;
+    at += 2;
+  } else {
+    out[at] = 0xf0;
+    out.writeUInt32LE(len, at + 1);
+    at += 5;
+  }
+  out.write(s, at, len, 'latin1');
 }
 
 /** A listpack holding entries, in order: the bytes Redis builds with lpAppend. */
 export function encodeListpack(entries: readonly string[]): Buffer {
-  const encoded = entries.map(encodeEntry);
+  const n = entries.length;
+  const ints = new Array<number | bigint | null>(n);
+  const sizes = new Array<number>(n);
   let total = LP_HDR + 1;
-  for (const e of encoded) total += e.length + backlenSize(e.length);
+  for (let i = 0; i < n; i++) {
+    const v = canonicalInt(entries[i]);
+    const size = entrySize(entries[i], v);
+    ints[i] = v;
+    sizes[i] = size;
+    total += size + backlenSize(size);
+  }
   const out = Buffer.allocUnsafe(total);
   out.writeUInt32LE(total, 0);
-  out.writeUInt16LE(entries.length < 65535 ? entries.length : 65535, 4);
+  out.writeUInt16LE(n < 65535 ? n : 65535, 4);
   let at = LP_HDR;
-  for (const e of encoded) {
-    e.copy(out, at);
-    at += e.length;
-    at += writeBacklen(out, at, e.length);
+  for (let i = 0; i < n; i++) {
+    writeEntry(out, at, entries[i], ints[i], sizes[i]);
+    at += sizes[i];
+    at += writeBacklen(out, at, sizes[i]);
   }
   out[at] = LP_EOF;
   return out;
@@ -165,7 +189,7 @@ export function decodeListpack(buf: Buffer, fail: Fail): string[] {
       len = buf.readUInt32LE(p + 1);
       isString = true;
     } else if (b >= 0xf1 && b <= 0xf4) {
-      const width = [2, 3, 4, 8][b - 0xf1];
+      const width = b === 0xf1 ? 2 : b === 0xf2 ? 3 : b === 0xf3 ? 4 : 8;
       if (p + 1 + width > end) fail('listpack entry out of range');
       header = 1 + width;
       len = 0;
@@ -334,6 +358,7 @@ export function encodeIntset(sorted: readonly string[], width: number): Buffer {
   for (const s of sorted) {
     if (width === 2) out.writeInt16LE(Number(s), at);
     else if (width === 4) out.writeInt32LE(Number(s), at);
+    else if (s.length <= 15) out.writeBigInt64LE(BigInt(Number(s)), at);
     else out.writeBigInt64LE(BigInt(s), at);
     at += width;
   }
@@ -348,14 +373,14 @@ export function decodeIntset(buf: Buffer, fail: Fail): { members: string[]; widt
   const count = buf.readUInt32LE(4);
   if (8 + count * width !== buf.length) fail('intset size does not match its header');
   if (count === 0) fail('empty intset');
-  const members: string[] = [];
-  let prev: bigint | null = null;
+  const members = new Array<string>(count);
+  let prev: number | bigint = -Infinity;
   for (let i = 0; i < count; i++) {
     const at = 8 + i * width;
-    const v = width === 2 ? BigInt(buf.readInt16LE(at)) : width === 4 ? BigInt(buf.readInt32LE(at)) : buf.readBigInt64LE(at);
-    if (prev !== null && v <= prev) fail('intset members out of order or repeated');
+    const v = width === 2 ? buf.readInt16LE(at) : width === 4 ? buf.readInt32LE(at) : buf.readBigInt64LE(at);
+    if (v <= prev) fail('intset members out of order or repeated');
     prev = v;
-    members.push(v.toString());
+    members[i] = String(v);
   }
   return { members, width };
 }

@@ -541,11 +541,31 @@ const RDB_TYPE_HASH_ZIPLIST = 13;
 const RDB_TYPE_HASH_LISTPACK = 16;
 const RDB_TYPE_SET_LISTPACK = 20;
 
-/** A blob (listpack, ziplist …) read as a string, with a fail() that names where it started. */
+/**
+ * A blob (listpack, ziplist …) stored as an RDB string, as bytes (shared with the input when not
+ * compressed), with a fail() that names where it started.
+ */
 function readBlob(r: RdbReader): [Buffer, Fail] {
   const at = r.pos;
-  const blob = Buffer.from(r.string(), 'latin1');
-  return [blob, (reason: string): never => r.fail('corrupt', reason, at)];
+  const fail = (reason: string): never => r.fail('corrupt', reason, at);
+  const len = r.lenOrEncoding();
+  if (!r.encoded) return [r.bytes(len), fail];
+  r.pos = at;
+  return [Buffer.from(r.string(), 'latin1'), fail];
+}
+
+/** True if a field of [field, value …] appears twice (a scan for small hashes, a Set for others). */
+function hasRepeatedField(pairs: readonly string[]): boolean {
+  if (pairs.length <= 32) {
+    for (let i = 2; i < pairs.length; i += 2) for (let j = 0; j < i; j += 2) if (pairs[i] === pairs[j]) return true;
+    return false;
+  }
+  const seen = new Set<string>();
+  for (let i = 0; i < pairs.length; i += 2) {
+    if (seen.has(pairs[i])) return true;
+    seen.add(pairs[i]);
+  }
+  return false;
 }
 
 /**
@@ -556,13 +576,9 @@ function readBlob(r: RdbReader): [Buffer, Fail] {
 function hashFromPairs(r: RdbReader, pairs: string[], fail: Fail, checkValues: boolean): HashValue | null {
   if (pairs.length % 2 !== 0) fail('Hash with an odd number of entries');
   if (pairs.length === 0) return null;
-  const seen = new Set<string>();
+  if (hasRepeatedField(pairs)) fail('Hash with dup elements');
   let longest = 0;
-  for (let i = 0; i < pairs.length; i += 2) {
-    if (seen.has(pairs[i])) fail('Hash with dup elements');
-    seen.add(pairs[i]);
-    longest = Math.max(longest, pairs[i].length, pairs[i + 1].length);
-  }
+  for (let i = 0; i < pairs.length; i++) if (pairs[i].length > longest) longest = pairs[i].length;
   const limits = r.limits;
   const listpack = pairs.length / 2 <= limits.hashMaxListpackEntries && (!checkValues || longest <= limits.hashMaxListpackValue);
   return HashValue.fromPairs(pairs, listpack);
@@ -590,17 +606,15 @@ registerRdbType({
       // Too many pairs for a listpack: a hashtable from the start; else a listpack until a field
       // or value is too long for one.
       let listpack = len <= limits.hashMaxListpackEntries;
+      const at = r.pos;
       const pairs: string[] = [];
-      const seen = new Set<string>();
       for (let i = 0; i < len; i++) {
-        const at = r.pos;
         const field = r.string();
         const value = r.string();
-        if (seen.has(field)) r.fail('corrupt', 'Duplicate hash fields detected', at);
-        seen.add(field);
         if (field.length > limits.hashMaxListpackValue || value.length > limits.hashMaxListpackValue) listpack = false;
         pairs.push(field, value);
       }
+      if (hasRepeatedField(pairs)) r.fail('corrupt', 'Duplicate hash fields detected', at);
       return HashValue.fromPairs(pairs, listpack);
     }
     const [blob, fail] = readBlob(r);
