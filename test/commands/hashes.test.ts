@@ -616,6 +616,33 @@ describe('hashes inside nodis', () => {
     assert.deepEqual(seen, model);
   });
 
+  it('HSCAN and SSCAN return every element present for the whole iteration, whatever changes between calls', () => {
+    const { run } = localServer();
+    const stay: string[] = [];
+    for (let i = 0; i < 3000; i++) stay.push(`stay${i}`);
+    for (const [type, add, del, scan] of [['hash', 'HSET', 'HDEL', 'HSCAN'], ['set', 'SADD', 'SREM', 'SSCAN']] as const) {
+      run('DEL', 'k');
+      for (const f of stay) run(...(type === 'hash' ? [add, 'k', f, 'v'] : [add, 'k', f]));
+      for (let i = 0; i < 500; i++) run(...(type === 'hash' ? [add, 'k', `gone${i}`, 'v'] : [add, 'k', `gone${i}`]));
+      const seen = new Set<string>();
+      let cursor = '0';
+      let calls = 0;
+      do {
+        const [cur, page] = splitAggregate(run(scan, 'k', cursor, 'COUNT', '17')).items;
+        cursor = bulkPayload(cur);
+        const items = splitAggregate(page).items.map(bulkPayload);
+        for (let i = 0; i < items.length; i += type === 'hash' ? 2 : 1) seen.add(items[i]);
+        // Between calls: elements come and go (the dense arrays move their last element around).
+        run(del, 'k', `gone${calls % 500}`, `new${calls - 3}`);
+        run(...(type === 'hash' ? [add, 'k', `new${calls}`, 'v'] : [add, 'k', `new${calls}`]));
+        calls++;
+      } while (cursor !== '0' && calls < 10000);
+      assert.equal(cursor, '0', `${scan} ended`);
+      for (const f of stay) assert.ok(seen.has(f), `${scan} missed ${f}`);
+      assert.ok(calls < 400, `${scan} took ${calls} calls`);
+    }
+  });
+
   it('signals WATCH on every change', async () => {
     const { run, db } = localServer();
     run('HSET', 'h', 'a', '1');
