@@ -11,6 +11,9 @@ import { persistenceCommands } from './persistence.js';
 import { pubsubCommands } from './pubsub.js';
 import { transactionCommands } from './transactions.js';
 import { introspectionCommands } from './introspection.js';
+import { hashCommands } from './hashes.js';
+import { setCommands } from './sets.js';
+import { memoryCommands } from './memory.js';
 
 export const allCommands: CommandSpec[] = [
   ...connectionCommands,
@@ -23,4 +26,7 @@ export const allCommands: CommandSpec[] = [
   ...pubsubCommands,
   ...transactionCommands,
   ...introspectionCommands,
+  ...hashCommands,
+  ...setCommands,
+  ...memoryCommands,
 ];

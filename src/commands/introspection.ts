@@ -7,6 +7,7 @@ import type { Command } from '../server/command.js';
 import { replyHelp } from './help.js';
 import { rangeArg } from './args.js';
 import { errSubcommandSyntax } from '../server/errors.js';
+import { cString } from '../util/cstring.js';
 
 const SLOWLOG_HELP = [
   'GET [<count>]',
@@ -81,8 +82,10 @@ function latencyLatest(c: Client): void {
   }
 }
 
+// Event names are looked up as C strings (up to a NUL), as Redis's dict of events does.
+
 function latencyHistory(c: Client, argv: string[]): void {
-  const series = c.server.latency.events.get(argv[2]);
+  const series = c.server.latency.events.get(cString(argv[2]));
   const samples = series ? series.samples : [];
   c.arrayLen(samples.length);
   for (const s of samples) {
@@ -93,12 +96,13 @@ function latencyHistory(c: Client, argv: string[]): void {
 }
 
 function latencyGraph(c: Client, argv: string[]): void {
-  const series = c.server.latency.events.get(argv[2]);
+  const event = cString(argv[2]);
+  const series = c.server.latency.events.get(event);
   if (series === undefined) {
-    c.error(`ERR No samples available for event '${argv[2]}'`);
+    c.error(`ERR No samples available for event '${event}'`);
     return;
   }
-  c.verbatim(c.server.latency.graph(argv[2], series, nowSeconds(c)));
+  c.verbatim(c.server.latency.graph(event, series, nowSeconds(c)));
 }
 
 function latencyDoctor(c: Client): void {
@@ -114,7 +118,7 @@ function latencyDoctor(c: Client): void {
 }
 
 function latencyReset(c: Client, argv: string[]): void {
-  c.integer(c.server.latency.reset(argv.length === 2 ? null : argv.slice(2)));
+  c.integer(c.server.latency.reset(argv.length === 2 ? null : argv.slice(2).map((a) => cString(a))));
 }
 
 /** LATENCY HISTOGRAM [command …]: each command's (and subcommand's) latency distribution. */

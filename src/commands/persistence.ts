@@ -10,6 +10,7 @@ import { optionWord } from '../util/cstring.js';
 import {
   RdbError,
   dumpPayload,
+  encodingLimits,
   loadRdbFile,
   parseDumpPayload,
   rdbFilePath,
@@ -67,7 +68,7 @@ function restore(c: Client, argv: string[]): void {
 
   let value: Value;
   try {
-    value = parseDumpPayload(Buffer.from(argv[3], 'latin1'));
+    value = parseDumpPayload(Buffer.from(argv[3], 'latin1'), { limits: encodingLimits(c.server.config) });
   } catch (e) {
     if (!(e instanceof RdbError)) throw e;
     if (e.kind === 'version' || e.kind === 'checksum') return c.error('ERR DUMP payload version or checksum are wrong');

@@ -2,6 +2,7 @@
 // keys, as Redis keeps dict and expires.
 
 import type { Value } from '../types/value.js';
+import { ScanCursors } from './scan.js';
 
 /** What a database needs from the server around it. */
 export interface KeyspaceHost {
@@ -20,23 +21,6 @@ export interface KeyspaceHost {
   keyMissed(db: Database, key: string): void;
 }
 
-/** SCAN cursors keep a live Map iterator, so keys present for the whole scan are never skipped. */
-interface ScanState {
-  iter: Iterator<string>;
-  /** Keys handed out so far (where a lost cursor resumes). */
-  pos: number;
-  /** The key read ahead to learn whether the scan is over; handed out first next time. */
-  pending: string | null;
-  /**
-   * Keys in the database when the scan started. A Map iterates in insertion order, so every key
-   * that was there at the start comes before any key added later: after this many keys the scan
-   * may stop, and it ends even while keys are added faster than it reads them.
-   */
-  limit: number;
-}
-const SCAN_CURSOR_POS_BITS = 2 ** 32;
-const SCAN_CURSOR_POS_BITS_N = 2n ** 32n;
-const MAX_SCAN_STATES = 256;
 
 /** Whoever WATCHes keys (a client): marked when one of them changes. */
 export interface WatchOwner {
@@ -76,7 +60,8 @@ export class Database {
    * marks its watchers, so their EXEC fails. Unwatched keys cost nothing.
    */
   readonly watched = new Map<string, WatchedKey[]>();
-  private scans = new Map<number, ScanState>();
+  /** SCAN's live cursors (see keyspace/scan.ts). */
+  private scans = new ScanCursors();
   /** Where the active expire cycle resumes. */
   private expireCursor: Iterator<[string, number]> | null = null;
   /** Where RANDOMKEY resumes in a large keyspace. */
@@ -321,51 +306,7 @@ export class Database {
    * from before a restart) resumes by position instead.
    */
   scan(cursor: number | bigint, count: number): [number, string[]] {
-    const c = BigInt(cursor);
-    let state: ScanState | undefined;
-    if (c !== 0n && c <= BigInt(Number.MAX_SAFE_INTEGER)) {
-      state = this.scans.get(Number(c));
-      if (state) this.scans.delete(Number(c));
-    }
-    if (!state) {
-      const iter = this.dict.keys();
-      const pos = Number(c % SCAN_CURSOR_POS_BITS_N);
-      let skipped = 0;
-      while (skipped < pos && !iter.next().done) skipped++;
-      state = { iter, pos: skipped, pending: null, limit: this.dict.size };
-    }
-    const keys: string[] = [];
-    while (keys.length < count && state.pos < state.limit) {
-      let key: string;
-      if (state.pending !== null) {
-        key = state.pending;
-        state.pending = null;
-        // Deleted while the client was away: the iterator would have skipped it too.
-        if (!this.dict.has(key)) continue;
-      } else {
-        const r = state.iter.next();
-        if (r.done) return [0, keys];
-        key = r.value;
-      }
-      state.pos++;
-      keys.push(key);
-    }
-    if (state.pos >= state.limit) return [0, keys];
-    // Read one key ahead, so the call that returns the last keys already answers cursor 0.
-    const ahead = state.iter.next();
-    if (ahead.done) return [0, keys];
-    state.pending = ahead.value;
-    // A random tag in the high bits keeps concurrent scans from sharing a cursor.
-    let next: number;
-    do {
-      const tag = 1 + Math.floor(Math.random() * 0xfffff);
-      next = tag * SCAN_CURSOR_POS_BITS + (state.pos % SCAN_CURSOR_POS_BITS);
-    } while (this.scans.has(next));
-    if (this.scans.size >= MAX_SCAN_STATES) {
-      this.scans.delete(this.scans.keys().next().value as number);
-    }
-    this.scans.set(next, state);
-    return [next, keys];
+    return this.scans.step(this.dict, cursor, count);
   }
 
   /** A random key that has not expired, or null when the database is empty. */

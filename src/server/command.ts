@@ -169,6 +169,8 @@ export class Command implements CommandInfo {
   readonly fast: boolean;
   /** Never in the slow log (EXEC: the commands it ran are). */
   readonly skipSlowlog: boolean;
+  /** Reads or writes data, or may propagate: refused to replicas and monitors. */
+  readonly touchesKeyspace: boolean;
   /** Never shown to MONITOR: administrative commands and scripts (their commands are shown). */
   readonly skipMonitor: boolean;
   /** The enable-* option a protected command needs (DEBUG, MODULE and its subcommands), else null. */
@@ -195,6 +197,7 @@ export class Command implements CommandInfo {
     this.denyOom = info.flags.includes('denyoom');
     this.fast = info.flags.includes('fast');
     this.skipSlowlog = info.flags.includes('skip_slowlog');
+    this.touchesKeyspace = ['readonly', 'write', 'may_replicate'].some((f) => info.flags.includes(f));
     this.skipMonitor = info.flags.includes('skip_monitor') || info.flags.includes('admin');
     this.protectedBy = PROTECTED_BY.get(parent ? parent.fullName : fullName) ?? null;
   }

@@ -62,8 +62,15 @@ const authGate: Gate = (c, cmd) => (!c.authenticated && !cmd.noAuth && c.authReq
 const noMultiGate: Gate = (c, cmd) =>
   c.multi !== null && cmd.flags.includes('no_multi') ? 'ERR Command not allowed inside a transaction' : null;
 
+/**
+ * A replica's link, or a MONITOR connection (both replicas to Redis), may not read or write data
+ * (Redis: so that they cannot slip past CLIENT PAUSE).
+ */
+const replicaKeyspaceGate: Gate = (c, cmd) =>
+  (c.monitor || c.replica !== null) && cmd.touchesKeyspace ? "ERR Replica can't interact with the keyspace" : null;
+
 /** The gates, in order. Each feature module registers its own at load time. */
-const gates: Gate[] = [authGate, noMultiGate];
+const gates: Gate[] = [authGate, noMultiGate, replicaKeyspaceGate];
 
 /**
  * Adds a gate. `after` places it after the gate given (Redis's order matters: the first failing

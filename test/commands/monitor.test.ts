@@ -54,15 +54,16 @@ describe('MONITOR', differentialSuite(), () => {
     }
   });
 
-  it('MONITOR inside MULTI fails at EXEC; a second MONITOR answers nothing', async () => {
+  it('MONITOR inside MULTI fails at EXEC; a second MONITOR answers nothing; a monitor cannot touch data', async () => {
     await d.check([['MULTI'], ['MONITOR'], ['EXEC']]);
     const m = await d.pair();
     try {
       await m.do('MONITOR');
-      m.write('MONITOR\r\nPING\r\n');
+      m.write('MONITOR\r\nPING\r\nGET k\r\nSET k v\r\n');
       const [a, b] = await Promise.all([m.nodis.readUntilClose(300), m.redis.readUntilClose(300)]);
       assert.equal(lines(a), lines(b));
       assert.match(a, /^\+PONG\r\n/);
+      assert.match(a, /-ERR Replica can't interact with the keyspace\r\n/);
     } finally {
       m.close();
     }
