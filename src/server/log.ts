@@ -1,6 +1,7 @@
 // Log lines as Redis writes them: "pid:M 21 Nov 2026 12:17:00.123 * message".
 
 import { appendFileSync } from 'node:fs';
+import { RealDate } from '../util/time.js';
 
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning' | 'nothing';
 
@@ -27,7 +28,7 @@ export class Logger {
 
   log(level: Exclude<LogLevel, 'nothing'>, message: string): void {
     if (this.silent || LEVEL_RANK[level] < LEVEL_RANK[this.level]) return;
-    const d = new Date();
+    const d = new RealDate();
     const stamp =
       `${pad(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ` +
       `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;

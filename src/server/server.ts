@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 // Imported, not the global: Node's global performance is a getter that runs on every read.
 import { performance } from 'node:perf_hooks';
+import { clearInterval, setInterval, wallClockMs } from '../util/time.js';
 import { Clock } from './clock.js';
 import { Config, parseMemory } from './config.js';
 import { Logger, isLogLevel } from './log.js';
@@ -665,7 +666,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
    */
   logFault(context: string, e: unknown): void {
     const f = this.faultLog;
-    const now = Date.now();
+    const now = wallClockMs();
     if (now - f.windowStart >= 60_000) {
       if (f.suppressed > 0) this.log.warning(`(${f.suppressed} more internal errors were not logged)`);
       f.windowStart = now;
