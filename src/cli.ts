@@ -18,6 +18,7 @@ import { Logger, isLogLevel, logCrashReport, startupLogo } from './server/log.js
 import { allCommands } from './commands/index.js';
 import { REDIS_VERSION, NODIS_VERSION, BUILD_ID } from './version.js';
 import { loadDataFromDisk } from './persistence/rdb.js';
+import { shutdownFlagsFromConfig, shutdownServer } from './commands/persistence.js';
 
 export const VERSION_LINE =
   `Redis server v=${REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=${BUILD_ID} nodis=${NODIS_VERSION}`;
@@ -282,8 +283,13 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     rawLog(config, `Received ${sig} scheduling shutdown...`);
-    server.log.warning('User requested shutdown...');
-    void exit();
+    if (exiting) return;
+    // As Redis's serverCron: shutdown-on-sigint / shutdown-on-sigterm choose the flags; a failed
+    // final save keeps the server running.
+    const flags = shutdownFlagsFromConfig(config.num(sig === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm'));
+    if (!shutdownServer(server, flags)) {
+      server.log.warning(`${sig} received but errors trying to shut down the server, check the logs for more information`);
+    }
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));

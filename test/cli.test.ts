@@ -55,10 +55,10 @@ class Proc {
     });
   }
 
-  /** Waits until the output contains text (or the process ends). */
-  async waitFor(text: string, ms = 10000): Promise<void> {
+  /** Waits until the output (from offset `from` on) contains text, or the process ends. */
+  async waitFor(text: string, ms = 10000, from = 0): Promise<void> {
     const deadline = Date.now() + ms;
-    while (!this.stdout.includes(text)) {
+    while (this.stdout.indexOf(text, from) < 0) {
       if (this.child.exitCode !== null || Date.now() > deadline) {
         throw new Error(`no ${JSON.stringify(text)} in output: ${this.stdout}${this.stderr}`);
       }
@@ -68,7 +68,8 @@ class Proc {
 }
 
 function start(cmd: string, args: string[], opts: { cwd?: string; stdin?: string } = {}): Proc {
-  const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  // A directory of its own by default: a server with save points saves there when it stops.
+  const child = spawn(cmd, args, { cwd: opts.cwd ?? tempDir(), stdio: ['pipe', 'pipe', 'pipe'] });
   // A process that exits at once (a bad flag) may close its stdin before we write: that is fine.
   child.stdin!.on('error', () => {});
   child.stdin!.end(opts.stdin ?? '');
@@ -349,6 +350,74 @@ describe('nodis-server', () => {
     const missing = await runNodis([join(dir, 'missing.conf')]);
     assert.equal(missing.code, 1);
     assert.match(missing.stdout, new RegExp(`# Fatal error, can't open config file '${join(dir, 'missing.conf')}': No such file or directory\\n$`));
+  });
+
+  it('saves on SHUTDOWN and SIGTERM when save points are set, as redis-server does', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const args = ['--port', String(port), '--bind', '127.0.0.1'];
+    // redis-server's default save points: SHUTDOWN saves, and the next start loads the snapshot.
+    const p = startNodis(args, { cwd: dir });
+    await p.waitFor('Ready to accept connections tcp');
+    let c = await RawConnection.open({ port });
+    assert.equal(await c.call('SET', 'k', 'v1'), '+OK\r\n');
+    await c.call('SHUTDOWN');
+    c.close();
+    assert.equal(await p.exited, 0);
+    assert.match(p.stdout, /# User requested shutdown\.\.\.\n.*\* Saving the final RDB snapshot before exiting\.\n.*\* DB saved on disk\n/);
+    assert.ok(existsSync(join(dir, 'dump.rdb')));
+
+    const q = startNodis([...args, '--save', '60', '1'], { cwd: dir });
+    await q.waitFor('Ready to accept connections tcp');
+    c = await RawConnection.open({ port });
+    assert.equal(await c.call('GET', 'k'), '$2\r\nv1\r\n');
+    assert.equal(await c.call('SET', 'k', 'v2'), '+OK\r\n');
+    c.close();
+    q.child.kill('SIGTERM');
+    assert.equal(await q.exited, 0);
+    assert.ok(q.stdout.includes('* Saving the final RDB snapshot before exiting.'), q.stdout);
+
+    // No save points: nothing is saved unless SHUTDOWN SAVE; NOSAVE skips the save points.
+    const r = startNodis([...args, '--save', ''], { cwd: dir });
+    await r.waitFor('Ready to accept connections tcp');
+    c = await RawConnection.open({ port });
+    assert.equal(await c.call('GET', 'k'), '$2\r\nv2\r\n');
+    assert.equal(await c.call('SET', 'k', 'v3'), '+OK\r\n');
+    await c.call('SHUTDOWN');
+    c.close();
+    assert.equal(await r.exited, 0);
+    assert.ok(!r.stdout.includes('Saving the final RDB snapshot'), r.stdout);
+    const s = startNodis([...args, '--save', ''], { cwd: dir });
+    await s.waitFor('Ready to accept connections tcp');
+    c = await RawConnection.open({ port });
+    assert.equal(await c.call('GET', 'k'), '$2\r\nv2\r\n');
+    await c.call('SHUTDOWN', 'SAVE');
+    c.close();
+    assert.equal(await s.exited, 0);
+    assert.ok(s.stdout.includes('* DB saved on disk'), s.stdout);
+  });
+
+  it('keeps running when the final save fails, unless SHUTDOWN FORCE', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const p = startNodis(['--port', String(port), '--bind', '127.0.0.1', '--save', '900', '1'], { cwd: dir });
+    await p.waitFor('Ready to accept connections tcp');
+    // The server's directory disappears: the snapshot cannot be written (as in Redis's own test).
+    rmSync(dir, { recursive: true, force: true });
+    const c = await RawConnection.open({ port });
+    try {
+      assert.equal(await c.call('SHUTDOWN'), '-ERR Errors trying to SHUTDOWN. Check logs.\r\n');
+      assert.equal(await c.call('PING'), '+PONG\r\n');
+      p.child.kill('SIGTERM');
+      await p.waitFor('SIGTERM received but errors trying to shut down the server');
+      assert.equal(await c.call('PING'), '+PONG\r\n');
+      assert.ok(p.stdout.includes("# Error trying to save the DB, can't exit."), p.stdout);
+      await c.call('SHUTDOWN', 'FORCE');
+    } finally {
+      c.close();
+    }
+    assert.equal(await p.exited, 0);
+    assert.ok(p.stdout.includes('# Error trying to save the DB. Exit anyway.'), p.stdout);
   });
 });
 

@@ -830,9 +830,11 @@ export class Server extends EventEmitter implements KeyspaceHost {
     return this.closing;
   }
 
-  /** SHUTDOWN: asks the owner (CLI or embedding API) to stop; the CLI exits the process. */
+  /**
+   * Asks the owner (CLI or embedding API) to stop, and stops listening; the CLI exits the process.
+   * SHUTDOWN and signals come through shutdownServer (commands/persistence.ts), which saves first.
+   */
   shutdown(): void {
-    this.log.warning('User requested shutdown...');
     this.emit('shutdown');
     void this.close();
   }
