@@ -31,12 +31,16 @@ const USAGE = [
   '',
   'Examples:',
   '       nodis-server (run the server with default conf)',
-  "       echo 'maxmemory 128mb' | nodis-server -",
+  "       echo 'requirepass secret' | nodis-server -",
   '       nodis-server /etc/nodis/6379.conf',
   '       nodis-server --port 7777',
-  '       nodis-server --port 7777 --replicaof 127.0.0.1 8888',
+  '       nodis-server --port 7777 --save "" --loglevel warning',
   '       nodis-server /etc/mynodis.conf --loglevel verbose -',
   '       nodis-server /etc/mynodis.conf --loglevel verbose',
+  '',
+  'Every redis.conf directive is accepted. Those nodis does not act on yet (appendonly, save points,',
+  'maxmemory, replicaof, cluster-enabled, tls-*, aclfile, user, loadmodule ...) are logged as',
+  'warnings at start-up and on CONFIG SET. See the README for what works today.',
   '',
 ].join('\n');
 
@@ -253,6 +257,7 @@ async function main(): Promise<void> {
   } else {
     server.log.notice(`Running mode=standalone, port=${port}.`);
   }
+  server.warnInertDirectives();
   server.log.warning('Server initialized');
   // The snapshot in dir/dbfilename, loaded synchronously so no client is served before it is in;
   // a bad one stops start-up.

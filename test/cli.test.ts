@@ -352,6 +352,69 @@ describe('nodis-server', () => {
     assert.match(missing.stdout, new RegExp(`# Fatal error, can't open config file '${join(dir, 'missing.conf')}': No such file or directory\\n$`));
   });
 
+  it('warns once at start-up about each directive it does not act on yet, and on CONFIG SET', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    writeFileSync(join(dir, 'n.conf'), 'user alice on >pw ~* +@all\nloadmodule /nowhere/module.so\n');
+    const p = startNodis(
+      [
+        'n.conf', '--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--save', '900', '1',
+        '--maxmemory', '10mb', '--maxmemory-policy', 'allkeys-lru', '--replicaof', '127.0.0.1', '1',
+        '--min-replicas-to-write', '1', '--tls-port', '7443', '--tls-cert-file', 'x.crt',
+        '--syslog-enabled', 'yes', '--supervised', 'systemd', '--oom-score-adj', 'yes', '--maxmemory-clients', '10%',
+      ],
+      { cwd: dir },
+    );
+    await p.waitFor('Ready to accept connections tcp');
+    const warnings = [
+      '# appendonly yes: the append-only file is not implemented yet;',
+      '# save 900 1: automatic snapshots at save points are not implemented yet;',
+      '# maxmemory 10485760 (maxmemory-policy allkeys-lru): memory limits are not implemented yet;',
+      '# maxmemory-clients 10%: client eviction is not implemented yet.',
+      '# replicaof 127.0.0.1 1: the replica side of replication is not implemented yet;',
+      '# min-replicas-to-write 1: not implemented yet;',
+      '# tls-port, tls-cert-file: TLS is not implemented yet;',
+      '# user: ACL users are not implemented yet;',
+      '# loadmodule: Redis modules cannot be loaded by nodis;',
+      '# syslog-enabled yes: logging to syslog is not implemented yet.',
+      '# supervised systemd: notifying systemd or upstart is not implemented yet.',
+      '# oom-score-adj yes: not implemented yet.',
+    ];
+    for (const w of warnings) assert.equal(p.stdout.split(w).length, 2, `${w} once in ${p.stdout}`);
+    assert.ok(p.stdout.indexOf(warnings[0]) < p.stdout.indexOf('# Server initialized'), p.stdout);
+    const c = await RawConnection.open({ port });
+    try {
+      const before = p.stdout.length;
+      assert.equal(await c.call('CONFIG', 'SET', 'maxmemory', '20mb', 'maxmemory-policy', 'allkeys-lfu'), '+OK\r\n');
+      assert.equal(await c.call('CONFIG', 'SET', 'appendonly', 'no'), '+OK\r\n');
+      assert.equal(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
+      assert.equal(await c.call('CONFIG', 'SET', 'save', ''), '+OK\r\n');
+      await p.waitFor('# appendonly yes', 5000, before);
+      const later = p.stdout.slice(before);
+      assert.equal(later.split('# maxmemory 20971520 (maxmemory-policy allkeys-lfu): memory limits').length, 2, later);
+      assert.equal(later.split('# appendonly yes: the append-only file is not implemented yet;').length, 2, later);
+      assert.ok(!later.includes('# save'), later);
+    } finally {
+      c.close();
+    }
+    p.child.kill('SIGKILL');
+    await p.exited;
+
+    // (replicaof is not allowed in cluster mode, so that one on its own.)
+    const r = startNodis(['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes']);
+    await r.waitFor('Ready to accept connections tcp');
+    r.child.kill('SIGKILL');
+    await r.exited;
+    assert.ok(r.stdout.includes('# cluster-enabled yes: Redis Cluster is not implemented yet;'), r.stdout);
+
+    // The default configuration (and redis-server's usual flags) warns about nothing.
+    const q = startNodis(['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+    await q.waitFor('Ready to accept connections tcp');
+    q.child.kill('SIGKILL');
+    await q.exited;
+    assert.ok(!/not implemented|cannot be loaded/.test(q.stdout), q.stdout);
+  });
+
   it('saves on SHUTDOWN and SIGTERM when save points are set, as redis-server does', async () => {
     const dir = tempDir();
     const port = await freePort();

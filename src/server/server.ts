@@ -23,6 +23,7 @@ import { SlowLog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
 import { quotedRepr } from '../util/cstring.js';
 import { MemoryReclaimer } from '../util/gc.js';
+import { inertDirectiveWarnings, watchInertDirectives } from './inert.js';
 
 export interface ServerStats {
   connectionsReceived: number;
@@ -251,6 +252,16 @@ export class Server extends EventEmitter implements KeyspaceHost {
       this.cronTimer = null;
       this.startCron();
     });
+    // Directives nodis does not act on yet: a warning on CONFIG SET (at start-up: warnInertDirectives).
+    watchInertDirectives(config, (m) => this.inertWarning(m));
+  }
+
+  /** Where warnings about directives nodis does not act on go (the embedding API may redirect them). */
+  inertWarning: (message: string) => void = (m) => this.log.warning(m);
+
+  /** At start-up: one warning for each configured directive that nodis does not act on yet. */
+  warnInertDirectives(): void {
+    for (const w of inertDirectiveWarnings(this.config)) this.inertWarning(w);
   }
 
   private applyLogConfig(): void {
