@@ -25,6 +25,8 @@ export class Logger {
   role = 'M';
   /** Set by the embedding API to keep test output quiet. */
   silent = false;
+  /** Where lines go instead of the file or standard output (the embedding API's `log` function). */
+  sink: ((text: string) => void) | null = null;
 
   log(level: Exclude<LogLevel, 'nothing'>, message: string): void {
     if (this.silent || LEVEL_RANK[level] < LEVEL_RANK[this.level]) return;
@@ -42,6 +44,10 @@ export class Logger {
   }
 
   private write(line: string): void {
+    if (this.sink) {
+      this.sink(line);
+      return;
+    }
     if (this.file) {
       try {
         appendFileSync(this.file, line);

@@ -184,6 +184,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
   timedCount = 0;
   /** TCP port actually bound (differs from config when port 0 was asked). */
   port = 0;
+  /** Listeners and connections don't keep the process alive (embedded servers; set before listen). */
+  unrefHandles = false;
   /** proto-max-bulk-len and client-query-buffer-limit, shared by every client's parser. */
   readonly protoLimits: ParserLimits = { maxBulkLen: 0, queryBufferLimit: 0 };
 
@@ -555,6 +557,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
           srv.off('error', reject);
           const perm = parseInt(this.config.get('unixsocketperm'), 8);
           if (perm) chmodSync(unixPath, perm);
+          if (this.unrefHandles) srv.unref();
           this.netServers.push(srv);
           resolve();
         });
@@ -569,6 +572,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
       srv.once('error', reject);
       srv.listen({ host, port, ipv6Only, backlog: this.config.num('tcp-backlog') }, () => {
         srv.off('error', reject);
+        if (this.unrefHandles) srv.unref();
         this.netServers.push(srv);
         const addr = srv.address();
         resolve(typeof addr === 'object' && addr ? addr.port : port);
@@ -592,6 +596,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
       this.stats.rejectedConnections++;
       return;
     }
+    if (this.unrefHandles) socket.unref();
     const keepAlive = this.config.num('tcp-keepalive');
     if (keepAlive > 0 && socket.remoteAddress) socket.setKeepAlive(true, keepAlive * 1000);
     const c = new Client(this, socket, this.nextClientId++);

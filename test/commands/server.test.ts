@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Differential, differentialSuite, type Normalizer } from '../helpers/differential.js';
 import { RawConnection, bulkText, encodeCommand, hello3, replyLength } from '../helpers/resp.js';
-import { startServer } from '../../src/index.js';
+import { startServer } from '../../src/embed.js';
 import type { Server } from '../../src/server/server.js';
 import type { CommandSpec } from '../../src/server/command.js';
 import { LatencyHistogram, getCommandKeys } from '../../src/server/command.js';
