@@ -69,12 +69,14 @@ export default async function* summaryReporter(source: AsyncIterable<TestEvent>)
   const skipReasons = new Map<string, number>();
   let area: string | null = null;
   let current = newCounts();
+  // Files run one at a time and report each test as it ends: an area's time runs from the last
+  // result of the area before it to its own last result.
   let areaStart = start;
-  // An area's time is the wall-clock time until the next area's first result (files run one at a time).
+  let lastResult = start;
   const flush = (): string => {
     if (area === null) return '';
-    const line = `  ${area.padEnd(14)} ${countsText(current)} (${duration(Date.now() - areaStart)})\n`;
-    areaStart = Date.now();
+    const line = `  ${area.padEnd(14)} ${countsText(current)} (${duration(lastResult - areaStart)})\n`;
+    areaStart = lastResult;
     return line;
   };
 
@@ -94,6 +96,7 @@ export default async function* summaryReporter(source: AsyncIterable<TestEvent>)
       area = a;
       current = newCounts();
     }
+    lastResult = Date.now();
     if (event.type === 'test:fail') {
       current.failed++;
       total.failed++;
