@@ -9,7 +9,7 @@
 
 import { runInNewContext } from 'node:vm';
 
-export { setInterval, clearInterval, setTimeout, clearTimeout } from 'node:timers';
+export { setInterval, clearInterval, setTimeout, clearTimeout, setImmediate } from 'node:timers';
 
 /** The real Date constructor (its instances are not `instanceof Date` of other realms). */
 export const RealDate = runInNewContext('Date') as DateConstructor;
