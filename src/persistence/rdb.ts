@@ -12,6 +12,7 @@
 
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { Server } from '../server/server.js';
 import type { Database } from '../keyspace/db.js';
 import { stringValue, typeOf, type TypeName, type Value } from '../types/value.js';

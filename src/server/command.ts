@@ -3,9 +3,11 @@
 // output in data/, so dispatch, COMMAND, key extraction and help all derive from one source.
 
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Client } from './client.js';
 import { atoi, parseInteger } from '../util/numbers.js';
 import { cString } from '../util/cstring.js';
+import { packageRoot } from '../util/root.cjs';
 
 export type Handler = (c: Client, argv: string[]) => void;
 
@@ -250,9 +252,8 @@ function infoFromRaw(r: RawInfo): CommandInfo {
   };
 }
 
-function dataPath(file: string): URL {
-  // From dist/src/server/ back to the package root.
-  return new URL(`../../../data/${file}`, import.meta.url);
+function dataPath(file: string): string {
+  return join(packageRoot, 'data', file);
 }
 
 let referenceCache: { info: Map<string, CommandInfo>; docs: Map<string, CommandDocs> } | null = null;

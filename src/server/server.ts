@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 // Imported, not the global: Node's global performance is a getter that runs on every read.
 import { performance } from 'node:perf_hooks';
+import { clearInterval, setImmediate, setInterval, wallClockMs } from '../util/time.js';
 import { Clock } from './clock.js';
 import { Config, parseMemory } from './config.js';
 import { Logger, isLogLevel } from './log.js';
@@ -22,6 +23,7 @@ import { SlowLog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
 import { quotedRepr } from '../util/cstring.js';
 import { MemoryReclaimer } from '../util/gc.js';
+import { inertDirectiveWarnings, watchInertDirectives } from './inert.js';
 
 export interface ServerStats {
   connectionsReceived: number;
@@ -182,6 +184,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
   timedCount = 0;
   /** TCP port actually bound (differs from config when port 0 was asked). */
   port = 0;
+  /** Listeners and connections don't keep the process alive (embedded servers; set before listen). */
+  unrefHandles = false;
   /** proto-max-bulk-len and client-query-buffer-limit, shared by every client's parser. */
   readonly protoLimits: ParserLimits = { maxBulkLen: 0, queryBufferLimit: 0 };
 
@@ -250,6 +254,16 @@ export class Server extends EventEmitter implements KeyspaceHost {
       this.cronTimer = null;
       this.startCron();
     });
+    // Directives nodis does not act on yet: a warning on CONFIG SET (at start-up: warnInertDirectives).
+    watchInertDirectives(config, (m) => this.inertWarning(m));
+  }
+
+  /** Where warnings about directives nodis does not act on go (the embedding API may redirect them). */
+  inertWarning: (message: string) => void = (m) => this.log.warning(m);
+
+  /** At start-up: one warning for each configured directive that nodis does not act on yet. */
+  warnInertDirectives(): void {
+    for (const w of inertDirectiveWarnings(this.config)) this.inertWarning(w);
   }
 
   private applyLogConfig(): void {
@@ -543,6 +557,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
           srv.off('error', reject);
           const perm = parseInt(this.config.get('unixsocketperm'), 8);
           if (perm) chmodSync(unixPath, perm);
+          if (this.unrefHandles) srv.unref();
           this.netServers.push(srv);
           resolve();
         });
@@ -557,6 +572,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
       srv.once('error', reject);
       srv.listen({ host, port, ipv6Only, backlog: this.config.num('tcp-backlog') }, () => {
         srv.off('error', reject);
+        if (this.unrefHandles) srv.unref();
         this.netServers.push(srv);
         const addr = srv.address();
         resolve(typeof addr === 'object' && addr ? addr.port : port);
@@ -580,6 +596,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
       this.stats.rejectedConnections++;
       return;
     }
+    if (this.unrefHandles) socket.unref();
     const keepAlive = this.config.num('tcp-keepalive');
     if (keepAlive > 0 && socket.remoteAddress) socket.setKeepAlive(true, keepAlive * 1000);
     const c = new Client(this, socket, this.nextClientId++);
@@ -665,7 +682,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
    */
   logFault(context: string, e: unknown): void {
     const f = this.faultLog;
-    const now = Date.now();
+    const now = wallClockMs();
     if (now - f.windowStart >= 60_000) {
       if (f.suppressed > 0) this.log.warning(`(${f.suppressed} more internal errors were not logged)`);
       f.windowStart = now;
@@ -829,9 +846,11 @@ export class Server extends EventEmitter implements KeyspaceHost {
     return this.closing;
   }
 
-  /** SHUTDOWN: asks the owner (CLI or embedding API) to stop; the CLI exits the process. */
+  /**
+   * Asks the owner (CLI or embedding API) to stop, and stops listening; the CLI exits the process.
+   * SHUTDOWN and signals come through shutdownServer (commands/persistence.ts), which saves first.
+   */
   shutdown(): void {
-    this.log.warning('User requested shutdown...');
     this.emit('shutdown');
     void this.close();
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Differential, differentialSuite, scanPage, splitAggregate, type Step, type StepLike } from '../helpers/differential.js';
 import { RawConnection } from '../helpers/resp.js';
-import { startServer, type NodisServer } from '../../src/index.js';
+import { startServer, type EmbeddedServer as NodisServer } from '../../src/embed.js';
 import { localServer } from '../helpers/local.js';
 import { RObject, RawString } from '../../src/types/value.js';
 import { parseScanCursor } from '../../src/commands/keys.js';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Differential, differentialSuite, splitAggregate, bulkPayload, isError, scanPage, sorted, type Pair, type Step, type StepLike } from '../helpers/differential.js';
 import { RawConnection, bulkText } from '../helpers/resp.js';
-import { startServer } from '../../src/index.js';
+import { startServer } from '../../src/embed.js';
 import { localServer } from '../helpers/local.js';
 import { SetValue, compareIntStrings } from '../../src/types/set.js';
 import { lengthOnly } from '../helpers/collections.js';

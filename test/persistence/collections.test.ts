@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, type NodisServer } from '../../src/index.js';
+import { startServer, type EmbeddedServer as NodisServer } from '../../src/embed.js';
 import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE } from '../helpers/oracle.js';
 import { RawConnection, bulkText } from '../helpers/resp.js';
 import { splitAggregate, bulkPayload } from '../helpers/differential.js';

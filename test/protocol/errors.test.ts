@@ -179,7 +179,7 @@ describe('protocol: limits before AUTH', differentialSuite(), () => {
 
 describe('protocol: nodis only', () => {
   it('with CLIENT REPLY OFF a protocol error is silent and, as in Redis, the connection lingers', async () => {
-    const { startServer } = await import('../../src/index.js');
+    const { startServer } = await import('../../src/embed.js');
     const nodis = await startServer();
     const c = await RawConnection.open({ port: nodis.port });
     try {
@@ -197,7 +197,7 @@ describe('protocol: nodis only', () => {
   });
 
   it('CONFIG SET of the limits applies to connected clients', async () => {
-    const { startServer } = await import('../../src/index.js');
+    const { startServer } = await import('../../src/embed.js');
     const nodis = await startServer();
     const c = await RawConnection.open({ port: nodis.port });
     try {

@@ -16,7 +16,7 @@ import {
   parseMemory,
   quoteRepr,
 } from '../../src/server/config.js';
-import { startServer } from '../../src/index.js';
+import { startServer } from '../../src/embed.js';
 import { Differential, differentialSuite, splitAggregate } from '../helpers/differential.js';
 import { RawConnection } from '../helpers/resp.js';
 
@@ -949,7 +949,7 @@ describe('CONFIG RESETSTAT and REWRITE (nodis)', () => {
 
   it('REWRITE updates the file the server was started with', async () => {
     const dir = tempDir();
-    const s = await startServer();
+    const s = await startServer({ log: () => {} }); // (CONFIG SET maxmemory below would warn)
     const c = await RawConnection.open({ port: s.port });
     try {
       const file = join(dir, 'nodis.conf');
