@@ -11,7 +11,8 @@
 
 import type { Client } from '../server/client.js';
 import { ERR_WRONGTYPE } from '../server/errors.js';
-import { stringValue, type RObject, type Value } from '../types/value.js';
+import type { Database } from '../keyspace/db.js';
+import { ByteString, stringValue, type RObject, type Value } from '../types/value.js';
 
 /** What a typed lookup found: the value, undefined (no key), or null (WRONGTYPE replied). */
 export type Found<T> = T | undefined | null;
@@ -39,6 +40,21 @@ export function writeString(c: Client, key: string): Found<string> {
   return v === undefined ? undefined : stringOf(c, v);
 }
 
+/**
+ * A found string value as it is held, without decoding: a ByteString's bytes stay bytes (bit and
+ * HyperLogLog commands read them in place); null after replying WRONGTYPE.
+ */
+export function stringOrBytesOf(c: Client, v: Value): string | ByteString | null {
+  if (typeof v === 'string' || v instanceof ByteString) return v;
+  return stringOf(c, v);
+}
+
+/** stringOrBytesOf for a read command's key. */
+export function readStringOrBytes(c: Client, key: string): Found<string | ByteString> {
+  const v = c.db.lookupRead(key);
+  return v === undefined ? undefined : stringOrBytesOf(c, v);
+}
+
 /** A found value as type T; null after replying WRONGTYPE when it is another type. */
 export function valueAs<T extends RObject>(c: Client, v: Value, type: ValueClass<T>): T | null {
   if (v instanceof type) return v;
@@ -56,4 +72,16 @@ export function readAs<T extends RObject>(c: Client, key: string, type: ValueCla
 export function writeAs<T extends RObject>(c: Client, key: string, type: ValueClass<T>): Found<T> {
   const v = c.db.lookupWrite(key);
   return v === undefined ? undefined : valueAs(c, v, type);
+}
+
+/**
+ * A string value made changeable in place, as Redis's dbUnshareStringValue makes it raw and
+ * unshared: a ByteString, which replaces a plain or raw string under its key (with room for
+ * `room` bytes in all, for a write about to grow it). v must be key's value, and a string.
+ */
+export function unshareString(db: Database, key: string, v: Value, room = 0): ByteString {
+  if (v instanceof ByteString) return v;
+  const bytes = ByteString.from(stringValue(v)!, room);
+  db.replace(key, bytes);
+  return bytes;
 }

@@ -36,6 +36,80 @@ export class RawString extends RObject {
   }
 }
 
+/** sdsMakeRoomFor's greedy growth: double up to 1 MB, then 1 MB at a time. */
+const GROW_DOUBLING_LIMIT = 1024 * 1024;
+
+/**
+ * A string value held as bytes that commands change in place (SETBIT, BITFIELD, PFADD …), so
+ * writing one bit of a large bitmap, or one register of a HyperLogLog, copies nothing. Redis
+ * keeps such values with the "raw" encoding. Everything else reads the value through
+ * stringValue(), which decodes the bytes into a one-byte string; commands that build strings
+ * (APPEND, SETRANGE) replace it with a RawString.
+ *
+ * bytes[0, length) is the value; the room after it is kept zeroed, as sds keeps its terminator,
+ * so code reading one byte past the end (HyperLogLog registers do) reads 0.
+ */
+export class ByteString extends RObject {
+  readonly type = 'string';
+
+  constructor(
+    public bytes: Buffer,
+    public length: number,
+  ) {
+    super();
+  }
+
+  /** The bytes of s (a one-byte string), with room for at least `room` bytes in all. */
+  static from(s: string, room = 0): ByteString {
+    const bytes = Buffer.alloc(Math.max(room, s.length) + 1);
+    bytes.write(s, 0, 'latin1');
+    return new ByteString(bytes, s.length);
+  }
+
+  /** length zero bytes (and one byte of room). */
+  static alloc(length: number): ByteString {
+    return new ByteString(Buffer.alloc(length + 1), length);
+  }
+
+  encoding(): string {
+    return 'raw';
+  }
+
+  override dup(): ByteString {
+    const copy = ByteString.alloc(this.length);
+    this.bytes.copy(copy.bytes, 0, 0, this.length);
+    return copy;
+  }
+
+  override toString(): string {
+    return this.bytes.toString('latin1', 0, this.length);
+  }
+
+  /** Makes room for `extra` more bytes past length, as sdsMakeRoomFor (greedily). */
+  reserve(extra: number): void {
+    const need = this.length + extra + 1;
+    if (need <= this.bytes.length) return;
+    const want = need < GROW_DOUBLING_LIMIT ? need * 2 : need + GROW_DOUBLING_LIMIT;
+    const grown = Buffer.alloc(want);
+    this.bytes.copy(grown, 0, 0, this.length);
+    this.bytes = grown;
+  }
+
+  /** Grows to at least n bytes, the new ones zero (sdsgrowzero); true when the length changed. */
+  growZero(n: number): boolean {
+    if (n <= this.length) return false;
+    this.reserve(n - this.length);
+    this.length = n;
+    return true;
+  }
+
+  /** Sets the length (at most the room reserved); bytes dropped from the end are zeroed. */
+  setLength(n: number): void {
+    if (n < this.length) this.bytes.fill(0, n, this.length);
+    this.length = n;
+  }
+}
+
 export type Value = string | RObject;
 
 export function typeOf(v: Value): TypeName {
@@ -45,7 +119,8 @@ export function typeOf(v: Value): TypeName {
 /** The bytes of a string value, or null when the value is not a string. */
 export function stringValue(v: Value): string | null {
   if (typeof v === 'string') return v;
-  return v instanceof RawString ? v.s : null;
+  if (v instanceof RawString) return v.s;
+  return v instanceof ByteString ? v.toString() : null;
 }
 
 /**
