@@ -14,6 +14,7 @@ import { introspectionCommands } from './introspection.js';
 import { hashCommands } from './hashes.js';
 import { setCommands } from './sets.js';
 import { memoryCommands } from './memory.js';
+import { bitmapCommands } from './bitmaps.js';
 
 export const allCommands: CommandSpec[] = [
   ...connectionCommands,
@@ -29,4 +30,5 @@ export const allCommands: CommandSpec[] = [
   ...hashCommands,
   ...setCommands,
   ...memoryCommands,
+  ...bitmapCommands,
 ];
