@@ -15,6 +15,7 @@ import { hashCommands } from './hashes.js';
 import { setCommands } from './sets.js';
 import { memoryCommands } from './memory.js';
 import { bitmapCommands } from './bitmaps.js';
+import { hyperloglogCommands } from './hyperloglog.js';
 
 export const allCommands: CommandSpec[] = [
   ...connectionCommands,
@@ -31,4 +32,5 @@ export const allCommands: CommandSpec[] = [
   ...setCommands,
   ...memoryCommands,
   ...bitmapCommands,
+  ...hyperloglogCommands,
 ];
