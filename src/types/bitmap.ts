@@ -7,14 +7,6 @@
 const BITS_IN_BYTE = new Uint8Array(256);
 for (let i = 1; i < 256; i++) BITS_IN_BYTE[i] = (i & 1) + BITS_IN_BYTE[i >> 1];
 
-/** Set bits in a 32-bit word. */
-function popcount32(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  x = (x + (x >>> 4)) & 0x0f0f0f0f;
-  return Math.imul(x, 0x01010101) >>> 24;
-}
-
 /** The number of set bits in bytes[start, end). */
 export function popcount(bytes: Uint8Array, start: number, end: number): number {
   let count = 0;
@@ -23,8 +15,21 @@ export function popcount(bytes: Uint8Array, start: number, end: number): number 
   while (i < end && (bytes.byteOffset + i) % 4 !== 0) count += BITS_IN_BYTE[bytes[i++]];
   const words = (end - i) >>> 2;
   if (words > 0) {
-    const view = new Uint32Array(bytes.buffer, bytes.byteOffset + i, words);
-    for (let w = 0; w < words; w++) count += popcount32(view[w]);
+    const view = new Int32Array(bytes.buffer, bytes.byteOffset + i, words);
+    let w = 0;
+    while (w < words) {
+      // Per-byte counts of up to 28 words (at most 224 a byte), summed before they are folded.
+      const stop = Math.min(words, w + 28);
+      let acc = 0;
+      for (; w < stop; w++) {
+        let x = view[w];
+        x -= (x >>> 1) & 0x55555555;
+        x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+        acc += (x + (x >>> 4)) & 0x0f0f0f0f;
+      }
+      acc = (acc & 0x00ff00ff) + ((acc >>> 8) & 0x00ff00ff);
+      count += (acc & 0xffff) + (acc >>> 16);
+    }
     i += words * 4;
   }
   while (i < end) count += BITS_IN_BYTE[bytes[i++]];
@@ -144,13 +149,20 @@ export function checkUnsignedOverflow(value: bigint, incr: bigint, bits: number,
   return { overflow: mode === OVERFLOW_WRAP ? 1 : overflow, limit: BigInt.asUintN(bits, v + incr) };
 }
 
-/** checkSignedBitfieldOverflow: whether value + incr fits in `bits` signed bits. */
+/**
+ * checkSignedBitfieldOverflow: whether value + incr fits in `bits` signed bits, decided as Redis
+ * decides it, with its 64-bit intermediate values wrapping: a SET of a value far outside the type
+ * can read as an overflow the other way (SET i1 under SAT with -2^63 stores 0, not -1).
+ */
 export function checkSignedOverflow(value: bigint, incr: bigint, bits: number, mode: OverflowMode): OverflowResult {
   const max = (1n << BigInt(bits - 1)) - 1n;
   const min = -max - 1n;
+  const maxIncr = BigInt.asIntN(64, max - value);
+  const minIncr = BigInt.asIntN(64, min - value);
+  const narrow = bits !== 64;
   let overflow: -1 | 0 | 1 = 0;
-  if (value + incr > max) overflow = 1;
-  else if (value + incr < min) overflow = -1;
+  if (value > max || (narrow && incr > maxIncr) || (value >= 0n && incr > 0n && incr > maxIncr)) overflow = 1;
+  else if (value < min || (narrow && incr < minIncr) || (value < 0n && incr < 0n && incr < minIncr)) overflow = -1;
   if (overflow === 0) return { overflow, limit: 0n };
   if (mode === OVERFLOW_SAT) return { overflow, limit: overflow === 1 ? max : min };
   return { overflow: mode === OVERFLOW_WRAP ? 1 : overflow, limit: BigInt.asIntN(bits, value + incr) };
