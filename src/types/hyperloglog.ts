@@ -128,12 +128,6 @@ function murmurWords(hi: number, lo: number, seed: number): void {
   finish();
 }
 
-/** MurmurHash64A with Redis's HLL seed, as [hi, lo] unsigned 32-bit halves (for tests). */
-export function murmurHash64A(s: string, seed = 0xadc83b19): [number, number] {
-  murmurString(s, seed);
-  return [hHi >>> 0, hLo >>> 0];
-}
-
 const HLL_SEED = 0xadc83b19 | 0;
 
 /** Register index of the last hashed element (set by patternLength). */
