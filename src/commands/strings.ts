@@ -7,11 +7,11 @@ import {
   ERR_STRING_TOO_LONG,
   errWrongArgs,
 } from '../server/errors.js';
-import { RawString, stringValue, type Value } from '../types/value.js';
+import { ByteString, RawString, stringValue, type Value } from '../types/value.js';
 import { parseInteger, INT64_MAX, INT64_MIN } from '../util/numbers.js';
 import { addLongDouble, formatLongDoubleHuman, LD_ZERO } from '../util/longdouble.js';
 import { NOTIFY } from '../keyspace/notify.js';
-import { readString, stringOf } from './lookup.js';
+import { readString, readStringOrBytes, stringOf, stringOrBytesOf } from './lookup.js';
 import {
   ArgCursor,
   EXPIRE_POSITIVE,
@@ -432,11 +432,17 @@ function append(c: Client, argv: string[]): void {
     db.set(key, add);
     len = add.length;
   } else {
-    const s = stringOf(c, v);
+    const s = stringOrBytesOf(c, v);
     if (s === null) return;
     if (!checkStringLength(c, s.length, add.length)) return;
     try {
-      if (isRawString(v)) {
+      if (s instanceof ByteString) {
+        // A bitmap or HyperLogLog grows in place too.
+        s.reserve(add.length);
+        s.bytes.write(add, s.length, 'latin1');
+        s.length += add.length;
+        len = s.length;
+      } else if (isRawString(v)) {
         v.s += add;
         len = v.s.length;
       } else {
@@ -483,14 +489,19 @@ function setrange(c: Client, argv: string[]): void {
       db.set(key, created);
       result = created.s.length;
     } else {
-      const s = stringOf(c, v);
+      const s = stringOrBytesOf(c, v);
       if (s === null) return;
       if (value.length === 0) {
         c.integer(s.length);
         return;
       }
       if (!checkStringLength(c, offset, value.length)) return;
-      if (isRawString(v)) {
+      if (s instanceof ByteString) {
+        // In place, zero-padded first when the offset is past the end.
+        s.growZero(offset + value.length);
+        s.bytes.write(value, offset, 'latin1');
+        result = s.length;
+      } else if (isRawString(v)) {
         v.s = overwrite(s, offset, value);
         result = v.s.length;
       } else {
@@ -514,7 +525,7 @@ function getrange(c: Client, argv: string[]): void {
   if (start === null) return;
   let end = integerArg(c, argv[3]);
   if (end === null) return;
-  const s = readString(c, argv[1]);
+  const s = readStringOrBytes(c, argv[1]);
   if (s === null) return;
   if (s === undefined) {
     c.bulk('');
@@ -531,11 +542,12 @@ function getrange(c: Client, argv: string[]): void {
   if (end < 0) end = 0;
   if (end >= len) end = len - 1;
   if (start > end || len === 0) c.bulk('');
-  else c.bulk(s.slice(start, end + 1));
+  else if (typeof s === 'string') c.bulk(s.slice(start, end + 1));
+  else c.bulk(s.bytes.toString('latin1', start, end + 1));
 }
 
 function strlen(c: Client, argv: string[]): void {
-  const s = readString(c, argv[1]);
+  const s = readStringOrBytes(c, argv[1]);
   if (s === null) return;
   c.integer(s === undefined ? 0 : s.length);
 }

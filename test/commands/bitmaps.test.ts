@@ -476,6 +476,15 @@ describe('bitmap commands', differentialSuite(), () => {
           ['BITFIELD', 'k', 'SET', 'i64', '8388607', '-1'],
           ['STRLEN', 'k'],
           ['BITFIELD', 'k', 'SET', 'i64', '#131072', '-1'],
+          ['APPEND', 'k', 'x'],
+          ['SETRANGE', 'k', '1048575', 'zz'],
+          ['SETRANGE', 'k', '1048574', 'zz'],
+          ['STRLEN', 'k'],
+          ['DEL', 'k'],
+          ['SETBIT', 'k', '8388599', '1'],
+          ['APPEND', 'k', 'x'],
+          ['APPEND', 'k', 'x'],
+          ['GETRANGE', 'k', '-3', '-1'],
           ['DEL', 'k'],
         ]),
       );
@@ -571,6 +580,7 @@ describe('bitmap commands', differentialSuite(), () => {
         fc.tuple(key, bytes).map(([k, v]) => ['APPEND', k, v]),
         fc.tuple(key, fc.integer({ min: 0, max: 30 }).map(String), bytes).map(([k, o, v]) => ['SETRANGE', k, o, v]),
         key.map((k) => ['GET', k]),
+        fc.tuple(key, index, index).map(([k, a, b]) => ['GETRANGE', k, a, b]),
         key.map((k) => ['STRLEN', k]),
         key.map((k) => ['OBJECT', 'ENCODING', k]),
         key.map((k) => ['DEL', k]),
@@ -616,7 +626,7 @@ describe('bitmaps inside nodis', differentialSuite(), () => {
     }
   });
 
-  it('stay ByteStrings through reads, and become strings again when APPEND builds on them', async () => {
+  it('stay ByteStrings through reads, APPEND and SETRANGE, which write in place', async () => {
     const conn = await RawConnection.open({ port: d.nodis.port });
     try {
       const db = d.nodis.server.dbs[0];
@@ -629,9 +639,12 @@ describe('bitmaps inside nodis', differentialSuite(), () => {
       }
       await conn.call('APPEND', 'k', 'x');
       assert.equal(bulkText(await conn.call('GET', 'k')), '\x00\x40x');
+      await conn.call('SETRANGE', 'k', '5', 'yz');
       await conn.call('SETBIT', 'k', '0', '1');
-      assert.ok(db.dict.get('k') instanceof ByteString);
-      assert.equal(bulkText(await conn.call('GET', 'k')), '\x80\x40x');
+      assert.equal(db.dict.get('k'), v);
+      assert.equal(bulkText(await conn.call('GET', 'k')), '\x80\x40x\x00\x00yz');
+      assert.equal(bulkText(await conn.call('GETRANGE', 'k', '2', '-2')), 'x\x00\x00y');
+      assert.equal(await conn.call('STRLEN', 'k'), ':7\r\n');
     } finally {
       conn.close();
     }
