@@ -2,8 +2,9 @@
 //
 // A write (SETBIT, BITFIELD SET/INCRBY) turns the value into a ByteString, which later writes
 // change in place; reads take a ByteString's bytes as they are and a plain string's bytes by copy
-// (only the range they need). Argument checks and their order follow Redis 7.0, the oracle: BITCOUNT
-// and BITPOS look the key up before they read their range.
+// (only the range they need). Argument checks and their order follow Redis 7 (7.0 is the oracle,
+// 7.2 is the same): BITCOUNT and BITPOS look the key up before they read their range, which Redis
+// 8 changed.
 
 import { constants as bufferConstants } from 'node:buffer';
 import type { CommandSpec } from '../server/command.js';
