@@ -52,6 +52,19 @@ for (const protocol of [2, 3] as const) {
       await assert.rejects(client.call('nosuchcommand', 'a'), /ERR unknown command 'nosuchcommand'/);
     });
 
+    it('uses bitmaps and HyperLogLog', async () => {
+      assert.equal(await client.setbit('bits', 7, 1), 0);
+      assert.equal(await client.getbit('bits', 7), 1);
+      assert.equal(await client.bitcount('bits'), 1);
+      assert.equal(await client.bitpos('bits', 1), 7);
+      assert.deepEqual(await client.call('BITFIELD', 'bits', 'SET', 'u8', '8', '200', 'GET', 'u8', '8', 'OVERFLOW', 'FAIL', 'INCRBY', 'u8', '8', '100'), [0, 200, null]);
+      assert.equal(await client.pfadd('visitors', 'a', 'b', 'c'), 1);
+      assert.equal(await client.pfcount('visitors'), 3);
+      assert.equal(await client.pfmerge('all', 'visitors', 'nobody'), 'OK');
+      assert.equal(await client.pfcount('all', 'visitors'), 3);
+      assert.equal((await client.getBuffer('all'))?.subarray(0, 4).toString(), 'HYLL');
+    });
+
     it('pipelines', async () => {
       const results = await client.pipeline().set('p1', '1').incr('p1').get('p1').exec();
       assert.deepEqual(results, [[null, 'OK'], [null, 2], [null, '2']]);
@@ -109,6 +122,15 @@ for (const protocol of [2, 3] as const) {
       assert.equal(await client.type('a'), 'string');
       assert.equal(await client.rename('a', 'c'), 'OK');
       assert.equal(await client.exists(['a', 'c']), 1);
+    });
+
+    it('uses bitmaps and HyperLogLog', async () => {
+      assert.equal(await client.setBit('bits', 7, 1), 0);
+      assert.equal(await client.getBit('bits', 7), 1);
+      assert.equal(await client.bitCount('bits'), 1);
+      assert.deepEqual(await client.sendCommand(['BITFIELD', 'bits', 'OVERFLOW', 'FAIL', 'INCRBY', 'u2', '0', '9', 'GET', 'u8', '0']), [null, 1]);
+      assert.equal(await client.pfAdd('visitors', ['a', 'b', 'c']), 1);
+      assert.equal(await client.pfCount('visitors'), 3);
     });
 
     it('names its connection and lists it', async () => {
