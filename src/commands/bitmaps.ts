@@ -10,7 +10,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import type { CommandSpec } from '../server/command.js';
 import type { Client } from '../server/client.js';
 import { ERR_NOT_INTEGER, ERR_STRING_TOO_LONG, ERR_SYNTAX, ERR_WRONGTYPE } from '../server/errors.js';
-import { ByteString, typeOf } from '../types/value.js';
+import { ByteString, RawString, typeOf } from '../types/value.js';
 import {
   bitop as combine,
   bitpos,
@@ -32,7 +32,7 @@ import { NOTIFY } from '../keyspace/notify.js';
 import { parseInt64 } from '../util/numbers.js';
 import { optionWord } from '../util/cstring.js';
 import { integerArg } from './args.js';
-import { readStringOrBytes, stringOrBytesOf, unshareString } from './lookup.js';
+import { IN_PLACE_MIN_LENGTH, readStringOrBytes, settleString, stringOrBytesOf, unshareString } from './lookup.js';
 
 const ERR_BIT_OFFSET = 'ERR bit offset is not an integer or out of range';
 const ERR_BIT_VALUE = 'ERR bit is not an integer or out of range';
@@ -65,7 +65,8 @@ let grew = false;
 
 /**
  * lookupStringForBitCommand: the key's string value, created or zero-padded so that bit maxBit
- * exists, as a ByteString; null after replying WRONGTYPE. Sets `grew`.
+ * exists, as a ByteString (settleString() it when done); null after replying WRONGTYPE. Sets
+ * `grew`.
  */
 function bitmapForWrite(c: Client, key: string, maxBit: number): ByteString | null {
   const db = c.db;
@@ -136,6 +137,7 @@ function setbit(c: Client, argv: string[]): void {
     b.bytes[byte] = on ? b.bytes[byte] | mask : b.bytes[byte] & ~mask;
     c.db.changed(key, NOTIFY.STRING, 'setbit');
   }
+  settleString(c.db, key, b);
   c.integer(old);
 }
 
@@ -335,7 +337,8 @@ function bitopCommand(c: Client, argv: string[]): void {
   }
   const dest = argv[2];
   if (maxLength > 0) {
-    db.set(dest, new ByteString(combine(op as BitOp, sources, maxLength), maxLength));
+    const result = combine(op as BitOp, sources, maxLength);
+    db.set(dest, maxLength < IN_PLACE_MIN_LENGTH ? new RawString(result.toString('latin1', 0, maxLength)) : new ByteString(result, maxLength));
     db.changed(dest, NOTIFY.STRING, 'set');
   } else if (db.delete(dest)) {
     db.changed(dest, NOTIFY.GENERIC, 'del');
@@ -467,6 +470,7 @@ function bitfieldGeneric(c: Client, argv: string[], readOnlyCommand: boolean): v
     setBits(b.bytes, f.offset, f.bits, next);
     if (grown || old !== next) changes++;
   }
+  if (!readonly) settleString(c.db, key, target as ByteString);
   if (changes > 0) c.db.changed(key, NOTIFY.STRING, 'setbit', changes);
 }
 

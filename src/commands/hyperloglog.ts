@@ -2,13 +2,13 @@
 // debugging commands, on string values that hold Redis's HLL bytes (types/hyperloglog.ts).
 //
 // A command that may change an HLL (PFADD, PFCOUNT of one key, which caches the count in the
-// header, PFMERGE's destination, PFDEBUG) first makes the value a ByteString, changed in place
-// from then on, as Redis unshares it; a non-HLL string is refused before that.
+// header, PFMERGE's destination, PFDEBUG) works on it as a ByteString, as Redis unshares it (a
+// non-HLL string is refused before that); a dense HLL stays one, changed in place from then on.
 
 import type { CommandSpec } from '../server/command.js';
 import type { Client } from '../server/client.js';
 import { ERR_WRONGTYPE } from '../server/errors.js';
-import { ByteString, typeOf, type Value } from '../types/value.js';
+import { ByteString, RawString, typeOf, type Value } from '../types/value.js';
 import {
   HLL_DENSE,
   HLL_HDR_SIZE,
@@ -32,35 +32,40 @@ import {
 } from '../types/hyperloglog.js';
 import { NOTIFY } from '../keyspace/notify.js';
 import { cString, optionWord } from '../util/cstring.js';
-import { stringOrBytesOf, unshareString } from './lookup.js';
+import { settleString, stringOrBytesOf, unshareString } from './lookup.js';
 
 const ERR_NOT_HLL = 'WRONGTYPE Key is not a valid HyperLogLog string value.';
 const ERR_CORRUPT_HLL = 'INVALIDOBJ Corrupted HLL object detected';
 const ERR_NO_KEY = 'ERR The specified key does not exist';
 const ERR_NOT_SPARSE = 'ERR HLL encoding is not sparse';
 
-/** An HLL value's bytes for reading: a ByteString's own, or a copy of a plain string's. */
+/** An HLL value's bytes for reading. */
 interface HllBytes {
   bytes: Uint8Array;
   length: number;
 }
 
 /**
- * isHLLObjectOrReply: the bytes of v when it is a string holding a valid HLL header; null after
- * replying WRONGTYPE (another type, or a string that is no HLL).
+ * isHLLObjectOrReply: true when v is a string holding a valid HLL header; false after replying
+ * WRONGTYPE (another type, or a string that is no HLL).
  */
-function hllOf(c: Client, v: Value): HllBytes | null {
+function checkHll(c: Client, v: Value): boolean {
   if (typeOf(v) !== 'string') {
     c.error(ERR_WRONGTYPE);
-    return null;
+    return false;
   }
   const s = stringOrBytesOf(c, v)!;
-  // A plain string is copied only once its header passed.
   const head = typeof s === 'string' ? Buffer.from(s.slice(0, HLL_HDR_SIZE), 'latin1') : s.bytes;
   if (!isHll(head, s.length)) {
     c.error(ERR_NOT_HLL);
-    return null;
+    return false;
   }
+  return true;
+}
+
+/** The bytes of a string value checked with checkHll: a ByteString's own, a copy of a string's. */
+function bytesOf(c: Client, v: Value): HllBytes {
+  const s = stringOrBytesOf(c, v)!;
   return typeof s === 'string' ? { bytes: Buffer.from(s, 'latin1'), length: s.length } : s;
 }
 
@@ -79,22 +84,27 @@ function pfadd(c: Client, argv: string[]): void {
     db.set(key, o);
     updated++;
   } else {
-    if (hllOf(c, v) === null) return;
+    if (!checkHll(c, v)) return;
     o = unshareString(db, key, v);
   }
   const maxBytes = sparseMaxBytes(c);
+  let corrupt = false;
   for (let j = 2; j < argv.length; j++) {
     const r = hllAdd(o, argv[j], maxBytes);
     if (r === 1) updated++;
     else if (r === -1) {
-      c.error(ERR_CORRUPT_HLL);
-      return;
+      // What was added before stays added, unannounced, as in Redis.
+      corrupt = true;
+      break;
     }
   }
-  if (updated > 0) {
-    invalidateCache(o.bytes);
-    db.changed(key, NOTIFY.STRING, 'pfadd', updated);
+  if (!corrupt && updated > 0) invalidateCache(o.bytes);
+  settleString(db, key, o);
+  if (corrupt) {
+    c.error(ERR_CORRUPT_HLL);
+    return;
   }
+  if (updated > 0) db.changed(key, NOTIFY.STRING, 'pfadd', updated);
   c.integer(updated > 0 ? 1 : 0);
 }
 
@@ -106,8 +116,8 @@ function pfcount(c: Client, argv: string[]): void {
     for (let j = 1; j < argv.length; j++) {
       const v = db.lookupRead(argv[j]);
       if (v === undefined) continue;
-      const hll = hllOf(c, v);
-      if (hll === null) return;
+      if (!checkHll(c, v)) return;
+      const hll = bytesOf(c, v);
       if (!mergeInto(max, hll.bytes, hll.length)) {
         c.error(ERR_CORRUPT_HLL);
         return;
@@ -122,19 +132,23 @@ function pfcount(c: Client, argv: string[]): void {
     c.integer(0);
     return;
   }
-  if (hllOf(c, v) === null) return;
-  const o = unshareString(db, key, v);
-  const cached = cachedCount(o.bytes);
+  if (!checkHll(c, v)) return;
+  const s = stringOrBytesOf(c, v)!;
+  const cached = cachedCount(typeof s === 'string' ? Buffer.from(s.slice(0, HLL_HDR_SIZE), 'latin1') : s.bytes);
   if (cached !== -1) {
+    // Redis unshares the value all the same: a plain (embstr) string becomes raw.
+    if (typeof v === 'string') db.replace(key, new RawString(v));
     c.integer(cached);
     return;
   }
+  const o = unshareString(db, key, v);
   const count = hllCount(o.bytes, o.length);
+  if (count >= 0) storeCount(o.bytes, count);
+  settleString(db, key, o);
   if (count < 0) {
     c.error(ERR_CORRUPT_HLL);
     return;
   }
-  storeCount(o.bytes, count);
   // The cache is part of the value: a change (and so propagated), though no keyspace event.
   db.changed(key, 0, '');
   c.integer(count);
@@ -148,8 +162,8 @@ function pfmerge(c: Client, argv: string[]): void {
   for (let j = 1; j < argv.length; j++) {
     const v = db.lookupRead(argv[j]);
     if (v === undefined) continue;
-    const hll = hllOf(c, v);
-    if (hll === null) return;
+    if (!checkHll(c, v)) return;
+    const hll = bytesOf(c, v);
     if (hllEncoding(hll.bytes) === HLL_DENSE) dense = true;
     if (!mergeInto(max, hll.bytes, hll.length)) {
       c.error(ERR_CORRUPT_HLL);
@@ -167,6 +181,7 @@ function pfmerge(c: Client, argv: string[]): void {
   }
   // Dense as soon as one source is, rather than growing a sparse value register by register.
   if (dense && !sparseToDense(o)) {
+    settleString(db, key, o);
     c.error(ERR_CORRUPT_HLL);
     return;
   }
@@ -175,6 +190,7 @@ function pfmerge(c: Client, argv: string[]): void {
     if (max[j] !== 0) setRegister(o, j, max[j], maxBytes);
   }
   invalidateCache(o.bytes);
+  settleString(db, key, o);
   // Redis names the event pfadd: a merge adds elements.
   db.changed(key, NOTIFY.STRING, 'pfadd');
   c.ok();
@@ -188,15 +204,23 @@ function pfselftest(c: Client): void {
 
 function pfdebug(c: Client, argv: string[]): void {
   const db = c.db;
-  const sub = argv[1];
   const key = argv[2];
   const v = db.lookupWrite(key);
   if (v === undefined) {
     c.error(ERR_NO_KEY);
     return;
   }
-  if (hllOf(c, v) === null) return;
+  if (!checkHll(c, v)) return;
   const o = unshareString(db, key, v);
+  try {
+    pfdebugSubcommand(c, argv[1], key, o);
+  } finally {
+    settleString(db, key, o);
+  }
+}
+
+function pfdebugSubcommand(c: Client, sub: string, key: string, o: ByteString): void {
+  const db = c.db;
   switch (optionWord(sub)) {
     case 'getreg': {
       if (hllEncoding(o.bytes) === HLL_SPARSE) {

@@ -12,7 +12,7 @@
 import type { Client } from '../server/client.js';
 import { ERR_WRONGTYPE } from '../server/errors.js';
 import type { Database } from '../keyspace/db.js';
-import { ByteString, stringValue, type RObject, type Value } from '../types/value.js';
+import { ByteString, RawString, stringValue, type RObject, type Value } from '../types/value.js';
 
 /** What a typed lookup found: the value, undefined (no key), or null (WRONGTYPE replied). */
 export type Found<T> = T | undefined | null;
@@ -78,10 +78,29 @@ export function writeAs<T extends RObject>(c: Client, key: string, type: ValueCl
  * A string value made changeable in place, as Redis's dbUnshareStringValue makes it raw and
  * unshared: a ByteString, which replaces a plain or raw string under its key (with room for
  * `room` bytes in all, for a write about to grow it). v must be key's value, and a string.
+ * The command calls settleString(db, key, result) when it is done with it.
  */
 export function unshareString(db: Database, key: string, v: Value, room = 0): ByteString {
   if (v instanceof ByteString) return v;
   const bytes = ByteString.from(stringValue(v)!, room);
   db.replace(key, bytes);
   return bytes;
+}
+
+/**
+ * Values at least this long stay ByteStrings between writes. A Buffer costs about 220 bytes more
+ * than a string; below this length that outweighs what writing in place saves (a short value is
+ * copied in and out of a pooled buffer in well under a microsecond).
+ */
+export const IN_PLACE_MIN_LENGTH = 1024;
+
+/**
+ * After a write through unshareString (or to a ByteString just stored under key): a short value
+ * is stored as a RawString again, a long one keeps its bytes, moved out of Node's buffer pool.
+ * Both are raw-encoded strings, as Redis's value is after an in-place write.
+ */
+export function settleString(db: Database, key: string, b: ByteString): void {
+  if (db.dict.get(key) !== b) return;
+  if (b.length < IN_PLACE_MIN_LENGTH) db.replace(key, new RawString(b.toString()));
+  else b.own();
 }

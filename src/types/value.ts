@@ -40,11 +40,23 @@ export class RawString extends RObject {
 const GROW_DOUBLING_LIMIT = 1024 * 1024;
 
 /**
- * A string value held as bytes that commands change in place (SETBIT, BITFIELD, PFADD …), so
- * writing one bit of a large bitmap, or one register of a HyperLogLog, copies nothing. Redis
- * keeps such values with the "raw" encoding. Everything else reads the value through
- * stringValue(), which decodes the bytes into a one-byte string; commands that build strings
- * (APPEND, SETRANGE) replace it with a RawString.
+ * Zeroed bytes with room for size + 1 (the terminator), from Node's shared pool when small: a
+ * write to a short value copies it into such a buffer and back into a string (see own()).
+ */
+function zeroed(size: number, used = 0): Buffer {
+  const b = Buffer.allocUnsafe(size + 1);
+  b.fill(0, used);
+  return b;
+}
+
+/**
+ * A string value held as bytes that commands change in place (SETBIT, BITFIELD, PFADD, APPEND,
+ * SETRANGE …), so writing one bit of a large bitmap, or one register of a HyperLogLog, copies
+ * nothing. Redis keeps such values with the "raw" encoding. Everything else reads the value
+ * through stringValue(), which decodes the bytes into a one-byte string.
+ *
+ * A write turns any string value into one for its duration; short ones become RawStrings again
+ * afterwards (commands/lookup.ts: unshareString, settleString).
  *
  * bytes[0, length) is the value; the room after it is kept zeroed, as sds keeps its terminator,
  * so code reading one byte past the end (HyperLogLog registers do) reads 0.
@@ -61,14 +73,14 @@ export class ByteString extends RObject {
 
   /** The bytes of s (a one-byte string), with room for at least `room` bytes in all. */
   static from(s: string, room = 0): ByteString {
-    const bytes = Buffer.alloc(Math.max(room, s.length) + 1);
+    const bytes = zeroed(Math.max(room, s.length), s.length);
     bytes.write(s, 0, 'latin1');
     return new ByteString(bytes, s.length);
   }
 
   /** length zero bytes (and one byte of room). */
   static alloc(length: number): ByteString {
-    return new ByteString(Buffer.alloc(length + 1), length);
+    return new ByteString(zeroed(length), length);
   }
 
   encoding(): string {
@@ -76,7 +88,7 @@ export class ByteString extends RObject {
   }
 
   override dup(): ByteString {
-    const copy = ByteString.alloc(this.length);
+    const copy = new ByteString(Buffer.alloc(this.length + 1), this.length);
     this.bytes.copy(copy.bytes, 0, 0, this.length);
     return copy;
   }
@@ -90,7 +102,7 @@ export class ByteString extends RObject {
     const need = this.length + extra + 1;
     if (need <= this.bytes.length) return;
     const want = need < GROW_DOUBLING_LIMIT ? need * 2 : need + GROW_DOUBLING_LIMIT;
-    const grown = Buffer.alloc(want);
+    const grown = zeroed(want - 1, this.length);
     this.bytes.copy(grown, 0, 0, this.length);
     this.bytes = grown;
   }
@@ -107,6 +119,18 @@ export class ByteString extends RObject {
   setLength(n: number): void {
     if (n < this.length) this.bytes.fill(0, n, this.length);
     this.length = n;
+  }
+
+  /**
+   * Moves the bytes out of Node's shared buffer pool into a buffer of their own, before the value
+   * is kept (a pool slice would keep the whole 8 KB pool alive).
+   */
+  own(): void {
+    const b = this.bytes;
+    if (b.buffer.byteLength === b.length) return;
+    const mine = Buffer.alloc(b.length);
+    b.copy(mine);
+    this.bytes = mine;
   }
 }
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Differential, differentialSuite, type Pair, type PairOptions, type StepLike } from '../helpers/differential.js';
 import { RawConnection, bulkText } from '../helpers/resp.js';
-import { ByteString, RObject } from '../../src/types/value.js';
+import { ByteString, RawString, RObject } from '../../src/types/value.js';
 
 /** Stands in for a list in nodis until the list type exists (the oracle gets a real list). */
 class FakeList extends RObject {
@@ -632,19 +632,45 @@ describe('bitmaps inside nodis', differentialSuite(), () => {
       const db = d.nodis.server.dbs[0];
       await conn.call('FLUSHALL');
       await conn.call('SETBIT', 'k', '9', '1');
+      await conn.call('SETBIT', 'k', String(1024 * 8 - 1), '1');
       const v = db.dict.get('k');
+      assert.ok(v instanceof ByteString);
       for (const cmd of [['GET', 'k'], ['STRLEN', 'k'], ['BITCOUNT', 'k'], ['GETRANGE', 'k', '0', '0'], ['DUMP', 'k'], ['BITFIELD_RO', 'k', 'GET', 'u8', '0']]) {
         await conn.call(...cmd);
         assert.equal(db.dict.get('k'), v, `${cmd[0]} keeps the value`);
       }
       await conn.call('APPEND', 'k', 'x');
-      assert.equal(bulkText(await conn.call('GET', 'k')), '\x00\x40x');
-      await conn.call('SETRANGE', 'k', '5', 'yz');
+      await conn.call('SETRANGE', 'k', '1028', 'yz');
       await conn.call('SETBIT', 'k', '0', '1');
       assert.equal(db.dict.get('k'), v);
-      assert.equal(bulkText(await conn.call('GET', 'k')), '\x80\x40x\x00\x00yz');
-      assert.equal(bulkText(await conn.call('GETRANGE', 'k', '2', '-2')), 'x\x00\x00y');
-      assert.equal(await conn.call('STRLEN', 'k'), ':7\r\n');
+      const expected = '\x80\x40' + '\x00'.repeat(1021) + '\x01x\x00\x00\x00yz';
+      assert.equal(bulkText(await conn.call('GET', 'k')), expected);
+      assert.equal(bulkText(await conn.call('GETRANGE', 'k', '1023', '-2')), '\x01x\x00\x00\x00y');
+      assert.equal(await conn.call('STRLEN', 'k'), `:${expected.length}\r\n`);
+    } finally {
+      conn.close();
+    }
+  });
+
+  it('shorter than 1 KB, go back to being strings after each write (a Buffer costs more memory)', async () => {
+    const conn = await RawConnection.open({ port: d.nodis.port });
+    try {
+      const db = d.nodis.server.dbs[0];
+      await conn.call('FLUSHALL');
+      await conn.call('SETBIT', 'small', '100', '1');
+      await conn.call('BITFIELD', 'small2', 'SET', 'u8', '0', '7');
+      await conn.call('SET', 'a', 'abc');
+      await conn.call('BITOP', 'OR', 'small3', 'a', 'a');
+      for (const k of ['small', 'small2', 'small3']) {
+        const v = db.dict.get(k);
+        assert.ok(v instanceof RawString && !(v instanceof ByteString), `${k} is a RawString`);
+        assert.equal(await conn.call('OBJECT', 'ENCODING', k), '$3\r\nraw\r\n');
+      }
+      await conn.call('SETBIT', 'small', String(1024 * 8), '1');
+      assert.ok(db.dict.get('small') instanceof ByteString);
+      // A kept value owns its buffer (not a slice of Node's shared pool).
+      const b = db.dict.get('small') as ByteString;
+      assert.equal(b.bytes.buffer.byteLength, b.bytes.length);
     } finally {
       conn.close();
     }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Differential, differentialSuite, type Pair, type PairOptions, type StepLike } from '../helpers/differential.js';
 import { RawConnection, bulkText } from '../helpers/resp.js';
-import { ByteString, RObject } from '../../src/types/value.js';
+import { ByteString, RawString, RObject } from '../../src/types/value.js';
 import { selfTest } from '../../src/types/hyperloglog.js';
 
 /** Stands in for a list in nodis until the list type exists (the oracle gets a real list). */
@@ -265,13 +265,15 @@ describe('HyperLogLog commands', differentialSuite(), () => {
       await d.check([['PFADD', 'h', 'a', 'b'], ['PFDEBUG', 'GETREG', 'h'], ['PFCOUNT', 'h']], { resp3: true });
     });
 
-    it('keep a written value in place', async () => {
-      await d.check([['PFADD', 'h', 'a']]);
+    it('keep a dense value in place, and short sparse ones as strings', async () => {
+      await d.check([['PFADD', 'h', 'a'], ['PFADD', 'big', ...elements('x', 5000)]]);
       const db = d.nodis.server.dbs[0];
-      const v = db.dict.get('h');
+      assert.ok(db.dict.get('h') instanceof RawString);
+      const v = db.dict.get('big');
       assert.ok(v instanceof ByteString);
-      await d.check([['PFADD', 'h', ...elements('x', 5000)], ['PFCOUNT', 'h'], ['PFDEBUG', 'ENCODING', 'h'], ['STRLEN', 'h']], { flush: false });
-      assert.equal(db.dict.get('h'), v);
+      await d.check([['PFADD', 'big', ...elements('y', 5000)], ['PFCOUNT', 'big'], ['PFDEBUG', 'ENCODING', 'big'], ['STRLEN', 'big'], ['PFMERGE', 'big', 'h']], { flush: false });
+      assert.equal(db.dict.get('big'), v);
+      assert.equal(v.bytes.buffer.byteLength, v.bytes.length);
     });
 
     it('PFSELFTEST passes', async () => {
