@@ -261,8 +261,21 @@ describe('HyperLogLog commands', differentialSuite(), () => {
       ]);
     });
 
-    it('PFDEBUG GETREG answers 16384 integers in RESP3 too', async () => {
-      await d.check([['PFADD', 'h', 'a', 'b'], ['PFDEBUG', 'GETREG', 'h'], ['PFCOUNT', 'h']], { resp3: true });
+    it('answer in RESP3 as Redis does (PFDEBUG GETREG: 16384 integers)', async () => {
+      await d.check(
+        [
+          ['PFADD', 'h', 'a', 'b'],
+          ['PFDEBUG', 'ENCODING', 'h'],
+          ['PFDEBUG', 'DECODE', 'h'],
+          ['PFDEBUG', 'GETREG', 'h'],
+          ['PFCOUNT', 'h'],
+          ['PFMERGE', 'm', 'h'],
+          ['PFDEBUG', 'DECODE', 'h'],
+          ['SET', 's', 'x'],
+          ['PFCOUNT', 's'],
+        ],
+        { resp3: true },
+      );
     });
 
     it('keep a dense value in place, and short sparse ones as strings', async () => {
