@@ -5,7 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import type { Database } from '../keyspace/db.js';
-import { RawString, type Value } from '../types/value.js';
+import { ByteString, RawString, type Value } from '../types/value.js';
 import { HashValue } from '../types/hash.js';
 import { SetValue } from '../types/set.js';
 
@@ -38,6 +38,7 @@ function xorObjectDigest(digest: Buffer, value: Value, volatile: boolean): void 
   mixDigest(digest, aux);
   if (typeof value === 'string') mixDigest(digest, bytes(value));
   else if (value instanceof RawString) mixDigest(digest, bytes(value.s));
+  else if (value instanceof ByteString) mixDigest(digest, value.bytes.subarray(0, value.length));
   else if (value instanceof SetValue) {
     for (const m of value.members()) xorDigest(digest, bytes(m));
   } else if (value instanceof HashValue) {

@@ -10,7 +10,7 @@
 import type { CommandSpec } from '../server/command.js';
 import type { Client } from '../server/client.js';
 import { ERR_SYNTAX } from '../server/errors.js';
-import { RawString, type Value } from '../types/value.js';
+import { ByteString, RawString, type Value } from '../types/value.js';
 import { HashValue } from '../types/hash.js';
 import { SetValue } from '../types/set.js';
 import { replyHelp } from './help.js';
@@ -37,6 +37,8 @@ const WORD = 8;
 const MAP_ENTRY = 4 * WORD;
 /** A JS object with a few fields (a value's class instance). */
 const OBJECT = 6 * WORD;
+/** A Buffer's objects (the typed array and its ArrayBuffer) and its store's allocation header. */
+const BUFFER = 20 * WORD;
 /** An array's object and its backing store's header. */
 const ARRAY = 6 * WORD;
 
@@ -58,6 +60,8 @@ function sampled<T>(items: readonly T[], count: number, samples: number, sizeOf:
 export function valueBytes(v: Value, samples: number): number {
   if (typeof v === 'string') return stringBytes(v);
   if (v instanceof RawString) return OBJECT + stringBytes(v.s);
+  // A Buffer: its object, its ArrayBuffer's, and the bytes allocated for the value and its room.
+  if (v instanceof ByteString) return OBJECT + BUFFER + v.bytes.length;
   if (v instanceof HashValue) {
     const perPair = v.isListpack ? 2 * WORD : 2 * WORD + MAP_ENTRY;
     return OBJECT + ARRAY + sampled(v.pairs(), v.size * 2, samples * 2, stringBytes) + v.size * perPair;
