@@ -323,6 +323,20 @@ describe('HyperLogLog commands', differentialSuite(), () => {
       await d.check(STEPS, { replication: true });
     });
 
+    it('abort a WATCHed transaction when they change the key, and only then', async () => {
+      const watched = (cmd: string[]): string[][] => [['WATCH', 'h'], cmd, ['MULTI'], ['PING'], ['EXEC']];
+      await d.check([
+        ...watched(['PFADD', 'h', 'a']),
+        ...watched(['PFADD', 'h', 'a']),
+        ...watched(['PFCOUNT', 'h']),
+        ...watched(['PFCOUNT', 'h']),
+        ...watched(['PFCOUNT', 'h', 'other']),
+        ...watched(['PFMERGE', 'h']),
+        ...watched(['PFMERGE', 'other', 'h']),
+        ...watched(['PFDEBUG', 'ENCODING', 'h']),
+      ]);
+    });
+
     it('count changes, hits and misses as Redis does', async () => {
       const steps = STEPS.map((s) => (Array.isArray(s) ? s : s.cmd)).filter((s) => s[1] !== 'GETREG');
       const effects = async (conn: RawConnection): Promise<number[][]> => {
