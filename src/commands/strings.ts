@@ -11,7 +11,7 @@ import { ByteString, RawString, stringValue, type Value } from '../types/value.j
 import { parseInteger, INT64_MAX, INT64_MIN } from '../util/numbers.js';
 import { addLongDouble, formatLongDoubleHuman, LD_ZERO } from '../util/longdouble.js';
 import { NOTIFY } from '../keyspace/notify.js';
-import { readString, readStringOrBytes, stringOf, stringOrBytesOf } from './lookup.js';
+import { readString, readStringOrBytes, settleString, stringOf, stringOrBytesOf } from './lookup.js';
 import {
   ArgCursor,
   EXPIRE_POSITIVE,
@@ -442,6 +442,7 @@ function append(c: Client, argv: string[]): void {
         s.bytes.write(add, s.length, 'latin1');
         s.length += add.length;
         len = s.length;
+        settleString(db, key, s);
       } else if (isRawString(v)) {
         v.s += add;
         len = v.s.length;
@@ -501,6 +502,7 @@ function setrange(c: Client, argv: string[]): void {
         s.growZero(offset + value.length);
         s.bytes.write(value, offset, 'latin1');
         result = s.length;
+        settleString(db, key, s);
       } else if (isRawString(v)) {
         v.s = overwrite(s, offset, value);
         result = v.s.length;

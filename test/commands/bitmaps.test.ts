@@ -671,6 +671,8 @@ describe('bitmaps inside nodis', differentialSuite(), () => {
       assert.equal(bulkText(await conn.call('GET', 'k')), expected);
       assert.equal(bulkText(await conn.call('GETRANGE', 'k', '1023', '-2')), '\x01x\x00\x00\x00y');
       assert.equal(await conn.call('STRLEN', 'k'), `:${expected.length}\r\n`);
+      // Grown in place, it still owns its buffer (not a slice of Node's shared pool).
+      assert.equal(v.bytes.buffer.byteLength, v.bytes.length);
     } finally {
       conn.close();
     }
