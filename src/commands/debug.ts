@@ -1,5 +1,5 @@
 // DEBUG: the subcommands nodis implements (SLEEP, SET-ACTIVE-EXPIRE, OBJECT, POPULATE,
-// PROTOCOL, LOG, ERROR, CHANGE-REPL-ID, HELP).
+// PROTOCOL, LOG, ERROR, CHANGE-REPL-ID, QUICKLIST-PACKED-THRESHOLD, HELP).
 
 import { randomBytes } from 'node:crypto';
 import type { Client } from '../server/client.js';
@@ -13,6 +13,8 @@ import { DEBUG_RELOAD_HELP, debugReload } from './persistence.js';
 import { replyHelp } from './help.js';
 import { lruClock } from './info.js';
 import { positiveArg } from './args.js';
+import { memtoull } from '../server/config.js';
+import { setPackedThreshold } from '../types/list.js';
 
 const DEBUG_HELP = [
   'CHANGE-REPL-ID',
@@ -39,6 +41,9 @@ const DEBUG_HELP = [
   '    Setting it to 0 disables expiring keys in background when they are not',
   '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
   '    default.',
+  'QUICKLIST-PACKED-THRESHOLD <size>',
+  '    Sets the threshold for elements to be inserted as plain vs packed nodes',
+  '    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.',
   'SLEEP <seconds>',
   '    Stop the server for <seconds>. Decimals allowed.',
 ];
@@ -198,6 +203,13 @@ function debug(c: Client, argv: string[]): void {
     c.errorUncounted(argv[2]);
   } else if (sub === 'reload') {
     debugReload(c, argv);
+  } else if (sub === 'quicklist-packed-threshold' && argc === 3) {
+    const size = memtoull(argv[2]);
+    if (size === null || !setPackedThreshold(Number(size))) {
+      c.error('ERR argument must be a memory value bigger than 1 and smaller than 4gb');
+    } else {
+      c.ok();
+    }
   } else if (sub === 'change-repl-id' && argc === 2) {
     c.server.replId = randomBytes(20).toString('hex');
     c.server.replId2 = '0'.repeat(40);

@@ -9,6 +9,7 @@ import { configCommands } from './config.js';
 import { replicationCommands } from './replication.js';
 import { persistenceCommands } from './persistence.js';
 import { pubsubCommands } from './pubsub.js';
+import { listCommands } from './lists.js';
 
 export const allCommands: CommandSpec[] = [
   ...connectionCommands,
@@ -19,4 +20,5 @@ export const allCommands: CommandSpec[] = [
   ...replicationCommands,
   ...persistenceCommands,
   ...pubsubCommands,
+  ...listCommands,
 ];

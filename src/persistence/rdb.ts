@@ -20,6 +20,9 @@ import { lzfCompress, lzfDecompress } from '../util/lzf.js';
 import { atoi, parseInteger } from '../util/numbers.js';
 import { strerror } from '../server/config.js';
 import { REDIS_VERSION } from '../commands/server.js';
+import { ListValue, getPackedThreshold } from '../types/list.js';
+import { LP_EOF, LP_HDR_SIZE, lpCheck, lpPrepare, lpWriteHeader, lpWritePrepared } from '../types/listpack.js';
+import { ziplistEntries } from './ziplist.js';
 
 /** The version nodis writes (Redis 7.0's). */
 export const RDB_VERSION = 10;
@@ -412,8 +415,32 @@ export class RdbReader {
     return s;
   }
 
+  /**
+   * A string in any of its encodings as bytes (a blob: a listpack, a ziplist): uncompressed ones
+   * share memory with the input.
+   */
+  blob(): Buffer {
+    const at = this.pos;
+    const len = this.lenOrEncoding();
+    if (this.encoded) {
+      this.pos = at;
+      if (len === ENC_LZF) {
+        this.lenOrEncoding();
+        return this.lzfBytes();
+      }
+      return Buffer.from(this.string(), 'latin1');
+    }
+    return this.bytes(len);
+  }
+
   /** rdbLoadLzfStringObject */
   private lzfString(): string {
+    const out = this.lzfBytes();
+    return out.toString('latin1', 0, out.length);
+  }
+
+  /** An LZF-compressed string's bytes (after its encoding byte). */
+  private lzfBytes(): Buffer {
     const clen = this.len();
     const len = this.len();
     const at = this.pos;
@@ -426,7 +453,7 @@ export class RdbReader {
     const n = lzfDecompress(this.buf, this.pos, this.pos + clen, out, len);
     if (n !== len) this.fail('corrupt', 'Invalid LZF compressed string', at);
     this.pos += clen;
-    return out.toString('latin1', 0, len);
+    return out;
   }
 }
 
@@ -452,8 +479,11 @@ export interface RdbTypeCodec {
   rdbType(v: Value): number;
   /** Writes v (rdbSaveObject). */
   save(w: RdbWriter, v: Value): void;
-  /** Reads a value of RDB object type rdbType (rdbLoadObject); errors through r.fail(). */
-  load(r: RdbReader, rdbType: number): Value;
+  /**
+   * Reads a value of RDB object type rdbType (rdbLoadObject); errors through r.fail(). null for
+   * an empty collection, which Redis skips when loading a file and refuses in RESTORE.
+   */
+  load(r: RdbReader, rdbType: number): Value | null;
 }
 
 const codecsByRdbType = new Map<number, RdbTypeCodec>();
@@ -472,8 +502,8 @@ function codecFor(v: Value): RdbTypeCodec {
   return codec;
 }
 
-/** Reads one value of RDB object type `type` (the type byte already read). */
-function loadValue(r: RdbReader, type: number, typeAt: number): Value {
+/** Reads one value of RDB object type `type` (the type byte already read); null: an empty one. */
+function loadValue(r: RdbReader, type: number, typeAt: number): Value | null {
   const codec = codecsByRdbType.get(type);
   if (!codec) {
     if (isObjectType(type)) r.fail('unsupported', `${typeLabel(type)} is not supported by nodis yet`, typeAt);
@@ -492,6 +522,99 @@ registerRdbType({
   },
   load(r) {
     return r.string();
+  },
+});
+
+// Lists: written as quicklist 2 (type 18): the node count, then per node its container (2: a
+// listpack of the node's entries, stored as they are held; 1: one element past the packed
+// threshold, "plain") and its bytes. Read from every type Redis has written: linked list (1),
+// ziplist (10), quicklist of ziplists (14), quicklist 2 (18). Empty lists are skipped.
+const RDB_TYPE_LIST = 1;
+const RDB_TYPE_LIST_ZIPLIST = 10;
+const RDB_TYPE_LIST_QUICKLIST = 14;
+const RDB_TYPE_LIST_QUICKLIST_2 = 18;
+const QUICKLIST_NODE_CONTAINER_PLAIN = 1;
+const QUICKLIST_NODE_CONTAINER_PACKED = 2;
+
+registerRdbType({
+  valueType: 'list',
+  rdbTypes: [RDB_TYPE_LIST, RDB_TYPE_LIST_ZIPLIST, RDB_TYPE_LIST_QUICKLIST, RDB_TYPE_LIST_QUICKLIST_2],
+  rdbType: () => RDB_TYPE_LIST_QUICKLIST_2,
+  save(w, v) {
+    const first = (v as ListValue).nodes();
+    let n = 0;
+    for (let node = first; node !== null; node = node.next) n++;
+    w.len(n);
+    const threshold = getPackedThreshold();
+    for (let node = first; node !== null; node = node.next) {
+      if (node.plain !== null && node.plain.length >= threshold) {
+        w.len(QUICKLIST_NODE_CONTAINER_PLAIN);
+        w.string(node.plain);
+        continue;
+      }
+      // A listpack: header, the entries, the terminator.
+      let entries: Buffer;
+      let start: number;
+      let end: number;
+      if (node.plain !== null) {
+        entries = Buffer.allocUnsafe(lpPrepare(node.plain));
+        start = 0;
+        end = lpWritePrepared(entries, 0, node.plain);
+      } else {
+        entries = node.buf;
+        start = node.start;
+        end = node.end;
+      }
+      const lp = Buffer.allocUnsafe(end - start + LP_HDR_SIZE + 1);
+      lpWriteHeader(lp, 0, end - start, node.count);
+      entries.copy(lp, LP_HDR_SIZE, start, end);
+      lp[lp.length - 1] = LP_EOF;
+      w.len(QUICKLIST_NODE_CONTAINER_PACKED);
+      w.string(lp.toString('latin1'));
+    }
+  },
+  load(r, type) {
+    const list = new ListValue();
+    if (type === RDB_TYPE_LIST) {
+      const n = r.len();
+      for (let i = 0; i < n; i++) list.pushTail(r.string());
+    } else if (type === RDB_TYPE_LIST_ZIPLIST) {
+      const at = r.pos;
+      const zl = r.blob();
+      const items = ziplistEntries(zl, 0, zl.length);
+      if (items === null) return r.fail('corrupt', 'List ziplist integrity check failed.', at);
+      for (const s of items) list.pushTail(s);
+    } else {
+      const nodes = r.len();
+      for (let i = 0; i < nodes; i++) {
+        const at = r.pos;
+        let container = QUICKLIST_NODE_CONTAINER_PACKED;
+        if (type === RDB_TYPE_LIST_QUICKLIST_2) {
+          container = r.len();
+          if (container !== QUICKLIST_NODE_CONTAINER_PACKED && container !== QUICKLIST_NODE_CONTAINER_PLAIN) {
+            r.fail('corrupt', 'Quicklist integrity check failed.', at);
+          }
+        }
+        const blobAt = r.pos;
+        const data = r.blob();
+        if (data.length === 0) r.fail('corrupt', 'Quicklist node of zero bytes', blobAt);
+        if (container === QUICKLIST_NODE_CONTAINER_PLAIN) {
+          list.appendPlain(data.toString('latin1'));
+        } else if (type === RDB_TYPE_LIST_QUICKLIST_2) {
+          const lp = lpCheck(data, 0, data.length);
+          if (lp === null) return r.fail('corrupt', 'Listpack integrity check failed.', blobAt);
+          // An empty listpack is skipped (an empty list in the end is an empty key).
+          list.appendEntries(data, lp[0], lp[1], lp[2]);
+        } else {
+          const items = ziplistEntries(data, 0, data.length);
+          if (items === null) return r.fail('corrupt', 'Ziplist integrity check failed.', blobAt);
+          for (const s of items) list.pushTail(s);
+        }
+      }
+    }
+    if (list.length === 0) return null;
+    list.loaded();
+    return list;
   },
 });
 
@@ -535,7 +658,9 @@ export function parseDumpPayload(payload: Buffer, opts: { verifyChecksum?: boole
   r.doing = 'reading a DUMP payload';
   const type = r.byte();
   if (!isObjectType(type)) r.fail('corrupt', `Unknown RDB object type ${type}`, 0);
-  return loadValue(r, type, 0);
+  const value = loadValue(r, type, 0);
+  if (value === null) return r.fail('corrupt', 'Empty keys are not allowed', 0);
+  return value;
 }
 
 /** DEBUG OBJECT's serializedlength: the bytes of the value's RDB encoding (rdbSavedObjectLen). */
@@ -670,6 +795,8 @@ export interface RdbParseOptions {
   onAux?(name: string, value: string): void;
   /** Called when the stored checksum is zero and checksums were to be verified. */
   onNoChecksum?(): void;
+  /** Called for a key whose value is an empty collection: it is skipped, as Redis skips it. */
+  onEmptyKey?(key: string): void;
 }
 
 export interface RdbParseResult {
@@ -749,7 +876,8 @@ export function parseRdb(buf: Buffer, onEntry: (e: RdbEntry) => void, opts: RdbP
       key = r.string();
       r.doing = readingValue;
       const value = loadValue(r, type, at);
-      onEntry({ db, key, value, expire, idle, freq });
+      if (value === null) opts.onEmptyKey?.(key);
+      else onEntry({ db, key, value, expire, idle, freq });
       expire = null;
       idle = -1;
       freq = -1;
@@ -816,6 +944,7 @@ export function loadRdb(server: Server, buf: Buffer, opts: RdbLoadOptions = {}):
   const aux = new Map<string, string>();
   let keys = 0;
   let expired = 0;
+  let emptySkipped = 0;
   server.rdbLastLoadKeysLoaded = 0;
   server.rdbLastLoadKeysExpired = 0;
 
@@ -869,6 +998,9 @@ export function loadRdb(server: Server, buf: Buffer, opts: RdbLoadOptions = {}):
       databases: server.dbs.length,
       onAux,
       onNoChecksum: () => log.warning('RDB file was saved with checksum disabled: no check performed.'),
+      onEmptyKey: (key) => {
+        if (emptySkipped++ < 10) log.warning(`rdbLoadObject skipping empty key: ${key}`);
+      },
     },
   );
 

@@ -7,6 +7,7 @@ import type { Database } from '../keyspace/db.js';
 import type { Server } from './server.js';
 import type { ReplicaState } from '../replication/primary.js';
 import type { ClientPubSub } from './pubsub.js';
+import type { BlockedState } from '../keyspace/blocking.js';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -104,6 +105,13 @@ export class Client extends ReplyWriter {
   replica: ReplicaState | null = null;
   /** Channels and patterns subscribed to; null when none (not in pub/sub mode). */
   pubsub: ClientPubSub | null = null;
+  /** What the client waits for while a blocking command holds it (keyspace/blocking.ts). */
+  blocked: BlockedState | null = null;
+  /**
+   * Blocking commands answer at once, as if timed out (Redis's CLIENT_DENY_BLOCKING): set while
+   * EXEC runs the client's transaction, and for script clients.
+   */
+  denyBlocking = false;
 
   /**
    * Releases the per-feature state (replication, pub/sub; MULTI, blocking and tracking as they
@@ -115,6 +123,7 @@ export class Client extends ReplyWriter {
       this.replica = null;
     }
     if (this.pubsub) this.server.pubsub.release(this);
+    if (this.blocked) this.server.blocking.forget(this);
   }
 
   /** Push messages written while this client's replies are switched off (see push()). */

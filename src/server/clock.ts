@@ -18,5 +18,18 @@ export class Clock {
   /** Moves time forward (or back, with a negative value) by ms milliseconds. */
   advance(ms: number): void {
     this.offsetMs += ms;
+    this.moved();
+  }
+
+  private listeners: Array<() => void> = [];
+
+  /** Calls fn whenever advance() moves the clock (blocked clients' deadlines are checked). */
+  onAdvance(fn: () => void): void {
+    this.listeners.push(fn);
+  }
+
+  /** Tells the listeners that the clock moved (subclasses that override advance call it). */
+  protected moved(): void {
+    for (const fn of this.listeners) fn();
   }
 }

@@ -123,7 +123,8 @@ export function processCommand(c: Client, argv: string[]): void {
     call(c, r, argv);
   }
   server.stats.commandsProcessed++;
-  if (c.replyMode !== 'on') applyReplyMode(c, mark, ran);
+  // A command that blocked has not replied yet: the reply mode applies when it does.
+  if (c.replyMode !== 'on' && c.blocked === null) applyReplyMode(c, mark, ran);
   if (replica && c.replyBytes !== mark) dropReplyingReplica(c, mark);
 }
 
@@ -163,8 +164,12 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
   if (mode === 1 || (mode === 0 && server.dirty !== dirtyBefore)) {
     server.alsoPropagate(c.db.id, c.propagateArgv ?? argv);
   }
-  cmd.stats.calls++;
-  server.commandRan(cmd);
+  // A command that blocked counts (and is timed) when it is served, times out or is unblocked
+  // (keyspace/blocking.ts), as Redis 7.2 counts it.
+  if (c.blocked === null) {
+    cmd.stats.calls++;
+    server.commandRan(cmd);
+  }
   if (exact) server.settleCommandTimes();
   // More errors than before (CONFIG RESETSTAT zeroes the count: that is no failure).
   if (server.stats.totalErrorReplies > errorsBefore) cmd.stats.failedCalls++;
@@ -184,7 +189,7 @@ function dropReplyingReplica(c: Client, mark: number): void {
 }
 
 /** CLIENT REPLY OFF drops replies; SKIP drops the next command's reply. */
-function applyReplyMode(c: Client, mark: number, ran: Command | null): void {
+export function applyReplyMode(c: Client, mark: number, ran: Command | null): void {
   // CLIENT REPLY itself sets the mode when it runs; its own reply is already handled by it.
   if (ran && ran.fullName === 'client|reply') return;
   c.truncate(mark);
