@@ -14,7 +14,7 @@ import { replyHelp } from './help.js';
 import { lruClock } from './info.js';
 import { positiveArg } from './args.js';
 import { memtoull } from '../server/config.js';
-import { setPackedThreshold } from '../types/list.js';
+import { ListValue, setPackedThreshold } from '../types/list.js';
 
 const DEBUG_HELP = [
   'CHANGE-REPL-ID',
@@ -50,6 +50,18 @@ const DEBUG_HELP = [
 
 let fakeAddress = 0x7f3a10000000;
 
+/**
+ * printf("%.2f") of a non-negative double: as toFixed(2), but an exact tie (12.125) rounds to
+ * even as glibc does, where toFixed rounds it up.
+ */
+function fixed2(x: number): string {
+  const exact = x.toFixed(30);
+  if (!/\.\d\d50*$/.test(exact)) return x.toFixed(2);
+  const down = exact.slice(0, exact.indexOf('.') + 3);
+  if ((down.charCodeAt(down.length - 1) & 1) === 0) return down;
+  return (Number(down) + 0.01).toFixed(2);
+}
+
 function debugObject(c: Client, key: string): void {
   // Like Redis, DEBUG OBJECT looks at the dictionary directly, without expiring the key.
   const v = c.db.dict.get(key);
@@ -70,9 +82,18 @@ function debugObject(c: Client, key: string): void {
   const idle = typeof v === 'string' || !v.lru ? 0 : Math.max(0, Math.floor((server.clock.now() - v.lru) / 1000));
   const lru = (lruClock(server) - idle + 2 ** 24) % 2 ** 24;
   fakeAddress += 0x10;
+  let extra = '';
+  if (v instanceof ListValue) {
+    // A quicklist's shape: its nodes, elements per node, node size limit, whether inner nodes are
+    // compressed (list-compress-depth, read now: nodis compresses none), its bytes.
+    const { nodes, bytes } = v.nodeStats();
+    extra =
+      ` ql_nodes:${nodes} ql_avg_node:${fixed2(v.length / nodes)} ql_listpack_max:${v.fill}` +
+      ` ql_compressed:${server.config.num('list-compress-depth') !== 0 ? 1 : 0} ql_uncompressed_size:${bytes}`;
+  }
   c.simple(
     `Value at:0x${fakeAddress.toString(16)} refcount:${refcount} encoding:${encoding} ` +
-      `serializedlength:${rdbSerializedLength(v, server.config.bool('rdbcompression'))} lru:${lru} lru_seconds_idle:${idle}`,
+      `serializedlength:${rdbSerializedLength(v, server.config.bool('rdbcompression'))} lru:${lru} lru_seconds_idle:${idle}${extra}`,
   );
 }
 

@@ -155,7 +155,7 @@ function linsert(c: Client, argv: string[]): void {
     c.integer(-1);
     return;
   }
-  list.insertAt(after ? at + 1 : at, argv[4]);
+  list.insert(at, argv[4], after);
   c.db.changed(key, NOTIFY.LIST, 'linsert');
   c.integer(list.length);
 }

@@ -608,7 +608,8 @@ registerRdbType({
         } else {
           const items = ziplistEntries(data, 0, data.length);
           if (items === null) return r.fail('corrupt', 'Ziplist integrity check failed.', blobAt);
-          for (const s of items) list.pushTail(s);
+          // Each ziplist becomes one node, as Redis converts it.
+          list.appendNode(items);
         }
       }
     }

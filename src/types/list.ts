@@ -4,14 +4,18 @@
 // Two representations, chosen by size (the choice is internal: OBJECT ENCODING reports
 // "quicklist", as Redis 7.0 does for every list):
 //
-// - small (at most SMALL_MAX elements): a plain array of strings. Most lists in a queue workload
-//   (BLPOP/RPUSH ping-pong, short job lists) live and die here, and creating one costs an array.
+// - small: a plain array of strings, for a list that has only ever been up to SMALL_MAX short
+//   elements. Most lists in a queue workload (BLPOP/RPUSH ping-pong, short job lists) live and die
+//   here, and creating one costs an array. Redis holds such a list in one node, whatever the order
+//   of its pushes, so the array stands for that node (RDB, DEBUG OBJECT).
 // - packed: Redis's quicklist. A doubly linked list of nodes, each holding Redis's listpack
 //   entries (types/listpack.ts) in a Buffer, within the node size list-max-listpack-size
-//   allows (8 KB by default), or one long element as a string of its own (a "plain" node). Entries
+//   allows (8 KB by default), or one element as a string of its own (a "plain" node: one too long
+//   to share a node, which Redis keeps apart too). Nodes fill and split where Redis's do. Entries
 //   sit in the middle of their buffer with room on both sides, so pushing at either end of a
 //   node writes in place. A list reached by index walks nodes from the nearer end, then entries
-//   inside one node (at most a few thousand), as Redis does.
+//   inside one node (at most a few thousand), as Redis does. A packed list stays packed as it
+//   shrinks, as Redis keeps its nodes.
 //
 // Why chunked listpacks rather than a ring buffer of strings (measured on Node 20, 1M elements of
 // 3 bytes, as redis-benchmark writes them): a ring buffer holds a pointer and a V8 string per
@@ -33,12 +37,9 @@ import {
   lpWritePrepared,
 } from './listpack.js';
 
-/** Lists of at most this many elements are an array. */
+/** Lists of at most this many elements, each at most SMALL_ELEMENT bytes, are an array. */
 const SMALL_MAX = 16;
-/** A packed list that shrinks to this many elements becomes an array again. */
-const SMALL_MIN = 8;
-/** Elements at least this long get a node of their own, holding the string (no copy in or out). */
-const PLAIN_MIN = 4096;
+const SMALL_ELEMENT = 128;
 /** Node sizes for list-max-listpack-size -1 … -5 (quicklist's optimization_level). */
 const OPTIMIZATION_LEVEL = [4096, 8192, 16384, 32768, 65536];
 /** The largest node a count limit (a positive list-max-listpack-size) allows. */
@@ -98,9 +99,24 @@ function packedNode(capacity: number, atEnd: boolean): QNode {
   return n;
 }
 
-/** Whether an element of len bytes is a plain node. */
-function isPlain(len: number): boolean {
-  return len >= PLAIN_MIN || len >= packedThreshold;
+/**
+ * Whether an element of len bytes gets a node of its own holding the string itself (no copy in
+ * or out): past the packed threshold, as in Redis, and whenever Redis would give it a node of its
+ * own anyway, because the node size list-max-listpack-size allows (fill) cannot take it beside
+ * even the smallest other entry (new size = 9 + len + 8), or holds one element. So nodes split
+ * where Redis's do, and RDB and DEBUG OBJECT see Redis's layout.
+ */
+function isPlain(len: number, fill: number): boolean {
+  if (len >= packedThreshold) return true;
+  let limit: number;
+  if (fill < 0) {
+    if (fill < -OPTIMIZATION_LEVEL.length) return true;
+    limit = OPTIMIZATION_LEVEL[-fill - 1];
+  } else {
+    if (fill <= 1) return true;
+    limit = SIZE_SAFETY_LIMIT;
+  }
+  return len + LP_OVERHEAD + 2 + SIZE_ESTIMATE_OVERHEAD > limit;
 }
 
 /**
@@ -180,7 +196,7 @@ export class ListValue extends RObject {
    * The elements, head first, while the list is small; null once it is packed. (Internal, like
    * locate(): only this module's cursor reads it.)
    */
-  small: string[] | null = [];
+  small: string[] | null;
   /** The packed list's nodes (null while small). */
   head: QNode | null = null;
   tail: QNode | null = null;
@@ -190,6 +206,8 @@ export class ListValue extends RObject {
   /** @param fill list-max-listpack-size when the list was created (how full a node may get). */
   constructor(public fill = -2) {
     super();
+    // Only where one node takes any SMALL_MAX short elements, in any order.
+    this.small = (fill < 0 && fill >= -OPTIMIZATION_LEVEL.length) || fill >= SMALL_MAX ? [] : null;
   }
 
   encoding(): string {
@@ -243,7 +261,7 @@ export class ListValue extends RObject {
   pushHead(s: string): void {
     const small = this.small;
     if (small !== null) {
-      if (small.length < SMALL_MAX) {
+      if (small.length < SMALL_MAX && s.length <= SMALL_ELEMENT) {
         small.unshift(s);
         return;
       }
@@ -255,7 +273,7 @@ export class ListValue extends RObject {
   pushTail(s: string): void {
     const small = this.small;
     if (small !== null) {
-      if (small.length < SMALL_MAX) {
+      if (small.length < SMALL_MAX && s.length <= SMALL_ELEMENT) {
         small.push(s);
         return;
       }
@@ -278,7 +296,7 @@ export class ListValue extends RObject {
       node.start += lpEntryLen(node.buf, node.start);
       if (--node.count === 0) this.unlink(node);
     }
-    if (--this.count <= SMALL_MIN) this.toSmall();
+    this.count--;
     return v;
   }
 
@@ -297,7 +315,7 @@ export class ListValue extends RObject {
       node.end = at;
       if (--node.count === 0) this.unlink(node);
     }
-    if (--this.count <= SMALL_MIN) this.toSmall();
+    this.count--;
     return v;
   }
 
@@ -311,84 +329,120 @@ export class ListValue extends RObject {
     return node.plain !== null ? node.plain : lpRead(node.buf, locPos);
   }
 
+  /**
+   * Replaces element i, as quicklistReplaceEntry does: in place in a packed node (which may then
+   * hold more than its limit), a plain node's string swapped for another one; otherwise the new
+   * element goes in after the old one, which is then removed.
+   */
   set(i: number, s: string): void {
     const small = this.small;
     if (small !== null) {
-      small[i] = s;
-      return;
+      if (s.length <= SMALL_ELEMENT) {
+        small[i] = s;
+        return;
+      }
+      this.toPacked();
     }
     this.locate(i);
     const node = locNode;
-    const plain = isPlain(s.length);
-    if (node.plain !== null) {
-      if (plain) {
-        node.plain = s;
-        return;
-      }
-    } else if (!plain) {
-      const oldLen = lpEntryLen(node.buf, locPos);
-      const size = lpPrepare(s);
-      // In place while the node stays within its limits (quicklistReplaceEntry).
-      const grown = node.end - node.start - oldLen + LP_OVERHEAD + s.length + SIZE_ESTIMATE_OVERHEAD;
-      if (size <= oldLen || this.sizeAllowed(grown, node.count)) {
+    const large = s.length >= packedThreshold;
+    if (node.plain === null) {
+      if (!large) {
+        const oldLen = lpEntryLen(node.buf, locPos);
+        const size = lpPrepare(s);
         // (resize may move the entries to a new buffer, and does not encode: what lpPrepare
         // found still holds.)
         const at = resize(node, locPos, oldLen, size);
         lpWritePrepared(node.buf, at, s);
         return;
       }
+    } else if (node.plain.length < packedThreshold) {
+      // A node Redis holds packed, with this one element: it takes the new one in its place.
+      if (!large) {
+        if (isPlain(s.length, this.fill)) node.plain = s;
+        else {
+          node.plain = null;
+          node.buf = Buffer.allocUnsafeSlow(MIN_CAPACITY);
+          node.start = node.end = MIN_CAPACITY >> 1;
+          node.count = 0;
+          this.writeAt(node, false, s);
+        }
+        return;
+      }
+    } else if (large) {
+      node.plain = s;
+      return;
     }
+    this.insert(i, s, true);
     this.removeRange(i, 1);
-    this.insertAt(i, s);
   }
 
-  /** Inserts s so that it becomes element i (0 <= i <= length). */
-  insertAt(i: number, s: string): void {
+  /**
+   * Inserts s before (after: false) or after element i, as quicklist's _quicklistInsert: into
+   * its node when that node has room; when the element is at the node's edge, into the
+   * neighbouring node if it has room, else into a new node; otherwise the node is split there,
+   * the element joins the split-off part, and neighbouring nodes that fit together are merged.
+   */
+  insert(i: number, s: string, after: boolean): void {
     const small = this.small;
     if (small !== null) {
-      if (small.length < SMALL_MAX) {
-        small.splice(i, 0, s);
+      if (small.length < SMALL_MAX && s.length <= SMALL_ELEMENT) {
+        small.splice(after ? i + 1 : i, 0, s);
         return;
       }
       this.toPacked();
     }
-    if (i === 0) return this.pushPacked(s, true);
-    if (i === this.count) return this.pushPacked(s, false);
     this.locate(i);
-    let node = locNode;
+    const node = locNode;
+    const idx = locIdx;
     const len = s.length;
-    if (isPlain(len)) {
-      // A node of its own, before element i (splitting its node when i is inside it).
-      if (locIdx !== 0) node = this.split(node, locPos, locIdx);
-      this.linkBefore(node, plainNode(s));
-      this.count++;
+    const full = !this.allowInsert(node, len);
+    const atTail = after && idx === node.count - 1;
+    const atHead = !after && idx === 0;
+    const availNext = atTail && node.next !== null && this.allowInsert(node.next, len);
+    const availPrev = atHead && node.prev !== null && this.allowInsert(node.prev, len);
+    this.count++;
+    if (len >= packedThreshold) {
+      // A plain node, next to this one or between its two halves.
+      const plain = plainNode(s);
+      if (isRedisPlain(node) || atTail || atHead) {
+        if (after) this.linkAfter(node, plain);
+        else this.linkBefore(node, plain);
+        return;
+      }
+      const part = this.split(node, idx, after);
+      if (after) {
+        this.linkAfter(node, plain);
+        this.linkAfter(plain, part);
+      } else {
+        this.linkBefore(node, plain);
+        this.linkBefore(plain, part);
+      }
       return;
     }
-    if (node.plain === null && this.allowInsert(node, len)) {
+    if (!full) {
+      // (A node that is not full is packed: a plain node never takes another element.)
       const size = lpPrepare(s);
-      const at = resize(node, locPos, 0, size);
+      const pos = after ? locPos + lpEntryLen(node.buf, locPos) : locPos;
+      const at = resize(node, pos, 0, size);
       lpWritePrepared(node.buf, at, s);
       node.count++;
-      this.count++;
-      return;
-    }
-    // The node is full (or plain): the element goes at the end of the part before it, the start
-    // of the part after it, or into a node of its own between them.
-    let before = node.prev;
-    if (locIdx !== 0) {
-      node = this.split(node, locPos, locIdx);
-      before = node.prev;
-    }
-    if (before !== null && before.plain === null && this.allowInsert(before, len)) {
-      this.writeAt(before, false, s);
-    } else if (node.plain === null && this.allowInsert(node, len)) {
-      this.writeAt(node, true, s);
+    } else if (availNext) {
+      this.writeAt(node.next!, true, s);
+    } else if (availPrev) {
+      this.writeAt(node.prev!, false, s);
+    } else if (atTail || atHead) {
+      const fresh = isPlain(len, this.fill) ? plainNode(s) : packedNode(MIN_CAPACITY, !after);
+      if (after) this.linkAfter(node, fresh);
+      else this.linkBefore(node, fresh);
+      if (fresh.plain === null) this.writeAt(fresh, !after, s);
     } else {
-      const fresh = packedNode(MIN_CAPACITY, false);
-      this.linkBefore(node, fresh);
-      this.writeAt(fresh, false, s);
+      const part = this.split(node, idx, after);
+      this.writeAt(part, after, s);
+      if (after) this.linkAfter(node, part);
+      else this.linkBefore(node, part);
+      this.mergeAround(node);
     }
-    this.count++;
   }
 
   /** Removes n elements from index start (0 <= start, start + n <= length). */
@@ -426,7 +480,6 @@ export class ListValue extends RObject {
       }
     }
     this.count -= n;
-    if (this.count <= SMALL_MIN) this.toSmall();
   }
 
   // ---- Searches ---------------------------------------------------------------------------------
@@ -519,7 +572,6 @@ export class ListValue extends RObject {
       node = next;
     }
     this.count -= removed;
-    if (this.count <= SMALL_MIN) this.toSmall();
     return removed;
   }
 
@@ -537,6 +589,23 @@ export class ListValue extends RObject {
     return tmp.head;
   }
 
+  /**
+   * The nodes (as RDB would write them) and their total size in Redis's terms, a listpack's
+   * bytes for a packed node and the element's for a plain one (DEBUG OBJECT's ql_nodes and
+   * ql_uncompressed_size).
+   */
+  nodeStats(): { nodes: number; bytes: number } {
+    let nodes = 0;
+    let bytes = 0;
+    for (let node = this.nodes(); node !== null; node = node.next) {
+      nodes++;
+      if (node.plain === null) bytes += node.end - node.start + LP_OVERHEAD;
+      else if (node.plain.length >= packedThreshold) bytes += node.plain.length;
+      else bytes += lpPrepare(node.plain) + LP_OVERHEAD;
+    }
+    return { nodes, bytes };
+  }
+
   /** Appends a node of count listpack entries, copied from buf[start, end) (RDB loading). */
   appendEntries(buf: Buffer, start: number, end: number, count: number): void {
     if (count === 0) return;
@@ -550,6 +619,20 @@ export class ListValue extends RObject {
     this.count += count;
   }
 
+  /** Appends a node holding these elements (a ziplist of an old RDB file: one node each). */
+  appendNode(items: readonly string[]): void {
+    if (items.length === 0) return;
+    let bytes = 0;
+    for (const s of items) bytes += lpPrepare(s);
+    const buf = Buffer.allocUnsafeSlow(Math.max(bytes, MIN_CAPACITY));
+    let p = 0;
+    for (const s of items) {
+      lpPrepare(s);
+      p = lpWritePrepared(buf, p, s);
+    }
+    this.appendEntries(buf, 0, p, items.length);
+  }
+
   /** Appends one element as a node of its own (a plain node, RDB loading). */
   appendPlain(s: string): void {
     this.ensurePacked();
@@ -557,9 +640,20 @@ export class ListValue extends RObject {
     this.count++;
   }
 
-  /** After loading: a short list becomes an array, as if it had been built by pushes. */
+  /** After loading: a list of one node of a few short elements becomes an array. */
   loaded(): void {
-    if (this.small === null && this.count <= SMALL_MAX) this.toSmall();
+    const node = this.head;
+    if (node === null || node !== this.tail || node.plain !== null || this.count > SMALL_MAX) return;
+    if (!(this.fill < 0 && this.fill >= -OPTIMIZATION_LEVEL.length) && this.fill < SMALL_MAX) return;
+    const out: string[] = [];
+    for (let p = node.start; p < node.end; p += lpEntryLen(node.buf, p)) {
+      const s = lpRead(node.buf, p);
+      if (s.length > SMALL_ELEMENT) return;
+      out.push(s);
+    }
+    this.head = this.tail = null;
+    this.count = 0;
+    this.small = out;
   }
 
   // ---- Internals --------------------------------------------------------------------------------
@@ -576,18 +670,6 @@ export class ListValue extends RObject {
     for (let i = 0; i < small.length; i++) this.pushPacked(small[i], false);
   }
 
-  /** A short packed list becomes an array. */
-  private toSmall(): void {
-    const out: string[] = [];
-    for (let node = this.head; node !== null; node = node.next) {
-      if (node.plain !== null) out.push(node.plain);
-      else for (let p = node.start; p < node.end; p += lpEntryLen(node.buf, p)) out.push(lpRead(node.buf, p));
-    }
-    this.head = this.tail = null;
-    this.count = 0;
-    this.small = out;
-  }
-
   /** Whether a node of size bytes and count elements is within list-max-listpack-size. */
   private sizeAllowed(size: number, count: number): boolean {
     const fill = this.fill;
@@ -601,12 +683,13 @@ export class ListValue extends RObject {
 
   /** _quicklistNodeAllowInsert: whether a packed node may take one more element of len bytes. */
   private allowInsert(node: QNode, len: number): boolean {
+    if (node.plain !== null || len >= packedThreshold) return false;
     return this.sizeAllowed(node.end - node.start + LP_OVERHEAD + len + SIZE_ESTIMATE_OVERHEAD, node.count);
   }
 
   private pushPacked(s: string, front: boolean): void {
     const len = s.length;
-    if (isPlain(len)) {
+    if (isPlain(len, this.fill)) {
       const node = plainNode(s);
       if (front) this.linkHead(node);
       else this.linkTail(node);
@@ -614,7 +697,7 @@ export class ListValue extends RObject {
       return;
     }
     let node = front ? this.head : this.tail;
-    if (node === null || node.plain !== null || !this.allowInsert(node, len)) {
+    if (node === null || !this.allowInsert(node, len)) {
       // A fresh end node: sized for the element, entries kept to the side pushes come from.
       node = packedNode(MIN_CAPACITY, front);
       if (front) this.linkHead(node);
@@ -678,21 +761,66 @@ export class ListValue extends RObject {
   }
 
   /**
-   * Splits a packed node before its entry idx (at byte pos, 0 < idx < count): the entries from
-   * there move into a new node after it, which is returned.
+   * _quicklistSplitNode: a packed node keeps its entries up to idx (after) or from idx on
+   * (before); the others move to a new node, returned unlinked.
    */
-  private split(node: QNode, pos: number, idx: number): QNode {
-    const bytes = node.end - pos;
-    const right = new QNode();
-    right.buf = Buffer.allocUnsafeSlow(Math.max(MIN_CAPACITY, bytes * 2));
-    right.start = right.buf.length - bytes >> 1;
-    node.buf.copy(right.buf, right.start, pos, node.end);
-    right.end = right.start + bytes;
-    right.count = node.count - idx;
-    node.end = pos;
-    node.count = idx;
-    this.linkAfter(node, right);
-    return right;
+  private split(node: QNode, idx: number, after: boolean): QNode {
+    let pos = node.start;
+    for (let j = 0; j < idx + (after ? 1 : 0); j++) pos += lpEntryLen(node.buf, pos);
+    const part = new QNode();
+    const from = after ? pos : node.start;
+    const to = after ? node.end : pos;
+    const bytes = to - from;
+    part.buf = Buffer.allocUnsafeSlow(Math.max(MIN_CAPACITY, bytes * 2));
+    part.start = (part.buf.length - bytes) >> 1;
+    node.buf.copy(part.buf, part.start, from, to);
+    part.end = part.start + bytes;
+    if (after) {
+      part.count = node.count - idx - 1;
+      node.end = pos;
+      node.count = idx + 1;
+    } else {
+      part.count = idx;
+      node.start = pos;
+      node.count -= idx;
+    }
+    return part;
+  }
+
+  /** _quicklistMergeNodes: merges the nodes around center that fit together. */
+  private mergeAround(center: QNode): void {
+    let prev = center.prev;
+    let next = center.next;
+    if (prev !== null && this.allowMerge(prev, prev.prev)) {
+      this.merge(prev.prev!, prev);
+      prev = null;
+    }
+    if (next !== null && this.allowMerge(next, next.next)) {
+      this.merge(next, next.next!);
+      next = null;
+    }
+    let target = center;
+    if (this.allowMerge(center, center.prev)) target = this.merge(center.prev!, center);
+    if (this.allowMerge(target, target.next)) this.merge(target, target.next!);
+  }
+
+  /** _quicklistNodeAllowMerge (its size estimate subtracts 11 for the header saved). */
+  private allowMerge(a: QNode | null, b: QNode | null): boolean {
+    if (a === null || b === null || isRedisPlain(a) || isRedisPlain(b)) return false;
+    return this.sizeAllowed(nodeSize(a) + nodeSize(b) - 11, a.count + b.count - 1);
+  }
+
+  /** Moves b's entries after a's (a before b in the list) into one node; returns it. */
+  private merge(a: QNode, b: QNode): QNode {
+    packPlain(a);
+    packPlain(b);
+    const bytes = b.end - b.start;
+    if (a.buf.length - a.end < bytes) reserve(a, bytes, false);
+    b.buf.copy(a.buf, a.end, b.start, b.end);
+    a.end += bytes;
+    a.count += b.count;
+    this.unlink(b);
+    return a;
   }
 
   private linkHead(node: QNode): void {
@@ -734,6 +862,28 @@ export class ListValue extends RObject {
     else this.tail = node.prev;
     node.prev = node.next = null;
   }
+}
+
+/** A node Redis holds as a plain one (an element past the packed threshold). */
+function isRedisPlain(node: QNode): boolean {
+  return node.plain !== null && node.plain.length >= packedThreshold;
+}
+
+/** A node's size as Redis counts it (node->sz): its listpack's bytes. */
+function nodeSize(node: QNode): number {
+  if (node.plain === null) return node.end - node.start + LP_OVERHEAD;
+  return node.plain.length >= packedThreshold ? node.plain.length : lpPrepare(node.plain) + LP_OVERHEAD;
+}
+
+/** A plain node that Redis holds packed becomes packed (before entries join it). */
+function packPlain(node: QNode): void {
+  const s = node.plain;
+  if (s === null) return;
+  const size = lpPrepare(s);
+  node.buf = Buffer.allocUnsafeSlow(Math.max(MIN_CAPACITY, size * 2));
+  node.start = (node.buf.length - size) >> 1;
+  node.end = lpWritePrepared(node.buf, node.start, s);
+  node.plain = null;
 }
 
 /** A node that holds far less than its buffer lets go of the spare memory. */

@@ -328,7 +328,34 @@ function sanitize(input: string[]): string[] {
     for (let i = 2; i < out.length; i += 2) if (!CONFIG_SET_ALLOWED.has(out[i].toLowerCase())) out[i] = 'hz';
     return out;
   }
-  return pushTtlsOut(name, argv);
+  return safeBlocking(name, pushTtlsOut(name, argv));
+}
+
+/** Where each blocking command's timeout is (a negative index counts from the end). */
+const BLOCKING_TIMEOUT_AT: Record<string, number> = { blpop: -1, brpop: -1, blmpop: 1, blmove: 5, brpoplpush: 3 };
+
+/**
+ * A blocking command waits 10 ms at most: one connection cannot serve it, and a timeout of 0 would
+ * never end. Timeouts that Redis 7.0 (the oracle) and 7.2 (nodis) read differently go the same
+ * way: 7.0 truncates what 7.2 rounds up (0.0001 is forever there) and calls an overflow
+ * "negative" where 7.2 says "out of range" (README). Invalid and clearly negative timeouts stay,
+ * for their errors. LPOS's RANK -2^63 is refused by 7.2 only: it becomes -1.
+ */
+function safeBlocking(name: string, argv: string[]): string[] {
+  if (name === 'lpos') return argv.map((a, i) => (i > 2 && a === '-9223372036854775808' ? '-1' : a));
+  const at = BLOCKING_TIMEOUT_AT[name];
+  if (at === undefined) return argv;
+  const i = at < 0 ? argv.length + at : at;
+  if (i < 1 || i >= argv.length) return argv;
+  const v = Number(argv[i]);
+  const word = argv[i].trim().toLowerCase();
+  const infinite = word === 'inf' || word === '+inf' || word === 'infinity' || word === '+infinity';
+  if (infinite || (!Number.isNaN(v) && v > -1)) {
+    const out = [...argv];
+    out[i] = '0.01';
+    return out;
+  }
+  return argv;
 }
 
 /**

@@ -43,14 +43,16 @@ const element = fc.oneof(
 type Op =
   | { op: 'pushHead' | 'pushTail'; s: string }
   | { op: 'popHead' | 'popTail' }
-  | { op: 'set' | 'insert'; i: number; s: string }
+  | { op: 'set'; i: number; s: string }
+  | { op: 'insert'; i: number; s: string; after: boolean }
   | { op: 'remove'; i: number; n: number }
   | { op: 'rem'; s: string; limit: number; tail: boolean };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ op: fc.constantFrom('pushHead' as const, 'pushTail' as const), s: element }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constantFrom('popHead' as const, 'popTail' as const) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constantFrom('set' as const, 'insert' as const), i: fc.nat(1000), s: element }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('set' as const), i: fc.nat(1000), s: element }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('insert' as const), i: fc.nat(1000), s: element, after: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), i: fc.nat(1000), n: fc.nat(40) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('rem' as const), s: element, limit: fc.nat(3), tail: fc.boolean() }) },
 );
@@ -79,9 +81,14 @@ function apply(l: ListValue, model: string[], o: Op): void {
       }
       break;
     case 'insert': {
-      const i = o.i % (model.length + 1);
-      l.insertAt(i, o.s);
-      model.splice(i, 0, o.s);
+      if (model.length === 0) {
+        l.pushTail(o.s);
+        model.push(o.s);
+        break;
+      }
+      const i = o.i % model.length;
+      l.insert(i, o.s, o.after);
+      model.splice(o.after ? i + 1 : i, 0, o.s);
       break;
     }
     case 'remove':
@@ -194,7 +201,7 @@ describe('list structure', () => {
       for (const s of ['aaaaaa', 'b', 'cccccccc', 'd']) l.pushTail(s);
       for (let i = 0; i < 20; i++) l.pushTail(`x${i}xxxx`);
       assert.equal(l.get(0), 'aaaaaa');
-      l.insertAt(2, 'yyyyyyyy');
+      l.insert(2, 'yyyyyyyy', false);
       assert.equal(l.get(2), 'yyyyyyyy');
       assert.equal(l.get(3), 'cccccccc');
     } finally {
