@@ -7,7 +7,7 @@
 //   BENCH_ROUNDS=5 BENCH_N=200000 npm run bench
 //
 // Environment: BENCH_ROUNDS (default 3), BENCH_N (requests per test, default 100000),
-// BENCH_CLIENTS (default 50), BENCH_TESTS (default ping,set,get,incr,mset),
+// BENCH_CLIENTS (default 50), BENCH_TESTS (default ping,set,get,incr,mset,sadd,hset,spop),
 // BENCH_PIPELINES (default 1,16), REDIS_SERVER / REDIS_BENCHMARK (binaries to use).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 const ROUNDS = positiveInt('BENCH_ROUNDS', 3);
 const N = positiveInt('BENCH_N', 100_000);
 const CLIENTS = positiveInt('BENCH_CLIENTS', 50);
-const TESTS = (process.env.BENCH_TESTS ?? 'ping,set,get,incr,mset').split(',').map((t) => t.trim()).filter(Boolean);
+const TESTS = (process.env.BENCH_TESTS ?? 'ping,set,get,incr,mset,sadd,hset,spop').split(',').map((t) => t.trim()).filter(Boolean);
 const PIPELINES = (process.env.BENCH_PIPELINES ?? '1,16').split(',').map(Number).filter((p) => p > 0);
 const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
 const REDIS_BENCHMARK = process.env.REDIS_BENCHMARK ?? 'redis-benchmark';

@@ -18,6 +18,7 @@ import { Logger, isLogLevel, logCrashReport, startupLogo } from './server/log.js
 import { allCommands } from './commands/index.js';
 import { REDIS_VERSION, NODIS_VERSION, BUILD_ID } from './version.js';
 import { loadDataFromDisk } from './persistence/rdb.js';
+import { shutdownFlagsFromConfig, shutdownServer } from './commands/persistence.js';
 
 export const VERSION_LINE =
   `Redis server v=${REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=${BUILD_ID} nodis=${NODIS_VERSION}`;
@@ -30,12 +31,16 @@ const USAGE = [
   '',
   'Examples:',
   '       nodis-server (run the server with default conf)',
-  "       echo 'maxmemory 128mb' | nodis-server -",
+  "       echo 'requirepass secret' | nodis-server -",
   '       nodis-server /etc/nodis/6379.conf',
   '       nodis-server --port 7777',
-  '       nodis-server --port 7777 --replicaof 127.0.0.1 8888',
+  '       nodis-server --port 7777 --save "" --loglevel warning',
   '       nodis-server /etc/mynodis.conf --loglevel verbose -',
   '       nodis-server /etc/mynodis.conf --loglevel verbose',
+  '',
+  'Every redis.conf directive is accepted. Those nodis does not act on yet (appendonly, save points,',
+  'maxmemory, replicaof, cluster-enabled, tls-*, aclfile, user, loadmodule ...) are logged as',
+  'warnings at start-up and on CONFIG SET. See the README for what works today.',
   '',
 ].join('\n');
 
@@ -252,6 +257,7 @@ async function main(): Promise<void> {
   } else {
     server.log.notice(`Running mode=standalone, port=${port}.`);
   }
+  server.warnInertDirectives();
   server.log.warning('Server initialized');
   // The snapshot in dir/dbfilename, loaded synchronously so no client is served before it is in;
   // a bad one stops start-up.
@@ -282,8 +288,13 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     rawLog(config, `Received ${sig} scheduling shutdown...`);
-    server.log.warning('User requested shutdown...');
-    void exit();
+    if (exiting) return;
+    // As Redis's serverCron: shutdown-on-sigint / shutdown-on-sigterm choose the flags; a failed
+    // final save keeps the server running.
+    const flags = shutdownFlagsFromConfig(config.num(sig === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm'));
+    if (!shutdownServer(server, flags)) {
+      server.log.warning(`${sig} received but errors trying to shut down the server, check the logs for more information`);
+    }
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));

@@ -2,6 +2,8 @@
 
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { packageRoot } from './util/root.cjs';
 
 /**
  * The Redis version nodis answers as (INFO, HELLO, LOLWUT, nodis-server --version): Redis 7.2
@@ -12,8 +14,7 @@ export const REDIS_VERSION = '7.2.4';
 /** nodis's own version, from package.json. */
 export const NODIS_VERSION = ((): string => {
   try {
-    // From dist/src/ back to the package root.
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as {
       version?: string;
     };
     return pkg.version ?? '0.0.0';

@@ -55,10 +55,10 @@ class Proc {
     });
   }
 
-  /** Waits until the output contains text (or the process ends). */
-  async waitFor(text: string, ms = 10000): Promise<void> {
+  /** Waits until the output (from offset `from` on) contains text, or the process ends. */
+  async waitFor(text: string, ms = 10000, from = 0): Promise<void> {
     const deadline = Date.now() + ms;
-    while (!this.stdout.includes(text)) {
+    while (this.stdout.indexOf(text, from) < 0) {
       if (this.child.exitCode !== null || Date.now() > deadline) {
         throw new Error(`no ${JSON.stringify(text)} in output: ${this.stdout}${this.stderr}`);
       }
@@ -68,7 +68,8 @@ class Proc {
 }
 
 function start(cmd: string, args: string[], opts: { cwd?: string; stdin?: string } = {}): Proc {
-  const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  // A directory of its own by default: a server with save points saves there when it stops.
+  const child = spawn(cmd, args, { cwd: opts.cwd ?? tempDir(), stdio: ['pipe', 'pipe', 'pipe'] });
   // A process that exits at once (a bad flag) may close its stdin before we write: that is fine.
   child.stdin!.on('error', () => {});
   child.stdin!.end(opts.stdin ?? '');
@@ -349,6 +350,137 @@ describe('nodis-server', () => {
     const missing = await runNodis([join(dir, 'missing.conf')]);
     assert.equal(missing.code, 1);
     assert.match(missing.stdout, new RegExp(`# Fatal error, can't open config file '${join(dir, 'missing.conf')}': No such file or directory\\n$`));
+  });
+
+  it('warns once at start-up about each directive it does not act on yet, and on CONFIG SET', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    writeFileSync(join(dir, 'n.conf'), 'user alice on >pw ~* +@all\nloadmodule /nowhere/module.so\n');
+    const p = startNodis(
+      [
+        'n.conf', '--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--save', '900', '1',
+        '--maxmemory', '10mb', '--maxmemory-policy', 'allkeys-lru', '--replicaof', '127.0.0.1', '1',
+        '--min-replicas-to-write', '1', '--tls-port', '7443', '--tls-cert-file', 'x.crt',
+        '--syslog-enabled', 'yes', '--supervised', 'systemd', '--oom-score-adj', 'yes', '--maxmemory-clients', '10%',
+      ],
+      { cwd: dir },
+    );
+    await p.waitFor('Ready to accept connections tcp');
+    const warnings = [
+      '# appendonly yes: the append-only file is not implemented yet;',
+      '# save 900 1: automatic snapshots at save points are not implemented yet;',
+      '# maxmemory 10485760 (maxmemory-policy allkeys-lru): memory limits are not implemented yet;',
+      '# maxmemory-clients 10%: client eviction is not implemented yet.',
+      '# replicaof 127.0.0.1 1: the replica side of replication is not implemented yet;',
+      '# min-replicas-to-write 1: not implemented yet;',
+      '# tls-port, tls-cert-file: TLS is not implemented yet;',
+      '# user: ACL users are not implemented yet;',
+      '# loadmodule: Redis modules cannot be loaded by nodis;',
+      '# syslog-enabled yes: logging to syslog is not implemented yet.',
+      '# supervised systemd: notifying systemd or upstart is not implemented yet.',
+      '# oom-score-adj yes: not implemented yet.',
+    ];
+    for (const w of warnings) assert.equal(p.stdout.split(w).length, 2, `${w} once in ${p.stdout}`);
+    assert.ok(p.stdout.indexOf(warnings[0]) < p.stdout.indexOf('# Server initialized'), p.stdout);
+    const c = await RawConnection.open({ port });
+    try {
+      const before = p.stdout.length;
+      assert.equal(await c.call('CONFIG', 'SET', 'maxmemory', '20mb', 'maxmemory-policy', 'allkeys-lfu'), '+OK\r\n');
+      assert.equal(await c.call('CONFIG', 'SET', 'appendonly', 'no'), '+OK\r\n');
+      assert.equal(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
+      assert.equal(await c.call('CONFIG', 'SET', 'save', ''), '+OK\r\n');
+      await p.waitFor('# appendonly yes', 5000, before);
+      const later = p.stdout.slice(before);
+      assert.equal(later.split('# maxmemory 20971520 (maxmemory-policy allkeys-lfu): memory limits').length, 2, later);
+      assert.equal(later.split('# appendonly yes: the append-only file is not implemented yet;').length, 2, later);
+      assert.ok(!later.includes('# save'), later);
+    } finally {
+      c.close();
+    }
+    p.child.kill('SIGKILL');
+    await p.exited;
+
+    // (replicaof is not allowed in cluster mode, so that one on its own.)
+    const r = startNodis(['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes']);
+    await r.waitFor('Ready to accept connections tcp');
+    r.child.kill('SIGKILL');
+    await r.exited;
+    assert.ok(r.stdout.includes('# cluster-enabled yes: Redis Cluster is not implemented yet;'), r.stdout);
+
+    // The default configuration (and redis-server's usual flags) warns about nothing.
+    const q = startNodis(['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+    await q.waitFor('Ready to accept connections tcp');
+    q.child.kill('SIGKILL');
+    await q.exited;
+    assert.ok(!/not implemented|cannot be loaded/.test(q.stdout), q.stdout);
+  });
+
+  it('saves on SHUTDOWN and SIGTERM when save points are set, as redis-server does', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const args = ['--port', String(port), '--bind', '127.0.0.1'];
+    // redis-server's default save points: SHUTDOWN saves, and the next start loads the snapshot.
+    const p = startNodis(args, { cwd: dir });
+    await p.waitFor('Ready to accept connections tcp');
+    let c = await RawConnection.open({ port });
+    assert.equal(await c.call('SET', 'k', 'v1'), '+OK\r\n');
+    await c.call('SHUTDOWN');
+    c.close();
+    assert.equal(await p.exited, 0);
+    assert.match(p.stdout, /# User requested shutdown\.\.\.\n.*\* Saving the final RDB snapshot before exiting\.\n.*\* DB saved on disk\n/);
+    assert.ok(existsSync(join(dir, 'dump.rdb')));
+
+    const q = startNodis([...args, '--save', '60', '1'], { cwd: dir });
+    await q.waitFor('Ready to accept connections tcp');
+    c = await RawConnection.open({ port });
+    assert.equal(await c.call('GET', 'k'), '$2\r\nv1\r\n');
+    assert.equal(await c.call('SET', 'k', 'v2'), '+OK\r\n');
+    c.close();
+    q.child.kill('SIGTERM');
+    assert.equal(await q.exited, 0);
+    assert.ok(q.stdout.includes('* Saving the final RDB snapshot before exiting.'), q.stdout);
+
+    // No save points: nothing is saved unless SHUTDOWN SAVE; NOSAVE skips the save points.
+    const r = startNodis([...args, '--save', ''], { cwd: dir });
+    await r.waitFor('Ready to accept connections tcp');
+    c = await RawConnection.open({ port });
+    assert.equal(await c.call('GET', 'k'), '$2\r\nv2\r\n');
+    assert.equal(await c.call('SET', 'k', 'v3'), '+OK\r\n');
+    await c.call('SHUTDOWN');
+    c.close();
+    assert.equal(await r.exited, 0);
+    assert.ok(!r.stdout.includes('Saving the final RDB snapshot'), r.stdout);
+    const s = startNodis([...args, '--save', ''], { cwd: dir });
+    await s.waitFor('Ready to accept connections tcp');
+    c = await RawConnection.open({ port });
+    assert.equal(await c.call('GET', 'k'), '$2\r\nv2\r\n');
+    await c.call('SHUTDOWN', 'SAVE');
+    c.close();
+    assert.equal(await s.exited, 0);
+    assert.ok(s.stdout.includes('* DB saved on disk'), s.stdout);
+  });
+
+  it('keeps running when the final save fails, unless SHUTDOWN FORCE', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const p = startNodis(['--port', String(port), '--bind', '127.0.0.1', '--save', '900', '1'], { cwd: dir });
+    await p.waitFor('Ready to accept connections tcp');
+    // The server's directory disappears: the snapshot cannot be written (as in Redis's own test).
+    rmSync(dir, { recursive: true, force: true });
+    const c = await RawConnection.open({ port });
+    try {
+      assert.equal(await c.call('SHUTDOWN'), '-ERR Errors trying to SHUTDOWN. Check logs.\r\n');
+      assert.equal(await c.call('PING'), '+PONG\r\n');
+      p.child.kill('SIGTERM');
+      await p.waitFor('SIGTERM received but errors trying to shut down the server');
+      assert.equal(await c.call('PING'), '+PONG\r\n');
+      assert.ok(p.stdout.includes("# Error trying to save the DB, can't exit."), p.stdout);
+      await c.call('SHUTDOWN', 'FORCE');
+    } finally {
+      c.close();
+    }
+    assert.equal(await p.exited, 0);
+    assert.ok(p.stdout.includes('# Error trying to save the DB. Exit anyway.'), p.stdout);
   });
 });
 

@@ -302,3 +302,61 @@ export class ArgCursor {
     this.c.error(ERR_SYNTAX);
   }
 }
+
+// ---- Collections ------------------------------------------------------------------------------
+
+const ERR_COUNT_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
+
+/**
+ * getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX): the count of SRANDMEMBER and HRANDFIELD,
+ * whose sign matters (negative: repeats allowed). A number up to 15 digits, else a bigint.
+ */
+export function signedCountArg(c: Client, arg: string): number | bigint | null {
+  const v = int64Arg(c, arg);
+  if (v === null) return null;
+  if (typeof v === 'bigint' && v < -INT64_MAX) {
+    c.error(ERR_COUNT_RANGE);
+    return null;
+  }
+  return v;
+}
+
+/** What HSCAN, SSCAN, ZSCAN (and SCAN) take after the cursor. */
+export interface ScanOptions {
+  /** COUNT: how many elements to visit (at least 1; default 10). */
+  count: number;
+  /** MATCH, or null when there is none (a lone "*" is none). */
+  pattern: string | null;
+  /** TYPE (SCAN only), lower-case, or null. */
+  type: string | null;
+}
+
+/**
+ * scanGenericCommand's options from argv[start]: COUNT n (an integer of at least 1, else a syntax
+ * error), MATCH pattern and, where allowType (SCAN), TYPE name. null after replying.
+ */
+export function scanOptionsArg(c: Client, argv: readonly string[], start: number, allowType: boolean): ScanOptions | null {
+  const out: ScanOptions = { count: 10, pattern: null, type: null };
+  const opts = new ArgCursor(c, argv, start);
+  for (let opt = opts.next(); opt !== null; opt = opts.next()) {
+    const hasValue = opts.hasValue();
+    if (opt === 'count' && hasValue) {
+      const n = integerArg(c, opts.value());
+      if (n === null) return null;
+      if (n < 1) {
+        opts.syntaxError();
+        return null;
+      }
+      out.count = n;
+    } else if (opt === 'match' && hasValue) {
+      const p = opts.value();
+      out.pattern = p === '*' ? null : p;
+    } else if (opt === 'type' && allowType && hasValue) {
+      out.type = optionWord(opts.value());
+    } else {
+      opts.syntaxError();
+      return null;
+    }
+  }
+  return out;
+}

@@ -28,13 +28,20 @@ function configGet(c: Client, argv: string[]): void {
   }
 }
 
+/** Parameters whose values CONFIG SET hides (Redis's SENSITIVE_CONFIG). */
+const SENSITIVE_CONFIGS = new Set(['requirepass', 'masterauth', 'masteruser']);
+
 function configSet(c: Client, argv: string[]): void {
   if (argv.length % 2 !== 0) {
     c.error(ERR_SYNTAX);
     return;
   }
   const pairs: Array<[string, string]> = [];
-  for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i], argv[i + 1]]);
+  for (let i = 2; i < argv.length; i += 2) {
+    pairs.push([argv[i], argv[i + 1]]);
+    // Secrets never reach the slow log or MONITOR, even when the command fails.
+    if (SENSITIVE_CONFIGS.has(argv[i].toLowerCase())) c.redactArgument(i + 1);
+  }
   const config = c.server.config;
   const err = config.configSet(pairs, allowProtectedAction(c, config.get('enable-protected-configs')));
   if (err) c.error(err);

@@ -112,6 +112,9 @@ function auth(c: Client, argv: string[]): void {
     c.error(ERR_SYNTAX);
     return;
   }
+  // The password (and the user name with it) never reaches the slow log or MONITOR.
+  c.redactArgument(1);
+  if (argv.length === 3) c.redactArgument(2);
   let user = 'default';
   let pass: string;
   if (argv.length === 2) {
@@ -156,6 +159,9 @@ function hello(c: Client, argv: string[]): void {
   const opts = new ArgCursor(c, argv, next);
   for (let opt = opts.next(); opt !== null; opt = opts.next()) {
     if (opt === 'auth' && opts.hasValue(2)) {
+      const at = argv.length - 1 - opts.remaining;
+      c.redactArgument(at + 1);
+      c.redactArgument(at + 2);
       user = opts.value();
       pass = opts.value();
     } else if (opt === 'setname' && opts.hasValue()) {
@@ -245,9 +251,12 @@ function clientType(c: Client): ClientType {
 /** The flags= letters of CLIENT LIST, in Redis's order; "N" when none applies. */
 function clientFlags(c: Client): string {
   let f = '';
-  if (c.replica?.online) f += 'S';
+  if (c.monitor) f += 'O';
+  else if (c.replica?.online) f += 'S';
   if (c.pubsub !== null) f += 'P';
+  if (c.multi !== null) f += 'x';
   if (c.blocked !== null) f += 'b';
+  if (c.casDirty) f += 'd';
   if (c.closeAfterReply) f += 'c';
   if (c.isUnixSocket) f += 'U';
   if (c.noEvict) f += 'e';
@@ -281,7 +290,7 @@ export function clientInfoString(c: Client, argv: string[] | null = null): strin
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${clientFd(c)} name=${c.name}` +
     ` age=${age} idle=${idle} flags=${clientFlags(c)} db=${c.db.id}` +
-    ` sub=${ps ? ps.channels.size : 0} psub=${ps ? ps.patterns.size : 0} ssub=${ps ? ps.shardChannels.size : 0} multi=-1 qbuf=${m.qbuf} qbuf-free=${m.qbufFree} argv-mem=${argvMem} multi-mem=0` +
+    ` sub=${ps ? ps.channels.size : 0} psub=${ps ? ps.patterns.size : 0} ssub=${ps ? ps.shardChannels.size : 0} multi=${c.multi !== null ? c.multi.length : -1} qbuf=${m.qbuf} qbuf-free=${m.qbufFree} argv-mem=${argvMem} multi-mem=${c.multiBytes}` +
     ` rbs=16384 rbp=${m.obl} obl=${m.obl} oll=${m.oll} omem=${m.omem} tot-mem=${m.total}` +
     ` events=${events} cmd=${c.lastCommand} user=${c.user} redir=-1 resp=${c.resp}` +
     ` lib-name=${c.libName} lib-ver=${c.libVer}`

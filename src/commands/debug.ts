@@ -1,5 +1,5 @@
 // DEBUG: the subcommands nodis implements (SLEEP, SET-ACTIVE-EXPIRE, OBJECT, POPULATE,
-// PROTOCOL, LOG, ERROR, CHANGE-REPL-ID, QUICKLIST-PACKED-THRESHOLD, HELP).
+// PROTOCOL, LOG, ERROR, CHANGE-REPL-ID, DIGEST, DIGEST-VALUE, QUICKLIST-PACKED-THRESHOLD, HELP).
 
 import { randomBytes } from 'node:crypto';
 import type { Client } from '../server/client.js';
@@ -8,6 +8,7 @@ import { ERR_NO_SUCH_KEY, errSubcommandSyntax } from '../server/errors.js';
 import { atoi, parseInteger, strtodPrefix } from '../util/numbers.js';
 import { optionWord } from '../util/cstring.js';
 import { encodingOf } from '../types/value.js';
+import { datasetDigest, valueDigest } from './digest.js';
 import { rdbSerializedLength } from '../persistence/rdb.js';
 import { DEBUG_RELOAD_HELP, debugReload } from './persistence.js';
 import { replyHelp } from './help.js';
@@ -210,6 +211,11 @@ function debug(c: Client, argv: string[]): void {
   } else if (sub === 'set-active-expire' && argc === 3) {
     c.server.activeExpireEnabled = atoi(argv[2]) !== 0;
     c.ok();
+  } else if (sub === 'digest' && argc === 2) {
+    c.simple(datasetDigest(c.server.dbs));
+  } else if (sub === 'digest-value' && argc >= 2) {
+    c.arrayLen(argc - 2);
+    for (let i = 2; i < argc; i++) c.simple(valueDigest(c.db, argv[i]));
   } else if (sub === 'object' && argc === 3) {
     debugObject(c, argv[2]);
   } else if (sub === 'populate' && argc >= 3 && argc <= 5) {

@@ -9,6 +9,11 @@ import { configCommands } from './config.js';
 import { replicationCommands } from './replication.js';
 import { persistenceCommands } from './persistence.js';
 import { pubsubCommands } from './pubsub.js';
+import { transactionCommands } from './transactions.js';
+import { introspectionCommands } from './introspection.js';
+import { hashCommands } from './hashes.js';
+import { setCommands } from './sets.js';
+import { memoryCommands } from './memory.js';
 import { listCommands } from './lists.js';
 
 export const allCommands: CommandSpec[] = [
@@ -20,5 +25,10 @@ export const allCommands: CommandSpec[] = [
   ...replicationCommands,
   ...persistenceCommands,
   ...pubsubCommands,
+  ...transactionCommands,
+  ...introspectionCommands,
+  ...hashCommands,
+  ...setCommands,
+  ...memoryCommands,
   ...listCommands,
 ];

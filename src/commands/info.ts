@@ -120,7 +120,16 @@ function serverSection(server: Server): string {
 
 function clientsSection(server: Server): string {
   let maxOut = 0;
-  for (const c of server.clients.values()) maxOut = Math.max(maxOut, c.replyBytes);
+  let pubsubClients = 0;
+  let watchingClients = 0;
+  for (const c of server.clients.values()) {
+    maxOut = Math.max(maxOut, c.replyBytes);
+    if (c.pubsub !== null) pubsubClients++;
+    if (c.watching !== null) watchingClients++;
+  }
+  let watchedKeys = 0;
+  for (const db of server.dbs) watchedKeys += db.watched.size;
+  // pubsub_clients, watching_clients and total_watched_keys are Redis 7.2's.
   return fieldsText('Clients', [
     ['connected_clients', server.clients.size],
     ['cluster_connections', 0],
@@ -129,7 +138,10 @@ function clientsSection(server: Server): string {
     ['client_recent_max_output_buffer', maxOut],
     ['blocked_clients', server.blocking.blockedClients],
     ['tracking_clients', 0],
+    ['pubsub_clients', pubsubClients],
+    ['watching_clients', watchingClients],
     ['clients_in_timeout_table', server.blocking.timedClients],
+    ['total_watched_keys', watchedKeys],
     ['total_blocking_keys', server.blocking.waitedKeys],
     ['total_blocking_keys_on_nokey', 0],
   ]);

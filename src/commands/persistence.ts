@@ -4,12 +4,14 @@
 import type { CommandSpec } from '../server/command.js';
 import { NOTIFY } from '../keyspace/notify.js';
 import type { Client } from '../server/client.js';
+import type { Server } from '../server/server.js';
 import { ERR_NOT_INTEGER, ERR_SYNTAX } from '../server/errors.js';
 import { parseInt64 } from '../util/numbers.js';
 import { optionWord } from '../util/cstring.js';
 import {
   RdbError,
   dumpPayload,
+  encodingLimits,
   loadRdbFile,
   parseDumpPayload,
   rdbFilePath,
@@ -67,7 +69,7 @@ function restore(c: Client, argv: string[]): void {
 
   let value: Value;
   try {
-    value = parseDumpPayload(Buffer.from(argv[3], 'latin1'));
+    value = parseDumpPayload(Buffer.from(argv[3], 'latin1'), { limits: encodingLimits(c.server.config) });
   } catch (e) {
     if (!(e instanceof RdbError)) throw e;
     if (e.kind === 'version' || e.kind === 'checksum') return c.error('ERR DUMP payload version or checksum are wrong');
@@ -108,6 +110,44 @@ function save(c: Client): void {
   c.server.rdbSaves++;
   if (rdbSave(c.server)) c.ok();
   else c.error('ERR');
+}
+
+// ---------------------------------------------------------------------------------------------
+// SHUTDOWN (the command's parsing lives in commands/server.ts)
+
+/** SHUTDOWN's options, and shutdown-on-sigterm / shutdown-on-sigint's flags. */
+export interface ShutdownFlags {
+  save?: boolean;
+  nosave?: boolean;
+  force?: boolean;
+}
+
+/** shutdown-on-sigterm / shutdown-on-sigint as ShutdownFlags (NOW changes nothing in nodis). */
+export function shutdownFlagsFromConfig(bits: number): ShutdownFlags {
+  return { save: (bits & 1) !== 0, nosave: (bits & 2) !== 0, force: (bits & 8) !== 0 };
+}
+
+/**
+ * Redis's prepareForShutdown: with save points configured (unless NOSAVE) or SAVE, the final
+ * snapshot is written first; if that fails the server keeps running (false), unless FORCE. On
+ * success the server stops (its owner exits: nodis-server, or the embedding API closes it).
+ */
+export function shutdownServer(server: Server, flags: ShutdownFlags = {}): boolean {
+  server.log.warning('User requested shutdown...');
+  const save = flags.save === true || (flags.nosave !== true && server.config.savePoints().length > 0);
+  if (save) {
+    server.log.notice('Saving the final RDB snapshot before exiting.');
+    if (!rdbSave(server)) {
+      if (flags.force !== true) {
+        server.log.warning("Error trying to save the DB, can't exit.");
+        server.log.warning('Errors trying to shut down the server. Check the logs for more information.');
+        return false;
+      }
+      server.log.warning('Error trying to save the DB. Exit anyway.');
+    }
+  }
+  server.shutdown();
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------

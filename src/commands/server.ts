@@ -10,6 +10,7 @@ import { commandCommands } from './command.js';
 import { infoCommands } from './info.js';
 import { debugCommands } from './debug.js';
 import { ArgCursor, int64Arg, integerArg } from './args.js';
+import { shutdownServer } from './persistence.js';
 
 // Kept for importers of these from here (they live in src/version.ts, commands/help.ts and
 // commands/info.ts).
@@ -49,13 +50,15 @@ function lolwut(c: Client, argv: string[]): void {
 function shutdown(c: Client, argv: string[]): void {
   let nosave = false;
   let save = false;
+  let force = false;
   let other = false;
   let abort = false;
   const opts = new ArgCursor(c, argv, 1);
   for (let a = opts.next(); a !== null; a = opts.next()) {
     if (a === 'nosave') nosave = true;
     else if (a === 'save') save = true;
-    else if (a === 'now' || a === 'force') other = true;
+    else if (a === 'force') force = other = true;
+    else if (a === 'now') other = true;
     else if (a === 'abort') abort = true;
     else {
       opts.syntaxError();
@@ -71,8 +74,8 @@ function shutdown(c: Client, argv: string[]): void {
     c.error('ERR No shutdown in progress.');
     return;
   }
-  // The client gets no reply: the connection closes with the server.
-  c.server.shutdown();
+  // On success the client gets no reply: the connection closes with the server.
+  if (!shutdownServer(c.server, { save, nosave, force })) c.error('ERR Errors trying to SHUTDOWN. Check logs.');
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ import type { Command } from '../server/command.js';
 import type { Server } from '../server/server.js';
 import type { Value } from '../types/value.js';
 import type { Database } from './db.js';
-import { applyReplyMode, call } from '../server/dispatch.js';
+import { applyReplyMode, rerun } from '../server/dispatch.js';
 
 /** What a client waits for (Redis's btype); the INFO and CLIENT LIST views count them all. */
 export const BLOCKED_LIST = 1;
@@ -177,7 +177,7 @@ export class Blocking {
   private serve(c: Client, state: BlockedState): void {
     this.release(c, state);
     const mark = c.replyBytes;
-    call(c, state.cmd, state.argv);
+    rerun(c, state.cmd, state.argv);
     if (c.replyMode !== 'on' && c.blocked === null) applyReplyMode(c, mark, state.cmd);
     this.woken(c);
   }
@@ -196,7 +196,8 @@ export class Blocking {
     const cmd = state.cmd;
     cmd.stats.calls++;
     if (reason === 'error') cmd.stats.failedCalls++;
-    this.server.commandRan(cmd);
+    this.server.stats.commandsProcessed++;
+    this.server.commandRan(cmd, c, state.argv);
     if (c.replyMode !== 'on') applyReplyMode(c, mark, cmd);
     this.woken(c);
   }
@@ -231,7 +232,6 @@ export class Blocking {
     server.wake(c);
     this.unblocked.push(c);
     if (this.unblocked.length === 1) setImmediate(server.resumeClients);
-    if (server.unitDepth === 0) server.flushPending();
   }
 
   // ---- Timeouts -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 // keys, as Redis keeps dict and expires.
 
 import type { Value } from '../types/value.js';
+import { ScanCursors } from './scan.js';
 
 /** What a database needs from the server around it. */
 export interface KeyspaceHost {
@@ -20,23 +21,30 @@ export interface KeyspaceHost {
   keyMissed(db: Database, key: string): void;
 }
 
-/** SCAN cursors keep a live Map iterator, so keys present for the whole scan are never skipped. */
-interface ScanState {
-  iter: Iterator<string>;
-  /** Keys handed out so far (where a lost cursor resumes). */
-  pos: number;
-  /** The key read ahead to learn whether the scan is over; handed out first next time. */
-  pending: string | null;
-  /**
-   * Keys in the database when the scan started. A Map iterates in insertion order, so every key
-   * that was there at the start comes before any key added later: after this many keys the scan
-   * may stop, and it ends even while keys are added faster than it reads them.
-   */
-  limit: number;
+
+/** Whoever WATCHes keys (a client): marked when one of them changes. */
+export interface WatchOwner {
+  casDirty: boolean;
+  /** Its watched keys, in every database; null when none. */
+  watching: WatchedKey[] | null;
 }
-const SCAN_CURSOR_POS_BITS = 2 ** 32;
-const SCAN_CURSOR_POS_BITS_N = 2n ** 32n;
-const MAX_SCAN_STATES = 256;
+
+/** Stops every watch of owner (UNWATCH, EXEC, DISCARD, a change that already failed EXEC). */
+export function unwatchAll(owner: WatchOwner): void {
+  const list = owner.watching;
+  if (list === null) return;
+  owner.watching = null;
+  for (const wk of list) wk.db.unwatch(wk);
+}
+
+/** One key one client watches, listed both by its database and by the client. */
+export interface WatchedKey {
+  readonly key: string;
+  readonly db: Database;
+  readonly owner: WatchOwner;
+  /** The key was already past its time when watched. */
+  expired: boolean;
+}
 
 export class Database {
   dict = new Map<string, Value>();
@@ -48,11 +56,12 @@ export class Database {
    */
   private exactExpires = new Map<string, bigint>();
   /**
-   * Versions of watched keys only: WATCH registers a key here, every write bumps it.
-   * Unwatched keys cost nothing.
+   * The clients WATCHing each key (Redis's db->watched_keys): a change to one of these keys
+   * marks its watchers, so their EXEC fails. Unwatched keys cost nothing.
    */
-  readonly watchedVersions = new Map<string, number>();
-  private scans = new Map<number, ScanState>();
+  readonly watched = new Map<string, WatchedKey[]>();
+  /** SCAN's live cursors (see keyspace/scan.ts). */
+  private scans = new ScanCursors();
   /** Where the active expire cycle resumes. */
   private expireCursor: Iterator<[string, number]> | null = null;
   /** Where RANDOMKEY resumes in a large keyspace. */
@@ -158,7 +167,7 @@ export class Database {
    * here. Handlers never touch those directly.
    */
   changed(key: string, type: number, event: string, dirty = 1): void {
-    if (this.watchedVersions.size !== 0) this.signalModified(key);
+    if (this.watched.size !== 0) this.signalModified(key);
     this.host.keyChanged(this, key, type, event, dirty);
   }
 
@@ -197,20 +206,81 @@ export class Database {
     return this.expires.delete(key);
   }
 
-  /** Marks a key as changed for WATCH (changed() and whole-database operations). */
+  /** Starts watching key for owner (WATCH), listed here and in owner.watching. */
+  watch(owner: WatchOwner, key: string): WatchedKey {
+    // A key already past its time is remembered as such: its removal by expiry is no change.
+    const wk: WatchedKey = { key, db: this, owner, expired: this.isExpired(key) };
+    const list = this.watched.get(key);
+    if (list === undefined) this.watched.set(key, [wk]);
+    else list.push(wk);
+    if (owner.watching === null) owner.watching = [wk];
+    else owner.watching.push(wk);
+    return wk;
+  }
+
+  unwatch(wk: WatchedKey): void {
+    const list = this.watched.get(wk.key);
+    if (list === undefined) return;
+    const i = list.indexOf(wk);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.watched.delete(wk.key);
+  }
+
+  /**
+   * Marks the watchers of a key that changed (Redis's touchWatchedKey), after the change; a
+   * marked watcher stops watching everything (its EXEC fails anyway). A watcher that saw the
+   * key already expired is not marked when the key is now gone (its deletion changes nothing
+   * logically). Like Redis 7.0, meeting such a watcher while the key still exists ends the
+   * marking: it and the watchers after it are left as they are.
+   */
   private signalModified(key: string): void {
-    if (this.watchedVersions.size !== 0) {
-      const v = this.watchedVersions.get(key);
-      if (v !== undefined) this.watchedVersions.set(key, v + 1);
+    if (this.watched.size === 0) return;
+    const list = this.watched.get(key);
+    if (list === undefined) return;
+    let marked: WatchOwner[] | null = null;
+    for (const wk of list) {
+      if (wk.expired) {
+        if (this.dict.has(key)) break;
+        wk.expired = false;
+        continue;
+      }
+      wk.owner.casDirty = true;
+      (marked ??= []).push(wk.owner);
+    }
+    if (marked !== null) for (const owner of marked) unwatchAll(owner);
+  }
+
+  /**
+   * Marks the watchers of keys that a whole-database operation is about to change, before it
+   * does (Redis's touchAllWatchedKeysInDb): FLUSHDB empties this database (replacedWith null),
+   * SWAPDB replaces its contents with replacedWith's. A key changes when it exists on either
+   * side; a watcher that saw it expired only notices a live value.
+   */
+  private signalAllWatched(replacedWith: Database | null): void {
+    for (const [key, list] of this.watched) {
+      const existed = this.dict.has(key);
+      const replacement = replacedWith !== null && replacedWith.dict.has(key);
+      if (!existed && !replacement) continue;
+      for (const wk of list) {
+        if (wk.expired) {
+          if (!replacement) {
+            wk.expired = false;
+            continue;
+          }
+          if (replacedWith!.isExpired(key)) continue;
+        } else if (!existed && replacedWith!.isExpired(key)) {
+          wk.expired = true;
+          continue;
+        }
+        wk.owner.casDirty = true;
+      }
     }
   }
 
   /** Removes every key; returns how many there were. */
   flush(): number {
     const n = this.dict.size;
-    for (const key of this.watchedVersions.keys()) {
-      if (this.dict.has(key)) this.signalModified(key);
-    }
+    if (this.watched.size !== 0) this.signalAllWatched(null);
     this.dict.clear();
     this.expires.clear();
     this.exactExpires.clear();
@@ -236,51 +306,7 @@ export class Database {
    * from before a restart) resumes by position instead.
    */
   scan(cursor: number | bigint, count: number): [number, string[]] {
-    const c = BigInt(cursor);
-    let state: ScanState | undefined;
-    if (c !== 0n && c <= BigInt(Number.MAX_SAFE_INTEGER)) {
-      state = this.scans.get(Number(c));
-      if (state) this.scans.delete(Number(c));
-    }
-    if (!state) {
-      const iter = this.dict.keys();
-      const pos = Number(c % SCAN_CURSOR_POS_BITS_N);
-      let skipped = 0;
-      while (skipped < pos && !iter.next().done) skipped++;
-      state = { iter, pos: skipped, pending: null, limit: this.dict.size };
-    }
-    const keys: string[] = [];
-    while (keys.length < count && state.pos < state.limit) {
-      let key: string;
-      if (state.pending !== null) {
-        key = state.pending;
-        state.pending = null;
-        // Deleted while the client was away: the iterator would have skipped it too.
-        if (!this.dict.has(key)) continue;
-      } else {
-        const r = state.iter.next();
-        if (r.done) return [0, keys];
-        key = r.value;
-      }
-      state.pos++;
-      keys.push(key);
-    }
-    if (state.pos >= state.limit) return [0, keys];
-    // Read one key ahead, so the call that returns the last keys already answers cursor 0.
-    const ahead = state.iter.next();
-    if (ahead.done) return [0, keys];
-    state.pending = ahead.value;
-    // A random tag in the high bits keeps concurrent scans from sharing a cursor.
-    let next: number;
-    do {
-      const tag = 1 + Math.floor(Math.random() * 0xfffff);
-      next = tag * SCAN_CURSOR_POS_BITS + (state.pos % SCAN_CURSOR_POS_BITS);
-    } while (this.scans.has(next));
-    if (this.scans.size >= MAX_SCAN_STATES) {
-      this.scans.delete(this.scans.keys().next().value as number);
-    }
-    this.scans.set(next, state);
-    return [next, keys];
+    return this.scans.step(this.dict, cursor, count);
   }
 
   /** A random key that has not expired, or null when the database is empty. */
@@ -346,23 +372,16 @@ export class Database {
   }
 
   /**
-   * Swaps contents with another database in O(1) (SWAPDB). Watched versions stay with their
-   * number; a watched key that exists on either side before the swap counts as modified.
+   * Swaps contents with another database in O(1) (SWAPDB). Watchers stay with their database
+   * (its number); a watched key that exists on either side before the swap counts as modified.
    */
   swapWith(other: Database): void {
-    this.touchWatchedAgainst(other);
-    other.touchWatchedAgainst(this);
+    if (this.watched.size !== 0) this.signalAllWatched(other);
+    if (other.watched.size !== 0) other.signalAllWatched(this);
     [this.dict, other.dict] = [other.dict, this.dict];
     [this.expires, other.expires] = [other.expires, this.expires];
     [this.exactExpires, other.exactExpires] = [other.exactExpires, this.exactExpires];
     this.resetCursors();
     other.resetCursors();
-  }
-
-  private touchWatchedAgainst(other: Database): void {
-    if (this.watchedVersions.size === 0) return;
-    for (const key of this.watchedVersions.keys()) {
-      if (this.dict.has(key) || other.dict.has(key)) this.signalModified(key);
-    }
   }
 }

@@ -12,6 +12,7 @@
 
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { Server } from '../server/server.js';
 import type { Database } from '../keyspace/db.js';
 import { stringValue, typeOf, type TypeName, type Value } from '../types/value.js';
@@ -20,9 +21,12 @@ import { lzfCompress, lzfDecompress } from '../util/lzf.js';
 import { atoi, parseInteger } from '../util/numbers.js';
 import { strerror } from '../server/config.js';
 import { REDIS_VERSION } from '../commands/server.js';
+import { HashValue } from '../types/hash.js';
+import { SetValue } from '../types/set.js';
+import type { Config } from '../server/config.js';
+import { decodeIntset, decodeListpack, decodeZiplist, decodeZipmap, encodeIntset, encodeListpack, type Fail } from './packed.js';
 import { ListValue, getPackedThreshold } from '../types/list.js';
 import { LP_EOF, LP_HDR_SIZE, lpCheck, lpPrepare, lpWriteHeader, lpWritePrepared } from '../types/listpack.js';
-import { ziplistEntries } from './ziplist.js';
 
 /** The version nodis writes (Redis 7.0's). */
 export const RDB_VERSION = 10;
@@ -292,9 +296,41 @@ export class RdbWriter {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
+/**
+ * The settings that decide a loaded collection's encoding (a value converts, as in Redis, when it
+ * holds more than the compact encoding allows).
+ */
+export interface EncodingLimits {
+  hashMaxListpackEntries: number;
+  hashMaxListpackValue: number;
+  setMaxIntsetEntries: number;
+  /** list-max-listpack-size: how full a loaded list's nodes may get. */
+  listMaxListpackSize: number;
+}
+
+/** Redis's defaults. */
+export const DEFAULT_ENCODING_LIMITS: EncodingLimits = {
+  hashMaxListpackEntries: 512,
+  hashMaxListpackValue: 64,
+  setMaxIntsetEntries: 512,
+  listMaxListpackSize: -2,
+};
+
+/** The encoding limits a server is configured with. */
+export function encodingLimits(config: Config): EncodingLimits {
+  return {
+    hashMaxListpackEntries: config.num('hash-max-listpack-entries'),
+    hashMaxListpackValue: config.num('hash-max-listpack-value'),
+    setMaxIntsetEntries: config.num('set-max-intset-entries'),
+    listMaxListpackSize: config.num('list-max-listpack-size'),
+  };
+}
+
 /** Reads RDB data; every failure is an RdbError naming the offset. */
 export class RdbReader {
   pos: number;
+  /** What decides the encoding of the collections read. */
+  limits: EncodingLimits = DEFAULT_ENCODING_LIMITS;
   /** What is being read, for error messages (a function when costly to build: called on failure). */
   doing: string | (() => string) = '';
   /** Set by lenOrEncoding(): the byte was an ENCVAL and the result is a string encoding. */
@@ -415,32 +451,8 @@ export class RdbReader {
     return s;
   }
 
-  /**
-   * A string in any of its encodings as bytes (a blob: a listpack, a ziplist): uncompressed ones
-   * share memory with the input.
-   */
-  blob(): Buffer {
-    const at = this.pos;
-    const len = this.lenOrEncoding();
-    if (this.encoded) {
-      this.pos = at;
-      if (len === ENC_LZF) {
-        this.lenOrEncoding();
-        return this.lzfBytes();
-      }
-      return Buffer.from(this.string(), 'latin1');
-    }
-    return this.bytes(len);
-  }
-
   /** rdbLoadLzfStringObject */
   private lzfString(): string {
-    const out = this.lzfBytes();
-    return out.toString('latin1', 0, out.length);
-  }
-
-  /** An LZF-compressed string's bytes (after its encoding byte). */
-  private lzfBytes(): Buffer {
     const clen = this.len();
     const len = this.len();
     const at = this.pos;
@@ -453,7 +465,7 @@ export class RdbReader {
     const n = lzfDecompress(this.buf, this.pos, this.pos + clen, out, len);
     if (n !== len) this.fail('corrupt', 'Invalid LZF compressed string', at);
     this.pos += clen;
-    return out;
+    return out.toString('latin1', 0, len);
   }
 }
 
@@ -481,7 +493,7 @@ export interface RdbTypeCodec {
   save(w: RdbWriter, v: Value): void;
   /**
    * Reads a value of RDB object type rdbType (rdbLoadObject); errors through r.fail(). null for
-   * an empty collection, which Redis skips when loading a file and refuses in RESTORE.
+   * an empty collection, which Redis skips in a file and refuses in a DUMP payload.
    */
   load(r: RdbReader, rdbType: number): Value | null;
 }
@@ -502,7 +514,7 @@ function codecFor(v: Value): RdbTypeCodec {
   return codec;
 }
 
-/** Reads one value of RDB object type `type` (the type byte already read); null: an empty one. */
+/** Reads one value of RDB object type `type` (the type byte already read); null: an empty collection. */
 function loadValue(r: RdbReader, type: number, typeAt: number): Value | null {
   const codec = codecsByRdbType.get(type);
   if (!codec) {
@@ -574,16 +586,14 @@ registerRdbType({
     }
   },
   load(r, type) {
-    const list = new ListValue();
+    // Nodes as the configured list-max-listpack-size makes them, as Redis's quicklistSetOptions.
+    const list = new ListValue(r.limits.listMaxListpackSize);
     if (type === RDB_TYPE_LIST) {
       const n = r.len();
       for (let i = 0; i < n; i++) list.pushTail(r.string());
     } else if (type === RDB_TYPE_LIST_ZIPLIST) {
-      const at = r.pos;
-      const zl = r.blob();
-      const items = ziplistEntries(zl, 0, zl.length);
-      if (items === null) return r.fail('corrupt', 'List ziplist integrity check failed.', at);
-      for (const s of items) list.pushTail(s);
+      const [zl, fail] = readBlob(r);
+      for (const s of decodeZiplist(zl, fail)) list.pushTail(s);
     } else {
       const nodes = r.len();
       for (let i = 0; i < nodes; i++) {
@@ -595,27 +605,162 @@ registerRdbType({
             r.fail('corrupt', 'Quicklist integrity check failed.', at);
           }
         }
-        const blobAt = r.pos;
-        const data = r.blob();
-        if (data.length === 0) r.fail('corrupt', 'Quicklist node of zero bytes', blobAt);
+        const [data, fail] = readBlob(r);
+        if (data.length === 0) fail('Quicklist node of zero bytes');
         if (container === QUICKLIST_NODE_CONTAINER_PLAIN) {
           list.appendPlain(data.toString('latin1'));
         } else if (type === RDB_TYPE_LIST_QUICKLIST_2) {
           const lp = lpCheck(data, 0, data.length);
-          if (lp === null) return r.fail('corrupt', 'Listpack integrity check failed.', blobAt);
+          if (lp === null) return fail('Listpack integrity check failed.');
           // An empty listpack is skipped (an empty list in the end is an empty key).
           list.appendEntries(data, lp[0], lp[1], lp[2]);
         } else {
-          const items = ziplistEntries(data, 0, data.length);
-          if (items === null) return r.fail('corrupt', 'Ziplist integrity check failed.', blobAt);
           // Each ziplist becomes one node, as Redis converts it.
-          list.appendNode(items);
+          list.appendNode(decodeZiplist(data, fail));
         }
       }
     }
     if (list.length === 0) return null;
     list.loaded();
     return list;
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Hashes and sets (Redis 7.0's rdbSaveObject / rdbLoadObject for them)
+
+const RDB_TYPE_SET = 2;
+const RDB_TYPE_HASH = 4;
+const RDB_TYPE_HASH_ZIPMAP = 9;
+const RDB_TYPE_SET_INTSET = 11;
+const RDB_TYPE_HASH_ZIPLIST = 13;
+const RDB_TYPE_HASH_LISTPACK = 16;
+const RDB_TYPE_SET_LISTPACK = 20;
+
+/**
+ * A blob (listpack, ziplist …) stored as an RDB string, as bytes (shared with the input when not
+ * compressed), with a fail() that names where it started.
+ */
+function readBlob(r: RdbReader): [Buffer, Fail] {
+  const at = r.pos;
+  const fail = (reason: string): never => r.fail('corrupt', reason, at);
+  const len = r.lenOrEncoding();
+  if (!r.encoded) return [r.bytes(len), fail];
+  r.pos = at;
+  return [Buffer.from(r.string(), 'latin1'), fail];
+}
+
+/** True if a field of [field, value …] appears twice (a scan for small hashes, a Set for others). */
+function hasRepeatedField(pairs: readonly string[]): boolean {
+  if (pairs.length <= 32) {
+    for (let i = 2; i < pairs.length; i += 2) for (let j = 0; j < i; j += 2) if (pairs[i] === pairs[j]) return true;
+    return false;
+  }
+  const seen = new Set<string>();
+  for (let i = 0; i < pairs.length; i += 2) {
+    if (seen.has(pairs[i])) return true;
+    seen.add(pairs[i]);
+  }
+  return false;
+}
+
+/**
+ * A hash from [field, value …] read from a compact encoding: a listpack unless it holds more
+ * pairs than hash-max-listpack-entries (or, for a zipmap, a longer field or value than
+ * hash-max-listpack-value). Repeated fields are an error.
+ */
+function hashFromPairs(r: RdbReader, pairs: string[], fail: Fail, checkValues: boolean): HashValue | null {
+  if (pairs.length % 2 !== 0) fail('Hash with an odd number of entries');
+  if (pairs.length === 0) return null;
+  if (hasRepeatedField(pairs)) fail('Hash with dup elements');
+  let longest = 0;
+  for (let i = 0; i < pairs.length; i++) if (pairs[i].length > longest) longest = pairs[i].length;
+  const limits = r.limits;
+  const listpack = pairs.length / 2 <= limits.hashMaxListpackEntries && (!checkValues || longest <= limits.hashMaxListpackValue);
+  return HashValue.fromPairs(pairs, listpack);
+}
+
+registerRdbType({
+  valueType: 'hash',
+  rdbTypes: [RDB_TYPE_HASH, RDB_TYPE_HASH_ZIPMAP, RDB_TYPE_HASH_ZIPLIST, RDB_TYPE_HASH_LISTPACK],
+  rdbType: (v) => ((v as HashValue).isListpack ? RDB_TYPE_HASH_LISTPACK : RDB_TYPE_HASH),
+  save(w, v) {
+    const h = v as HashValue;
+    const pairs = h.pairs();
+    if (h.isListpack) {
+      w.string(encodeListpack(pairs).toString('latin1'));
+      return;
+    }
+    w.len(h.size);
+    for (const s of pairs) w.string(s);
+  },
+  load(r, type) {
+    if (type === RDB_TYPE_HASH) {
+      const len = r.len();
+      if (len === 0) return null;
+      const limits = r.limits;
+      // Too many pairs for a listpack: a hashtable from the start; else a listpack until a field
+      // or value is too long for one.
+      let listpack = len <= limits.hashMaxListpackEntries;
+      const at = r.pos;
+      const pairs: string[] = [];
+      for (let i = 0; i < len; i++) {
+        const field = r.string();
+        const value = r.string();
+        if (field.length > limits.hashMaxListpackValue || value.length > limits.hashMaxListpackValue) listpack = false;
+        pairs.push(field, value);
+      }
+      if (hasRepeatedField(pairs)) r.fail('corrupt', 'Duplicate hash fields detected', at);
+      return HashValue.fromPairs(pairs, listpack);
+    }
+    const [blob, fail] = readBlob(r);
+    if (type === RDB_TYPE_HASH_ZIPMAP) return hashFromPairs(r, decodeZipmap(blob, fail), fail, true);
+    if (type === RDB_TYPE_HASH_ZIPLIST) return hashFromPairs(r, decodeZiplist(blob, fail), fail, false);
+    return hashFromPairs(r, decodeListpack(blob, fail), fail, false);
+  },
+});
+
+registerRdbType({
+  valueType: 'set',
+  rdbTypes: [RDB_TYPE_SET, RDB_TYPE_SET_INTSET, RDB_TYPE_SET_LISTPACK],
+  rdbType: (v) => ((v as SetValue).isIntset ? RDB_TYPE_SET_INTSET : RDB_TYPE_SET),
+  save(w, v) {
+    const s = v as SetValue;
+    const members = s.members();
+    if (s.isIntset) {
+      w.string(encodeIntset(members, s.intWidth).toString('latin1'));
+      return;
+    }
+    w.len(s.size);
+    for (const m of members) w.string(m);
+  },
+  load(r, type) {
+    const max = r.limits.setMaxIntsetEntries;
+    if (type === RDB_TYPE_SET_INTSET) {
+      const [blob, fail] = readBlob(r);
+      const { members, width } = decodeIntset(blob, fail);
+      const s = SetValue.fromIntset(members, width);
+      if (s.size > max) s.toHashtable();
+      return s;
+    }
+    if (type === RDB_TYPE_SET) {
+      const len = r.len();
+      if (len === 0) return null;
+      // Too many members for an intset: a hashtable from the start.
+      const s = len > Math.min(max, 2 ** 30) ? SetValue.hashtable() : SetValue.intset();
+      for (let i = 0; i < len; i++) {
+        const at = r.pos;
+        if (!s.add(r.string(), max)) r.fail('corrupt', 'Duplicate set members detected', at);
+      }
+      return s;
+    }
+    // Redis 7.2's listpack-encoded small set: held as 7.0 holds it (an intset or a hashtable).
+    const [blob, fail] = readBlob(r);
+    const members = decodeListpack(blob, fail);
+    if (members.length === 0) return null;
+    const s = SetValue.forMember(members[0]);
+    for (const m of members) if (!s.add(m, max)) fail('Duplicate set members detected');
+    return s;
   },
 });
 
@@ -644,7 +789,7 @@ export function dumpPayload(value: Value, opts: { compress?: boolean } = {}): Bu
  * kind for "Bad data format". Bytes after the value
  * are ignored, and a corrupt value may read into the footer, exactly as Redis reads it.
  */
-export function parseDumpPayload(payload: Buffer, opts: { verifyChecksum?: boolean } = {}): Value {
+export function parseDumpPayload(payload: Buffer, opts: { verifyChecksum?: boolean; limits?: EncodingLimits } = {}): Value {
   const len = payload.length;
   if (len < 10) throw new RdbError('checksum', 'DUMP payload too short', 0);
   const footer = len - 10;
@@ -656,6 +801,7 @@ export function parseDumpPayload(payload: Buffer, opts: { verifyChecksum?: boole
     if (crc !== payload.readBigUInt64LE(len - 8)) throw new RdbError('checksum', 'DUMP payload checksum mismatch', len - 8);
   }
   const r = new RdbReader(payload);
+  if (opts.limits) r.limits = opts.limits;
   r.doing = 'reading a DUMP payload';
   const type = r.byte();
   if (!isObjectType(type)) r.fail('corrupt', `Unknown RDB object type ${type}`, 0);
@@ -796,8 +942,10 @@ export interface RdbParseOptions {
   onAux?(name: string, value: string): void;
   /** Called when the stored checksum is zero and checksums were to be verified. */
   onNoChecksum?(): void;
-  /** Called for a key whose value is an empty collection: it is skipped, as Redis skips it. */
+  /** Called for a key holding an empty collection, which is skipped (as Redis does). */
   onEmptyKey?(key: string): void;
+  /** What decides the encoding of loaded collections (default: Redis's defaults). */
+  limits?: EncodingLimits;
 }
 
 export interface RdbParseResult {
@@ -812,6 +960,7 @@ export interface RdbParseResult {
  */
 export function parseRdb(buf: Buffer, onEntry: (e: RdbEntry) => void, opts: RdbParseOptions = {}): RdbParseResult {
   const r = new RdbReader(buf);
+  if (opts.limits) r.limits = opts.limits;
   r.doing = 'reading the header';
   r.need(9);
   if (buf.toString('latin1', 0, 5) !== 'REDIS') {
@@ -945,7 +1094,7 @@ export function loadRdb(server: Server, buf: Buffer, opts: RdbLoadOptions = {}):
   const aux = new Map<string, string>();
   let keys = 0;
   let expired = 0;
-  let emptySkipped = 0;
+  let empty = 0;
   server.rdbLastLoadKeysLoaded = 0;
   server.rdbLastLoadKeysExpired = 0;
 
@@ -999,8 +1148,9 @@ export function loadRdb(server: Server, buf: Buffer, opts: RdbLoadOptions = {}):
       databases: server.dbs.length,
       onAux,
       onNoChecksum: () => log.warning('RDB file was saved with checksum disabled: no check performed.'),
+      limits: encodingLimits(server.config),
       onEmptyKey: (key) => {
-        if (emptySkipped++ < 10) log.warning(`rdbLoadObject skipping empty key: ${key}`);
+        if (empty++ < 10) log.warning(`rdbLoadObject skipping empty key: ${key}`);
       },
     },
   );
@@ -1008,7 +1158,9 @@ export function loadRdb(server: Server, buf: Buffer, opts: RdbLoadOptions = {}):
   for (const [id, s] of staged) applyStaged(server.dbs[id], s);
   server.rdbLastLoadKeysLoaded = keys;
   server.rdbLastLoadKeysExpired = expired;
-  log.notice(`Done loading RDB, keys loaded: ${keys}, keys expired: ${expired}.`);
+  log.notice(
+    `Done loading RDB, keys loaded: ${keys}, keys expired: ${expired}` + (empty ? `, empty keys skipped: ${empty}.` : '.'),
+  );
   return { keys, expired, version: parsed.version, aux };
 }
 

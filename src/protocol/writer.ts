@@ -220,7 +220,7 @@ export class ReplyWriter {
     this.out += this.resp === 2 ? '*-1\r\n' : '_\r\n';
   }
 
-  arrayLen(n: number): void {
+  arrayLen(n: number | bigint): void {
     this.out += '*' + n + CRLF;
   }
 
@@ -232,6 +232,20 @@ export class ReplyWriter {
   /** A set of n members: an array in RESP2. */
   setLen(n: number): void {
     this.out += (this.resp === 2 ? '*' : '~') + n + CRLF;
+  }
+
+  /**
+   * An array of n pairs (HRANDFIELD … WITHVALUES): a flat array of 2n items in RESP2, an array of
+   * n two-item arrays in RESP3. Each pair starts with pairItem().
+   */
+  pairsLen(n: number | bigint): void {
+    const items = this.resp === 2 ? (typeof n === 'bigint' ? 2n * n : 2 * n) : n;
+    this.out += '*' + items + CRLF;
+  }
+
+  /** Starts one pair of a pairsLen array: nothing in RESP2, a two-item array in RESP3. */
+  pairItem(): void {
+    if (this.resp !== 2) this.out += '*2\r\n';
   }
 
   /**

@@ -3,10 +3,11 @@
 import type { Socket } from 'node:net';
 import { RequestParser } from '../protocol/parser.js';
 import { ReplyWriter, OUT_BLOCK_BYTES } from '../protocol/writer.js';
-import type { Database } from '../keyspace/db.js';
+import type { Database, WatchedKey } from '../keyspace/db.js';
 import type { Server } from './server.js';
 import type { ReplicaState } from '../replication/primary.js';
 import type { ClientPubSub } from './pubsub.js';
+import { discardTransaction, type QueuedCommand } from './multi.js';
 import type { BlockedState } from '../keyspace/blocking.js';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
@@ -38,6 +39,8 @@ export class Client extends ReplyWriter {
   /** Set by QUIT (and protocol errors): close once pending replies are written. */
   closeAfterReply = false;
   closed = false;
+  /** Waiting in the server's list of clients to write out (Server.wake). */
+  flushQueued = false;
   noEvict = false;
   noTouch = false;
   /** Set for CLIENT KILL's flag filters and CLIENT LIST flags=. */
@@ -85,6 +88,17 @@ export class Client extends ReplyWriter {
   /** Propagate even without a change (FLUSHALL on empty data, PUBLISH), or never (-1); 0: if dirty. */
   propagateMode: -1 | 0 | 1 = 0;
 
+  /**
+   * Positions of the running command's arguments that are secrets (AUTH's password …): the slow
+   * log and MONITOR show "(redacted)" there (Redis's redactClientCommandArgument). Null: none.
+   */
+  redacted: number[] | null = null;
+
+  /** Hides argument i of the running command from the slow log and MONITOR. */
+  redactArgument(i: number): void {
+    (this.redacted ??= []).push(i);
+  }
+
   /** Propagate this instead of the command as received (relative times made absolute …). */
   rewriteArgv(argv: string[]): void {
     this.propagateArgv = argv;
@@ -107,9 +121,21 @@ export class Client extends ReplyWriter {
   pubsub: ClientPubSub | null = null;
   /** What the client waits for while a blocking command holds it (keyspace/blocking.ts). */
   blocked: BlockedState | null = null;
+  /** In MONITOR mode: every command run is shown to it. */
+  monitor = false;
+  /** The commands queued since MULTI; null when not in a transaction. */
+  multi: QueuedCommand[] | null = null;
+  /** A command was refused while queueing: EXEC aborts (Redis's CLIENT_DIRTY_EXEC). */
+  multiError = false;
+  /** What the queued commands' arguments take (CLIENT LIST multi-mem). */
+  multiBytes = 0;
+  /** A watched key changed: EXEC fails (Redis's CLIENT_DIRTY_CAS). */
+  casDirty = false;
+  /** The keys WATCHed, in any database; null when none. */
+  watching: WatchedKey[] | null = null;
   /**
-   * Blocking commands answer at once, as if timed out (Redis's CLIENT_DENY_BLOCKING): set while
-   * EXEC runs the client's transaction, and for script clients.
+   * Blocking commands run as their non-blocking forms (Redis's CLIENT_DENY_BLOCKING): set while
+   * EXEC runs its commands.
    */
   denyBlocking = false;
 
@@ -124,6 +150,11 @@ export class Client extends ReplyWriter {
     }
     if (this.pubsub) this.server.pubsub.release(this);
     if (this.blocked) this.server.blocking.forget(this);
+    if (this.multi !== null || this.watching !== null) discardTransaction(this);
+    if (this.monitor) {
+      this.server.monitors.delete(this);
+      this.monitor = false;
+    }
   }
 
   /** Push messages written while this client's replies are switched off (see push()). */
@@ -262,7 +293,7 @@ export class Client extends ReplyWriter {
       obl,
       oll: Math.ceil(omem / REPLY_BUFFER_BYTES),
       omem,
-      total: qbuf + qbufFree + argvBytes + REPLY_BUFFER_BYTES + omem,
+      total: qbuf + qbufFree + argvBytes + REPLY_BUFFER_BYTES + omem + this.multiBytes,
     };
   }
 

@@ -1,5 +1,9 @@
 // The one clock all time comes from: expiry, idle times, stream IDs, SLOWLOG, TIME.
-// Tests move it forward with advance() so TTLs pass without waiting.
+// Tests move it forward with advance() so TTLs pass without waiting. It reads the real wall clock,
+// which fake timers (vitest, Jest) do not move: see util/time.ts.
+
+import { performance } from 'node:perf_hooks';
+import { wallClockMs } from '../util/time.js';
 
 export class Clock {
   /** Milliseconds added to the wall clock by advance(). */
@@ -7,7 +11,7 @@ export class Clock {
 
   /** Unix time in milliseconds. */
   now(): number {
-    return Date.now() + this.offsetMs;
+    return wallClockMs() + this.offsetMs;
   }
 
   /** Unix time in microseconds (integral). */
@@ -15,7 +19,11 @@ export class Clock {
     return Math.floor((performance.timeOrigin + performance.now() + this.offsetMs) * 1000);
   }
 
-  /** Moves time forward (or back, with a negative value) by ms milliseconds. */
+  /**
+   * Moves time forward (or back, with a negative value) by ms milliseconds. A key expires once the
+   * time is past its expiry time, as in Redis: a key set to expire in 1000 ms may still be there
+   * after advance(1000) (when less than a real millisecond passed), never after advance(1001).
+   */
   advance(ms: number): void {
     this.offsetMs += ms;
     this.moved();

@@ -3,9 +3,11 @@
 // output in data/, so dispatch, COMMAND, key extraction and help all derive from one source.
 
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Client } from './client.js';
 import { atoi, parseInteger } from '../util/numbers.js';
 import { cString } from '../util/cstring.js';
+import { packageRoot } from '../util/root.cjs';
 
 export type Handler = (c: Client, argv: string[]) => void;
 
@@ -82,6 +84,37 @@ export class LatencyHistogram {
     return bucket === 0 ? sub : ((bucket + 1) << 7) + (sub - 128);
   }
 
+  /**
+   * LATENCY HISTOGRAM's buckets, as hdr's log iterator reports them from 1024 ns doubling: at
+   * each level its highest equivalent value in µs and the count of values up to it, for the
+   * levels where that count grew.
+   */
+  cumulative(): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    let index = 0;
+    let count = 0;
+    let previous = 0;
+    for (let level = 1024; count < this.total; level *= 2) {
+      const highest = LatencyHistogram.rangeOf(LatencyHistogram.indexOf(level))[1];
+      while (index < this.counts.length && LatencyHistogram.rangeOf(index)[0] <= highest) count += this.counts[index++];
+      if (count > previous) out.push([Math.trunc(highest / 1000), count]);
+      previous = count;
+    }
+    return out;
+  }
+
+  /** The lowest and highest value (ns) a bucket index stands for. */
+  private static rangeOf(index: number): [number, number] {
+    let bucket = (index >> 7) - 1;
+    let sub = (index & 127) + 128;
+    if (bucket < 0) {
+      sub -= 128;
+      bucket = 0;
+    }
+    const lowest = sub * 2 ** bucket;
+    return [lowest, lowest + 2 ** bucket - 1];
+  }
+
   /** The value (ns) at a percentile (0..100), as hdr_value_at_percentile reports it. */
   valueAtPercentile(percentile: number): number {
     const p = Math.min(percentile, 100);
@@ -136,6 +169,12 @@ export class Command implements CommandInfo {
   readonly denyOom: boolean;
   /** Redis's CMD_FAST (O(1) or O(log N)): its duration may be shared with its read (see Server.tick). */
   readonly fast: boolean;
+  /** Never in the slow log (EXEC: the commands it ran are). */
+  readonly skipSlowlog: boolean;
+  /** Reads or writes data, or may propagate: refused to replicas and monitors. */
+  readonly touchesKeyspace: boolean;
+  /** Never shown to MONITOR: administrative commands and scripts (their commands are shown). */
+  readonly skipMonitor: boolean;
   /** The enable-* option a protected command needs (DEBUG, MODULE and its subcommands), else null. */
   readonly protectedBy: string | null;
 
@@ -159,6 +198,9 @@ export class Command implements CommandInfo {
     this.noAuth = info.flags.includes('no_auth');
     this.denyOom = info.flags.includes('denyoom');
     this.fast = info.flags.includes('fast');
+    this.skipSlowlog = info.flags.includes('skip_slowlog');
+    this.touchesKeyspace = ['readonly', 'write', 'may_replicate'].some((f) => info.flags.includes(f));
+    this.skipMonitor = info.flags.includes('skip_monitor') || info.flags.includes('admin');
     this.protectedBy = PROTECTED_BY.get(parent ? parent.fullName : fullName) ?? null;
   }
 
@@ -210,9 +252,8 @@ function infoFromRaw(r: RawInfo): CommandInfo {
   };
 }
 
-function dataPath(file: string): URL {
-  // From dist/src/server/ back to the package root.
-  return new URL(`../../../data/${file}`, import.meta.url);
+function dataPath(file: string): string {
+  return join(packageRoot, 'data', file);
 }
 
 let referenceCache: { info: Map<string, CommandInfo>; docs: Map<string, CommandDocs> } | null = null;

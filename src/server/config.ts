@@ -1259,6 +1259,12 @@ export class Config {
     return this.entry(name).value.num === 1;
   }
 
+  /** True while the parameter has its built-in default value. */
+  isDefault(name: string): boolean {
+    const e = this.entry(name);
+    return e.value.str === e.defaultValue.str;
+  }
+
   /** Every parameter name CONFIG GET * lists (aliases included, hidden ones not). */
   names(): string[] {
     return this.order.filter((s) => !s.hidden).map((s) => s.name);

@@ -7,6 +7,7 @@ import { Command } from './command.js';
 import { ERR_NOAUTH, errUnknownSubcommand, errWrongArgs } from './errors.js';
 import { allowProtectedAction, errProtectedCommand } from './protected.js';
 import { cString } from '../util/cstring.js';
+import { discardTransaction, queueCommand } from './multi.js';
 
 /** What resolving an argv gives: the command, or the error that rejects it. */
 export type Resolved = Command | { error: string; cmd: Command | null };
@@ -57,8 +58,19 @@ function protectedCommandError(c: Client, cmd: Command, option: string): string 
 
 const authGate: Gate = (c, cmd) => (!c.authenticated && !cmd.noAuth && c.authRequired() ? ERR_NOAUTH : null);
 
+/** Commands flagged no-multi (SAVE, SYNC, SHUTDOWN …) are refused inside MULTI, after AUTH. */
+const noMultiGate: Gate = (c, cmd) =>
+  c.multi !== null && cmd.flags.includes('no_multi') ? 'ERR Command not allowed inside a transaction' : null;
+
+/**
+ * A replica's link, or a MONITOR connection (both replicas to Redis), may not read or write data
+ * (Redis: so that they cannot slip past CLIENT PAUSE).
+ */
+const replicaKeyspaceGate: Gate = (c, cmd) =>
+  (c.monitor || c.replica !== null) && cmd.touchesKeyspace ? "ERR Replica can't interact with the keyspace" : null;
+
 /** The gates, in order. Each feature module registers its own at load time. */
-const gates: Gate[] = [authGate];
+const gates: Gate[] = [authGate, noMultiGate, replicaKeyspaceGate];
 
 /**
  * Adds a gate. `after` places it after the gate given (Redis's order matters: the first failing
@@ -77,7 +89,7 @@ export function removeGate(gate: Gate): void {
   if (i >= 0) gates.splice(i, 1);
 }
 
-export { authGate };
+export { authGate, noMultiGate };
 
 /** Resolves and checks a command line: the command to run, or the error rejecting it. */
 export function checkCommand(c: Client, argv: string[]): Resolved {
@@ -100,15 +112,27 @@ export function checkCommand(c: Client, argv: string[]): Resolved {
  */
 export function rejectCommand(c: Client, rejected: { error: string; cmd: Command | null }): void {
   if (rejected.cmd) rejected.cmd.stats.rejectedCalls++;
+  if (rejected.cmd !== null && rejected.cmd.fullName === 'exec') {
+    // A refused EXEC ends the transaction, if any, naming why (Redis's execCommandAbort; the
+    // errors Redis formats itself lose their "ERR ").
+    discardTransaction(c);
+    const why = rejected.error.startsWith('ERR ') ? rejected.error.slice(4) : rejected.error;
+    c.error(`EXECABORT Transaction discarded because of: ${why}`);
+    return;
+  }
+  // Inside MULTI the transaction is flagged: EXEC will abort (Redis's flagTransaction).
+  if (c.multi !== null) c.multiError = true;
   c.error(rejected.error);
 }
+
+/** What still runs at once inside MULTI; everything else is queued for EXEC. */
+const RUN_IN_MULTI = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
 /**
  * Runs one command from a client's input. Its duration is not read from the clock here: the
  * commands of one read share that read's time (see Server.settleCommandTimes).
  */
 export function processCommand(c: Client, argv: string[]): void {
-  const server = c.server;
   const mark = c.replyBytes;
   const replica = c.replica !== null && c.replica.online;
   const r = checkCommand(c, argv);
@@ -117,12 +141,16 @@ export function processCommand(c: Client, argv: string[]): void {
     // As Redis's c->lastcmd: the command found, even when rejected (NULL when unknown).
     c.lastCommand = r.cmd ? r.cmd.fullName : 'NULL';
     rejectCommand(c, r);
+  } else if (c.multi !== null && !RUN_IN_MULTI.has(r.fullName)) {
+    ran = r;
+    c.lastCommand = r.fullName;
+    queueCommand(c, r, argv);
+    c.simple('QUEUED');
   } else {
     ran = r;
     c.lastCommand = r.fullName;
     call(c, r, argv);
   }
-  server.stats.commandsProcessed++;
   // A command that blocked has not replied yet: the reply mode applies when it does.
   if (c.replyMode !== 'on' && c.blocked === null) applyReplyMode(c, mark, ran);
   if (replica && c.replyBytes !== mark) dropReplyingReplica(c, mark);
@@ -138,7 +166,7 @@ export function processCommand(c: Client, argv: string[]): void {
  */
 export function call(c: Client, cmd: Command, argv: string[]): void {
   const server = c.server;
-  const outer = server.beginUnit(c);
+  server.beginUnit(c);
   const errorsBefore = server.stats.totalErrorReplies;
   const dirtyBefore = server.dirty;
   c.propagateArgv = null;
@@ -164,16 +192,43 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
   if (mode === 1 || (mode === 0 && server.dirty !== dirtyBefore)) {
     server.alsoPropagate(c.db.id, c.propagateArgv ?? argv);
   }
-  // A command that blocked counts (and is timed) when it is served, times out or is unblocked
-  // (keyspace/blocking.ts), as Redis 7.2 counts it.
+  let shown = argv;
+  if (c.redacted !== null) {
+    shown = argv.slice();
+    for (const i of c.redacted) if (i < shown.length) shown[i] = '(redacted)';
+    c.redacted = null;
+  }
+  // MONITOR sees a command when it first runs, not when a blocked client's runs again.
+  if (server.monitors.size !== 0 && !cmd.skipMonitor && !rerunning) server.feedMonitors(c, shown);
+  // A command that blocked counts (and is timed and slow-logged) when it is served, times out or
+  // is unblocked (keyspace/blocking.ts), as Redis 7.2 counts it.
   if (c.blocked === null) {
     cmd.stats.calls++;
-    server.commandRan(cmd);
+    server.stats.commandsProcessed++;
+    server.commandRan(cmd, c, shown);
   }
   if (exact) server.settleCommandTimes();
   // More errors than before (CONFIG RESETSTAT zeroes the count: that is no failure).
   if (server.stats.totalErrorReplies > errorsBefore) cmd.stats.failedCalls++;
-  if (outer) server.endUnit();
+  // Every unit is closed, nested ones too (EXEC's commands); only the outermost delivers.
+  server.endUnit();
+}
+
+/** A blocked client's command is running again (rerun): MONITOR has seen it already. */
+let rerunning = false;
+
+/**
+ * Runs a blocked client's command again, now that a key it waits on is ready (Redis 7.2's
+ * reprocessing of a blocked command): as a unit of its own, through call(), but not shown to
+ * MONITOR a second time.
+ */
+export function rerun(c: Client, cmd: Command, argv: string[]): void {
+  rerunning = true;
+  try {
+    call(c, cmd, argv);
+  } finally {
+    rerunning = false;
+  }
 }
 
 /**

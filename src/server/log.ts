@@ -1,6 +1,7 @@
 // Log lines as Redis writes them: "pid:M 21 Nov 2026 12:17:00.123 * message".
 
 import { appendFileSync } from 'node:fs';
+import { RealDate } from '../util/time.js';
 
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning' | 'nothing';
 
@@ -24,10 +25,12 @@ export class Logger {
   role = 'M';
   /** Set by the embedding API to keep test output quiet. */
   silent = false;
+  /** Where lines go instead of the file or standard output (the embedding API's `log` function). */
+  sink: ((text: string) => void) | null = null;
 
   log(level: Exclude<LogLevel, 'nothing'>, message: string): void {
     if (this.silent || LEVEL_RANK[level] < LEVEL_RANK[this.level]) return;
-    const d = new Date();
+    const d = new RealDate();
     const stamp =
       `${pad(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ` +
       `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
@@ -41,6 +44,10 @@ export class Logger {
   }
 
   private write(line: string): void {
+    if (this.sink) {
+      this.sink(line);
+      return;
+    }
     if (this.file) {
       try {
         appendFileSync(this.file, line);

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 // Imported, not the global: Node's global performance is a getter that runs on every read.
 import { performance } from 'node:perf_hooks';
+import { clearInterval, setImmediate, setInterval, wallClockMs } from '../util/time.js';
 import { Clock } from './clock.js';
 import { Config, parseMemory } from './config.js';
 import { Logger, isLogLevel } from './log.js';
@@ -18,8 +19,12 @@ import { Database, type KeyspaceHost } from '../keyspace/db.js';
 import { notifyKeyspaceEvent, NOTIFY } from '../keyspace/notify.js';
 import { ReplicationPrimary } from '../replication/primary.js';
 import { PubSub } from './pubsub.js';
+import { SlowLog } from './slowlog.js';
+import { LatencyMonitor } from './latency.js';
+import { quotedRepr } from '../util/cstring.js';
 import { Blocking } from '../keyspace/blocking.js';
 import { MemoryReclaimer } from '../util/gc.js';
+import { inertDirectiveWarnings, watchInertDirectives } from './inert.js';
 
 export interface ServerStats {
   connectionsReceived: number;
@@ -173,10 +178,15 @@ export class Server extends EventEmitter implements KeyspaceHost {
    */
   tick = 0;
   private timed: Command[] = [];
+  /** The client and the arguments (secrets redacted) of each command in timed, for the slow log. */
+  private timedClients: Client[] = [];
+  private timedArgv: string[][] = [];
   /** Commands waiting for their share of the read's time. */
   timedCount = 0;
   /** TCP port actually bound (differs from config when port 0 was asked). */
   port = 0;
+  /** Listeners and connections don't keep the process alive (embedded servers; set before listen). */
+  unrefHandles = false;
   /** proto-max-bulk-len and client-query-buffer-limit, shared by every client's parser. */
   readonly protoLimits: ParserLimits = { maxBulkLen: 0, queryBufferLimit: 0 };
 
@@ -191,8 +201,12 @@ export class Server extends EventEmitter implements KeyspaceHost {
   private pendingPropagation: Array<{ dbid: number; argv: string[] }> = [];
   /** Work for the end of each outermost unit (serving blocked clients, tracking …). */
   readonly afterUnit: Array<() => void> = [];
-  /** Clients written to from outside their own request (pub/sub, replicas), flushed together. */
-  private pendingFlush = new Set<Client>();
+  /**
+   * Clients with replies to write, written together once this event-loop turn has served every
+   * read (see wake).
+   */
+  private toFlush: Client[] = [];
+  private flushScheduled = false;
   /** The replication stream and the replicas reading it. */
   readonly replication: ReplicationPrimary;
   /** Channels and patterns and their subscribers. */
@@ -232,6 +246,10 @@ export class Server extends EventEmitter implements KeyspaceHost {
       for (const c of this.clients.values()) c.parser.restricted = c.authRequired();
     });
     config.onChange('loglevel', () => this.applyLogConfig());
+    this.slowlogThreshold = config.num('slowlog-log-slower-than');
+    this.latencyThresholdMs = config.num('latency-monitor-threshold');
+    config.onChange('latency-monitor-threshold', () => (this.latencyThresholdMs = config.num('latency-monitor-threshold')));
+    config.onChange('slowlog-log-slower-than', () => (this.slowlogThreshold = config.num('slowlog-log-slower-than')));
     this.notifyFlags = config.notifyKeyspaceEvents();
     config.onChange('notify-keyspace-events', () => (this.notifyFlags = config.notifyKeyspaceEvents()));
     config.onChange('logfile', () => this.applyLogConfig());
@@ -242,6 +260,16 @@ export class Server extends EventEmitter implements KeyspaceHost {
       this.cronTimer = null;
       this.startCron();
     });
+    // Directives nodis does not act on yet: a warning on CONFIG SET (at start-up: warnInertDirectives).
+    watchInertDirectives(config, (m) => this.inertWarning(m));
+  }
+
+  /** Where warnings about directives nodis does not act on go (the embedding API may redirect them). */
+  inertWarning: (message: string) => void = (m) => this.log.warning(m);
+
+  /** At start-up: one warning for each configured directive that nodis does not act on yet. */
+  warnInertDirectives(): void {
+    for (const w of inertDirectiveWarnings(this.config)) this.inertWarning(w);
   }
 
   private applyLogConfig(): void {
@@ -288,7 +316,6 @@ export class Server extends EventEmitter implements KeyspaceHost {
     this.currentClient = null;
     if (this.pendingPropagation.length !== 0) this.propagatePending();
     for (let i = 0; i < this.afterUnit.length; i++) this.afterUnit[i]();
-    if (this.pendingFlush.size !== 0) this.flushPending();
   }
 
   /** Runs fn as one execution unit of its own (cron jobs: active expiry …). */
@@ -302,7 +329,9 @@ export class Server extends EventEmitter implements KeyspaceHost {
   }
 
   /** Counts a command run for its share of the current read's time (see tick). */
-  commandRan(cmd: Command): void {
+  commandRan(cmd: Command, c: Client, argv: string[]): void {
+    this.timedClients[this.timedCount] = c;
+    this.timedArgv[this.timedCount] = argv;
     this.timed[this.timedCount++] = cmd;
     // Commands outside any read (fake clients) settle in bounded groups.
     if (this.timedCount >= 1024) this.settleCommandTimes();
@@ -321,9 +350,69 @@ export class Server extends EventEmitter implements KeyspaceHost {
         cmd.stats.usec += shareUs;
         cmd.recordLatencyAt(bucket);
       }
+      if (this.slowlogThreshold >= 0 && shareUs >= this.slowlogThreshold) this.logSlow(n, shareUs);
+      if (this.latencyThresholdMs > 0 && shareUs >= this.latencyThresholdMs * 1000) this.logLatency(n, shareUs);
       this.timedCount = 0;
     }
     this.tick = end;
+  }
+
+  /** The latency monitor, and its threshold in ms (latency-monitor-threshold; 0: off). */
+  readonly latency = new LatencyMonitor();
+  latencyThresholdMs = 0;
+
+  /** Records a latency event if it reached the threshold (Redis's latencyAddSampleIfNeeded). */
+  latencySample(event: string, ms: number): void {
+    if (this.latencyThresholdMs > 0 && ms >= this.latencyThresholdMs) {
+      this.latency.add(event, Math.floor(this.clock.now() / 1000), ms);
+    }
+  }
+
+  private logLatency(n: number, durationUs: number): void {
+    const ms = Math.trunc(durationUs / 1000);
+    let fast = false;
+    let slow = false;
+    for (let i = 0; i < n; i++) {
+      if (this.timed[i].fast) fast = true;
+      else slow = true;
+    }
+    if (fast) this.latencySample('fast-command', ms);
+    if (slow) this.latencySample('command', ms);
+  }
+
+  /** Clients in MONITOR mode. */
+  readonly monitors = new Set<Client>();
+
+  /**
+   * Shows a command that ran to every MONITOR client, as Redis's replicationFeedMonitors: the
+   * time in µs, the database after the command, the client, the arguments quoted.
+   */
+  feedMonitors(c: Client, argv: readonly string[]): void {
+    const us = this.clock.nowUs();
+    const source = c.socket === null ? 'lua' : c.isUnixSocket ? `unix:${this.config.get('unixsocket')}` : c.addr;
+    let line = `+${Math.floor(us / 1e6)}.${String(Math.floor(us % 1e6)).padStart(6, '0')} [${c.db.id} ${source}]`;
+    for (let i = 0; i < argv.length; i++) line += ' ' + quotedRepr(argv[i]);
+    line += '\r\n';
+    for (const m of this.monitors) {
+      m.raw(line);
+      this.wake(m);
+    }
+  }
+
+  /** The slow log, and its threshold in µs (slowlog-log-slower-than; negative: off). */
+  readonly slowlog = new SlowLog();
+  slowlogThreshold = 10_000;
+
+  /** Logs the last n commands run, each of which took durationUs (see settleCommandTimes). */
+  private logSlow(n: number, durationUs: number): void {
+    const time = Math.floor(this.clock.now() / 1000);
+    const maxLen = this.config.num('slowlog-max-len');
+    for (let i = 0; i < n; i++) {
+      const cmd = this.timed[i];
+      if (cmd.skipSlowlog) continue;
+      const c = this.timedClients[i];
+      this.slowlog.push(this.timedArgv[i], Math.floor(durationUs), time, c.addr, c.name, maxLen);
+    }
   }
 
   /**
@@ -344,21 +433,39 @@ export class Server extends EventEmitter implements KeyspaceHost {
     // MULTI takes the first command's database, so a SELECT goes before it, as in Redis.
     if (ops.length > 1) feed.feed(ops[0].dbid, MULTI);
     for (const op of ops) feed.feed(op.dbid, op.argv);
-    if (ops.length > 1) feed.feed(ops[0].dbid, EXEC);
+    // EXEC goes to whichever database the stream is in by then: no SELECT before it.
+    if (ops.length > 1) feed.feed(ops[ops.length - 1].dbid, EXEC);
   }
 
-  /** Flushes c's output with the other clients written to out of band, at the end of the unit. */
+  /**
+   * Queues c's output to be written once the event loop has run every callback of this turn (the
+   * check phase, as Redis writes in beforeSleep): replies to all the reads of one turn, and what
+   * PUBLISH or the replication stream sent other clients, leave in one write per client after
+   * them. Writing each client's replies as soon as its read was served costs far more: each
+   * small write wakes the benchmark or client process on its own (measured: pipelined SET, GET
+   * and INCR 20–45% faster this way, and no slower without pipelining).
+   */
   wake(c: Client): void {
-    this.pendingFlush.add(c);
+    if (c.flushQueued) return;
+    c.flushQueued = true;
+    this.toFlush.push(c);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushPending);
+    }
   }
 
-  /** Writes out what was queued for clients other than the one whose request is being served. */
-  flushPending(): void {
-    const clients = this.pendingFlush;
-    if (clients.size === 0) return;
-    this.pendingFlush = new Set();
-    for (const c of clients) c.flush();
-  }
+  /** Writes out every client queued by wake. */
+  private readonly flushPending = (): void => {
+    this.flushScheduled = false;
+    const clients = this.toFlush;
+    for (let i = 0; i < clients.length; i++) {
+      const c = clients[i];
+      c.flushQueued = false;
+      c.flush();
+    }
+    clients.length = 0;
+  };
 
   /**
    * After a write to a key: the keyspace event and the dirty count (the database has already
@@ -458,6 +565,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
           srv.off('error', reject);
           const perm = parseInt(this.config.get('unixsocketperm'), 8);
           if (perm) chmodSync(unixPath, perm);
+          if (this.unrefHandles) srv.unref();
           this.netServers.push(srv);
           resolve();
         });
@@ -472,6 +580,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
       srv.once('error', reject);
       srv.listen({ host, port, ipv6Only, backlog: this.config.num('tcp-backlog') }, () => {
         srv.off('error', reject);
+        if (this.unrefHandles) srv.unref();
         this.netServers.push(srv);
         const addr = srv.address();
         resolve(typeof addr === 'object' && addr ? addr.port : port);
@@ -495,6 +604,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
       this.stats.rejectedConnections++;
       return;
     }
+    if (this.unrefHandles) socket.unref();
     const keepAlive = this.config.num('tcp-keepalive');
     if (keepAlive > 0 && socket.remoteAddress) socket.setKeepAlive(true, keepAlive * 1000);
     const c = new Client(this, socket, this.nextClientId++);
@@ -522,7 +632,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
   }
 
   /**
-   * Runs every command in a read, then writes all their replies at once. Like Redis, the
+   * Runs every command in a read, then queues their replies to be written at once. Like Redis, the
    * commands before a protocol error are answered first; then the error, then the close.
    */
   private onData(c: Client, chunk: Buffer, length: number): void {
@@ -572,8 +682,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
     // output is written; with nothing to write (replies switched off) that never happens, and
     // the connection hangs on, reading nothing more, until the client or a timeout closes it.
     if (c.closeAfterReply && c.pendingOutput !== 0) c.close();
-    else c.flush();
-    if (this.pendingFlush.size !== 0) this.flushPending();
+    else if (c.replyBytes !== 0) this.wake(c);
     if (c.parser.released !== 0) {
       this.memory.released(c.parser.released);
       c.parser.released = 0;
@@ -589,7 +698,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
    */
   logFault(context: string, e: unknown): void {
     const f = this.faultLog;
-    const now = Date.now();
+    const now = wallClockMs();
     if (now - f.windowStart >= 60_000) {
       if (f.suppressed > 0) this.log.warning(`(${f.suppressed} more internal errors were not logged)`);
       f.windowStart = now;
@@ -657,7 +766,6 @@ export class Server extends EventEmitter implements KeyspaceHost {
     this.clients.delete(c.id);
     c.closed = true;
     c.releaseFeatures();
-    this.pendingFlush.delete(c);
     // What the client held (a half-received argument, replies it never read) goes back now.
     c.parser.reset();
     const held = c.parser.released + c.replyBytes + (c.socket ? c.socket.writableLength : 0);
@@ -684,7 +792,6 @@ export class Server extends EventEmitter implements KeyspaceHost {
       // Deadlines have their own timer; this catches a clock moved without advance().
       if (this.blocking.timedClients !== 0) this.blocking.checkTimeouts();
       this.replication.cron();
-      if (this.pendingFlush.size !== 0) this.flushPending();
       if (ticks % hz === 0) this.clientsCron();
     }, 1000 / hz);
     this.cronTimer.unref();
@@ -723,7 +830,9 @@ export class Server extends EventEmitter implements KeyspaceHost {
     }
     const perc = totalSampled ? totalExpired / totalSampled : 0;
     this.stats.expiredStalePerc = perc * 0.05 + this.stats.expiredStalePerc * 0.95;
-    this.stats.expireCycleCpuMs += performance.now() - start;
+    const elapsed = performance.now() - start;
+    this.stats.expireCycleCpuMs += elapsed;
+    this.latencySample('expire-cycle', Math.trunc(elapsed));
   }
 
   /** Once a second: closes clients idle longer than `timeout`. */
@@ -781,9 +890,11 @@ export class Server extends EventEmitter implements KeyspaceHost {
     return this.closing;
   }
 
-  /** SHUTDOWN: asks the owner (CLI or embedding API) to stop; the CLI exits the process. */
+  /**
+   * Asks the owner (CLI or embedding API) to stop, and stops listening; the CLI exits the process.
+   * SHUTDOWN and signals come through shutdownServer (commands/persistence.ts), which saves first.
+   */
   shutdown(): void {
-    this.log.warning('User requested shutdown...');
     this.emit('shutdown');
     void this.close();
   }

@@ -4,8 +4,9 @@
 // where Redis's free() returns them at once. After such a release the server asks V8 for a full
 // collection, run incrementally ("async") so clients see no long pause.
 
-import v8 from 'node:v8';
-import vm from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { clearTimeout, setTimeout } from './time.js';
 
 type GcFunction = (options?: { type?: 'major' | 'minor'; execution?: 'sync' | 'async' }) => void;
 
@@ -17,8 +18,8 @@ function gcFn(): GcFunction | null {
   const global = (globalThis as { gc?: GcFunction }).gc;
   if (typeof global === 'function') return (gcFunction = global);
   try {
-    v8.setFlagsFromString('--expose-gc');
-    gcFunction = vm.runInNewContext('gc') as GcFunction;
+    setFlagsFromString('--expose-gc');
+    gcFunction = runInNewContext('gc') as GcFunction;
   } catch {
     gcFunction = null;
   }

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Differential, differentialSuite, scanPage, splitAggregate, type Step, type StepLike } from '../helpers/differential.js';
 import { RawConnection } from '../helpers/resp.js';
-import { startServer, type NodisServer } from '../../src/index.js';
+import { startServer, type EmbeddedServer as NodisServer } from '../../src/embed.js';
 import { localServer } from '../helpers/local.js';
 import { RObject, RawString } from '../../src/types/value.js';
 import { parseScanCursor } from '../../src/commands/keys.js';
+import { unwatchAll, type WatchedKey } from '../../src/keyspace/db.js';
 
 /** A stand-in for a collection type, to test type-agnostic commands on non-string values. */
 class FakeList extends RObject {
@@ -808,13 +809,22 @@ describe('keyspace commands (nodis only)', () => {
     const { run, server } = localServer();
     const db0 = server.dbs[0];
     const db1 = server.dbs[1];
-    const watch = (db: typeof db0, ...keys: string[]) => keys.forEach((k) => db.watchedVersions.set(k, 0));
-    const version = (db: typeof db0, k: string) => db.watchedVersions.get(k)!;
+    // One watcher per database and key, watching afresh before each command (a marked watcher
+    // stops watching).
+    type Watcher = { casDirty: boolean; watching: WatchedKey[] | null };
+    const watched: Array<[typeof db0, string]> = [];
+    const watchers = new Map<string, Watcher>();
+    const watch = (db: typeof db0, ...keys: string[]) => keys.forEach((k) => watched.push([db, k]));
     const bumps = (cmd: string[], expected: Array<[typeof db0, string, boolean]>) => {
-      const before = expected.map(([db, k]) => version(db, k));
+      for (const w of watchers.values()) unwatchAll(w);
+      for (const [db, k] of watched) {
+        const w: Watcher = { casDirty: false, watching: null };
+        watchers.set(`${db.id}/${k}`, w);
+        db.watch(w, k);
+      }
       run(...cmd);
-      expected.forEach(([db, k, changed], i) => {
-        assert.equal(version(db, k) !== before[i], changed, `${JSON.stringify(cmd)} on ${k}@${db.id}`);
+      expected.forEach(([db, k, changed]) => {
+        assert.equal(watchers.get(`${db.id}/${k}`)!.casDirty, changed, `${JSON.stringify(cmd)} on ${k}@${db.id}`);
       });
     };
     watch(db0, 'a', 'b', 'c');

@@ -553,7 +553,7 @@ describe('pub/sub propagation', () => {
     );
   });
 
-  it('a message to another client reaches it at the end of the unit; to the running client, in order', () => {
+  it('a message to another client is written after the event-loop turn; to the running client, in order', async () => {
     const { server, c, run } = localServer();
     const other = server.createFakeClient();
     const received: string[] = [];
@@ -571,6 +571,9 @@ describe('pub/sub propagation', () => {
       run('PUBLISH', 'ch', 'hi'),
       '>4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$2\r\nch\r\n$2\r\nhi\r\n:2\r\n',
     );
+    // Queued with the turn's other output (as Redis writes in beforeSleep), not written at once.
+    assert.deepEqual(received, []);
+    await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(received, ['>3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n']);
   });
 });

@@ -43,7 +43,7 @@ const UNKNOWN_NAMES = ['nosuch', 'GETX', '', '\0', 'se\0t', 'x'.repeat(140), 'ca
 // - CLIENT KILL: may kill the fuzzer's own connection; client ids differ between the servers.
 // - CLIENT SETINFO, CLIENT NO-TOUCH: Redis 7.2 commands that nodis implements; the 7.0 oracle
 //   answers "unknown subcommand".
-// - DEBUG: only PROTOCOL, OBJECT and SET-ACTIVE-EXPIRE 0 (the others sleep, crash, reload, log,
+// - DEBUG: only PROTOCOL, OBJECT, DIGEST, DIGEST-VALUE and SET-ACTIVE-EXPIRE 0 (the others sleep, crash, reload, log,
 //   populate big data, or differ by design: README lists what nodis's DEBUG implements). Each
 //   run switches active expiry off (so expired keys go only when touched, the same on both
 //   servers) and back on at its end; 0 is thus the only value that cannot change a run.
@@ -63,7 +63,7 @@ const CONFIG_SETTABLE = [
 const CONFIG_SET_EXTRA = ['list-max-ziplist-size', 'zset-max-ziplist-entries', 'lua-time-limit', 'databases', 'daemonize', 'nosuch-param'];
 const CONFIG_SET_ALLOWED = new Set([...CONFIG_SETTABLE, ...CONFIG_SET_EXTRA]);
 
-const DEBUG_ALLOWED = new Set(['protocol', 'object', 'set-active-expire', 'nosuch']);
+const DEBUG_ALLOWED = new Set(['protocol', 'object', 'set-active-expire', 'digest', 'digest-value', 'nosuch']);
 
 // ---------------------------------------------------------------------------------------------
 // Vocabulary
@@ -258,17 +258,26 @@ function commandArb(cmd: Command): fc.Arbitrary<string[]> {
 // family answers with one confirmation per channel (pushes in RESP3) and puts the connection in
 // subscribed mode, which a one-reply-per-step model cannot follow; it is covered by
 // test/commands/pubsub.test.ts. (PUBLISH and PUBSUB stay: without subscribers they are plain.)
+// MONITOR streams lines between the replies (test/commands/monitor.test.ts). The slow log and
+// the latency histograms hold timings, which differ between any two servers
+// (test/commands/slowlog.test.ts, latency.test.ts).
 const NEVER_COMMANDS = new Set([
-  'shutdown', 'quit', 'sync', 'psync', 'replconf',
+  'shutdown', 'quit', 'sync', 'psync', 'replconf', 'monitor',
   'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe',
 ]);
-const NEVER_SUBCOMMANDS = new Set(['client|kill', 'client|setinfo', 'client|no-touch', 'config|rewrite']);
+const NEVER_SUBCOMMANDS = new Set([
+  'client|kill', 'client|setinfo', 'client|no-touch', 'config|rewrite',
+  'slowlog|get', 'slowlog|len', 'latency|histogram',
+]);
 
 /** DEBUG in the forms the fuzzer may send. */
 const debugArb: fc.Arbitrary<string[]> = fc.oneof(
   fc.tuple(anyCase('PROTOCOL'), fc.constantFrom(...PROTOCOL_TYPES).chain(anyCase)).map(([s, t]) => ['DEBUG', s, t]),
   fc.tuple(anyCase('OBJECT'), key).map(([s, k]) => ['DEBUG', s, k]),
   anyCase('SET-ACTIVE-EXPIRE').map((s) => ['DEBUG', s, '0']),
+  // The dataset's digest, and a few values': both servers must hold the same data.
+  anyCase('DIGEST').map((s) => ['DEBUG', s]),
+  fc.tuple(anyCase('DIGEST-VALUE'), fc.array(key, { maxLength: 3 })).map(([s, ks]) => ['DEBUG', s, ...ks]),
   fc.array(value, { maxLength: 2 }).map((rest) => ['debug', 'nosuch', ...rest]),
   fc.constant<string[]>(['DEBUG']),
   fc.tuple(fc.constantFrom('PROTOCOL', 'OBJECT'), fc.array(value, { maxLength: 3 })).map(([s, rest]) => ['DEBUG', s, ...rest]),
@@ -328,6 +337,7 @@ function sanitize(input: string[]): string[] {
     for (let i = 2; i < out.length; i += 2) if (!CONFIG_SET_ALLOWED.has(out[i].toLowerCase())) out[i] = 'hz';
     return out;
   }
+  if (name === 'srandmember' || name === 'hrandfield') return boundRandomCount(name, argv);
   return safeBlocking(name, pushTtlsOut(name, argv));
 }
 
@@ -356,6 +366,21 @@ function safeBlocking(name: string, argv: string[]): string[] {
     return out;
   }
   return argv;
+}
+
+/**
+ * SRANDMEMBER and HRANDFIELD with a negative count answer that many picks: a count of billions
+ * would make both servers build a reply of gigabytes. Counts below -1000 (that are not errors)
+ * become -1000.
+ */
+function boundRandomCount(name: string, argv: string[]): string[] {
+  if (argv.length < 3) return argv;
+  const n = /^-[1-9][0-9]*$/.test(argv[2]) && argv[2].length <= 20 ? BigInt(argv[2]) : 0n;
+  const floor = -(2n ** 63n - 1n);
+  const withValues = name === 'hrandfield' && argv.length === 4 && optionWord(argv[3]) === 'withvalues';
+  // Past these the count is an error, which is deterministic and cheap.
+  if (n >= -1000n || n < (withValues ? floor / 2n : floor)) return argv;
+  return [argv[0], argv[1], '-1000', ...argv.slice(3)];
 }
 
 /**
@@ -480,6 +505,8 @@ const EXCEPTIONS: Record<string, Rule> = {
   // the entries follows the names asked for, the order of subcommands is Redis's hash table's.
   'command|info': (c) => commandAbout(c, 'info'),
   'command|docs': (c) => commandAbout(c, 'docs'),
+  // No tip: an estimate of what the key costs in each server's own memory (README).
+  'memory|usage': typeOnly,
   // No tip: the object's address and LRU clock are Redis internals.
   debug: (c) =>
     optionWord(c.argv[1]) === 'object'
@@ -490,6 +517,10 @@ const EXCEPTIONS: Record<string, Rule> = {
     c.rn[0] === '%' || c.rn[0] === '*' ? both((r) => normalizePairs(r, (k, v) => (k === 'version' || k === 'id' ? '?' : v)))(c) : exact(c),
   // No tip: parameters that come from how the two servers were started (SETUP_PARAMS).
   'config|get': (c) => (c.rn[0] === '%' || c.rn[0] === '*' ? both((r) => normalizePairs(r, (k, v) => (SETUP_PARAMS.has(k) ? null : v)))(c) : exact(c)),
+  // Tip nondeterministic_output: a page that ends the iteration (a listpack or intset answers in
+  // one) is compared as a set; any other page by its shape (cursors differ).
+  hscan: (c) => collectionScanPage(c, true),
+  sscan: (c) => collectionScanPage(c, false),
   // Tip nondeterministic_output_order, but in RESP2 the map is a flat field, value … array: sort by pairs.
   hgetall: (c) => (c.rn[0] === '*' ? both((r) => normalizePairs(r, (_k, v) => v))(c) : both(sorted)(c)),
 };
@@ -558,6 +589,22 @@ async function forgetExpired(p: Pair): Promise<void> {
   for (const conn of [p.nodis, p.redis]) await collectScan(conn, ['SCAN', '0', 'COUNT', '1000']);
 }
 
+/**
+ * SPOP took random members, not the same ones on both servers: both are given nodis's set again
+ * (deleted and built anew on both, so the encodings agree too; a time to live goes on both). The
+ * same commands go to both servers, so the statistics still agree.
+ */
+async function sameSetAfterSpop(p: Pair, model: ReplyModel, key: string): Promise<void> {
+  const run = async (...argv: string[]): Promise<[string | null, string | null]> => {
+    model.step(argv);
+    return p.both(...argv);
+  };
+  const [members] = await run('SMEMBERS', key);
+  const left = members !== null && members[0] !== '-' ? splitAggregate(members).items.map(bulkPayload) : [];
+  await run('DEL', key);
+  if (left.length) await run('SADD', key, ...left);
+}
+
 interface Compared {
   nodis: string | null;
   redis: string | null;
@@ -602,16 +649,30 @@ async function normalize(
 
 /** COMMAND INFO / DOCS: comparable only where both servers have the same commands. */
 function commandAbout(c: Ctx, sub: 'info' | 'docs'): Compared {
-  // nodis implements a part of Redis, and CLIENT has 7.2's subcommands. Without names, both list
-  // every command.
+  // nodis implements a part of Redis, CLIENT has 7.2's subcommands and MEMORY only USAGE and HELP
+  // (README). Without names, both list every command.
   const comparable = c.argv.length > 2 && c.argv.slice(2).every((x) => {
     const l = x.toLowerCase();
-    return !l.startsWith('client') && c.table.lookupFull(l) !== undefined === REDIS_COMMANDS.has(l);
+    return !l.startsWith('client') && !l.startsWith('memory') && c.table.lookupFull(l) !== undefined === REDIS_COMMANDS.has(l);
   });
   if (!comparable) return typeOnly(c);
   // Redis keeps subcommands in a hash table with a per-process random seed: their order is random.
   if (sub === 'info') return both((r) => mapItems(r, (entry) => (entry[0] === '*' ? mapItems(entry, (x, i) => (i === 9 ? sorted(x) : x)) : entry)))(c);
   return both((r) => normalizePairs(r, (_k, doc) => normalizePairs(doc, (k, v) => (k === 'subcommands' ? normalizePairs(v, (_s, sd) => sd) : v), false)))(c);
+}
+
+/**
+ * An HSCAN/SSCAN page: compared as a set of elements (or pairs) when an iteration from cursor 0
+ * ends with it on both (what another cursor means differs: README).
+ */
+function collectionScanPage(c: Ctx, pairs: boolean): Compared {
+  const last = (r: string): boolean => r.startsWith('*2\r\n$1\r\n0\r\n');
+  if (c.argv[2] !== '0' || !last(c.rn) || !last(c.ro)) return typeOnly(c);
+  const page = (r: string): string => {
+    const [cursor, arr] = splitAggregate(r).items;
+    return cursor + (pairs ? normalizePairs(arr, (_k, v) => v) : sorted(arr));
+  };
+  return { nodis: page(c.rn), redis: page(c.ro) };
 }
 
 /** An aggregate with each element rewritten. */
@@ -801,6 +862,11 @@ function fuzzSuite(title: string, password?: string): void {
       const names = commands.map((c) => c.fullName);
       const special: Record<string, fc.Arbitrary<string[]>> = {
         debug: debugArb,
+        // numkeys must match the keys that follow for the command to get past its checks.
+        sintercard: fc.oneof(
+          fc.tuple(fc.array(key, { minLength: 1, maxLength: 3 }), fc.option(fc.tuple(tokenArb('LIMIT'), integer))).map(([ks, l]) => ['SINTERCARD', String(ks.length), ...ks, ...(l ?? [])]),
+          commandArb(table.commands.get('sintercard')!),
+        ),
       };
       // Containers weigh more, so each of their subcommands is reached about as often as a command.
       const perCommand = commands.map((c) => ({ weight: 1 + Math.floor(c.subcommands.size / 2), arbitrary: special[c.fullName] ?? commandArb(c) }));
@@ -842,8 +908,11 @@ function fuzzSuite(title: string, password?: string): void {
         const notes: RunNotes = { hitsDiffer: false, errorCodesDiffer: false, keysDiffer: false };
         let connected = true;
         try {
-          for (const [argv, inline] of steps) {
-            const replied = model.step(argv);
+          for (const [sent, inline] of steps) {
+            const replied = model.step(sent);
+            // SPOP takes random members: without its reply (to set both servers' sets equal
+            // after it), only the form that pops the whole set is sent.
+            const argv = fullName(sent, table) === 'spop' && !replied && (sent.length === 2 || sent.length === 3) ? [sent[0], sent[1], '999999999'] : sent;
             p.write(inline ? encodeInline(argv) : encodeCommand(argv));
             noteStep(notes, argv, fullName(argv, table), replied);
             if (!replied) continue;
@@ -866,6 +935,7 @@ function fuzzSuite(title: string, password?: string): void {
             }
             const done = fullName(argv, table);
             if (done === 'randomkey' || (done === 'scan' && argv[1] !== '0')) await forgetExpired(p);
+            if (done === 'spop' && !isError(rn) && !isError(ro)) await sameSetAfterSpop(p, model, argv[1]);
             if (password && fullName(argv, table) === 'hello' && (isError(rn) || isError(ro)) && argv.some((a) => optionWord(a) === 'auth')) {
               // Redis 7.0 runs HELLO's AUTH as soon as it parses it, and stays authenticated if
               // a later option fails; 7.2 (nodis) checks every option first. Authenticate both.

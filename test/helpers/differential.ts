@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, type NodisServer, type StartOptions } from '../../src/index.js';
+import { startServer, type EmbeddedServer as NodisServer, type StartOptions } from '../../src/embed.js';
 import { startOracle, oracleAvailable, configArgs, ORACLE_SKIP_MESSAGE, type Oracle, type OracleConfig } from './oracle.js';
 import { RawConnection, encodeCommand, hello3, splitAggregate } from './resp.js';
 import { EventListener, ReplicaListener, SENTINEL_CHANNEL, EVENT_PATTERNS, alignTimes, type SyncHeader } from './capture.js';
@@ -355,10 +355,14 @@ export class Differential {
   /** nodis's `dir` (a fresh temporary directory unless the options name one), removed by stop(). */
   dir = '';
 
-  /** nodis with nodisOptions (plus enable-debug-command yes, its own dir) and Redis with oracleArgs. */
+  /**
+   * nodis with nodisOptions (plus enable-debug-command yes, its own dir, and its log dropped: the
+   * tests set directives nodis does not act on, whose warnings are tested elsewhere) and Redis
+   * with oracleArgs.
+   */
   async start(nodisOptions: StartOptions = {}, oracleArgs: string[] | OracleConfig = []): Promise<void> {
     this.dir = mkdtempSync(join(tmpdir(), 'nodis-test-'));
-    this.nodis = await startServer({ 'enable-debug-command': 'yes', dir: this.dir, ...nodisOptions });
+    this.nodis = await startServer({ 'enable-debug-command': 'yes', dir: this.dir, log: () => {}, ...nodisOptions });
     this.oracle = await startOracle(oracleArgs);
     const port = this.nodis.port;
     this.left = { name: 'nodis', connect: () => RawConnection.open({ port }) };

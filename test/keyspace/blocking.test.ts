@@ -10,7 +10,7 @@ import { Differential, differentialSuite, type Pair } from '../helpers/different
 import { RawConnection, encodeCommand, hello3 } from '../helpers/resp.js';
 import { localServer } from '../helpers/local.js';
 import { processCommand } from '../../src/server/dispatch.js';
-import { startServer } from '../../src/index.js';
+import { startServer } from '../../src/embed.js';
 
 /** INFO field of a server, read on a connection of its own. */
 async function infoField(conn: RawConnection, field: string): Promise<string> {
@@ -82,7 +82,7 @@ describe('blocking list commands', differentialSuite(), () => {
       send(c3, 'BRPOP', 'k', '0');
       await waitBlocked(admin, 3);
       await admin.norm(
-        (r) => r.slice(r.indexOf('\r\n') + 2).replace(/\r\n(connected_clients|client_recent_max_(input|output)_buffer|maxclients|total_blocking_keys(_on_nokey)?):\d+/g, ''),
+        (r) => r.slice(r.indexOf('\r\n') + 2).replace(/\r\n(connected_clients|client_recent_max_(input|output)_buffer|maxclients|pubsub_clients|watching_clients|total_watched_keys|total_blocking_keys(_on_nokey)?):\d+/g, ''),
         'INFO',
         'clients',
       );
@@ -318,6 +318,37 @@ describe('blocking list commands', differentialSuite(), () => {
     });
   });
 
+  it('inside MULTI a blocking command does not block; a transaction serves waiting clients once it ends', async () => {
+    await clients(2, async (admin, [c1, c2]) => {
+      await c1.do('MULTI');
+      await c1.do('BLPOP', 'k', '0');
+      await c1.do('BRPOP', 'k', 'j', '0');
+      await c1.do('BLMPOP', '0', '1', 'k', 'LEFT');
+      await c1.do('BLMOVE', 'k', 'd', 'LEFT', 'LEFT', '0');
+      await c1.do('BRPOPLPUSH', 'k', 'd', '0');
+      await c1.do('RPUSH', 'k', 'a', 'b', 'c');
+      await c1.do('BLPOP', 'k', '0');
+      await c1.do('BLMOVE', 'k', 'd', 'RIGHT', 'LEFT', '0');
+      await c1.do('EXEC');
+      await admin.do('LRANGE', 'd', '0', '-1');
+      // Isolated: the waiting client sees the state after EXEC, pushes and deletes included.
+      send(c2, 'BLPOP', 'q', '0');
+      await waitBlocked(admin, 1);
+      await admin.do('MULTI');
+      await admin.do('LPUSH', 'q', 'x');
+      await admin.do('DEL', 'q');
+      await admin.do('EXEC');
+      await quiet(c2);
+      await admin.do('MULTI');
+      await admin.do('LPUSH', 'q', 'a');
+      await admin.do('LPUSH', 'q', 'b');
+      await admin.do('LPUSH', 'q', 'c');
+      await admin.do('EXEC');
+      await readBoth(c2, 'after EXEC');
+      await admin.do('LRANGE', 'q', '0', '-1');
+    });
+  });
+
   it("a blocked client's pipelined commands wait until it is served", async () => {
     await clients(1, async (admin, [c1]) => {
       c1.write(encodeCommand(['BLPOP', 'k', '0']) + encodeCommand(['PING']) + encodeCommand(['LLEN', 'k']));
@@ -370,6 +401,14 @@ describe('blocking list commands', differentialSuite(), () => {
         await waitBlocked(p, 1);
         await p.do('RENAME', 'a', 'e');
         await readBoth(cs[0], 'BRPOP after RENAME');
+        // Pushed inside a transaction: the transaction goes out whole, then the served pop.
+        send(cs[1], 'BLPOP', 'f', '0');
+        await waitBlocked(p, 1);
+        await p.do('MULTI');
+        await p.do('RPUSH', 'f', '1');
+        await p.do('RPUSH', 'g', '2');
+        await p.do('EXEC');
+        await readBoth(cs[1], 'BLPOP after EXEC');
       } finally {
         for (const c of cs) c.close();
       }

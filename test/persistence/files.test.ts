@@ -9,7 +9,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, type NodisServer } from '../../src/index.js';
+import { startServer, type EmbeddedServer as NodisServer } from '../../src/embed.js';
 import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE, type Oracle } from '../helpers/oracle.js';
 import { RawConnection, bulkText, intReply } from '../helpers/resp.js';
 import { splitAggregate } from '../helpers/differential.js';

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, type NodisServer } from '../../src/index.js';
+import { startServer, type NodisServer } from '../../src/embed.js';
 import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE, type Oracle } from '../helpers/oracle.js';
 import { RawConnection, bulkText, encodeCommand } from '../helpers/resp.js';
 import { Differential, differentialSuite, splitAggregate } from '../helpers/differential.js';

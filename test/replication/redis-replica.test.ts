@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { differentialSuite } from '../helpers/differential.js';
 import { startOracle, type Oracle } from '../helpers/oracle.js';
 import { RawConnection } from '../helpers/resp.js';
-import { startServer, type NodisServer } from '../../src/index.js';
+import { startServer, type EmbeddedServer as NodisServer } from '../../src/embed.js';
 
 /** Polls until check() passes (the replica applies the stream asynchronously). */
 async function eventually(check: () => Promise<void>, timeoutMs = 10000): Promise<void> {

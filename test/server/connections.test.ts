@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer } from '../../src/index.js';
+import { startServer } from '../../src/embed.js';
 import { Differential, Pair, differentialSuite } from '../helpers/differential.js';
 import { RawConnection, encodeCommand } from '../helpers/resp.js';
 import { connect, type Socket } from 'node:net';

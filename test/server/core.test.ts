@@ -81,15 +81,19 @@ describe('the execution unit', () => {
     assert.equal(server.now(), clock.now(), 'outside a unit the clock is read');
   });
 
-  it('counts dirty changes and WATCH versions through changed()', () => {
+  it('counts dirty changes and marks WATCHers through changed()', () => {
     const { run, server, db } = localServer();
-    db.watchedVersions.set('k', 0);
+    const watcher = { casDirty: false, watching: null };
+    const other = { casDirty: false, watching: null };
+    db.watch(watcher, 'k');
+    db.watch(other, 'unrelated');
     const before = server.dirty;
     run('SET', 'k', 'v');
     run('APPEND', 'k', 'w');
     run('MSET', 'k', '1', 'j', '2');
     assert.equal(server.dirty - before, 4);
-    assert.equal(db.watchedVersions.get('k'), 3);
+    assert.equal(watcher.casDirty, true);
+    assert.equal(other.casDirty, false);
   });
 });
 

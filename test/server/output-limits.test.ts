@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { startServer } from '../../src/index.js';
+import { startServer } from '../../src/embed.js';
 
 describe('output buffer limits', () => {
   for (const [name, settings, limit] of [

@@ -1,0 +1,146 @@
+// Honest start-up: directives nodis accepts (so redis.conf files and CONFIG SET work unchanged) but
+// does not act on yet. Each one that would change the behaviour of a redis-server gets one warning
+// at start-up and one on every CONFIG SET that gives it such a value, naming what is missing.
+
+import type { Config } from './config.js';
+
+interface InertFeature {
+  /** The parameters whose CONFIG SET may call for the warning. */
+  readonly params: readonly string[];
+  /** The warning for the current configuration, or null when it asks for nothing missing. */
+  warning(config: Config): string | null;
+}
+
+const DEFAULT_SAVE = '3600 1 300 100 60 10000';
+
+function tlsParams(config: Config): string[] {
+  return config.names().filter((n) => n.startsWith('tls-') && config.primaryName(n) === n);
+}
+
+const FEATURES: readonly InertFeature[] = [
+  {
+    params: ['appendonly'],
+    warning: (c) =>
+      c.bool('appendonly')
+        ? 'appendonly yes: the append-only file is not implemented yet; nodis neither writes nor loads ' +
+          'one, so only RDB snapshots (SAVE, and SHUTDOWN with save points) keep data across restarts.'
+        : null,
+  },
+  {
+    params: ['save'],
+    warning: (c) => {
+      const save = c.get('save');
+      if (save === '' || save === DEFAULT_SAVE) return null;
+      return (
+        `save ${save}: automatic snapshots at save points are not implemented yet; nodis saves only ` +
+        'on SAVE, SHUTDOWN and SIGTERM/SIGINT.'
+      );
+    },
+  },
+  {
+    params: ['maxmemory', 'maxmemory-policy'],
+    warning: (c) =>
+      c.num('maxmemory') > 0
+        ? `maxmemory ${c.get('maxmemory')} (maxmemory-policy ${c.get('maxmemory-policy')}): memory limits ` +
+          'are not implemented yet; nodis neither evicts keys nor refuses writes with OOM errors.'
+        : null,
+  },
+  {
+    params: ['maxmemory-clients'],
+    warning: (c) =>
+      c.isDefault('maxmemory-clients')
+        ? null
+        : `maxmemory-clients ${c.get('maxmemory-clients')}: client eviction is not implemented yet.`,
+  },
+  {
+    params: ['replicaof'],
+    warning: (c) =>
+      c.get('replicaof') === ''
+        ? null
+        : `replicaof ${c.get('replicaof')}: the replica side of replication is not implemented yet; ` +
+          'this server does not connect to that primary and keeps its own data.',
+  },
+  {
+    params: ['min-replicas-to-write'],
+    warning: (c) =>
+      c.num('min-replicas-to-write') > 0
+        ? `min-replicas-to-write ${c.get('min-replicas-to-write')}: not implemented yet; writes are ` +
+          'accepted whatever the number of replicas.'
+        : null,
+  },
+  {
+    params: ['cluster-enabled'],
+    warning: (c) =>
+      c.bool('cluster-enabled')
+        ? 'cluster-enabled yes: Redis Cluster is not implemented yet; this server runs standalone ' +
+          '(no cluster bus, no slots, no redirections).'
+        : null,
+  },
+  {
+    params: ['tls-*'],
+    warning: (c) => {
+      const set = tlsParams(c).filter((n) => !c.isDefault(n));
+      if (set.length === 0) return null;
+      return `${set.join(', ')}: TLS is not implemented yet; nodis listens for plain TCP connections only.`;
+    },
+  },
+  {
+    params: ['aclfile'],
+    warning: (c) =>
+      c.get('aclfile') === '' && c.userDirectives.length === 0
+        ? null
+        : `${c.get('aclfile') === '' ? 'user' : 'aclfile'}: ACL users are not implemented yet; only the ` +
+          'default user exists (requirepass sets its password).',
+  },
+  {
+    params: [],
+    warning: (c) =>
+      c.moduleDirectives.length === 0 ? null : 'loadmodule: Redis modules cannot be loaded by nodis; none was loaded.',
+  },
+  {
+    params: ['syslog-enabled'],
+    warning: (c) =>
+      c.bool('syslog-enabled') ? 'syslog-enabled yes: logging to syslog is not implemented yet.' : null,
+  },
+  {
+    params: ['supervised'],
+    warning: (c) =>
+      c.get('supervised') === 'no'
+        ? null
+        : `supervised ${c.get('supervised')}: notifying systemd or upstart is not implemented yet.`,
+  },
+  {
+    params: ['oom-score-adj'],
+    warning: (c) =>
+      c.get('oom-score-adj') === 'no' ? null : `oom-score-adj ${c.get('oom-score-adj')}: not implemented yet.`,
+  },
+];
+
+/** The warnings for the directives of this configuration that nodis does not act on yet. */
+export function inertDirectiveWarnings(config: Config): string[] {
+  const out: string[] = [];
+  for (const f of FEATURES) {
+    const w = f.warning(config);
+    if (w !== null) out.push(w);
+  }
+  return out;
+}
+
+/**
+ * Calls warn when a CONFIG SET gives such a directive a value nodis does not act on: once per
+ * change of the warning's text, so one CONFIG SET of several parameters of a feature (maxmemory
+ * and maxmemory-policy) warns once, as its listeners all see the final configuration.
+ */
+export function watchInertDirectives(config: Config, warn: (message: string) => void): void {
+  for (const f of FEATURES) {
+    let last = f.warning(config);
+    const check = (): void => {
+      const w = f.warning(config);
+      if (w !== null && w !== last) warn(w);
+      last = w;
+    };
+    for (const p of f.params) {
+      for (const name of p === 'tls-*' ? tlsParams(config) : [p]) config.onChange(name, check);
+    }
+  }
+}
