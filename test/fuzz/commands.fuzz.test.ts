@@ -14,6 +14,7 @@ import {
 import { encodeCommand, type RawConnection } from '../helpers/resp.js';
 import type { Command, CommandTable } from '../../src/server/command.js';
 import { cString, optionWord } from '../../src/util/cstring.js';
+import { parseLongDouble } from '../../src/util/longdouble.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 500);
 const MAX_STEPS = Number(process.env.FUZZ_STEPS ?? 25);
@@ -357,15 +358,13 @@ function safeBlocking(name: string, argv: string[]): string[] {
   if (at === undefined) return argv;
   const i = at < 0 ? argv.length + at : at;
   if (i < 1 || i >= argv.length) return argv;
+  // strtold's syntax (hex floats, inf …), read up to a NUL as Redis reads it.
+  if (parseLongDouble(cString(argv[i])) === null) return argv;
   const v = Number(argv[i]);
-  const word = argv[i].trim().toLowerCase();
-  const infinite = word === 'inf' || word === '+inf' || word === 'infinity' || word === '+infinity';
-  if (infinite || (!Number.isNaN(v) && v > -1)) {
-    const out = [...argv];
-    out[i] = '0.01';
-    return out;
-  }
-  return argv;
+  if (!Number.isNaN(v) && v <= -1) return argv;
+  const out = [...argv];
+  out[i] = '0.01';
+  return out;
 }
 
 /**
@@ -943,7 +942,10 @@ function fuzzSuite(title: string, password?: string): void {
             }
           }
           if (connected) {
-            // Nothing left over on either side: the next reply is the marker's.
+            // Nothing left over on either side: the next reply is the marker's. With replies off, a
+            // transaction left open would queue CLIENT REPLY ON: DISCARD first (its reply, or its
+            // error outside MULTI, is not sent).
+            if (model.quiet) p.write(encodeCommand(['DISCARD']));
             const sync = model.quiet ? [['CLIENT', 'REPLY', 'ON'], ['ECHO', 'sync-marker']] : [['ECHO', 'sync-marker']];
             for (const argv of sync) {
               p.write(encodeCommand(argv));
