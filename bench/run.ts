@@ -7,8 +7,11 @@
 //   BENCH_ROUNDS=5 BENCH_N=200000 npm run bench
 //
 // Environment: BENCH_ROUNDS (default 3), BENCH_N (requests per test, default 100000),
-// BENCH_CLIENTS (default 50), BENCH_TESTS (default ping,set,get,incr,mset,sadd,hset,spop),
-// BENCH_PIPELINES (default 1,16), REDIS_SERVER / REDIS_BENCHMARK (binaries to use).
+// BENCH_CLIENTS (default 50), BENCH_TESTS (default ping,set,get,incr,mset,sadd,hset,spop,lpush,
+// rpush,lpop,rpop,lrange_100,lrange_300,lrange_600,blpop), BENCH_PIPELINES (default 1,16),
+// REDIS_SERVER / REDIS_BENCHMARK (binaries to use). "blpop" is a ping-pong: one redis-benchmark
+// sends BLPOP while another sends RPUSH to the same key, both with BENCH_CLIENTS clients; the
+// BLPOP side's rate is reported.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
@@ -20,7 +23,8 @@ import { fileURLToPath } from 'node:url';
 const ROUNDS = positiveInt('BENCH_ROUNDS', 3);
 const N = positiveInt('BENCH_N', 100_000);
 const CLIENTS = positiveInt('BENCH_CLIENTS', 50);
-const TESTS = (process.env.BENCH_TESTS ?? 'ping,set,get,incr,mset,sadd,hset,spop').split(',').map((t) => t.trim()).filter(Boolean);
+const DEFAULT_TESTS = 'ping,set,get,incr,mset,sadd,hset,spop,lpush,rpush,lpop,rpop,lrange_100,lrange_300,lrange_600,blpop';
+const TESTS = (process.env.BENCH_TESTS ?? DEFAULT_TESTS).split(',').map((t) => t.trim()).filter(Boolean);
 const PIPELINES = (process.env.BENCH_PIPELINES ?? '1,16').split(',').map(Number).filter((p) => p > 0);
 const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
 const REDIS_BENCHMARK = process.env.REDIS_BENCHMARK ?? 'redis-benchmark';
@@ -137,9 +141,27 @@ function parseCsv(text: string): Sample[] {
 
 /** One redis-benchmark run of one -t test; returns its samples or the error it reported. */
 function benchmark(port: number, test: string, pipeline: number): Promise<{ samples: Sample[]; error?: string }> {
+  if (test === 'blpop') return pingPong(port, pipeline);
+  return runBenchmark(port, pipeline, ['-t', test]);
+}
+
+/**
+ * BLPOP/RPUSH ping-pong: BLPOP clients wait on one key while as many RPUSH clients feed it; the
+ * BLPOP side's numbers are reported.
+ */
+async function pingPong(port: number, pipeline: number): Promise<{ samples: Sample[]; error?: string }> {
+  const [pops] = await Promise.all([
+    runBenchmark(port, pipeline, ['BLPOP', 'bench:pingpong', '0']),
+    runBenchmark(port, pipeline, ['RPUSH', 'bench:pingpong', 'x']),
+  ]);
+  return { ...pops, samples: pops.samples.map((s) => ({ ...s, test: 'BLPOP/RPUSH ping-pong' })) };
+}
+
+/** Runs redis-benchmark with these test arguments (-t … or a command). */
+function runBenchmark(port: number, pipeline: number, what: string[]): Promise<{ samples: Sample[]; error?: string }> {
   const [cmd, args] = pinned(1, REDIS_BENCHMARK, [
-    '-h', '127.0.0.1', '-p', String(port), '-t', test, '-c', String(CLIENTS), '-n', String(N),
-    '-P', String(pipeline), '-q', '--csv',
+    '-h', '127.0.0.1', '-p', String(port), '-c', String(CLIENTS), '-n', String(N),
+    '-P', String(pipeline), '-q', '--csv', ...what,
   ]);
   return new Promise((resolve) => {
     const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -59,6 +59,68 @@ function elementsRemoved(db: Database, key: string, where: number, list: ListVal
   return true;
 }
 
+/** Node's fast latin1 paths behind toString/write('latin1'), which skip the argument checks. */
+type Latin1Buffer = Uint8Array & {
+  latin1Slice(start: number, end: number): string;
+  latin1Write(s: string, offset: number, length: number): number;
+};
+
+/** Where bulkRun builds replies: one buffer, written out as one string per 60 KB. */
+const scratch = Buffer.allocUnsafe(64 * 1024) as unknown as Latin1Buffer;
+const SCRATCH_FLUSH = 60 * 1024;
+/** Elements this long go through the writer's own path (it keeps big values as chunks). */
+const BULK_DIRECT = 8 * 1024;
+
+/**
+ * n elements from the cursor as bulk strings: their RESP (the same in RESP2 and RESP3) is built
+ * in a scratch buffer straight from the nodes' bytes and handed to the writer as one string,
+ * instead of a string per element and a concatenation per reply part.
+ */
+function bulkRun(c: Client, cursor: typeof listCursor, n: number): void {
+  const buf = scratch;
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    let len = cursor.nextRaw();
+    const s = len < 0 ? cursor.rawStr : null;
+    if (s !== null) len = s.length;
+    if (len >= BULK_DIRECT) {
+      if (p !== 0) c.raw(buf.latin1Slice(0, p));
+      p = 0;
+      c.bulk(s !== null ? s : (cursor.rawBuf as Latin1Buffer).latin1Slice(cursor.rawStart, cursor.rawStart + len));
+      continue;
+    }
+    if (p + len + 16 > buf.length) {
+      c.raw(buf.latin1Slice(0, p));
+      p = 0;
+    }
+    buf[p++] = 36; // $
+    if (len < 10) buf[p++] = 48 + len;
+    else if (len < 100) {
+      buf[p++] = 48 + ((len / 10) | 0);
+      buf[p++] = 48 + (len % 10);
+    } else p += buf.latin1Write(String(len), p, 10);
+    buf[p++] = 13;
+    buf[p++] = 10;
+    if (s !== null) {
+      if (len <= 32) for (let j = 0; j < len; j++) buf[p + j] = s.charCodeAt(j);
+      else buf.latin1Write(s, p, len);
+    } else {
+      const src = cursor.rawBuf;
+      const from = cursor.rawStart;
+      if (len <= 32) for (let j = 0; j < len; j++) buf[p + j] = src[from + j];
+      else buf.set(src.subarray(from, from + len), p);
+    }
+    p += len;
+    buf[p++] = 13;
+    buf[p++] = 10;
+    if (p >= SCRATCH_FLUSH) {
+      c.raw(buf.latin1Slice(0, p));
+      p = 0;
+    }
+  }
+  if (p !== 0) c.raw(buf.latin1Slice(0, p));
+}
+
 /**
  * The elements from start to end (inclusive, negative counting from the tail) as an array,
  * from end to start when reverse (addListRangeReply).
@@ -73,10 +135,9 @@ function replyRange(c: Client, list: ListValue, start: number, end: number, reve
     return;
   }
   if (end >= len) end = len - 1;
-  let n = end - start + 1;
+  const n = end - start + 1;
   c.arrayLen(n);
-  const cursor = listCursor.seek(list, reverse ? end : start, reverse);
-  while (n-- > 0) c.bulk(cursor.next());
+  bulkRun(c, listCursor.seek(list, reverse ? end : start, reverse), n);
 }
 
 /**
@@ -96,14 +157,13 @@ function popRangeWithKey(c: Client, list: ListValue, key: string, where: number,
 /** Replies n elements from one end as an array (the tail's last first) and removes them. */
 function popRange(c: Client, list: ListValue, where: number, n: number): void {
   c.arrayLen(n);
+  if (n === 0) return;
   if (where === HEAD) {
-    const cursor = listCursor.seek(list, 0);
-    for (let i = 0; i < n; i++) c.bulk(cursor.next());
+    bulkRun(c, listCursor.seek(list, 0), n);
     list.removeRange(0, n);
   } else {
     const len = list.length;
-    const cursor = listCursor.seek(list, len - 1, true);
-    for (let i = 0; i < n; i++) c.bulk(cursor.next());
+    bulkRun(c, listCursor.seek(list, len - 1, true), n);
     list.removeRange(len - n, n);
   }
 }

@@ -939,6 +939,48 @@ export class ListCursor {
     return v;
   }
 
+  /** After nextRaw: the buffer and offset of the element's bytes, or the element as a string. */
+  rawBuf: Uint8Array = EMPTY;
+  rawStart = 0;
+  rawStr = '';
+
+  /**
+   * The current element without making a string of it where it can: when it is stored as bytes
+   * in a node, sets rawBuf and rawStart and returns its length; otherwise (an integer entry, a
+   * plain node, a small list) sets rawStr and returns -1. Then moves on.
+   */
+  nextRaw(): number {
+    const small = this.small;
+    if (small !== null) {
+      this.rawStr = small[this.pos];
+      this.pos += this.reverse ? -1 : 1;
+      return -1;
+    }
+    const node = this.node!;
+    let len = -1;
+    if (node.plain !== null) this.rawStr = node.plain;
+    else {
+      const buf = node.buf;
+      const p = this.pos;
+      const b = buf[p];
+      if (b >= 0x80 && b < 0xc0) {
+        len = b & 0x3f;
+        this.rawStart = p + 1;
+      } else if (b >= 0xe0 && b < 0xf0) {
+        len = ((b & 0x0f) << 8) | buf[p + 1];
+        this.rawStart = p + 2;
+      } else if (b === 0xf0) {
+        len = (buf[p + 1] | (buf[p + 2] << 8) | (buf[p + 3] << 16)) + buf[p + 4] * 16777216;
+        this.rawStart = p + 5;
+      } else {
+        this.rawStr = lpRead(buf, p);
+      }
+      this.rawBuf = buf;
+    }
+    this.advance(node);
+    return len;
+  }
+
   /** Whether the current element equals s; then moves on. */
   nextEquals(s: string): boolean {
     const small = this.small;
