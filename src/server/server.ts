@@ -841,7 +841,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
     if (timeout <= 0) return;
     const now = this.clock.now();
     for (const c of this.clients.values()) {
-      if (now - c.lastInteraction > timeout * 1000) {
+      // A blocked client is waiting on purpose: its own timeout applies, not the idle one.
+      if (c.blocked === null && now - c.lastInteraction > timeout * 1000) {
         this.log.verbose('Closing idle client');
         c.close();
       }

@@ -512,6 +512,27 @@ describe('blocking: nodis-only checks', () => {
     assert.equal(run('LLEN', 'k'), ':1\r\n');
   });
 
+  it('the idle timeout leaves a blocked client alone, as Redis does', async () => {
+    const nodis = await startServer({ timeout: 10 });
+    try {
+      const blocked = await RawConnection.open({ port: nodis.port });
+      const admin = await RawConnection.open({ port: nodis.port });
+      blocked.write(encodeCommand(['BLPOP', 'q', '0']));
+      while ((await infoField(admin, 'blocked_clients')) !== '1') await new Promise((r) => setTimeout(r, 5));
+      nodis.clock.advance(20_000);
+      // The clients cron runs once a second.
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.ok(!blocked.closed, 'the blocked client is still connected');
+      const admin2 = await RawConnection.open({ port: nodis.port });
+      assert.equal(await admin2.call('RPUSH', 'q', 'x'), ':1\r\n');
+      assert.equal(await blocked.read(), '*2\r\n$1\r\nq\r\n$1\r\nx\r\n');
+      blocked.close();
+      admin2.close();
+    } finally {
+      await nodis.close();
+    }
+  });
+
   it('a blocked RESP3 connection is served over the socket', async () => {
     const nodis = await startServer();
     try {
