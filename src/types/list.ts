@@ -28,7 +28,6 @@
 import { RObject } from './value.js';
 import {
   LP_HDR_SIZE,
-  latin1At,
   lpEntryLen,
   lpEquals,
   lpPrepare,
@@ -217,11 +216,6 @@ export class ListValue extends RObject {
   get length(): number {
     const small = this.small;
     return small !== null ? small.length : this.count;
-  }
-
-  /** Whether the list is a plain array now (tests, DEBUG). */
-  get isSmall(): boolean {
-    return this.small !== null;
   }
 
   /** Number of quicklist nodes (1 for a small list). */
@@ -1018,6 +1012,3 @@ export class ListCursor {
 
 /** The one cursor the list commands share. */
 export const listCursor = new ListCursor();
-
-/** latin1At, re-exported for the RDB module's plain nodes. */
-export { latin1At };

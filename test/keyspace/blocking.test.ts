@@ -364,6 +364,23 @@ describe('blocking list commands', differentialSuite(), () => {
     });
   });
 
+  it('MONITOR shows a blocking command once, when it is sent', async () => {
+    await clients(2, async (admin, [monitor, c1]) => {
+      await monitor.do('MONITOR');
+      send(c1, 'BLPOP', 'k', '0');
+      await waitBlocked(admin, 1);
+      await admin.do('RPUSH', 'k', 'a');
+      await readBoth(c1, 'served');
+      await admin.do('PING');
+      // Each monitor line without its time and client address.
+      const line = (r: string): string => r.replace(/^\+\d+\.\d+ \[(\d+) [^\]]*\]/, '+[$1]');
+      for (let i = 0; i < 3; i++) {
+        const [a, b] = await Promise.all([monitor.nodis.read(), monitor.redis.read()]);
+        assert.equal(line(a!), line(b!), `monitor line ${i}`);
+      }
+    });
+  });
+
   it('CLIENT LIST shows the b flag and the blocked command', async () => {
     await clients(1, async (admin, [c1]) => {
       send(c1, 'BLPOP', 'k', '0');
