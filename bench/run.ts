@@ -7,9 +7,12 @@
 //   BENCH_ROUNDS=5 BENCH_N=200000 npm run bench
 //
 // Environment: BENCH_ROUNDS (default 3), BENCH_N (requests per test, default 100000),
-// BENCH_CLIENTS (default 50), BENCH_TESTS (default ping,set,get,incr,mset,sadd,hset,spop,setbit,
-// bitcount,pfadd,pfcount: redis-benchmark -t names, or the names in CUSTOM_TESTS),
-// BENCH_PIPELINES (default 1,16), REDIS_SERVER / REDIS_BENCHMARK (binaries to use).
+// BENCH_CLIENTS (default 50), BENCH_TESTS (default ping,set,get,incr,mset,sadd,hset,spop,lpush,
+// rpush,lpop,rpop,lrange_100,lrange_300,lrange_600,blpop,setbit,bitcount,pfadd,pfcount:
+// redis-benchmark -t names, or the names in CUSTOM_TESTS), BENCH_PIPELINES (default 1,16),
+// REDIS_SERVER / REDIS_BENCHMARK (binaries to use). "blpop" is a ping-pong: one redis-benchmark
+// sends BLPOP while another sends RPUSH to the same key, both with BENCH_CLIENTS clients; the
+// BLPOP side's rate is reported.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
@@ -21,10 +24,9 @@ import { fileURLToPath } from 'node:url';
 const ROUNDS = positiveInt('BENCH_ROUNDS', 3);
 const N = positiveInt('BENCH_N', 100_000);
 const CLIENTS = positiveInt('BENCH_CLIENTS', 50);
-const TESTS = (process.env.BENCH_TESTS ?? 'ping,set,get,incr,mset,sadd,hset,spop,setbit,bitcount,pfadd,pfcount')
-  .split(',')
-  .map((t) => t.trim())
-  .filter(Boolean);
+const DEFAULT_TESTS =
+  'ping,set,get,incr,mset,sadd,hset,spop,lpush,rpush,lpop,rpop,lrange_100,lrange_300,lrange_600,blpop,setbit,bitcount,pfadd,pfcount';
+const TESTS = (process.env.BENCH_TESTS ?? DEFAULT_TESTS).split(',').map((t) => t.trim()).filter(Boolean);
 
 /**
  * Tests redis-benchmark has no -t name for: the command line it runs (after its own options, such
@@ -154,9 +156,27 @@ function parseCsv(text: string): Sample[] {
 
 /** One redis-benchmark run of one test (-t, or CUSTOM_TESTS); returns its samples or the error it reported. */
 function benchmark(port: number, test: string, pipeline: number): Promise<{ samples: Sample[]; error?: string }> {
+  if (test === 'blpop') return pingPong(port, pipeline);
+  return runBenchmark(port, pipeline, CUSTOM_TESTS[test] ?? ['-t', test]);
+}
+
+/**
+ * BLPOP/RPUSH ping-pong: BLPOP clients wait on one key while as many RPUSH clients feed it; the
+ * BLPOP side's numbers are reported.
+ */
+async function pingPong(port: number, pipeline: number): Promise<{ samples: Sample[]; error?: string }> {
+  const [pops] = await Promise.all([
+    runBenchmark(port, pipeline, ['BLPOP', 'bench:pingpong', '0']),
+    runBenchmark(port, pipeline, ['RPUSH', 'bench:pingpong', 'x']),
+  ]);
+  return { ...pops, samples: pops.samples.map((s) => ({ ...s, test: 'BLPOP/RPUSH ping-pong' })) };
+}
+
+/** Runs redis-benchmark with these test arguments (-t … or a command). */
+function runBenchmark(port: number, pipeline: number, what: string[]): Promise<{ samples: Sample[]; error?: string }> {
   const [cmd, args] = pinned(1, REDIS_BENCHMARK, [
     '-h', '127.0.0.1', '-p', String(port), '-c', String(CLIENTS), '-n', String(N),
-    '-P', String(pipeline), '-q', '--csv', ...(CUSTOM_TESTS[test] ?? ['-t', test]),
+    '-P', String(pipeline), '-q', '--csv', ...what,
   ]);
   return new Promise((resolve) => {
     const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,5 +1,5 @@
 // Connection commands: PING ECHO QUIT RESET SELECT HELLO AUTH, and the CLIENT container
-// (ID SETNAME GETNAME SETINFO INFO LIST KILL REPLY NO-EVICT NO-TOUCH HELP).
+// (ID SETNAME GETNAME SETINFO INFO LIST KILL REPLY UNBLOCK NO-EVICT NO-TOUCH HELP).
 
 import type { CommandInfo, CommandSpec, CommandDocs } from '../server/command.js';
 import type { Client } from '../server/client.js';
@@ -10,6 +10,7 @@ import {
   ERR_WRONGPASS,
   ERR_AUTH_NO_PASSWORD,
   ERR_CLIENT_NAME,
+  errSubcommandSyntax,
   errWrongArgs,
 } from '../server/errors.js';
 import { cString, optionWord } from '../util/cstring.js';
@@ -254,6 +255,7 @@ function clientFlags(c: Client): string {
   else if (c.replica?.online) f += 'S';
   if (c.pubsub !== null) f += 'P';
   if (c.multi !== null) f += 'x';
+  if (c.blocked !== null) f += 'b';
   if (c.casDirty) f += 'd';
   if (c.closeAfterReply) f += 'c';
   if (c.isUnixSocket) f += 'U';
@@ -350,7 +352,7 @@ function clientList(c: Client, argv: string[]): void {
       const id = integerArg(c, argv[j], 'ERR Invalid client ID');
       if (id === null) return;
       const other = c.server.clients.get(id);
-      if (other) out += clientInfoString(other, other === c ? argv : null) + '\n';
+      if (other) out += clientInfoString(other, other === c ? argv : (other.blocked?.argv ?? null)) + '\n';
     }
   } else if (argv.length !== 2) {
     c.error(ERR_SYNTAX);
@@ -360,7 +362,7 @@ function clientList(c: Client, argv: string[]): void {
     out = '';
     for (const other of c.server.clients.values()) {
       if (type !== null && clientType(other) !== type) continue;
-      out += clientInfoString(other, other === c ? argv : null) + '\n';
+      out += clientInfoString(other, other === c ? argv : (other.blocked?.argv ?? null)) + '\n';
     }
   }
   c.verbatim(out);
@@ -450,6 +452,32 @@ function clientKill(c: Client, argv: string[]): void {
   }
   // Flagged only after the reply is queued, so the caller still gets it.
   if (killSelf) c.closeAfterReply = true;
+}
+
+/** CLIENT UNBLOCK id [TIMEOUT|ERROR]: the reason is checked before the id, as Redis does. */
+function clientUnblock(c: Client, argv: string[]): void {
+  if (argv.length > 4) {
+    c.error(errSubcommandSyntax(argv[1], 'client'));
+    return;
+  }
+  let error = false;
+  if (argv.length === 4) {
+    const reason = optionWord(argv[3]);
+    if (reason === 'error') error = true;
+    else if (reason !== 'timeout') {
+      c.error('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
+      return;
+    }
+  }
+  const id = integerArg(c, argv[2]);
+  if (id === null) return;
+  const target = c.server.clients.get(id);
+  if (target === undefined || target.blocked === null) {
+    c.integer(0);
+    return;
+  }
+  c.server.blocking.unblock(target, error ? 'error' : 'timeout');
+  c.integer(1);
 }
 
 function clientReply(c: Client, argv: string[]): void {
@@ -625,6 +653,7 @@ export const connectionCommands: CommandSpec[] = [
       { name: 'list', handler: clientList },
       { name: 'kill', handler: clientKill },
       { name: 'reply', handler: clientReply },
+      { name: 'unblock', handler: clientUnblock },
       {
         name: 'no-evict',
         handler: onOff((c, on) => {

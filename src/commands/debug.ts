@@ -1,5 +1,5 @@
 // DEBUG: the subcommands nodis implements (SLEEP, SET-ACTIVE-EXPIRE, OBJECT, POPULATE,
-// PROTOCOL, LOG, ERROR, CHANGE-REPL-ID, DIGEST, DIGEST-VALUE, HELP).
+// PROTOCOL, LOG, ERROR, CHANGE-REPL-ID, DIGEST, DIGEST-VALUE, QUICKLIST-PACKED-THRESHOLD, HELP).
 
 import { randomBytes } from 'node:crypto';
 import type { Client } from '../server/client.js';
@@ -14,6 +14,8 @@ import { DEBUG_RELOAD_HELP, debugReload } from './persistence.js';
 import { replyHelp } from './help.js';
 import { lruClock } from './info.js';
 import { positiveArg } from './args.js';
+import { memtoull } from '../server/config.js';
+import { ListValue, setPackedThreshold } from '../types/list.js';
 
 const DEBUG_HELP = [
   'CHANGE-REPL-ID',
@@ -40,11 +42,26 @@ const DEBUG_HELP = [
   '    Setting it to 0 disables expiring keys in background when they are not',
   '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
   '    default.',
+  'QUICKLIST-PACKED-THRESHOLD <size>',
+  '    Sets the threshold for elements to be inserted as plain vs packed nodes',
+  '    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.',
   'SLEEP <seconds>',
   '    Stop the server for <seconds>. Decimals allowed.',
 ];
 
 let fakeAddress = 0x7f3a10000000;
+
+/**
+ * printf("%.2f") of a non-negative double: as toFixed(2), but an exact tie (12.125) rounds to
+ * even as glibc does, where toFixed rounds it up.
+ */
+function fixed2(x: number): string {
+  const exact = x.toFixed(30);
+  if (!/\.\d\d50*$/.test(exact)) return x.toFixed(2);
+  const down = exact.slice(0, exact.indexOf('.') + 3);
+  if ((down.charCodeAt(down.length - 1) & 1) === 0) return down;
+  return (Number(down) + 0.01).toFixed(2);
+}
 
 function debugObject(c: Client, key: string): void {
   // Like Redis, DEBUG OBJECT looks at the dictionary directly, without expiring the key.
@@ -66,9 +83,18 @@ function debugObject(c: Client, key: string): void {
   const idle = typeof v === 'string' || !v.lru ? 0 : Math.max(0, Math.floor((server.clock.now() - v.lru) / 1000));
   const lru = (lruClock(server) - idle + 2 ** 24) % 2 ** 24;
   fakeAddress += 0x10;
+  let extra = '';
+  if (v instanceof ListValue) {
+    // A quicklist's shape: its nodes, elements per node, node size limit, whether inner nodes are
+    // compressed (list-compress-depth, read now: nodis compresses none), its bytes.
+    const { nodes, bytes } = v.nodeStats();
+    extra =
+      ` ql_nodes:${nodes} ql_avg_node:${fixed2(v.length / nodes)} ql_listpack_max:${v.fill}` +
+      ` ql_compressed:${server.config.num('list-compress-depth') !== 0 ? 1 : 0} ql_uncompressed_size:${bytes}`;
+  }
   c.simple(
     `Value at:0x${fakeAddress.toString(16)} refcount:${refcount} encoding:${encoding} ` +
-      `serializedlength:${rdbSerializedLength(v, server.config.bool('rdbcompression'))} lru:${lru} lru_seconds_idle:${idle}`,
+      `serializedlength:${rdbSerializedLength(v, server.config.bool('rdbcompression'))} lru:${lru} lru_seconds_idle:${idle}${extra}`,
   );
 }
 
@@ -204,6 +230,13 @@ function debug(c: Client, argv: string[]): void {
     c.errorUncounted(argv[2]);
   } else if (sub === 'reload') {
     debugReload(c, argv);
+  } else if (sub === 'quicklist-packed-threshold' && argc === 3) {
+    const size = memtoull(argv[2]);
+    if (size === null || !setPackedThreshold(Number(size))) {
+      c.error('ERR argument must be a memory value bigger than 1 and smaller than 4gb');
+    } else {
+      c.ok();
+    }
   } else if (sub === 'change-repl-id' && argc === 2) {
     c.server.replId = randomBytes(20).toString('hex');
     c.server.replId2 = '0'.repeat(40);

@@ -8,6 +8,7 @@ import type { Database } from '../keyspace/db.js';
 import { ByteString, RawString, type Value } from '../types/value.js';
 import { HashValue } from '../types/hash.js';
 import { SetValue } from '../types/set.js';
+import { ListValue, listCursor } from '../types/list.js';
 
 /** Redis's object type numbers (OBJ_STRING …), which the digest mixes in. */
 const OBJ_TYPE: Record<string, number> = { string: 0, list: 1, set: 2, zset: 3, hash: 4, module: 5, stream: 6 };
@@ -39,7 +40,14 @@ function xorObjectDigest(digest: Buffer, value: Value, volatile: boolean): void 
   if (typeof value === 'string') mixDigest(digest, bytes(value));
   else if (value instanceof RawString) mixDigest(digest, bytes(value.s));
   else if (value instanceof ByteString) mixDigest(digest, value.bytes.subarray(0, value.length));
-  else if (value instanceof SetValue) {
+  else if (value instanceof ListValue) {
+    // Each element in order, integers as their decimal text.
+    const n = value.length;
+    if (n !== 0) {
+      const cursor = listCursor.seek(value, 0);
+      for (let i = 0; i < n; i++) mixDigest(digest, bytes(cursor.next()));
+    }
+  } else if (value instanceof SetValue) {
     for (const m of value.members()) xorDigest(digest, bytes(m));
   } else if (value instanceof HashValue) {
     const pairs = value.pairs();

@@ -16,6 +16,7 @@ import { setCommands } from './sets.js';
 import { memoryCommands } from './memory.js';
 import { bitmapCommands } from './bitmaps.js';
 import { hyperloglogCommands } from './hyperloglog.js';
+import { listCommands } from './lists.js';
 
 export const allCommands: CommandSpec[] = [
   ...connectionCommands,
@@ -33,4 +34,5 @@ export const allCommands: CommandSpec[] = [
   ...memoryCommands,
   ...bitmapCommands,
   ...hyperloglogCommands,
+  ...listCommands,
 ];

@@ -136,12 +136,14 @@ function clientsSection(server: Server): string {
     ['maxclients', server.config.num('maxclients')],
     ['client_recent_max_input_buffer', 0],
     ['client_recent_max_output_buffer', maxOut],
-    ['blocked_clients', 0],
+    ['blocked_clients', server.blocking.blockedClients],
     ['tracking_clients', 0],
     ['pubsub_clients', pubsubClients],
     ['watching_clients', watchingClients],
-    ['clients_in_timeout_table', 0],
+    ['clients_in_timeout_table', server.blocking.timedClients],
     ['total_watched_keys', watchedKeys],
+    ['total_blocking_keys', server.blocking.waitedKeys],
+    ['total_blocking_keys_on_nokey', 0],
   ]);
 }
 

@@ -338,7 +338,11 @@ function swapdb(c: Client, argv: string[]): void {
     c.error(ERR_DB_INDEX);
     return;
   }
-  if (id1 !== id2) c.server.dbs[id1].swapWith(c.server.dbs[id2]);
+  if (id1 !== id2) {
+    c.server.dbs[id1].swapWith(c.server.dbs[id2]);
+    // Clients blocked on keys that the swap brought in are served (scanDatabaseForReadyKeys).
+    if (c.server.blocking.waitedKeys !== 0) c.server.blocking.swapped(c.server.dbs[id1], c.server.dbs[id2]);
+  }
   c.server.dirty++;
   c.ok();
 }

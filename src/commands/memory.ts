@@ -13,6 +13,7 @@ import { ERR_SYNTAX } from '../server/errors.js';
 import { ByteString, RawString, type Value } from '../types/value.js';
 import { HashValue } from '../types/hash.js';
 import { SetValue } from '../types/set.js';
+import { ListValue } from '../types/list.js';
 import { replyHelp } from './help.js';
 import { ArgCursor, integerArg } from './args.js';
 
@@ -37,10 +38,13 @@ const WORD = 8;
 const MAP_ENTRY = 4 * WORD;
 /** A JS object with a few fields (a value's class instance). */
 const OBJECT = 6 * WORD;
-/** A Buffer's objects (the typed array and its ArrayBuffer) and its store's allocation header. */
-const BUFFER = 20 * WORD;
 /** An array's object and its backing store's header. */
 const ARRAY = 6 * WORD;
+
+/** A quicklist node object (links, offsets, counts). */
+const LIST_NODE = 8 * WORD;
+/** What a Buffer costs besides its bytes (its ArrayBuffer, view and backing-store record; measured). */
+const BUFFER = 240;
 
 /** A one-byte string's heap size. */
 function stringBytes(s: string): number {
@@ -69,6 +73,16 @@ export function valueBytes(v: Value, samples: number): number {
   if (v instanceof SetValue) {
     const perMember = v.isIntset ? WORD : WORD + MAP_ENTRY;
     return OBJECT + ARRAY + sampled(v.members(), v.size, samples, stringBytes) + v.size * perMember;
+  }
+  if (v instanceof ListValue) {
+    // A short list is an array of strings; a longer one nodes of listpack bytes (or one string).
+    const small = v.small;
+    if (small !== null) return OBJECT + ARRAY + sampled(small, small.length, samples, stringBytes) + small.length * WORD;
+    let total = OBJECT;
+    for (let node = v.head; node !== null; node = node.next) {
+      total += LIST_NODE + (node.plain !== null ? stringBytes(node.plain) : BUFFER + node.buf.length);
+    }
+    return total;
   }
   // A type this estimate does not know yet.
   return OBJECT;

@@ -25,6 +25,8 @@ import { HashValue } from '../types/hash.js';
 import { SetValue } from '../types/set.js';
 import type { Config } from '../server/config.js';
 import { decodeIntset, decodeListpack, decodeZiplist, decodeZipmap, encodeIntset, encodeListpack, type Fail } from './packed.js';
+import { ListValue, getPackedThreshold } from '../types/list.js';
+import { LP_EOF, LP_HDR_SIZE, lpCheck, lpPrepare, lpWriteHeader, lpWritePrepared } from '../types/listpack.js';
 
 /** The version nodis writes (Redis 7.0's). */
 export const RDB_VERSION = 10;
@@ -302,6 +304,8 @@ export interface EncodingLimits {
   hashMaxListpackEntries: number;
   hashMaxListpackValue: number;
   setMaxIntsetEntries: number;
+  /** list-max-listpack-size: how full a loaded list's nodes may get. */
+  listMaxListpackSize: number;
 }
 
 /** Redis's defaults. */
@@ -309,6 +313,7 @@ export const DEFAULT_ENCODING_LIMITS: EncodingLimits = {
   hashMaxListpackEntries: 512,
   hashMaxListpackValue: 64,
   setMaxIntsetEntries: 512,
+  listMaxListpackSize: -2,
 };
 
 /** The encoding limits a server is configured with. */
@@ -317,6 +322,7 @@ export function encodingLimits(config: Config): EncodingLimits {
     hashMaxListpackEntries: config.num('hash-max-listpack-entries'),
     hashMaxListpackValue: config.num('hash-max-listpack-value'),
     setMaxIntsetEntries: config.num('set-max-intset-entries'),
+    listMaxListpackSize: config.num('list-max-listpack-size'),
   };
 }
 
@@ -528,6 +534,95 @@ registerRdbType({
   },
   load(r) {
     return r.string();
+  },
+});
+
+// Lists: written as quicklist 2 (type 18): the node count, then per node its container (2: a
+// listpack of the node's entries, stored as they are held; 1: one element past the packed
+// threshold, "plain") and its bytes. Read from every type Redis has written: linked list (1),
+// ziplist (10), quicklist of ziplists (14), quicklist 2 (18). Empty lists are skipped.
+const RDB_TYPE_LIST = 1;
+const RDB_TYPE_LIST_ZIPLIST = 10;
+const RDB_TYPE_LIST_QUICKLIST = 14;
+const RDB_TYPE_LIST_QUICKLIST_2 = 18;
+const QUICKLIST_NODE_CONTAINER_PLAIN = 1;
+const QUICKLIST_NODE_CONTAINER_PACKED = 2;
+
+registerRdbType({
+  valueType: 'list',
+  rdbTypes: [RDB_TYPE_LIST, RDB_TYPE_LIST_ZIPLIST, RDB_TYPE_LIST_QUICKLIST, RDB_TYPE_LIST_QUICKLIST_2],
+  rdbType: () => RDB_TYPE_LIST_QUICKLIST_2,
+  save(w, v) {
+    const first = (v as ListValue).nodes();
+    let n = 0;
+    for (let node = first; node !== null; node = node.next) n++;
+    w.len(n);
+    const threshold = getPackedThreshold();
+    for (let node = first; node !== null; node = node.next) {
+      if (node.plain !== null && node.plain.length >= threshold) {
+        w.len(QUICKLIST_NODE_CONTAINER_PLAIN);
+        w.string(node.plain);
+        continue;
+      }
+      // A listpack: header, the entries, the terminator.
+      let entries: Buffer;
+      let start: number;
+      let end: number;
+      if (node.plain !== null) {
+        entries = Buffer.allocUnsafe(lpPrepare(node.plain));
+        start = 0;
+        end = lpWritePrepared(entries, 0, node.plain);
+      } else {
+        entries = node.buf;
+        start = node.start;
+        end = node.end;
+      }
+      const lp = Buffer.allocUnsafe(end - start + LP_HDR_SIZE + 1);
+      lpWriteHeader(lp, 0, end - start, node.count);
+      entries.copy(lp, LP_HDR_SIZE, start, end);
+      lp[lp.length - 1] = LP_EOF;
+      w.len(QUICKLIST_NODE_CONTAINER_PACKED);
+      w.string(lp.toString('latin1'));
+    }
+  },
+  load(r, type) {
+    // Nodes as the configured list-max-listpack-size makes them, as Redis's quicklistSetOptions.
+    const list = new ListValue(r.limits.listMaxListpackSize);
+    if (type === RDB_TYPE_LIST) {
+      const n = r.len();
+      for (let i = 0; i < n; i++) list.pushTail(r.string());
+    } else if (type === RDB_TYPE_LIST_ZIPLIST) {
+      const [zl, fail] = readBlob(r);
+      for (const s of decodeZiplist(zl, fail)) list.pushTail(s);
+    } else {
+      const nodes = r.len();
+      for (let i = 0; i < nodes; i++) {
+        const at = r.pos;
+        let container = QUICKLIST_NODE_CONTAINER_PACKED;
+        if (type === RDB_TYPE_LIST_QUICKLIST_2) {
+          container = r.len();
+          if (container !== QUICKLIST_NODE_CONTAINER_PACKED && container !== QUICKLIST_NODE_CONTAINER_PLAIN) {
+            r.fail('corrupt', 'Quicklist integrity check failed.', at);
+          }
+        }
+        const [data, fail] = readBlob(r);
+        if (data.length === 0) fail('Quicklist node of zero bytes');
+        if (container === QUICKLIST_NODE_CONTAINER_PLAIN) {
+          list.appendPlain(data.toString('latin1'));
+        } else if (type === RDB_TYPE_LIST_QUICKLIST_2) {
+          const lp = lpCheck(data, 0, data.length);
+          if (lp === null) return fail('Listpack integrity check failed.');
+          // An empty listpack is skipped (an empty list in the end is an empty key).
+          list.appendEntries(data, lp[0], lp[1], lp[2]);
+        } else {
+          // Each ziplist becomes one node, as Redis converts it.
+          list.appendNode(decodeZiplist(data, fail));
+        }
+      }
+    }
+    if (list.length === 0) return null;
+    list.loaded();
+    return list;
   },
 });
 

@@ -8,6 +8,7 @@ import type { Server } from './server.js';
 import type { ReplicaState } from '../replication/primary.js';
 import type { ClientPubSub } from './pubsub.js';
 import { discardTransaction, type QueuedCommand } from './multi.js';
+import type { BlockedState } from '../keyspace/blocking.js';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -118,6 +119,8 @@ export class Client extends ReplyWriter {
   replica: ReplicaState | null = null;
   /** Channels and patterns subscribed to; null when none (not in pub/sub mode). */
   pubsub: ClientPubSub | null = null;
+  /** What the client waits for while a blocking command holds it (keyspace/blocking.ts). */
+  blocked: BlockedState | null = null;
   /** In MONITOR mode: every command run is shown to it. */
   monitor = false;
   /** The commands queued since MULTI; null when not in a transaction. */
@@ -146,6 +149,7 @@ export class Client extends ReplyWriter {
       this.replica = null;
     }
     if (this.pubsub) this.server.pubsub.release(this);
+    if (this.blocked) this.server.blocking.forget(this);
     if (this.multi !== null || this.watching !== null) discardTransaction(this);
     if (this.monitor) {
       this.server.monitors.delete(this);

@@ -26,5 +26,18 @@ export class Clock {
    */
   advance(ms: number): void {
     this.offsetMs += ms;
+    this.moved();
+  }
+
+  private listeners: Array<() => void> = [];
+
+  /** Calls fn whenever advance() moves the clock (blocked clients' deadlines are checked). */
+  onAdvance(fn: () => void): void {
+    this.listeners.push(fn);
+  }
+
+  /** Tells the listeners that the clock moved (subclasses that override advance call it). */
+  protected moved(): void {
+    for (const fn of this.listeners) fn();
   }
 }

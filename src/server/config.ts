@@ -180,7 +180,7 @@ function strtoll(s: string, base = 10): { value: bigint; rest: string; overflow:
 }
 
 /** Redis's memtoull: digits with an optional b/k/kb/m/mb/g/gb unit (any case); null if malformed. */
-function memtoull(arg: string): bigint | null {
+export function memtoull(arg: string): bigint | null {
   // A C string: parsing stops at a NUL byte.
   const s = cString(arg);
   if (s[0] === '-') return null;

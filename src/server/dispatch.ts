@@ -151,7 +151,8 @@ export function processCommand(c: Client, argv: string[]): void {
     c.lastCommand = r.fullName;
     call(c, r, argv);
   }
-  if (c.replyMode !== 'on') applyReplyMode(c, mark, ran);
+  // A command that blocked has not replied yet: the reply mode applies when it does.
+  if (c.replyMode !== 'on' && c.blocked === null) applyReplyMode(c, mark, ran);
   if (replica && c.replyBytes !== mark) dropReplyingReplica(c, mark);
 }
 
@@ -191,21 +192,43 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
   if (mode === 1 || (mode === 0 && server.dirty !== dirtyBefore)) {
     server.alsoPropagate(c.db.id, c.propagateArgv ?? argv);
   }
-  cmd.stats.calls++;
-  server.stats.commandsProcessed++;
   let shown = argv;
   if (c.redacted !== null) {
     shown = argv.slice();
     for (const i of c.redacted) if (i < shown.length) shown[i] = '(redacted)';
     c.redacted = null;
   }
-  if (server.monitors.size !== 0 && !cmd.skipMonitor) server.feedMonitors(c, shown);
-  server.commandRan(cmd, c, shown);
+  // MONITOR sees a command when it first runs, not when a blocked client's runs again.
+  if (server.monitors.size !== 0 && !cmd.skipMonitor && !rerunning) server.feedMonitors(c, shown);
+  // A command that blocked counts (and is timed and slow-logged) when it is served, times out or
+  // is unblocked (keyspace/blocking.ts), as Redis 7.2 counts it.
+  if (c.blocked === null) {
+    cmd.stats.calls++;
+    server.stats.commandsProcessed++;
+    server.commandRan(cmd, c, shown);
+  }
   if (exact) server.settleCommandTimes();
   // More errors than before (CONFIG RESETSTAT zeroes the count: that is no failure).
   if (server.stats.totalErrorReplies > errorsBefore) cmd.stats.failedCalls++;
   // Every unit is closed, nested ones too (EXEC's commands); only the outermost delivers.
   server.endUnit();
+}
+
+/** A blocked client's command is running again (rerun): MONITOR has seen it already. */
+let rerunning = false;
+
+/**
+ * Runs a blocked client's command again, now that a key it waits on is ready (Redis 7.2's
+ * reprocessing of a blocked command): as a unit of its own, through call(), but not shown to
+ * MONITOR a second time.
+ */
+export function rerun(c: Client, cmd: Command, argv: string[]): void {
+  rerunning = true;
+  try {
+    call(c, cmd, argv);
+  } finally {
+    rerunning = false;
+  }
 }
 
 /**
@@ -221,7 +244,7 @@ function dropReplyingReplica(c: Client, mark: number): void {
 }
 
 /** CLIENT REPLY OFF drops replies; SKIP drops the next command's reply. */
-function applyReplyMode(c: Client, mark: number, ran: Command | null): void {
+export function applyReplyMode(c: Client, mark: number, ran: Command | null): void {
   // CLIENT REPLY itself sets the mode when it runs; its own reply is already handled by it.
   if (ran && ran.fullName === 'client|reply') return;
   c.truncate(mark);

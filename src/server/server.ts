@@ -14,7 +14,7 @@ import { Client } from './client.js';
 import { CommandTable, LatencyHistogram } from './command.js';
 import { processCommand } from './dispatch.js';
 import type { Command, CommandSpec } from './command.js';
-import type { ParserLimits } from '../protocol/parser.js';
+import type { FeedResult, ParserLimits } from '../protocol/parser.js';
 import { Database, type KeyspaceHost } from '../keyspace/db.js';
 import { notifyKeyspaceEvent, NOTIFY } from '../keyspace/notify.js';
 import { ReplicationPrimary } from '../replication/primary.js';
@@ -22,6 +22,7 @@ import { PubSub } from './pubsub.js';
 import { SlowLog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
 import { quotedRepr } from '../util/cstring.js';
+import { Blocking } from '../keyspace/blocking.js';
 import { MemoryReclaimer } from '../util/gc.js';
 import { inertDirectiveWarnings, watchInertDirectives } from './inert.js';
 
@@ -210,6 +211,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
   readonly replication: ReplicationPrimary;
   /** Channels and patterns and their subscribers. */
   readonly pubsub: PubSub = new PubSub(this);
+  /** Clients blocked on keys (BLPOP …), and the keys they wait on. */
+  readonly blocking: Blocking = new Blocking(this);
   /** Asks for a collection after big buffers are let go (see util/gc.ts). */
   readonly memory = new MemoryReclaimer();
   /** notify-keyspace-events as flags (read on every write and by notify.ts, so kept here). */
@@ -230,6 +233,9 @@ export class Server extends EventEmitter implements KeyspaceHost {
     for (let i = 0; i < n; i++) this.dbs.push(new Database(i, this));
     this.table.register(commands);
     this.replication = new ReplicationPrimary(this);
+    // Blocked clients whose keys became ready are served as each outermost unit ends.
+    this.afterUnit.push(() => this.blocking.handleReady());
+    clock.onAdvance(() => this.blocking.clockMoved());
     for (const [from, to] of config.renamedCommands) this.table.rename(from, to);
     this.applyLogConfig();
     this.applyProtoLimits();
@@ -468,6 +474,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
   keyChanged(db: Database, key: string, type: number, event: string, dirty: number): void {
     this.dirty += dirty;
     if (this.notifyFlags & type) notifyKeyspaceEvent(this, type, event, key, db.id);
+    // Clients blocked on the key get another look at it (Redis's signalKeyAsReady).
+    if (this.blocking.waitedKeys !== 0) this.blocking.signal(db, key);
   }
 
   /**
@@ -648,6 +656,14 @@ export class Server extends EventEmitter implements KeyspaceHost {
     this.reading = c;
     const result = c.parser.feed(chunk, this.runCommand, length);
     this.reading = outer;
+    this.afterRead(c, result);
+  }
+
+  /**
+   * What follows parsing a client's input: its commands' durations, a protocol error or
+   * overflow, the replies written out, memory given back.
+   */
+  private afterRead(c: Client, result: FeedResult): void {
     if (this.timedCount !== 0) this.settleCommandTimes();
     if (result.overflow) {
       // Redis frees the client at once, without a reply; earlier reads were answered already.
@@ -711,8 +727,33 @@ export class Server extends EventEmitter implements KeyspaceHost {
     }
     if (c.parser.oversized) refuseOversized(c, argv);
     else processCommand(c, argv);
-    // After QUIT Redis parses nothing more from this client.
-    return !c.closeAfterReply;
+    // After QUIT Redis parses nothing more from this client; a blocked client's next commands
+    // wait until it is unblocked (resumeClients).
+    return !c.closeAfterReply && c.blocked === null;
+  };
+
+  /**
+   * Parses what clients sent while they were blocked, once they are unblocked (Redis's
+   * processUnblockedClients), outside any command: scheduled by the blocking module.
+   */
+  readonly resumeClients = (): void => {
+    const clients = this.blocking.unblocked.splice(0);
+    for (const c of clients) {
+      if (c.closed || c.blocked !== null || c.closeAfterReply || !c.parser.isPaused) continue;
+      try {
+        if (this.timedCount !== 0) this.settleCommandTimes();
+        this.tick = performance.now();
+        const outer = this.reading;
+        this.reading = c;
+        const result = c.parser.resume(this.runCommand);
+        this.reading = outer;
+        this.afterRead(c, result);
+      } catch (e) {
+        this.reading = null;
+        this.logFault(`Closing client after an internal error: id=${c.id} addr=${c.addr}`, e);
+        c.drop();
+      }
+    }
   };
 
   /** A client created without a socket (scripts, tests of the command path). */
@@ -748,6 +789,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
       ticks++;
       this.sampleOps();
       if (this.activeExpireEnabled) this.activeExpireCycle(1000 / hz);
+      // Deadlines have their own timer; this catches a clock moved without advance().
+      if (this.blocking.timedClients !== 0) this.blocking.checkTimeouts();
       this.replication.cron();
       if (ticks % hz === 0) this.clientsCron();
     }, 1000 / hz);
@@ -798,7 +841,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
     if (timeout <= 0) return;
     const now = this.clock.now();
     for (const c of this.clients.values()) {
-      if (now - c.lastInteraction > timeout * 1000) {
+      // A blocked client is waiting on purpose: its own timeout applies, not the idle one.
+      if (c.blocked === null && now - c.lastInteraction > timeout * 1000) {
         this.log.verbose('Closing idle client');
         c.close();
       }
@@ -825,6 +869,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
       if (this.cronTimer) clearInterval(this.cronTimer);
       this.cronTimer = null;
       this.memory.stop();
+      this.blocking.stop();
       for (const c of [...this.clients.values()]) {
         c.close();
         c.socket?.destroy();

@@ -40,4 +40,18 @@ describe('DEBUG DIGEST and DIGEST-VALUE', differentialSuite(), () => {
       ['DEBUG', 'DIGEST'],
     ]);
   });
+
+  it('digest lists as Redis (order counts)', async () => {
+    const items = Array.from({ length: 500 }, (_, i) => (i % 2 ? `e${i}` : String(i)));
+    await d.check([
+      ['RPUSH', 'l', 'a', '1', '-7', '', '\x00\xff', 'x'.repeat(5000)],
+      ['RPUSH', 'big', ...items],
+      ['DEBUG', 'DIGEST-VALUE', 'l', 'big'],
+      ['DEBUG', 'DIGEST'],
+      ['LPUSH', 'rev', ...items],
+      ['DEBUG', 'DIGEST-VALUE', 'rev'],
+      ['DEBUG', 'RELOAD'],
+      ['DEBUG', 'DIGEST'],
+    ]);
+  });
 });

@@ -495,7 +495,7 @@ describe('getCommandKeys', () => {
 
 /** Fields Redis prints that nodis may leave out, and nodis's own fields. */
 /** Fields nodis prints that the 7.0 oracle lacks: its own version, and Redis 7.2's additions. */
-const NODIS_ONLY_FIELDS = new Set(['nodis_version', 'pubsub_clients', 'watching_clients', 'total_watched_keys']);
+const NODIS_ONLY_FIELDS = new Set(['nodis_version', 'pubsub_clients', 'watching_clients', 'total_watched_keys', 'total_blocking_keys', 'total_blocking_keys_on_nokey']);
 const REDIS_ONLY_FIELDS = new Set<string>([]);
 
 type ValueKind = 'int' | 'float' | 'percent' | 'human' | 'hex' | 'version' | 'cpu' | 'text';

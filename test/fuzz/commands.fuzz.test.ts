@@ -14,6 +14,7 @@ import {
 import { encodeCommand, type RawConnection } from '../helpers/resp.js';
 import type { Command, CommandTable } from '../../src/server/command.js';
 import { cString, optionWord } from '../../src/util/cstring.js';
+import { parseLongDouble } from '../../src/util/longdouble.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 500);
 const MAX_STEPS = Number(process.env.FUZZ_STEPS ?? 25);
@@ -341,7 +342,32 @@ function sanitize(input: string[]): string[] {
     return out;
   }
   if (name === 'srandmember' || name === 'hrandfield') return boundRandomCount(name, argv);
-  return pushTtlsOut(name, argv);
+  return safeBlocking(name, pushTtlsOut(name, argv));
+}
+
+/** Where each blocking command's timeout is (a negative index counts from the end). */
+const BLOCKING_TIMEOUT_AT: Record<string, number> = { blpop: -1, brpop: -1, blmpop: 1, blmove: 5, brpoplpush: 3 };
+
+/**
+ * A blocking command waits 10 ms at most: one connection cannot serve it, and a timeout of 0 would
+ * never end. Timeouts that Redis 7.0 (the oracle) and 7.2 (nodis) read differently go the same
+ * way: 7.0 truncates what 7.2 rounds up (0.0001 is forever there) and calls an overflow
+ * "negative" where 7.2 says "out of range" (README). Invalid and clearly negative timeouts stay,
+ * for their errors. LPOS's RANK -2^63 is refused by 7.2 only: it becomes -1.
+ */
+function safeBlocking(name: string, argv: string[]): string[] {
+  if (name === 'lpos') return argv.map((a, i) => (i > 2 && a === '-9223372036854775808' ? '-1' : a));
+  const at = BLOCKING_TIMEOUT_AT[name];
+  if (at === undefined) return argv;
+  const i = at < 0 ? argv.length + at : at;
+  if (i < 1 || i >= argv.length) return argv;
+  // strtold's syntax (hex floats, inf …), read up to a NUL as Redis reads it.
+  if (parseLongDouble(cString(argv[i])) === null) return argv;
+  const v = Number(argv[i]);
+  if (!Number.isNaN(v) && v <= -1) return argv;
+  const out = [...argv];
+  out[i] = '0.01';
+  return out;
 }
 
 /**
@@ -919,7 +945,10 @@ function fuzzSuite(title: string, password?: string): void {
             }
           }
           if (connected) {
-            // Nothing left over on either side: the next reply is the marker's.
+            // Nothing left over on either side: the next reply is the marker's. With replies off, a
+            // transaction left open would queue CLIENT REPLY ON: DISCARD first (its reply, or its
+            // error outside MULTI, is not sent).
+            if (model.quiet) p.write(encodeCommand(['DISCARD']));
             const sync = model.quiet ? [['CLIENT', 'REPLY', 'ON'], ['ECHO', 'sync-marker']] : [['ECHO', 'sync-marker']];
             for (const argv of sync) {
               p.write(encodeCommand(argv));

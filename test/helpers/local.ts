@@ -18,6 +18,7 @@ export class FixedClock extends Clock {
   }
   override advance(ms: number): void {
     this.t += ms;
+    this.moved();
   }
 }
 
