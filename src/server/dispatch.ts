@@ -141,6 +141,9 @@ export function processCommand(c: Client, argv: string[]): void {
     // As Redis's c->lastcmd: the command found, even when rejected (NULL when unknown).
     c.lastCommand = r.cmd ? r.cmd.fullName : 'NULL';
     rejectCommand(c, r);
+    // CLIENT CACHING lapses after any command but CLIENT's, outside a transaction (resetClient).
+    const t = c.tracking;
+    if (t !== null && t.caching && c.multi === null && (r.cmd?.parent ?? r.cmd)?.fullName !== 'client') t.caching = false;
   } else if (c.multi !== null && !RUN_IN_MULTI.has(r.fullName)) {
     ran = r;
     c.lastCommand = r.fullName;
@@ -199,6 +202,8 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
     for (const i of c.redacted) if (i < shown.length) shown[i] = '(redacted)';
     c.redacted = null;
   }
+  // A tracking client's reads remember their keys (Redis does this after propagating).
+  if (c.tracking !== null) server.tracking.commandDone(c, c.tracking, cmd, argv);
   if (server.monitors.size !== 0 && !cmd.skipMonitor) server.feedMonitors(c, shown);
   server.commandRan(cmd, c, shown);
   if (exact) server.settleCommandTimes();

@@ -21,6 +21,7 @@ import { ReplicationPrimary } from '../replication/primary.js';
 import { PubSub } from './pubsub.js';
 import { SlowLog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
+import { Tracking } from './tracking.js';
 import { quotedRepr } from '../util/cstring.js';
 import { MemoryReclaimer } from '../util/gc.js';
 import { inertDirectiveWarnings, watchInertDirectives } from './inert.js';
@@ -214,6 +215,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
   readonly memory = new MemoryReclaimer();
   /** notify-keyspace-events as flags (read on every write and by notify.ts, so kept here). */
   notifyFlags = 0;
+  /** Client-side caching: the tracking table, BCAST prefixes, invalidations. */
+  readonly tracking: Tracking;
 
   /**
    * A server answering the given commands (the CLI and the embedding API pass every family's
@@ -230,6 +233,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
     for (let i = 0; i < n; i++) this.dbs.push(new Database(i, this));
     this.table.register(commands);
     this.replication = new ReplicationPrimary(this);
+    this.tracking = new Tracking(this);
     for (const [from, to] of config.renamedCommands) this.table.rename(from, to);
     this.applyLogConfig();
     this.applyProtoLimits();
@@ -307,8 +311,11 @@ export class Server extends EventEmitter implements KeyspaceHost {
    */
   endUnit(): void {
     if (--this.unitDepth !== 0) return;
+    const c = this.currentClient;
     this.currentClient = null;
     if (this.pendingPropagation.length !== 0) this.propagatePending();
+    // The running client's own invalidations follow its reply (Redis's afterCommand).
+    if (this.tracking.pending.length !== 0) this.tracking.sendPending(c);
     for (let i = 0; i < this.afterUnit.length; i++) this.afterUnit[i]();
   }
 
@@ -449,8 +456,18 @@ export class Server extends EventEmitter implements KeyspaceHost {
     }
   }
 
+  /** Makes sure the end-of-turn write runs (for work it does first: BCAST invalidations). */
+  scheduleFlush(): void {
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushPending);
+    }
+  }
+
   /** Writes out every client queued by wake. */
   private readonly flushPending = (): void => {
+    // BCAST invalidations gathered this turn go out first, with the rest (Redis's beforeSleep).
+    if (this.tracking.broadcastPending) this.tracking.broadcast();
     this.flushScheduled = false;
     const clients = this.toFlush;
     for (let i = 0; i < clients.length; i++) {
@@ -467,6 +484,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
    */
   keyChanged(db: Database, key: string, type: number, event: string, dirty: number): void {
     this.dirty += dirty;
+    if (this.tracking.armed) this.tracking.invalidateKey(key, this.currentClient);
     if (this.notifyFlags & type) notifyKeyspaceEvent(this, type, event, key, db.id);
   }
 
@@ -509,7 +527,17 @@ export class Server extends EventEmitter implements KeyspaceHost {
   keyExpired(db: Database, key: string): void {
     this.stats.expiredKeys++;
     if (this.notifyFlags & NOTIFY.EXPIRED) notifyKeyspaceEvent(this, NOTIFY.EXPIRED, 'expired', key, db.id);
+    // No writer: a NOLOOP BCAST client hears of its own keys expiring.
+    if (this.tracking.armed) this.tracking.invalidateKey(key, null);
     this.alsoPropagate(db.id, ['DEL', key]);
+  }
+
+  /**
+   * After FLUSHDB, FLUSHALL or DEBUG RELOAD emptied data (Redis's signalFlushedDb; db.flush()
+   * itself touches WATCHed keys): tracking clients are told every key is invalid.
+   */
+  dataFlushed(): void {
+    this.tracking.flushed();
   }
 
   countErrorReply(msg: string): void {
@@ -748,6 +776,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
       ticks++;
       this.sampleOps();
       if (this.activeExpireEnabled) this.activeExpireCycle(1000 / hz);
+      if (this.tracking.clients !== 0) this.tracking.limit();
       this.replication.cron();
       if (ticks % hz === 0) this.clientsCron();
     }, 1000 / hz);
