@@ -1,5 +1,5 @@
 // DEBUG: the subcommands nodis implements (SLEEP, SET-ACTIVE-EXPIRE, OBJECT, POPULATE,
-// PROTOCOL, LOG, ERROR, CHANGE-REPL-ID, DIGEST, DIGEST-VALUE, HELP).
+// PROTOCOL, LOG, ERROR, CHANGE-REPL-ID, DIGEST, DIGEST-VALUE, PAUSE-CRON, HELP).
 
 import { randomBytes } from 'node:crypto';
 import type { Client } from '../server/client.js';
@@ -42,6 +42,8 @@ const DEBUG_HELP = [
   '    default.',
   'SLEEP <seconds>',
   '    Stop the server for <seconds>. Decimals allowed.',
+  'PAUSE-CRON <0|1>',
+  '    Stop periodic cron job processing.',
 ];
 
 let fakeAddress = 0x7f3a10000000;
@@ -204,6 +206,9 @@ function debug(c: Client, argv: string[]): void {
     c.errorUncounted(argv[2]);
   } else if (sub === 'reload') {
     debugReload(c, argv);
+  } else if (sub === 'pause-cron' && argc === 3) {
+    c.server.cronPaused = atoi(argv[2]) !== 0;
+    c.ok();
   } else if (sub === 'change-repl-id' && argc === 2) {
     c.server.replId = randomBytes(20).toString('hex');
     c.server.replId2 = '0'.repeat(40);

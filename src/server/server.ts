@@ -162,6 +162,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
   rdbLastLoadKeysExpired = 0;
   /** DEBUG SET-ACTIVE-EXPIRE */
   activeExpireEnabled = true;
+  /** DEBUG PAUSE-CRON: the cron does nothing while set. */
+  cronPaused = false;
   /** Set by CONFIG SET/rewrite users: the file the config came from. */
   configFile = '';
   private nextClientId = 1;
@@ -773,6 +775,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
     const hz = Math.max(1, Math.min(500, this.config.num('hz')));
     let ticks = 0;
     this.cronTimer = setInterval(() => {
+      if (this.cronPaused) return;
       ticks++;
       this.sampleOps();
       if (this.activeExpireEnabled) this.activeExpireCycle(1000 / hz);
