@@ -1,5 +1,6 @@
 // Connection commands: PING ECHO QUIT RESET SELECT HELLO AUTH, and the CLIENT container
-// (ID SETNAME GETNAME SETINFO INFO LIST KILL REPLY UNBLOCK NO-EVICT NO-TOUCH HELP).
+// (ID SETNAME GETNAME SETINFO INFO LIST KILL REPLY UNBLOCK TRACKING CACHING GETREDIR TRACKINGINFO
+// NO-EVICT NO-TOUCH HELP).
 
 import type { CommandInfo, CommandSpec, CommandDocs } from '../server/command.js';
 import type { Client } from '../server/client.js';
@@ -17,6 +18,7 @@ import { cString, optionWord } from '../util/cstring.js';
 import { REDIS_VERSION } from '../version.js';
 import { replyHelp } from './help.js';
 import { ArgCursor, intArg, integerArg, rangeArg } from './args.js';
+import { Tracking, type TrackingOptions } from '../server/tracking.js';
 
 /**
  * Cleanups RESET runs on top of the connection state kept here (db, protocol, name, auth,
@@ -256,6 +258,8 @@ function clientFlags(c: Client): string {
   if (c.pubsub !== null) f += 'P';
   if (c.multi !== null) f += 'x';
   if (c.blocked !== null) f += 'b';
+  const t = c.tracking;
+  if (t !== null) f += t.brokenRedirect ? (t.bcast ? 'tRB' : 'tR') : t.bcast ? 'tB' : 't';
   if (c.casDirty) f += 'd';
   if (c.closeAfterReply) f += 'c';
   if (c.isUnixSocket) f += 'U';
@@ -292,7 +296,7 @@ export function clientInfoString(c: Client, argv: string[] | null = null): strin
     ` age=${age} idle=${idle} flags=${clientFlags(c)} db=${c.db.id}` +
     ` sub=${ps ? ps.channels.size : 0} psub=${ps ? ps.patterns.size : 0} ssub=${ps ? ps.shardChannels.size : 0} multi=${c.multi !== null ? c.multi.length : -1} qbuf=${m.qbuf} qbuf-free=${m.qbufFree} argv-mem=${argvMem} multi-mem=${c.multiBytes}` +
     ` rbs=16384 rbp=${m.obl} obl=${m.obl} oll=${m.oll} omem=${m.omem} tot-mem=${m.total}` +
-    ` events=${events} cmd=${c.lastCommand} user=${c.user} redir=-1 resp=${c.resp}` +
+    ` events=${events} cmd=${c.lastCommand} user=${c.user} redir=${c.tracking !== null ? c.tracking.redirect : -1} resp=${c.resp}` +
     ` lib-name=${c.libName} lib-ver=${c.libVer}`
   );
 }
@@ -498,6 +502,132 @@ function clientReply(c: Client, argv: string[]): void {
   }
 }
 
+// ---------------------------------------------------------------- client-side caching
+
+/**
+ * CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX prefix ...] [OPTIN] [OPTOUT] [NOLOOP]:
+ * every option is read first (syntax and REDIRECT errors), then ON's checks in Redis's order.
+ */
+function clientTracking(c: Client, argv: string[]): void {
+  const opts: TrackingOptions = { bcast: false, optin: false, optout: false, noloop: false };
+  const prefixes: string[] = [];
+  let redirect = 0;
+  for (let j = 3; j < argv.length; j++) {
+    const more = j < argv.length - 1;
+    const opt = optionWord(argv[j]);
+    if (opt === 'redirect' && more) {
+      j++;
+      if (redirect !== 0) {
+        c.error('ERR A client can only redirect to a single other client');
+        return;
+      }
+      const id = integerArg(c, argv[j]);
+      if (id === null) return;
+      // The client must exist now, though it may go away later (then the redirect is broken).
+      if (!c.server.clients.has(id)) {
+        c.error('ERR The client ID you want redirect to does not exist');
+        return;
+      }
+      redirect = id;
+    } else if (opt === 'bcast') opts.bcast = true;
+    else if (opt === 'optin') opts.optin = true;
+    else if (opt === 'optout') opts.optout = true;
+    else if (opt === 'noloop') opts.noloop = true;
+    else if (opt === 'prefix' && more) prefixes.push(argv[++j]);
+    else {
+      c.error(ERR_SYNTAX);
+      return;
+    }
+  }
+  const onOff = optionWord(argv[2]);
+  if (onOff === 'off') {
+    c.server.tracking.disable(c);
+    c.ok();
+    return;
+  }
+  if (onOff !== 'on') {
+    c.error(ERR_SYNTAX);
+    return;
+  }
+  const t = c.tracking;
+  let err: string | null = null;
+  if (!opts.bcast && prefixes.length !== 0) err = 'ERR PREFIX option requires BCAST mode to be enabled';
+  else if (t !== null && t.bcast !== opts.bcast) {
+    err = "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.";
+  } else if (opts.bcast && (opts.optin || opts.optout)) err = 'ERR OPTIN and OPTOUT are not compatible with BCAST';
+  else if (opts.optin && opts.optout) err = "ERR You can't specify both OPTIN mode and OPTOUT mode";
+  else if (t !== null && ((opts.optin && t.optout) || (opts.optout && t.optin))) {
+    err = "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.";
+  }
+  if (err !== null) {
+    c.error(err);
+    return;
+  }
+  if (opts.bcast) {
+    const collision = c.server.tracking.prefixCollision(c, prefixes);
+    if (collision !== null) {
+      c.error(collision.error);
+      if (collision.stop) return;
+    }
+  }
+  c.server.tracking.enable(c, redirect, opts, prefixes);
+  c.ok();
+}
+
+/** CLIENT CACHING YES|NO: whether the next command's keys are tracked, in OPTIN/OPTOUT mode. */
+function clientCaching(c: Client, argv: string[]): void {
+  const t = c.tracking;
+  if (t === null) {
+    c.error('ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled');
+    return;
+  }
+  const v = optionWord(argv[2]);
+  if (v === 'yes') {
+    if (!t.optin) {
+      c.error('ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.');
+      return;
+    }
+  } else if (v === 'no') {
+    if (!t.optout) {
+      c.error('ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.');
+      return;
+    }
+  } else {
+    c.error(ERR_SYNTAX);
+    return;
+  }
+  t.caching = true;
+  c.ok();
+}
+
+/** CLIENT GETREDIR: the redirect id, 0 without one, -1 when tracking is off. */
+function clientGetredir(c: Client): void {
+  c.integer(c.tracking !== null ? c.tracking.redirect : -1);
+}
+
+/** CLIENT TRACKINGINFO: flags (a set), redirect, prefixes. */
+function clientTrackinginfo(c: Client): void {
+  const t = c.tracking;
+  const flags: string[] = [t !== null ? 'on' : 'off'];
+  if (t !== null) {
+    if (t.bcast) flags.push('bcast');
+    if (t.optin) flags.push('optin');
+    if (t.optin && t.caching) flags.push('caching-yes');
+    if (t.optout) flags.push('optout');
+    if (t.optout && t.caching) flags.push('caching-no');
+    if (t.noloop) flags.push('noloop');
+    if (t.brokenRedirect) flags.push('broken_redirect');
+  }
+  c.mapLen(3);
+  c.bulk('flags');
+  c.setLen(flags.length);
+  for (const f of flags) c.bulk(f);
+  c.bulk('redirect');
+  c.integer(t !== null ? t.redirect : -1);
+  c.bulk('prefixes');
+  c.bulkArray(Tracking.prefixesOf(t));
+}
+
 /** NO-EVICT and NO-TOUCH: ON|OFF switches. */
 function onOff(set: (c: Client, on: boolean) => void): (c: Client, argv: string[]) => void {
   return (c, argv) => {
@@ -668,6 +798,10 @@ export const connectionCommands: CommandSpec[] = [
         info: { ...CLIENT_SUB_INFO, arity: 3 },
         docs: NO_TOUCH_DOCS,
       },
+      { name: 'tracking', handler: clientTracking },
+      { name: 'caching', handler: clientCaching },
+      { name: 'getredir', handler: clientGetredir },
+      { name: 'trackinginfo', handler: clientTrackinginfo },
       { name: 'help', handler: clientHelp },
     ],
   },

@@ -1,5 +1,6 @@
 // DEBUG: the subcommands nodis implements (SLEEP, SET-ACTIVE-EXPIRE, OBJECT, POPULATE,
-// PROTOCOL, LOG, ERROR, CHANGE-REPL-ID, DIGEST, DIGEST-VALUE, QUICKLIST-PACKED-THRESHOLD, HELP).
+// PROTOCOL, LOG, ERROR, CHANGE-REPL-ID, DIGEST, DIGEST-VALUE, QUICKLIST-PACKED-THRESHOLD, PAUSE-CRON,
+// HELP).
 
 import { randomBytes } from 'node:crypto';
 import type { Client } from '../server/client.js';
@@ -47,6 +48,8 @@ const DEBUG_HELP = [
   '    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.',
   'SLEEP <seconds>',
   '    Stop the server for <seconds>. Decimals allowed.',
+  'PAUSE-CRON <0|1>',
+  '    Stop periodic cron job processing.',
 ];
 
 let fakeAddress = 0x7f3a10000000;
@@ -237,6 +240,9 @@ function debug(c: Client, argv: string[]): void {
     } else {
       c.ok();
     }
+  } else if (sub === 'pause-cron' && argc === 3) {
+    c.server.cronPaused = atoi(argv[2]) !== 0;
+    c.ok();
   } else if (sub === 'change-repl-id' && argc === 2) {
     c.server.replId = randomBytes(20).toString('hex');
     c.server.replId2 = '0'.repeat(40);

@@ -364,6 +364,7 @@ function flushdb(c: Client, argv: string[]): void {
     return;
   }
   c.server.dirty += c.db.flush();
+  c.server.dataFlushed();
   // Propagated even when the database was already empty (Redis's forceCommandPropagation).
   c.forcePropagation();
   c.ok();
@@ -376,6 +377,7 @@ function flushall(c: Client, argv: string[]): void {
   }
   let removed = 0;
   for (const db of c.server.dbs) removed += db.flush();
+  c.server.dataFlushed();
   c.server.dirty += removed;
   // Propagated even when every database was already empty (forceCommandPropagation).
   c.forcePropagation();

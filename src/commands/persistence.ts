@@ -191,7 +191,10 @@ export function debugReload(c: Client, argv: string[]): void {
   if (save && !rdbSave(server)) return c.error('ERR');
   // emptyData: not a change to save (dirty stays), but WATCHed keys are touched.
   // Not a change event (emptyData): flush() touches WATCHed keys; no dirty, no notification.
-  if (flush) for (const db of server.dbs) db.flush();
+  if (flush) {
+    for (const db of server.dbs) db.flush();
+    server.dataFlushed();
+  }
   let loaded;
   try {
     loaded = loadRdbFile(server, rdbFilePath(server), { merge });

@@ -7,6 +7,7 @@ import type { Database, WatchedKey } from '../keyspace/db.js';
 import type { Server } from './server.js';
 import type { ReplicaState } from '../replication/primary.js';
 import type { ClientPubSub } from './pubsub.js';
+import type { ClientTracking } from './tracking.js';
 import { discardTransaction, type QueuedCommand } from './multi.js';
 import type { BlockedState } from '../keyspace/blocking.js';
 
@@ -138,10 +139,12 @@ export class Client extends ReplyWriter {
    * EXEC runs its commands.
    */
   denyBlocking = false;
+  /** Client-side caching: the mode of CLIENT TRACKING ON; null while tracking is off. */
+  tracking: ClientTracking | null = null;
 
   /**
-   * Releases the per-feature state (replication, pub/sub; MULTI, blocking and tracking as they
-   * land): when the connection goes away, and for RESET.
+   * Releases the per-feature state (replication, pub/sub, MULTI, MONITOR, tracking; blocking as
+   * it lands): when the connection goes away, and for RESET.
    */
   releaseFeatures(): void {
     if (this.replica) {
@@ -155,6 +158,7 @@ export class Client extends ReplyWriter {
       this.server.monitors.delete(this);
       this.monitor = false;
     }
+    if (this.tracking !== null) this.server.tracking.disable(this);
   }
 
   /** Push messages written while this client's replies are switched off (see push()). */
@@ -162,12 +166,13 @@ export class Client extends ReplyWriter {
 
   /**
    * Writes a RESP3 push message (out-of-band data, not a reply): it is sent even while CLIENT
-   * REPLY is OFF or SKIP, as Redis's CLIENT_PUSHING flag does.
+   * REPLY is OFF or SKIP, as Redis's CLIENT_PUSHING flag does. running: the push belongs to the
+   * command this client is running (by default: while it is the unit's client).
    */
-  push(write: () => void): void {
+  push(write: () => void, running?: boolean): void {
     // Only the running command's output is trimmed by the reply mode; a push to another client
     // goes straight out.
-    if (this.replyMode === 'on' || this.server.currentClient !== this) {
+    if (this.replyMode === 'on' || !(running ?? this.server.currentClient === this)) {
       write();
       return;
     }

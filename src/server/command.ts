@@ -165,6 +165,8 @@ export class Command implements CommandInfo {
   latency: LatencyHistogram | null = null;
   /** Flags tested on the hot path. */
   readonly write: boolean;
+  /** Redis's CMD_READONLY: a tracking client's reads remember their keys. */
+  readonly readOnly: boolean;
   readonly noAuth: boolean;
   readonly denyOom: boolean;
   /** Redis's CMD_FAST (O(1) or O(log N)): its duration may be shared with its read (see Server.tick). */
@@ -195,6 +197,7 @@ export class Command implements CommandInfo {
     this.tips = info.tips;
     this.keySpecs = info.keySpecs;
     this.write = info.flags.includes('write');
+    this.readOnly = info.flags.includes('readonly');
     this.noAuth = info.flags.includes('no_auth');
     this.denyOom = info.flags.includes('denyoom');
     this.fast = info.flags.includes('fast');

@@ -141,6 +141,9 @@ export function processCommand(c: Client, argv: string[]): void {
     // As Redis's c->lastcmd: the command found, even when rejected (NULL when unknown).
     c.lastCommand = r.cmd ? r.cmd.fullName : 'NULL';
     rejectCommand(c, r);
+    // CLIENT CACHING lapses after any command but CLIENT's, outside a transaction (resetClient).
+    const t = c.tracking;
+    if (t !== null && t.caching && c.multi === null && (r.cmd?.parent ?? r.cmd)?.fullName !== 'client') t.caching = false;
   } else if (c.multi !== null && !RUN_IN_MULTI.has(r.fullName)) {
     ran = r;
     c.lastCommand = r.fullName;
@@ -201,8 +204,10 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
   // MONITOR sees a command when it first runs, not when a blocked client's runs again.
   if (server.monitors.size !== 0 && !cmd.skipMonitor && !rerunning) server.feedMonitors(c, shown);
   // A command that blocked counts (and is timed and slow-logged) when it is served, times out or
-  // is unblocked (keyspace/blocking.ts), as Redis 7.2 counts it.
+  // is unblocked (keyspace/blocking.ts), as Redis 7.2 counts it; a tracking client's reads
+  // remember their keys then too (Redis does this after propagating).
   if (c.blocked === null) {
+    if (c.tracking !== null) server.tracking.commandDone(c, c.tracking, cmd, argv);
     cmd.stats.calls++;
     server.stats.commandsProcessed++;
     server.commandRan(cmd, c, shown);

@@ -21,6 +21,7 @@ import { ReplicationPrimary } from '../replication/primary.js';
 import { PubSub } from './pubsub.js';
 import { SlowLog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
+import { Tracking } from './tracking.js';
 import { quotedRepr } from '../util/cstring.js';
 import { Blocking } from '../keyspace/blocking.js';
 import { MemoryReclaimer } from '../util/gc.js';
@@ -162,6 +163,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
   rdbLastLoadKeysExpired = 0;
   /** DEBUG SET-ACTIVE-EXPIRE */
   activeExpireEnabled = true;
+  /** DEBUG PAUSE-CRON: the cron does nothing while set. */
+  cronPaused = false;
   /** Set by CONFIG SET/rewrite users: the file the config came from. */
   configFile = '';
   private nextClientId = 1;
@@ -217,6 +220,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
   readonly memory = new MemoryReclaimer();
   /** notify-keyspace-events as flags (read on every write and by notify.ts, so kept here). */
   notifyFlags = 0;
+  /** Client-side caching: the tracking table, BCAST prefixes, invalidations. */
+  readonly tracking: Tracking;
 
   /**
    * A server answering the given commands (the CLI and the embedding API pass every family's
@@ -236,6 +241,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
     // Blocked clients whose keys became ready are served as each outermost unit ends.
     this.afterUnit.push(() => this.blocking.handleReady());
     clock.onAdvance(() => this.blocking.clockMoved());
+    this.tracking = new Tracking(this);
     for (const [from, to] of config.renamedCommands) this.table.rename(from, to);
     this.applyLogConfig();
     this.applyProtoLimits();
@@ -313,8 +319,11 @@ export class Server extends EventEmitter implements KeyspaceHost {
    */
   endUnit(): void {
     if (--this.unitDepth !== 0) return;
+    const c = this.currentClient;
     this.currentClient = null;
     if (this.pendingPropagation.length !== 0) this.propagatePending();
+    // The running client's own invalidations follow its reply (Redis's afterCommand).
+    if (this.tracking.pending.length !== 0) this.tracking.sendPending(c);
     for (let i = 0; i < this.afterUnit.length; i++) this.afterUnit[i]();
   }
 
@@ -455,8 +464,18 @@ export class Server extends EventEmitter implements KeyspaceHost {
     }
   }
 
+  /** Makes sure the end-of-turn write runs (for work it does first: BCAST invalidations). */
+  scheduleFlush(): void {
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushPending);
+    }
+  }
+
   /** Writes out every client queued by wake. */
   private readonly flushPending = (): void => {
+    // BCAST invalidations gathered this turn go out first, with the rest (Redis's beforeSleep).
+    if (this.tracking.broadcastPending) this.tracking.broadcast();
     this.flushScheduled = false;
     const clients = this.toFlush;
     for (let i = 0; i < clients.length; i++) {
@@ -473,6 +492,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
    */
   keyChanged(db: Database, key: string, type: number, event: string, dirty: number): void {
     this.dirty += dirty;
+    if (this.tracking.armed) this.tracking.invalidateKey(key, this.currentClient);
     if (this.notifyFlags & type) notifyKeyspaceEvent(this, type, event, key, db.id);
     // Clients blocked on the key get another look at it (Redis's signalKeyAsReady).
     if (this.blocking.waitedKeys !== 0) this.blocking.signal(db, key);
@@ -517,7 +537,17 @@ export class Server extends EventEmitter implements KeyspaceHost {
   keyExpired(db: Database, key: string): void {
     this.stats.expiredKeys++;
     if (this.notifyFlags & NOTIFY.EXPIRED) notifyKeyspaceEvent(this, NOTIFY.EXPIRED, 'expired', key, db.id);
+    // No writer: a NOLOOP BCAST client hears of its own keys expiring.
+    if (this.tracking.armed) this.tracking.invalidateKey(key, null);
     this.alsoPropagate(db.id, ['DEL', key]);
+  }
+
+  /**
+   * After FLUSHDB, FLUSHALL or DEBUG RELOAD emptied data (Redis's signalFlushedDb; db.flush()
+   * itself touches WATCHed keys): tracking clients are told every key is invalid.
+   */
+  dataFlushed(): void {
+    this.tracking.flushed();
   }
 
   countErrorReply(msg: string): void {
@@ -786,11 +816,13 @@ export class Server extends EventEmitter implements KeyspaceHost {
     const hz = Math.max(1, Math.min(500, this.config.num('hz')));
     let ticks = 0;
     this.cronTimer = setInterval(() => {
+      if (this.cronPaused) return;
       ticks++;
       this.sampleOps();
       if (this.activeExpireEnabled) this.activeExpireCycle(1000 / hz);
       // Deadlines have their own timer; this catches a clock moved without advance().
       if (this.blocking.timedClients !== 0) this.blocking.checkTimeouts();
+      if (this.tracking.clients !== 0) this.tracking.limit();
       this.replication.cron();
       if (ticks % hz === 0) this.clientsCron();
     }, 1000 / hz);
