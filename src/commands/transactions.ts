@@ -3,7 +3,7 @@
 
 import type { CommandSpec } from '../server/command.js';
 import type { Client } from '../server/client.js';
-import { call } from '../server/dispatch.js';
+import { applyReplyMode, call } from '../server/dispatch.js';
 import { discardTransaction, unwatchAll, watchKey, watchedKeyExpired } from '../server/multi.js';
 
 const ERR_EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
@@ -47,9 +47,17 @@ function exec(c: Client): void {
   unwatchAll(c);
   const denyBlocking = c.denyBlocking;
   c.denyBlocking = true;
+  // Each reply obeys the reply mode in force when it is written, as in Redis, where a CLIENT
+  // REPLY inside the transaction switches replies on or off for the commands after it.
+  let mark = c.replyBytes;
   c.arrayLen(queue.length);
+  if (c.replyMode !== 'on') c.truncate(mark);
   // The queue stays in place while it runs: CLIENT LIST shows flags=x and multi=n meanwhile.
-  for (let i = 0; i < queue.length; i++) call(c, queue[i].cmd, queue[i].argv);
+  for (let i = 0; i < queue.length; i++) {
+    mark = c.replyBytes;
+    call(c, queue[i].cmd, queue[i].argv);
+    if (c.replyMode !== 'on') applyReplyMode(c, mark, queue[i].cmd);
+  }
   c.denyBlocking = denyBlocking;
   discardTransaction(c);
   // EXEC itself never propagates; the commands it ran did.

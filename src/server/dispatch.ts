@@ -145,7 +145,7 @@ export function processCommand(c: Client, argv: string[]): void {
     const t = c.tracking;
     if (t !== null && t.caching && c.multi === null && (r.cmd?.parent ?? r.cmd)?.fullName !== 'client') t.caching = false;
   } else if (c.multi !== null && !RUN_IN_MULTI.has(r.fullName)) {
-    ran = r;
+    // (Queued, not run: a queued CLIENT REPLY's +QUEUED obeys the reply mode like any other.)
     c.lastCommand = r.fullName;
     queueCommand(c, r, argv);
     c.simple('QUEUED');

@@ -245,6 +245,12 @@ describe('transactions', differentialSuite(), () => {
     await d.checkRaw('MULTI\r\nSET k 1\r\nQUIT\r\nEXEC\r\n');
   });
 
+  it('CLIENT REPLY around and inside a transaction: each reply obeys the mode in force when written', async () => {
+    await d.checkRaw('CLIENT REPLY OFF\r\nMULTI\r\nCLIENT REPLY ON\r\nPING\r\nEXEC\r\nPING\r\n');
+    await d.checkRaw('MULTI\r\nPING\r\nCLIENT REPLY OFF\r\nPING\r\nCLIENT REPLY ON\r\nEXEC\r\nPING\r\n');
+    await d.checkRaw('MULTI\r\nCLIENT REPLY SKIP\r\nPING\r\nPING\r\nEXEC\r\nPING\r\n');
+  });
+
   it('counts executed commands in total_commands_processed, not queued or refused ones', async () => {
     const processed = (info: string) => /total_commands_processed:(\d+)/.exec(info)![1];
     for (const seq of [['MULTI', 'SET a 1', 'GET a', 'EXEC'], ['MULTI', 'SET a 1', 'DISCARD'], ['NOSUCH'], ['GET']]) {
