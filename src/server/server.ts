@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { clearInterval, setImmediate, setInterval, wallClockMs } from '../util/time.js';
 import { Clock } from './clock.js';
-import { Config, parseMemory } from './config.js';
+import { Config, parseMemory, quoteRepr } from './config.js';
 import { Logger, isLogLevel } from './log.js';
 import { Client } from './client.js';
 import { CommandTable, LatencyHistogram } from './command.js';
@@ -22,7 +22,6 @@ import { PubSub } from './pubsub.js';
 import { SlowLog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
 import { Tracking } from './tracking.js';
-import { quotedRepr } from '../util/cstring.js';
 import { Blocking } from '../keyspace/blocking.js';
 import { MemoryReclaimer } from '../util/gc.js';
 import { inertDirectiveWarnings, watchInertDirectives } from './inert.js';
@@ -400,7 +399,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
     const us = this.clock.nowUs();
     const source = c.socket === null ? 'lua' : c.isUnixSocket ? `unix:${this.config.get('unixsocket')}` : c.addr;
     let line = `+${Math.floor(us / 1e6)}.${String(Math.floor(us % 1e6)).padStart(6, '0')} [${c.db.id} ${source}]`;
-    for (let i = 0; i < argv.length; i++) line += ' ' + quotedRepr(argv[i]);
+    for (let i = 0; i < argv.length; i++) line += ' ' + quoteRepr(argv[i]);
     line += '\r\n';
     for (const m of this.monitors) {
       m.raw(line);
