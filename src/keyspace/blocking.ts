@@ -32,7 +32,7 @@ export const BLOCKED_ZSET = 2;
 export const BLOCKED_STREAM = 3;
 
 /** Whether a key's value (undefined: no key) would let a waiting command through now. */
-export type ReadyTest = (value: Value | undefined) => boolean;
+export type ReadyTest = (value: Value | undefined, key: string) => boolean;
 
 /** Why a client stops waiting without being served. */
 export type UnblockReason = 'timeout' | 'error';
@@ -126,12 +126,15 @@ export class Blocking {
     this.ready.push({ db, key });
   }
 
-  /** Clients (re)blocked on db's keys after SWAPDB: every waited key that exists now is ready. */
+  /**
+   * Clients (re)blocked on db's keys after SWAPDB or a flush: every waited key is ready (one that
+   * is gone wakes XREADGROUP with its error; the others' ready tests skip it).
+   */
   swapped(...dbs: Database[]): void {
     for (const db of dbs) {
       const map = this.waiting[db.id];
       if (map === undefined) continue;
-      for (const key of map.keys()) if (db.dict.has(key)) this.signal(db, key);
+      for (const key of map.keys()) this.signal(db, key);
     }
   }
 
@@ -163,7 +166,7 @@ export class Blocking {
             // A key whose time passed is removed here (its DEL propagated), as Redis 7.0's
             // lookup does; Redis 7.2 leaves it for the next access. Not a hit or a miss.
             if (db.expires.size !== 0) db.expireIfNeeded(key);
-            if (!state.ready(db.dict.get(key))) continue;
+            if (!state.ready(db.dict.get(key), key)) continue;
             this.serve(c, state);
           }
         }

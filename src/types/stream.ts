@@ -367,7 +367,7 @@ export class StreamNode {
       }
     }
     buf[p++] = LP_EOF;
-    lpWriteHeader(buf, 0, p, count);
+    lpWriteHeader(buf, 0, p - LP_HDR_SIZE - 1, count);
     return p === total ? buf : buf.subarray(0, p);
   }
 
