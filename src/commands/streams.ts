@@ -43,6 +43,7 @@ const ERR_ID_ZERO = 'ERR The ID specified in XADD must be greater than 0-0';
 const ERR_ID_EXHAUSTED = 'ERR The stream has exhausted the last possible ID, unable to add more items';
 const ERR_ID_SMALL = 'ERR The ID specified in XADD is equal or smaller than the target stream top item';
 const ERR_TOO_LARGE = 'ERR Elements are too large to be stored';
+const MAX_SEQ = '\xff\xff\xff\xff\xff\xff\xff\xff';
 const ERR_MAXLEN_AND_MINID = 'ERR syntax error, MAXLEN and MINID options at the same time are not compatible';
 const ERR_KEY_REQUIRED =
   'ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.';
@@ -284,9 +285,13 @@ function xadd(c: Client, argv: string[]): void {
   } else if (a.seqGiven) {
     id = a.id;
   } else if (s.lastId.slice(0, 8) === a.id.slice(0, 8)) {
-    // "ms-*" within the last ID's millisecond: the next sequence (none left: too small).
+    // "ms-*" within the last ID's millisecond: the next sequence. When none is left, Redis's
+    // streamAppendItem fails without setting errno, and XADD then reports the other error.
+    if (s.lastId.endsWith(MAX_SEQ)) {
+      c.error(ERR_TOO_LARGE);
+      return;
+    }
     id = idIncr(s.lastId);
-    if (id !== null && id.slice(0, 8) !== a.id.slice(0, 8)) id = null;
   } else {
     id = a.id;
   }
