@@ -472,6 +472,8 @@ function xsetid(c: Client, argv: string[]): void {
 
 /** XCLAIM <key> <group> <consumer> 0 <id> TIME <t> RETRYCOUNT <n> FORCE JUSTID LASTID <last>. */
 function propagateClaim(c: Client, key: string, g: ConsumerGroup, group: string, idArgText: string, nack: StreamNack): void {
+  // (Nothing reads the stream until a replica attaches: the XCLAIM is not even built.)
+  if (!c.server.replication.active) return;
   c.server.alsoPropagate(c.db.id, [
     'XCLAIM', key, group, nack.consumer!.name, '0', idArgText,
     'TIME', String(nack.deliveryTime), 'RETRYCOUNT', String(nack.deliveryCount),

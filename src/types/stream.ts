@@ -134,7 +134,8 @@ function parseUint64(s: string): number | bigint | null {
       if (c < 48 || c > 57) break;
       v = v * 10 + (c - 48);
     }
-    if (i === n && (n === 1 || s.charCodeAt(0) !== 48)) return v;
+    // Leading zeros are strtoull's business, and it takes them.
+    if (i === n) return v;
   }
   // strtoull: leading blanks, a sign, digits to the end; '-' negates modulo 2^64.
   let i = 0;
