@@ -749,15 +749,17 @@ function xreadCommand(group: boolean) {
     const keys = argv.slice(streamsArg, streamsArg + streamsCount);
     const waitIds = new Map<string, StreamId>();
     for (let k = 0; k < streamsCount; k++) if (!waitIds.has(keys[k])) waitIds.set(keys[k], ids[k]);
+    // The tests are those of the path that serves at once, so a reader run again is served.
     const ready = group
       ? (v: Value | undefined): boolean => {
           // A reader in a group wakes when the key or the group is gone (with its error) or
-          // the stream has entries past the group's last ID.
+          // the stream has live entries past the group's last ID.
           if (!(v instanceof StreamValue)) return true;
           const g = v.group(groupName!);
-          return g === undefined || v.lastId > g.lastId;
+          return g === undefined || (v.length !== 0 && v.lastValidId() > g.lastId);
         }
-      : (v: Value | undefined, key: string): boolean => v instanceof StreamValue && v.lastId > waitIds.get(key)!;
+      : (v: Value | undefined, key: string): boolean =>
+          v instanceof StreamValue && v.length !== 0 && v.lastValidId() > waitIds.get(key)!;
     blocking.block(c, BLOCKED_STREAM, keys, timeout, waitArgv, ready);
   };
 }

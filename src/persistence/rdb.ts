@@ -909,6 +909,9 @@ registerRdbType({
           consumer.pel.set(id, nack);
         }
       }
+      // Every pending entry must have an owner (Redis checks this under deep sanitization;
+      // here always, as an entry without one has nothing to report to XPENDING).
+      for (const [, nack] of g.pel.from()) if (nack.consumer === null) r.fail('corrupt', 'Stream CG PEL entry without consumer');
     }
     return s;
   },
