@@ -77,6 +77,8 @@ function intervalArg(c: Client, arg: string, isEnd: boolean): StreamId | null {
   return moved;
 }
 
+// (Errors that name a key or group print it as C's %s does: up to a NUL byte.)
+
 /** One entry as Redis replies it: [id, [field, value, ...]]. */
 function replyEntry(c: Client, id: StreamId, fv: readonly string[]): void {
   c.arrayLen(2);
@@ -648,13 +650,14 @@ function xreadCommand(group: boolean) {
           if (served) {
             c.error(s === undefined ? 'UNBLOCKED the stream key no longer exists' : 'NOGROUP the consumer group this client was blocked on no longer exists');
           } else {
-            c.error(`NOGROUP No such key '${key}' or consumer group '${groupName}' in XREADGROUP with GROUP option`);
+            c.error(`NOGROUP No such key '${cString(key)}' or consumer group '${cString(groupName)}' in XREADGROUP with GROUP option`);
           }
           return;
         }
         groups.push(g);
       }
-      const arg = argv[i];
+      // (Compared as C's strcmp does: up to a NUL byte.)
+      const arg = cString(argv[i]);
       if (arg === '$') {
         if (group) {
           c.error(
@@ -676,7 +679,7 @@ function xreadCommand(group: boolean) {
         fresh.push(true);
         continue;
       }
-      const id = idArg(c, arg, false, true);
+      const id = idArg(c, argv[i], false, true);
       if (id === null) return;
       ids.push(id);
       fresh.push(false);
@@ -825,7 +828,7 @@ function xgroupPrepare(c: Client, argv: string[]): XgroupContext | null {
       return null;
     }
     if (g === undefined && sub !== 'create' && sub !== 'destroy') {
-      c.error(`NOGROUP No such consumer group '${argv[3]}' for key name '${argv[2]}'`);
+      c.error(`NOGROUP No such consumer group '${cString(argv[3])}' for key name '${cString(argv[2])}'`);
       return null;
     }
   }
@@ -842,7 +845,7 @@ function xgroupCreate(c: Client, argv: string[]): void {
   const key = argv[2];
   let s = x.s;
   let id: StreamId | null;
-  if (argv[4] === '$') id = s === undefined ? ID_MIN : s.lastId;
+  if (cString(argv[4]) === '$') id = s === undefined ? ID_MIN : s.lastId;
   else id = idArg(c, argv[4], false, true);
   if (id === null) return;
   if (s === undefined) {
@@ -865,7 +868,7 @@ function xgroupSetid(c: Client, argv: string[]): void {
     c.error(errSubcommandSyntax(argv[1], argv[0]));
     return;
   }
-  const id = argv[4] === '$' ? x.s!.lastId : idArg(c, argv[4], false, false);
+  const id = cString(argv[4]) === '$' ? x.s!.lastId : idArg(c, argv[4], false, false);
   if (id === null) return;
   x.g!.lastId = id;
   x.g!.entriesRead = x.entriesRead;
@@ -989,7 +992,7 @@ function xpending(c: Client, argv: string[]): void {
   const found = streamGroup(c, argv[1], argv[2]);
   if (found === null) return;
   if (found === undefined) {
-    c.error(`NOGROUP No such key '${argv[1]}' or consumer group '${argv[2]}'`);
+    c.error(`NOGROUP No such key '${cString(argv[1])}' or consumer group '${cString(argv[2])}'`);
     return;
   }
   const g = found[1];
@@ -1045,7 +1048,7 @@ function xpending(c: Client, argv: string[]): void {
 }
 
 function noGroup(c: Client, key: string, group: string): void {
-  c.error(`NOGROUP No such key '${key}' or consumer group '${group}'`);
+  c.error(`NOGROUP No such key '${cString(key)}' or consumer group '${cString(group)}'`);
 }
 
 function xclaim(c: Client, argv: string[]): void {
@@ -1163,6 +1166,8 @@ const XAUTOCLAIM_MAX_COUNT = 576460752303423487;
 
 function xautoclaim(c: Client, argv: string[]): void {
   const key = argv[1];
+  // Looked up before the arguments are read (a hit or miss counts even when they are wrong).
+  const v = c.db.lookupRead(key);
   const minIdleArg = integerArg(c, argv[4], 'ERR Invalid min-idle-time argument for XAUTOCLAIM');
   if (minIdleArg === null) return;
   const minIdle = minIdleArg < 0 ? 0 : minIdleArg;
@@ -1185,13 +1190,13 @@ function xautoclaim(c: Client, argv: string[]): void {
       return;
     }
   }
-  const found = streamGroup(c, key, argv[2]);
-  if (found === null) return;
-  if (found === undefined) {
+  const s = v === undefined ? undefined : valueAs(c, v, StreamValue);
+  if (s === null) return;
+  const g = s?.group(argv[2]);
+  if (s === undefined || g === undefined) {
     noGroup(c, key, argv[2]);
     return;
   }
-  const [s, g] = found;
   c.preventPropagation();
   let attempts = count * 10;
   const now = Math.floor(c.server.now());
@@ -1282,7 +1287,7 @@ function xinfoConsumers(c: Client, argv: string[]): void {
   if (s === null) return;
   const g = s.group(argv[3]);
   if (g === undefined) {
-    c.error(`NOGROUP No such consumer group '${argv[3]}' for key name '${argv[2]}'`);
+    c.error(`NOGROUP No such consumer group '${cString(argv[3])}' for key name '${cString(argv[2])}'`);
     return;
   }
   const consumers = g.sortedConsumers();
