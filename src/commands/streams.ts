@@ -763,7 +763,7 @@ function xreadCommand(group: boolean) {
         }
       : (v: Value | undefined, key: string): boolean =>
           v instanceof StreamValue && v.length !== 0 && v.lastValidId() > waitIds.get(key)!;
-    blocking.block(c, BLOCKED_STREAM, keys, timeout, waitArgv, ready);
+    blocking.block(c, BLOCKED_STREAM, keys, timeout, waitArgv, ready, group);
   };
 }
 

@@ -53,6 +53,8 @@ export class BlockedState {
     readonly cmd: Command,
     readonly argv: string[],
     readonly ready: ReadyTest,
+    /** It wakes when a key it waits on goes away (XREADGROUP: Redis 7.2's unblock_on_nokey). */
+    readonly onNoKey: boolean,
   ) {}
 }
 
@@ -63,6 +65,10 @@ export class Blocking {
   timedClients = 0;
   /** Keys with at least one client waiting, over every database (INFO total_blocking_keys). */
   waitedKeys = 0;
+  /** Keys with at least one client waiting that wakes when the key goes (INFO total_blocking_keys_on_nokey). */
+  waitedKeysOnNoKey = 0;
+  /** Per database number: how many such clients wait on each key. */
+  private noKeyWaiters: Array<Map<string, number> | undefined> = [];
   /** Per database number: each waited key's clients, in the order they blocked. */
   private waiting: Array<Map<string, Client[]> | undefined> = [];
   /** Keys signalled since the last handleReady, in order, and the same as a set per database. */
@@ -88,7 +94,7 @@ export class Blocking {
    * Blocks c on keys (blockForKeys) until one is ready for it, the deadline (unix ms, 0: none)
    * passes, or it is unblocked. argv is the command it runs again when served.
    */
-  block(c: Client, type: number, keys: readonly string[], timeout: number, argv: string[], ready: ReadyTest): void {
+  block(c: Client, type: number, keys: readonly string[], timeout: number, argv: string[], ready: ReadyTest, onNoKey = false): void {
     const cmd = this.server.table.lookup(argv[0])!;
     const db = c.db;
     let map = this.waiting[db.id];
@@ -105,7 +111,8 @@ export class Blocking {
         queue.push(c);
       }
     }
-    const state = new BlockedState(c, type, db, distinct, timeout, cmd, argv, ready);
+    if (onNoKey) this.countNoKey(db.id, distinct, 1);
+    const state = new BlockedState(c, type, db, distinct, timeout, cmd, argv, ready, onNoKey);
     c.blocked = state;
     this.blockedClients++;
     if (timeout !== 0) {
@@ -224,9 +231,26 @@ export class Blocking {
         this.waitedKeys--;
       }
     }
+    if (state.onNoKey) this.countNoKey(state.db.id, state.keys, -1);
     c.blocked = null;
     this.blockedClients--;
     if (state.timeout !== 0) this.timedClients--;
+  }
+
+  /** Counts clients that wake when a key goes (delta +1 or -1 on each of keys). */
+  private countNoKey(dbid: number, keys: readonly string[], delta: number): void {
+    let map = this.noKeyWaiters[dbid];
+    if (map === undefined) map = this.noKeyWaiters[dbid] = new Map();
+    for (const key of keys) {
+      const n = (map.get(key) ?? 0) + delta;
+      if (n === 0) {
+        map.delete(key);
+        this.waitedKeysOnNoKey--;
+      } else {
+        if (n === 1 && delta === 1) this.waitedKeysOnNoKey++;
+        map.set(key, n);
+      }
+    }
   }
 
   /** After an unblock: the reply goes out, and the input the client sent meanwhile is parsed. */

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { Differential, differentialSuite, scanPage, type Pair, type StepLike } from '../helpers/differential.js';
 import { RawConnection, encodeCommand } from '../helpers/resp.js';
 import { localServer } from '../helpers/local.js';
+import { startServer } from '../../src/embed.js';
 import { idText, makeBigId, makeId, parseId, idIncr, idDecr, raxNodeCount, ID_MAX } from '../../src/types/stream.js';
 
 const MAX = '18446744073709551615';
@@ -643,6 +644,26 @@ describe('streams on the one clock', () => {
     assert.equal(run('XPENDING', 's', 'g', 'IDLE', '6000', '-', '+', '10'), '*0\r\n');
     assert.match(run('XINFO', 'CONSUMERS', 's', 'g'), /idle\r\n:500\d\r\n/);
     assert.match(run('XAUTOCLAIM', 's', 'g', 'd', '4000', '0', 'JUSTID'), /^\*3\r\n\$3\r\n0-0\r\n\*1\r\n\$3\r\n1-0\r\n\*0\r\n$/);
+  });
+
+  it('INFO counts the keys XREADGROUP readers wait on as total_blocking_keys_on_nokey', async () => {
+    const server = await startServer();
+    const [a, b, admin] = await Promise.all([0, 1, 2].map(() => RawConnection.open({ port: server.port })));
+    try {
+      await admin.call('XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM');
+      a.write(encodeCommand(['XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '0', 'STREAMS', 's', '>']));
+      b.write(encodeCommand(['XREAD', 'BLOCK', '0', 'STREAMS', 's', 't', '$', '$']));
+      const field = async (name: string): Promise<string> => new RegExp(`\\r\\n${name}:(\\d+)`).exec((await admin.call('INFO', 'clients'))!)?.[1] ?? '';
+      for (let i = 0; i < 200 && (await field('blocked_clients')) !== '2'; i++) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(await field('total_blocking_keys'), '2');
+      assert.equal(await field('total_blocking_keys_on_nokey'), '1');
+      await admin.call('DEL', 's');
+      assert.match((await a.read())!, /^-UNBLOCKED the stream key no longer exists/);
+      assert.equal(await field('total_blocking_keys_on_nokey'), '0');
+    } finally {
+      for (const c of [a, b, admin]) c.close();
+      await server.close();
+    }
   });
 
   it('XREAD BLOCK inside MULTI answers as a timeout', () => {
