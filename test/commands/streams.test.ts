@@ -559,7 +559,7 @@ describe('stream commands', differentialSuite(), () => {
       });
     });
 
-    it('a served XREADGROUP propagates as XCLAIM, and replies in RESP3 as a map', async () => {
+    it('a served XREADGROUP replies in RESP3 as a map', async () => {
       await clients(
         1,
         async (admin, [a]) => {
@@ -570,6 +570,37 @@ describe('stream commands', differentialSuite(), () => {
           await readBoth(a, 'served');
         },
         true,
+      );
+    });
+  });
+
+  describe('blocked readers served: what propagates and notifies', () => {
+    it('a served XREADGROUP propagates as XCLAIM (NOACK: XGROUP CREATECONSUMER and SETID), with its events', async () => {
+      await d.capture(
+        async (p) => {
+          await p.setup(['XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM']);
+          const reader = await d.pair({ flush: false });
+          try {
+            send(reader, 'XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>');
+            await waitBlocked(p, 1);
+            await p.do('XADD', 's', '1', 'a', 'b');
+            await readBoth(reader, 'served');
+            send(reader, 'XREADGROUP', 'GROUP', 'g', 'bob', 'NOACK', 'BLOCK', '0', 'STREAMS', 's', '>');
+            await waitBlocked(p, 1);
+            await p.do('MULTI');
+            await p.do('XADD', 's', '2', 'c', 'd');
+            await p.do('XADD', 's', '3', 'e', 'f');
+            await p.do('EXEC');
+            await readBoth(reader, 'served after EXEC');
+            send(reader, 'XREAD', 'BLOCK', '0', 'STREAMS', 's', '$');
+            await waitBlocked(p, 1);
+            await p.do('XADD', 's', '4', 'g', 'h');
+            await readBoth(reader, 'XREAD served');
+          } finally {
+            reader.close();
+          }
+        },
+        { events: true, replication: true },
       );
     });
   });
