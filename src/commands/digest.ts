@@ -60,9 +60,9 @@ function xorObjectDigest(digest: Buffer, value: Value, volatile: boolean): void 
     }
   } else if (value instanceof StreamValue) {
     // Each live entry in order: "ms.seq", then its fields and values (groups do not count).
-    value.range(ID_MIN, ID_MAX, 0, false, (id, fv) => {
+    value.range(ID_MIN, ID_MAX, 0, false, (id, node, i) => {
       mixDigest(digest, bytes(`${idMs(id)}.${idSeq(id)}`));
-      for (const s of fv) mixDigest(digest, bytes(s));
+      for (const s of node.entry(i)) mixDigest(digest, bytes(s));
     });
   } else {
     throw new Error(`DEBUG DIGEST does not support ${type} values yet`);

@@ -23,6 +23,8 @@ import {
   StreamConsumer,
   StreamNack,
   StreamValue,
+  type EntryRef,
+  type StreamNode,
   idDecr,
   idIncr,
   idText,
@@ -79,12 +81,24 @@ function intervalArg(c: Client, arg: string, isEnd: boolean): StreamId | null {
 
 // (Errors that name a key or group print it as C's %s does: up to a NUL byte.)
 
-/** One entry as Redis replies it: [id, [field, value, ...]]. */
-function replyEntry(c: Client, id: StreamId, fv: readonly string[]): void {
+/** Entry i of a node as Redis replies it: [id, [field, value, ...]]. */
+function replyEntry(c: Client, id: StreamId, node: StreamNode, i: number): void {
   c.arrayLen(2);
   c.bulk(idText(id));
-  c.arrayLen(fv.length);
-  for (let i = 0; i < fv.length; i++) c.bulk(fv[i]);
+  const data = node.data;
+  const start = node.starts[i];
+  const end = node.entryEnd(i);
+  if (!node.isSame(i)) {
+    c.arrayLen(end - start);
+    for (let j = start; j < end; j++) c.bulk(data[j]);
+    return;
+  }
+  const m = node.masterFields;
+  c.arrayLen(m.length * 2);
+  for (let k = 0; k < m.length; k++) {
+    c.bulk(m[k]);
+    c.bulk(data[start + k]);
+  }
 }
 
 /**
@@ -308,7 +322,7 @@ function xadd(c: Client, argv: string[]): void {
     return;
   }
   const [maxBytes, maxEntries] = nodeLimits(c);
-  s.append(id, argv.slice(fieldPos), maxBytes, maxEntries);
+  s.append(id, argv, maxBytes, maxEntries, fieldPos);
   const text = idText(id);
   c.bulk(text);
   db.changed(key, NOTIFY.STREAM, 'xadd');
@@ -393,7 +407,7 @@ function xrangeCommand(rev: boolean) {
 /** The entries in [start, end] as an array (count 0: all). */
 function replyRange(c: Client, s: StreamValue, start: StreamId, end: StreamId, count: number, rev: boolean): number {
   const mark = c.deferLen();
-  const n = s.range(start, end, count, rev, (id, fv) => replyEntry(c, id, fv));
+  const n = s.range(start, end, count, rev, (id, node, i) => replyEntry(c, id, node, i));
   c.setDeferredArrayLen(mark, n);
   return n;
 }
@@ -510,12 +524,12 @@ function deliverNew(c: Client, s: StreamValue, key: string, groupName: string, g
   const mark = c.deferLen();
   let moved = false;
   const now = Math.floor(c.server.now());
-  const n = s.range(start, ID_MAX, count, false, (id, fv) => {
+  const n = s.range(start, ID_MAX, count, false, (id, node, i) => {
     if (id > g.lastId) {
       s.advanceGroup(g, id);
       if (noack) moved = true;
     }
-    replyEntry(c, id, fv);
+    replyEntry(c, id, node, i);
     if (noack) return;
     let nack = g.pel.get(id);
     if (nack === undefined) {
@@ -543,14 +557,14 @@ function deliverHistory(c: Client, s: StreamValue, consumer: StreamConsumer, sta
   const now = Math.floor(c.server.now());
   for (const [id, nack] of consumer.pel.from(start)) {
     if (count !== 0 && n >= count) break;
-    const fv = s.get(id);
-    if (fv === null) {
+    const ref = s.get(id);
+    if (ref === null) {
       // Pending but gone from the stream: the ID with a null entry.
       c.arrayLen(2);
       c.bulk(idText(id));
       c.nullArray();
     } else {
-      replyEntry(c, id, fv);
+      replyEntry(c, id, ref.node, ref.index);
       nack.deliveryTime = now;
       nack.deliveryCount++;
     }
@@ -1120,8 +1134,8 @@ function xclaim(c: Client, argv: string[]): void {
   for (let k = 5; k <= lastIdArg; k++) {
     const id = ids[k - 5];
     let nack = g.pel.get(id);
-    const fv = s.get(id);
-    if (fv === null) {
+    const ref = s.get(id);
+    if (ref === null) {
       // Gone from the stream: its pending entry goes too.
       if (nack !== undefined) {
         propagateClaim(c, key, g, argv[2], argv[k], nack);
@@ -1148,7 +1162,7 @@ function xclaim(c: Client, argv: string[]): void {
       nack.consumer = consumer;
     }
     if (justid) c.bulk(idText(id));
-    else replyEntry(c, id, fv);
+    else replyEntry(c, id, ref.node, ref.index);
     n++;
     propagateClaim(c, key, g, argv[2], argv[k], nack);
     propagateLastId = false;
@@ -1203,13 +1217,13 @@ function xautoclaim(c: Client, argv: string[]): void {
   let consumer: StreamConsumer | null = null;
   const deletedIds: StreamId[] = [];
   // The reply starts with the cursor, known only at the end: the claims are gathered first.
-  const claimed: Array<[StreamId, string[] | null]> = [];
+  const claimed: Array<[StreamId, EntryRef | null]> = [];
   const it = g.pel.from(start);
   let step = it.next();
   while (attempts-- && count && !step.done) {
     const [id, nack] = step.value;
-    const fv = s.get(id);
-    if (fv === null) {
+    const ref = s.get(id);
+    if (ref === null) {
       // Gone from the stream: its pending entry goes, and the reply names it.
       propagateClaim(c, key, g, argv[2], idText(id), nack);
       addDirty(c);
@@ -1232,7 +1246,7 @@ function xautoclaim(c: Client, argv: string[]): void {
       consumer.pel.set(id, nack);
       nack.consumer = consumer;
     }
-    claimed.push([id, justid ? null : fv]);
+    claimed.push([id, justid ? null : ref]);
     count--;
     propagateClaim(c, key, g, argv[2], idText(id), nack);
     addDirty(c);
@@ -1242,9 +1256,9 @@ function xautoclaim(c: Client, argv: string[]): void {
   c.arrayLen(3);
   c.bulk(step.done ? '0-0' : idText(step.value[0]));
   c.arrayLen(claimed.length);
-  for (const [id, fv] of claimed) {
-    if (fv === null) c.bulk(idText(id));
-    else replyEntry(c, id, fv);
+  for (const [id, ref] of claimed) {
+    if (ref === null) c.bulk(idText(id));
+    else replyEntry(c, id, ref.node, ref.index);
   }
   c.arrayLen(deletedIds.length);
   for (const id of deletedIds) c.bulk(idText(id));
@@ -1369,7 +1383,7 @@ function xinfoStream(c: Client, argv: string[]): void {
     c.integer(s.groups === null ? 0 : s.groups.size);
     for (const first of [true, false]) {
       c.bulk(first ? 'first-entry' : 'last-entry');
-      const n = s.range(ID_MIN, ID_MAX, 1, !first, (id, fv) => replyEntry(c, id, fv));
+      const n = s.range(ID_MIN, ID_MAX, 1, !first, (id, node, i) => replyEntry(c, id, node, i));
       if (n === 0) c.nullBulk();
     }
     return;

@@ -236,8 +236,14 @@ export class StreamNode {
   readonly masterFields: string[];
   /** Every entry of the node (deleted ones too), in order. */
   readonly ids: StreamId[] = [];
-  /** Each entry's fields and values: [f1, v1, f2, v2 ...]. */
-  readonly fields: string[][] = [];
+  /**
+   * Every entry's strings, one entry after another, as the listpack holds them: an entry with the
+   * master entry's fields has only its values here, any other its fields and values. One flat
+   * array rather than an array per entry: an entry then costs its strings and two slots.
+   */
+  readonly data: string[] = [];
+  /** Where each entry's strings start in data. */
+  readonly starts: number[] = [];
   /** Each entry's flags (FLAG_DELETED, FLAG_SAMEFIELDS). */
   readonly flags: number[] = [];
   /** Live and deleted entries (the master entry's count and deleted). */
@@ -261,32 +267,67 @@ export class StreamNode {
     return LP_HDR_SIZE + 1 + lpIntBytes(this.live) + lpIntBytes(this.dead) + this.masterBytes + this.entryBytes;
   }
 
-  /** Whether fv's fields are the master entry's. */
-  private sameFields(fv: readonly string[]): boolean {
+  /** Whether the fields of fv (from fv[from]) are the master entry's. */
+  private sameFields(fv: readonly string[], from: number): boolean {
     const m = this.masterFields;
-    if (fv.length !== m.length * 2) return false;
-    for (let i = 0; i < m.length; i++) if (fv[i * 2] !== m[i]) return false;
+    if (fv.length - from !== m.length * 2) return false;
+    for (let i = 0; i < m.length; i++) if (fv[from + i * 2] !== m[i]) return false;
     return true;
   }
 
-  /** Appends an entry (streamAppendItem's listpack part). */
-  append(id: StreamId, fv: string[]): void {
-    const same = this.sameFields(fv);
-    const numfields = fv.length / 2;
+  /**
+   * Appends an entry (streamAppendItem's listpack part): fields and values from fv[from] on.
+   * same: whether it is stored as having the master entry's fields (by default, when it has).
+   */
+  append(id: StreamId, fv: readonly string[], from = 0, same = this.sameFields(fv, from)): void {
+    const numfields = (fv.length - from) / 2;
+    const data = this.data;
+    this.starts.push(data.length);
     let b = 2 + lpIntBytes(halfDiff(id, this.masterId, 0)) + lpIntBytes(halfDiff(id, this.masterId, 8));
     if (same) {
-      for (let i = 1; i < fv.length; i += 2) b += lpPrepare(fv[i]);
+      // The field names are the master entry's (one copy per node, as in the listpack).
+      for (let i = from + 1; i < fv.length; i += 2) {
+        b += lpPrepare(fv[i]);
+        data.push(fv[i]);
+      }
       b += lpIntBytes(numfields + 3);
     } else {
       b += lpIntBytes(numfields);
-      for (let i = 0; i < fv.length; i++) b += lpPrepare(fv[i]);
+      for (let i = from; i < fv.length; i++) {
+        b += lpPrepare(fv[i]);
+        data.push(fv[i]);
+      }
       b += lpIntBytes(numfields * 2 + 4);
     }
     this.entryBytes += b;
     this.ids.push(id);
-    this.fields.push(fv);
     this.flags.push(same ? FLAG_SAMEFIELDS : 0);
     this.live++;
+  }
+
+  /** Whether entry i is stored with the master entry's fields (values only). */
+  isSame(i: number): boolean {
+    return (this.flags[i] & FLAG_SAMEFIELDS) !== 0;
+  }
+
+  /** Where entry i's strings end in data. */
+  entryEnd(i: number): number {
+    return i + 1 < this.starts.length ? this.starts[i + 1] : this.data.length;
+  }
+
+  /** Entry i's fields and values as a new array [f1, v1, ...]. */
+  entry(i: number): string[] {
+    const data = this.data;
+    const start = this.starts[i];
+    const end = this.entryEnd(i);
+    if (!this.isSame(i)) return data.slice(start, end);
+    const m = this.masterFields;
+    const fv: string[] = new Array(m.length * 2);
+    for (let k = 0; k < m.length; k++) {
+      fv[2 * k] = m[k];
+      fv[2 * k + 1] = data[start + k];
+    }
+    return fv;
   }
 
   /** Marks entry i deleted. */
@@ -323,9 +364,10 @@ export class StreamNode {
     const n = new StreamNode(this.masterId, this.masterFields);
     for (let i = 0; i < this.ids.length; i++) {
       n.ids.push(this.ids[i]);
-      n.fields.push(this.fields[i]);
+      n.starts.push(this.starts[i]);
       n.flags.push(this.flags[i]);
     }
+    for (const str of this.data) n.data.push(str);
     n.live = this.live;
     n.dead = this.dead;
     n.entryBytes = this.entryBytes;
@@ -350,20 +392,22 @@ export class StreamNode {
     putInt(m.length);
     for (const f of m) put(f);
     putInt(0);
+    const data = this.data;
     for (let i = 0; i < this.ids.length; i++) {
       const id = this.ids[i];
-      const fv = this.fields[i];
       const flags = this.flags[i];
-      const numfields = fv.length / 2;
+      const start = this.starts[i];
+      const end = this.entryEnd(i);
       putInt(flags);
       putInt(halfDiff(id, this.masterId, 0));
       putInt(halfDiff(id, this.masterId, 8));
       if (flags & FLAG_SAMEFIELDS) {
-        for (let j = 1; j < fv.length; j += 2) put(fv[j]);
-        putInt(numfields + 3);
+        for (let j = start; j < end; j++) put(data[j]);
+        putInt(end - start + 3);
       } else {
+        const numfields = (end - start) / 2;
         putInt(numfields);
-        for (const s of fv) put(s);
+        for (let j = start; j < end; j++) put(data[j]);
         putInt(numfields * 2 + 4);
       }
     }
@@ -418,10 +462,10 @@ export class StreamNode {
       }
       if (int() === null) return null; // lp-count
       if (node.ids.length !== 0 && id <= node.lastId) return null;
-      node.append(id, fv);
-      // The flags as stored (append chose SAMEFIELDS itself; keep what the file says).
-      node.flags[node.flags.length - 1] = flags & (FLAG_DELETED | FLAG_SAMEFIELDS);
+      // Stored as the file says (SAMEFIELDS or not), so it is written back the same.
+      node.append(id, fv, 0, (flags & FLAG_SAMEFIELDS) !== 0);
       if (flags & FLAG_DELETED) {
+        node.flags[node.flags.length - 1] |= FLAG_DELETED;
         node.live--;
         node.dead++;
       }
@@ -613,23 +657,23 @@ export class StreamValue extends RObject {
    * streamAppendItem: into the tail node unless that is full by stream-node-max-bytes /
    * stream-node-max-entries.
    */
-  append(id: StreamId, fv: string[], maxBytes: number, maxEntries: number): void {
+  append(id: StreamId, fv: readonly string[], maxBytes: number, maxEntries: number, from = 0): void {
     const nodes = this.nodes;
     let tail = nodes.length === 0 ? null : nodes[nodes.length - 1];
     if (tail !== null) {
       let total = 0;
-      for (let i = 0; i < fv.length; i++) total += fv[i].length;
+      for (let i = from; i < fv.length; i++) total += fv[i].length;
       const limit = maxBytes === 0 || maxBytes > STREAM_LISTPACK_MAX_SIZE ? STREAM_LISTPACK_MAX_SIZE : maxBytes;
       if (tail.bytes + total >= limit) tail = null;
       else if (maxEntries !== 0 && tail.live + tail.dead >= maxEntries) tail = null;
     }
     if (tail === null) {
       const m: string[] = [];
-      for (let i = 0; i < fv.length; i += 2) m.push(fv[i]);
+      for (let i = from; i < fv.length; i += 2) m.push(fv[i]);
       tail = new StreamNode(id, m);
       nodes.push(tail);
     }
-    tail.append(id, fv);
+    tail.append(id, fv, from);
     this.length++;
     this.entriesAdded++;
     this.lastId = id;
@@ -663,17 +707,16 @@ export class StreamValue extends RObject {
     return null;
   }
 
-  /** The fields of the live entry id, or null (streamEntryExists and the entry). */
-  get(id: StreamId): string[] | null {
-    const ref = this.find(id);
-    return ref === null ? null : ref.node.fields[ref.index];
+  /** The live entry id (streamEntryExists and the entry), or null. */
+  get(id: StreamId): EntryRef | null {
+    return this.find(id);
   }
 
   /**
    * Calls fn with each live entry in [start, end] in order (reversed with rev), until count
    * entries (0: all) or fn returns false. Returns how many were visited.
    */
-  range(start: StreamId, end: StreamId, count: number, rev: boolean, fn: (id: StreamId, fv: string[]) => boolean | void): number {
+  range(start: StreamId, end: StreamId, count: number, rev: boolean, fn: (id: StreamId, node: StreamNode, index: number) => boolean | void): number {
     const nodes = this.nodes;
     if (nodes.length === 0 || start > end) return 0;
     let n = 0;
@@ -687,7 +730,7 @@ export class StreamValue extends RObject {
           if (id > end) return n;
           if (node.isDeleted(i)) continue;
           n++;
-          if (fn(id, node.fields[i]) === false) return n;
+          if (fn(id, node, i) === false) return n;
           if (count !== 0 && n >= count) return n;
         }
       }
@@ -704,7 +747,7 @@ export class StreamValue extends RObject {
         if (id < start) return n;
         if (node.isDeleted(i)) continue;
         n++;
-        if (fn(id, node.fields[i]) === false) return n;
+        if (fn(id, node, i) === false) return n;
         if (count !== 0 && n >= count) return n;
       }
     }
