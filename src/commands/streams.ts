@@ -576,7 +576,6 @@ function deliverHistory(c: Client, s: StreamValue, consumer: StreamConsumer, sta
 /** XREAD and XREADGROUP (xreadCommand). */
 function xreadCommand(group: boolean) {
   return (c: Client, argv: string[]): void => {
-    const name = group ? 'XREADGROUP' : 'XREAD';
     let block = false;
     let timeout = 0;
     let count = 0;
@@ -699,7 +698,7 @@ function xreadCommand(group: boolean) {
       fresh.push(false);
     }
     // Serve what can be served now.
-    let served_n = 0;
+    let servedKeys = 0;
     let mark = 0;
     for (let i = 0; i < streamsCount; i++) {
       const key = argv[streamsArg + i];
@@ -721,8 +720,8 @@ function xreadCommand(group: boolean) {
         now = true;
       }
       if (!now) continue;
-      served_n++;
-      if (served_n === 1) mark = c.deferLen();
+      servedKeys++;
+      if (servedKeys === 1) mark = c.deferLen();
       const start = idIncr(gt) ?? ID_MIN;
       if (c.resp === 2) c.arrayLen(2);
       c.bulk(key);
@@ -737,9 +736,9 @@ function xreadCommand(group: boolean) {
         replyRange(c, s, start, ID_MAX, count, false);
       }
     }
-    if (served_n !== 0) {
-      if (c.resp === 2) c.setDeferredArrayLen(mark, served_n);
-      else c.setDeferredMapLen(mark, served_n);
+    if (servedKeys !== 0) {
+      if (c.resp === 2) c.setDeferredArrayLen(mark, servedKeys);
+      else c.setDeferredMapLen(mark, servedKeys);
       return;
     }
     if (!block) {

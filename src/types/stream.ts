@@ -202,11 +202,6 @@ export function parseId(arg: string, maxSeq: boolean, strict: boolean, allowSeqS
   return halfChars(ms) + halfChars(seq);
 }
 
-/** The ID with the same ms as id and sequence 0 ... used for "ms-*". */
-export function idWithMs(id: StreamId, seq: StreamId): StreamId {
-  return id.slice(0, 8) + seq.slice(8);
-}
-
 // ---- Listpack sizes ---------------------------------------------------------------------------
 
 /** Bytes a listpack integer entry takes (encoding, data, backlen). */
