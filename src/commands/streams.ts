@@ -695,7 +695,8 @@ function xreadCommand(group: boolean) {
       const id = idArg(c, argv[i], false, true);
       if (id === null) return;
       ids.push(id);
-      fresh.push(false);
+      // The largest ID is how Redis marks ">": given explicitly, it reads new entries too.
+      fresh.push(group && id === ID_MAX);
     }
     // Serve what can be served now.
     let servedKeys = 0;

@@ -323,6 +323,7 @@ describe('stream commands', differentialSuite(), () => {
         ['XREADGROUP', 'GROUP', 'g', 'alice', 'STREAMS', 's', '0'],
         ['XREADGROUP', 'GROUP', 'g', 'alice', 'COUNT', '1', 'STREAMS', 's', '1'],
         ['XREADGROUP', 'GROUP', 'g', 'alice', 'STREAMS', 's', '$'],
+        ['XREADGROUP', 'GROUP', 'g', 'zed', 'COUNT', '1', 'STREAMS', 's', `${MAX}-${MAX}`],
         ['XREADGROUP', 'GROUP', 'nog', 'alice', 'STREAMS', 's', '>'],
         ['XREADGROUP', 'GROUP', 'g', 'alice', 'STREAMS', 'nokey', '>'],
         ['XREADGROUP', 'STREAMS', 's', '>'],
