@@ -535,6 +535,18 @@ describe('stream commands', differentialSuite(), () => {
       });
     });
 
+    it('a reader served without COUNT gets at most 1000 entries, as Redis 7.0 serves it', async () => {
+      await clients(1, async (admin, [a]) => {
+        send(a, 'XREAD', 'BLOCK', '0', 'STREAMS', 's', '0');
+        await waitBlocked(admin, 1);
+        await admin.do('MULTI');
+        for (let i = 1; i <= 1100; i++) await admin.do('XADD', 's', `${i}`, 'f', 'v');
+        await admin.do('EXEC');
+        const reply = await readBoth(a, 'served');
+        assert.match(reply, /^\*1\r\n\*2\r\n\$1\r\ns\r\n\*1000\r\n/);
+      });
+    });
+
     it('XREADGROUP BLOCK: served by XADD, woken with errors by DEL, SET and XGROUP DESTROY', async () => {
       await clients(1, async (admin, [a]) => {
         await admin.setup(['XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM']);
