@@ -1,5 +1,5 @@
 // Clients blocked on keys (Redis's blocked.c, as Redis 7.2 does it): BLPOP and the other
-// blocking list commands now, sorted sets, streams, WAIT and CLIENT PAUSE later.
+// blocking list commands and XREAD/XREADGROUP BLOCK now, sorted sets, WAIT and CLIENT PAUSE later.
 //
 //   block()        the command found nothing to serve: the client waits on its keys, in each
 //                  key's queue (FIFO), with a deadline from the one clock (0: forever). Its
