@@ -8,11 +8,14 @@
 //
 // Environment: BENCH_ROUNDS (default 3), BENCH_N (requests per test, default 100000),
 // BENCH_CLIENTS (default 50), BENCH_TESTS (default ping,set,get,incr,mset,sadd,hset,spop,lpush,
-// rpush,lpop,rpop,lrange_100,lrange_300,lrange_600,blpop,setbit,bitcount,pfadd,pfcount:
-// redis-benchmark -t names, or the names in CUSTOM_TESTS), BENCH_PIPELINES (default 1,16),
-// REDIS_SERVER / REDIS_BENCHMARK (binaries to use). "blpop" is a ping-pong: one redis-benchmark
-// sends BLPOP while another sends RPUSH to the same key, both with BENCH_CLIENTS clients; the
-// BLPOP side's rate is reported.
+// rpush,lpop,rpop,lrange_100,lrange_300,lrange_600,blpop,setbit,bitcount,pfadd,pfcount,xadd,
+// xreadgroup: redis-benchmark -t names, or the names in CUSTOM_TESTS), BENCH_PIPELINES (default
+// 1,16), REDIS_SERVER / REDIS_BENCHMARK (binaries to use). "blpop" is a ping-pong: one
+// redis-benchmark sends BLPOP while another sends RPUSH to the same key, both with BENCH_CLIENTS
+// clients; the BLPOP side's rate is reported. "xreadgroup" is a consumer group at work: a stream
+// of BENCH_N entries is filled first, then one redis-benchmark reads it with XREADGROUP … COUNT 1
+// ">" while another acknowledges random entries of it with XACK; the XREADGROUP side's rate is
+// reported.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
@@ -25,7 +28,7 @@ const ROUNDS = positiveInt('BENCH_ROUNDS', 3);
 const N = positiveInt('BENCH_N', 100_000);
 const CLIENTS = positiveInt('BENCH_CLIENTS', 50);
 const DEFAULT_TESTS =
-  'ping,set,get,incr,mset,sadd,hset,spop,lpush,rpush,lpop,rpop,lrange_100,lrange_300,lrange_600,blpop,setbit,bitcount,pfadd,pfcount';
+  'ping,set,get,incr,mset,sadd,hset,spop,lpush,rpush,lpop,rpop,lrange_100,lrange_300,lrange_600,blpop,setbit,bitcount,pfadd,pfcount,xadd,xreadgroup';
 const TESTS = (process.env.BENCH_TESTS ?? DEFAULT_TESTS).split(',').map((t) => t.trim()).filter(Boolean);
 
 /**
@@ -39,6 +42,7 @@ const CUSTOM_TESTS: Record<string, string[]> = {
   bitcount: ['BITCOUNT', 'bench:bits'],
   pfadd: ['-r', '1000000', 'PFADD', 'bench:hll', 'element:__rand_int__'],
   pfcount: ['PFCOUNT', 'bench:hll'],
+  xadd: ['-r', '1000000', 'XADD', 'bench:stream', '*', 'field', 'value:__rand_int__'],
 };
 const PIPELINES = (process.env.BENCH_PIPELINES ?? '1,16').split(',').map(Number).filter((p) => p > 0);
 const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
@@ -157,6 +161,7 @@ function parseCsv(text: string): Sample[] {
 /** One redis-benchmark run of one test (-t, or CUSTOM_TESTS); returns its samples or the error it reported. */
 function benchmark(port: number, test: string, pipeline: number): Promise<{ samples: Sample[]; error?: string }> {
   if (test === 'blpop') return pingPong(port, pipeline);
+  if (test === 'xreadgroup') return readGroup(port, pipeline);
   return runBenchmark(port, pipeline, CUSTOM_TESTS[test] ?? ['-t', test]);
 }
 
@@ -170,6 +175,53 @@ async function pingPong(port: number, pipeline: number): Promise<{ samples: Samp
     runBenchmark(port, pipeline, ['RPUSH', 'bench:pingpong', 'x']),
   ]);
   return { ...pops, samples: pops.samples.map((s) => ({ ...s, test: 'BLPOP/RPUSH ping-pong' })) };
+}
+
+/**
+ * Sends commands on one connection and resolves once all are answered (a PING after them has
+ * its +PONG): the set-up of a test.
+ */
+function prepare(port: number, commands: string[][]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1');
+    let tail = '';
+    s.once('connect', () => {
+      let out = '';
+      for (const argv of [...commands, ['PING']]) {
+        out += `*${argv.length}\r\n`;
+        for (const a of argv) out += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
+        if (out.length > 65536) {
+          s.write(out);
+          out = '';
+        }
+      }
+      s.write(out);
+    });
+    s.on('data', (d) => {
+      tail = (tail + d.toString('latin1')).slice(-16);
+      if (tail.endsWith('+PONG\r\n')) {
+        s.destroy();
+        resolve();
+      }
+    });
+    s.once('error', reject);
+  });
+}
+
+/**
+ * A consumer group at work: a stream of N entries (IDs 1-0 … N-0) and a group at its start; one
+ * redis-benchmark delivers entries one at a time with XREADGROUP while another acknowledges
+ * random ones (__rand_int__ reads as the ID <n>-0). The XREADGROUP side's numbers are reported.
+ */
+async function readGroup(port: number, pipeline: number): Promise<{ samples: Sample[]; error?: string }> {
+  const setup: string[][] = [['DEL', 'bench:queue'], ['XGROUP', 'CREATE', 'bench:queue', 'workers', '0', 'MKSTREAM']];
+  for (let i = 1; i <= N; i++) setup.push(['XADD', 'bench:queue', `${i}-0`, 'job', `payload:${i}`]);
+  await prepare(port, setup);
+  const [reads] = await Promise.all([
+    runBenchmark(port, pipeline, ['XREADGROUP', 'GROUP', 'workers', 'worker', 'COUNT', '1', 'STREAMS', 'bench:queue', '>']),
+    runBenchmark(port, pipeline, ['-r', String(N), 'XACK', 'bench:queue', 'workers', '__rand_int__']),
+  ]);
+  return { ...reads, samples: reads.samples.map((s) => ({ ...s, test: 'XREADGROUP+XACK (COUNT 1)' })) };
 }
 
 /** Runs redis-benchmark with these test arguments (-t … or a command). */

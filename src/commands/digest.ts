@@ -9,6 +9,7 @@ import { ByteString, RawString, type Value } from '../types/value.js';
 import { HashValue } from '../types/hash.js';
 import { SetValue } from '../types/set.js';
 import { ListValue, listCursor } from '../types/list.js';
+import { StreamValue, ID_MIN, ID_MAX, idMs, idSeq } from '../types/stream.js';
 
 /** Redis's object type numbers (OBJ_STRING …), which the digest mixes in. */
 const OBJ_TYPE: Record<string, number> = { string: 0, list: 1, set: 2, zset: 3, hash: 4, module: 5, stream: 6 };
@@ -57,6 +58,12 @@ function xorObjectDigest(digest: Buffer, value: Value, volatile: boolean): void 
       mixDigest(ele, bytes(pairs[i + 1]));
       xorDigest(digest, ele);
     }
+  } else if (value instanceof StreamValue) {
+    // Each live entry in order: "ms.seq", then its fields and values (groups do not count).
+    value.range(ID_MIN, ID_MAX, 0, false, (id, node, i) => {
+      mixDigest(digest, bytes(`${idMs(id)}.${idSeq(id)}`));
+      for (const s of node.entry(i)) mixDigest(digest, bytes(s));
+    });
   } else {
     throw new Error(`DEBUG DIGEST does not support ${type} values yet`);
   }

@@ -143,7 +143,7 @@ function clientsSection(server: Server): string {
     ['clients_in_timeout_table', server.blocking.timedClients],
     ['total_watched_keys', watchedKeys],
     ['total_blocking_keys', server.blocking.waitedKeys],
-    ['total_blocking_keys_on_nokey', 0],
+    ['total_blocking_keys_on_nokey', server.blocking.waitedKeysOnNoKey],
   ]);
 }
 

@@ -365,6 +365,8 @@ function flushdb(c: Client, argv: string[]): void {
   }
   c.server.dirty += c.db.flush();
   c.server.dataFlushed();
+  // XREADGROUP readers of a stream that went are woken with their error (scanDatabaseForDeletedStreams).
+  if (c.server.blocking.waitedKeys !== 0) c.server.blocking.swapped(c.db);
   // Propagated even when the database was already empty (Redis's forceCommandPropagation).
   c.forcePropagation();
   c.ok();
@@ -378,6 +380,7 @@ function flushall(c: Client, argv: string[]): void {
   let removed = 0;
   for (const db of c.server.dbs) removed += db.flush();
   c.server.dataFlushed();
+  if (c.server.blocking.waitedKeys !== 0) c.server.blocking.swapped(...c.server.dbs);
   c.server.dirty += removed;
   // Propagated even when every database was already empty (forceCommandPropagation).
   c.forcePropagation();

@@ -14,6 +14,7 @@ import { ByteString, RawString, type Value } from '../types/value.js';
 import { HashValue } from '../types/hash.js';
 import { SetValue } from '../types/set.js';
 import { ListValue } from '../types/list.js';
+import { StreamValue } from '../types/stream.js';
 import { replyHelp } from './help.js';
 import { ArgCursor, integerArg } from './args.js';
 
@@ -81,6 +82,16 @@ export function valueBytes(v: Value, samples: number): number {
     let total = OBJECT;
     for (let node = v.head; node !== null; node = node.next) {
       total += LIST_NODE + (node.plain !== null ? stringBytes(node.plain) : BUFFER + node.buf.length);
+    }
+    return total;
+  }
+  if (v instanceof StreamValue) {
+    // Per node its listpack's size (what Redis holds) plus the arrays holding its entries here;
+    // groups by their PEL and consumer counts.
+    let total = OBJECT;
+    for (const node of v.nodes) total += OBJECT + 3 * ARRAY + node.bytes + node.ids.length * (3 * WORD + 32 + ARRAY);
+    for (const [, g] of v.sortedGroups()) {
+      total += OBJECT + 2 * MAP_ENTRY * g.pel.size + g.consumers.size * (OBJECT + MAP_ENTRY);
     }
     return total;
   }

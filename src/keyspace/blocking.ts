@@ -1,5 +1,5 @@
 // Clients blocked on keys (Redis's blocked.c, as Redis 7.2 does it): BLPOP and the other
-// blocking list commands now, sorted sets, streams, WAIT and CLIENT PAUSE later.
+// blocking list commands and XREAD/XREADGROUP BLOCK now, sorted sets, WAIT and CLIENT PAUSE later.
 //
 //   block()        the command found nothing to serve: the client waits on its keys, in each
 //                  key's queue (FIFO), with a deadline from the one clock (0: forever). Its
@@ -32,7 +32,7 @@ export const BLOCKED_ZSET = 2;
 export const BLOCKED_STREAM = 3;
 
 /** Whether a key's value (undefined: no key) would let a waiting command through now. */
-export type ReadyTest = (value: Value | undefined) => boolean;
+export type ReadyTest = (value: Value | undefined, key: string) => boolean;
 
 /** Why a client stops waiting without being served. */
 export type UnblockReason = 'timeout' | 'error';
@@ -53,6 +53,8 @@ export class BlockedState {
     readonly cmd: Command,
     readonly argv: string[],
     readonly ready: ReadyTest,
+    /** It wakes when a key it waits on goes away (XREADGROUP: Redis 7.2's unblock_on_nokey). */
+    readonly onNoKey: boolean,
   ) {}
 }
 
@@ -63,6 +65,10 @@ export class Blocking {
   timedClients = 0;
   /** Keys with at least one client waiting, over every database (INFO total_blocking_keys). */
   waitedKeys = 0;
+  /** Keys with at least one client waiting that wakes when the key goes (INFO total_blocking_keys_on_nokey). */
+  waitedKeysOnNoKey = 0;
+  /** Per database number: how many such clients wait on each key. */
+  private noKeyWaiters: Array<Map<string, number> | undefined> = [];
   /** Per database number: each waited key's clients, in the order they blocked. */
   private waiting: Array<Map<string, Client[]> | undefined> = [];
   /** Keys signalled since the last handleReady, in order, and the same as a set per database. */
@@ -88,7 +94,7 @@ export class Blocking {
    * Blocks c on keys (blockForKeys) until one is ready for it, the deadline (unix ms, 0: none)
    * passes, or it is unblocked. argv is the command it runs again when served.
    */
-  block(c: Client, type: number, keys: readonly string[], timeout: number, argv: string[], ready: ReadyTest): void {
+  block(c: Client, type: number, keys: readonly string[], timeout: number, argv: string[], ready: ReadyTest, onNoKey = false): void {
     const cmd = this.server.table.lookup(argv[0])!;
     const db = c.db;
     let map = this.waiting[db.id];
@@ -105,7 +111,8 @@ export class Blocking {
         queue.push(c);
       }
     }
-    const state = new BlockedState(c, type, db, distinct, timeout, cmd, argv, ready);
+    if (onNoKey) this.countNoKey(db.id, distinct, 1);
+    const state = new BlockedState(c, type, db, distinct, timeout, cmd, argv, ready, onNoKey);
     c.blocked = state;
     this.blockedClients++;
     if (timeout !== 0) {
@@ -126,12 +133,15 @@ export class Blocking {
     this.ready.push({ db, key });
   }
 
-  /** Clients (re)blocked on db's keys after SWAPDB: every waited key that exists now is ready. */
+  /**
+   * Clients (re)blocked on db's keys after SWAPDB or a flush: every waited key is ready (one that
+   * is gone wakes XREADGROUP with its error; the others' ready tests skip it).
+   */
   swapped(...dbs: Database[]): void {
     for (const db of dbs) {
       const map = this.waiting[db.id];
       if (map === undefined) continue;
-      for (const key of map.keys()) if (db.dict.has(key)) this.signal(db, key);
+      for (const key of map.keys()) this.signal(db, key);
     }
   }
 
@@ -163,7 +173,7 @@ export class Blocking {
             // A key whose time passed is removed here (its DEL propagated), as Redis 7.0's
             // lookup does; Redis 7.2 leaves it for the next access. Not a hit or a miss.
             if (db.expires.size !== 0) db.expireIfNeeded(key);
-            if (!state.ready(db.dict.get(key))) continue;
+            if (!state.ready(db.dict.get(key), key)) continue;
             this.serve(c, state);
           }
         }
@@ -221,9 +231,26 @@ export class Blocking {
         this.waitedKeys--;
       }
     }
+    if (state.onNoKey) this.countNoKey(state.db.id, state.keys, -1);
     c.blocked = null;
     this.blockedClients--;
     if (state.timeout !== 0) this.timedClients--;
+  }
+
+  /** Counts clients that wake when a key goes (delta +1 or -1 on each of keys). */
+  private countNoKey(dbid: number, keys: readonly string[], delta: number): void {
+    let map = this.noKeyWaiters[dbid];
+    if (map === undefined) map = this.noKeyWaiters[dbid] = new Map();
+    for (const key of keys) {
+      const n = (map.get(key) ?? 0) + delta;
+      if (n === 0) {
+        map.delete(key);
+        this.waitedKeysOnNoKey--;
+      } else {
+        if (n === 1 && delta === 1) this.waitedKeysOnNoKey++;
+        map.set(key, n);
+      }
+    }
   }
 
   /** After an unblock: the reply goes out, and the input the client sent meanwhile is parsed. */

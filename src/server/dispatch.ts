@@ -223,6 +223,14 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
 let rerunning = false;
 
 /**
+ * Whether the running command is a blocked client's, run again because a key it waits on is
+ * ready (XREAD BLOCK serves such a run as Redis 7.0 serves a blocked reader).
+ */
+export function isRerun(): boolean {
+  return rerunning;
+}
+
+/**
  * Runs a blocked client's command again, now that a key it waits on is ready (Redis 7.2's
  * reprocessing of a blocked command): as a unit of its own, through call(), but not shown to
  * MONITOR a second time.

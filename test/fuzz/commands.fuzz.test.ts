@@ -357,6 +357,16 @@ const BLOCKING_TIMEOUT_AT: Record<string, number> = { blpop: -1, brpop: -1, blmp
  */
 function safeBlocking(name: string, argv: string[]): string[] {
   if (name === 'lpos') return argv.map((a, i) => (i > 2 && a === '-9223372036854775808' ? '-1' : a));
+  if (name === 'xread' || name === 'xreadgroup') {
+    // BLOCK <ms> among the options before STREAMS: a valid, non-negative one waits 10 ms.
+    const out = [...argv];
+    for (let i = 1; i + 1 < out.length; i++) {
+      const word = optionWord(out[i]);
+      if (word === 'streams') break;
+      if (word === 'block' && /^(0|[1-9][0-9]{0,18})$/.test(out[i + 1]) && BigInt(out[i + 1]) < 2n ** 63n) out[i + 1] = '10';
+    }
+    return out;
+  }
   const at = BLOCKING_TIMEOUT_AT[name];
   if (at === undefined) return argv;
   const i = at < 0 ? argv.length + at : at;

@@ -181,6 +181,8 @@ export function isTimeArg(argv: string[], i: number): boolean {
   if ((name === 'pexpireat' || name === 'expireat') && i === 2) return true;
   // RESTORE with a relative TTL propagates it as an absolute one, marked ABSTTL.
   if (name === 'restore' && i === 2) return argv.some((a, j) => j > 3 && a.toLowerCase() === 'absttl');
+  // XREADGROUP and XCLAIM propagate the delivery time as XCLAIM … TIME <unix ms>.
+  if (name === 'xclaim' && argv[i - 1]?.toLowerCase() === 'time') return true;
   return i > 0 && ['pxat', 'exat'].includes(argv[i - 1].toLowerCase());
 }
 

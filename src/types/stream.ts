@@ -1,0 +1,972 @@
+// The stream type (Redis's t_stream.c and stream.h): entries with IDs that only grow, kept in
+// nodes the way Redis keeps them in listpacks under a radix tree, plus consumer groups.
+//
+// Entry IDs. An ID is two unsigned 64-bit numbers (ms, seq); both may go up to 2^64-1, which a
+// double cannot hold. Each ID is held as a 16-character one-byte string: ms then seq, each as 8
+// big-endian bytes. Why this form: comparing two IDs is one string comparison (one-byte strings
+// compare by char code, which is the byte order, so the string order is the ID order), an ID is
+// a valid Map key (the PELs), it is immutable and shareable, and it is what Redis's rax keys and
+// RDB PEL records hold byte for byte. Turning one into "ms-seq" text takes four 32-bit reads;
+// numbers are used when a half fits in 53 bits (always, for real clocks), a bigint otherwise.
+//
+// Nodes. Redis appends entries to the tail listpack until it would pass stream-node-max-bytes or
+// holds stream-node-max-entries entries (live and deleted), then starts a new one whose first
+// entry becomes the node's "master entry". That is observable: XTRIM/XADD with `~` remove only
+// whole nodes, XINFO reports radix-tree-keys, and DUMP writes the listpacks. So nodes here
+// follow the same rules, and each keeps its exact listpack size (computed from the listpack
+// entry sizes, without building the listpack) so the boundaries fall where Redis's do; the
+// listpack bytes themselves are built only for RDB/DUMP (encodeNode).
+//
+// Each node holds its entries in arrays (IDs, field/value arrays, flags), so XADD is an append
+// (amortised O(1)), a lookup is a binary search over the nodes and then over one node's IDs
+// (O(log n)), and a range reads on from there (O(log n + count)). Deleting marks an entry as
+// deleted, as Redis does; a node whose last live entry goes is removed.
+
+import { RObject } from './value.js';
+import { lpPrepare, lpWritePrepared, lpWriteHeader, LP_HDR_SIZE, LP_EOF } from './listpack.js';
+
+export type StreamId = string;
+
+const TWO32 = 4294967296;
+const ZERO8 = '\0\0\0\0\0\0\0\0';
+const MAX8 = '\xff\xff\xff\xff\xff\xff\xff\xff';
+/** 0-0 */
+export const ID_MIN: StreamId = ZERO8 + ZERO8;
+/** 18446744073709551615-18446744073709551615 */
+export const ID_MAX: StreamId = MAX8 + MAX8;
+
+/** Entry flags, as in the listpack. */
+const FLAG_DELETED = 1;
+const FLAG_SAMEFIELDS = 2;
+
+/** The largest a listpack may get (STREAM_LISTPACK_MAX_SIZE). */
+export const STREAM_LISTPACK_MAX_SIZE = 2 ** 30;
+
+/** Group entries_read when unknown (SCG_INVALID_ENTRIES_READ). */
+export const ENTRIES_READ_INVALID = -1;
+
+// ---- IDs --------------------------------------------------------------------------------------
+
+function u32chars(v: number): string {
+  return String.fromCharCode(v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255);
+}
+
+/** Eight big-endian bytes of a number in [0, 2^53). */
+function u64chars(v: number): string {
+  if (v < TWO32) return '\0\0\0\0' + u32chars(v);
+  return u32chars(Math.floor(v / TWO32)) + u32chars(v >>> 0);
+}
+
+function bigChars(v: bigint): string {
+  return u32chars(Number(v >> 32n)) + u32chars(Number(v & 0xffffffffn));
+}
+
+/** The ID (ms, seq) of two exact non-negative numbers below 2^53. */
+export function makeId(ms: number, seq: number): StreamId {
+  return u64chars(ms) + u64chars(seq);
+}
+
+/** The ID (ms, seq) of two unsigned 64-bit bigints. */
+export function makeBigId(ms: bigint, seq: bigint): StreamId {
+  return bigChars(ms) + bigChars(seq);
+}
+
+function word(id: string, at: number): number {
+  return ((id.charCodeAt(at) << 24) | (id.charCodeAt(at + 1) << 16) | (id.charCodeAt(at + 2) << 8) | id.charCodeAt(at + 3)) >>> 0;
+}
+
+/** One half (0: ms, 8: seq) as a number when exact, else a bigint. */
+function half(id: string, at: number): number | bigint {
+  const hi = word(id, at);
+  const lo = word(id, at + 4);
+  if (hi < 2097152) return hi * TWO32 + lo;
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/** The ms part (a number when below 2^53). */
+export function idMs(id: StreamId): number | bigint {
+  return half(id, 0);
+}
+
+/** The seq part. */
+export function idSeq(id: StreamId): number | bigint {
+  return half(id, 8);
+}
+
+/** The ms part as a bigint. */
+function bigHalf(id: string, at: number): bigint {
+  return (BigInt(word(id, at)) << 32n) | BigInt(word(id, at + 4));
+}
+
+/** "ms-seq", as Redis writes an ID. */
+export function idText(id: StreamId): string {
+  return half(id, 0) + '-' + half(id, 8);
+}
+
+/** The next ID, or null after the last possible one (streamIncrID). */
+export function idIncr(id: StreamId): StreamId | null {
+  let i = 15;
+  while (i >= 0 && id.charCodeAt(i) === 255) i--;
+  if (i < 0) return null;
+  return id.slice(0, i) + String.fromCharCode(id.charCodeAt(i) + 1) + '\0'.repeat(15 - i);
+}
+
+/** The previous ID, or null before 0-0 (streamDecrID). */
+export function idDecr(id: StreamId): StreamId | null {
+  let i = 15;
+  while (i >= 0 && id.charCodeAt(i) === 0) i--;
+  if (i < 0) return null;
+  return id.slice(0, i) + String.fromCharCode(id.charCodeAt(i) - 1) + '\xff'.repeat(15 - i);
+}
+
+const UINT64_LIMIT = 2n ** 64n;
+
+/** Redis's string2ull over a C string: canonical integers, else strtoull's syntax; null if invalid. */
+function parseUint64(s: string): number | bigint | null {
+  const n = s.length;
+  if (n === 0) return null;
+  // Fast path: plain digits without a leading zero, short enough to be exact.
+  if (n <= 15) {
+    let v = 0;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      v = v * 10 + (c - 48);
+    }
+    // Leading zeros are strtoull's business, and it takes them.
+    if (i === n) return v;
+  }
+  // strtoull: leading blanks, a sign, digits to the end; '-' negates modulo 2^64.
+  let i = 0;
+  while (i < n && (s.charCodeAt(i) === 32 || (s.charCodeAt(i) >= 9 && s.charCodeAt(i) <= 13))) i++;
+  let neg = false;
+  if (i < n && (s[i] === '+' || s[i] === '-')) {
+    neg = s[i] === '-';
+    i++;
+  }
+  if (i === n) return null;
+  for (let j = i; j < n; j++) {
+    const c = s.charCodeAt(j);
+    if (c < 48 || c > 57) return null;
+  }
+  let v = BigInt(s.slice(i));
+  if (v >= UINT64_LIMIT) return null;
+  if (neg) {
+    // string2ll accepts a canonical negative number first, and string2ull then rejects it.
+    const canonical = /^-[1-9][0-9]*$/.test(s) && v <= 2n ** 63n;
+    if (canonical) return null;
+    v = (UINT64_LIMIT - v) % UINT64_LIMIT;
+  }
+  return v <= 9007199254740991n ? Number(v) : v;
+}
+
+function halfChars(v: number | bigint): string {
+  return typeof v === 'number' ? u64chars(v) : bigChars(v);
+}
+
+/** Whether the last parseId left the sequence to be generated ("ms-*"). */
+export let parsedSeqGiven = true;
+
+/**
+ * Parses an ID as streamGenericParseIDOrReply: "-" and "+" (unless strict), "ms" (seq is
+ * missingSeq: 0 or the maximum) or "ms-seq", and with allowSeqStar "ms-*" (parsedSeqGiven is
+ * then false). null when invalid.
+ */
+export function parseId(arg: string, maxSeq: boolean, strict: boolean, allowSeqStar = false): StreamId | null {
+  parsedSeqGiven = true;
+  if (arg.length > 127) return null;
+  // A C string: it ends at the first NUL.
+  const nul = arg.indexOf('\0');
+  const s = nul >= 0 ? arg.slice(0, nul) : arg;
+  if (s.length === 1) {
+    if (s === '-') return strict ? null : ID_MIN;
+    if (s === '+') return strict ? null : ID_MAX;
+  }
+  const dash = s.indexOf('-');
+  const ms = parseUint64(dash >= 0 ? s.slice(0, dash) : s);
+  if (ms === null) return null;
+  let seq: number | bigint;
+  if (dash < 0) {
+    return halfChars(ms) + (maxSeq ? MAX8 : ZERO8);
+  }
+  const rest = s.slice(dash + 1);
+  if (allowSeqStar && rest === '*') {
+    parsedSeqGiven = false;
+    seq = 0;
+  } else {
+    const v = parseUint64(rest);
+    if (v === null) return null;
+    seq = v;
+  }
+  return halfChars(ms) + halfChars(seq);
+}
+
+// ---- Listpack sizes ---------------------------------------------------------------------------
+
+/** Bytes a listpack integer entry takes (encoding, data, backlen). */
+function lpIntBytes(v: number | bigint): number {
+  if (typeof v === 'bigint') return 10;
+  if (v >= 0 && v <= 127) return 2;
+  if (v >= -4096 && v <= 4095) return 3;
+  if (v >= -32768 && v <= 32767) return 4;
+  if (v >= -8388608 && v <= 8388607) return 5;
+  if (v >= -2147483648 && v <= 2147483647) return 6;
+  return 10;
+}
+
+/** a - b of two IDs' halves as Redis stores it: the 64-bit difference as a signed integer. */
+function halfDiff(a: string, b: string, at: number): number | bigint {
+  const dHi = word(a, at) - word(b, at);
+  if (dHi > -1048576 && dHi < 1048576) return dHi * TWO32 + (word(a, at + 4) - word(b, at + 4));
+  return BigInt.asIntN(64, bigHalf(a, at) - bigHalf(b, at));
+}
+
+// ---- Nodes ------------------------------------------------------------------------------------
+
+/** One listpack of Redis's stream: its master entry, then entries in ID order. */
+export class StreamNode {
+  /** The master entry's ID: the first entry added to the node (the rax key). */
+  readonly masterId: StreamId;
+  readonly masterFields: string[];
+  /** Every entry of the node (deleted ones too), in order. */
+  readonly ids: StreamId[] = [];
+  /**
+   * Every entry's strings, one entry after another, as the listpack holds them: an entry with the
+   * master entry's fields has only its values here, any other its fields and values. One flat
+   * array rather than an array per entry: an entry then costs its strings and two slots.
+   */
+  readonly data: string[] = [];
+  /** Where each entry's strings start in data. */
+  readonly starts: number[] = [];
+  /** Each entry's flags (FLAG_DELETED, FLAG_SAMEFIELDS). */
+  readonly flags: number[] = [];
+  /** Live and deleted entries (the master entry's count and deleted). */
+  live = 0;
+  dead = 0;
+  /** Bytes of the master entry's fields part (num-fields, the fields, the 0 terminator). */
+  private readonly masterBytes: number;
+  /** Bytes of all the entries. */
+  private entryBytes = 0;
+
+  constructor(masterId: StreamId, masterFields: string[]) {
+    this.masterId = masterId;
+    this.masterFields = masterFields;
+    let b = lpIntBytes(masterFields.length) + 2;
+    for (const f of masterFields) b += lpPrepare(f);
+    this.masterBytes = b;
+  }
+
+  /** The listpack's total size (lpBytes). */
+  get bytes(): number {
+    return LP_HDR_SIZE + 1 + lpIntBytes(this.live) + lpIntBytes(this.dead) + this.masterBytes + this.entryBytes;
+  }
+
+  /** Whether the fields of fv (from fv[from]) are the master entry's. */
+  private sameFields(fv: readonly string[], from: number): boolean {
+    const m = this.masterFields;
+    if (fv.length - from !== m.length * 2) return false;
+    for (let i = 0; i < m.length; i++) if (fv[from + i * 2] !== m[i]) return false;
+    return true;
+  }
+
+  /**
+   * Appends an entry (streamAppendItem's listpack part): fields and values from fv[from] on.
+   * same: whether it is stored as having the master entry's fields (by default, when it has).
+   */
+  append(id: StreamId, fv: readonly string[], from = 0, same = this.sameFields(fv, from)): void {
+    const numfields = (fv.length - from) / 2;
+    const data = this.data;
+    this.starts.push(data.length);
+    let b = 2 + lpIntBytes(halfDiff(id, this.masterId, 0)) + lpIntBytes(halfDiff(id, this.masterId, 8));
+    if (same) {
+      // The field names are the master entry's (one copy per node, as in the listpack).
+      for (let i = from + 1; i < fv.length; i += 2) {
+        b += lpPrepare(fv[i]);
+        data.push(fv[i]);
+      }
+      b += lpIntBytes(numfields + 3);
+    } else {
+      b += lpIntBytes(numfields);
+      for (let i = from; i < fv.length; i++) {
+        b += lpPrepare(fv[i]);
+        data.push(fv[i]);
+      }
+      b += lpIntBytes(numfields * 2 + 4);
+    }
+    this.entryBytes += b;
+    this.ids.push(id);
+    this.flags.push(same ? FLAG_SAMEFIELDS : 0);
+    this.live++;
+  }
+
+  /** Whether entry i is stored with the master entry's fields (values only). */
+  isSame(i: number): boolean {
+    return (this.flags[i] & FLAG_SAMEFIELDS) !== 0;
+  }
+
+  /** Where entry i's strings end in data. */
+  entryEnd(i: number): number {
+    return i + 1 < this.starts.length ? this.starts[i + 1] : this.data.length;
+  }
+
+  /** Entry i's fields and values as a new array [f1, v1, ...]. */
+  entry(i: number): string[] {
+    const data = this.data;
+    const start = this.starts[i];
+    const end = this.entryEnd(i);
+    if (!this.isSame(i)) return data.slice(start, end);
+    const m = this.masterFields;
+    const fv: string[] = new Array(m.length * 2);
+    for (let k = 0; k < m.length; k++) {
+      fv[2 * k] = m[k];
+      fv[2 * k + 1] = data[start + k];
+    }
+    return fv;
+  }
+
+  /** Marks entry i deleted. */
+  markDeleted(i: number): void {
+    this.flags[i] |= FLAG_DELETED;
+    this.live--;
+    this.dead++;
+  }
+
+  isDeleted(i: number): boolean {
+    return (this.flags[i] & FLAG_DELETED) !== 0;
+  }
+
+  /** The first index whose ID is >= id (ids.length when none). */
+  lowerBound(id: StreamId): number {
+    const ids = this.ids;
+    let lo = 0;
+    let hi = ids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ids[mid] < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The node's last entry ID (deleted or not). */
+  get lastId(): StreamId {
+    return this.ids[this.ids.length - 1];
+  }
+
+  /** A copy (COPY). */
+  dup(): StreamNode {
+    const n = new StreamNode(this.masterId, this.masterFields);
+    for (let i = 0; i < this.ids.length; i++) {
+      n.ids.push(this.ids[i]);
+      n.starts.push(this.starts[i]);
+      n.flags.push(this.flags[i]);
+    }
+    for (const str of this.data) n.data.push(str);
+    n.live = this.live;
+    n.dead = this.dead;
+    n.entryBytes = this.entryBytes;
+    return n;
+  }
+
+  /** The node's listpack, byte for byte as Redis builds it (for RDB and DUMP). */
+  encode(): Buffer {
+    const total = this.bytes;
+    const buf = Buffer.allocUnsafe(total);
+    let p = LP_HDR_SIZE;
+    let count = 0;
+    const put = (s: string): void => {
+      lpPrepare(s);
+      p = lpWritePrepared(buf, p, s);
+      count++;
+    };
+    const putInt = (v: number | bigint): void => put(String(v));
+    const m = this.masterFields;
+    putInt(this.live);
+    putInt(this.dead);
+    putInt(m.length);
+    for (const f of m) put(f);
+    putInt(0);
+    const data = this.data;
+    for (let i = 0; i < this.ids.length; i++) {
+      const id = this.ids[i];
+      const flags = this.flags[i];
+      const start = this.starts[i];
+      const end = this.entryEnd(i);
+      putInt(flags);
+      putInt(halfDiff(id, this.masterId, 0));
+      putInt(halfDiff(id, this.masterId, 8));
+      if (flags & FLAG_SAMEFIELDS) {
+        for (let j = start; j < end; j++) put(data[j]);
+        putInt(end - start + 3);
+      } else {
+        const numfields = (end - start) / 2;
+        putInt(numfields);
+        for (let j = start; j < end; j++) put(data[j]);
+        putInt(numfields * 2 + 4);
+      }
+    }
+    buf[p++] = LP_EOF;
+    lpWriteHeader(buf, 0, p - LP_HDR_SIZE - 1, count);
+    return p === total ? buf : buf.subarray(0, p);
+  }
+
+  /**
+   * A node from a listpack read from RDB (its master ID is the rax key): null when the listpack
+   * does not hold a valid stream node.
+   */
+  static decode(masterId: StreamId, elements: readonly string[]): StreamNode | null {
+    let p = 0;
+    const next = (): string | undefined => elements[p++];
+    const int = (): number | null => {
+      const s = next();
+      if (s === undefined || !/^-?[0-9]+$/.test(s)) return null;
+      return Number(s);
+    };
+    const live = int();
+    const dead = int();
+    const mcount = int();
+    if (live === null || dead === null || mcount === null || mcount < 0 || mcount > elements.length) return null;
+    const masterFields: string[] = [];
+    for (let i = 0; i < mcount; i++) {
+      const f = next();
+      if (f === undefined) return null;
+      masterFields.push(f);
+    }
+    if (int() !== 0) return null;
+    const node = new StreamNode(masterId, masterFields);
+    const mMs = bigHalf(masterId, 0);
+    const mSeq = bigHalf(masterId, 8);
+    while (p < elements.length) {
+      const flags = int();
+      const dms = next();
+      const dseq = next();
+      if (flags === null || dms === undefined || dseq === undefined || !/^-?[0-9]+$/.test(dms) || !/^-?[0-9]+$/.test(dseq)) return null;
+      const id = makeBigId(BigInt.asUintN(64, mMs + BigInt(dms)), BigInt.asUintN(64, mSeq + BigInt(dseq)));
+      const fv: string[] = [];
+      if (flags & FLAG_SAMEFIELDS) {
+        for (let i = 0; i < mcount; i++) {
+          const v = next();
+          if (v === undefined) return null;
+          fv.push(masterFields[i], v);
+        }
+      } else {
+        const n = int();
+        if (n === null || n < 0 || p + 2 * n > elements.length) return null;
+        for (let i = 0; i < 2 * n; i++) fv.push(next()!);
+      }
+      if (int() === null) return null; // lp-count
+      if (node.ids.length !== 0 && id <= node.lastId) return null;
+      // Stored as the file says (SAMEFIELDS or not), so it is written back the same.
+      node.append(id, fv, 0, (flags & FLAG_SAMEFIELDS) !== 0);
+      if (flags & FLAG_DELETED) {
+        node.flags[node.flags.length - 1] |= FLAG_DELETED;
+        node.live--;
+        node.dead++;
+      }
+    }
+    if (node.live !== live || node.dead !== dead) return null;
+    return node;
+  }
+}
+
+// ---- Consumer groups --------------------------------------------------------------------------
+
+/** The first index of a sorted array whose ID is >= id (> id when strict). */
+function boundIn(order: readonly StreamId[], id: StreamId, strict: boolean): number {
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (order[mid] < id || (strict && order[mid] === id)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** A pending entry (Redis's streamNACK): delivered, not yet acknowledged. */
+export class StreamNack {
+  constructor(
+    public consumer: StreamConsumer | null,
+    public deliveryTime: number,
+    public deliveryCount: number,
+  ) {}
+}
+
+/**
+ * A pending entries list: IDs in order (XPENDING ranges, XAUTOCLAIM, history reads) and by key.
+ * The order is kept in an array of IDs that only grows at the end in the common case (entries
+ * delivered in ID order); a removed ID stays in it until enough accumulate to compact it, and
+ * an ID added out of order marks the array for sorting before its next ordered use.
+ */
+export class PendingList {
+  readonly map = new Map<StreamId, StreamNack>();
+  private order: StreamId[] = [];
+  private stale = 0;
+  private unsorted = false;
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(id: StreamId): StreamNack | undefined {
+    return this.map.get(id);
+  }
+
+  set(id: StreamId, nack: StreamNack): void {
+    if (this.map.has(id)) {
+      this.map.set(id, nack);
+      return;
+    }
+    this.map.set(id, nack);
+    const order = this.order;
+    if (order.length !== 0 && order[order.length - 1] >= id) this.unsorted = true;
+    order.push(id);
+  }
+
+  delete(id: StreamId): boolean {
+    if (!this.map.delete(id)) return false;
+    if (++this.stale > 32 && this.stale > this.map.size) this.compact();
+    return true;
+  }
+
+  private compact(): void {
+    if (this.unsorted) {
+      this.sortNow();
+      return;
+    }
+    const map = this.map;
+    this.order = this.order.filter((id) => map.has(id));
+    this.stale = 0;
+  }
+
+  private sortNow(): void {
+    this.order = [...this.map.keys()].sort();
+    this.stale = 0;
+    this.unsorted = false;
+  }
+
+  /** The IDs in order (live ones, and possibly removed ones that callers skip). */
+  private sorted(): StreamId[] {
+    if (this.unsorted) this.sortNow();
+    return this.order;
+  }
+
+  /** Iterates the pending IDs >= start in order. The list may change between steps. */
+  *from(start: StreamId = ID_MIN): Generator<[StreamId, StreamNack]> {
+    let order = this.sorted();
+    let i = boundIn(order, start, false);
+    let last: StreamId | null = null;
+    for (;;) {
+      if (order !== this.order) {
+        // Compacted or sorted meanwhile: find the place again.
+        order = this.sorted();
+        i = last === null ? boundIn(order, start, false) : boundIn(order, last, true);
+      }
+      if (i >= order.length) return;
+      const id = order[i++];
+      const nack = this.map.get(id);
+      if (nack === undefined) continue;
+      last = id;
+      yield [id, nack];
+    }
+  }
+
+  first(): StreamId | null {
+    const order = this.sorted();
+    for (let i = 0; i < order.length; i++) if (this.map.has(order[i])) return order[i];
+    return null;
+  }
+
+  last(): StreamId | null {
+    const order = this.sorted();
+    for (let i = order.length - 1; i >= 0; i--) if (this.map.has(order[i])) return order[i];
+    return null;
+  }
+}
+
+export class StreamConsumer {
+  readonly pel = new PendingList();
+  constructor(
+    readonly name: string,
+    public seenTime: number,
+  ) {}
+}
+
+export class ConsumerGroup {
+  readonly pel = new PendingList();
+  readonly consumers = new Map<string, StreamConsumer>();
+  constructor(
+    public lastId: StreamId,
+    /** The logical read counter of lastId; ENTRIES_READ_INVALID when unknown. */
+    public entriesRead: number,
+  ) {}
+
+  /** The consumers in name order (as Redis's rax lists them). */
+  sortedConsumers(): StreamConsumer[] {
+    return [...this.consumers.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Removes a consumer and its pending entries from the group's PEL (streamDelConsumer). */
+  deleteConsumer(consumer: StreamConsumer): void {
+    for (const id of consumer.pel.map.keys()) this.pel.delete(id);
+    this.consumers.delete(consumer.name);
+  }
+}
+
+// ---- The stream -------------------------------------------------------------------------------
+
+/** Where an entry is: a node index and an index in it. */
+export interface EntryRef {
+  node: StreamNode;
+  index: number;
+}
+
+export class StreamValue extends RObject {
+  readonly type = 'stream';
+  /** The nodes in ID order (Redis's rax of listpacks). */
+  nodes: StreamNode[] = [];
+  /** Live entries. */
+  length = 0;
+  lastId: StreamId = ID_MIN;
+  /** recorded-first-entry-id */
+  firstId: StreamId = ID_MIN;
+  maxDeletedId: StreamId = ID_MIN;
+  entriesAdded = 0;
+  /** Consumer groups by name; null until the first is created. */
+  groups: Map<string, ConsumerGroup> | null = null;
+
+  encoding(): string {
+    return 'stream';
+  }
+
+  /** The next automatic ID after lastId at time nowMs (streamNextID); null if none is left. */
+  nextId(nowMs: number): StreamId | null {
+    const candidate = makeId(nowMs, 0);
+    if (candidate > this.lastId) return candidate;
+    return idIncr(this.lastId);
+  }
+
+  /**
+   * Appends an entry with a given ID (greater than lastId: the caller checked), as
+   * streamAppendItem: into the tail node unless that is full by stream-node-max-bytes /
+   * stream-node-max-entries.
+   */
+  append(id: StreamId, fv: readonly string[], maxBytes: number, maxEntries: number, from = 0): void {
+    const nodes = this.nodes;
+    let tail = nodes.length === 0 ? null : nodes[nodes.length - 1];
+    if (tail !== null) {
+      let total = 0;
+      for (let i = from; i < fv.length; i++) total += fv[i].length;
+      const limit = maxBytes === 0 || maxBytes > STREAM_LISTPACK_MAX_SIZE ? STREAM_LISTPACK_MAX_SIZE : maxBytes;
+      if (tail.bytes + total >= limit) tail = null;
+      else if (maxEntries !== 0 && tail.live + tail.dead >= maxEntries) tail = null;
+    }
+    if (tail === null) {
+      const m: string[] = [];
+      for (let i = from; i < fv.length; i += 2) m.push(fv[i]);
+      tail = new StreamNode(id, m);
+      nodes.push(tail);
+    }
+    tail.append(id, fv, from);
+    this.length++;
+    this.entriesAdded++;
+    this.lastId = id;
+    if (this.length === 1) this.firstId = id;
+  }
+
+  /** The index of the last node whose master ID is <= id (0 when none). */
+  private nodeFor(id: StreamId): number {
+    const nodes = this.nodes;
+    let lo = 0;
+    let hi = nodes.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (nodes[mid].masterId <= id) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  /** Where the live entry id is, or null. */
+  find(id: StreamId): EntryRef | null {
+    if (this.nodes.length === 0) return null;
+    const node = this.nodes[this.nodeFor(id)];
+    const i = node.lowerBound(id);
+    if (i < node.ids.length && node.ids[i] === id && !node.isDeleted(i)) return { node, index: i };
+    return null;
+  }
+
+  /** The live entry id (streamEntryExists and the entry), or null. */
+  get(id: StreamId): EntryRef | null {
+    return this.find(id);
+  }
+
+  /**
+   * Calls fn with each live entry in [start, end] in order (reversed with rev), until count
+   * entries (0: all) or fn returns false. Returns how many were visited.
+   */
+  range(start: StreamId, end: StreamId, count: number, rev: boolean, fn: (id: StreamId, node: StreamNode, index: number) => boolean | void): number {
+    const nodes = this.nodes;
+    if (nodes.length === 0 || start > end) return 0;
+    let n = 0;
+    if (!rev) {
+      for (let ni = this.nodeFor(start); ni < nodes.length; ni++) {
+        const node = nodes[ni];
+        if (node.masterId > end) break;
+        const ids = node.ids;
+        for (let i = node.lowerBound(start); i < ids.length; i++) {
+          const id = ids[i];
+          if (id > end) return n;
+          if (node.isDeleted(i)) continue;
+          n++;
+          if (fn(id, node, i) === false) return n;
+          if (count !== 0 && n >= count) return n;
+        }
+      }
+      return n;
+    }
+    for (let ni = this.nodeFor(end); ni >= 0; ni--) {
+      const node = nodes[ni];
+      const ids = node.ids;
+      if (ids.length !== 0 && node.lastId < start) break;
+      let i = node.lowerBound(end);
+      if (i === ids.length || ids[i] > end) i--;
+      for (; i >= 0; i--) {
+        const id = ids[i];
+        if (id < start) return n;
+        if (node.isDeleted(i)) continue;
+        n++;
+        if (fn(id, node, i) === false) return n;
+        if (count !== 0 && n >= count) return n;
+      }
+    }
+    return n;
+  }
+
+  /** The first (or last) live entry's ID, or null when empty. */
+  edge(first: boolean): StreamId | null {
+    let found: StreamId | null = null;
+    this.range(ID_MIN, ID_MAX, 1, !first, (id) => {
+      found = id;
+    });
+    return found;
+  }
+
+  /** The last live entry's ID (streamLastValidID); 0-0 when empty. */
+  lastValidId(): StreamId {
+    return this.edge(false) ?? ID_MIN;
+  }
+
+  /** Deletes the live entry id (streamDeleteItem); false when there is none. */
+  delete(id: StreamId): boolean {
+    if (this.nodes.length === 0) return false;
+    const ni = this.nodeFor(id);
+    const node = this.nodes[ni];
+    const i = node.lowerBound(id);
+    if (i >= node.ids.length || node.ids[i] !== id || node.isDeleted(i)) return false;
+    if (node.live === 1) this.nodes.splice(ni, 1);
+    else node.markDeleted(i);
+    this.length--;
+    return true;
+  }
+
+  /** XDEL of several IDs: deletes them, updating the first and max-deleted IDs. */
+  deleteIds(ids: readonly StreamId[]): number {
+    let deleted = 0;
+    let firstGone = false;
+    for (const id of ids) {
+      if (!this.delete(id)) continue;
+      if (id === this.firstId) firstGone = true;
+      if (id > this.maxDeletedId) this.maxDeletedId = id;
+      deleted++;
+    }
+    if (deleted !== 0) {
+      if (this.length === 0) this.firstId = ID_MIN;
+      else if (firstGone) this.firstId = this.edge(true) ?? ID_MAX;
+    }
+    return deleted;
+  }
+
+  /**
+   * Trims from the head (streamTrim): by length (maxlen >= 0) or by ID (minid), exactly or (approx)
+   * only whole nodes, doing at most limit entries' work (0: no limit). Returns how many went.
+   */
+  trim(maxlen: number, minid: StreamId | null, approx: boolean, limit: number): number {
+    const nodes = this.nodes;
+    let deleted = 0;
+    let removeNodes = 0;
+    for (let ni = 0; ni < nodes.length; ni++) {
+      if (minid === null && this.length <= maxlen) break;
+      const node = nodes[ni];
+      const entries = node.live;
+      if (limit !== 0 && deleted + entries > limit) break;
+      const whole = minid === null ? this.length - entries >= maxlen : node.lastId < minid;
+      if (whole) {
+        removeNodes++;
+        this.length -= entries;
+        deleted += entries;
+        continue;
+      }
+      if (approx) break;
+      let fromNode = 0;
+      const ids = node.ids;
+      for (let i = 0; i < ids.length; i++) {
+        if (minid === null ? this.length <= maxlen : ids[i] >= minid) break;
+        if (!node.isDeleted(i)) {
+          node.markDeleted(i);
+          fromNode++;
+          this.length--;
+        }
+      }
+      deleted += fromNode;
+      break;
+    }
+    if (removeNodes !== 0) nodes.splice(0, removeNodes);
+    if (this.length === 0) this.firstId = ID_MIN;
+    else if (deleted !== 0) this.firstId = this.edge(true) ?? ID_MAX;
+    return deleted;
+  }
+
+  /** The first entry's ID including deleted ones (streamGetEdgeID(first, no skip)), or max. */
+  firstIdWithTombstones(): StreamId {
+    return this.nodes.length === 0 ? ID_MAX : this.nodes[0].ids[0];
+  }
+
+  // ---- Groups ----
+
+  group(name: string): ConsumerGroup | undefined {
+    return this.groups?.get(name);
+  }
+
+  /** Creates a group (streamCreateCG); null when one has that name already. */
+  createGroup(name: string, lastId: StreamId, entriesRead: number): ConsumerGroup | null {
+    const groups = (this.groups ??= new Map());
+    if (groups.has(name)) return null;
+    const g = new ConsumerGroup(lastId, entriesRead);
+    groups.set(name, g);
+    return g;
+  }
+
+  /** The groups in name order. */
+  sortedGroups(): Array<[string, ConsumerGroup]> {
+    if (this.groups === null) return [];
+    return [...this.groups.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  }
+
+  /** Whether [start, end] may hold a deleted entry (streamRangeHasTombstones). */
+  rangeHasTombstones(start: StreamId, end: StreamId = ID_MAX): boolean {
+    if (this.length === 0 || this.maxDeletedId === ID_MIN) return false;
+    if (this.firstId > this.maxDeletedId) return false;
+    return start <= this.maxDeletedId && this.maxDeletedId <= end;
+  }
+
+  /** streamEstimateDistanceFromFirstEverEntry: id's read counter, or ENTRIES_READ_INVALID. */
+  estimateDistance(id: StreamId): number {
+    if (this.entriesAdded === 0) return 0;
+    if (this.length === 0 && id <= this.lastId) return this.entriesAdded;
+    if (id === this.lastId) return this.entriesAdded;
+    if (id > this.lastId) return ENTRIES_READ_INVALID;
+    if (this.maxDeletedId === ID_MIN || this.maxDeletedId < this.firstId) {
+      if (id < this.firstId) return this.entriesAdded - this.length;
+      if (id === this.firstId) return this.entriesAdded - this.length + 1;
+    }
+    return ENTRIES_READ_INVALID;
+  }
+
+  /** A group's lag (streamReplyWithCGLag), or null when it cannot be known. */
+  lag(g: ConsumerGroup): number | null {
+    if (this.entriesAdded === 0) return 0;
+    if (g.entriesRead !== ENTRIES_READ_INVALID && !this.rangeHasTombstones(g.lastId)) return this.entriesAdded - g.entriesRead;
+    const read = this.estimateDistance(g.lastId);
+    return read === ENTRIES_READ_INVALID ? null : this.entriesAdded - read;
+  }
+
+  /** The group's read counter after delivering id (streamReplyWithRange's update). */
+  advanceGroup(g: ConsumerGroup, id: StreamId): void {
+    if (g.entriesRead !== ENTRIES_READ_INVALID && !this.rangeHasTombstones(id)) g.entriesRead++;
+    else if (this.entriesAdded !== 0) g.entriesRead = this.estimateDistance(id);
+    g.lastId = id;
+  }
+
+  /** The number of nodes of Redis's rax holding the nodes' keys (XINFO radix-tree-nodes). */
+  raxNodes(): number {
+    return raxNodeCount(this.nodes.map((n) => n.masterId));
+  }
+
+  override dup(): StreamValue {
+    const s = new StreamValue();
+    s.nodes = this.nodes.map((n) => n.dup());
+    s.length = this.length;
+    s.lastId = this.lastId;
+    s.firstId = this.firstId;
+    s.maxDeletedId = this.maxDeletedId;
+    s.entriesAdded = this.entriesAdded;
+    if (this.groups !== null) {
+      s.groups = new Map();
+      for (const [name, g] of this.groups) {
+        const copy = new ConsumerGroup(g.lastId, g.entriesRead);
+        const nacks = new Map<StreamNack, StreamNack>();
+        for (const [id, nack] of g.pel.from()) {
+          const n = new StreamNack(null, nack.deliveryTime, nack.deliveryCount);
+          nacks.set(nack, n);
+          copy.pel.set(id, n);
+        }
+        for (const c of g.consumers.values()) {
+          const cc = new StreamConsumer(c.name, c.seenTime);
+          for (const [id, nack] of c.pel.from()) {
+            const n = nacks.get(nack)!;
+            n.consumer = cc;
+            cc.pel.set(id, n);
+          }
+          copy.consumers.set(c.name, cc);
+        }
+        s.groups.set(name, copy);
+      }
+    }
+    return s;
+  }
+}
+
+/**
+ * How many nodes Redis's rax uses for a set of distinct 16-byte keys (sorted): the root, each
+ * branching point and each leaf, and one node for each chain of single-child steps (which rax
+ * compresses into one node). Computed over the sorted keys from the lengths of their common
+ * prefixes, without building the tree.
+ */
+export function raxNodeCount(sortedKeys: readonly string[]): number {
+  const n = sortedKeys.length;
+  if (n === 0) return 1;
+  const lcp: number[] = [];
+  for (let i = 0; i + 1 < n; i++) {
+    const a = sortedKeys[i];
+    const b = sortedKeys[i + 1];
+    let d = 0;
+    while (d < 16 && a.charCodeAt(d) === b.charCodeAt(d)) d++;
+    lcp.push(d);
+  }
+  // Walk the trie of the keys recursively over ranges [lo, hi) whose keys share depth `depth`.
+  // count(range, depth) counts the rax nodes from the trie node at `depth` (the start of a rax node).
+  const count = (lo: number, hi: number, depth: number): number => {
+    if (hi - lo === 1) return depth === 16 ? 1 : 2; // a chain to the leaf, then the leaf
+    // The depth at which the range branches: the smallest common prefix inside it.
+    let branch = 16;
+    for (let i = lo; i + 1 < hi; i++) if (lcp[i] < branch) branch = lcp[i];
+    let nodes = branch === depth ? 1 : 2; // a chain down to the branching node, then it
+    let start = lo;
+    for (let i = lo; i + 1 < hi; i++) {
+      if (lcp[i] === branch) {
+        nodes += count(start, i + 1, branch + 1);
+        start = i + 1;
+      }
+    }
+    nodes += count(start, hi, branch + 1);
+    return nodes;
+  };
+  return count(0, n, 0);
+}
