@@ -159,14 +159,16 @@ export function d2string(d: number): string {
   return formatDouble17g(d);
 }
 
-/** C's strtod on a prefix of s, as atof reads it: "1.5x" is 1.5, "abc" is 0. */
+/** The longest prefix of a string that C's strtod reads as a number (blanks first). */
+const STRTOD_PREFIX =
+  /^[ \t\n\v\f\r]*[+-]?(?:inf(?:inity)?|nan(?:\([0-9a-z_]*\))?|0x(?:[0-9a-f]+\.?[0-9a-f]*|\.[0-9a-f]+)(?:p[+-]?\d+)?|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)/i;
+
+/** C's strtod on a prefix of s, as atof and sscanf("%lg") read it: "1.5x" is 1.5, "0x10" 16, "abc" 0. */
 export function strtodPrefix(s: string): number {
-  const m = /^[ \t\n\v\f\r]*[+-]?(?:inf(?:inity)?|nan|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)/i.exec(s);
+  const m = STRTOD_PREFIX.exec(s);
   if (!m) return 0;
-  const t = m[0].trim().toLowerCase().replace(/^\+/, '');
-  if (t.endsWith('inf') || t.endsWith('infinity')) return t.startsWith('-') ? -Infinity : Infinity;
-  if (t.endsWith('nan')) return NaN;
-  return Number(t);
+  if (/nan/i.test(m[0])) return NaN;
+  return parseStrtod(m[0]) ?? 0;
 }
 
 export { INT64_MAX, INT64_MIN };

@@ -7,8 +7,8 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differential, differentialSuite, splitAggregate, type StepLike } from '../helpers/differential.js';
-import { bulkText } from '../helpers/resp.js';
+import { Differential, differentialSuite, splitAggregate, type Pair, type StepLike } from '../helpers/differential.js';
+import { RawConnection, bulkText, encodeCommand } from '../helpers/resp.js';
 import { lengthOnly } from '../helpers/collections.js';
 
 const BINARY = '\x00\x01\xff\r\n\x80 \xe9\x00';
@@ -42,6 +42,42 @@ const AGAINST_STRING: string[][] = [
   ['ZMPOP', '2', 'nokey', 's', 'MIN'], ['BZPOPMIN', 's', '0'], ['BZPOPMAX', 'nokey', 's', '0'], ['BZMPOP', '0', '1', 's', 'MAX'],
   ['ZSCAN', 's', '0'],
 ];
+
+/** INFO field of a server, read on a connection of its own. */
+async function infoField(conn: RawConnection, field: string): Promise<string> {
+  const r = (await conn.call('INFO', 'everything')) ?? '';
+  const m = new RegExp(`\\r\\n${field}:([^\\r]*)\\r\\n`).exec(r);
+  return m ? m[1] : '';
+}
+
+/** Waits until both servers have n blocked clients. */
+async function waitBlocked(admin: Pair, n: number): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const [a, b] = await Promise.all([infoField(admin.nodis, 'blocked_clients'), infoField(admin.redis, 'blocked_clients')]);
+    if (Number(a) === n && Number(b) === n) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  assert.fail(`blocked_clients never reached ${n} on both servers`);
+}
+
+/** Sends a command on both connections of a pair without reading its reply. */
+function send(p: Pair, ...argv: string[]): void {
+  p.write(encodeCommand(argv));
+}
+
+/** Reads the next reply on both connections of a pair and compares them; returns nodis's. */
+async function readBoth(p: Pair, what: string): Promise<string> {
+  const [a, b] = await Promise.all([p.nodis.read(), p.redis.read()]);
+  assert.equal(a, b, `${what}: replies differ (nodis first, redis second)`);
+  return a!;
+}
+
+/** True if nothing arrives on either connection within ms. */
+async function quiet(p: Pair, ms = 100): Promise<void> {
+  const [a, b] = await Promise.all([p.nodis.readUntilClose(ms), p.redis.readUntilClose(ms)]);
+  assert.equal(a, '', `nodis sent ${JSON.stringify(a)} while blocked`);
+  assert.equal(b, '', `redis sent ${JSON.stringify(b)} while blocked`);
+}
 
 describe('sorted set commands', differentialSuite(), () => {
   const d = new Differential();
@@ -622,6 +658,197 @@ describe('sorted set commands', differentialSuite(), () => {
         const all = await p.scanAll('ZSCAN', 'big', '0', 'COUNT', '7');
         assert.equal(all.length, 1000);
       });
+    });
+  });
+
+  describe('blocking pops that block', () => {
+    /** A flushed admin pair plus n client pairs, closed after fn. */
+    async function clients(n: number, fn: (admin: Pair, cs: Pair[]) => Promise<void>, resp3 = false): Promise<void> {
+      const admin = await d.pair();
+      const cs: Pair[] = [];
+      try {
+        for (let i = 0; i < n; i++) cs.push(await d.pair({ flush: false, resp3 }));
+        await fn(admin, cs);
+      } finally {
+        for (const p of cs) p.close();
+        admin.close();
+      }
+      const check = await d.pair({ flush: false });
+      try {
+        await waitBlocked(check, 0);
+      } finally {
+        check.close();
+      }
+    }
+
+    it('serves waiting clients first come, first served, from the key that gets members', async () => {
+      for (const resp3 of [false, true]) {
+        await clients(3, async (admin, [c1, c2, c3]) => {
+          send(c1, 'BZPOPMIN', 'k', '0');
+          await waitBlocked(admin, 1);
+          send(c2, 'BZPOPMAX', 'j', 'k', '0');
+          await waitBlocked(admin, 2);
+          send(c3, 'BZMPOP', '0', '2', 'j', 'k', 'MAX', 'COUNT', '5');
+          await waitBlocked(admin, 3);
+          await admin.do('ZADD', 'k', '1', 'a', '2', 'b');
+          await readBoth(c1, 'BZPOPMIN');
+          await readBoth(c2, 'BZPOPMAX');
+          await quiet(c3);
+          await admin.do('EXISTS', 'k');
+          await admin.do('ZADD', 'j', '1', 'x', '2', 'y', '3', 'z');
+          await readBoth(c3, 'BZMPOP');
+          await admin.do('ZRANGE', 'j', '0', '-1', 'WITHSCORES');
+        }, resp3);
+      }
+    });
+
+    it('times out with the null array, in RESP2 and RESP3', async () => {
+      for (const resp3 of [false, true]) {
+        await clients(1, async (_admin, [c1]) => {
+          for (const cmd of [['BZPOPMIN', 'k', '0.05'], ['BZPOPMAX', 'k', 'j', '0.05'], ['BZMPOP', '0.05', '1', 'k', 'MIN']]) {
+            send(c1, ...cmd);
+            await readBoth(c1, cmd[0]);
+          }
+        }, resp3);
+      }
+    });
+
+    it('only a sorted set serves: other types and deleted keys leave clients waiting', async () => {
+      await clients(1, async (admin, [c1]) => {
+        send(c1, 'BZPOPMIN', 'k', '0');
+        await waitBlocked(admin, 1);
+        await admin.do('RPUSH', 'k', 'a');
+        await quiet(c1);
+        await admin.do('DEL', 'k');
+        await admin.do('ZADD', 'k', '1', 'a');
+        await readBoth(c1, 'a sorted set at last');
+        send(c1, 'BZPOPMIN', 'k', '0');
+        await waitBlocked(admin, 1);
+        await admin.do('ZADD', 'src', '5', 'five', '6', 'six');
+        await admin.do('ZUNIONSTORE', 'k', '1', 'src');
+        await readBoth(c1, 'ZUNIONSTORE readies the key');
+        send(c1, 'BZPOPMAX', 'k2', '0');
+        await waitBlocked(admin, 1);
+        await admin.do('ZINCRBY', 'k2', '3', 'm');
+        await readBoth(c1, 'ZINCRBY readies the key');
+        send(c1, 'BZPOPMAX', 'k3', '0');
+        await waitBlocked(admin, 1);
+        await admin.do('ZRANGESTORE', 'k3', 'src', '0', '0');
+        await readBoth(c1, 'ZRANGESTORE readies the key');
+        send(c1, 'BZMPOP', '0', '1', 'k4', 'MIN');
+        await waitBlocked(admin, 1);
+        await admin.do('RENAME', 'src', 'k4');
+        await readBoth(c1, 'RENAME readies the key');
+      });
+    });
+
+    it('inside MULTI a blocking pop answers at once', async () => {
+      await clients(1, async (_admin, [c1]) => {
+        await c1.do('ZADD', 'k', '1', 'a');
+        await c1.do('MULTI');
+        await c1.do('BZPOPMIN', 'k', '0');
+        await c1.do('BZPOPMIN', 'k', '0');
+        await c1.do('BZMPOP', '0', '1', 'k', 'MIN');
+        await c1.do('EXEC');
+      });
+    });
+
+    it('a served client notifies and propagates as ZPOPMIN/ZPOPMAX', async () => {
+      const scenario = async (p: Pair): Promise<void> => {
+        const cs = [await d.pair({ flush: false }), await d.pair({ flush: false }), await d.pair({ flush: false })];
+        try {
+          send(cs[0], 'BZPOPMIN', 'a', '0');
+          await waitBlocked(p, 1);
+          send(cs[1], 'BZMPOP', '0', '2', 'x', 'a', 'MAX', 'COUNT', '5');
+          await waitBlocked(p, 2);
+          send(cs[2], 'BZPOPMAX', 'b', '0');
+          await waitBlocked(p, 3);
+          await p.do('ZADD', 'a', '1', 'one', '2', 'two', '3', 'three');
+          await readBoth(cs[0], 'BZPOPMIN');
+          await readBoth(cs[1], 'BZMPOP');
+          await p.do('MULTI');
+          await p.do('ZADD', 'b', '1', 'x');
+          await p.do('ZADD', 'c', '2', 'y');
+          await p.do('EXEC');
+          await readBoth(cs[2], 'BZPOPMAX after EXEC');
+        } finally {
+          for (const c of cs) c.close();
+        }
+      };
+      await d.capture(scenario, { events: true, replication: true });
+    });
+  });
+
+  describe('side effects', () => {
+    const WRITES: StepLike[] = [
+      ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c'],
+      ['ZADD', 'z', '1', 'a'],
+      ['ZADD', 'z', 'NX', '5', 'a'],
+      ['ZADD', 'z', 'CH', '5', 'a', '6', 'd'],
+      ['ZADD', 'z', 'INCR', '1', 'a'],
+      ['ZADD', 'z', 'INCR', '0', 'a'],
+      ['ZADD', 'nokey', 'XX', '1', 'a'],
+      ['ZINCRBY', 'z', '2', 'b'],
+      ['ZINCRBY', 'z', '2', 'new'],
+      ['ZREM', 'z', 'nope'],
+      ['ZREM', 'z', 'new', 'nope'],
+      ['ZREMRANGEBYRANK', 'z', '0', '0'],
+      ['ZREMRANGEBYRANK', 'z', '10', '20'],
+      ['ZREMRANGEBYSCORE', 'z', '(5', '6'],
+      ['ZREMRANGEBYSCORE', 'z', '100', '200'],
+      ['ZADD', 'lex', '0', 'a', '0', 'b', '0', 'c'],
+      ['ZREMRANGEBYLEX', 'lex', '[a', '[b'],
+      ['ZREMRANGEBYLEX', 'lex', '-', '+'],
+      ['ZADD', 'p', '1', 'a', '2', 'b', '3', 'c', '4', 'd'],
+      ['ZPOPMIN', 'p'],
+      ['ZPOPMAX', 'p', '2'],
+      ['ZPOPMAX', 'p', '0'],
+      ['ZPOPMIN', 'nokey'],
+      ['ZMPOP', '2', 'nokey', 'p', 'MIN', 'COUNT', '10'],
+      ['ZMPOP', '1', 'nokey', 'MIN'],
+      ['ZADD', 'q', '1', 'a', '2', 'b', '3', 'c'],
+      ['BZPOPMIN', 'nokey', 'q', '0'],
+      ['BZPOPMAX', 'q', '0'],
+      ['BZMPOP', '0', '1', 'q', 'MAX', 'COUNT', '3'],
+      ['ZADD', 'r', '1', 'a', '2', 'b'],
+      ['ZADD', 's', '2', 'b', '3', 'c'],
+      ['ZUNIONSTORE', 'u', '2', 'r', 's'],
+      ['ZINTERSTORE', 'i', '2', 'r', 's', 'WEIGHTS', '2', '3'],
+      ['ZDIFFSTORE', 'df', '2', 'r', 's'],
+      ['ZINTERSTORE', 'u', '2', 'r', 'nokey'],
+      ['ZINTERSTORE', 'nokey2', '2', 'r', 'nokey'],
+      ['ZRANGESTORE', 'rs', 'r', '0', '-1'],
+      ['ZRANGESTORE', 'rs', 'r', '5', '6'],
+      ['ZRANGESTORE', 'rs2', 'r', '5', '6'],
+      zadd('big', 200),
+      ['ZREMRANGEBYRANK', 'big', '50', '-50'],
+      ['RENAME', 'big', 'big2'],
+      ['COPY', 'big2', 'big3'],
+      ['DEL', 'big2'],
+      ['ZUNION', '2', 'r', 's'],
+      ['ZRANGE', 'r', '0', '-1'],
+    ];
+
+    it('publish the keyspace events Redis publishes', async () => {
+      await d.check(WRITES, { events: true });
+    });
+
+    it('propagate what Redis propagates', async () => {
+      await d.check(WRITES, { replication: true });
+    });
+
+    it('count dirty changes as Redis', async () => {
+      for (const step of WRITES) {
+        await d.withPair(async (p) => {
+          await p.setup(['CONFIG', 'RESETSTAT']);
+          await p.setup(['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '6', 'd'], ['ZADD', 'lex', '0', 'a', '0', 'b'], ['ZADD', 'p', '1', 'a', '2', 'b', '3', 'c'], ['ZADD', 'q', '1', 'a', '2', 'b'], ['ZADD', 'r', '1', 'a'], ['ZADD', 's', '1', 'a', '3', 'c']);
+          const before = await Promise.all([p.nodis.call('INFO', 'persistence'), p.redis.call('INFO', 'persistence')]);
+          await p.step(step);
+          const after = await Promise.all([p.nodis.call('INFO', 'persistence'), p.redis.call('INFO', 'persistence')]);
+          const dirty = (r: string | null): number => Number(/rdb_changes_since_last_save:(\d+)/.exec(r ?? '')![1]);
+          assert.equal(dirty(after[0]) - dirty(before[0]), dirty(after[1]) - dirty(before[1]), `dirty changes of ${JSON.stringify(step)}`);
+        });
+      }
     });
   });
 
