@@ -3,11 +3,17 @@
 // measured in process twice: on the structure itself (types/zset.ts), and through the command
 // path (processCommand with a socketless client: argument checks, lookup, reply encoding), so no
 // network time hides the curve. An O(log n) operation should cost about log2(1M)/log2(10K) = 1.5
-// times as much at 1M as at 10K, plus what cache misses add on a heap 100 times bigger.
+// times as much at 1M as at 10K, plus what cache misses add on a heap 100 times bigger. Each size
+// runs in a process of its own (a fresh heap); each figure is the best of ZSET_SCALE_ROUNDS runs,
+// which is what the machine can do when nothing else is running on it. Then the heap a 1M-member
+// set takes per member, beside what redis-server's used_memory grows by for the same ZADDs.
 //
 //   npm run build && node dist/bench/zset-scale.js
-//   ZSET_SCALE_SIZES=10000,100000,1000000 ZSET_SCALE_OPS=20000 ZSET_SCALE_ROUNDS=5 node dist/bench/zset-scale.js
+//   ZSET_SCALE_SIZES=10000,100000,1000000 ZSET_SCALE_OPS=20000 ZSET_SCALE_ROUNDS=7 node dist/bench/zset-scale.js
 
+import { spawnSync, spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { ZSetValue, ZCursor, DEFAULT_ZSET_LIMITS } from '../src/types/zset.js';
 import { Server } from '../src/server/server.js';
 import { Config } from '../src/server/config.js';
@@ -17,7 +23,7 @@ import { allCommands } from '../src/commands/index.js';
 
 const SIZES = (process.env.ZSET_SCALE_SIZES ?? '10000,100000,1000000').split(',').map(Number);
 const OPS = Number(process.env.ZSET_SCALE_OPS ?? 20000);
-const ROUNDS = Number(process.env.ZSET_SCALE_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.ZSET_SCALE_ROUNDS ?? 7);
 
 /** A deterministic generator, so every run measures the same work. */
 function rng(seed: number): () => number {
@@ -31,17 +37,16 @@ function rng(seed: number): () => number {
   };
 }
 
-/** The median of ns per operation over ROUNDS runs of fn (each doing `ops` operations). */
+/** The best ns per operation over ROUNDS runs of fn (each doing `ops` operations). */
 function time(ops: number, fn: () => void, reset?: () => void): number {
-  const samples: number[] = [];
+  let best = Infinity;
   for (let r = 0; r < ROUNDS; r++) {
     reset?.();
     const t = process.hrtime.bigint();
     fn();
-    samples.push(Number(process.hrtime.bigint() - t) / ops);
+    best = Math.min(best, Number(process.hrtime.bigint() - t) / ops);
   }
-  samples.sort((a, b) => a - b);
-  return samples[samples.length >> 1];
+  return best;
 }
 
 const OPERATIONS = ['ZADD', 'ZRANK', 'ZRANGE 10 by rank', 'ZRANGEBYSCORE LIMIT 10', 'ZREM'] as const;
@@ -155,10 +160,99 @@ function table(title: string, rows: Row[], pick: (r: Row) => Record<Operation, n
   for (const l of lines) process.stdout.write(l.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ') + '\n');
 }
 
-const rows = SIZES.map((size) => {
-  process.stderr.write(`measuring ${size} members …\n`);
-  return measure(size);
-});
-process.stdout.write(`sorted set operations, ${OPS} per measurement, median of ${ROUNDS} rounds (Node ${process.version})\n`);
-table('on the structure (types/zset.ts)', rows, (r) => r.structure);
-table('through the command path (processCommand, reply encoded, no socket)', rows, (r) => r.command);
+/** Heap bytes per member of a 1M-member set built by ZADD through the command path. */
+function heapPerMember(size: number): number {
+  const gc = (globalThis as { gc?: () => void }).gc!;
+  const server = new Server(new Config(), new Clock(), allCommands);
+  server.log.silent = true;
+  const c = server.createFakeClient();
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < size; i += 1000) {
+    const argv = ['ZADD', 'z'];
+    for (let j = i; j < Math.min(size, i + 1000); j++) argv.push(String(1_700_000_000_000 + j * 3), `member:${j}`);
+    processCommand(c, argv);
+    c.discardReplies();
+  }
+  gc();
+  return (process.memoryUsage().heapUsed - before) / size;
+}
+
+/** used_memory growth per member of redis-server for the same ZADDs, or null without one. */
+async function redisPerMember(size: number): Promise<number | null> {
+  if (spawnSync('redis-server', ['--version']).status !== 0) return null;
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const proc = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  try {
+    let sock: ReturnType<typeof connect> | null = null;
+    for (let i = 0; i < 100 && sock === null; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      sock = await new Promise((resolve) => {
+        const s = connect(port, '127.0.0.1');
+        s.once('connect', () => resolve(s));
+        s.once('error', () => resolve(null));
+      });
+    }
+    if (sock === null) return null;
+    const conn = sock;
+    let buf = '';
+    conn.setEncoding('latin1');
+    conn.on('data', (d: string) => (buf += d));
+    const request = (argv: string[]): string => `*${argv.length}\r\n` + argv.map((a) => `$${a.length}\r\n${a}\r\n`).join('');
+    const usedMemory = async (): Promise<number> => {
+      buf = '';
+      conn.write(request(['INFO', 'memory']));
+      while (!/used_memory:(\d+)/.test(buf) || !buf.endsWith('\r\n')) await new Promise((r) => setTimeout(r, 5));
+      return Number(/used_memory:(\d+)/.exec(buf)![1]);
+    };
+    const before = await usedMemory();
+    let replies = 0;
+    buf = '';
+    for (let i = 0; i < size; i += 1000) {
+      const argv = ['ZADD', 'z'];
+      for (let j = i; j < Math.min(size, i + 1000); j++) argv.push(String(1_700_000_000_000 + j * 3), `member:${j}`);
+      conn.write(request(argv));
+      replies++;
+    }
+    while ((buf.match(/\r\n/g) ?? []).length < replies) await new Promise((r) => setTimeout(r, 10));
+    const after = await usedMemory();
+    conn.destroy();
+    return (after - before) / size;
+  } finally {
+    proc.kill();
+  }
+}
+
+async function main(): Promise<void> {
+  const self = fileURLToPath(import.meta.url);
+  const child = process.argv.indexOf('--size');
+  if (child >= 0) {
+    process.stdout.write(JSON.stringify(measure(Number(process.argv[child + 1]))));
+    return;
+  }
+  if (process.argv.includes('--memory')) {
+    process.stdout.write(JSON.stringify(heapPerMember(Number(process.argv[process.argv.length - 1]))));
+    return;
+  }
+  const rows: Row[] = [];
+  for (const size of SIZES) {
+    process.stderr.write(`measuring ${size} members …\n`);
+    const r = spawnSync(process.execPath, ['--max-old-space-size=4096', self, '--size', String(size)], { encoding: 'utf8', env: process.env, maxBuffer: 1 << 20 });
+    if (r.status !== 0) throw new Error(`measuring ${size} failed: ${r.stderr}`);
+    rows.push(JSON.parse(r.stdout) as Row);
+  }
+  process.stdout.write(`sorted set operations, ${OPS} per measurement, best of ${ROUNDS} rounds (Node ${process.version})\n`);
+  table('on the structure (types/zset.ts)', rows, (r) => r.structure);
+  table('through the command path (processCommand, reply encoded, no socket)', rows, (r) => r.command);
+  const size = SIZES[SIZES.length - 1];
+  const m = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=4096', self, '--memory', String(size)], { encoding: 'utf8' });
+  if (m.status !== 0) throw new Error(`measuring memory failed: ${m.stderr}`);
+  const nodis = JSON.parse(m.stdout) as number;
+  const redis = await redisPerMember(size);
+  process.stdout.write(
+    `\nmemory per member of a ${size / 1000}K-member set (members "member:N", scores ms timestamps): nodis heap ${nodis.toFixed(1)} bytes` +
+      (redis === null ? '\n' : `, redis-server used_memory ${redis.toFixed(1)} bytes (${(nodis / redis).toFixed(2)}x)\n`),
+  );
+}
+
+void main();

@@ -130,6 +130,19 @@ const STRTOD =
  * when strtod would stop early, or for NaN.
  */
 export function parseStrtod(arg: string): number | null {
+  // The usual bounds (digits, a sign, a point, an exponent) are read by Number(), whose decimal
+  // syntax is strtod's: what it refuses, strtod would stop early on too.
+  let plain = arg.length !== 0;
+  for (let i = 0; i < arg.length && plain; i++) {
+    const b = arg.charCodeAt(i);
+    plain = (b >= 48 && b <= 57) || b === 46 || b === 45 || b === 43 || b === 101 || b === 69;
+  }
+  if (plain) {
+    const v = Number(arg);
+    return v === v ? v : null;
+  }
+  if (arg === '+inf' || arg === 'inf') return Infinity;
+  if (arg === '-inf') return -Infinity;
   const s = cString(arg);
   if (s.length === 0) return 0;
   const m = STRTOD.exec(s);
