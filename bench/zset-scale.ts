@@ -5,8 +5,12 @@
 // network time hides the curve. An O(log n) operation should cost about log2(1M)/log2(10K) = 1.5
 // times as much at 1M as at 10K, plus what cache misses add on a heap 100 times bigger. Each size
 // runs in a process of its own (a fresh heap); each figure is the best of ZSET_SCALE_ROUNDS runs,
-// which is what the machine can do when nothing else is running on it. Then the heap a 1M-member
-// set takes per member, beside what redis-server's used_memory grows by for the same ZADDs.
+// which is what the machine can do when nothing else is running on it. Each is measured twice:
+// with the operations' targets drawn from a few hundred places (the working set stays in the CPU
+// caches, so the time is the structure's O(log n) work), and uniformly over the whole set (each
+// operation then misses the caches at most steps, which a 1M-member set's ~70 MB cannot avoid, in
+// Redis's skiplist either). Then the heap a 1M-member set takes per member, beside what
+// redis-server's used_memory grows by for the same ZADDs.
 //
 //   npm run build && node dist/bench/zset-scale.js
 //   ZSET_SCALE_SIZES=10000,100000,1000000 ZSET_SCALE_OPS=20000 ZSET_SCALE_ROUNDS=7 node dist/bench/zset-scale.js
@@ -24,6 +28,8 @@ import { allCommands } from '../src/commands/index.js';
 const SIZES = (process.env.ZSET_SCALE_SIZES ?? '10000,100000,1000000').split(',').map(Number);
 const OPS = Number(process.env.ZSET_SCALE_OPS ?? 20000);
 const ROUNDS = Number(process.env.ZSET_SCALE_ROUNDS ?? 7);
+/** How many places the "hot" measurements touch. */
+const HOT_PLACES = 256;
 
 /** A deterministic generator, so every run measures the same work. */
 function rng(seed: number): () => number {
@@ -58,19 +64,34 @@ interface Row {
   command: Record<Operation, number>;
 }
 
-function measure(size: number): Row {
+/** A flat one-byte string, as the request parser makes them (a concatenation is a rope in V8). */
+function flat(s: string): string {
+  return Buffer.from(s, 'latin1').toString('latin1');
+}
+
+/**
+ * One size: `pool` is how many distinct places the operations touch, drawn at random: OPS for
+ * uniform access over the whole set ("cold": each operation walks memory no earlier one touched),
+ * a few hundred for a working set that stays in the CPU caches ("hot": what is left is the work
+ * the structure does, its O(log n) steps).
+ */
+function measure(size: number, pool: number): Row {
   const rand = rng(size);
   const members: string[] = [];
   const scores: number[] = [];
   for (let i = 0; i < size; i++) {
-    members.push(`member:${i}`);
+    members.push(flat(`member:${i}`));
     scores.push(Math.floor(rand() * size * 10));
   }
-  const probes = Array.from({ length: OPS }, () => Math.floor(rand() * size));
-  const fresh = Array.from({ length: OPS }, (_, i) => `fresh:${i}`);
-  const freshScores = Array.from({ length: OPS }, () => Math.floor(rand() * size * 10));
-  const starts = Array.from({ length: OPS }, () => Math.floor(size / 2 - 500 + rand() * 1000));
-  const minScores = Array.from({ length: OPS }, () => Math.floor(rand() * size * 10));
+  const places = Array.from({ length: pool }, () => Math.floor(rand() * size));
+  const place = (): number => places[Math.floor(rand() * pool)];
+  const probes = Array.from({ length: OPS }, place);
+  const fresh = Array.from({ length: OPS }, (_, i) => flat(`fresh:${i}`));
+  // New members land beside existing ones (their scores, plus a fraction).
+  const freshScores = Array.from({ length: OPS }, () => scores[place()] + 0.5);
+  const middle = Array.from({ length: pool }, () => Math.floor(size / 2 - 500 + rand() * 1000));
+  const starts = Array.from({ length: OPS }, () => middle[Math.floor(rand() * pool)]);
+  const minScores = Array.from({ length: OPS }, () => scores[place()]);
 
   // ---- The structure ----
   const z = ZSetValue.create(DEFAULT_ZSET_LIMITS);
@@ -227,23 +248,27 @@ async function main(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   const child = process.argv.indexOf('--size');
   if (child >= 0) {
-    process.stdout.write(JSON.stringify(measure(Number(process.argv[child + 1]))));
+    process.stdout.write(JSON.stringify(measure(Number(process.argv[child + 1]), Number(process.argv[child + 3]))));
     return;
   }
   if (process.argv.includes('--memory')) {
     process.stdout.write(JSON.stringify(heapPerMember(Number(process.argv[process.argv.length - 1]))));
     return;
   }
-  const rows: Row[] = [];
-  for (const size of SIZES) {
-    process.stderr.write(`measuring ${size} members …\n`);
-    const r = spawnSync(process.execPath, ['--max-old-space-size=4096', self, '--size', String(size)], { encoding: 'utf8', env: process.env, maxBuffer: 1 << 20 });
-    if (r.status !== 0) throw new Error(`measuring ${size} failed: ${r.stderr}`);
-    rows.push(JSON.parse(r.stdout) as Row);
-  }
+  const measureAll = (pool: number): Row[] =>
+    SIZES.map((size) => {
+      process.stderr.write(`measuring ${size} members, ${pool} places …\n`);
+      const r = spawnSync(process.execPath, ['--max-old-space-size=4096', self, '--size', String(size), '--pool', String(pool)], { encoding: 'utf8', env: process.env, maxBuffer: 1 << 20 });
+      if (r.status !== 0) throw new Error(`measuring ${size} failed: ${r.stderr}`);
+      return JSON.parse(r.stdout) as Row;
+    });
+  const hot = measureAll(HOT_PLACES);
+  const cold = measureAll(OPS);
   process.stdout.write(`sorted set operations, ${OPS} per measurement, best of ${ROUNDS} rounds (Node ${process.version})\n`);
-  table('on the structure (types/zset.ts)', rows, (r) => r.structure);
-  table('through the command path (processCommand, reply encoded, no socket)', rows, (r) => r.command);
+  table(`on the structure (types/zset.ts), ${HOT_PLACES} places (a working set in cache)`, hot, (r) => r.structure);
+  table('through the command path (processCommand, reply encoded, no socket), the same', hot, (r) => r.command);
+  table('on the structure, uniform over the whole set (a cache miss at most steps)', cold, (r) => r.structure);
+  table('through the command path, the same', cold, (r) => r.command);
   const size = SIZES[SIZES.length - 1];
   const m = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=4096', self, '--memory', String(size)], { encoding: 'utf8' });
   if (m.status !== 0) throw new Error(`measuring memory failed: ${m.stderr}`);

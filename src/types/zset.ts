@@ -265,7 +265,8 @@ export class ZSetValue extends RObject {
       let hi = seps.length;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (keyLess(score, member, seps[mid], sepm[mid])) hi = mid;
+        const sep = seps[mid];
+        if (score < sep || (score === sep && member < sepm[mid])) hi = mid;
         else lo = mid + 1;
       }
       const counts = inner.counts;
@@ -926,7 +927,8 @@ function childFor(inner: Inner, score: number, member: string): number {
   let hi = seps.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (keyLess(score, member, seps[mid], sepm[mid])) hi = mid;
+    const sep = seps[mid];
+    if (score < sep || (score === sep && member < sepm[mid])) hi = mid;
     else lo = mid + 1;
   }
   return lo;
@@ -940,7 +942,8 @@ function leafLowerBound(leaf: Leaf, score: number, member: string): number {
   let hi = scores.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (keyLess(scores[mid], members[mid], score, member)) lo = mid + 1;
+    const s = scores[mid];
+    if (s < score || (s === score && members[mid] < member)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
