@@ -401,10 +401,10 @@ export class ZSetValue extends RObject {
    */
   add(member: string, score: number): boolean {
     const dict = this.dict;
-    // A listpack stores an integral score as an integer: -0 reads back as 0 (zzlInsertAt).
-    if (dict === null && score === 0) score = 0;
     const old = dict !== null ? dict.get(member) : this.score(member);
     if (old !== undefined) {
+      // A listpack stores an integral score as an integer: -0 reads back as 0 (zzlInsertAt).
+      if (dict === null && score === 0) score = 0;
       if (old !== score) {
         if (!this.updateInPlace(old, member, score)) {
           this.remove(old, member);
@@ -417,6 +417,8 @@ export class ZSetValue extends RObject {
     if (dict === null) {
       const limits = this.limits;
       if (this.count + 1 > limits.maxListpackEntries || member.length > limits.maxListpackValue) this.toSkiplist();
+      // Still a listpack: -0 is stored as 0, as above.
+      else if (score === 0) score = 0;
     }
     this.insert(score, member);
     if (this.dict !== null) this.dict.set(member, score);
