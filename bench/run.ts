@@ -9,13 +9,15 @@
 // Environment: BENCH_ROUNDS (default 3), BENCH_N (requests per test, default 100000),
 // BENCH_CLIENTS (default 50), BENCH_TESTS (default ping,set,get,incr,mset,sadd,hset,spop,lpush,
 // rpush,lpop,rpop,lrange_100,lrange_300,lrange_600,blpop,setbit,bitcount,pfadd,pfcount,xadd,
-// xreadgroup: redis-benchmark -t names, or the names in CUSTOM_TESTS), BENCH_PIPELINES (default
-// 1,16), REDIS_SERVER / REDIS_BENCHMARK (binaries to use). "blpop" is a ping-pong: one
-// redis-benchmark sends BLPOP while another sends RPUSH to the same key, both with BENCH_CLIENTS
-// clients; the BLPOP side's rate is reported. "xreadgroup" is a consumer group at work: a stream
-// of BENCH_N entries is filled first, then one redis-benchmark reads it with XREADGROUP … COUNT 1
-// ">" while another acknowledges random entries of it with XACK; the XREADGROUP side's rate is
-// reported.
+// xreadgroup,zadd,zpopmin,zrangebyscore,zrank: redis-benchmark -t names, or the names in
+// CUSTOM_TESTS), BENCH_PIPELINES (default 1,16), REDIS_SERVER / REDIS_BENCHMARK (binaries to use).
+// "blpop" is a ping-pong: one redis-benchmark sends BLPOP while another sends RPUSH to the same
+// key, both with BENCH_CLIENTS clients; the BLPOP side's rate is reported. "xreadgroup" is a
+// consumer group at work: a stream of BENCH_N entries is filled first, then one redis-benchmark
+// reads it with XREADGROUP … COUNT 1 ">" while another acknowledges random entries of it with
+// XACK; the XREADGROUP side's rate is reported. zrangebyscore and zrank run on a sorted set of 1M
+// members that both servers are given first (ZADD through a pipeline), and that fill is reported
+// too.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
@@ -28,7 +30,8 @@ const ROUNDS = positiveInt('BENCH_ROUNDS', 3);
 const N = positiveInt('BENCH_N', 100_000);
 const CLIENTS = positiveInt('BENCH_CLIENTS', 50);
 const DEFAULT_TESTS =
-  'ping,set,get,incr,mset,sadd,hset,spop,lpush,rpush,lpop,rpop,lrange_100,lrange_300,lrange_600,blpop,setbit,bitcount,pfadd,pfcount,xadd,xreadgroup';
+  'ping,set,get,incr,mset,sadd,hset,spop,lpush,rpush,lpop,rpop,lrange_100,lrange_300,lrange_600,blpop,setbit,bitcount,pfadd,pfcount,' +
+  'xadd,xreadgroup,zadd,zpopmin,zrangebyscore,zrank';
 const TESTS = (process.env.BENCH_TESTS ?? DEFAULT_TESTS).split(',').map((t) => t.trim()).filter(Boolean);
 
 /**
@@ -37,12 +40,16 @@ const TESTS = (process.env.BENCH_TESTS ?? DEFAULT_TESTS).split(',').map((t) => t
  * an 8 KB bitmap (redis-benchmark's __rand_int__ is zero-padded, which no bit offset accepts), and
  * BITCOUNT counts that bitmap; PFADD adds random elements, PFCOUNT then counts them.
  */
+/** Members of the sorted set zrangebyscore and zrank read (member:N with N as __rand_int__ writes it, score N). */
+const ZSET_MEMBERS = 1_000_000;
 const CUSTOM_TESTS: Record<string, string[]> = {
   setbit: ['SETBIT', 'bench:bits', '65535', '1'],
   bitcount: ['BITCOUNT', 'bench:bits'],
   pfadd: ['-r', '1000000', 'PFADD', 'bench:hll', 'element:__rand_int__'],
   pfcount: ['PFCOUNT', 'bench:hll'],
   xadd: ['-r', '1000000', 'XADD', 'bench:stream', '*', 'field', 'value:__rand_int__'],
+  zrangebyscore: ['-r', String(ZSET_MEMBERS), 'ZRANGEBYSCORE', 'bench:zset', '(__rand_int__', '+inf', 'LIMIT', '0', '10'],
+  zrank: ['-r', String(ZSET_MEMBERS), 'ZRANK', 'bench:zset', 'member:__rand_int__'],
 };
 const PIPELINES = (process.env.BENCH_PIPELINES ?? '1,16').split(',').map(Number).filter((p) => p > 0);
 const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
@@ -245,6 +252,44 @@ function runBenchmark(port: number, pipeline: number, what: string[]): Promise<{
   });
 }
 
+/**
+ * Gives the server at port the 1M-member sorted set of the zset tests, through one pipelined
+ * connection; resolves with the seconds it took.
+ */
+function fillZset(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1');
+    const start = Date.now();
+    let pending = 0;
+    let buf = '';
+    s.setEncoding('latin1');
+    s.once('error', reject);
+    s.on('data', (d: string) => {
+      buf += d;
+      let at;
+      while ((at = buf.indexOf('\r\n')) >= 0) {
+        if (buf[0] === '-') reject(new Error(buf.slice(0, at)));
+        buf = buf.slice(at + 2);
+        if (--pending === 0) {
+          s.destroy();
+          resolve((Date.now() - start) / 1000);
+        }
+      }
+    });
+    s.once('connect', () => {
+      const batch = 1000;
+      const parts: string[] = [];
+      for (let i = 0; i < ZSET_MEMBERS; i += batch) {
+        const argv = ['ZADD', 'bench:zset'];
+        for (let j = i; j < i + batch; j++) argv.push(String(j), `member:${String(j).padStart(12, '0')}`);
+        parts.push(`*${argv.length}\r\n` + argv.map((a) => `$${a.length}\r\n${a}\r\n`).join(''));
+        pending++;
+      }
+      s.write(parts.join(''));
+    });
+  });
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -290,6 +335,14 @@ async function main(): Promise<void> {
       `redis-benchmark -c ${CLIENTS} -n ${N}, tests ${TESTS.join(',')}, pipelines ${PIPELINES.join(',')}, ` +
       `${ROUNDS} interleaved rounds${useTaskset ? ', servers on CPU 0, benchmark on CPU 1' : ''}\n\n`,
   );
+
+  if (TESTS.includes('zrangebyscore') || TESTS.includes('zrank')) {
+    for (const server of ['redis', 'nodis'] as const) {
+      const seconds = await fillZset(ports[server]);
+      process.stdout.write(`${server}: ZADD of ${ZSET_MEMBERS / 1e6}M members (1000 per command, pipelined) in ${seconds.toFixed(1)} s\n`);
+    }
+    process.stdout.write('\n');
+  }
 
   // rps[server][test \0 pipeline] = samples over rounds; p50 and p99 likewise
   const rps: Record<ServerName, Map<string, number[]>> = { redis: new Map(), nodis: new Map() };

@@ -18,6 +18,7 @@ import { bitmapCommands } from './bitmaps.js';
 import { hyperloglogCommands } from './hyperloglog.js';
 import { listCommands } from './lists.js';
 import { streamCommands } from './streams.js';
+import { zsetCommands } from './zsets.js';
 
 export const allCommands: CommandSpec[] = [
   ...connectionCommands,
@@ -37,4 +38,5 @@ export const allCommands: CommandSpec[] = [
   ...hyperloglogCommands,
   ...listCommands,
   ...streamCommands,
+  ...zsetCommands,
 ];

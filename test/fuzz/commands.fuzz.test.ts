@@ -341,12 +341,12 @@ function sanitize(input: string[]): string[] {
     for (let i = 2; i < out.length; i += 2) if (!CONFIG_SET_ALLOWED.has(out[i].toLowerCase())) out[i] = 'hz';
     return out;
   }
-  if (name === 'srandmember' || name === 'hrandfield') return boundRandomCount(name, argv);
+  if (name === 'srandmember' || name === 'hrandfield' || name === 'zrandmember') return boundRandomCount(name, argv);
   return safeBlocking(name, pushTtlsOut(name, argv));
 }
 
 /** Where each blocking command's timeout is (a negative index counts from the end). */
-const BLOCKING_TIMEOUT_AT: Record<string, number> = { blpop: -1, brpop: -1, blmpop: 1, blmove: 5, brpoplpush: 3 };
+const BLOCKING_TIMEOUT_AT: Record<string, number> = { blpop: -1, brpop: -1, blmpop: 1, blmove: 5, brpoplpush: 3, bzpopmin: -1, bzpopmax: -1, bzmpop: 1 };
 
 /**
  * A blocking command waits 10 ms at most: one connection cannot serve it, and a timeout of 0 would
@@ -381,7 +381,7 @@ function safeBlocking(name: string, argv: string[]): string[] {
 }
 
 /**
- * SRANDMEMBER and HRANDFIELD with a negative count answer that many picks: a count of billions
+ * SRANDMEMBER, HRANDFIELD and ZRANDMEMBER with a negative count answer that many picks: a count of billions
  * would make both servers build a reply of gigabytes. Counts below -1000 (that are not errors)
  * become -1000.
  */
@@ -389,7 +389,8 @@ function boundRandomCount(name: string, argv: string[]): string[] {
   if (argv.length < 3) return argv;
   const n = /^-[1-9][0-9]*$/.test(argv[2]) && argv[2].length <= 20 ? BigInt(argv[2]) : 0n;
   const floor = -(2n ** 63n - 1n);
-  const withValues = name === 'hrandfield' && argv.length === 4 && optionWord(argv[3]) === 'withvalues';
+  const withValues =
+    argv.length === 4 && ((name === 'hrandfield' && optionWord(argv[3]) === 'withvalues') || (name === 'zrandmember' && optionWord(argv[3]) === 'withscores'));
   // Past these the count is an error, which is deterministic and cheap.
   if (n >= -1000n || n < (withValues ? floor / 2n : floor)) return argv;
   return [argv[0], argv[1], '-1000', ...argv.slice(3)];
@@ -533,6 +534,7 @@ const EXCEPTIONS: Record<string, Rule> = {
   // one) is compared as a set; any other page by its shape (cursors differ).
   hscan: (c) => collectionScanPage(c, true),
   sscan: (c) => collectionScanPage(c, false),
+  zscan: (c) => collectionScanPage(c, true),
   // Tip nondeterministic_output_order, but in RESP2 the map is a flat field, value … array: sort by pairs.
   hgetall: (c) => (c.rn[0] === '*' ? both((r) => normalizePairs(r, (_k, v) => v))(c) : both(sorted)(c)),
 };
@@ -674,7 +676,7 @@ function commandAbout(c: Ctx, sub: 'info' | 'docs'): Compared {
 }
 
 /**
- * An HSCAN/SSCAN page: compared as a set of elements (or pairs) when an iteration from cursor 0
+ * An HSCAN/SSCAN/ZSCAN page: compared as a set of elements (or pairs) when an iteration from cursor 0
  * ends with it on both (what another cursor means differs: README).
  */
 function collectionScanPage(c: Ctx, pairs: boolean): Compared {
