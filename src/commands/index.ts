@@ -17,6 +17,7 @@ import { memoryCommands } from './memory.js';
 import { bitmapCommands } from './bitmaps.js';
 import { hyperloglogCommands } from './hyperloglog.js';
 import { listCommands } from './lists.js';
+import { sortCommands } from './sort.js';
 
 export const allCommands: CommandSpec[] = [
   ...connectionCommands,
@@ -35,4 +36,5 @@ export const allCommands: CommandSpec[] = [
   ...bitmapCommands,
   ...hyperloglogCommands,
   ...listCommands,
+  ...sortCommands,
 ];
