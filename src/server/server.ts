@@ -25,6 +25,7 @@ import { Tracking } from './tracking.js';
 import { Blocking } from '../keyspace/blocking.js';
 import { MemoryReclaimer } from '../util/gc.js';
 import { inertDirectiveWarnings, watchInertDirectives } from './inert.js';
+import type { ZSetLimits } from '../types/zset.js';
 
 export interface ServerStats {
   connectionsReceived: number;
@@ -219,6 +220,11 @@ export class Server extends EventEmitter implements KeyspaceHost {
   readonly memory = new MemoryReclaimer();
   /** notify-keyspace-events as flags (read on every write and by notify.ts, so kept here). */
   notifyFlags = 0;
+  /**
+   * zset-max-listpack-entries/-value, one object every sorted set holds and reads on each insert
+   * (as Redis reads its globals), kept current by CONFIG SET.
+   */
+  readonly zsetLimits: ZSetLimits;
   /** Client-side caching: the tracking table, BCAST prefixes, invalidations. */
   readonly tracking: Tracking;
 
@@ -256,6 +262,14 @@ export class Server extends EventEmitter implements KeyspaceHost {
     config.onChange('latency-monitor-threshold', () => (this.latencyThresholdMs = config.num('latency-monitor-threshold')));
     config.onChange('slowlog-log-slower-than', () => (this.slowlogThreshold = config.num('slowlog-log-slower-than')));
     this.notifyFlags = config.notifyKeyspaceEvents();
+    const zsetLimits = (this.zsetLimits = { maxListpackEntries: 0, maxListpackValue: 0 });
+    const readZsetLimits = (): void => {
+      zsetLimits.maxListpackEntries = config.num('zset-max-listpack-entries');
+      zsetLimits.maxListpackValue = config.num('zset-max-listpack-value');
+    };
+    readZsetLimits();
+    config.onChange('zset-max-listpack-entries', readZsetLimits);
+    config.onChange('zset-max-listpack-value', readZsetLimits);
     config.onChange('notify-keyspace-events', () => (this.notifyFlags = config.notifyKeyspaceEvents()));
     config.onChange('logfile', () => this.applyLogConfig());
     config.onChange('hz', () => {
