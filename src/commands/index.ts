@@ -18,6 +18,7 @@ import { bitmapCommands } from './bitmaps.js';
 import { hyperloglogCommands } from './hyperloglog.js';
 import { listCommands } from './lists.js';
 import { sortCommands } from './sort.js';
+import { geoCommands } from './geo.js';
 
 export const allCommands: CommandSpec[] = [
   ...connectionCommands,
@@ -37,4 +38,5 @@ export const allCommands: CommandSpec[] = [
   ...hyperloglogCommands,
   ...listCommands,
   ...sortCommands,
+  ...geoCommands,
 ];

@@ -21,6 +21,7 @@ import { NOTIFY } from '../keyspace/notify.js';
 import { ListValue, listCursor } from '../types/list.js';
 import { SetValue } from '../types/set.js';
 import { HashValue } from '../types/hash.js';
+import { ZSetValue } from '../types/zset.js';
 import { stringValue } from '../types/value.js';
 import { ArgCursor, integerArg } from './args.js';
 import { strtodWhole } from '../util/numbers.js';
@@ -156,7 +157,7 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
 
   const db = c.db;
   const found = db.lookupRead(argv[1]);
-  if (found !== undefined && !(found instanceof ListValue) && !(found instanceof SetValue)) {
+  if (found !== undefined && !(found instanceof ListValue) && !(found instanceof SetValue) && !(found instanceof ZSetValue)) {
     c.error(ERR_WRONGTYPE);
     return;
   }
@@ -171,6 +172,9 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
     sortBy = null;
   }
 
+  // Redis converts a listpack-encoded sorted set for good before sorting it (OBJECT ENCODING shows it).
+  if (source instanceof ZSetValue) source.toSkiplist();
+
   let vectorLen = source === null ? 0 : source instanceof ListValue ? source.length : source.size;
 
   // LIMIT, clamped to the elements there are.
@@ -183,8 +187,8 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
   }
   if (end >= vectorLen) end = vectorLen - 1;
 
-  // Unsorted lists (and sorted sets) are read only over the range LIMIT asks for.
-  const ordered = source instanceof ListValue;
+  // Unsorted lists and sorted sets are read only over the range LIMIT asks for.
+  const ordered = source instanceof ListValue || source instanceof ZSetValue;
   if (ordered && dontSort && (start !== 0 || end !== vectorLen - 1)) vectorLen = end - start + 1;
 
   const vector: SortItem[] = new Array(vectorLen);
@@ -201,6 +205,17 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
   } else if (source instanceof SetValue) {
     const members = source.members();
     for (let j = 0; j < vectorLen; j++) vector[j] = item(members[j]);
+  } else if (source instanceof ZSetValue && dontSort) {
+    // Score order (from the highest with DESC), from rank start.
+    const size = source.size;
+    const [first, last] = desc ? [size - start - vectorLen, size - 1 - start] : [start, start + vectorLen - 1];
+    let j = 0;
+    for (const [member] of source.rangeByRank(first, last, desc)) vector[j++] = item(member);
+    end -= start;
+    start = 0;
+  } else if (source instanceof ZSetValue) {
+    let j = 0;
+    source.forEach((member) => (vector[j++] = item(member)));
   }
 
   let badDouble = false;

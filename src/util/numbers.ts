@@ -112,6 +112,34 @@ function hexFloat(neg: boolean, digits: string, fracDigits: number, exp: string 
   return neg ? -v : v;
 }
 
+/**
+ * printf("%.*f", digits, d) as glibc prints a double: the exact binary value rounded to digits
+ * decimals, an exact tie to even (where JS's toFixed would round it up), "-0.000000" for -0,
+ * "inf", "-inf", "nan".
+ */
+export function formatFixed(d: number, digits: number): string {
+  if (d !== d) return 'nan';
+  const neg = d < 0 || Object.is(d, -0);
+  const a = neg ? -d : d;
+  if (a === Infinity) return neg ? '-inf' : 'inf';
+  let out: string;
+  if (a >= 1e21) {
+    // An integer (doubles this large have no fraction): its exact digits.
+    out = BigInt(a).toString() + (digits > 0 ? '.' + '0'.repeat(digits) : '');
+  } else if (Number.isInteger(a * 2 ** (digits + 1)) && !Number.isInteger(a * 2 ** digits)) {
+    // Exactly digits + 1 fractional bits: the decimal expansion ends in a 5 one place past the
+    // last digit kept, a tie. digits + 1 decimals are then exact; round the tie to even.
+    const exact = a.toFixed(digits + 1);
+    let q = BigInt(exact.replace('.', '')) / 10n;
+    if (q & 1n) q++;
+    const text = q.toString().padStart(digits + 1, '0');
+    out = digits > 0 ? text.slice(0, text.length - digits) + '.' + text.slice(text.length - digits) : text;
+  } else {
+    out = a.toFixed(digits);
+  }
+  return neg ? '-' + out : out;
+}
+
 /** The smallest normal double, 2^-1022: below it, results are subnormal. */
 const MIN_NORMAL = 2.2250738585072014e-308;
 const DECIMAL = /^[+-]?(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/i;
