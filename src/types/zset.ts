@@ -149,7 +149,8 @@ export class ZSetValue extends RObject {
   /** ZSCAN cursors, created on first use. */
   private cursors: ScanCursors | null = null;
 
-  private constructor(readonly limits: ZSetLimits) {
+  /** An empty listpack-encoded set; prefer the factories below, which say which encoding. */
+  constructor(readonly limits: ZSetLimits) {
     super();
     this.first = this.last = this.root as Leaf;
   }
