@@ -11,7 +11,7 @@
 
 import type { CommandSpec } from '../server/command.js';
 import type { Client } from '../server/client.js';
-import { ERR_SYNTAX, ERR_WRONGTYPE } from '../server/errors.js';
+import { ERR_SYNTAX } from '../server/errors.js';
 import { NOTIFY } from '../keyspace/notify.js';
 import { ZSetValue, ZCursor } from '../types/zset.js';
 import {
@@ -28,7 +28,7 @@ import {
   searchCells,
   type GeoShape,
 } from '../types/geohash.js';
-import type { Found } from './lookup.js';
+import { readAs } from './lookup.js';
 import { doubleArg, integerArg } from './args.js';
 import { optionWord } from '../util/cstring.js';
 import { formatFixed } from '../util/numbers.js';
@@ -56,17 +56,6 @@ interface GeoPoint {
   /** Meters from the centre. */
   dist: number;
   score: number;
-}
-
-/**
- * A sorted set for a read (lookup.ts's readAs, which cannot take ZSetValue: its constructor is
- * private): the set, undefined (no key), or null after replying WRONGTYPE.
- */
-function readZSet(c: Client, key: string): Found<ZSetValue> {
-  const v = c.db.lookupRead(key);
-  if (v === undefined || v instanceof ZSetValue) return v;
-  c.error(ERR_WRONGTYPE);
-  return null;
 }
 
 // ---- Arguments and formatting -------------------------------------------------------------------
@@ -252,7 +241,7 @@ const byDistanceDesc = (a: GeoPoint, b: GeoPoint): number => -byDistance(a, b);
  */
 function georadiusGeneric(c: Client, argv: string[], srcKeyIndex: number, flags: number): void {
   const db = c.db;
-  const z = readZSet(c, argv[srcKeyIndex]);
+  const z = readAs(c, argv[srcKeyIndex], ZSetValue);
   if (z === null) return;
   const shape: GeoShape = { box: false, lon: 0, lat: 0, conversion: 1, radius: 0, width: 0, height: 0 };
   let storeKey: string | null = null;
@@ -434,7 +423,7 @@ function georadiusGeneric(c: Client, argv: string[], srcKeyIndex: number, flags:
 // ---- GEOHASH GEOPOS GEODIST ---------------------------------------------------------------------
 
 function geohash(c: Client, argv: string[]): void {
-  const z = readZSet(c, argv[1]);
+  const z = readAs(c, argv[1], ZSetValue);
   if (z === null) return;
   c.arrayLen(argv.length - 2);
   for (let i = 2; i < argv.length; i++) {
@@ -445,7 +434,7 @@ function geohash(c: Client, argv: string[]): void {
 }
 
 function geopos(c: Client, argv: string[]): void {
-  const z = readZSet(c, argv[1]);
+  const z = readAs(c, argv[1], ZSetValue);
   if (z === null) return;
   c.arrayLen(argv.length - 2);
   for (let i = 2; i < argv.length; i++) {
@@ -471,7 +460,7 @@ function geodist(c: Client, argv: string[]): void {
     c.error(ERR_SYNTAX);
     return;
   }
-  const z = readZSet(c, argv[1]);
+  const z = readAs(c, argv[1], ZSetValue);
   if (z === null) return;
   const score1 = z?.score(argv[2]);
   const score2 = z?.score(argv[3]);
