@@ -1,7 +1,7 @@
 // DEBUG DIGEST and DEBUG DIGEST-VALUE: Redis's SHA-1 digests of the dataset and of single values
 // (debug.c), equal to Redis's for the same data, so tests (Redis's own among them) can compare
 // datasets across a reload, a restart or a replica. Order does not count where Redis keeps none
-// (keys, set members, hash fields are xor-ed together); it counts within a string or a list.
+// (keys, set and sorted set members, hash fields are xor-ed together); it counts within a string or a list.
 
 import { createHash } from 'node:crypto';
 import type { Database } from '../keyspace/db.js';
@@ -9,6 +9,8 @@ import { ByteString, RawString, type Value } from '../types/value.js';
 import { HashValue } from '../types/hash.js';
 import { SetValue } from '../types/set.js';
 import { ListValue, listCursor } from '../types/list.js';
+import { ZSetValue } from '../types/zset.js';
+import { formatDouble17g } from '../protocol/writer.js';
 
 /** Redis's object type numbers (OBJ_STRING …), which the digest mixes in. */
 const OBJ_TYPE: Record<string, number> = { string: 0, list: 1, set: 2, zset: 3, hash: 4, module: 5, stream: 6 };
@@ -57,6 +59,14 @@ function xorObjectDigest(digest: Buffer, value: Value, volatile: boolean): void 
       mixDigest(ele, bytes(pairs[i + 1]));
       xorDigest(digest, ele);
     }
+  } else if (value instanceof ZSetValue) {
+    // Each member with its score as %.17g text, order free.
+    value.forEach((member, score) => {
+      const ele = Buffer.alloc(20);
+      mixDigest(ele, bytes(member));
+      mixDigest(ele, bytes(formatDouble17g(score)));
+      xorDigest(digest, ele);
+    });
   } else {
     throw new Error(`DEBUG DIGEST does not support ${type} values yet`);
   }

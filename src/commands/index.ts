@@ -19,6 +19,7 @@ import { hyperloglogCommands } from './hyperloglog.js';
 import { listCommands } from './lists.js';
 import { sortCommands } from './sort.js';
 import { geoCommands } from './geo.js';
+import { zsetCommands } from './zsets.js';
 
 export const allCommands: CommandSpec[] = [
   ...connectionCommands,
@@ -39,4 +40,5 @@ export const allCommands: CommandSpec[] = [
   ...listCommands,
   ...sortCommands,
   ...geoCommands,
+  ...zsetCommands,
 ];

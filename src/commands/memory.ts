@@ -14,6 +14,7 @@ import { ByteString, RawString, type Value } from '../types/value.js';
 import { HashValue } from '../types/hash.js';
 import { SetValue } from '../types/set.js';
 import { ListValue } from '../types/list.js';
+import { ZSetValue } from '../types/zset.js';
 import { replyHelp } from './help.js';
 import { ArgCursor, integerArg } from './args.js';
 
@@ -43,6 +44,11 @@ const ARRAY = 6 * WORD;
 
 /** A quicklist node object (links, offsets, counts). */
 const LIST_NODE = 8 * WORD;
+/** A sorted set's tree: a leaf or inner node's object and its arrays, shared by ~100 members. */
+const ZSET_NODE = OBJECT + 2 * ARRAY;
+const ZSET_PER_NODE = 96;
+/** A double boxed as a heap number (a Map value that is not a small integer). */
+const HEAP_NUMBER = 16;
 /** What a Buffer costs besides its bytes (its ArrayBuffer, view and backing-store record; measured). */
 const BUFFER = 240;
 
@@ -83,6 +89,18 @@ export function valueBytes(v: Value, samples: number): number {
       total += LIST_NODE + (node.plain !== null ? stringBytes(node.plain) : BUFFER + node.buf.length);
     }
     return total;
+  }
+  if (v instanceof ZSetValue) {
+    // Per member: a leaf slot for it and one for its score, and once a skiplist a Map entry
+    // whose value is a boxed double; the member strings are sampled.
+    const n = v.size;
+    const perMember = 2 * WORD + (v.isListpack ? 0 : MAP_ENTRY + HEAP_NUMBER);
+    const sample: string[] = [];
+    if (n !== 0) {
+      const c = v.seekRank(0);
+      for (let i = 0; i < Math.min(samples, n); i++, c.next()) sample.push(c.member);
+    }
+    return OBJECT + sampled(sample, n, samples, stringBytes) + n * perMember + Math.ceil(n / ZSET_PER_NODE) * ZSET_NODE;
   }
   // A type this estimate does not know yet.
   return OBJECT;

@@ -69,7 +69,7 @@ function restore(c: Client, argv: string[]): void {
 
   let value: Value;
   try {
-    value = parseDumpPayload(Buffer.from(argv[3], 'latin1'), { limits: encodingLimits(c.server.config) });
+    value = parseDumpPayload(Buffer.from(argv[3], 'latin1'), { limits: encodingLimits(c.server.config, c.server.zsetLimits) });
   } catch (e) {
     if (!(e instanceof RdbError)) throw e;
     if (e.kind === 'version' || e.kind === 'checksum') return c.error('ERR DUMP payload version or checksum are wrong');

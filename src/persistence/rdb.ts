@@ -18,7 +18,7 @@ import type { Database } from '../keyspace/db.js';
 import { stringValue, typeOf, type TypeName, type Value } from '../types/value.js';
 import { Crc64 } from '../util/crc64.js';
 import { lzfCompress, lzfDecompress } from '../util/lzf.js';
-import { atoi, parseInteger } from '../util/numbers.js';
+import { atoi, d2string, parseInteger, strtodPrefix } from '../util/numbers.js';
 import { strerror } from '../server/config.js';
 import { REDIS_VERSION } from '../commands/server.js';
 import { HashValue } from '../types/hash.js';
@@ -27,6 +27,7 @@ import type { Config } from '../server/config.js';
 import { decodeIntset, decodeListpack, decodeZiplist, decodeZipmap, encodeIntset, encodeListpack, type Fail } from './packed.js';
 import { ListValue, getPackedThreshold } from '../types/list.js';
 import { LP_EOF, LP_HDR_SIZE, lpCheck, lpPrepare, lpWriteHeader, lpWritePrepared } from '../types/listpack.js';
+import { ZSetValue, DEFAULT_ZSET_LIMITS, type ZSetLimits } from '../types/zset.js';
 
 /** The version nodis writes (Redis 7.0's). */
 export const RDB_VERSION = 10;
@@ -306,6 +307,8 @@ export interface EncodingLimits {
   setMaxIntsetEntries: number;
   /** list-max-listpack-size: how full a loaded list's nodes may get. */
   listMaxListpackSize: number;
+  /** zset-max-listpack-entries/-value: the server's live object, which loaded sets keep. */
+  zset: ZSetLimits;
 }
 
 /** Redis's defaults. */
@@ -314,15 +317,17 @@ export const DEFAULT_ENCODING_LIMITS: EncodingLimits = {
   hashMaxListpackValue: 64,
   setMaxIntsetEntries: 512,
   listMaxListpackSize: -2,
+  zset: DEFAULT_ZSET_LIMITS,
 };
 
-/** The encoding limits a server is configured with. */
-export function encodingLimits(config: Config): EncodingLimits {
+/** The encoding limits a server is configured with (zset: its live zsetLimits). */
+export function encodingLimits(config: Config, zset: ZSetLimits): EncodingLimits {
   return {
     hashMaxListpackEntries: config.num('hash-max-listpack-entries'),
     hashMaxListpackValue: config.num('hash-max-listpack-value'),
     setMaxIntsetEntries: config.num('set-max-intset-entries'),
     listMaxListpackSize: config.num('list-max-listpack-size'),
+    zset,
   };
 }
 
@@ -765,6 +770,131 @@ registerRdbType({
 });
 
 // ---------------------------------------------------------------------------------------------
+// Sorted sets (Redis 7.0's rdbSaveObject / rdbLoadObject for them)
+//
+// A listpack-encoded set is written as a listpack (type 17) of member, score, member, score …
+// in order, each score as the text Redis's listpack holds (d2string); a skiplist-encoded one as
+// ZSET_2 (type 5): the count, then from the highest element down, each member and its score as a
+// little-endian binary double. Read from every type Redis has written: ZSET (3, scores as
+// length-prefixed text), ZSET_2, ziplist (12) and listpack (17).
+
+const RDB_TYPE_ZSET = 3;
+const RDB_TYPE_ZSET_2 = 5;
+const RDB_TYPE_ZSET_ZIPLIST = 12;
+const RDB_TYPE_ZSET_LISTPACK = 17;
+
+/** rdbLoadDoubleValue: a length byte (253 NaN, 254 +inf, 255 -inf), then that many bytes of text read with %lg. */
+function loadTextDouble(r: RdbReader): number {
+  const len = r.byte();
+  if (len === 255) return -Infinity;
+  if (len === 254) return Infinity;
+  if (len === 253) return NaN;
+  r.need(len);
+  const text = r.buf.toString('latin1', r.pos, r.pos + len);
+  r.pos += len;
+  if (!/^[ \t\n\v\f\r]*[+-]?(\d|\.\d|inf|nan|0x)/i.test(text)) r.fail('corrupt', 'Invalid double value', r.pos - len);
+  return strtodPrefix(text);
+}
+
+/** Sorts [member, score] pairs into a set's order. */
+function sortPairs(members: string[], scores: number[]): [string[], number[]] {
+  const order = members.map((_, i) => i);
+  order.sort((a, b) => {
+    const sa = scores[a];
+    const sb = scores[b];
+    if (sa !== sb) return sa < sb ? -1 : 1;
+    return members[a] < members[b] ? -1 : members[a] > members[b] ? 1 : 0;
+  });
+  return [order.map((i) => members[i]), order.map((i) => scores[i])];
+}
+
+/**
+ * A sorted set from a listpack's or ziplist's flat [member, score …] entries: listpack-encoded
+ * unless it holds more than zset-max-listpack-entries (member lengths are not checked, as
+ * Redis does not). Repeated members, an odd count or a NaN score are corruption.
+ */
+function zsetFromPacked(r: RdbReader, entries: string[], fail: Fail, what: string): ZSetValue | null {
+  if (entries.length % 2 !== 0) fail(`${what} integrity check failed.`);
+  if (entries.length === 0) return null;
+  const members: string[] = [];
+  const scores: number[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < entries.length; i += 2) {
+    const m = entries[i];
+    if (seen.has(m)) fail(`${what} integrity check failed.`);
+    seen.add(m);
+    // zzlGetScore: strtod of the text (an integer entry comes back as its digits).
+    const s = strtodPrefix(entries[i + 1].slice(0, 127));
+    if (s !== s) fail('Zset with NAN score detected');
+    members.push(m);
+    scores.push(s);
+  }
+  const limits = r.limits.zset;
+  const [sm, ss] = sortPairs(members, scores);
+  return ZSetValue.fromSorted(limits, sm, ss, sm.length <= limits.maxListpackEntries);
+}
+
+registerRdbType({
+  valueType: 'zset',
+  rdbTypes: [RDB_TYPE_ZSET, RDB_TYPE_ZSET_2, RDB_TYPE_ZSET_ZIPLIST, RDB_TYPE_ZSET_LISTPACK],
+  rdbType: (v) => ((v as ZSetValue).isListpack ? RDB_TYPE_ZSET_LISTPACK : RDB_TYPE_ZSET_2),
+  save(w, v) {
+    const z = v as ZSetValue;
+    if (z.isListpack) {
+      const entries: string[] = [];
+      z.forEach((m, s) => entries.push(m, d2string(s)));
+      w.string(encodeListpack(entries).toString('latin1'));
+      return;
+    }
+    w.len(z.size);
+    const c = z.seekRank(z.size - 1);
+    for (let n = z.size; n > 0; n--) {
+      w.string(c.member);
+      w.reserve(8);
+      w.buf.writeDoubleLE(c.score, w.pos);
+      w.pos += 8;
+      c.prev();
+    }
+  },
+  load(r, type) {
+    if (type === RDB_TYPE_ZSET || type === RDB_TYPE_ZSET_2) {
+      const len = r.len();
+      if (len === 0) return null;
+      const at = r.pos;
+      const members: string[] = [];
+      const scores: number[] = [];
+      const seen = new Set<string>();
+      let longest = 0;
+      for (let i = 0; i < len; i++) {
+        const m = r.string();
+        let s: number;
+        if (type === RDB_TYPE_ZSET_2) {
+          r.need(8);
+          s = r.buf.readDoubleLE(r.pos);
+          r.pos += 8;
+        } else {
+          s = loadTextDouble(r);
+        }
+        if (s !== s) r.fail('corrupt', 'Zset with NAN score detected');
+        if (seen.has(m)) r.fail('corrupt', 'Duplicate zset fields detected', at);
+        seen.add(m);
+        if (m.length > longest) longest = m.length;
+        members.push(m);
+        scores.push(s);
+      }
+      // A skiplist, converted once loaded when small enough (sets are not stored in order).
+      const limits = r.limits.zset;
+      const [sm, ss] = sortPairs(members, scores);
+      const listpack = len <= limits.maxListpackEntries && longest <= limits.maxListpackValue;
+      return ZSetValue.fromSorted(limits, sm, ss, listpack);
+    }
+    const [blob, fail] = readBlob(r);
+    if (type === RDB_TYPE_ZSET_ZIPLIST) return zsetFromPacked(r, decodeZiplist(blob, fail), fail, 'Zset ziplist');
+    return zsetFromPacked(r, decodeListpack(blob, fail), fail, 'Zset listpack');
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
 // DUMP / RESTORE payloads
 
 /** A value's DUMP payload: type, value, RDB version (2 bytes LE), CRC-64 (8 bytes LE). */
@@ -1148,7 +1278,7 @@ export function loadRdb(server: Server, buf: Buffer, opts: RdbLoadOptions = {}):
       databases: server.dbs.length,
       onAux,
       onNoChecksum: () => log.warning('RDB file was saved with checksum disabled: no check performed.'),
-      limits: encodingLimits(server.config),
+      limits: encodingLimits(server.config, server.zsetLimits),
       onEmptyKey: (key) => {
         if (empty++ < 10) log.warning(`rdbLoadObject skipping empty key: ${key}`);
       },

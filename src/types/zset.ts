@@ -184,6 +184,7 @@ export class ZSetValue extends RObject {
    */
   static fromSorted(limits: ZSetLimits, members: string[], scores: number[], listpack: boolean): ZSetValue {
     const z = new ZSetValue(limits);
+    if (listpack) for (let i = 0; i < scores.length; i++) if (scores[i] === 0) scores[i] = 0;
     z.build(members, scores);
     if (!listpack) z.buildDict();
     return z;
@@ -399,6 +400,8 @@ export class ZSetValue extends RObject {
    */
   add(member: string, score: number): boolean {
     const dict = this.dict;
+    // A listpack stores an integral score as an integer: -0 reads back as 0 (zzlInsertAt).
+    if (dict === null && score === 0) score = 0;
     const old = dict !== null ? dict.get(member) : this.score(member);
     if (old !== undefined) {
       if (old !== score) {
@@ -515,10 +518,15 @@ export class ZSetValue extends RObject {
     if (this.dict === null) this.buildDict();
   }
 
-  /** skiplist → listpack (zsetConvert): the map is dropped. */
+  /** skiplist → listpack (zsetConvert): the map is dropped, and -0 scores become 0 (see add). */
   toListpack(): void {
+    if (this.dict === null) return;
     this.dict = null;
     this.cursors = null;
+    for (let leaf: Leaf | null = this.first; leaf !== null; leaf = leaf.next) {
+      const scores = leaf.scores;
+      for (let i = 0; i < scores.length; i++) if (scores[i] === 0) scores[i] = 0;
+    }
   }
 
   /**

@@ -1,5 +1,8 @@
 // Number parsing and formatting with Redis's rules (string2ll, ll2string …).
 
+import { formatDouble17g } from '../protocol/writer.js';
+import { cString } from './cstring.js';
+
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 
@@ -98,17 +101,21 @@ export function parseDouble(s: string): number | null {
  * strtod's C99 hexadecimal form (0x1.8p3): the hex digits times 2^(exp - 4 * fraction digits),
  * rounded once to a double. Null on overflow or underflow to zero (strtod's ERANGE).
  */
-function hexFloat(neg: boolean, digits: string, fracDigits: number, exp: string | undefined): number | null {
+function hexFloat(neg: boolean, digits: string, fracDigits: number, exp: string | undefined, saturate = false): number | null {
   const mant = BigInt('0x0' + digits);
   if (mant === 0n) return neg ? -0 : 0;
   // Exponents this far out overflow or underflow whatever the digits; clamp before BigInt work.
   const e = Math.max(-1e5, Math.min(1e5, Number(exp ?? 0))) - 4 * fracDigits;
   const bits = mant.toString(2).length;
-  if (bits + e > 1025) return null;
-  if (bits + e < -1076) return null;
+  // strtod's result on a range error, when the caller takes it (saturate): ±HUGE_VAL or ±0.
+  const over = neg ? -Infinity : Infinity;
+  const under = neg ? -0 : 0;
+  if (bits + e > 1025) return saturate ? over : null;
+  if (bits + e < -1076) return saturate ? under : null;
   // An exact decimal string, which Number() rounds correctly.
   const v = e >= 0 ? Number(mant << BigInt(e)) : Number(`${mant * 5n ** BigInt(-e)}e${e}`);
-  if (!Number.isFinite(v) || v === 0) return null;
+  if (!Number.isFinite(v)) return saturate ? over : null;
+  if (v === 0) return saturate ? under : null;
   return neg ? -v : v;
 }
 
@@ -200,6 +207,46 @@ function hexIsExact(v: number, digits: string, fracDigits: number, exp: string |
   const mant = BigInt('0x0' + digits);
   const k = subnormalUnits(v);
   return e2 >= 0 ? mant << BigInt(e2) === k : mant === k << BigInt(-e2);
+}
+
+/** strtod's syntax from a string's start: blanks, then a decimal, hex, inf or nan number. */
+const STRTOD =
+  /^[ \t\n\v\f\r]*([+-]?)(?:(inf(?:inity)?)|(nan(?:\([0-9a-z_]*\))?)|0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?\d+))?|((?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?))$/i;
+
+/**
+ * A score bound as Redis's zslParseRange reads it: strtod over the argument as a C string (up to
+ * a NUL byte), which must be used up. Unlike a ZADD score, leading blanks are allowed, an empty
+ * string is 0, and overflow and underflow give ±inf and 0 (strtod's results, unchecked). null
+ * when strtod would stop early, or for NaN.
+ */
+export function parseStrtod(arg: string): number | null {
+  const s = cString(arg);
+  if (s.length === 0) return 0;
+  const m = STRTOD.exec(s);
+  if (m === null || m[3] !== undefined) return null;
+  const neg = m[1] === '-';
+  if (m[2] !== undefined) return neg ? -Infinity : Infinity;
+  if (m[7] !== undefined) {
+    const v = Number(m[7]);
+    return neg ? -v : v;
+  }
+  const whole = m[4];
+  const frac = m[5] ?? '';
+  // "0x" with no hex digit is strtod reading the 0 and stopping at the x.
+  if (whole.length + frac.length === 0) return null;
+  return hexFloat(neg, whole + frac, frac.length, m[6], true);
+}
+
+/**
+ * Redis's d2string: how a double is written as text where it is stored (a listpack's scores): an
+ * integer within ±2^62 as its digits, anything else as printf's %.17g, ±inf and -0 spelled out.
+ */
+export function d2string(d: number): string {
+  if (d === 0) return Object.is(d, -0) ? '-0' : '0';
+  if (d >= -4611686018427387904 && d <= 4611686018427387904 && Math.trunc(d) === d) {
+    return d >= -9007199254740991 && d <= 9007199254740991 ? String(d) : BigInt(d).toString();
+  }
+  return formatDouble17g(d);
 }
 
 /** C's strtod on a prefix of s, as atof reads it: "1.5x" is 1.5, "abc" is 0. */
