@@ -95,6 +95,24 @@ describe('geo commands', differentialSuite(), () => {
     });
   });
 
+  describe('any sorted set', () => {
+    it('decodes any score as Redis does, through its uint64 conversion', async () => {
+      const scores = ['-1', '-0.5', '-1e10', '-9223372036854775808', '-1e300', '-inf', 'inf', '1e300', '18446744073709551615', '9223372036854775808', '4503599627370496', '9007199254740993', '0.5', '0', '123456789.99', '13835058055282163712'];
+      const zadd = ['ZADD', 'z'];
+      scores.forEach((s, i) => zadd.push(s, `s${i}`));
+      const members = scores.map((_, i) => `s${i}`);
+      await d.check([
+        zadd,
+        ['GEOPOS', 'z', ...members],
+        ['GEOHASH', 'z', ...members],
+        ['GEODIST', 'z', 's0', 's5', 'km'],
+        ['GEODIST', 'z', 's6', 's12'],
+        ['GEORADIUS', 'z', '0', '0', '25000', 'km', 'WITHHASH', 'WITHCOORD', 'WITHDIST', 'ASC'],
+        ['GEOSEARCH', 'z', 'FROMMEMBER', 's0', 'BYBOX', '100', '100', 'km', 'WITHHASH'],
+      ]);
+    });
+  });
+
   describe('GEOPOS GEOHASH GEODIST', () => {
     it('report positions, hashes and distances', async () => {
       await d.check([
@@ -344,6 +362,8 @@ describe('geo commands', differentialSuite(), () => {
         ['GEOSEARCH', 'points', 'frommember', 'Palermo', 'byradius', '500', 'km'],
         ['GEOADD', 'points', 'XX', '13.361389', '38.115556', 'Palermo'],
         ['GEOADD', 'points', 'CH', '13.361389', '38.115556', 'Palermo', '15', '37', 'Catania'],
+        ['GEOADD', 'edge', 'NX', '180', '12.3456789', 'east', '-180', '-85.05112878', 'sw'],
+        ['GEOADD', 'points', 'XX', '1', '1', 'nobody'],
       ];
       await d.check(steps, { events: true, replication: true });
     });

@@ -46,6 +46,36 @@ describe('SORT and SORT_RO', differentialSuite(), () => {
     ]);
   });
 
+  it('sorts sorted sets; BY nosort keeps score order, with LIMIT from the ranks', async () => {
+    const steps: StepLike[] = [
+      ['ZADD', 'z', '1', 'a', '5', 'b', '2', 'c', '10', 'd', '3', 'e'],
+      ['OBJECT', 'ENCODING', 'z'],
+      ['SORT', 'z', 'ALPHA', 'DESC'],
+      ['OBJECT', 'ENCODING', 'z'],
+      ['SORT', 'z', 'BY', 'nosort', 'ASC'],
+      ['SORT', 'z', 'BY', 'nosort', 'DESC'],
+      ['ZADD', 'n', '3', '10', '1', '2', '2', '1', '-inf', '7', '+inf', '-3'],
+      ['SORT', 'n'],
+      ['SORT', 'n', 'DESC', 'LIMIT', '1', '3'],
+      ['SORT', 'n', 'BY', 'nosort', 'GET', '#', 'GET', 'w_*'],
+      ['SET', 'w_1', '3'],
+      ['SET', 'w_7', '-1'],
+      ['SORT', 'n', 'BY', 'w_*'],
+      ['SORT', 'n', 'BY', 'w_*', 'STORE', 'dst'],
+      ['LRANGE', 'dst', '0', '-1'],
+      ['SORT', 'n', 'BY', 'nosort', 'DESC', 'LIMIT', '2', '2', 'STORE', 'dst'],
+      ['LRANGE', 'dst', '0', '-1'],
+      ['SORT_RO', 'n', 'BY', 'nosort', 'LIMIT', '4', '-1'],
+    ];
+    for (const [off, cnt] of [['0', '1'], ['0', '2'], ['5', '10'], ['-10', '100'], ['4', '1'], ['3', '0'], ['1', '3']]) {
+      steps.push(['SORT', 'z', 'BY', 'nosort', 'ASC', 'LIMIT', off, cnt], ['SORT', 'z', 'BY', 'nosort', 'DESC', 'LIMIT', off, cnt]);
+    }
+    const big = ['ZADD', 'big'];
+    for (let i = 0; i < 200; i++) big.push(String((i * 37) % 101), `m${i}`);
+    steps.push(big, ['SORT', 'big', 'BY', 'nosort', 'LIMIT', '50', '20'], ['SORT', 'big', 'BY', 'nosort', 'DESC', 'LIMIT', '150', '70'], ['SORT', 'big', 'ALPHA', 'LIMIT', '10', '5']);
+    await d.check(steps);
+  });
+
   it('rejects weights that are not doubles', async () => {
     await d.check([
       ['SADD', 's', '1', '2', 'x'],
