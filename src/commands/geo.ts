@@ -29,7 +29,7 @@ import {
   type GeoShape,
 } from '../types/geohash.js';
 import { readAs } from './lookup.js';
-import { doubleArg, integerArg } from './args.js';
+import { ArgCursor, doubleArg, integerArg } from './args.js';
 import { optionWord } from '../util/cstring.js';
 import { formatFixed } from '../util/numbers.js';
 import { partialSort } from '../util/pqsort.js';
@@ -108,16 +108,16 @@ function radiusArg(c: Client, radiusArg: string, unit: string, shape: GeoShape):
 }
 
 /** A box's width, height and unit into shape (extractBoxOrReply); false after replying. */
-function boxArg(c: Client, argv: readonly string[], at: number, shape: GeoShape): boolean {
-  const width = doubleArg(c, argv[at], 'ERR need numeric width');
+function boxArg(c: Client, widthArg: string, heightArg: string, unit: string, shape: GeoShape): boolean {
+  const width = doubleArg(c, widthArg, 'ERR need numeric width');
   if (width === null) return false;
-  const height = doubleArg(c, argv[at + 1], 'ERR need numeric height');
+  const height = doubleArg(c, heightArg, 'ERR need numeric height');
   if (height === null) return false;
   if (height < 0 || width < 0) {
     c.error('ERR height or width cannot be negative');
     return false;
   }
-  const conversion = unitArg(c, argv[at + 2]);
+  const conversion = unitArg(c, unit);
   if (conversion === null) return false;
   shape.box = true;
   shape.width = width;
@@ -285,31 +285,30 @@ function georadiusGeneric(c: Client, argv: string[], srcKeyIndex: number, flags:
   let sort = SORT_NONE;
   let any = false;
   let count = 0;
-  const argc = argv.length;
   const storeAllowed = !(flags & RADIUS_NOSTORE) && !(flags & GEOSEARCH);
-  for (let i = baseArgs; i < argc; i++) {
-    const opt = optionWord(argv[i]);
+  const opts = new ArgCursor(c, argv, baseArgs);
+  for (let opt = opts.next(); opt !== null; opt = opts.next()) {
     if (opt === 'withdist') withDist = true;
     else if (opt === 'withhash') withHash = true;
     else if (opt === 'withcoord') withCoords = true;
     else if (opt === 'any') any = true;
     else if (opt === 'asc') sort = SORT_ASC;
     else if (opt === 'desc') sort = SORT_DESC;
-    else if (opt === 'count' && i + 1 < argc) {
-      const n = integerArg(c, argv[++i]);
+    else if (opt === 'count' && opts.hasValue()) {
+      const n = integerArg(c, opts.value());
       if (n === null) return;
       if (n <= 0) {
         c.error('ERR COUNT must be > 0');
         return;
       }
       count = n;
-    } else if ((opt === 'store' || opt === 'storedist') && i + 1 < argc && storeAllowed) {
-      storeKey = argv[++i];
+    } else if ((opt === 'store' || opt === 'storedist') && opts.hasValue() && storeAllowed) {
+      storeKey = opts.value();
       storeDist = opt === 'storedist';
     } else if (opt === 'storedist' && flags & GEOSEARCH && flags & GEOSEARCHSTORE) {
       storeDist = true;
-    } else if (opt === 'frommember' && i + 1 < argc && flags & GEOSEARCH && !fromLonLat) {
-      const member = argv[++i];
+    } else if (opt === 'frommember' && opts.hasValue() && flags & GEOSEARCH && !fromLonLat) {
+      const member = opts.value();
       fromMember = true;
       // Without the key, parsing goes on and the key's absence answers.
       if (z === undefined) continue;
@@ -321,22 +320,19 @@ function georadiusGeneric(c: Client, argv: string[], srcKeyIndex: number, flags:
       decodeScore(score, xy);
       shape.lon = xy[0];
       shape.lat = xy[1];
-    } else if (opt === 'fromlonlat' && i + 2 < argc && flags & GEOSEARCH && !fromMember) {
-      if (!lonLatArg(c, argv[i + 1], argv[i + 2], xy)) return;
+    } else if (opt === 'fromlonlat' && opts.hasValue(2) && flags & GEOSEARCH && !fromMember) {
+      if (!lonLatArg(c, opts.value(), opts.value(), xy)) return;
       shape.lon = xy[0];
       shape.lat = xy[1];
       fromLonLat = true;
-      i += 2;
-    } else if (opt === 'byradius' && i + 2 < argc && flags & GEOSEARCH && !byBox) {
-      if (!radiusArg(c, argv[i + 1], argv[i + 2], shape)) return;
+    } else if (opt === 'byradius' && opts.hasValue(2) && flags & GEOSEARCH && !byBox) {
+      if (!radiusArg(c, opts.value(), opts.value(), shape)) return;
       byRadius = true;
-      i += 2;
-    } else if (opt === 'bybox' && i + 3 < argc && flags & GEOSEARCH && !byRadius) {
-      if (!boxArg(c, argv, i + 1, shape)) return;
+    } else if (opt === 'bybox' && opts.hasValue(3) && flags & GEOSEARCH && !byRadius) {
+      if (!boxArg(c, opts.value(), opts.value(), opts.value(), shape)) return;
       byBox = true;
-      i += 3;
     } else {
-      c.error(ERR_SYNTAX);
+      opts.syntaxError();
       return;
     }
   }

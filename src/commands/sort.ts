@@ -38,10 +38,7 @@ interface SortItem {
   value: string;
   /** Its numeric weight (0 when its BY key is missing). */
   score: number;
-  /**
-   * Its ALPHA weight read through BY (null when that key is missing). For a reply, only what a
-   * C string holds (up to a NUL byte): what strcoll compares.
-   */
+  /** Its ALPHA weight, read through BY (null when that key is missing). */
   weight: string | null;
 }
 
@@ -52,7 +49,7 @@ interface SortItem {
  * hash at the key. null when there is no '*', the key is missing or of another type, or the
  * field is missing. The pattern's '*' and "->" are found as C finds them (before a NUL byte).
  */
-export function lookupByPattern(db: Database, pattern: string, element: string): string | null {
+function lookupByPattern(db: Database, pattern: string, element: string): string | null {
   if (pattern.charCodeAt(0) === 35 /* # */ && (pattern.length === 1 || pattern.charCodeAt(1) === 0)) return element;
   const nul = pattern.indexOf('\0');
   const cEnd = nul < 0 ? pattern.length : nul;
@@ -218,8 +215,8 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
     source.forEach((member) => (vector[j++] = item(member)));
   }
 
-  let badDouble = false;
   if (!dontSort) {
+    let badDouble = false;
     for (const it of vector) {
       let by: string | null;
       if (sortBy !== null) {
@@ -230,12 +227,15 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
         if (sortBy !== null) it.weight = by;
       } else {
         const score = strtodWhole(by);
-        if (score === null) {
-          badDouble = true;
-          // (strtod's value is kept: the sort still runs, then the error is replied.)
-          it.score = NaN;
-        } else it.score = score;
+        if (score === null) badDouble = true;
+        else it.score = score;
       }
+    }
+    // Redis reads every weight (each a key lookup), sorts, then replies the error: the sort
+    // changes nothing anyone sees, so it is skipped.
+    if (badDouble) {
+      c.error(ERR_BAD_DOUBLE);
+      return;
     }
     const cmp = comparator(alpha, sortBy !== null, storeKey !== null, desc);
     if (sortBy !== null && (start !== 0 || end !== vectorLen - 1)) partialSort(vector, cmp, start, end);
@@ -244,10 +244,6 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
 
   const getCount = gets.length;
   const outputLen = getCount ? getCount * (end - start + 1) : end - start + 1;
-  if (badDouble) {
-    c.error(ERR_BAD_DOUBLE);
-    return;
-  }
   if (storeKey === null) {
     c.arrayLen(outputLen);
     for (let j = start; j <= end; j++) {
