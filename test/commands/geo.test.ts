@@ -331,7 +331,10 @@ describe('geo commands', differentialSuite(), () => {
         ['EXISTS', 'dest'],
         ['GEOSEARCH', 'src', 'fromlonlat', '0', '0', 'byradius', '1', 'km'],
         ['GEOSEARCHSTORE', 'dest', 'src', 'fromlonlat', '0', '0', 'byradius', '1', 'km'],
-      ]);
+        ['GEOPOS', 'nokey', 'a'],
+        ['GEOHASH', 'nokey', 'a'],
+        ['GEODIST', 'nokey', 'a', 'b'],
+      ], { events: 'KEAm' });
     });
 
     it('STORE and STOREDIST: the sorted set stored, its encoding, events and replication', async () => {

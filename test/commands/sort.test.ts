@@ -238,6 +238,20 @@ describe('SORT and SORT_RO', differentialSuite(), () => {
     await d.check(steps, { events: true, replication: true });
   });
 
+  it('BY and GET look keys up as reads: keymiss events', async () => {
+    await d.check(
+      [
+        ['RPUSH', 'l', '2', '1', '3'],
+        ['SET', 'w_1', '5'],
+        ['SORT', 'l', 'BY', 'w_*', 'GET', 'g_*', 'GET', '#', 'GET', 'h_*->f'],
+        ['SORT', 'nokey', 'BY', 'w_*'],
+        ['SORT', 'l', 'BY', 'nosort', 'GET', 'w_*'],
+        ['SORT', 'l', 'BY', 'w_*', 'LIMIT', '0', '1', 'STORE', 'dst'],
+      ],
+      { events: 'KEAm' },
+    );
+  });
+
   it('a list past list-max-listpack-size, and a big set', async () => {
     const values = Array.from({ length: 300 }, (_, i) => String((i * 7919) % 1000));
     await d.check([
