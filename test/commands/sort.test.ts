@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { Differential, differentialSuite, type StepLike } from '../helpers/differential.js';
 import { partialSort } from '../../src/util/pqsort.js';
 import { strtodWhole } from '../../src/util/numbers.js';
+import { localServer } from '../helpers/local.js';
 
 const BINARY = 'a\x00b\xff\r\n';
 
@@ -329,5 +330,15 @@ describe('strtodWhole', () => {
     assert.equal(strtodWhole('0x1p-1074'), 5e-324);
     assert.equal(strtodWhole('-inf'), -Infinity);
     for (const bad of ['nan', '5 ', ' ', '-', '1e400', '1e-310', '1e-400', '0x', 'x']) assert.equal(strtodWhole(bad), null, bad);
+  });
+});
+
+describe('SORT with cluster-enabled', () => {
+  it('refuses BY patterns and GET, as Redis in cluster mode', () => {
+    const { run } = localServer({ 'cluster-enabled': 'yes' });
+    run('RPUSH', 'l', '2', '1');
+    assert.equal(run('SORT', 'l', 'BY', 'w_*'), '-ERR BY option of SORT denied in Cluster mode.\r\n');
+    assert.equal(run('SORT', 'l', 'GET', '#'), '-ERR GET option of SORT denied in Cluster mode.\r\n');
+    assert.equal(run('SORT_RO', 'l', 'BY', 'nosort'), '*2\r\n$1\r\n2\r\n$1\r\n1\r\n');
   });
 });
