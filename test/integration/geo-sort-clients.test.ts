@@ -23,7 +23,7 @@ const ioredisFlow: Flow<Redis> = async (r) => {
     await r.geosearch('Sicily', 'FROMLONLAT', '15', '37', 'BYRADIUS', '200', 'km', 'ASC', 'WITHCOORD', 'WITHDIST', 'WITHHASH'),
     await r.georadiusbymember('Sicily', 'Palermo', '300', 'km', 'WITHDIST', 'COUNT', '1'),
     await r.geosearchstore('near', 'Sicily', 'FROMMEMBER', 'Catania', 'BYBOX', 400, 400, 'km', 'STOREDIST'),
-    await r.zrange('near', 0, -1, 'WITHSCORES'),
+    await r.zrange('near', '0', '-1', 'WITHSCORES'),
     await r.rpush('ids', '3', '1', '2'),
     await r.mset('w_1', '30', 'w_2', '20', 'w_3', '10', 'name_1', 'one', 'name_3', 'three'),
     await r.sort('ids'),
