@@ -18,6 +18,8 @@ import { bitmapCommands } from './bitmaps.js';
 import { hyperloglogCommands } from './hyperloglog.js';
 import { listCommands } from './lists.js';
 import { streamCommands } from './streams.js';
+import { sortCommands } from './sort.js';
+import { geoCommands } from './geo.js';
 import { zsetCommands } from './zsets.js';
 
 export const allCommands: CommandSpec[] = [
@@ -38,5 +40,7 @@ export const allCommands: CommandSpec[] = [
   ...hyperloglogCommands,
   ...listCommands,
   ...streamCommands,
+  ...sortCommands,
+  ...geoCommands,
   ...zsetCommands,
 ];

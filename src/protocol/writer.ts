@@ -4,6 +4,8 @@
 // latin1 chunks (the value itself referenced, not copied into a bigger string), so no reply and
 // no batch of replies meets V8's string length limit. Everything goes out in one socket write per batch.
 
+import { formatDoubleHuman } from '../util/longdouble.js';
+
 export type Resp = 2 | 3;
 
 const CRLF = '\r\n';
@@ -263,6 +265,16 @@ export class ReplyWriter {
 
   double(d: number): void {
     const s = formatDouble17g(d);
+    if (this.resp === 2) this.bulk(s);
+    else this.out += ',' + s + CRLF;
+  }
+
+  /**
+   * A double as Redis's addReplyHumanLongDouble writes it (GEOPOS, WITHCOORD): printf("%.17Lf")
+   * with trailing zeros dropped, as a bulk string in RESP2 and a double in RESP3.
+   */
+  humanDouble(d: number): void {
+    const s = formatDoubleHuman(d);
     if (this.resp === 2) this.bulk(s);
     else this.out += ',' + s + CRLF;
   }

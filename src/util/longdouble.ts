@@ -6,6 +6,8 @@
 // numbers held with BigInt: (-1)^neg * m * 2^e, with m < 2^64. Every operation rounds the exact
 // result to nearest, ties to even, as the FPU and glibc do.
 
+import { formatFixed } from './numbers.js';
+
 /** A finite long double value, or an infinity. */
 export interface LongDouble {
   neg: boolean;
@@ -176,6 +178,22 @@ export function ceilLongDouble(a: LongDouble): bigint | null {
   // Up towards +infinity: a positive value with a fraction goes to the next integer, a
   // negative one drops its fraction.
   return a.neg ? -whole : fraction ? whole + 1n : whole;
+}
+
+/**
+ * ld2string's human mode for a double (converted to long double exactly, as Redis's
+ * addReplyHumanLongDouble receives GEOPOS's coordinates): printf("%.17Lf"), trailing zeros and
+ * a trailing '.' removed, "-0" written "0".
+ */
+export function formatDoubleHuman(d: number): string {
+  if (d === Infinity) return 'inf';
+  if (d === -Infinity) return '-inf';
+  let s = formatFixed(d, 17);
+  let end = s.length;
+  while (s.charCodeAt(end - 1) === 48) end--;
+  if (s.charCodeAt(end - 1) === 46 /* . */) end--;
+  s = s.slice(0, end);
+  return s === '-0' ? '0' : s;
 }
 
 const TEN17 = 10n ** 17n;

@@ -119,6 +119,96 @@ function hexFloat(neg: boolean, digits: string, fracDigits: number, exp: string 
   return neg ? -v : v;
 }
 
+/**
+ * printf("%.*f", digits, d) as glibc prints a double: the exact binary value rounded to digits
+ * decimals, an exact tie to even (where JS's toFixed would round it up), "-0.000000" for -0,
+ * "inf", "-inf", "nan".
+ */
+export function formatFixed(d: number, digits: number): string {
+  if (d !== d) return 'nan';
+  const neg = d < 0 || Object.is(d, -0);
+  const a = neg ? -d : d;
+  if (a === Infinity) return neg ? '-inf' : 'inf';
+  let out: string;
+  if (a >= 1e21) {
+    // An integer (doubles this large have no fraction): its exact digits.
+    out = BigInt(a).toString() + (digits > 0 ? '.' + '0'.repeat(digits) : '');
+  } else if (Number.isInteger(a * 2 ** (digits + 1)) && !Number.isInteger(a * 2 ** digits)) {
+    // Exactly digits + 1 fractional bits: the decimal expansion ends in a 5 one place past the
+    // last digit kept, a tie. digits + 1 decimals are then exact; round the tie to even.
+    const exact = a.toFixed(digits + 1);
+    let q = BigInt(exact.replace('.', '')) / 10n;
+    if (q & 1n) q++;
+    const text = q.toString().padStart(digits + 1, '0');
+    out = digits > 0 ? text.slice(0, text.length - digits) + '.' + text.slice(text.length - digits) : text;
+  } else {
+    out = a.toFixed(digits);
+  }
+  return neg ? '-' + out : out;
+}
+
+/** The smallest normal double, 2^-1022: below it, results are subnormal. */
+const MIN_NORMAL = 2.2250738585072014e-308;
+const DECIMAL = /^[+-]?(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/i;
+const HEX = /^([+-]?)0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?\d+))?$/i;
+
+/**
+ * strtod as SORT reads a weight (`strtod(s, &end)` then `*end == '\0'`, errno and isnan
+ * checked): the C string (up to a NUL byte) must be read whole, leading blanks allowed, and an
+ * empty string reads as 0 (strtod stops at once, on the terminator). NaN is rejected, and so is
+ * what glibc flags ERANGE: overflow, and a result below the normal range that is not exact.
+ * null when rejected.
+ */
+export function strtodWhole(arg: string): number | null {
+  const nul = arg.indexOf('\0');
+  const s = nul < 0 ? arg : arg.slice(0, nul);
+  if (s.length === 0) return 0;
+  let i = 0;
+  while (i < s.length && C_SPACE.includes(s[i])) i++;
+  const t = i === 0 ? s : s.slice(i);
+  const word = /^([+-]?)(inf(?:inity)?|nan(?:\([0-9a-z_]*\))?)$/i.exec(t);
+  if (word) return word[2][0] === 'n' || word[2][0] === 'N' ? null : word[1] === '-' ? -Infinity : Infinity;
+  const hex = HEX.exec(t);
+  if (hex && (hex[2] || hex[3])) {
+    const digits = hex[2] + (hex[3] ?? '');
+    const v = hexFloat(hex[1] === '-', digits, (hex[3] ?? '').length, hex[4]);
+    if (v === null || (v !== 0 && Math.abs(v) < MIN_NORMAL && !hexIsExact(v, digits, (hex[3] ?? '').length, hex[4]))) return null;
+    return v;
+  }
+  const dec = DECIMAL.exec(t);
+  if (!dec || (dec[1] === '' && !dec[2])) return null;
+  const v = Number(t);
+  if (!Number.isFinite(v)) return null;
+  const digits = dec[1] + (dec[2] ?? '');
+  if (v === 0) return /[1-9]/.test(digits) ? null : v;
+  if (Math.abs(v) < MIN_NORMAL && !decimalIsExact(v, digits, (dec[2] ?? '').length, dec[3])) return null;
+  return v;
+}
+
+/** A subnormal v as its integer multiple of 2^-1074 (exact: scaling by powers of two is). */
+function subnormalUnits(v: number): bigint {
+  return BigInt(Math.abs(v) * 2 ** 537 * 2 ** 537);
+}
+
+/** Whether digits (with fracDigits after the point) times 10^exp is exactly the subnormal v. */
+function decimalIsExact(v: number, digits: string, fracDigits: number, exp: string | undefined): boolean {
+  const e10 = Number(exp ?? 0) - fracDigits;
+  if (Math.abs(e10) > 5000) return false;
+  // digits * 10^e10 == k * 2^-1074  <=>  digits * 10^e10 * 2^1074 == k
+  const lhs = BigInt(digits) * 2n ** 1074n;
+  const k = subnormalUnits(v);
+  return e10 >= 0 ? lhs * 10n ** BigInt(e10) === k : lhs === k * 10n ** BigInt(-e10);
+}
+
+/** Whether hex digits (fracDigits after the point) times 2^exp is exactly the subnormal v. */
+function hexIsExact(v: number, digits: string, fracDigits: number, exp: string | undefined): boolean {
+  const e2 = Number(exp ?? 0) - 4 * fracDigits + 1074;
+  if (Math.abs(e2) > 100000) return false;
+  const mant = BigInt('0x0' + digits);
+  const k = subnormalUnits(v);
+  return e2 >= 0 ? mant << BigInt(e2) === k : mant === k << BigInt(-e2);
+}
+
 /** strtod's syntax from a string's start: blanks, then a decimal, hex, inf or nan number. */
 const STRTOD =
   /^[ \t\n\v\f\r]*([+-]?)(?:(inf(?:inity)?)|(nan(?:\([0-9a-z_]*\))?)|0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?\d+))?|((?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?))$/i;

@@ -346,7 +346,16 @@ function sanitize(input: string[]): string[] {
 }
 
 /** Where each blocking command's timeout is (a negative index counts from the end). */
-const BLOCKING_TIMEOUT_AT: Record<string, number> = { blpop: -1, brpop: -1, blmpop: 1, blmove: 5, brpoplpush: 3, bzpopmin: -1, bzpopmax: -1, bzmpop: 1 };
+const BLOCKING_TIMEOUT_AT: Record<string, number> = {
+  blpop: -1,
+  brpop: -1,
+  blmpop: 1,
+  blmove: 5,
+  brpoplpush: 3,
+  bzpopmin: -1,
+  bzpopmax: -1,
+  bzmpop: 1,
+};
 
 /**
  * A blocking command waits 10 ms at most: one connection cannot serve it, and a timeout of 0 would
