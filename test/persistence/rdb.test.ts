@@ -370,9 +370,9 @@ describe('RDB snapshots in process', () => {
     const file = (body: number[]): Buffer =>
       Buffer.concat([Buffer.from('REDIS0010', 'latin1'), Buffer.from(body), Buffer.from([255]), Buffer.alloc(8)]);
     assert.throws(
-      () => loadRdb(l.server, file([254, 0, 19, 1, 0x6b, 1, 2])),
+      () => loadRdb(l.server, file([254, 0, 7, 1, 0x6b, 1, 2])),
       (e: unknown) =>
-        e instanceof RdbError && e.kind === 'unsupported' && e.offset === 11 && /RDB type 19 \(stream, listpacks 2\)/.test(e.message),
+        e instanceof RdbError && e.kind === 'unsupported' && e.offset === 11 && /RDB type 7 \(module, version 2\)/.test(e.message),
     );
     assert.throws(
       () => loadRdb(l.server, file([99, 1, 0x6b])),
@@ -452,7 +452,7 @@ describe('DUMP payloads in process', () => {
     const other = Buffer.from(p);
     other[0] = 99;
     assert.equal(kind(withCrc(other)), 'corrupt');
-    other[0] = 19;
+    other[0] = 7;
     assert.equal(kind(withCrc(other)), 'unsupported');
   });
 
