@@ -1,6 +1,6 @@
 // Connection commands: PING ECHO QUIT RESET SELECT HELLO AUTH, and the CLIENT container
-// (ID SETNAME GETNAME SETINFO INFO LIST KILL REPLY UNBLOCK TRACKING CACHING GETREDIR TRACKINGINFO
-// NO-EVICT NO-TOUCH HELP).
+// (ID SETNAME GETNAME SETINFO INFO LIST KILL REPLY PAUSE UNPAUSE UNBLOCK TRACKING CACHING GETREDIR
+// TRACKINGINFO NO-EVICT NO-TOUCH HELP).
 
 import type { CommandInfo, CommandSpec, CommandDocs } from '../server/command.js';
 import type { Client } from '../server/client.js';
@@ -17,7 +17,9 @@ import {
 import { cString, optionWord } from '../util/cstring.js';
 import { REDIS_VERSION } from '../version.js';
 import { replyHelp } from './help.js';
-import { ArgCursor, intArg, integerArg, rangeArg } from './args.js';
+import { ArgCursor, intArg, integerArg, rangeArg, timeoutArg } from './args.js';
+import { BLOCKED_POSTPONE } from '../keyspace/blocking.js';
+import { PAUSE_ALL, PAUSE_WRITE, type PauseType } from '../server/pause.js';
 import { Tracking, type TrackingOptions } from '../server/tracking.js';
 
 /**
@@ -476,12 +478,41 @@ function clientUnblock(c: Client, argv: string[]): void {
   const id = integerArg(c, argv[2]);
   if (id === null) return;
   const target = c.server.clients.get(id);
-  if (target === undefined || target.blocked === null) {
+  // A command CLIENT PAUSE holds has no timeout reply: TIMEOUT leaves it waiting (Redis would
+  // crash), ERROR drops it with the error.
+  if (target === undefined || target.blocked === null || (target.blocked.type === BLOCKED_POSTPONE && !error)) {
     c.integer(0);
     return;
   }
   c.server.blocking.unblock(target, error ? 'error' : 'timeout');
   c.integer(1);
+}
+
+/** CLIENT PAUSE timeout [WRITE|ALL]: the mode is checked before the timeout, as Redis does. */
+function clientPause(c: Client, argv: string[]): void {
+  if (argv.length > 4) {
+    c.error(errSubcommandSyntax(argv[1], 'client'));
+    return;
+  }
+  let type: PauseType = PAUSE_ALL;
+  if (argv.length === 4) {
+    const mode = optionWord(argv[3]);
+    if (mode === 'write') type = PAUSE_WRITE;
+    else if (mode !== 'all') {
+      c.error('ERR CLIENT PAUSE mode must be WRITE or ALL');
+      return;
+    }
+  }
+  const end = timeoutArg(c, argv[2], 'milliseconds');
+  if (end === null) return;
+  c.server.pause.pause('client-command', end, type);
+  c.ok();
+}
+
+/** CLIENT UNPAUSE: ends CLIENT PAUSE's pause (not one SHUTDOWN or a failover holds). */
+function clientUnpause(c: Client): void {
+  c.server.pause.unpause('client-command');
+  c.ok();
 }
 
 function clientReply(c: Client, argv: string[]): void {
@@ -783,6 +814,8 @@ export const connectionCommands: CommandSpec[] = [
       { name: 'list', handler: clientList },
       { name: 'kill', handler: clientKill },
       { name: 'reply', handler: clientReply },
+      { name: 'pause', handler: clientPause },
+      { name: 'unpause', handler: clientUnpause },
       { name: 'unblock', handler: clientUnblock },
       {
         name: 'no-evict',

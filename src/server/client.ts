@@ -122,6 +122,11 @@ export class Client extends ReplyWriter {
   pubsub: ClientPubSub | null = null;
   /** What the client waits for while a blocking command holds it (keyspace/blocking.ts). */
   blocked: BlockedState | null = null;
+  /**
+   * A command CLIENT PAUSE held back, let go and waiting to run again from the start before the
+   * rest of the client's input (Redis's CLIENT_PENDING_COMMAND); null when none.
+   */
+  pendingCommand: string[] | null = null;
   /** In MONITOR mode: every command run is shown to it. */
   monitor = false;
   /** The commands queued since MULTI; null when not in a transaction. */

@@ -144,6 +144,11 @@ export function processCommand(c: Client, argv: string[]): void {
     // CLIENT CACHING lapses after any command but CLIENT's, outside a transaction (resetClient).
     const t = c.tracking;
     if (t !== null && t.caching && c.multi === null && (r.cmd?.parent ?? r.cmd)?.fullName !== 'client') t.caching = false;
+  } else if (c.server.pause.active && c.server.pause.holds(c, r)) {
+    // CLIENT PAUSE: the command waits, and runs from the start once the pause is over (it has
+    // not run, so nothing counts it yet; CLIENT LIST shows it as the client's command).
+    c.lastCommand = r.fullName;
+    c.server.blocking.postpone(c, r, argv);
   } else if (c.multi !== null && !RUN_IN_MULTI.has(r.fullName)) {
     // (Queued, not run: a queued CLIENT REPLY's +QUEUED obeys the reply mode like any other.)
     c.lastCommand = r.fullName;

@@ -23,6 +23,7 @@ import { SlowLog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
 import { Tracking } from './tracking.js';
 import { Blocking } from '../keyspace/blocking.js';
+import { ClientPause } from './pause.js';
 import { MemoryReclaimer } from '../util/gc.js';
 import { inertDirectiveWarnings, watchInertDirectives } from './inert.js';
 
@@ -130,6 +131,9 @@ function useReadBuffer(socket: Socket, callback: (n: number, buf: Buffer) => voi
   return true;
 }
 
+/** What afterRead gets when a resumed client's input was not parsed (its command blocked again). */
+const NOTHING_PARSED: FeedResult = {};
+
 const MULTI = ['MULTI'];
 const EXEC = ['EXEC'];
 
@@ -215,6 +219,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
   readonly pubsub: PubSub = new PubSub(this);
   /** Clients blocked on keys (BLPOP …), and the keys they wait on. */
   readonly blocking: Blocking = new Blocking(this);
+  /** CLIENT PAUSE: what is paused, until when (postponed clients wait in blocking). */
+  readonly pause: ClientPause = new ClientPause(this);
   /** Asks for a collection after big buffers are let go (see util/gc.ts). */
   readonly memory = new MemoryReclaimer();
   /** notify-keyspace-events as flags (read on every write and by notify.ts, so kept here). */
@@ -514,6 +520,11 @@ export class Server extends EventEmitter implements KeyspaceHost {
     return c === null || !c.noTouch || c.lastCommand === 'touch';
   }
 
+  /** While clients are paused, keys whose time passed stay (they read as missing). */
+  expiryPaused(): boolean {
+    return this.pause.active && this.pause.check();
+  }
+
   /** A read missed (the 'keymiss' event, class m). */
   keyMissed(db: Database, key: string): void {
     if (this.notifyFlags & NOTIFY.KEY_MISS) notifyKeyspaceEvent(this, NOTIFY.KEY_MISS, 'keymiss', key, db.id);
@@ -768,13 +779,24 @@ export class Server extends EventEmitter implements KeyspaceHost {
   readonly resumeClients = (): void => {
     const clients = this.blocking.unblocked.splice(0);
     for (const c of clients) {
-      if (c.closed || c.blocked !== null || c.closeAfterReply || !c.parser.isPaused) continue;
+      if (c.closed || c.blocked !== null || c.closeAfterReply) {
+        c.pendingCommand = null;
+        continue;
+      }
+      const pending = c.pendingCommand;
+      if (pending === null && !c.parser.isPaused) continue;
       try {
         if (this.timedCount !== 0) this.settleCommandTimes();
         this.tick = performance.now();
         const outer = this.reading;
         this.reading = c;
-        const result = c.parser.resume(this.runCommand);
+        // A command CLIENT PAUSE held back runs first, from the start (it may be held again).
+        let go = true;
+        if (pending !== null) {
+          c.pendingCommand = null;
+          go = this.runCommand(pending);
+        }
+        const result = go && c.parser.isPaused ? c.parser.resume(this.runCommand) : NOTHING_PARSED;
         this.reading = outer;
         this.afterRead(c, result);
       } catch (e) {
@@ -818,6 +840,9 @@ export class Server extends EventEmitter implements KeyspaceHost {
       if (this.cronPaused) return;
       ticks++;
       this.sampleOps();
+      // A pause whose time has passed ends here (as in Redis's serverCron); the clients it held
+      // run their commands at once, before any new input.
+      if (this.pause.active && !this.pause.check() && this.blocking.unblocked.length !== 0) this.resumeClients();
       if (this.activeExpireEnabled) this.activeExpireCycle(1000 / hz);
       // Deadlines have their own timer; this catches a clock moved without advance().
       if (this.blocking.timedClients !== 0) this.blocking.checkTimeouts();
@@ -844,6 +869,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
    * the sampled keys had expired, within a bounded share of the cron period.
    */
   activeExpireCycle(periodMs: number): void {
+    // While clients are paused the dataset stays as it is: nothing expires.
+    if (this.pause.check()) return;
     const start = performance.now();
     const budget = (periodMs * EXPIRE_TIME_PERC) / 100;
     let totalSampled = 0;
