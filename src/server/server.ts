@@ -246,6 +246,10 @@ export class Server extends EventEmitter implements KeyspaceHost {
     // Blocked clients whose keys became ready are served as each outermost unit ends.
     this.afterUnit.push(() => this.blocking.handleReady());
     clock.onAdvance(() => this.blocking.clockMoved());
+    // A pause whose time a clock.advance() passed ends at once (its clients run after this unit).
+    clock.onAdvance(() => {
+      if (this.pause.active) this.pause.check();
+    });
     this.tracking = new Tracking(this);
     for (const [from, to] of config.renamedCommands) this.table.rename(from, to);
     this.applyLogConfig();
