@@ -2,7 +2,7 @@
 
 import type { Socket } from 'node:net';
 import { RequestParser } from '../protocol/parser.js';
-import { ReplyWriter, OUT_BLOCK_BYTES } from '../protocol/writer.js';
+import { ReplyWriter, OUT_BLOCK_BYTES, type OutputChunk, type SharedFrame } from '../protocol/writer.js';
 import type { Database, WatchedKey } from '../keyspace/db.js';
 import type { Server } from './server.js';
 import type { ReplicaState } from '../replication/primary.js';
@@ -186,6 +186,15 @@ export class Client extends ReplyWriter {
     this.pushed += this.takeFrom(start);
   }
 
+  /**
+   * A push many clients receive alike (a pub/sub message), encoded once for all of them (see
+   * ReplyWriter.frame); like push(), it is sent even while replies are switched off.
+   */
+  pushFrame(f: SharedFrame): void {
+    if (this.replyMode === 'on' || this.server.currentClient !== this) this.frame(f);
+    else this.push(() => this.frame(f));
+  }
+
   protected override countError(msg: string): void {
     this.server.countErrorReply(msg);
   }
@@ -220,8 +229,10 @@ export class Client extends ReplyWriter {
     socket.uncork();
   }
 
-  private readonly writeChunk = (chunk: string): void => {
-    this.socket!.write(chunk, 'latin1');
+  private readonly writeChunk = (chunk: OutputChunk): void => {
+    // (A Buffer is shared with other clients: Node writes it without copying it.)
+    if (typeof chunk === 'string') this.socket!.write(chunk, 'latin1');
+    else this.socket!.write(chunk);
   };
 
   /** As output piles up within a batch, the limits are checked as Redis checks them per reply. */
