@@ -24,6 +24,7 @@ import { LatencyMonitor } from './latency.js';
 import { Tracking } from './tracking.js';
 import { Blocking } from '../keyspace/blocking.js';
 import { ClientPause } from './pause.js';
+import './maxmemory.js';
 import { MemoryReclaimer } from '../util/gc.js';
 import { inertDirectiveWarnings, watchInertDirectives } from './inert.js';
 
@@ -265,6 +266,9 @@ export class Server extends EventEmitter implements KeyspaceHost {
     this.latencyThresholdMs = config.num('latency-monitor-threshold');
     config.onChange('latency-monitor-threshold', () => (this.latencyThresholdMs = config.num('latency-monitor-threshold')));
     config.onChange('slowlog-log-slower-than', () => (this.slowlogThreshold = config.num('slowlog-log-slower-than')));
+    this.applyMaxmemory();
+    config.onChange('maxmemory', () => this.applyMaxmemory());
+    config.onChange('maxmemory-policy', () => this.applyMaxmemory());
     this.notifyFlags = config.notifyKeyspaceEvents();
     config.onChange('notify-keyspace-events', () => (this.notifyFlags = config.notifyKeyspaceEvents()));
     config.onChange('logfile', () => this.applyLogConfig());
@@ -291,6 +295,16 @@ export class Server extends EventEmitter implements KeyspaceHost {
     const level = this.config.get('loglevel');
     if (isLogLevel(level)) this.log.level = level;
     this.log.file = this.config.get('logfile');
+  }
+
+  /** maxmemory in bytes (0: none), and whether its policy refuses writes (see maxmemory.ts). */
+  maxmemory = 0;
+  maxmemoryRefuses = true;
+
+  private applyMaxmemory(): void {
+    this.maxmemory = this.config.num('maxmemory');
+    // Only noeviction is built: the other policies would evict instead of refusing.
+    this.maxmemoryRefuses = this.config.get('maxmemory-policy') === 'noeviction';
   }
 
   /** CONFIG SET of either limit applies to connected clients too, as in Redis. */
