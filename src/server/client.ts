@@ -306,7 +306,7 @@ export class Client extends ReplyWriter {
     const pending = this.pendingOutput;
     const obl = Math.min(pending, REPLY_BUFFER_BYTES);
     const omem = pending - obl;
-    const qbuf = this.parser.pendingBytes;
+    const qbuf = this.parser.queryBufferBytes;
     const qbufFree = Math.max(0, this.parser.bufferBytes - qbuf);
     return {
       qbuf,

@@ -297,6 +297,9 @@ export class Server extends EventEmitter implements KeyspaceHost {
     this.log.file = this.config.get('logfile');
   }
 
+  /** Error replies counted when the last command started or ended (see dispatch's call()). */
+  errorsSeen = 0;
+
   /** maxmemory in bytes (0: none), and whether its policy refuses writes (see maxmemory.ts). */
   maxmemory = 0;
   maxmemoryRefuses = true;

@@ -318,6 +318,24 @@ describe('connection commands', differentialSuite(), () => {
     }
   });
 
+  it('CLIENT INFO qbuf: the query buffer still holds the batch being run (the command itself included)', async () => {
+    const p = await d.pair({ flush: false });
+    try {
+      const qbuf = (r: string | null): string => fieldMap(bulkText(r).trimEnd()).get('qbuf')!;
+      const [a, b] = await p.both('CLIENT', 'INFO');
+      assert.equal(qbuf(a), '26');
+      assert.equal(qbuf(a), qbuf(b));
+      // Pipelined with a PING after it: both in one read, as both servers get them here.
+      p.write(encodeCommand(['CLIENT', 'INFO']) + encodeCommand(['PING']));
+      const [ra, rb] = await Promise.all([p.nodis.read(), p.redis.read()]);
+      await Promise.all([p.nodis.read(), p.redis.read()]);
+      assert.equal(qbuf(ra), String(26 + 14));
+      assert.equal(qbuf(ra), qbuf(rb));
+    } finally {
+      p.close();
+    }
+  });
+
   it('CLIENT INFO values (nodis)', async () => {
     const c = await RawConnection.open({ port: d.nodis.port });
     try {
