@@ -579,6 +579,27 @@ describe('CONFIG REWRITE (unit)', () => {
     }
   });
 
+  it('forceAll (DEBUG CONFIG-REWRITE-FORCE-ALL) writes every option, defaults too, and loads back the same', () => {
+    const dir = tempDir();
+    try {
+      const file = join(dir, 'all.conf');
+      writeFileSync(file, 'port 7777\n');
+      const c = new Config();
+      assert.equal(c.set('port', '7777'), null);
+      assert.equal(c.set('dir', dir), null);
+      c.rewrite(file, true);
+      const text = readFileSync(file, 'latin1');
+      for (const line of ['port 7777', 'hz 10', 'maxmemory-policy noeviction', 'save 3600 1', 'appendonly no']) {
+        assert.ok(text.includes(`\n${line}\n`) || text.startsWith(`${line}\n`), `${line} in ${text}`);
+      }
+      const back = new Config();
+      back.loadFile(file);
+      for (const name of back.names()) assert.equal(back.get(name), c.get(name), name);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('writes a new file when the old one is gone and fails on an unwritable place', () => {
     const dir = tempDir();
     try {
