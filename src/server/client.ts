@@ -15,6 +15,18 @@ export type ReplyMode = 'on' | 'off' | 'skip';
 
 /** Redis's per-client static reply buffer (PROTO_REPLY_CHUNK_BYTES), outside the output limits. */
 const REPLY_BUFFER_BYTES = 16 * 1024;
+/**
+ * What follows the static buffer Redis keeps in a list of blocks of at least 16 KB, each of which
+ * jemalloc rounds up to 20 KB (less the block's 16-byte header, all usable): the limits and
+ * CLIENT LIST's omem count whole blocks, so output past the static buffer is counted in blocks
+ * of this size here too.
+ */
+const REPLY_BLOCK_BYTES = 20480 - 16;
+
+/** Output past the static buffer as Redis counts it: whole reply blocks. */
+function countedOutput(unsent: number): number {
+  return unsent <= 0 ? 0 : Math.ceil(unsent / REPLY_BLOCK_BYTES) * REPLY_BLOCK_BYTES;
+}
 /** A batch of output this big is worth a GC once written. */
 const BIG_BATCH_BYTES = 8 * 1024 * 1024;
 const EMPTY = Buffer.alloc(0);
@@ -253,7 +265,8 @@ export class Client extends ReplyWriter {
    * the client is dropped (true), as Redis does. A client that has not authenticated yet may not
    * hold more than 1 KB, as Redis 7.0.15 (CVE-2025-21605) allows.
    */
-  private overOutputLimits(pending: number): boolean {
+  private overOutputLimits(unsent: number): boolean {
+    const pending = countedOutput(unsent);
     let over = pending > UNAUTHENTICATED_OUTPUT_BYTES && this.authRequired();
     const limit = this.server.config.clientOutputBufferLimit(this.replica ? 'replica' : this.pubsub ? 'pubsub' : 'normal');
     if (!over) over = limit.hardBytes > 0 && pending >= limit.hardBytes;
@@ -269,13 +282,22 @@ export class Client extends ReplyWriter {
       let cap = this.authRequired() ? UNAUTHENTICATED_OUTPUT_BYTES : Infinity;
       if (limit.hardBytes > 0 && limit.hardBytes < cap) cap = limit.hardBytes;
       if (limit.softBytes > 0 && limit.softBytes < cap) cap = limit.softBytes;
-      const room = cap - pending;
+      // Counted in whole blocks, the output reaches cap once it passes the block boundary below it.
+      const room = (Math.ceil(cap / REPLY_BLOCK_BYTES) - 1) * REPLY_BLOCK_BYTES - unsent + 1;
       this.spillAt = room < OUT_BLOCK_BYTES ? Math.max(1, room) : OUT_BLOCK_BYTES;
       return false;
     }
     this.server.log.warning(`Client id=${this.id} addr=${this.addr} closed for overcoming of output buffer limits.`);
     this.drop();
     return true;
+  }
+
+  /**
+   * A client over its soft output limit is dropped once the limit's time is up even when no more
+   * output comes (Redis's clientsCron looks at every client about once a second).
+   */
+  checkSoftLimit(): void {
+    if (this.softLimitSince !== 0 && this.socket && !this.closed) this.overOutputLimits(this.pendingOutput - REPLY_BUFFER_BYTES);
   }
 
   /**
@@ -299,20 +321,20 @@ export class Client extends ReplyWriter {
   /**
    * What the client holds, as CLIENT LIST reports it in Redis's terms: the first 16 KB of
    * pending output stand for Redis's static reply buffer (obl), the rest for its reply list
-   * (omem, in oll blocks of 16 KB); tot-mem adds the query buffer and the running command's
-   * arguments.
+   * (omem, counted in oll blocks of REPLY_BLOCK_BYTES); tot-mem adds the query buffer and the
+   * running command's arguments.
    */
   memoryFields(argvBytes = 0): { qbuf: number; qbufFree: number; obl: number; oll: number; omem: number; total: number } {
     const pending = this.pendingOutput;
     const obl = Math.min(pending, REPLY_BUFFER_BYTES);
-    const omem = pending - obl;
+    const omem = countedOutput(pending - obl);
     const qbuf = this.parser.queryBufferBytes;
     const qbufFree = Math.max(0, this.parser.bufferBytes - qbuf);
     return {
       qbuf,
       qbufFree,
       obl,
-      oll: Math.ceil(omem / REPLY_BUFFER_BYTES),
+      oll: omem / REPLY_BLOCK_BYTES,
       omem,
       total: qbuf + qbufFree + argvBytes + REPLY_BUFFER_BYTES + omem + this.multiBytes,
     };

@@ -914,17 +914,29 @@ export class Server extends EventEmitter implements KeyspaceHost {
     this.latencySample('expire-cycle', Math.trunc(elapsed));
   }
 
-  /** Once a second: closes clients idle longer than `timeout`. */
+  /**
+   * Once a second, every client: one idle longer than `timeout` is closed; one over its soft
+   * output limit for longer than the limit's time is dropped, whether or not more output came.
+   */
   private clientsCron(): void {
     const timeout = this.config.num('timeout');
-    if (timeout <= 0) return;
     const now = this.clock.now();
-    for (const c of this.clients.values()) {
-      // A blocked client is waiting on purpose: its own timeout applies, not the idle one.
-      if (c.blocked === null && now - c.lastInteraction > timeout * 1000) {
+    for (const c of [...this.clients.values()]) {
+      // A blocked client is waiting on purpose (its own timeout applies, not the idle one), and
+      // subscribers, replicas and monitors are meant to be quiet, as in Redis.
+      if (
+        timeout > 0 &&
+        c.blocked === null &&
+        c.pubsub === null &&
+        c.replica === null &&
+        !c.monitor &&
+        now - c.lastInteraction > timeout * 1000
+      ) {
         this.log.verbose('Closing idle client');
         c.close();
+        continue;
       }
+      c.checkSoftLimit();
     }
   }
 

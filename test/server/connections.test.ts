@@ -134,6 +134,34 @@ describe('client-output-buffer-limit', differentialSuite(), () => {
     }
   });
 
+  it('counts output past the static buffer in whole reply blocks, as Redis: a 112 KB KEYS reply passes a 100000-byte limit', async () => {
+    const d = new Differential();
+    await d.startWith({ 'client-output-buffer-limit': 'normal 100000 0 0' });
+    try {
+      const prefix = 'long-key-name-prefix-of-100-chars-'.padEnd(100, '-');
+      const setup = await d.connect();
+      for (const c of setup) {
+        assert.equal(await c.call('DEBUG', 'POPULATE', '1000', prefix), '+OK\r\n');
+        c.close();
+      }
+      // 95.5 KB past the static buffer: five blocks of 20464 bytes, over the limit.
+      const [n, r] = await d.connect();
+      for (const c of [n, r]) {
+        c.write(encodeCommand(['KEYS', '*']));
+        assert.equal(await c.readUntilClose(2000), '', 'the client is dropped without its reply');
+      }
+      // 555 of the keys (62 KB) fit.
+      const [n2, r2] = await d.connect();
+      for (const c of [n2, r2]) {
+        const reply = await c.call('KEYS', `${prefix}:[1-5]*`);
+        assert.match(reply!, /^\*555\r\n/);
+        c.close();
+      }
+    } finally {
+      await d.stop();
+    }
+  });
+
   it('lets a client that reads its replies receive them all', async () => {
     const nodis = await startServer({ 'client-output-buffer-limit': 'normal 1mb 0 0' });
     try {
