@@ -174,3 +174,26 @@ describe('client-output-buffer-limit', differentialSuite(), () => {
     }
   });
 });
+
+describe('idle timeout (nodis)', () => {
+  it('closes an idle client, but not a subscriber, a blocked client or a MONITOR', async () => {
+    const server = await startServer({ timeout: '1' });
+    const conns: RawConnection[] = [];
+    try {
+      for (let i = 0; i < 4; i++) conns.push(await RawConnection.open({ port: server.port }));
+      const [idle, sub, blocked, monitor] = conns;
+      assert.equal(await idle.call('PING'), '+PONG\r\n');
+      assert.match((await sub.call('SUBSCRIBE', 'ch'))!, /^\*3/);
+      blocked.write(encodeCommand(['BLPOP', 'nothing', '0']));
+      assert.equal(await monitor.call('MONITOR'), '+OK\r\n');
+      server.clock.advance(5000);
+      // The once-a-second client check closes the idle one.
+      assert.equal(await idle.readUntilClose(3000), '');
+      assert.ok(idle.closed);
+      for (const c of [sub, blocked, monitor]) assert.ok(!c.closed);
+    } finally {
+      for (const c of conns) c.close();
+      await server.close();
+    }
+  });
+});
