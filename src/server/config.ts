@@ -31,6 +31,13 @@ import { cString, optionWord } from '../util/cstring.js';
 
 export type ConfigListener = (value: string) => void;
 
+/**
+ * Applies a parameter's new value on CONFIG SET, or refuses it by returning why (Redis's apply
+ * function failing, e.g. a port it cannot listen on): every parameter of that CONFIG SET then
+ * goes back to its old value, which is applied again. Listeners hear of the value once applied.
+ */
+export type ConfigApplier = (value: string) => string | null;
+
 // ---------------------------------------------------------------------------------------------
 // Flags (config.c's *_CONFIG flags)
 
@@ -1143,6 +1150,7 @@ interface Entry {
   value: Value;
   readonly defaultValue: Value;
   readonly listeners: ConfigListener[];
+  readonly appliers: ConfigApplier[];
 }
 
 /** A name (primary or alias) leading to its entry. */
@@ -1218,7 +1226,7 @@ export class Config {
       const placeholder = value('', NaN);
       const initial = def.parse(def.defaultArgs, placeholder, ctx);
       if (typeof initial === 'string') throw new Error(`bad default for ${def.name}: ${initial}`);
-      const entry: Entry = { def, value: initial, defaultValue: initial, listeners: [] };
+      const entry: Entry = { def, value: initial, defaultValue: initial, listeners: [], appliers: [] };
       const hidden = (def.flags & HIDDEN) !== 0;
       const primary: Slot = { name: def.name, entry, alias: false, hidden };
       this.slots.set(def.name, primary);
@@ -1310,6 +1318,11 @@ export class Config {
     this.entry(name).listeners.push(fn);
   }
 
+  /** Calls fn to apply the parameter's new value on CONFIG SET, which it may refuse (see ConfigApplier). */
+  onApply(name: string, fn: ConfigApplier): void {
+    this.entry(name).appliers.push(fn);
+  }
+
   // --- CONFIG GET / CONFIG SET --------------------------------------------------------------
 
   /**
@@ -1389,15 +1402,33 @@ export class Config {
         entry.value = next;
       }
       if (!failed) {
-        // Apply: tell the listeners of every parameter whose value changed, once each.
-        const notified = new Set<Entry>();
-        slots.forEach((s, i) => {
-          const e = s.entry;
-          if (notified.has(e) || e.value.str === old[i].str) return;
-          notified.add(e);
-          for (const fn of e.listeners) fn(e.value.str);
-        });
-        return null;
+        // Apply: tell the listeners of every parameter whose value changed, once each. One that
+        // refuses its value undoes the whole CONFIG SET: old values back, applied again.
+        const changed: Entry[] = [];
+        for (let i = 0; i < slots.length; i++) {
+          const e = slots[i].entry;
+          if (!changed.includes(e) && e.value.str !== old[i].str) changed.push(e);
+        }
+        const applied: Entry[] = [];
+        for (let i = 0; i < slots.length && errStr === null; i++) {
+          const e = slots[i].entry;
+          if (!changed.includes(e) || applied.includes(e)) continue;
+          applied.push(e);
+          for (const fn of e.appliers) {
+            const refused = fn(e.value.str);
+            if (refused !== null) {
+              errStr = refused;
+              errArg = slots[i].name;
+              break;
+            }
+          }
+        }
+        if (errStr === null) {
+          for (const e of changed) for (const fn of e.listeners) fn(e.value.str);
+          return null;
+        }
+        for (let j = slots.length - 1; j >= 0; j--) slots[j].entry.value = old[j];
+        for (const e of applied) for (const fn of e.appliers) fn(e.value.str);
       }
     }
     if (unknown !== null) return `ERR Unknown option or number of arguments for CONFIG SET - '${cString(unknown)}'`;
