@@ -381,11 +381,13 @@ interface KillFilter {
   id: number;
   user: string | null;
   skipMe: boolean;
+  /** Redis 7.4's MAXAGE: only clients connected at least this many seconds (0: any). */
+  maxAge: number;
 }
 
 /** CLIENT KILL addr | CLIENT KILL <filter> <value> ... */
 function clientKill(c: Client, argv: string[]): void {
-  const f: KillFilter = { addr: null, laddr: null, type: null, id: 0, user: null, skipMe: true };
+  const f: KillFilter = { addr: null, laddr: null, type: null, id: 0, user: null, skipMe: true, maxAge: 0 };
   if (argv.length === 3) {
     // The old form names one address, and may name the caller itself.
     f.addr = argv[2];
@@ -399,6 +401,14 @@ function clientKill(c: Client, argv: string[]): void {
         const id = rangeArg(c, val, 1, Infinity, 'ERR client-id should be greater than 0');
         if (id === null) return;
         f.id = id;
+      } else if (opt === 'maxage' && more) {
+        const age = integerArg(c, val, 'ERR maxage is not an integer or out of range');
+        if (age === null) return;
+        if (age <= 0) {
+          c.error('ERR maxage should be greater than 0');
+          return;
+        }
+        f.maxAge = age;
       } else if (opt === 'type' && more) {
         f.type = clientTypeByName(val);
         if (f.type === null) {
@@ -435,7 +445,9 @@ function clientKill(c: Client, argv: string[]): void {
 
   let killed = 0;
   let killSelf = false;
+  const nowSeconds = Math.floor(c.server.now() / 1000);
   for (const other of [...c.server.clients.values()]) {
+    if (f.maxAge !== 0 && nowSeconds - Math.floor(other.createdAt / 1000) < f.maxAge) continue;
     if (f.addr !== null && other.addr !== f.addr) continue;
     if (f.laddr !== null && other.laddr !== f.laddr) continue;
     if (f.type !== null && clientType(other) !== f.type) continue;
@@ -704,6 +716,8 @@ const CLIENT_HELP: [string, string[]][] = [
     '      Kill connections authenticated by <username>.',
     '    * SKIPME (YES|NO)',
     '      Skip killing current connection (default: yes).',
+    '    * MAXAGE <maxage>',
+    '      Kill connections older than the specified age.',
   ]],
   ['list', [
     'LIST [options ...]',
