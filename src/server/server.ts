@@ -1,6 +1,7 @@
 // The server: listeners, clients, databases, the command table, cron jobs, statistics.
 
-import netModule, { createServer, isIP, type Server as NetServer, type Socket } from 'node:net';
+import * as netModule from 'node:net';
+import { createServer, isIP, type Server as NetServer, type Socket } from 'node:net';
 import { chmodSync, unlinkSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { getSystemErrorName } from 'node:util';
