@@ -2,11 +2,13 @@
 // (MULTI, 10 SETs, EXEC), or connections that run set-up commands first (CLIENT TRACKING ON
 // REDIRECT …). Run by bench/run.ts as a child process (pinned to the benchmark's CPU):
 //
-//   node dist/bench/load.js '{"port":6379,"clients":50,"pipeline":1,"requests":100000,
-//                             "setup":[["CLIENT","TRACKING","ON"]],"request":[["GET","key:__rand__"]],
-//                             "keyspace":10000}'
+//   echo '{"port":6379,"clients":50,"pipeline":1,"requests":100000,
+//          "setup":[["CLIENT","TRACKING","ON"]],"request":[["GET","key:__rand__"]],
+//          "keyspace":10000,"readAll":true}' | node dist/bench/load.js
 //
-// Each connection runs its set-up commands, then sends `pipeline` requests at a time and waits
+// (The options come on standard input: a set-up command may be longer than an argument may be.)
+// Each connection runs its set-up commands (and with readAll, an MGET of every key of the
+// keyspace, so a tracking client caches them all), then sends `pipeline` requests at a time and waits
 // for all their replies (each command of a request answers once; RESP3 pushes are not replies),
 // until `requests` requests have been answered over all connections. `__rand__` in an argument
 // becomes a random key number below `keyspace`, zero-padded as redis-benchmark's __rand_int__.
@@ -24,6 +26,13 @@ interface LoadOptions {
   setup?: string[][];
   request: string[][];
   keyspace?: number;
+  /** After the set-up commands, read every key of the keyspace once (MGET). */
+  readAll?: boolean;
+}
+
+/** A key of the keyspace as __rand__ spells it (zero-padded as redis-benchmark's __rand_int__). */
+function keyNumber(n: number): string {
+  return String(n).padStart(12, '0');
 }
 
 function encode(argv: readonly string[]): string {
@@ -105,8 +114,14 @@ export class ReplyCounter {
   }
 }
 
+async function readStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  return text;
+}
+
 async function main(): Promise<void> {
-  const opts = JSON.parse(process.argv[2]) as LoadOptions;
+  const opts = JSON.parse(await readStdin()) as LoadOptions;
   const keyspace = opts.keyspace ?? 100_000;
   const perRequest = opts.request.length;
   // A pool of pre-encoded requests with random keys, cycled through.
@@ -114,7 +129,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < 4096; i++) {
     let s = '';
     for (const argv of opts.request) {
-      s += encode(argv.map((a) => a.replace(/__rand__/g, () => String(Math.floor(Math.random() * keyspace)).padStart(12, '0'))));
+      s += encode(argv.map((a) => a.replace(/__rand__/g, () => keyNumber(Math.floor(Math.random() * keyspace)))));
     }
     pool.push(Buffer.from(s, 'latin1'));
   }
@@ -127,8 +142,10 @@ async function main(): Promise<void> {
     }
     return parts.length === 1 ? parts[0] : Buffer.concat(parts);
   };
-  const setup = (opts.setup ?? []).map(encode).join('');
-  const setupReplies = (opts.setup ?? []).length;
+  const setupCommands = [...(opts.setup ?? [])];
+  if (opts.readAll) setupCommands.push(['MGET', ...Array.from({ length: keyspace }, (_, i) => `key:${keyNumber(i)}`)]);
+  const setup = setupCommands.map(encode).join('');
+  const setupReplies = setupCommands.length;
 
   let started = 0; // requests sent
   let answered = 0;
@@ -201,7 +218,7 @@ async function main(): Promise<void> {
   for (const s of sockets) s.destroy();
 }
 
-if (process.argv[2]) {
+if (process.argv[1]?.endsWith('load.js')) {
   main().catch((e: unknown) => {
     process.stderr.write(`load: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);
