@@ -102,6 +102,8 @@ export class SharedFrame {
   private text3: string | null = null;
   private bytes2: Buffer | null = null;
   private bytes3: Buffer | null = null;
+  /** The whole frame's length in bytes (the same in both versions). */
+  readonly length: number;
 
   /**
    * items: the frame's elements, already encoded; n of them. A push in RESP3, an array in
@@ -110,11 +112,8 @@ export class SharedFrame {
   constructor(
     private readonly n: number,
     private readonly items: string,
-  ) {}
-
-  /** The whole frame's length in bytes (the same in both versions). */
-  get length(): number {
-    return 1 + String(this.n).length + 2 + this.items.length;
+  ) {
+    this.length = 1 + String(n).length + 2 + items.length;
   }
 
   /** The frame as text for a client speaking resp. */
