@@ -22,7 +22,8 @@
 //   publish_N[_BYTES]  redis-benchmark PUBLISHes a BYTES-byte message (16) to one channel with N
 //                      subscribers (sink.ts): the published rate, and the delivered rate (messages
 //                      received over all subscribers per second, first to last byte) as a second
-//                      row. max(2000, BENCH_N*20/N) messages, so ~2M deliveries per run.
+//                      row. max(2000, BENCH_N*20/N) messages, so ~2M deliveries per run, but no
+//                      more than ~2 GB delivered (publish_100_65536: 305 messages of 64 KB).
 //   multi_set_10       MULTI, 10 SETs of random keys, EXEC as one request (load.ts): transactions/s
 //   set_monitor, get_monitor   redis-benchmark -t set/get with one MONITOR connection reading
 //   set_load, get_load         SET/GET of random keys (10,000) from load.ts: the baseline of ...
@@ -220,7 +221,8 @@ function stopSink(proc: ChildProcess): Promise<void> {
 async function publishTest(port: number, pipeline: number, subscribers: number, bytes: number): Promise<{ samples: Sample[]; error?: string }> {
   const sink = await startSink(['subscribe', String(port), String(subscribers), 'bench:ch', String(bytes)]);
   try {
-    const messages = Math.min(N, Math.max(2000, Math.floor((N * 20) / subscribers)));
+    // ~2M deliveries (20 per request of BENCH_N), at most ~2 GB delivered, at least 100 messages.
+    const messages = Math.max(100, Math.min(N, Math.max(2000, Math.floor((N * 20) / subscribers)), Math.floor(2e9 / (subscribers * (bytes + 40)))));
     const size = bytes === 16 ? '' : `, ${bytes} bytes`;
     const name = `PUBLISH (${subscribers} subscriber${subscribers === 1 ? '' : 's'}${size})`;
     const r = await runBenchmark(port, pipeline, ['-n', String(messages), 'PUBLISH', 'bench:ch', 'x'.repeat(bytes)]);
