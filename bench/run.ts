@@ -9,15 +9,33 @@
 // Environment: BENCH_ROUNDS (default 3), BENCH_N (requests per test, default 100000),
 // BENCH_CLIENTS (default 50), BENCH_TESTS (default ping,set,get,incr,mset,sadd,hset,spop,lpush,
 // rpush,lpop,rpop,lrange_100,lrange_300,lrange_600,blpop,setbit,bitcount,pfadd,pfcount,xadd,
-// xreadgroup,zadd,zpopmin,zrangebyscore,zrank: redis-benchmark -t names, or the names in
-// CUSTOM_TESTS), BENCH_PIPELINES (default 1,16), REDIS_SERVER / REDIS_BENCHMARK (binaries to use).
-// "blpop" is a ping-pong: one redis-benchmark sends BLPOP while another sends RPUSH to the same
-// key, both with BENCH_CLIENTS clients; the BLPOP side's rate is reported. "xreadgroup" is a
-// consumer group at work: a stream of BENCH_N entries is filled first, then one redis-benchmark
-// reads it with XREADGROUP … COUNT 1 ">" while another acknowledges random entries of it with
-// XACK; the XREADGROUP side's rate is reported. zrangebyscore and zrank run on a sorted set of 1M
-// members that both servers are given first (ZADD through a pipeline), and that fill is reported
-// too.
+// xreadgroup,zadd,zpopmin,zrangebyscore,zrank, then the coordination tests publish_1,publish_100,
+// publish_1000,multi_set_10,set_monitor,get_monitor,get_load,get_tracking,set_load,set_tracking:
+// redis-benchmark -t names, the names in CUSTOM_TESTS, or the ones below), BENCH_PIPELINES
+// (default 1,16), REDIS_SERVER / REDIS_BENCHMARK (binaries to use). "blpop" is a ping-pong: one
+// redis-benchmark sends BLPOP while another sends RPUSH to the same key, both with BENCH_CLIENTS
+// clients; the BLPOP side's rate is reported. "xreadgroup" is a consumer group at work: a stream
+// of BENCH_N entries is filled first, then one redis-benchmark reads it with XREADGROUP … COUNT 1
+// ">" while another acknowledges random entries of it with XACK; the XREADGROUP side's rate is
+// reported. zrangebyscore and zrank run on a sorted set of 1M members that both servers are given
+// first (ZADD through a pipeline), and that fill is reported too.
+//
+// The coordination tests (issue 10's measurements), with their helpers in bench/sink.ts (the
+// receiving side) and bench/load.ts (a load generator for what redis-benchmark cannot send), both
+// pinned to the benchmark's CPU:
+//   publish_N[_BYTES]  redis-benchmark PUBLISHes a BYTES-byte message (16) to one channel with N
+//                      subscribers (sink.ts): the published rate, and the delivered rate (messages
+//                      received over all subscribers per second, first to last byte) as a second
+//                      row. max(2000, BENCH_N*20/N) messages, so ~2M deliveries per run, but no
+//                      more than ~2 GB delivered (publish_100_65536: 305 messages of 64 KB).
+//   multi_set_10       MULTI, 10 SETs of random keys, EXEC as one request (load.ts): transactions/s
+//   set_monitor, get_monitor   redis-benchmark -t set/get with one MONITOR connection reading
+//   set_load, get_load         SET/GET of random keys (10,000) from load.ts: the baseline of ...
+//   set_tracking, get_tracking ... the same with every connection in CLIENT TRACKING ON,
+//                      REDIRECTing its invalidations to one subscriber (sink.ts): GETs remember
+//                      keys; for SET every connection has first read all 10,000 keys (MGET), so
+//                      the first SET of a key invalidates it for all of them
+// Both servers run with client-output-buffer-limit pubsub 0 0 0, so no slow subscriber is dropped.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
@@ -25,13 +43,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
 
 const ROUNDS = positiveInt('BENCH_ROUNDS', 3);
 const N = positiveInt('BENCH_N', 100_000);
 const CLIENTS = positiveInt('BENCH_CLIENTS', 50);
 const DEFAULT_TESTS =
   'ping,set,get,incr,mset,sadd,hset,spop,lpush,rpush,lpop,rpop,lrange_100,lrange_300,lrange_600,blpop,setbit,bitcount,pfadd,pfcount,' +
-  'xadd,xreadgroup,zadd,zpopmin,zrangebyscore,zrank';
+  'xadd,xreadgroup,zadd,zpopmin,zrangebyscore,zrank,' +
+  'publish_1,publish_100,publish_1000,multi_set_10,set_monitor,get_monitor,get_load,get_tracking,set_load,set_tracking';
 const TESTS = (process.env.BENCH_TESTS ?? DEFAULT_TESTS).split(',').map((t) => t.trim()).filter(Boolean);
 
 /**
@@ -169,7 +189,127 @@ function parseCsv(text: string): Sample[] {
 function benchmark(port: number, test: string, pipeline: number): Promise<{ samples: Sample[]; error?: string }> {
   if (test === 'blpop') return pingPong(port, pipeline);
   if (test === 'xreadgroup') return readGroup(port, pipeline);
+  const pub = /^publish_(\d+)(?:_(\d+))?$/.exec(test);
+  if (pub) return publishTest(port, pipeline, Number(pub[1]), Number(pub[2] ?? 16));
+  if (test === 'multi_set_10') {
+    const sets = Array.from({ length: 10 }, () => ['SET', 'key:__rand__', 'xxx']);
+    return loadTest(port, pipeline, 'MULTI/EXEC (10 SETs)', { request: [['MULTI'], ...sets, ['EXEC']], requests: Math.ceil(N / 10) });
+  }
+  const monitored = /^(set|get)_monitor$/.exec(test);
+  if (monitored) return withMonitor(port, pipeline, monitored[1]);
+  const load = /^(set|get)_(load|tracking)$/.exec(test);
+  if (load) return trackingTest(port, pipeline, load[1] as 'set' | 'get', load[2] === 'tracking');
   return runBenchmark(port, pipeline, CUSTOM_TESTS[test] ?? ['-t', test]);
+}
+
+const SINK = fileURLToPath(new URL('./sink.js', import.meta.url));
+const LOAD = fileURLToPath(new URL('./load.js', import.meta.url));
+
+/** A sink.ts process on the benchmark's CPU; resolves with it and its first line once that is out. */
+function startSink(args: string[]): Promise<{ proc: ChildProcess; first: string; lines: AsyncIterator<string> }> {
+  const [cmd, a] = pinned(1, process.execPath, [SINK, ...args]);
+  const proc = spawn(cmd, a, { stdio: ['pipe', 'pipe', 'inherit'] });
+  children.push(proc);
+  const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
+  return lines.next().then((r) => {
+    if (r.done) throw new Error(`sink ${args[0]} ended before it was ready`);
+    return { proc, first: r.value, lines };
+  });
+}
+
+function stopSink(proc: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+    proc.once('exit', () => resolve());
+    proc.kill('SIGKILL');
+  });
+}
+
+/**
+ * PUBLISH to a channel with `subscribers` subscribers: redis-benchmark's rate (messages
+ * published per second), and the rate at which they arrived over all subscribers.
+ */
+async function publishTest(port: number, pipeline: number, subscribers: number, bytes: number): Promise<{ samples: Sample[]; error?: string }> {
+  const sink = await startSink(['subscribe', String(port), String(subscribers), 'bench:ch', String(bytes)]);
+  try {
+    // ~2M deliveries (20 per request of BENCH_N), at most ~2 GB delivered, at least 100 messages.
+    const messages = Math.max(100, Math.min(N, Math.max(2000, Math.floor((N * 20) / subscribers)), Math.floor(2e9 / (subscribers * (bytes + 40)))));
+    const size = bytes === 16 ? '' : `, ${bytes} bytes`;
+    const name = `PUBLISH (${subscribers} subscriber${subscribers === 1 ? '' : 's'}${size})`;
+    const r = await runBenchmark(port, pipeline, ['-n', String(messages), 'PUBLISH', 'bench:ch', 'x'.repeat(bytes)]);
+    sink.proc.stdin!.write(`wait ${messages * subscribers}\n`);
+    const done = await sink.lines.next();
+    const [, count, seconds] = (done.value ?? '').split(' ');
+    const samples = r.samples.map((x) => ({ ...x, test: name }));
+    if (Number(count) !== messages * subscribers) {
+      return { samples, error: `${count} of ${messages * subscribers} messages arrived` };
+    }
+    samples.push({ test: `${name}: delivered msg/s`, rps: Number(count) / Number(seconds), p50: NaN, p99: NaN });
+    return { ...r, samples };
+  } finally {
+    await stopSink(sink.proc);
+  }
+}
+
+/** redis-benchmark -t set or get while one MONITOR connection reads everything it is sent. */
+async function withMonitor(port: number, pipeline: number, test: string): Promise<{ samples: Sample[]; error?: string }> {
+  const sink = await startSink(['monitor', String(port)]);
+  try {
+    const r = await runBenchmark(port, pipeline, ['-t', test]);
+    return { ...r, samples: r.samples.map((x) => ({ ...x, test: `${x.test} (idle MONITOR)` })) };
+  } finally {
+    await stopSink(sink.proc);
+  }
+}
+
+/**
+ * SET or GET of random keys (10,000) from load.ts: plain, or with every connection tracking
+ * (CLIENT TRACKING ON REDIRECT to a subscriber of __redis__:invalidate).
+ */
+async function trackingTest(port: number, pipeline: number, test: 'set' | 'get', tracking: boolean): Promise<{ samples: Sample[]; error?: string }> {
+  const request = test === 'set' ? [['SET', 'key:__rand__', 'xxx']] : [['GET', 'key:__rand__']];
+  const name = `${test.toUpperCase()} (${tracking ? `${CLIENTS} tracking clients` : 'load generator'})`;
+  if (!tracking) return loadTest(port, pipeline, name, { request, keyspace: 10_000 });
+  const sink = await startSink(['invalidations', String(port)]);
+  try {
+    const id = sink.first.split(' ')[1];
+    // For SET, every client has read (and so caches) every key first: the first SET of each key
+    // then invalidates it for all of them.
+    const setup = [['CLIENT', 'TRACKING', 'ON', 'REDIRECT', id]];
+    return await loadTest(port, pipeline, name, { request, keyspace: 10_000, setup, readAll: test === 'set' });
+  } finally {
+    await stopSink(sink.proc);
+  }
+}
+
+/** Runs load.ts with BENCH_CLIENTS connections; one sample named name (no latencies). */
+function loadTest(
+  port: number,
+  pipeline: number,
+  name: string,
+  opts: { request: string[][]; requests?: number; keyspace?: number; setup?: string[][]; readAll?: boolean },
+): Promise<{ samples: Sample[]; error?: string }> {
+  const spec = JSON.stringify({ port, clients: CLIENTS, pipeline, requests: opts.requests ?? N, ...opts });
+  const [cmd, args] = pinned(1, process.execPath, [LOAD]);
+  return new Promise((resolve) => {
+    const proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    proc.stdin.end(spec);
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    proc.on('exit', () => {
+      try {
+        const r = JSON.parse(stdout) as { rps: number; errors: number };
+        resolve({
+          samples: [{ test: name, rps: r.rps, p50: NaN, p99: NaN }],
+          error: r.errors ? `${r.errors} error replies` : undefined,
+        });
+      } catch {
+        resolve({ samples: [], error: stderr.trim() || 'no output' });
+      }
+    });
+  });
 }
 
 /**
@@ -320,7 +460,8 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'nodis-bench-'));
   const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
   const [redisPort, nodisPort] = [await freePort(), await freePort()];
-  const common = ['--save', '', '--appendonly', 'no'];
+  // No subscriber is dropped for falling behind (the pub/sub tests measure throughput).
+  const common = ['--save', '', '--appendonly', 'no', '--client-output-buffer-limit', 'pubsub 0 0 0'];
   const redis = startProcess(REDIS_SERVER, [
     '--port', String(redisPort), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no', ...common,
   ]);

@@ -83,7 +83,10 @@ export async function startServer(options: StartOptions = {}): Promise<EmbeddedS
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const close = (): Promise<void> => server.close();
   return {
-    port: server.port,
+    // (A getter: CONFIG SET port moves the listener.)
+    get port(): number {
+      return server.port;
+    },
     host,
     get url(): string {
       const pass = config.get('requirepass');

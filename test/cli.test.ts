@@ -369,7 +369,7 @@ describe('nodis-server', () => {
     const warnings = [
       '# appendonly yes: the append-only file is not implemented yet;',
       '# save 900 1: automatic snapshots at save points are not implemented yet;',
-      '# maxmemory 10485760 (maxmemory-policy allkeys-lru): memory limits are not implemented yet;',
+      '# maxmemory 10485760 (maxmemory-policy allkeys-lru): eviction is not implemented yet;',
       '# maxmemory-clients 10%: client eviction is not implemented yet.',
       '# replicaof 127.0.0.1 1: the replica side of replication is not implemented yet;',
       '# min-replicas-to-write 1: not implemented yet;',
@@ -391,7 +391,7 @@ describe('nodis-server', () => {
       assert.equal(await c.call('CONFIG', 'SET', 'save', ''), '+OK\r\n');
       await p.waitFor('# appendonly yes', 5000, before);
       const later = p.stdout.slice(before);
-      assert.equal(later.split('# maxmemory 20971520 (maxmemory-policy allkeys-lfu): memory limits').length, 2, later);
+      assert.equal(later.split('# maxmemory 20971520 (maxmemory-policy allkeys-lfu): eviction is not implemented').length, 2, later);
       assert.equal(later.split('# appendonly yes: the append-only file is not implemented yet;').length, 2, later);
       assert.ok(!later.includes('# save'), later);
     } finally {

@@ -136,9 +136,9 @@ it('works with `await using`: the server closes at the end of the block', async 
 describe('logging', () => {
   it('log: a function receives the log lines, including warnings about directives not acted on', async () => {
     const lines: string[] = [];
-    const server = await startServer({ log: (line) => lines.push(line), maxmemory: '10mb' });
+    const server = await startServer({ log: (line) => lines.push(line), maxmemory: '10mb', 'maxmemory-policy': 'allkeys-lru' });
     try {
-      assert.ok(lines.some((l) => l.includes('# maxmemory 10485760 (maxmemory-policy noeviction): memory limits are not implemented yet')), lines.join(''));
+      assert.ok(lines.some((l) => l.includes('# maxmemory 10485760 (maxmemory-policy allkeys-lru): eviction is not implemented yet')), lines.join(''));
       const c = await RawConnection.open({ port: server.port });
       assert.equal(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
       c.close();
@@ -151,11 +151,11 @@ describe('logging', () => {
   it('log: true prints on standard output; without a log, those warnings are process warnings, once each', async () => {
     const printed = await runScript(`
       import { startServer } from ${JSON.stringify(INDEX)};
-      const s = await startServer({ log: true, maxmemory: '1mb' });
+      const s = await startServer({ log: true, maxmemory: '1mb', 'maxmemory-policy': 'volatile-lru' });
       await s.close();
     `);
     assert.equal(printed.code, 0, printed.out);
-    assert.match(printed.out, /^\d+:M \d\d \w{3} \d{4} [\d:.]+ # maxmemory 1048576 \(maxmemory-policy noeviction\): memory limits/m);
+    assert.match(printed.out, /^\d+:M \d\d \w{3} \d{4} [\d:.]+ # maxmemory 1048576 \(maxmemory-policy volatile-lru\): eviction is not implemented/m);
     assert.ok(!printed.out.includes('NodisWarning'), printed.out);
 
     const warned = await runScript(`

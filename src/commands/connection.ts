@@ -1,6 +1,6 @@
 // Connection commands: PING ECHO QUIT RESET SELECT HELLO AUTH, and the CLIENT container
-// (ID SETNAME GETNAME SETINFO INFO LIST KILL REPLY UNBLOCK TRACKING CACHING GETREDIR TRACKINGINFO
-// NO-EVICT NO-TOUCH HELP).
+// (ID SETNAME GETNAME SETINFO INFO LIST KILL REPLY PAUSE UNPAUSE UNBLOCK TRACKING CACHING GETREDIR
+// TRACKINGINFO NO-EVICT NO-TOUCH HELP).
 
 import type { CommandInfo, CommandSpec, CommandDocs } from '../server/command.js';
 import type { Client } from '../server/client.js';
@@ -17,7 +17,9 @@ import {
 import { cString, optionWord } from '../util/cstring.js';
 import { REDIS_VERSION } from '../version.js';
 import { replyHelp } from './help.js';
-import { ArgCursor, intArg, integerArg, rangeArg } from './args.js';
+import { ArgCursor, intArg, integerArg, rangeArg, timeoutArg } from './args.js';
+import { BLOCKED_POSTPONE } from '../keyspace/blocking.js';
+import { PAUSE_ALL, PAUSE_WRITE, type PauseType } from '../server/pause.js';
 import { Tracking, type TrackingOptions } from '../server/tracking.js';
 
 /**
@@ -379,11 +381,13 @@ interface KillFilter {
   id: number;
   user: string | null;
   skipMe: boolean;
+  /** Redis 7.4's MAXAGE: only clients connected at least this many seconds (0: any). */
+  maxAge: number;
 }
 
 /** CLIENT KILL addr | CLIENT KILL <filter> <value> ... */
 function clientKill(c: Client, argv: string[]): void {
-  const f: KillFilter = { addr: null, laddr: null, type: null, id: 0, user: null, skipMe: true };
+  const f: KillFilter = { addr: null, laddr: null, type: null, id: 0, user: null, skipMe: true, maxAge: 0 };
   if (argv.length === 3) {
     // The old form names one address, and may name the caller itself.
     f.addr = argv[2];
@@ -397,6 +401,14 @@ function clientKill(c: Client, argv: string[]): void {
         const id = rangeArg(c, val, 1, Infinity, 'ERR client-id should be greater than 0');
         if (id === null) return;
         f.id = id;
+      } else if (opt === 'maxage' && more) {
+        const age = integerArg(c, val, 'ERR maxage is not an integer or out of range');
+        if (age === null) return;
+        if (age <= 0) {
+          c.error('ERR maxage should be greater than 0');
+          return;
+        }
+        f.maxAge = age;
       } else if (opt === 'type' && more) {
         f.type = clientTypeByName(val);
         if (f.type === null) {
@@ -433,7 +445,9 @@ function clientKill(c: Client, argv: string[]): void {
 
   let killed = 0;
   let killSelf = false;
+  const nowSeconds = Math.floor(c.server.now() / 1000);
   for (const other of [...c.server.clients.values()]) {
+    if (f.maxAge !== 0 && nowSeconds - Math.floor(other.createdAt / 1000) < f.maxAge) continue;
     if (f.addr !== null && other.addr !== f.addr) continue;
     if (f.laddr !== null && other.laddr !== f.laddr) continue;
     if (f.type !== null && clientType(other) !== f.type) continue;
@@ -476,12 +490,41 @@ function clientUnblock(c: Client, argv: string[]): void {
   const id = integerArg(c, argv[2]);
   if (id === null) return;
   const target = c.server.clients.get(id);
-  if (target === undefined || target.blocked === null) {
+  // A command CLIENT PAUSE holds has no timeout reply: TIMEOUT leaves it waiting (Redis would
+  // crash), ERROR drops it with the error.
+  if (target === undefined || target.blocked === null || (target.blocked.type === BLOCKED_POSTPONE && !error)) {
     c.integer(0);
     return;
   }
   c.server.blocking.unblock(target, error ? 'error' : 'timeout');
   c.integer(1);
+}
+
+/** CLIENT PAUSE timeout [WRITE|ALL]: the mode is checked before the timeout, as Redis does. */
+function clientPause(c: Client, argv: string[]): void {
+  if (argv.length > 4) {
+    c.error(errSubcommandSyntax(argv[1], 'client'));
+    return;
+  }
+  let type: PauseType = PAUSE_ALL;
+  if (argv.length === 4) {
+    const mode = optionWord(argv[3]);
+    if (mode === 'write') type = PAUSE_WRITE;
+    else if (mode !== 'all') {
+      c.error('ERR CLIENT PAUSE mode must be WRITE or ALL');
+      return;
+    }
+  }
+  const end = timeoutArg(c, argv[2], 'milliseconds');
+  if (end === null) return;
+  c.server.pause.pause('client-command', end, type);
+  c.ok();
+}
+
+/** CLIENT UNPAUSE: ends CLIENT PAUSE's pause (not one SHUTDOWN or a failover holds). */
+function clientUnpause(c: Client): void {
+  c.server.pause.unpause('client-command');
+  c.ok();
 }
 
 function clientReply(c: Client, argv: string[]): void {
@@ -673,6 +716,8 @@ const CLIENT_HELP: [string, string[]][] = [
     '      Kill connections authenticated by <username>.',
     '    * SKIPME (YES|NO)',
     '      Skip killing current connection (default: yes).',
+    '    * MAXAGE <maxage>',
+    '      Kill connections older than the specified age.',
   ]],
   ['list', [
     'LIST [options ...]',
@@ -783,6 +828,8 @@ export const connectionCommands: CommandSpec[] = [
       { name: 'list', handler: clientList },
       { name: 'kill', handler: clientKill },
       { name: 'reply', handler: clientReply },
+      { name: 'pause', handler: clientPause },
+      { name: 'unpause', handler: clientUnpause },
       { name: 'unblock', handler: clientUnblock },
       {
         name: 'no-evict',

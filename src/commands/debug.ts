@@ -1,6 +1,6 @@
 // DEBUG: the subcommands nodis implements (SLEEP, SET-ACTIVE-EXPIRE, OBJECT, POPULATE,
-// PROTOCOL, LOG, ERROR, CHANGE-REPL-ID, DIGEST, DIGEST-VALUE, QUICKLIST-PACKED-THRESHOLD, PAUSE-CRON,
-// HELP).
+// PROTOCOL, LOG, ERROR, CHANGE-REPL-ID, CONFIG-REWRITE-FORCE-ALL, DIGEST, DIGEST-VALUE,
+// QUICKLIST-PACKED-THRESHOLD, PAUSE-CRON, HELP).
 
 import { randomBytes } from 'node:crypto';
 import type { Client } from '../server/client.js';
@@ -15,13 +15,16 @@ import { DEBUG_RELOAD_HELP, debugReload } from './persistence.js';
 import { replyHelp } from './help.js';
 import { lruClock } from './info.js';
 import { positiveArg } from './args.js';
-import { memtoull } from '../server/config.js';
+import { memtoull, strerror } from '../server/config.js';
 import { ListValue, setPackedThreshold } from '../types/list.js';
 
 const DEBUG_HELP = [
   'CHANGE-REPL-ID',
   '    Change the replication IDs of the instance.',
   '    Dangerous: should be used only for testing the replication subsystem.',
+  'CONFIG-REWRITE-FORCE-ALL',
+  '    Like CONFIG REWRITE but writes all configuration options, including',
+  '    keywords not listed in original configuration file or default values.',
   'ERROR <string>',
   '    Return a Redis protocol error with <string> as message. Useful for clients',
   '    unit tests to simulate Redis errors.',
@@ -243,6 +246,19 @@ function debug(c: Client, argv: string[]): void {
   } else if (sub === 'pause-cron' && argc === 3) {
     c.server.cronPaused = atoi(argv[2]) !== 0;
     c.ok();
+  } else if (sub === 'config-rewrite-force-all' && argc === 2) {
+    // Without a config file Redis writes to a file named "(null)"; nodis refuses, as CONFIG REWRITE does.
+    const server = c.server;
+    if (!server.configFile) {
+      c.error('ERR The server is running without a config file');
+      return;
+    }
+    try {
+      server.config.rewrite(server.configFile, true);
+      c.ok();
+    } catch (e) {
+      c.error(`ERR CONFIG-REWRITE-FORCE-ALL failed: ${strerror((e as NodeJS.ErrnoException).code)}`);
+    }
   } else if (sub === 'change-repl-id' && argc === 2) {
     c.server.replId = randomBytes(20).toString('hex');
     c.server.replId2 = '0'.repeat(40);

@@ -1,5 +1,6 @@
-// Clients blocked on keys (Redis's blocked.c, as Redis 7.2 does it): BLPOP and the other
-// blocking list commands and XREAD/XREADGROUP BLOCK now, sorted sets, WAIT and CLIENT PAUSE later.
+// Blocked clients (Redis's blocked.c, as Redis 7.2 does it): clients blocked on keys (BLPOP and
+// the other blocking list commands, BZPOPMIN and the other sorted-set pops, XREAD/XREADGROUP
+// BLOCK), and clients whose command CLIENT PAUSE postponed (see server/pause.ts); WAIT later.
 //
 //   block()        the command found nothing to serve: the client waits on its keys, in each
 //                  key's queue (FIFO), with a deadline from the one clock (0: forever). Its
@@ -15,6 +16,10 @@
 //                  wait on) are served in the same loop.
 //   unblock()      a timeout (null reply), CLIENT UNBLOCK (TIMEOUT: the null reply; ERROR:
 //                  -UNBLOCKED), or the client going away (forgotten).
+//   postpone()     CLIENT PAUSE holds the command back (BLOCKED_POSTPONE): no keys, no deadline;
+//                  releasePostponed() lets every postponed client go, in order, once the pause
+//                  is lifted or relaxed: each runs its command again from the start
+//                  (Server.resumeClients), and may be postponed again.
 //
 // A client with denyBlocking set (inside MULTI, a script) never blocks: the command answers as
 // if it had timed out at once (canBlock).
@@ -30,6 +35,8 @@ import { applyReplyMode, rerun } from '../server/dispatch.js';
 export const BLOCKED_LIST = 1;
 export const BLOCKED_ZSET = 2;
 export const BLOCKED_STREAM = 3;
+/** Held back by CLIENT PAUSE: the command runs from the start once the pause ends. */
+export const BLOCKED_POSTPONE = 4;
 
 /** Whether a key's value (undefined: no key) would let a waiting command through now. */
 export type ReadyTest = (value: Value | undefined, key: string) => boolean;
@@ -58,6 +65,8 @@ export class BlockedState {
   ) {}
 }
 
+const neverReady: ReadyTest = () => false;
+
 export class Blocking {
   /** Clients blocked now (INFO blocked_clients). */
   blockedClients = 0;
@@ -82,6 +91,8 @@ export class Blocking {
   private timerAt = 0;
   /** Clients unblocked whose pipelined input waits to be parsed (see Server.resumeClients). */
   readonly unblocked: Client[] = [];
+  /** Clients whose command CLIENT PAUSE holds back, in the order they came (server.postponed_clients). */
+  private postponed: Client[] = [];
 
   constructor(private readonly server: Server) {}
 
@@ -119,6 +130,33 @@ export class Blocking {
       this.timedClients++;
       this.pushDeadline(state);
       this.armTimer();
+    }
+  }
+
+  /**
+   * CLIENT PAUSE holds c's command back (blockClient with BLOCKED_POSTPONE): c waits, its later
+   * input unread, until releasePostponed. Nothing is counted for the command until it runs.
+   */
+  postpone(c: Client, cmd: Command, argv: string[]): void {
+    c.blocked = new BlockedState(c, BLOCKED_POSTPONE, c.db, [], 0, cmd, argv, neverReady, false);
+    this.postponed.push(c);
+    this.blockedClients++;
+  }
+
+  /**
+   * The pause was lifted or relaxed (unblockPostponedClients): every postponed client is let
+   * go, in order, to run its command again from the start once this unit is over.
+   */
+  releasePostponed(): void {
+    const clients = this.postponed;
+    if (clients.length === 0) return;
+    this.postponed = [];
+    for (const c of clients) {
+      const state = c.blocked!;
+      c.blocked = null;
+      this.blockedClients--;
+      c.pendingCommand = state.argv;
+      this.woken(c);
     }
   }
 
@@ -172,8 +210,8 @@ export class Blocking {
             if (state === null || state.db !== db) continue;
             // A key whose time passed is removed here (its DEL propagated), as Redis 7.0's
             // lookup does; Redis 7.2 leaves it for the next access. Not a hit or a miss.
-            if (db.expires.size !== 0) db.expireIfNeeded(key);
-            if (!state.ready(db.dict.get(key), key)) continue;
+            const expired = db.expires.size !== 0 && db.expireIfNeeded(key);
+            if (!state.ready(expired ? undefined : db.dict.get(key), key)) continue;
             this.serve(c, state);
           }
         }
@@ -220,6 +258,13 @@ export class Blocking {
 
   /** Removes c from every queue it waits in and from the counts. */
   private release(c: Client, state: BlockedState): void {
+    if (state.type === BLOCKED_POSTPONE) {
+      const i = this.postponed.indexOf(c);
+      if (i >= 0) this.postponed.splice(i, 1);
+      c.blocked = null;
+      this.blockedClients--;
+      return;
+    }
     const map = this.waiting[state.db.id]!;
     for (const key of state.keys) {
       const queue = map.get(key);

@@ -19,6 +19,11 @@ export interface KeyspaceHost {
   accessTouches(): boolean;
   /** A read found no key (the 'keymiss' keyspace event). */
   keyMissed(db: Database, key: string): void;
+  /**
+   * Whether keys must stay as they are (CLIENT PAUSE): a key whose time passed then reads as
+   * missing but is not removed.
+   */
+  expiryPaused(): boolean;
 }
 
 
@@ -76,11 +81,15 @@ export class Database {
     return this.dict.size;
   }
 
-  /** Removes the key if its time has passed; true when it did. */
+  /**
+   * Removes the key if its time has passed; true when it has passed (the key is gone for the
+   * caller). While clients are paused the key stays, only reading as missing, as in Redis.
+   */
   expireIfNeeded(key: string): boolean {
     const when = this.expires.get(key);
     // Like Redis, a key is expired once the clock is past its time (not at it).
     if (when === undefined || when >= this.host.now()) return false;
+    if (this.host.expiryPaused()) return true;
     this.removeExpired(key);
     return true;
   }
@@ -105,8 +114,7 @@ export class Database {
    * a miss emits the 'keymiss' event unless notify is false.
    */
   lookupRead(key: string, touch = true, notify = true): Value | undefined {
-    if (this.expires.size !== 0) this.expireIfNeeded(key);
-    const v = this.dict.get(key);
+    const v = this.expires.size !== 0 && this.expireIfNeeded(key) ? undefined : this.dict.get(key);
     if (v === undefined) {
       this.host.stats.keyspaceMisses++;
       // The 'keymiss' event, unless the lookup asks for none (Redis's LOOKUP_NONOTIFY).
@@ -120,14 +128,13 @@ export class Database {
 
   /** Lookup for a write command, or any lookup that must not count as a hit or miss. */
   lookupWrite(key: string): Value | undefined {
-    if (this.expires.size !== 0) this.expireIfNeeded(key);
-    const v = this.dict.get(key);
+    const v = this.expires.size !== 0 && this.expireIfNeeded(key) ? undefined : this.dict.get(key);
     if (v !== undefined && typeof v !== 'string' && this.host.accessTouches()) v.lru = this.host.now();
     return v;
   }
 
   exists(key: string): boolean {
-    if (this.expires.size !== 0) this.expireIfNeeded(key);
+    if (this.expires.size !== 0 && this.expireIfNeeded(key)) return false;
     return this.dict.has(key);
   }
 
@@ -311,11 +318,17 @@ export class Database {
 
   /** A random key that has not expired, or null when the database is empty. */
   randomKey(): string | null {
-    // Every expired key picked is removed, so this ends within dict.size + 1 rounds.
+    // Every expired key picked is removed, so this ends within dict.size + 1 rounds; unless
+    // clients are paused (expired keys stay): then, when every key is volatile, a key whose
+    // time passed is answered after 100 tries, as a Redis replica does (a paused Redis loops
+    // forever there).
+    let tries = 100;
+    const allVolatile = this.dict.size === this.expires.size;
     while (this.dict.size > 0) {
       const key = this.pickRandom();
       if (key === null) return null;
       if (!this.expireIfNeeded(key)) return key;
+      if (allVolatile && --tries === 0 && this.host.expiryPaused()) return key;
     }
     return null;
   }

@@ -178,13 +178,27 @@ export class RequestParser {
     return this.run(this.qbuf, this.qstart, this.qend, onCommand, false);
   }
 
+  /**
+   * Bytes of the batch being parsed while its commands run (0 otherwise): Redis's query buffer
+   * still holds the whole batch then, the running command included (CLIENT LIST qbuf).
+   */
+  private batchBytes = 0;
+
+  /** What Redis's query buffer holds now: the batch being run, else the unparsed bytes. */
+  get queryBufferBytes(): number {
+    return this.batchBytes !== 0 ? this.batchBytes : this.qend - this.qstart;
+  }
+
   private run(buf: Buffer, start: number, end: number, onCommand: CommandSink, isChunk: boolean): FeedResult {
     let pos: number;
+    this.batchBytes = end - start;
     try {
       pos = this.parse(buf, start, end, onCommand);
       this.window = '';
+      this.batchBytes = 0;
     } catch (e) {
       this.window = '';
+      this.batchBytes = 0;
       if (!(e instanceof ProtocolError)) throw e;
       this.failed = true;
       this.release();

@@ -2,7 +2,9 @@
 // the RESP2 or RESP3 bytes for the connection. Small replies accumulate in one latin1 string per
 // client; a big value, or output past a block's size, moves what came before into a list of
 // latin1 chunks (the value itself referenced, not copied into a bigger string), so no reply and
-// no batch of replies meets V8's string length limit. Everything goes out in one socket write per batch.
+// no batch of replies meets V8's string length limit. A frame many clients receive alike (a
+// pub/sub message) is encoded once (SharedFrame); a big one joins each client's chunks as the one
+// Buffer they all share. Everything goes out in one socket write per batch.
 
 import { formatDoubleHuman } from '../util/longdouble.js';
 
@@ -93,13 +95,57 @@ function oneLineError(msg: string): string {
   return msg.slice(0, end).replace(/[\r\n]/g, ' ');
 }
 
+/**
+ * One message many clients receive alike (a pub/sub message to every subscriber), encoded once
+ * per RESP version: text, or for a big one the bytes, which every receiver's output shares.
+ */
+export class SharedFrame {
+  private text2: string | null = null;
+  private text3: string | null = null;
+  private bytes2: Buffer | null = null;
+  private bytes3: Buffer | null = null;
+  /** The whole frame's length in bytes (the same in both versions). */
+  readonly length: number;
+
+  /**
+   * items: the frame's elements, already encoded; n of them. A push in RESP3, an array in
+   * RESP2 (where pushes do not exist).
+   */
+  constructor(
+    private readonly n: number,
+    private readonly items: string,
+  ) {
+    this.length = 1 + String(n).length + 2 + items.length;
+  }
+
+  /** The frame as text for a client speaking resp. */
+  text(resp: Resp): string {
+    if (resp === 2) return (this.text2 ??= '*' + this.n + CRLF + this.items);
+    return (this.text3 ??= '>' + this.n + CRLF + this.items);
+  }
+
+  /** The frame's bytes for a client speaking resp, made once and shared by every receiver. */
+  bytes(resp: Resp): Buffer {
+    if (resp === 2) return (this.bytes2 ??= Buffer.from(this.text(2), 'latin1'));
+    return (this.bytes3 ??= Buffer.from(this.text(3), 'latin1'));
+  }
+}
+
+/** A pending output chunk: latin1 text, or bytes shared with other clients (a big SharedFrame). */
+export type OutputChunk = string | Buffer;
+
+/** A chunk as latin1 text (the rare paths that cut or join pending output). */
+function chunkText(chunk: OutputChunk): string {
+  return typeof chunk === 'string' ? chunk : chunk.toString('latin1');
+}
+
 /** Accumulates replies for one connection. */
 export class ReplyWriter {
   resp: Resp = 2;
   /** The newest pending reply bytes, as a one-byte string (after chunks, if any). */
   out = '';
   /** Older pending output, in order, before out; usually empty. */
-  protected chunks: string[] = [];
+  protected chunks: OutputChunk[] = [];
   /** Bytes held in chunks. */
   protected chunkBytes = 0;
 
@@ -181,6 +227,24 @@ export class ReplyWriter {
     this.chunks.push(s);
     this.chunkBytes += s.length;
     this.out = CRLF;
+    this.outputGrew();
+  }
+
+  /**
+   * A frame other clients receive too (see SharedFrame): a small one is appended like any
+   * reply; one of BIG_VALUE_BYTES or more joins the chunks as the Buffer every receiver shares,
+   * so a message to many subscribers is never copied per subscriber.
+   */
+  frame(f: SharedFrame): void {
+    if (f.length < BIG_VALUE_BYTES) {
+      this.out += f.text(this.resp);
+      if (this.out.length >= this.spillAt) this.spill();
+      return;
+    }
+    this.moveOut();
+    const bytes = f.bytes(this.resp);
+    this.chunks.push(bytes);
+    this.chunkBytes += bytes.length;
     this.outputGrew();
   }
 
@@ -356,10 +420,15 @@ export class ReplyWriter {
     if (i < chunks.length && start < mark) {
       const c = chunks[i++];
       const cut = mark - start;
-      keep.push(c.slice(0, cut));
-      taken += c.slice(cut);
+      if (typeof c === 'string') {
+        keep.push(c.slice(0, cut));
+        taken += c.slice(cut);
+      } else {
+        keep.push(c.subarray(0, cut));
+        taken += c.toString('latin1', cut);
+      }
     }
-    for (; i < chunks.length; i++) taken += chunks[i];
+    for (; i < chunks.length; i++) taken += chunkText(chunks[i]);
     taken += this.out;
     this.chunks = keep;
     this.chunkBytes = mark;
@@ -376,7 +445,7 @@ export class ReplyWriter {
    * Hands the pending output to write, oldest first, and empties it: one call when it is one
    * string, else one per chunk (the caller corks the socket around them).
    */
-  protected drain(write: (chunk: string) => void): void {
+  protected drain(write: (chunk: OutputChunk) => void): void {
     const chunks = this.chunks;
     if (chunks.length !== 0) {
       this.chunks = [];
@@ -461,7 +530,10 @@ export class ReplyWriter {
     while (start + chunks[i].length <= at) start += chunks[i++].length;
     const cut = at - start;
     if (cut === 0) chunks.splice(i, 0, text);
-    else chunks[i] = chunks[i].slice(0, cut) + text + chunks[i].slice(cut);
+    else {
+      const c = chunkText(chunks[i]);
+      chunks[i] = c.slice(0, cut) + text + c.slice(cut);
+    }
     this.chunkBytes += text.length;
   }
 }

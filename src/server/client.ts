@@ -2,7 +2,7 @@
 
 import type { Socket } from 'node:net';
 import { RequestParser } from '../protocol/parser.js';
-import { ReplyWriter, OUT_BLOCK_BYTES } from '../protocol/writer.js';
+import { ReplyWriter, OUT_BLOCK_BYTES, type OutputChunk, type SharedFrame } from '../protocol/writer.js';
 import type { Database, WatchedKey } from '../keyspace/db.js';
 import type { Server } from './server.js';
 import type { ReplicaState } from '../replication/primary.js';
@@ -15,6 +15,18 @@ export type ReplyMode = 'on' | 'off' | 'skip';
 
 /** Redis's per-client static reply buffer (PROTO_REPLY_CHUNK_BYTES), outside the output limits. */
 const REPLY_BUFFER_BYTES = 16 * 1024;
+/**
+ * What follows the static buffer Redis keeps in a list of blocks of at least 16 KB, each of which
+ * jemalloc rounds up to 20 KB (less the block's 16-byte header, all usable): the limits and
+ * CLIENT LIST's omem count whole blocks, so output past the static buffer is counted in blocks
+ * of this size here too.
+ */
+const REPLY_BLOCK_BYTES = 20480 - 16;
+
+/** Output past the static buffer as Redis counts it: whole reply blocks. */
+function countedOutput(unsent: number): number {
+  return unsent <= 0 ? 0 : Math.ceil(unsent / REPLY_BLOCK_BYTES) * REPLY_BLOCK_BYTES;
+}
 /** A batch of output this big is worth a GC once written. */
 const BIG_BATCH_BYTES = 8 * 1024 * 1024;
 const EMPTY = Buffer.alloc(0);
@@ -122,6 +134,11 @@ export class Client extends ReplyWriter {
   pubsub: ClientPubSub | null = null;
   /** What the client waits for while a blocking command holds it (keyspace/blocking.ts). */
   blocked: BlockedState | null = null;
+  /**
+   * A command CLIENT PAUSE held back, let go and waiting to run again from the start before the
+   * rest of the client's input (Redis's CLIENT_PENDING_COMMAND); null when none.
+   */
+  pendingCommand: string[] | null = null;
   /** In MONITOR mode: every command run is shown to it. */
   monitor = false;
   /** The commands queued since MULTI; null when not in a transaction. */
@@ -181,6 +198,15 @@ export class Client extends ReplyWriter {
     this.pushed += this.takeFrom(start);
   }
 
+  /**
+   * A push many clients receive alike (a pub/sub message), encoded once for all of them (see
+   * ReplyWriter.frame); like push(), it is sent even while replies are switched off.
+   */
+  pushFrame(f: SharedFrame): void {
+    if (this.replyMode === 'on' || this.server.currentClient !== this) this.frame(f);
+    else this.push(() => this.frame(f));
+  }
+
   protected override countError(msg: string): void {
     this.server.countErrorReply(msg);
   }
@@ -215,8 +241,10 @@ export class Client extends ReplyWriter {
     socket.uncork();
   }
 
-  private readonly writeChunk = (chunk: string): void => {
-    this.socket!.write(chunk, 'latin1');
+  private readonly writeChunk = (chunk: OutputChunk): void => {
+    // (A Buffer is shared with other clients: Node writes it without copying it.)
+    if (typeof chunk === 'string') this.socket!.write(chunk, 'latin1');
+    else this.socket!.write(chunk);
   };
 
   /** As output piles up within a batch, the limits are checked as Redis checks them per reply. */
@@ -237,7 +265,8 @@ export class Client extends ReplyWriter {
    * the client is dropped (true), as Redis does. A client that has not authenticated yet may not
    * hold more than 1 KB, as Redis 7.0.15 (CVE-2025-21605) allows.
    */
-  private overOutputLimits(pending: number): boolean {
+  private overOutputLimits(unsent: number): boolean {
+    const pending = countedOutput(unsent);
     let over = pending > UNAUTHENTICATED_OUTPUT_BYTES && this.authRequired();
     const limit = this.server.config.clientOutputBufferLimit(this.replica ? 'replica' : this.pubsub ? 'pubsub' : 'normal');
     if (!over) over = limit.hardBytes > 0 && pending >= limit.hardBytes;
@@ -253,13 +282,22 @@ export class Client extends ReplyWriter {
       let cap = this.authRequired() ? UNAUTHENTICATED_OUTPUT_BYTES : Infinity;
       if (limit.hardBytes > 0 && limit.hardBytes < cap) cap = limit.hardBytes;
       if (limit.softBytes > 0 && limit.softBytes < cap) cap = limit.softBytes;
-      const room = cap - pending;
+      // Counted in whole blocks, the output reaches cap once it passes the block boundary below it.
+      const room = (Math.ceil(cap / REPLY_BLOCK_BYTES) - 1) * REPLY_BLOCK_BYTES - unsent + 1;
       this.spillAt = room < OUT_BLOCK_BYTES ? Math.max(1, room) : OUT_BLOCK_BYTES;
       return false;
     }
     this.server.log.warning(`Client id=${this.id} addr=${this.addr} closed for overcoming of output buffer limits.`);
     this.drop();
     return true;
+  }
+
+  /**
+   * A client over its soft output limit is dropped once the limit's time is up even when no more
+   * output comes (Redis's clientsCron looks at every client about once a second).
+   */
+  checkSoftLimit(): void {
+    if (this.softLimitSince !== 0 && this.socket && !this.closed) this.overOutputLimits(this.pendingOutput - REPLY_BUFFER_BYTES);
   }
 
   /**
@@ -283,20 +321,20 @@ export class Client extends ReplyWriter {
   /**
    * What the client holds, as CLIENT LIST reports it in Redis's terms: the first 16 KB of
    * pending output stand for Redis's static reply buffer (obl), the rest for its reply list
-   * (omem, in oll blocks of 16 KB); tot-mem adds the query buffer and the running command's
-   * arguments.
+   * (omem, counted in oll blocks of REPLY_BLOCK_BYTES); tot-mem adds the query buffer and the
+   * running command's arguments.
    */
   memoryFields(argvBytes = 0): { qbuf: number; qbufFree: number; obl: number; oll: number; omem: number; total: number } {
     const pending = this.pendingOutput;
     const obl = Math.min(pending, REPLY_BUFFER_BYTES);
-    const omem = pending - obl;
-    const qbuf = this.parser.pendingBytes;
+    const omem = countedOutput(pending - obl);
+    const qbuf = this.parser.queryBufferBytes;
     const qbufFree = Math.max(0, this.parser.bufferBytes - qbuf);
     return {
       qbuf,
       qbufFree,
       obl,
-      oll: Math.ceil(omem / REPLY_BUFFER_BYTES),
+      oll: omem / REPLY_BLOCK_BYTES,
       omem,
       total: qbuf + qbufFree + argvBytes + REPLY_BUFFER_BYTES + omem + this.multiBytes,
     };

@@ -144,6 +144,13 @@ export interface KeyReference {
   flags: readonly string[];
 }
 
+/**
+ * Commands Redis flags CMD_MAY_REPLICATE: they may add to the replication stream without being
+ * writes (PUBLISH, PFCOUNT's cached count, scripts). COMMAND does not show this flag, so it is
+ * not in data/command-info.json.
+ */
+const MAY_REPLICATE = new Set(['eval', 'evalsha', 'fcall', 'pfcount', 'publish', 'spublish']);
+
 /** Commands Redis flags as protected (CMD_PROTECTED), with the option that allows them. */
 const PROTECTED_BY = new Map([
   ['debug', 'enable-debug-command'],
@@ -173,6 +180,8 @@ export class Command implements CommandInfo {
   readonly fast: boolean;
   /** Never in the slow log (EXEC: the commands it ran are). */
   readonly skipSlowlog: boolean;
+  /** Redis's CMD_MAY_REPLICATE (see MAY_REPLICATE): paused by CLIENT PAUSE WRITE like a write. */
+  readonly mayReplicate: boolean;
   /** Reads or writes data, or may propagate: refused to replicas and monitors. */
   readonly touchesKeyspace: boolean;
   /** Never shown to MONITOR: administrative commands and scripts (their commands are shown). */
@@ -202,7 +211,8 @@ export class Command implements CommandInfo {
     this.denyOom = info.flags.includes('denyoom');
     this.fast = info.flags.includes('fast');
     this.skipSlowlog = info.flags.includes('skip_slowlog');
-    this.touchesKeyspace = ['readonly', 'write', 'may_replicate'].some((f) => info.flags.includes(f));
+    this.mayReplicate = MAY_REPLICATE.has(fullName);
+    this.touchesKeyspace = this.write || this.readOnly || this.mayReplicate;
     this.skipMonitor = info.flags.includes('skip_monitor') || info.flags.includes('admin');
     this.protectedBy = PROTECTED_BY.get(parent ? parent.fullName : fullName) ?? null;
   }

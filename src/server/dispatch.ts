@@ -144,6 +144,11 @@ export function processCommand(c: Client, argv: string[]): void {
     // CLIENT CACHING lapses after any command but CLIENT's, outside a transaction (resetClient).
     const t = c.tracking;
     if (t !== null && t.caching && c.multi === null && (r.cmd?.parent ?? r.cmd)?.fullName !== 'client') t.caching = false;
+  } else if (c.server.pause.active && c.server.pause.holds(c, r)) {
+    // CLIENT PAUSE: the command waits, and runs from the start once the pause is over (it has
+    // not run, so nothing counts it yet; CLIENT LIST shows it as the client's command).
+    c.lastCommand = r.fullName;
+    c.server.blocking.postpone(c, r, argv);
   } else if (c.multi !== null && !RUN_IN_MULTI.has(r.fullName)) {
     // (Queued, not run: a queued CLIENT REPLY's +QUEUED obeys the reply mode like any other.)
     c.lastCommand = r.fullName;
@@ -170,7 +175,9 @@ export function processCommand(c: Client, argv: string[]): void {
 export function call(c: Client, cmd: Command, argv: string[]): void {
   const server = c.server;
   server.beginUnit(c);
-  const errorsBefore = server.stats.totalErrorReplies;
+  // Error replies are charged to the command that wrote them: a nested call (EXEC's commands)
+  // moves the mark past its own, so EXEC does not fail because a command inside it did.
+  server.errorsSeen = server.stats.totalErrorReplies;
   const dirtyBefore = server.dirty;
   c.propagateArgv = null;
   c.propagateMode = 0;
@@ -213,8 +220,9 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
     server.commandRan(cmd, c, shown);
   }
   if (exact) server.settleCommandTimes();
-  // More errors than before (CONFIG RESETSTAT zeroes the count: that is no failure).
-  if (server.stats.totalErrorReplies > errorsBefore) cmd.stats.failedCalls++;
+  // More errors than at the mark (CONFIG RESETSTAT zeroes the count: that is no failure).
+  if (server.stats.totalErrorReplies > server.errorsSeen) cmd.stats.failedCalls++;
+  server.errorsSeen = server.stats.totalErrorReplies;
   // Every unit is closed, nested ones too (EXEC's commands); only the outermost delivers.
   server.endUnit();
 }

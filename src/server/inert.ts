@@ -40,9 +40,10 @@ const FEATURES: readonly InertFeature[] = [
   {
     params: ['maxmemory', 'maxmemory-policy'],
     warning: (c) =>
-      c.num('maxmemory') > 0
-        ? `maxmemory ${c.get('maxmemory')} (maxmemory-policy ${c.get('maxmemory-policy')}): memory limits ` +
-          'are not implemented yet; nodis neither evicts keys nor refuses writes with OOM errors.'
+      c.num('maxmemory') > 0 && c.get('maxmemory-policy') !== 'noeviction'
+        ? `maxmemory ${c.get('maxmemory')} (maxmemory-policy ${c.get('maxmemory-policy')}): eviction is not ` +
+          'implemented yet; nodis neither evicts keys nor refuses writes with OOM errors under this policy ' +
+          '(only noeviction, which refuses them, is).'
         : null,
   },
   {

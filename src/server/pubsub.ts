@@ -8,6 +8,7 @@ import type { Command } from './command.js';
 import type { Server } from './server.js';
 import { addGate, type Gate } from './dispatch.js';
 import { globMatch } from '../util/glob.js';
+import { SharedFrame } from '../protocol/writer.js';
 
 /** One client's subscriptions, in the order they were made (Sets keep insertion order). */
 export interface ClientPubSub {
@@ -133,9 +134,11 @@ export class PubSub {
     let receivers = 0;
     const subscribers = (kind === 'global' ? this.channels : this.shardChannels).get(channel);
     if (subscribers !== undefined) {
-      const tail = (kind === 'global' ? MESSAGE : SMESSAGE) + bulk(channel) + bulk(message);
+      // Encoded once for every subscriber (per RESP version, on first need).
+      const frame = new SharedFrame(3, (kind === 'global' ? MESSAGE : SMESSAGE) + bulk(channel) + bulk(message));
+      // Counted as delivered (a subscriber dropped by its output limit meanwhile included).
       for (const c of subscribers) {
-        this.deliver(c, 3, tail);
+        this.deliver(c, frame);
         receivers++;
       }
     }
@@ -144,9 +147,9 @@ export class PubSub {
     for (const [pattern, clients] of this.patterns) {
       if (!globMatch(pattern, channel)) continue;
       rest ??= bulk(channel) + bulk(message);
-      const tail = PMESSAGE + bulk(pattern) + rest;
+      const frame = new SharedFrame(4, PMESSAGE + bulk(pattern) + rest);
       for (const c of clients) {
-        this.deliver(c, 4, tail);
+        this.deliver(c, frame);
         receivers++;
       }
     }
@@ -154,15 +157,12 @@ export class PubSub {
   }
 
   /**
-   * Writes one push of n items (its items pre-encoded) to c: an array in RESP2, a push in RESP3.
-   * Pushes are sent even under CLIENT REPLY OFF/SKIP. A client other than the one running the
-   * command is woken, so it gets the message at the end of this execution unit.
+   * Writes a message to c: an array in RESP2, a push in RESP3, sent even under CLIENT REPLY
+   * OFF/SKIP. A client other than the one running the command is woken, so it gets the message
+   * at the end of this execution unit.
    */
-  private deliver(c: Client, n: number, items: string): void {
-    c.push(() => {
-      c.pushLen(n);
-      c.raw(items);
-    });
+  private deliver(c: Client, frame: SharedFrame): void {
+    c.pushFrame(frame);
     if (c !== this.server.currentClient) this.server.wake(c);
   }
 }

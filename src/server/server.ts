@@ -1,14 +1,16 @@
 // The server: listeners, clients, databases, the command table, cron jobs, statistics.
 
-import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import * as netModule from 'node:net';
+import { createServer, isIP, type Server as NetServer, type Socket } from 'node:net';
 import { chmodSync, unlinkSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { getSystemErrorName } from 'node:util';
 import { EventEmitter } from 'node:events';
 // Imported, not the global: Node's global performance is a getter that runs on every read.
 import { performance } from 'node:perf_hooks';
 import { clearInterval, setImmediate, setInterval, wallClockMs } from '../util/time.js';
 import { Clock } from './clock.js';
-import { Config, parseMemory, quoteRepr } from './config.js';
+import { Config, parseMemory, quoteRepr, strerror } from './config.js';
 import { Logger, isLogLevel } from './log.js';
 import { Client } from './client.js';
 import { CommandTable, LatencyHistogram } from './command.js';
@@ -23,6 +25,8 @@ import { SlowLog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
 import { Tracking } from './tracking.js';
 import { Blocking } from '../keyspace/blocking.js';
+import { ClientPause } from './pause.js';
+import { usedMemory } from './maxmemory.js';
 import { MemoryReclaimer } from '../util/gc.js';
 import { inertDirectiveWarnings, watchInertDirectives } from './inert.js';
 import type { ZSetLimits } from '../types/zset.js';
@@ -131,6 +135,14 @@ function useReadBuffer(socket: Socket, callback: (n: number, buf: Buffer) => voi
   return true;
 }
 
+/** What afterRead gets when a resumed client's input was not parsed (its command blocked again). */
+const NOTHING_PARSED: FeedResult = {};
+
+/** Node's internal net._createServerHandle: a bound TCP handle, or the error number (see rebindTcp). */
+type CreateServerHandle = (address: string, port: number, addressType: number, fd: undefined, flags: number) => object | number;
+/** libuv's UV_TCP_IPV6ONLY bind flag. */
+const UV_TCP_IPV6ONLY = 1;
+
 const MULTI = ['MULTI'];
 const EXEC = ['EXEC'];
 
@@ -169,6 +181,12 @@ export class Server extends EventEmitter implements KeyspaceHost {
   configFile = '';
   private nextClientId = 1;
   private netServers: NetServer[] = [];
+  /** The TCP listeners among them (CONFIG SET port replaces them). */
+  private tcpServers: NetServer[] = [];
+  /** listen() has run: CONFIG SET port moves the listeners from then on. */
+  private listening = false;
+  /** The `port` setting the TCP listeners were opened for (0 for an embedded server's free port). */
+  private listeningPortSetting = 0;
   private cronTimer: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
   /**
@@ -216,6 +234,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
   readonly pubsub: PubSub = new PubSub(this);
   /** Clients blocked on keys (BLPOP …), and the keys they wait on. */
   readonly blocking: Blocking = new Blocking(this);
+  /** CLIENT PAUSE: what is paused, until when (postponed clients wait in blocking). */
+  readonly pause: ClientPause = new ClientPause(this);
   /** Asks for a collection after big buffers are let go (see util/gc.ts). */
   readonly memory = new MemoryReclaimer();
   /** notify-keyspace-events as flags (read on every write and by notify.ts, so kept here). */
@@ -246,6 +266,10 @@ export class Server extends EventEmitter implements KeyspaceHost {
     // Blocked clients whose keys became ready are served as each outermost unit ends.
     this.afterUnit.push(() => this.blocking.handleReady());
     clock.onAdvance(() => this.blocking.clockMoved());
+    // A pause whose time a clock.advance() passed ends at once (its clients run after this unit).
+    clock.onAdvance(() => {
+      if (this.pause.active) this.pause.check();
+    });
     this.tracking = new Tracking(this);
     for (const [from, to] of config.renamedCommands) this.table.rename(from, to);
     this.applyLogConfig();
@@ -257,10 +281,23 @@ export class Server extends EventEmitter implements KeyspaceHost {
       for (const c of this.clients.values()) c.parser.restricted = c.authRequired();
     });
     config.onChange('loglevel', () => this.applyLogConfig());
+    config.onApply('port', () => this.rebindTcp());
     this.slowlogThreshold = config.num('slowlog-log-slower-than');
     this.latencyThresholdMs = config.num('latency-monitor-threshold');
     config.onChange('latency-monitor-threshold', () => (this.latencyThresholdMs = config.num('latency-monitor-threshold')));
     config.onChange('slowlog-log-slower-than', () => (this.slowlogThreshold = config.num('slowlog-log-slower-than')));
+    this.applyMaxmemory();
+    config.onChange('maxmemory', () => {
+      this.applyMaxmemory();
+      const used = usedMemory();
+      if (this.maxmemory !== 0 && this.maxmemory < used) {
+        this.log.warning(
+          `WARNING: the new maxmemory value set via CONFIG SET (${this.maxmemory}) is smaller than the current memory usage (${used}). ` +
+            'This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.',
+        );
+      }
+    });
+    config.onChange('maxmemory-policy', () => this.applyMaxmemory());
     this.notifyFlags = config.notifyKeyspaceEvents();
     const zsetLimits = (this.zsetLimits = { maxListpackEntries: 0, maxListpackValue: 0 });
     const readZsetLimits = (): void => {
@@ -295,6 +332,19 @@ export class Server extends EventEmitter implements KeyspaceHost {
     const level = this.config.get('loglevel');
     if (isLogLevel(level)) this.log.level = level;
     this.log.file = this.config.get('logfile');
+  }
+
+  /** Error replies counted when the last command started or ended (see dispatch's call()). */
+  errorsSeen = 0;
+
+  /** maxmemory in bytes (0: none), and whether its policy refuses writes (see maxmemory.ts). */
+  maxmemory = 0;
+  maxmemoryRefuses = true;
+
+  private applyMaxmemory(): void {
+    this.maxmemory = this.config.num('maxmemory');
+    // Only noeviction is built: the other policies would evict instead of refusing.
+    this.maxmemoryRefuses = this.config.get('maxmemory-policy') === 'noeviction';
   }
 
   /** CONFIG SET of either limit applies to connected clients too, as in Redis. */
@@ -528,6 +578,11 @@ export class Server extends EventEmitter implements KeyspaceHost {
     return c === null || !c.noTouch || c.lastCommand === 'touch';
   }
 
+  /** While clients are paused, keys whose time passed stay (they read as missing). */
+  expiryPaused(): boolean {
+    return this.pause.active && this.pause.check();
+  }
+
   /** A read missed (the 'keymiss' event, class m). */
   keyMissed(db: Database, key: string): void {
     if (this.notifyFlags & NOTIFY.KEY_MISS) notifyKeyspaceEvent(this, NOTIFY.KEY_MISS, 'keymiss', key, db.id);
@@ -576,19 +631,12 @@ export class Server extends EventEmitter implements KeyspaceHost {
    * noTcpOnPortZero is set: then, as in redis-server, port 0 means no TCP listener at all.
    */
   async listen(opts: { noTcpOnPortZero?: boolean } = {}): Promise<void> {
+    this.listening = true;
     const port = this.config.num('port');
+    this.listeningPortSetting = port;
     if (port !== 0 || !opts.noTcpOnPortZero) {
-      const binds = this.config.get('bind').split(/\s+/).filter(Boolean);
       let bound = port;
-      for (const spec of binds) {
-        const optional = spec.startsWith('-');
-        let host = optional ? spec.slice(1) : spec;
-        let ipv6Only = false;
-        if (host === '*') host = '0.0.0.0';
-        else if (host === '::*') {
-          host = '::';
-          ipv6Only = true;
-        }
+      for (const { host, ipv6Only, optional } of this.bindAddresses()) {
         try {
           bound = await this.listenTcp(host, bound, ipv6Only);
         } catch (e) {
@@ -617,6 +665,21 @@ export class Server extends EventEmitter implements KeyspaceHost {
     this.startCron();
   }
 
+  /** The `bind` addresses as listen() takes them ("*" is 0.0.0.0, "::*" is :: for IPv6 only). */
+  private bindAddresses(): Array<{ host: string; ipv6Only: boolean; optional: boolean }> {
+    return this.config
+      .get('bind')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((spec) => {
+        const optional = spec.startsWith('-');
+        const host = optional ? spec.slice(1) : spec;
+        if (host === '*') return { host: '0.0.0.0', ipv6Only: false, optional };
+        if (host === '::*') return { host: '::', ipv6Only: true, optional };
+        return { host, ipv6Only: false, optional };
+      });
+  }
+
   private listenTcp(host: string, port: number, ipv6Only: boolean): Promise<number> {
     return new Promise((resolve, reject) => {
       const srv = createServer({ noDelay: true, pauseOnConnect: true }, (s) => this.accept(s));
@@ -625,10 +688,92 @@ export class Server extends EventEmitter implements KeyspaceHost {
         srv.off('error', reject);
         if (this.unrefHandles) srv.unref();
         this.netServers.push(srv);
+        this.tcpServers.push(srv);
         const addr = srv.address();
         resolve(typeof addr === 'object' && addr ? addr.port : port);
       });
     });
+  }
+
+  /**
+   * CONFIG SET port (Redis's changeListenPort): the TCP listeners move to the new port on every
+   * bind address (open connections stay); port 0 closes them. When the new port cannot be bound,
+   * nothing changes and CONFIG SET fails with Redis's error. The answer is needed before the
+   * command returns, so the bind is synchronous, through Node's net._createServerHandle (the
+   * addresses must be IP literals; otherwise, or without that function, listening happens after
+   * the reply and a failure is only logged).
+   */
+  private rebindTcp(): string | null {
+    const port = this.config.num('port');
+    // (A CONFIG SET rolled back asks again for the port the listeners are on: nothing to do.)
+    if (!this.listening || port === this.listeningPortSetting) return null;
+    const fresh: NetServer[] = [];
+    let bound = port;
+    const addresses = port === 0 ? [] : this.bindAddresses();
+    const create = (netModule as unknown as { _createServerHandle?: CreateServerHandle })._createServerHandle;
+    if (addresses.some((a) => isIP(a.host) === 0) || typeof create !== 'function') {
+      void this.rebindTcpLater(port, addresses);
+      return null;
+    }
+    for (const { host, ipv6Only, optional } of addresses) {
+      const handle = create(host, bound, isIP(host), undefined, ipv6Only ? UV_TCP_IPV6ONLY : 0);
+      let srv: NetServer | null = null;
+      const failed = (code: string | undefined): void => {
+        if (!optional) this.log.warning(`Warning: Could not create server TCP listening socket ${host}:${port}: ${strerror(code)}`);
+      };
+      if (typeof handle === 'number') failed(getSystemErrorName(handle));
+      else {
+        srv = createServer({ noDelay: true, pauseOnConnect: true }, (s) => this.accept(s));
+        // A failed listen is seen here at once; Node reports why as an event next tick.
+        srv.on('error', (e: NodeJS.ErrnoException) => failed(e.code));
+        srv.listen(handle, this.config.num('tcp-backlog'));
+        if (!srv.listening) srv = null;
+      }
+      if (srv === null) {
+        if (optional) continue;
+        for (const s of fresh) s.close();
+        return 'Unable to listen on this port. Check server logs.';
+      }
+      if (bound === 0) {
+        const addr = srv.address();
+        if (typeof addr === 'object' && addr) bound = addr.port;
+      }
+      if (this.unrefHandles) srv.unref();
+      fresh.push(srv);
+    }
+    this.listeningPortSetting = port;
+    this.replaceTcpServers(fresh, bound);
+    return null;
+  }
+
+  /** rebindTcp for addresses that need a lookup: listens after the reply, logging a failure. */
+  private async rebindTcpLater(port: number, addresses: Array<{ host: string; ipv6Only: boolean; optional: boolean }>): Promise<void> {
+    const old = this.tcpServers;
+    this.tcpServers = [];
+    this.listeningPortSetting = port;
+    let bound = port;
+    for (const { host, ipv6Only, optional } of addresses) {
+      try {
+        bound = await this.listenTcp(host, bound, ipv6Only);
+      } catch (e) {
+        if (!optional) this.log.warning(`Could not listen on ${host}:${bound}: ${(e as Error).message}`);
+      }
+    }
+    const fresh = this.tcpServers;
+    this.tcpServers = old;
+    this.replaceTcpServers(fresh, bound);
+  }
+
+  /** Closes the TCP listeners in favour of fresh ones on port. */
+  private replaceTcpServers(fresh: NetServer[], port: number): void {
+    for (const s of this.tcpServers) {
+      s.close();
+      const i = this.netServers.indexOf(s);
+      if (i >= 0) this.netServers.splice(i, 1);
+    }
+    for (const s of fresh) if (!this.netServers.includes(s)) this.netServers.push(s);
+    this.tcpServers = fresh;
+    this.port = port;
   }
 
   private accept(socket: Socket): void {
@@ -782,13 +927,24 @@ export class Server extends EventEmitter implements KeyspaceHost {
   readonly resumeClients = (): void => {
     const clients = this.blocking.unblocked.splice(0);
     for (const c of clients) {
-      if (c.closed || c.blocked !== null || c.closeAfterReply || !c.parser.isPaused) continue;
+      if (c.closed || c.blocked !== null || c.closeAfterReply) {
+        c.pendingCommand = null;
+        continue;
+      }
+      const pending = c.pendingCommand;
+      if (pending === null && !c.parser.isPaused) continue;
       try {
         if (this.timedCount !== 0) this.settleCommandTimes();
         this.tick = performance.now();
         const outer = this.reading;
         this.reading = c;
-        const result = c.parser.resume(this.runCommand);
+        // A command CLIENT PAUSE held back runs first, from the start (it may be held again).
+        let go = true;
+        if (pending !== null) {
+          c.pendingCommand = null;
+          go = this.runCommand(pending);
+        }
+        const result = go && c.parser.isPaused ? c.parser.resume(this.runCommand) : NOTHING_PARSED;
         this.reading = outer;
         this.afterRead(c, result);
       } catch (e) {
@@ -832,6 +988,9 @@ export class Server extends EventEmitter implements KeyspaceHost {
       if (this.cronPaused) return;
       ticks++;
       this.sampleOps();
+      // A pause whose time has passed ends here (as in Redis's serverCron); the clients it held
+      // run their commands at once, before any new input.
+      if (this.pause.active && !this.pause.check() && this.blocking.unblocked.length !== 0) this.resumeClients();
       if (this.activeExpireEnabled) this.activeExpireCycle(1000 / hz);
       // Deadlines have their own timer; this catches a clock moved without advance().
       if (this.blocking.timedClients !== 0) this.blocking.checkTimeouts();
@@ -858,6 +1017,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
    * the sampled keys had expired, within a bounded share of the cron period.
    */
   activeExpireCycle(periodMs: number): void {
+    // While clients are paused the dataset stays as it is: nothing expires.
+    if (this.pause.check()) return;
     const start = performance.now();
     const budget = (periodMs * EXPIRE_TIME_PERC) / 100;
     let totalSampled = 0;
@@ -880,17 +1041,29 @@ export class Server extends EventEmitter implements KeyspaceHost {
     this.latencySample('expire-cycle', Math.trunc(elapsed));
   }
 
-  /** Once a second: closes clients idle longer than `timeout`. */
+  /**
+   * Once a second, every client: one idle longer than `timeout` is closed; one over its soft
+   * output limit for longer than the limit's time is dropped, whether or not more output came.
+   */
   private clientsCron(): void {
     const timeout = this.config.num('timeout');
-    if (timeout <= 0) return;
     const now = this.clock.now();
-    for (const c of this.clients.values()) {
-      // A blocked client is waiting on purpose: its own timeout applies, not the idle one.
-      if (c.blocked === null && now - c.lastInteraction > timeout * 1000) {
+    for (const c of [...this.clients.values()]) {
+      // A blocked client is waiting on purpose (its own timeout applies, not the idle one), and
+      // subscribers, replicas and monitors are meant to be quiet, as in Redis.
+      if (
+        timeout > 0 &&
+        c.blocked === null &&
+        c.pubsub === null &&
+        c.replica === null &&
+        !c.monitor &&
+        now - c.lastInteraction > timeout * 1000
+      ) {
         this.log.verbose('Closing idle client');
         c.close();
+        continue;
       }
+      c.checkSoftLimit();
     }
   }
 

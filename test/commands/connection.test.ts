@@ -318,6 +318,24 @@ describe('connection commands', differentialSuite(), () => {
     }
   });
 
+  it('CLIENT INFO qbuf: the query buffer still holds the batch being run (the command itself included)', async () => {
+    const p = await d.pair({ flush: false });
+    try {
+      const qbuf = (r: string | null): string => fieldMap(bulkText(r).trimEnd()).get('qbuf')!;
+      const [a, b] = await p.both('CLIENT', 'INFO');
+      assert.equal(qbuf(a), '26');
+      assert.equal(qbuf(a), qbuf(b));
+      // Pipelined with a PING after it: both in one read, as both servers get them here.
+      p.write(encodeCommand(['CLIENT', 'INFO']) + encodeCommand(['PING']));
+      const [ra, rb] = await Promise.all([p.nodis.read(), p.redis.read()]);
+      await Promise.all([p.nodis.read(), p.redis.read()]);
+      assert.equal(qbuf(ra), String(26 + 14));
+      assert.equal(qbuf(ra), qbuf(rb));
+    } finally {
+      p.close();
+    }
+  });
+
   it('CLIENT INFO values (nodis)', async () => {
     const c = await RawConnection.open({ port: d.nodis.port });
     try {
@@ -532,6 +550,32 @@ describe('connection commands', differentialSuite(), () => {
     assert.ok(r.nodis.closed && r.redis.closed);
   });
 
+  it('CLIENT KILL MAXAGE (Redis 7.4; nodis only): clients connected at least that many seconds', async () => {
+    const [older, newer, admin] = [
+      await RawConnection.open({ port: d.nodis.port }),
+      null as RawConnection | null,
+      await RawConnection.open({ port: d.nodis.port }),
+    ];
+    let young: RawConnection | null = newer;
+    try {
+      assert.equal(await admin.call('CLIENT', 'KILL', 'MAXAGE', 'x'), '-ERR maxage is not an integer or out of range\r\n');
+      assert.equal(await admin.call('CLIENT', 'KILL', 'MAXAGE', '0'), '-ERR maxage should be greater than 0\r\n');
+      assert.equal(await admin.call('CLIENT', 'KILL', 'MAXAGE', '-5'), '-ERR maxage should be greater than 0\r\n');
+      d.nodis.clock.advance(100_000);
+      young = await RawConnection.open({ port: d.nodis.port });
+      const olderId = intReply(await older.call('CLIENT', 'ID'));
+      // The older ones (the caller skipped, as by default), not the one just connected.
+      const killed = intReply(await admin.call('CLIENT', 'KILL', 'MAXAGE', '50', 'SKIPME', 'yes'));
+      assert.ok(killed >= 1);
+      assert.equal(await older.readUntilClose(1000), '');
+      assert.ok(older.closed);
+      assert.equal(await young.call('PING'), '+PONG\r\n');
+      assert.equal(await admin.call('CLIENT', 'KILL', 'ID', String(olderId), 'MAXAGE', '1'), ':0\r\n');
+    } finally {
+      for (const c of [older, young, admin]) c?.close();
+    }
+  });
+
   it('CLIENT KILL ADDR and LADDR (nodis)', async () => {
     const a = await RawConnection.open({ port: d.nodis.port });
     const b = await RawConnection.open({ port: d.nodis.port });
@@ -649,6 +693,9 @@ describe('connection commands', differentialSuite(), () => {
         }
       }
       expected.push(...help.lines);
+      // Redis 7.4's MAXAGE filter closes the KILL options.
+      const skipMe = expected.indexOf('      Skip killing current connection (default: yes).');
+      expected.splice(skipMe + 1, 0, '    * MAXAGE <maxage>', '      Kill connections older than the specified age.');
       assert.equal(rn, `*${expected.length}\r\n` + expected.map((l) => `+${l}\r\n`).join(''));
       await p.do('CLIENT', 'HELP', 'x');
       await p.do('CLIENT', 'NOSUCHSUB');

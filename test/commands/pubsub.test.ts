@@ -4,9 +4,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Differential, differentialSuite, splitAggregate } from '../helpers/differential.js';
-import { RawConnection, bulkText, encodeCommand, intReply } from '../helpers/resp.js';
+import { RawConnection, bulkText, encodeCommand, hello3, intReply } from '../helpers/resp.js';
 import { localServer } from '../helpers/local.js';
 import { processCommand } from '../../src/server/dispatch.js';
+import { startServer } from '../../src/embed.js';
 import { connect, type Socket } from 'node:net';
 
 /** One step of a multi-connection script: a command sent on the named connection. */
@@ -206,6 +207,54 @@ describe('pub/sub', differentialSuite(), () => {
       ['a', 'UNSUBSCRIBE', 'news'],
       ['p', 'PUBLISH', 'news', 'again'],
     ]);
+  });
+
+  it('big messages (one buffer shared by every subscriber) and small ones, in order, RESP2 and RESP3', async () => {
+    const big = 'B'.repeat(20_000);
+    const huge = '\x00\xff\r\n'.repeat(30_000);
+    await script([
+      ['a', 'SUBSCRIBE', 'news'],
+      ['b', 'HELLO', '3'],
+      ['b', 'SUBSCRIBE', 'news'],
+      ['c', 'PSUBSCRIBE', 'n*'],
+      ['d', 'HELLO', '3'],
+      ['d', 'PSUBSCRIBE', 'ne*'],
+      ['p', 'PUBLISH', 'news', big],
+      ['p', 'PUBLISH', 'news', 'small'],
+      ['p', 'PUBLISH', 'news', huge],
+      ['p', 'SPUBLISH', 'news', big],
+      ['d', 'PUBLISH', 'news', huge],
+    ]);
+  });
+
+  it('fan-out: every one of 100 subscribers receives the same messages in order', async () => {
+    const subs: RawConnection[][] = [[], []];
+    const [pn, po] = await d.connect();
+    try {
+      for (let i = 0; i < 100; i++) {
+        const [n, o] = await d.connect();
+        if (i % 2 === 1) {
+          for (const c of [n, o]) await hello3(c);
+        }
+        subs[0].push(n);
+        subs[1].push(o);
+        for (const c of [n, o]) await c.call('SUBSCRIBE', 'fan');
+      }
+      const messages = ['one', 'x'.repeat(70_000), 'three', 'y'.repeat(17_000)];
+      for (const m of messages) {
+        assert.equal(await pn.call('PUBLISH', 'fan', m), ':100\r\n');
+        assert.equal(await po.call('PUBLISH', 'fan', m), ':100\r\n');
+      }
+      for (let i = 0; i < 100; i++) {
+        for (const m of messages) {
+          const [a, b] = await Promise.all([subs[0][i].read(), subs[1][i].read()]);
+          assert.equal(a, b, `subscriber ${i}`);
+          assert.ok(a!.endsWith(`\r\n${m}\r\n`));
+        }
+      }
+    } finally {
+      for (const c of [...subs[0], ...subs[1], pn, po]) c.close();
+    }
   });
 
   it('binary channels, patterns and messages', async () => {
@@ -477,6 +526,11 @@ describe('pub/sub: reply modes and output limits', differentialSuite(), () => {
           ['CLIENT', 'REPLY', 'SKIP'],
           ['PUBLISH', 'ch', 'c'],
           ['PUBLISH', 'ch', 'd'],
+          // A big message (shared with other subscribers) under OFF too.
+          ['CLIENT', 'REPLY', 'OFF'],
+          ['PUBLISH', 'ch', 'e'.repeat(40_000)],
+          ['CLIENT', 'REPLY', 'ON'],
+          ['PUBLISH', 'ch', 'f'],
           ['ECHO', 'end'],
         ]) {
           c.write(encodeCommand(argv));
@@ -491,7 +545,8 @@ describe('pub/sub: reply modes and output limits', differentialSuite(), () => {
         got.push(all);
       }
       assert.equal(got[0], got[1]);
-      assert.match(got[0], /message\r\n\$2\r\nch\r\n\$1\r\nd\r\n:1\r\n$/);
+      assert.match(got[0], /message\r\n\$2\r\nch\r\n\$1\r\nd\r\n:1\r\n/);
+      assert.match(got[0], /e{40000}\r\n\+OK\r\n>3\r\n\$7\r\nmessage\r\n\$2\r\nch\r\n\$1\r\nf\r\n:1\r\n$/);
     } finally {
       n.close();
       o.close();
@@ -524,6 +579,44 @@ describe('pub/sub: reply modes and output limits', differentialSuite(), () => {
         p.close();
         sub.destroy();
       }
+    }
+  });
+});
+
+describe('pub/sub: soft output limit without traffic (nodis)', () => {
+  it('drops a subscriber over the soft limit once its time is up, though nothing more is published', async () => {
+    const server = await startServer({ 'client-output-buffer-limit': 'pubsub 0 100000 2' });
+    const sub = await new Promise<Socket>((resolve, reject) => {
+      const s = connect(server.port, '127.0.0.1');
+      s.once('connect', () => resolve(s));
+      s.once('error', reject);
+    });
+    sub.on('error', () => {});
+    const p = await RawConnection.open({ port: server.port });
+    try {
+      sub.write(encodeCommand(['SUBSCRIBE', 'ch']));
+      await new Promise<void>((resolve) => sub.once('data', () => resolve()));
+      sub.pause();
+      // Past the soft limit (the socket's buffers take some first), then quiet.
+      const msg = 'x'.repeat(64 * 1024);
+      for (let i = 0; i < 1000; i++) {
+        await p.call('PUBLISH', 'ch', msg);
+        const list = bulkText(await p.call('CLIENT', 'LIST', 'TYPE', 'pubsub'));
+        if (Number(/omem=(\d+)/.exec(list)?.[1] ?? 0) > 100_000) break;
+      }
+      assert.equal(await p.call('PUBSUB', 'NUMSUB', 'ch'), '*2\r\n$2\r\nch\r\n:1\r\n');
+      server.clock.advance(3000);
+      // The once-a-second client check sees it.
+      let numsub = '';
+      for (let i = 0; i < 300 && numsub !== '*2\r\n$2\r\nch\r\n:0\r\n'; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        numsub = (await p.call('PUBSUB', 'NUMSUB', 'ch')) ?? '';
+      }
+      assert.equal(numsub, '*2\r\n$2\r\nch\r\n:0\r\n');
+    } finally {
+      p.close();
+      sub.destroy();
+      await server.close();
     }
   });
 });
@@ -608,6 +701,24 @@ describe('pub/sub registry (in process)', () => {
     assert.equal(ps.channels.size, 0);
     assert.equal(ps.patterns.size, 0);
     assert.equal(run('PUBLISH', 'a', 'x'), ':0\r\n');
+  });
+
+  it('a big message is encoded once: every subscriber of the same protocol holds the same buffer', () => {
+    const { server, run } = localServer();
+    const subs = [server.createFakeClient(), server.createFakeClient(), server.createFakeClient()];
+    subs[2].resp = 3;
+    for (const s of subs) processCommand(s, ['SUBSCRIBE', 'ch']);
+    for (const s of subs) s.discardReplies();
+    const msg = 'm'.repeat(50_000);
+    assert.equal(run('PUBLISH', 'ch', msg), ':3\r\n');
+    // The writer's pending chunks (protected): looked at here to see that nothing was copied.
+    const chunks = subs.map((s) => (s as unknown as { chunks: Array<string | Buffer> }).chunks);
+    assert.ok(Buffer.isBuffer(chunks[0][0]));
+    assert.equal(chunks[0][0], chunks[1][0]);
+    assert.notEqual(chunks[0][0], chunks[2][0]);
+    const frame = '$7\r\nmessage\r\n$2\r\nch\r\n$50000\r\n' + msg + '\r\n';
+    assert.equal(subs[0].takeReplies(), '*3\r\n' + frame);
+    assert.equal(subs[2].takeReplies(), '>3\r\n' + frame);
   });
 
   it('leaves pub/sub mode when the last subscription of any kind goes', () => {

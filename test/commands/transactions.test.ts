@@ -53,6 +53,23 @@ describe('transactions', differentialSuite(), () => {
     }
   });
 
+  it('a command failing inside EXEC counts as failed itself; EXEC does not (commandstats, errorstats)', async () => {
+    await d.withPair(async (p) => {
+      const stat = (name: string) => (r: string): string =>
+        (new RegExp(`${name}:calls=(\\d+),usec=[\\d.]+,usec_per_call=[\\d.]+,(rejected_calls=\\d+,failed_calls=\\d+)`).exec(r) ?? []).slice(1).join(' ');
+      await p.do('CONFIG', 'RESETSTAT');
+      await p.do('MULTI');
+      await p.do('SET', 'a', 'b');
+      await p.do('AUTH', 'a');
+      await p.do('EXEC');
+      for (const name of ['cmdstat_set', 'cmdstat_auth']) await p.norm(stat(name), 'INFO', 'commandstats');
+      assert.equal(stat('cmdstat_exec')(await p.norm(stat('cmdstat_exec'), 'INFO', 'commandstats')), '1 rejected_calls=0,failed_calls=0');
+      await p.norm((r) => (/errorstat_ERR:count=\d+/.exec(r) ?? [''])[0], 'INFO', 'errorstats');
+      await p.error('EXEC');
+      assert.equal(stat('cmdstat_exec')(await p.norm(stat('cmdstat_exec'), 'INFO', 'commandstats')), '2 rejected_calls=0,failed_calls=1');
+    });
+  });
+
   it('errors: nested MULTI and WATCH inside MULTI (the transaction goes on), EXEC and DISCARD without MULTI', async () => {
     await d.check([
       ['EXEC'],

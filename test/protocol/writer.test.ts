@@ -4,7 +4,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { ReplyWriter, formatDouble17g, type Resp } from '../../src/protocol/writer.js';
+import { ReplyWriter, SharedFrame, formatDouble17g, type Resp } from '../../src/protocol/writer.js';
 import { startOracle, type Oracle } from '../helpers/oracle.js';
 import { differentialSuite } from '../helpers/differential.js';
 import { encodeCommand } from '../helpers/resp.js';
@@ -140,6 +140,55 @@ function sampleDoubles(): number[] {
   }
   return vals.flatMap((v) => [v, -v]);
 }
+
+/** A writer whose pending chunks can be looked at (they are protected). */
+class OpenWriter extends ReplyWriter {
+  get pending(): Array<string | Buffer> {
+    return [...this.chunks, this.out];
+  }
+}
+
+describe('writer: shared frames', () => {
+  it('a small frame is appended as text, per protocol', () => {
+    const f = new SharedFrame(3, '$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nm\r\n');
+    assert.equal(f.length, f.text(2).length);
+    assert.equal(bytesOf(2, (w) => { w.ok(); w.frame(f); }), '+OK\r\n*3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nm\r\n');
+    assert.equal(bytesOf(3, (w) => w.frame(f)), '>3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nm\r\n');
+  });
+
+  it('a big frame is one Buffer, the same object in every writer of that protocol', () => {
+    const items = '$7\r\nmessage\r\n$1\r\nc\r\n$20000\r\n' + 'z'.repeat(20_000) + '\r\n';
+    const f = new SharedFrame(3, items);
+    const a = new OpenWriter();
+    const b = new OpenWriter();
+    a.ok();
+    a.frame(f);
+    a.integer(1);
+    b.frame(f);
+    assert.ok(Buffer.isBuffer(a.pending[1]));
+    assert.equal(a.pending[1], b.pending[0]);
+    assert.equal(a.replyBytes, 5 + f.length + 4);
+    assert.equal(a.takeReplies(), '+OK\r\n*3\r\n' + items + ':1\r\n');
+  });
+
+  it('truncating, taking from and inserting a deferred header inside a shared Buffer leave it untouched', () => {
+    const items = '$1\r\na\r\n$20000\r\n' + 'q'.repeat(20_000) + '\r\n';
+    const f = new SharedFrame(2, items);
+    const whole = '*2\r\n' + items;
+    const a = new OpenWriter();
+    const mark = a.deferLen();
+    a.frame(f);
+    a.setDeferredArrayLen(mark, 1);
+    assert.equal(a.takeReplies(), '*1\r\n' + whole);
+    const b = new OpenWriter();
+    b.ok();
+    b.frame(f);
+    assert.equal(b.takeFrom(5 + 100), whole.slice(100));
+    assert.equal(b.takeReplies(), '+OK\r\n' + whole.slice(0, 100));
+    // The shared bytes are as they were.
+    assert.equal(f.bytes(2).toString('latin1'), whole);
+  });
+});
 
 describe('writer: doubles as printf("%.17g")', () => {
   it('matches known outputs', () => {

@@ -5,6 +5,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   Config,
@@ -579,6 +580,27 @@ describe('CONFIG REWRITE (unit)', () => {
     }
   });
 
+  it('forceAll (DEBUG CONFIG-REWRITE-FORCE-ALL) writes every option, defaults too, and loads back the same', () => {
+    const dir = tempDir();
+    try {
+      const file = join(dir, 'all.conf');
+      writeFileSync(file, 'port 7777\n');
+      const c = new Config();
+      assert.equal(c.set('port', '7777'), null);
+      assert.equal(c.set('dir', dir), null);
+      c.rewrite(file, true);
+      const text = readFileSync(file, 'latin1');
+      for (const line of ['port 7777', 'hz 10', 'maxmemory-policy noeviction', 'save 3600 1', 'appendonly no']) {
+        assert.ok(text.includes(`\n${line}\n`) || text.startsWith(`${line}\n`), `${line} in ${text}`);
+      }
+      const back = new Config();
+      back.loadFile(file);
+      for (const name of back.names()) assert.equal(back.get(name), c.get(name), name);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('writes a new file when the old one is gone and fails on an unwritable place', () => {
     const dir = tempDir();
     try {
@@ -1011,6 +1033,47 @@ describe('CONFIG RESETSTAT and REWRITE (nodis)', () => {
     } finally {
       c.close();
       await s.close();
+    }
+  });
+});
+
+describe('CONFIG SET port (nodis)', () => {
+  it('moves the listener; a port it cannot listen on fails the whole CONFIG SET, which is rolled back', async () => {
+    const server = await startServer({ log: () => {} });
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const busyPort = (busy.address() as AddressInfo).port;
+    const first = server.port;
+    const c = await RawConnection.open({ port: first });
+    try {
+      assert.equal(
+        await c.call('CONFIG', 'SET', 'maxmemory', '10000001', 'port', String(busyPort), 'client-query-buffer-limit', '10m'),
+        "-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.\r\n",
+      );
+      assert.equal(await c.call('CONFIG', 'GET', 'maxmemory'), '*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n');
+      // (An embedded server's port setting is 0: a free port, picked at start.)
+      assert.equal(await c.call('CONFIG', 'GET', 'port'), '*2\r\n$4\r\nport\r\n$1\r\n0\r\n');
+      assert.equal(await c.call('CONFIG', 'GET', 'client-query-buffer-limit'), '*2\r\n$25\r\nclient-query-buffer-limit\r\n$10\r\n1073741824\r\n');
+      const again = await RawConnection.open({ port: first });
+      assert.equal(await again.call('PING'), '+PONG\r\n');
+      again.close();
+      // Port 0 at CONFIG SET time would close the listener (as Redis): pick a free port instead.
+      const free = createServer();
+      await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
+      const freePort = (free.address() as AddressInfo).port;
+      await new Promise<void>((resolve) => free.close(() => resolve()));
+      assert.equal(await c.call('CONFIG', 'SET', 'port', String(freePort)), '+OK\r\n');
+      assert.equal(server.port, freePort);
+      // The connection that asked stays; new ones go to the new port only.
+      assert.equal(await c.call('PING'), '+PONG\r\n');
+      const moved = await RawConnection.open({ port: freePort });
+      assert.equal(await moved.call('PING'), '+PONG\r\n');
+      moved.close();
+      await assert.rejects(RawConnection.open({ port: first }));
+    } finally {
+      c.close();
+      busy.close();
+      await server.close();
     }
   });
 });

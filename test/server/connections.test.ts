@@ -134,6 +134,34 @@ describe('client-output-buffer-limit', differentialSuite(), () => {
     }
   });
 
+  it('counts output past the static buffer in whole reply blocks, as Redis: a 112 KB KEYS reply passes a 100000-byte limit', async () => {
+    const d = new Differential();
+    await d.startWith({ 'client-output-buffer-limit': 'normal 100000 0 0' });
+    try {
+      const prefix = 'long-key-name-prefix-of-100-chars-'.padEnd(100, '-');
+      const setup = await d.connect();
+      for (const c of setup) {
+        assert.equal(await c.call('DEBUG', 'POPULATE', '1000', prefix), '+OK\r\n');
+        c.close();
+      }
+      // 95.5 KB past the static buffer: five blocks of 20464 bytes, over the limit.
+      const [n, r] = await d.connect();
+      for (const c of [n, r]) {
+        c.write(encodeCommand(['KEYS', '*']));
+        assert.equal(await c.readUntilClose(2000), '', 'the client is dropped without its reply');
+      }
+      // 555 of the keys (62 KB) fit.
+      const [n2, r2] = await d.connect();
+      for (const c of [n2, r2]) {
+        const reply = await c.call('KEYS', `${prefix}:[1-5]*`);
+        assert.match(reply!, /^\*555\r\n/);
+        c.close();
+      }
+    } finally {
+      await d.stop();
+    }
+  });
+
   it('lets a client that reads its replies receive them all', async () => {
     const nodis = await startServer({ 'client-output-buffer-limit': 'normal 1mb 0 0' });
     try {
@@ -143,6 +171,29 @@ describe('client-output-buffer-limit', differentialSuite(), () => {
       c.close();
     } finally {
       await nodis.close();
+    }
+  });
+});
+
+describe('idle timeout (nodis)', () => {
+  it('closes an idle client, but not a subscriber, a blocked client or a MONITOR', async () => {
+    const server = await startServer({ timeout: '1' });
+    const conns: RawConnection[] = [];
+    try {
+      for (let i = 0; i < 4; i++) conns.push(await RawConnection.open({ port: server.port }));
+      const [idle, sub, blocked, monitor] = conns;
+      assert.equal(await idle.call('PING'), '+PONG\r\n');
+      assert.match((await sub.call('SUBSCRIBE', 'ch'))!, /^\*3/);
+      blocked.write(encodeCommand(['BLPOP', 'nothing', '0']));
+      assert.equal(await monitor.call('MONITOR'), '+OK\r\n');
+      server.clock.advance(5000);
+      // The once-a-second client check closes the idle one.
+      assert.equal(await idle.readUntilClose(3000), '');
+      assert.ok(idle.closed);
+      for (const c of [sub, blocked, monitor]) assert.ok(!c.closed);
+    } finally {
+      for (const c of conns) c.close();
+      await server.close();
     }
   });
 });
