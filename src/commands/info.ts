@@ -216,8 +216,8 @@ function memorySection(server: Server): string {
     ['mem_aof_buffer', 0],
     ['mem_allocator', `v8-${process.versions.v8}`],
     ['active_defrag_running', 0],
-    ['lazyfree_pending_objects', 0],
-    ['lazyfreed_objects', 0],
+    ['lazyfree_pending_objects', server.memory.pendingObjects],
+    ['lazyfreed_objects', server.stats.lazyfreedObjects],
   ]);
 }
 

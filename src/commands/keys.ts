@@ -9,6 +9,7 @@ import { encodingOf, typeOf, type Value } from '../types/value.js';
 import { parseMemory } from '../server/config.js';
 import { cString, optionWord as option } from '../util/cstring.js';
 import { NOTIFY } from '../keyspace/notify.js';
+import { freeDatabaseAsync, freeValueAsync } from '../keyspace/lazyfree.js';
 import { replyHelp } from './help.js';
 import {
   ArgCursor,
@@ -28,12 +29,23 @@ export { parseScanCursor } from './args.js';
 // DEL UNLINK EXISTS TOUCH TYPE DBSIZE RANDOMKEY
 
 function del(c: Client, argv: string[]): void {
-  // UNLINK frees in the background in Redis; here freeing is the garbage collector's job anyway.
+  deleteKeys(c, argv, c.server.config.bool('lazyfree-lazy-user-del'));
+}
+
+function unlink(c: Client, argv: string[]): void {
+  deleteKeys(c, argv, true);
+}
+
+/** DEL and UNLINK (delGenericCommand); lazy counts big values as freed in the background. */
+function deleteKeys(c: Client, argv: string[], lazy: boolean): void {
   let n = 0;
   for (let i = 1; i < argv.length; i++) {
-    if (c.db.delete(argv[i])) {
+    const key = argv[i];
+    const v = lazy ? c.db.dict.get(key) : undefined;
+    if (c.db.delete(key)) {
       n++;
-      c.db.changed(argv[i], NOTIFY.GENERIC, 'del');
+      if (v !== undefined) freeValueAsync(c.server, v);
+      c.db.changed(key, NOTIFY.GENERIC, 'del');
     }
   }
   c.integer(n);
@@ -350,20 +362,27 @@ function swapdb(c: Client, argv: string[]): void {
 // ---------------------------------------------------------------------------------------------
 // FLUSHDB FLUSHALL
 
-/** [ASYNC | SYNC]; true when valid. Freeing is never deferred here, so both mean the same. */
-function flushArgsValid(argv: string[]): boolean {
-  if (argv.length === 1) return true;
-  if (argv.length !== 2) return false;
+/**
+ * [ASYNC | SYNC]: whether the flush is asynchronous (no argument: lazyfree-lazy-user-flush), or
+ * null when the argument is neither. Either way V8 frees the values; async counts them as
+ * lazily freed, as Redis does.
+ */
+function flushIsAsync(c: Client, argv: string[]): boolean | null {
+  if (argv.length === 1) return c.server.config.bool('lazyfree-lazy-user-flush');
+  if (argv.length !== 2) return null;
   const mode = option(argv[1]);
-  return mode === 'async' || mode === 'sync';
+  return mode === 'async' ? true : mode === 'sync' ? false : null;
 }
 
 function flushdb(c: Client, argv: string[]): void {
-  if (!flushArgsValid(argv)) {
+  const async = flushIsAsync(c, argv);
+  if (async === null) {
     c.error(ERR_SYNTAX);
     return;
   }
-  c.server.dirty += c.db.flush();
+  const removed = c.db.flush();
+  if (async) freeDatabaseAsync(c.server, removed);
+  c.server.dirty += removed;
   c.server.dataFlushed();
   // XREADGROUP readers of a stream that went are woken with their error (scanDatabaseForDeletedStreams).
   if (c.server.blocking.waitedKeys !== 0) c.server.blocking.swapped(c.db);
@@ -373,12 +392,14 @@ function flushdb(c: Client, argv: string[]): void {
 }
 
 function flushall(c: Client, argv: string[]): void {
-  if (!flushArgsValid(argv)) {
+  const async = flushIsAsync(c, argv);
+  if (async === null) {
     c.error(ERR_SYNTAX);
     return;
   }
   let removed = 0;
   for (const db of c.server.dbs) removed += db.flush();
+  if (async) freeDatabaseAsync(c.server, removed);
   c.server.dataFlushed();
   if (c.server.blocking.waitedKeys !== 0) c.server.blocking.swapped(...c.server.dbs);
   c.server.dirty += removed;
@@ -487,7 +508,7 @@ function objectHelp(c: Client, argv: string[]): void {
 
 export const keyCommands: CommandSpec[] = [
   { name: 'del', handler: del },
-  { name: 'unlink', handler: del },
+  { name: 'unlink', handler: unlink },
   { name: 'exists', handler: exists },
   { name: 'touch', handler: touch },
   { name: 'type', handler: type },

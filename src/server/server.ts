@@ -46,6 +46,8 @@ export interface ServerStats {
   errorCodes: Map<string, number>;
   expiredStalePerc: number;
   expireCycleCpuMs: number;
+  /** Values freed as Redis frees them in the background (INFO lazyfreed_objects). */
+  lazyfreedObjects: number;
   /** Ops/sec samples for instantaneous_ops_per_sec. */
   opsSamples: number[];
   opsLastCount: number;
@@ -67,6 +69,7 @@ function newStats(now: number): ServerStats {
     errorCodes: new Map(),
     expiredStalePerc: 0,
     expireCycleCpuMs: 0,
+    lazyfreedObjects: 0,
     opsSamples: [],
     opsLastCount: 0,
     opsLastTime: now,
@@ -237,7 +240,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
   /** CLIENT PAUSE: what is paused, until when (postponed clients wait in blocking). */
   readonly pause: ClientPause = new ClientPause(this);
   /** Asks for a collection after big buffers are let go (see util/gc.ts). */
-  readonly memory = new MemoryReclaimer();
+  readonly memory = new MemoryReclaimer((objects) => (this.stats.lazyfreedObjects += objects));
   /** notify-keyspace-events as flags (read on every write and by notify.ts, so kept here). */
   notifyFlags = 0;
   /**

@@ -8,7 +8,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { clearTimeout, setTimeout } from './time.js';
 
-type GcFunction = (options?: { type?: 'major' | 'minor'; execution?: 'sync' | 'async' }) => void;
+/** V8's gc(): an async collection returns a promise settled when it has finished. */
+type GcFunction = (options?: { type?: 'major' | 'minor'; execution?: 'sync' | 'async' }) => Promise<void> | void;
 
 let gcFunction: GcFunction | null | undefined;
 
@@ -29,33 +30,76 @@ function gcFn(): GcFunction | null {
 /** Released bytes that make a collection worth asking for. */
 export const RECLAIM_THRESHOLD_BYTES = 8 * 1024 * 1024;
 
-/** Collects released bytes and starts one incremental full GC shortly after a big release. */
+/**
+ * Collects released bytes and starts one incremental full GC shortly after a big release. Values
+ * let go lazily (UNLINK, FLUSHALL ASYNC) are counted as pending until the collection that frees
+ * them has finished, as Redis counts lazyfree_pending_objects until its background thread is done.
+ */
 export class MemoryReclaimer {
   private pending = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** Objects waiting for the next collection, and those the running one will free. */
+  private waitingObjects = 0;
+  private collectingObjects = 0;
+  private collecting = false;
   /** How many collections were asked for (INFO, tests). */
   collections = 0;
 
-  /** bytes of buffers were just dropped. */
-  released(bytes: number): void {
+  /** freed(n) is told when n lazily released objects are gone. */
+  constructor(private readonly freed: (objects: number) => void = () => {}) {}
+
+  /** Objects released lazily whose memory is not reclaimed yet (INFO lazyfree_pending_objects). */
+  get pendingObjects(): number {
+    return this.waitingObjects + this.collectingObjects;
+  }
+
+  /** bytes of buffers (or values: objects of them, released lazily) were just dropped. */
+  released(bytes: number, objects = 0): void {
     this.pending += bytes;
-    if (this.pending < RECLAIM_THRESHOLD_BYTES || this.timer) return;
-    // A short delay lets the socket and the rest of a dropped client's state go first.
-    this.timer = setTimeout(() => this.collect(), 50);
-    this.timer.unref();
+    if (this.pending >= RECLAIM_THRESHOLD_BYTES && !this.timer) {
+      // A short delay lets the socket and the rest of a dropped client's state go first.
+      this.timer = setTimeout(() => this.collect(), 50);
+      this.timer.unref();
+    }
+    if (objects === 0) return;
+    // Too little to collect for: V8 frees them in its own time, so they count as freed now.
+    if (this.timer) this.waitingObjects += objects;
+    else this.freed(objects);
   }
 
   private collect(): void {
     this.timer = null;
     this.pending = 0;
+    const objects = this.waitingObjects;
+    this.waitingObjects = 0;
     const gc = gcFn();
-    if (!gc) return;
-    this.collections++;
-    gc({ type: 'major', execution: 'async' });
+    const done = gc && !this.collecting ? gc({ type: 'major', execution: 'async' }) : undefined;
+    if (gc && !this.collecting) this.collections++;
+    if (done instanceof Promise) {
+      this.collecting = true;
+      this.collectingObjects += objects;
+      void done.then(() => this.settle());
+    } else if (this.collecting) {
+      // One collection is still running: these wait for it.
+      this.collectingObjects += objects;
+    } else if (objects !== 0) {
+      this.freed(objects);
+    }
+  }
+
+  private settle(): void {
+    this.collecting = false;
+    const objects = this.collectingObjects;
+    this.collectingObjects = 0;
+    if (objects !== 0) this.freed(objects);
   }
 
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    // Nothing more will be collected for them.
+    const objects = this.pendingObjects;
+    this.waitingObjects = this.collectingObjects = 0;
+    if (objects !== 0) this.freed(objects);
   }
 }

@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Differential, differentialSuite, scanPage, splitAggregate, type Step, type StepLike } from '../helpers/differential.js';
+import { Differential, differentialSuite, infoField, scanPage, splitAggregate, type Step, type StepLike } from '../helpers/differential.js';
 import { RawConnection } from '../helpers/resp.js';
 import { startServer, type EmbeddedServer as NodisServer } from '../../src/embed.js';
 import { localServer } from '../helpers/local.js';
@@ -50,6 +50,74 @@ describe('keyspace commands (differential)', differentialSuite(), () => {
       ['SET', 'a', '1'], ['UNLINK', 'a', 'a', 'zz'], ['UNLINK', 'a'],
       ['DEL'], ['UNLINK'],
     ]);
+  });
+
+  it('UNLINK, lazy DEL and asynchronous flushes count lazily freed values as Redis does', async () => {
+    const p = await d.pair();
+    try {
+      // Both count a value once it is freed (Redis's background thread, nodis's next collection).
+      const freed = async (conn: RawConnection, expected: number): Promise<string> => {
+        let n = '';
+        for (let i = 0; i < 500 && n !== String(expected); i++) {
+          if (i) await new Promise((r) => setTimeout(r, 2));
+          n = await infoField(conn, 'lazyfreed_objects');
+        }
+        assert.equal(await infoField(conn, 'lazyfree_pending_objects'), '0');
+        return n;
+      };
+      const counted = async (expected: number): Promise<void> => {
+        const [a, b] = await Promise.all([freed(p.nodis, expected), freed(p.redis, expected)]);
+        assert.equal(b, String(expected), 'lazyfreed_objects on Redis');
+        assert.equal(a, b, 'lazyfreed_objects on nodis');
+      };
+      const many = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+      await p.setup(['CONFIG', 'RESETSTAT'], ['CONFIG', 'SET', 'list-max-listpack-size', '2']);
+      // Over the threshold of 64: a list of 65 nodes, hashtable set and hash, skiplist zset, a stream
+      // of many nodes with a group; under it: strings, intsets, listpacks, a list of one node.
+      await p.setup(
+        ['RPUSH', 'list', ...many('e', 130)], ['RPUSH', 'short', 'a', 'b'],
+        ['SADD', 'set', ...many('m', 65)], ['SADD', 'intset', ...many('', 100)],
+        ['HSET', 'hash', ...many('f', 1100)], ['HSET', 'smallhash', 'f', 'v'],
+        ['ZADD', 'zset', ...many('', 130).flatMap((m) => [m.length ? m : '0', `m${m}`])], ['SET', 'str', 'x'],
+      );
+      await p.do('CONFIG', 'SET', 'stream-node-max-entries', '2');
+      for (let i = 0; i < 140; i++) await p.setup('XADD', 'stream', `1-${i + 1}`, 'f', 'v');
+      await p.setup('XGROUP', 'CREATE', 'stream', 'g', '0');
+      await p.do('UNLINK', 'short', 'intset', 'smallhash', 'str', 'missing');
+      await counted(0);
+      await p.do('UNLINK', 'list', 'set');
+      await counted(2);
+      await p.do('UNLINK', 'hash', 'zset', 'stream');
+      await counted(5);
+      // DEL frees synchronously unless lazyfree-lazy-user-del is on.
+      await p.setup(['SADD', 'set', ...many('m', 100)], ['SADD', 'set2', ...many('m', 100)]);
+      await p.do('DEL', 'set');
+      await counted(5);
+      await p.do('CONFIG', 'SET', 'lazyfree-lazy-user-del', 'yes');
+      await p.do('DEL', 'set2');
+      await counted(6);
+      // An asynchronous flush counts every key; a synchronous one none.
+      await p.setup(['MSET', 'a', '1', 'b', '2', 'c', '3'], ['SELECT', '1'], ['SET', 'd', '4']);
+      await p.do('FLUSHALL', 'ASYNC');
+      await counted(10);
+      await p.setup('MSET', 'a', '1', 'b', '2');
+      await p.do('FLUSHDB', 'SYNC');
+      await p.setup('MSET', 'a', '1', 'b', '2');
+      await p.do('FLUSHDB');
+      await counted(10);
+      await p.do('CONFIG', 'SET', 'lazyfree-lazy-user-flush', 'yes');
+      await p.setup('MSET', 'a', '1', 'b', '2');
+      await p.do('FLUSHDB');
+      await counted(12);
+      await p.do('CONFIG', 'RESETSTAT');
+      await counted(0);
+    } finally {
+      await p.setup(
+        ['CONFIG', 'SET', 'lazyfree-lazy-user-del', 'no'], ['CONFIG', 'SET', 'lazyfree-lazy-user-flush', 'no'],
+        ['CONFIG', 'SET', 'list-max-listpack-size', '-2'], ['CONFIG', 'SET', 'stream-node-max-entries', '100'],
+      );
+      p.close();
+    }
   });
 
   it('EXISTS counts repeats, TOUCH counts existing keys', async () => {

@@ -8,7 +8,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Differential, differentialSuite, scanPage, type Pair, type StepLike } from '../helpers/differential.js';
+import { Differential, differentialSuite, infoField, waitBlocked, scanPage, type Pair, type StepLike } from '../helpers/differential.js';
 import { RawConnection, encodeCommand } from '../helpers/resp.js';
 import { localServer } from '../helpers/local.js';
 import { startServer } from '../../src/embed.js';
@@ -17,21 +17,6 @@ import { idText, makeBigId, makeId, parseId, idIncr, idDecr, raxNodeCount, ID_MA
 const MAX = '18446744073709551615';
 /** Tolerance for idle and delivery times (ms) that differ by when each server ran the command. */
 const TIMES = 2000;
-
-async function infoField(conn: RawConnection, field: string): Promise<string> {
-  const r = (await conn.call('INFO', 'everything')) ?? '';
-  const m = new RegExp(`\\r\\n${field}:([^\\r]*)\\r\\n`).exec(r);
-  return m ? m[1] : '';
-}
-
-async function waitBlocked(admin: Pair, n: number): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    const [a, b] = await Promise.all([infoField(admin.nodis, 'blocked_clients'), infoField(admin.redis, 'blocked_clients')]);
-    if (Number(a) === n && Number(b) === n) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  assert.fail(`blocked_clients never reached ${n} on both servers`);
-}
 
 function send(p: Pair, ...argv: string[]): void {
   p.write(encodeCommand(argv));

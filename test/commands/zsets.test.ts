@@ -7,7 +7,7 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differential, differentialSuite, splitAggregate, type Pair, type StepLike } from '../helpers/differential.js';
+import { Differential, differentialSuite, infoField, waitBlocked, splitAggregate, type Pair, type StepLike } from '../helpers/differential.js';
 import { RawConnection, bulkText, encodeCommand } from '../helpers/resp.js';
 import { lengthOnly } from '../helpers/collections.js';
 
@@ -42,23 +42,6 @@ const AGAINST_STRING: string[][] = [
   ['ZMPOP', '2', 'nokey', 's', 'MIN'], ['BZPOPMIN', 's', '0'], ['BZPOPMAX', 'nokey', 's', '0'], ['BZMPOP', '0', '1', 's', 'MAX'],
   ['ZSCAN', 's', '0'],
 ];
-
-/** INFO field of a server, read on a connection of its own. */
-async function infoField(conn: RawConnection, field: string): Promise<string> {
-  const r = (await conn.call('INFO', 'everything')) ?? '';
-  const m = new RegExp(`\\r\\n${field}:([^\\r]*)\\r\\n`).exec(r);
-  return m ? m[1] : '';
-}
-
-/** Waits until both servers have n blocked clients. */
-async function waitBlocked(admin: Pair, n: number): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    const [a, b] = await Promise.all([infoField(admin.nodis, 'blocked_clients'), infoField(admin.redis, 'blocked_clients')]);
-    if (Number(a) === n && Number(b) === n) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  assert.fail(`blocked_clients never reached ${n} on both servers`);
-}
 
 /** Sends a command on both connections of a pair without reading its reply. */
 function send(p: Pair, ...argv: string[]): void {

@@ -593,3 +593,20 @@ export class Differential {
 export function differentialSuite(): { skip?: string } {
   return oracleAvailable() ? {} : { skip: ORACLE_SKIP_MESSAGE };
 }
+
+/** An INFO field of a server (from INFO everything), read on the given connection; '' when absent. */
+export async function infoField(conn: RawConnection, field: string): Promise<string> {
+  const r = (await conn.call('INFO', 'everything')) ?? '';
+  const m = new RegExp(`\\r\\n${field}:([^\\r]*)\\r\\n`).exec(r);
+  return m ? m[1] : '';
+}
+
+/** Waits until both servers of admin have n blocked clients. */
+export async function waitBlocked(admin: Pair, n: number): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const [a, b] = await Promise.all([infoField(admin.nodis, 'blocked_clients'), infoField(admin.redis, 'blocked_clients')]);
+    if (Number(a) === n && Number(b) === n) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  assert.fail(`blocked_clients never reached ${n} on both servers`);
+}
