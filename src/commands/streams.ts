@@ -531,6 +531,7 @@ function deliverNew(c: Client, s: StreamValue, key: string, groupName: string, g
     }
     replyEntry(c, id, node, i);
     if (noack) return;
+    consumer.activeTime = now;
     let nack = g.pel.get(id);
     if (nack === undefined) {
       nack = new StreamNack(consumer, now, 1);
@@ -1164,6 +1165,7 @@ function xclaim(c: Client, argv: string[]): void {
     if (justid) c.bulk(idText(id));
     else replyEntry(c, id, ref.node, ref.index);
     n++;
+    consumer.activeTime = now;
     propagateClaim(c, key, g, argv[2], argv[k], nack);
     propagateLastId = false;
     addDirty(c);
@@ -1247,6 +1249,7 @@ function xautoclaim(c: Client, argv: string[]): void {
       nack.consumer = consumer;
     }
     claimed.push([id, justid ? null : ref]);
+    consumer.activeTime = now;
     count--;
     propagateClaim(c, key, g, argv[2], idText(id), nack);
     addDirty(c);
@@ -1308,13 +1311,16 @@ function xinfoConsumers(c: Client, argv: string[]): void {
   const now = Math.floor(c.server.now());
   c.arrayLen(consumers.length);
   for (const consumer of consumers) {
-    c.mapLen(3);
+    c.mapLen(4);
     c.bulk('name');
     c.bulk(consumer.name);
     c.bulk('pending');
     c.integer(consumer.pel.size);
     c.bulk('idle');
     c.integer(Math.max(0, now - consumer.seenTime));
+    // Redis 7.2's field: since the consumer last got an entry, -1 if it never did.
+    c.bulk('inactive');
+    c.integer(consumer.activeTime === -1 ? -1 : now - consumer.activeTime);
   }
 }
 
@@ -1422,11 +1428,13 @@ function xinfoStream(c: Client, argv: string[]): void {
     const consumers = g.sortedConsumers();
     c.arrayLen(consumers.length);
     for (const consumer of consumers) {
-      c.mapLen(4);
+      c.mapLen(5);
       c.bulk('name');
       c.bulk(consumer.name);
       c.bulk('seen-time');
       c.integer(consumer.seenTime);
+      c.bulk('active-time');
+      c.integer(consumer.activeTime);
       c.bulk('pel-count');
       c.integer(consumer.pel.size);
       c.bulk('pending');

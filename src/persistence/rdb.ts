@@ -899,9 +899,9 @@ registerRdbType({
       for (let j = 0; j < nconsumers; j++) {
         const cname = r.string();
         const seen = Number(r.int64LE());
-        // 7.2's active time: not kept (7.0 reports seen time only).
-        if (type === RDB_TYPE_STREAM_LISTPACKS_3) r.int64LE();
-        const consumer = new StreamConsumer(cname, seen);
+        // 7.2 stores the active time; older files take the seen time for it, as 7.2 does.
+        const active = type === RDB_TYPE_STREAM_LISTPACKS_3 ? Number(r.int64LE()) : seen;
+        const consumer = new StreamConsumer(cname, seen, active);
         if (g.consumers.has(cname)) r.fail('corrupt', 'Duplicate stream consumer detected.');
         g.consumers.set(cname, consumer);
         const n = r.len();

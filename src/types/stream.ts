@@ -589,7 +589,10 @@ export class StreamConsumer {
   readonly pel = new PendingList();
   constructor(
     readonly name: string,
+    /** When the consumer last asked for entries (XREADGROUP, XCLAIM, XAUTOCLAIM), unix ms. */
     public seenTime: number,
+    /** When it last got one (7.2's active time), or -1 before that. */
+    public activeTime = -1,
   ) {}
 }
 
@@ -918,7 +921,7 @@ export class StreamValue extends RObject {
           copy.pel.set(id, n);
         }
         for (const c of g.consumers.values()) {
-          const cc = new StreamConsumer(c.name, c.seenTime);
+          const cc = new StreamConsumer(c.name, c.seenTime, c.activeTime);
           for (const [id, nack] of c.pel.from()) {
             const n = nacks.get(nack)!;
             n.consumer = cc;

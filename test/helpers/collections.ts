@@ -20,3 +20,18 @@ export const scanPairs: Normalizer = (reply) => {
   const [cursor, arr] = splitAggregate(reply).items;
   return cursor + pairsSorted(arr);
 };
+
+/**
+ * XINFO CONSUMERS and XINFO STREAM FULL without Redis 7.2's consumer fields (`inactive`,
+ * `active-time`), which nodis reports and the 7.0 oracle does not.
+ */
+export const withoutActiveTimes: Normalizer = (reply) =>
+  reply
+    .replace(
+      /(\*8|%4)(\r\n\$4\r\nname\r\n\$\d+\r\n[^\r]*\r\n\$7\r\npending\r\n:\d+\r\n\$4\r\nidle\r\n:\d+\r\n)\$8\r\ninactive\r\n:-?\d+\r\n/g,
+      (_, h: string, rest: string) => (h === '*8' ? '*6' : '%3') + rest,
+    )
+    .replace(
+      /(\*10|%5)(\r\n\$4\r\nname\r\n\$\d+\r\n[^\r]*\r\n\$9\r\nseen-time\r\n:\d+\r\n)\$11\r\nactive-time\r\n:-?\d+\r\n/g,
+      (_, h: string, rest: string) => (h === '*10' ? '*8' : '%4') + rest,
+    );

@@ -176,9 +176,15 @@ export class Pair {
     return this.approxIn('', tolerance, cmd);
   }
 
-  private async approxIn(context: string, tolerance: number, cmd: string[]): Promise<string> {
+  /** As approx, after rewriting both replies with f (errors compare whole). */
+  async approxNorm(f: Normalizer, tolerance: number, ...cmd: string[]): Promise<string> {
+    return this.approxIn('', tolerance, cmd, f);
+  }
+
+  private async approxIn(context: string, tolerance: number, cmd: string[], f: Normalizer | null = null): Promise<string> {
     const [rn, ro] = await this.replies(cmd, context);
-    if (!approxEqual(rn, ro, tolerance)) assert.equal(rn, ro, `${this.where(cmd, context)} (beyond ±${tolerance})`);
+    const [a, b] = f === null || isError(rn) || isError(ro) ? [rn, ro] : [f(rn), f(ro)];
+    if (!approxEqual(a, b, tolerance)) assert.equal(a, b, `${this.where(cmd, context)} (beyond ±${tolerance})`);
     return rn;
   }
 
@@ -220,7 +226,7 @@ export class Pair {
     const step: Step = Array.isArray(s) ? { cmd: s } : s;
     if (step.setup) await this.both(...step.cmd);
     else if (step.error) await this.errorIn(context, step.cmd);
-    else if (step.approx !== undefined) await this.approxIn(context, step.approx, step.cmd);
+    else if (step.approx !== undefined) await this.approxIn(context, step.approx, step.cmd, step.norm ?? null);
     else if (step.typeOnly) await this.normIn(context, typeOf, step.cmd);
     else if (step.unordered) await this.normIn(context, sorted, step.cmd);
     else await this.normIn(context, step.norm ?? null, step.cmd);
