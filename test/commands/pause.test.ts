@@ -7,46 +7,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Differential, differentialSuite, type Pair } from '../helpers/differential.js';
+import { Differential, differentialSuite, waitBlocked, infoField, quiet, readBoth, send, type Pair } from '../helpers/differential.js';
 import { RawConnection, encodeCommand } from '../helpers/resp.js';
 import { localServer } from '../helpers/local.js';
 import { processCommand } from '../../src/server/dispatch.js';
-
-/** INFO field of a server, read on a connection of its own. */
-async function infoField(conn: RawConnection, field: string): Promise<string> {
-  const r = (await conn.call('INFO', 'everything')) ?? '';
-  const m = new RegExp(`\\r\\n${field}:([^\\r]*)\\r\\n`).exec(r);
-  return m ? m[1] : '';
-}
-
-/** Waits until both servers have n blocked (postponed) clients. */
-async function waitBlocked(admin: Pair, n: number): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    const [a, b] = await Promise.all([infoField(admin.nodis, 'blocked_clients'), infoField(admin.redis, 'blocked_clients')]);
-    if (Number(a) === n && Number(b) === n) return;
-    await sleep(5);
-  }
-  assert.fail(`blocked_clients never reached ${n} on both servers`);
-}
-
-/** Sends a command on both connections of a pair without reading its reply. */
-function send(p: Pair, ...argv: string[]): void {
-  p.write(encodeCommand(argv));
-}
-
-/** Reads the next reply on both connections of a pair and compares them; returns nodis's. */
-async function readBoth(p: Pair, what: string): Promise<string> {
-  const [a, b] = await Promise.all([p.nodis.read(), p.redis.read()]);
-  assert.equal(a, b, `${what}: replies differ (nodis first, redis second)`);
-  return a!;
-}
-
-/** True if nothing arrives on either connection within ms. */
-async function quiet(p: Pair, ms = 100): Promise<void> {
-  const [a, b] = await Promise.all([p.nodis.readUntilClose(ms), p.redis.readUntilClose(ms)]);
-  assert.equal(a, '', `nodis sent ${JSON.stringify(a)} while paused`);
-  assert.equal(b, '', `redis sent ${JSON.stringify(b)} while paused`);
-}
 
 /** One field of a CLIENT LIST line. */
 function field(line: string, name: string): string {

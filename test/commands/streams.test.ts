@@ -8,7 +8,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Differential, differentialSuite, infoField, waitBlocked, scanPage, type Pair, type StepLike } from '../helpers/differential.js';
+import { Differential, differentialSuite, readBoth, send, waitBlocked, scanPage, type Pair, type StepLike } from '../helpers/differential.js';
 import { RawConnection, encodeCommand } from '../helpers/resp.js';
 import { localServer } from '../helpers/local.js';
 import { withoutActiveTimes } from '../helpers/collections.js';
@@ -18,16 +18,6 @@ import { idText, makeBigId, makeId, parseId, idIncr, idDecr, raxNodeCount, ID_MA
 const MAX = '18446744073709551615';
 /** Tolerance for idle and delivery times (ms) that differ by when each server ran the command. */
 const TIMES = 2000;
-
-function send(p: Pair, ...argv: string[]): void {
-  p.write(encodeCommand(argv));
-}
-
-async function readBoth(p: Pair, what: string): Promise<string> {
-  const [a, b] = await Promise.all([p.nodis.read(), p.redis.read()]);
-  assert.equal(a, b, `${what}: replies differ (nodis first, redis second)`);
-  return a!;
-}
 
 describe('stream IDs', () => {
   it('order as their bytes, and print and parse exactly up to 2^64-1', () => {

@@ -7,8 +7,8 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differential, differentialSuite, infoField, waitBlocked, splitAggregate, type Pair, type StepLike } from '../helpers/differential.js';
-import { RawConnection, bulkText, encodeCommand } from '../helpers/resp.js';
+import { Differential, differentialSuite, quiet, readBoth, send, waitBlocked, splitAggregate, type Pair, type StepLike } from '../helpers/differential.js';
+import { bulkText } from '../helpers/resp.js';
 import { lengthOnly } from '../helpers/collections.js';
 
 const BINARY = '\x00\x01\xff\r\n\x80 \xe9\x00';
@@ -42,25 +42,6 @@ const AGAINST_STRING: string[][] = [
   ['ZMPOP', '2', 'nokey', 's', 'MIN'], ['BZPOPMIN', 's', '0'], ['BZPOPMAX', 'nokey', 's', '0'], ['BZMPOP', '0', '1', 's', 'MAX'],
   ['ZSCAN', 's', '0'],
 ];
-
-/** Sends a command on both connections of a pair without reading its reply. */
-function send(p: Pair, ...argv: string[]): void {
-  p.write(encodeCommand(argv));
-}
-
-/** Reads the next reply on both connections of a pair and compares them; returns nodis's. */
-async function readBoth(p: Pair, what: string): Promise<string> {
-  const [a, b] = await Promise.all([p.nodis.read(), p.redis.read()]);
-  assert.equal(a, b, `${what}: replies differ (nodis first, redis second)`);
-  return a!;
-}
-
-/** True if nothing arrives on either connection within ms. */
-async function quiet(p: Pair, ms = 100): Promise<void> {
-  const [a, b] = await Promise.all([p.nodis.readUntilClose(ms), p.redis.readUntilClose(ms)]);
-  assert.equal(a, '', `nodis sent ${JSON.stringify(a)} while blocked`);
-  assert.equal(b, '', `redis sent ${JSON.stringify(b)} while blocked`);
-}
 
 describe('sorted set commands', differentialSuite(), () => {
   const d = new Differential();

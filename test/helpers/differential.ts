@@ -616,3 +616,22 @@ export async function waitBlocked(admin: Pair, n: number): Promise<void> {
   }
   assert.fail(`blocked_clients never reached ${n} on both servers`);
 }
+
+/** Sends a command on both connections of a pair without reading its reply. */
+export function send(p: Pair, ...argv: string[]): void {
+  p.write(encodeCommand(argv));
+}
+
+/** Reads the next reply on both connections of a pair and compares them; returns nodis's. */
+export async function readBoth(p: Pair, what: string): Promise<string> {
+  const [a, b] = await Promise.all([p.nodis.read(), p.redis.read()]);
+  assert.equal(a, b, `${what}: replies differ (nodis first, redis second)`);
+  return a!;
+}
+
+/** Fails if anything arrives on either connection of a waiting (blocked, paused) pair within ms. */
+export async function quiet(p: Pair, ms = 100): Promise<void> {
+  const [a, b] = await Promise.all([p.nodis.readUntilClose(ms), p.redis.readUntilClose(ms)]);
+  assert.equal(a, '', `nodis sent ${JSON.stringify(a)} while waiting`);
+  assert.equal(b, '', `redis sent ${JSON.stringify(b)} while waiting`);
+}

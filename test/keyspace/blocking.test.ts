@@ -6,30 +6,11 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Differential, differentialSuite, infoField, waitBlocked, type Pair } from '../helpers/differential.js';
+import { Differential, differentialSuite, quiet, readBoth, send, infoField, waitBlocked, type Pair } from '../helpers/differential.js';
 import { RawConnection, encodeCommand, hello3 } from '../helpers/resp.js';
 import { localServer } from '../helpers/local.js';
 import { processCommand } from '../../src/server/dispatch.js';
 import { startServer } from '../../src/embed.js';
-
-/** Sends a command on both connections of a pair without reading its reply. */
-function send(p: Pair, ...argv: string[]): void {
-  p.write(encodeCommand(argv));
-}
-
-/** Reads the next reply on both connections of a pair and compares them; returns nodis's. */
-async function readBoth(p: Pair, what: string): Promise<string> {
-  const [a, b] = await Promise.all([p.nodis.read(), p.redis.read()]);
-  assert.equal(a, b, `${what}: replies differ (nodis first, redis second)`);
-  return a!;
-}
-
-/** True if nothing arrives on either connection within ms. */
-async function quiet(p: Pair, ms = 100): Promise<void> {
-  const [a, b] = await Promise.all([p.nodis.readUntilClose(ms), p.redis.readUntilClose(ms)]);
-  assert.equal(a, '', `nodis sent ${JSON.stringify(a)} while blocked`);
-  assert.equal(b, '', `redis sent ${JSON.stringify(b)} while blocked`);
-}
 
 describe('blocking list commands', differentialSuite(), () => {
   const d = new Differential();
