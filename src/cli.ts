@@ -279,7 +279,7 @@ async function main(): Promise<void> {
       }
     }
     server.log.warning('nodis is now ready to exit, bye bye...');
-    process.exit(0);
+    process.exit(server.exitCode);
   };
   const onSignal = (sig: string): void => {
     if (exiting && sig === 'SIGINT') {

@@ -6,7 +6,7 @@ import { Config } from './server/config.js';
 import { Clock } from './server/clock.js';
 import { call } from './server/dispatch.js';
 import { allCommands } from './commands/index.js';
-import { loadRdbFile, rdbFilePath } from './persistence/rdb.js';
+import { loadDataFromDisk, loadRdbFile, rdbFilePath } from './persistence/rdb.js';
 import type { NodisServer, SeedData, StartOptions } from './index.js';
 
 export type { NodisServer, SeedData, StartOptions } from './index.js';
@@ -72,7 +72,13 @@ export async function startServer(options: StartOptions = {}): Promise<EmbeddedS
   }
   server.unrefHandles = unref !== false;
   server.warnInertDirectives();
-  if (load) loadRdbFile(server, rdbFilePath(server));
+  if (server.config.bool('appendonly')) {
+    // The append-only file is loaded (and then written) whenever it is on: appending to a file
+    // without its earlier writes in the dataset would make it disagree with the server.
+    if (!loadDataFromDisk(server)) throw new Error(`nodis: the append-only file in ${server.config.get('dir')} could not be loaded or opened (see the log)`);
+  } else if (load) {
+    loadRdbFile(server, rdbFilePath(server));
+  }
   const seed = async (d: SeedData): Promise<void> => {
     for (const [k, v] of Object.entries(d)) run(server, ['set', bytes(k), bytes(v)]);
   };

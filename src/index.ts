@@ -37,6 +37,7 @@ export interface StartOptions {
   /**
    * Load the snapshot in `dir`/`dbfilename` before listening, as nodis-server does (off by
    * default: an embedded server starts empty). A missing file is no error; a bad one rejects.
+   * With `appendonly: 'yes'` the append-only file in `dir` is always loaded instead, and written.
    */
   load?: boolean;
   /** Keys to set in database 0 before listening (after `load`). */

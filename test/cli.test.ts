@@ -358,7 +358,7 @@ describe('nodis-server', () => {
     writeFileSync(join(dir, 'n.conf'), 'user alice on >pw ~* +@all\nloadmodule /nowhere/module.so\n');
     const p = startNodis(
       [
-        'n.conf', '--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--save', '900', '1',
+        'n.conf', '--port', String(port), '--bind', '127.0.0.1', '--save', '900', '1',
         '--maxmemory', '10mb', '--maxmemory-policy', 'allkeys-lru', '--replicaof', '127.0.0.1', '1',
         '--min-replicas-to-write', '1', '--tls-port', '7443', '--tls-cert-file', 'x.crt',
         '--syslog-enabled', 'yes', '--supervised', 'systemd', '--oom-score-adj', 'yes', '--maxmemory-clients', '10%',
@@ -367,7 +367,6 @@ describe('nodis-server', () => {
     );
     await p.waitFor('Ready to accept connections tcp');
     const warnings = [
-      '# appendonly yes: the append-only file is not implemented yet;',
       '# save 900 1: automatic snapshots at save points are not implemented yet;',
       '# maxmemory 10485760 (maxmemory-policy allkeys-lru): eviction is not implemented yet;',
       '# maxmemory-clients 10%: client eviction is not implemented yet.',
@@ -386,13 +385,13 @@ describe('nodis-server', () => {
     try {
       const before = p.stdout.length;
       assert.equal(await c.call('CONFIG', 'SET', 'maxmemory', '20mb', 'maxmemory-policy', 'allkeys-lfu'), '+OK\r\n');
-      assert.equal(await c.call('CONFIG', 'SET', 'appendonly', 'no'), '+OK\r\n');
-      assert.equal(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
+      assert.equal(await c.call('CONFIG', 'SET', 'maxmemory-clients', '0'), '+OK\r\n');
+      assert.equal(await c.call('CONFIG', 'SET', 'maxmemory-clients', '5%'), '+OK\r\n');
       assert.equal(await c.call('CONFIG', 'SET', 'save', ''), '+OK\r\n');
-      await p.waitFor('# appendonly yes', 5000, before);
+      await p.waitFor('# maxmemory-clients 5%', 5000, before);
       const later = p.stdout.slice(before);
       assert.equal(later.split('# maxmemory 20971520 (maxmemory-policy allkeys-lfu): eviction is not implemented').length, 2, later);
-      assert.equal(later.split('# appendonly yes: the append-only file is not implemented yet;').length, 2, later);
+      assert.equal(later.split('# maxmemory-clients 5%: client eviction is not implemented yet.').length, 2, later);
       assert.ok(!later.includes('# save'), later);
     } finally {
       c.close();

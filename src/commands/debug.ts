@@ -1,6 +1,6 @@
 // DEBUG: the subcommands nodis implements (SLEEP, SET-ACTIVE-EXPIRE, OBJECT, POPULATE,
 // PROTOCOL, LOG, ERROR, CHANGE-REPL-ID, CONFIG-REWRITE-FORCE-ALL, DIGEST, DIGEST-VALUE,
-// QUICKLIST-PACKED-THRESHOLD, PAUSE-CRON, HELP).
+// QUICKLIST-PACKED-THRESHOLD, PAUSE-CRON, RELOAD, LOADAOF, AOF-FLUSH-SLEEP, HELP).
 
 import { randomBytes } from 'node:crypto';
 import type { Client } from '../server/client.js';
@@ -12,6 +12,8 @@ import { encodingOf } from '../types/value.js';
 import { datasetDigest, valueDigest } from './digest.js';
 import { rdbSerializedLength } from '../persistence/rdb.js';
 import { DEBUG_RELOAD_HELP, debugReload } from './persistence.js';
+import { debugLoadAof } from './aof.js';
+import { sleepSync } from '../util/time.js';
 import { replyHelp } from './help.js';
 import { lruClock } from './info.js';
 import { positiveArg } from './args.js';
@@ -19,6 +21,8 @@ import { memtoull, strerror } from '../server/config.js';
 import { ListValue, setPackedThreshold } from '../types/list.js';
 
 const DEBUG_HELP = [
+  'AOF-FLUSH-SLEEP <microsec>',
+  '    Server will sleep before flushing the AOF, this is used for testing.',
   'CHANGE-REPL-ID',
   '    Change the replication IDs of the instance.',
   '    Dangerous: should be used only for testing the replication subsystem.',
@@ -28,6 +32,8 @@ const DEBUG_HELP = [
   'ERROR <string>',
   '    Return a Redis protocol error with <string> as message. Useful for clients',
   '    unit tests to simulate Redis errors.',
+  'LOADAOF',
+  '    Flush the AOF buffers on disk and reload the AOF in memory.',
   'LOG <message>',
   '    Write <message> to the server log.',
   'OBJECT <key>',
@@ -199,10 +205,6 @@ function debugProtocol(c: Client, type: string): void {
   }
 }
 
-/** Blocks the whole event loop, as Redis's DEBUG SLEEP blocks the server. */
-function sleepBlocking(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
 
 // enable-debug-command is checked before DEBUG runs (dispatch's checkCommand).
 function debug(c: Client, argv: string[]): void {
@@ -212,7 +214,7 @@ function debug(c: Client, argv: string[]): void {
     replyHelp(c, argv[0], DEBUG_HELP);
   } else if (sub === 'sleep' && argc === 3) {
     const us = Math.trunc(strtodPrefix(argv[2]) * 1e6);
-    if (us > 0) sleepBlocking(us / 1000);
+    if (us > 0) sleepSync(us / 1000);
     c.ok();
   } else if (sub === 'set-active-expire' && argc === 3) {
     c.server.activeExpireEnabled = atoi(argv[2]) !== 0;
@@ -236,6 +238,11 @@ function debug(c: Client, argv: string[]): void {
     c.errorUncounted(argv[2]);
   } else if (sub === 'reload') {
     debugReload(c, argv);
+  } else if (sub === 'loadaof') {
+    debugLoadAof(c);
+  } else if (sub === 'aof-flush-sleep' && argc === 3) {
+    c.server.aof.writer.flushSleepUs = atoi(argv[2]);
+    c.ok();
   } else if (sub === 'quicklist-packed-threshold' && argc === 3) {
     const size = memtoull(argv[2]);
     if (size === null || !setPackedThreshold(Number(size))) {

@@ -8,6 +8,7 @@ import { keyCommands } from './keys.js';
 import { configCommands } from './config.js';
 import { replicationCommands } from './replication.js';
 import { persistenceCommands } from './persistence.js';
+import { aofCommands } from './aof.js';
 import { pubsubCommands } from './pubsub.js';
 import { transactionCommands } from './transactions.js';
 import { introspectionCommands } from './introspection.js';
@@ -30,6 +31,7 @@ export const allCommands: CommandSpec[] = [
   ...configCommands,
   ...replicationCommands,
   ...persistenceCommands,
+  ...aofCommands,
   ...pubsubCommands,
   ...transactionCommands,
   ...introspectionCommands,

@@ -223,7 +223,7 @@ function memorySection(server: Server): string {
 
 function persistenceSection(server: Server): string {
   return fieldsText('Persistence', [
-    ['loading', 0],
+    ['loading', server.loading ? 1 : 0],
     ['async_loading', 0],
     ['current_cow_peak', 0],
     ['current_cow_size', 0],
@@ -241,18 +241,10 @@ function persistenceSection(server: Server): string {
     ['rdb_last_cow_size', 0],
     ['rdb_last_load_keys_expired', server.rdbLastLoadKeysExpired],
     ['rdb_last_load_keys_loaded', server.rdbLastLoadKeysLoaded],
-    ['aof_enabled', 0],
-    ['aof_rewrite_in_progress', 0],
-    ['aof_rewrite_scheduled', 0],
-    ['aof_last_rewrite_time_sec', -1],
-    ['aof_current_rewrite_time_sec', -1],
-    ['aof_last_bgrewrite_status', 'ok'],
-    ['aof_rewrites', 0],
-    ['aof_rewrites_consecutive_failures', 0],
-    ['aof_last_write_status', 'ok'],
-    ['aof_last_cow_size', 0],
+    ...server.aof.infoFields(),
     ['module_fork_in_progress', 0],
     ['module_fork_last_cow_size', 0],
+    ...server.aof.infoFieldsWhenOn(),
   ]);
 }
 

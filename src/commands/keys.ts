@@ -128,8 +128,8 @@ function expireCommand(name: string, relative: boolean, seconds: boolean): Handl
       if (gt && (current === undefined || when <= current)) return c.integer(0);
       if (lt && current !== undefined && when >= current) return c.integer(0);
     }
-    if (when <= now) {
-      // A time already past deletes the key (a write, like DEL).
+    if (when <= now && !c.server.loading) {
+      // A time already past deletes the key (a write, like DEL); not while a file loads.
       db.delete(key);
       db.changed(key, NOTIFY.GENERIC, 'del');
       c.rewriteArgv(['DEL', key]);

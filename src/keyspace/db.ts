@@ -24,6 +24,8 @@ export interface KeyspaceHost {
    * missing but is not removed.
    */
   expiryPaused(): boolean;
+  /** While a file loads no key expires (keyIsExpired), so commands replay as they ran. */
+  readonly loading: boolean;
 }
 
 
@@ -88,7 +90,7 @@ export class Database {
   expireIfNeeded(key: string): boolean {
     const when = this.expires.get(key);
     // Like Redis, a key is expired once the clock is past its time (not at it).
-    if (when === undefined || when >= this.host.now()) return false;
+    if (when === undefined || when >= this.host.now() || this.host.loading) return false;
     if (this.host.expiryPaused()) return true;
     this.removeExpired(key);
     return true;

@@ -1353,6 +1353,8 @@ export interface RdbLoadResult {
   expired: number;
   version: number;
   aux: Map<string, string>;
+  /** Where the snapshot ended in the buffer (an AOF's commands may follow). */
+  end: number;
 }
 
 /** A database's keys as read, before they replace or join what is there. */
@@ -1443,7 +1445,7 @@ export function loadRdb(server: Server, buf: Buffer, opts: RdbLoadOptions = {}):
   log.notice(
     `Done loading RDB, keys loaded: ${keys}, keys expired: ${expired}` + (empty ? `, empty keys skipped: ${empty}.` : '.'),
   );
-  return { keys, expired, version: parsed.version, aux };
+  return { keys, expired, version: parsed.version, aux, end: parsed.end };
 }
 
 function applyStaged(db: Database, s: Staged): void {
@@ -1594,12 +1596,14 @@ export function loadRdbFile(server: Server, path: string, opts: RdbLoadOptions =
  */
 export function loadDataFromDisk(server: Server): boolean {
   const log = server.log;
-  if (server.config.bool('appendonly')) {
-    // Redis loads the append-only file instead of the snapshot then; nodis has none yet.
-    log.warning('appendonly is set, but nodis does not load append-only files yet: starting empty.');
-    return true;
-  }
   const start = performance.now();
+  if (server.config.bool('appendonly')) {
+    // The append-only file, not the snapshot, then: load it, and open it for writing.
+    const status = server.aof.load();
+    if (status === 'failed') return false;
+    if (status !== 'not-exist') log.notice(`DB loaded from append only file: ${((performance.now() - start) / 1000).toFixed(3)} seconds`);
+    return server.aof.openOnStart();
+  }
   try {
     if (loadRdbFile(server, rdbFilePath(server)) === null) return true;
   } catch (e) {

@@ -19,14 +19,6 @@ function tlsParams(config: Config): string[] {
 
 const FEATURES: readonly InertFeature[] = [
   {
-    params: ['appendonly'],
-    warning: (c) =>
-      c.bool('appendonly')
-        ? 'appendonly yes: the append-only file is not implemented yet; nodis neither writes nor loads ' +
-          'one, so only RDB snapshots (SAVE, and SHUTDOWN with save points) keep data across restarts.'
-        : null,
-  },
-  {
     params: ['save'],
     warning: (c) => {
       const save = c.get('save');

@@ -20,6 +20,8 @@ import type { FeedResult, ParserLimits } from '../protocol/parser.js';
 import { Database, type KeyspaceHost } from '../keyspace/db.js';
 import { notifyKeyspaceEvent, NOTIFY } from '../keyspace/notify.js';
 import { ReplicationPrimary } from '../replication/primary.js';
+import type { AppendOnlyFile } from '../persistence/aof.js';
+import { createAof } from '../persistence/aofserver.js';
 import { PubSub } from './pubsub.js';
 import { SlowLog } from './slowlog.js';
 import { LatencyMonitor } from './latency.js';
@@ -250,6 +252,12 @@ export class Server extends EventEmitter implements KeyspaceHost {
   readonly zsetLimits: ZSetLimits;
   /** Client-side caching: the tracking table, BCAST prefixes, invalidations. */
   readonly tracking: Tracking;
+  /** The append-only file (appendonly yes): fed with the replication stream's commands. */
+  readonly aof: AppendOnlyFile;
+  /** A file (the AOF) is being loaded: keys do not expire meanwhile (INFO loading). */
+  loading = false;
+  /** The process exit status the owner should use once the server has stopped (a fatal error: 1). */
+  exitCode = 0;
 
   /**
    * A server answering the given commands (the CLI and the embedding API pass every family's
@@ -266,6 +274,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
     for (let i = 0; i < n; i++) this.dbs.push(new Database(i, this));
     this.table.register(commands);
     this.replication = new ReplicationPrimary(this);
+    this.aof = createAof(this);
     // Blocked clients whose keys became ready are served as each outermost unit ends.
     this.afterUnit.push(() => this.blocking.handleReady());
     clock.onAdvance(() => this.blocking.clockMoved());
@@ -285,6 +294,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
     });
     config.onChange('loglevel', () => this.applyLogConfig());
     config.onApply('port', () => this.rebindTcp());
+    config.onApply('appendonly', () => this.applyAppendonly());
+    config.onChange('aof-disable-auto-gc', () => this.aof.collectHistory());
     this.slowlogThreshold = config.num('slowlog-log-slower-than');
     this.latencyThresholdMs = config.num('latency-monitor-threshold');
     config.onChange('latency-monitor-threshold', () => (this.latencyThresholdMs = config.num('latency-monitor-threshold')));
@@ -496,7 +507,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
    */
   alsoPropagate(dbid: number, argv: string[]): void {
     // Nothing reads the stream yet (no replica has attached, no AOF): nothing to gather.
-    if (!this.replication.active) return;
+    if (!this.replication.active && this.aof.state === 'off') return;
     this.pendingPropagation.push({ dbid, argv });
     if (this.unitDepth === 0) this.propagatePending();
   }
@@ -504,12 +515,36 @@ export class Server extends EventEmitter implements KeyspaceHost {
   private propagatePending(): void {
     const ops = this.pendingPropagation;
     this.pendingPropagation = [];
-    const feed = this.replication;
+    // The replicas' stream and the AOF get the same commands (Redis's propagateNow).
+    if (this.replication.active) this.feedStream(this.replication, ops);
+    if (this.aof.state !== 'off') {
+      this.feedStream(this.aof, ops);
+      // Written before this turn's replies go out (Redis's beforeSleep).
+      this.scheduleFlush();
+    }
+  }
+
+  private feedStream(feed: { feed(dbid: number, argv: readonly string[]): void }, ops: ReadonlyArray<{ dbid: number; argv: string[] }>): void {
     // MULTI takes the first command's database, so a SELECT goes before it, as in Redis.
     if (ops.length > 1) feed.feed(ops[0].dbid, MULTI);
     for (const op of ops) feed.feed(op.dbid, op.argv);
     // EXEC goes to whichever database the stream is in by then: no SELECT before it.
     if (ops.length > 1) feed.feed(ops[ops.length - 1].dbid, EXEC);
+  }
+
+  /** CONFIG SET appendonly (updateAppendonly): a rewrite makes the base before writes go on. */
+  private applyAppendonly(): string | null {
+    const on = this.config.bool('appendonly');
+    if (!on && this.aof.state !== 'off') this.aof.stop();
+    else if (on && this.aof.state === 'off' && !this.aof.start()) return 'Unable to turn on AOF. Check server logs.';
+    return null;
+  }
+
+  /** Writes the AOF buffer (and fsyncs as appendfsync says); a write Redis cannot survive stops the server. */
+  flushAof(force = false): void {
+    if (this.aof.state === 'off' || this.aof.flush(force)) return;
+    this.exitCode = 1;
+    this.shutdown();
   }
 
   /**
@@ -543,6 +578,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
     // BCAST invalidations gathered this turn go out first, with the rest (Redis's beforeSleep).
     if (this.tracking.broadcastPending) this.tracking.broadcast();
     this.flushScheduled = false;
+    // The AOF before any reply: an acknowledged write is in the file (on disk with fsync always).
+    if (this.aof.state !== 'off') this.flushAof();
     const clients = this.toFlush;
     for (let i = 0; i < clients.length; i++) {
       const c = clients[i];
@@ -999,6 +1036,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
       if (this.blocking.timedClients !== 0) this.blocking.checkTimeouts();
       if (this.tracking.clients !== 0) this.tracking.limit();
       this.replication.cron();
+      // everysec's fsync of what was written, and a retry after a failed write.
+      if (this.aof.state !== 'off') this.flushAof();
       if (ticks % hz === 0) this.clientsCron();
     }, 1000 / hz);
     this.cronTimer.unref();
@@ -1089,6 +1128,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
     this.closing = (async () => {
       if (this.cronTimer) clearInterval(this.cronTimer);
       this.cronTimer = null;
+      this.aof.stop();
       this.memory.stop();
       this.blocking.stop();
       for (const c of [...this.clients.values()]) {

@@ -16,3 +16,8 @@ export const RealDate = runInNewContext('Date') as DateConstructor;
 
 /** Unix time in milliseconds, from the real wall clock. */
 export const wallClockMs: () => number = RealDate.now;
+
+/** Blocks the whole event loop for ms, as Redis's DEBUG SLEEP (and aof-flush-sleep) block the server. */
+export function sleepSync(ms: number): void {
+  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}

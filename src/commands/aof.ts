@@ -1,0 +1,32 @@
+// The append-only file's commands: BGREWRITEAOF, and DEBUG LOADAOF's logic (DEBUG itself lives in
+// commands/debug.ts). The file itself is persistence/aof.ts.
+
+import type { CommandSpec } from '../server/command.js';
+import type { Client } from '../server/client.js';
+
+/** BGREWRITEAOF: the rewrite runs at once here (no fork), so it is never "in progress" for long. */
+function bgrewriteaof(c: Client): void {
+  if (c.server.aof.rewrite()) c.simple('Background append only file rewriting started');
+  else c.error("ERR Can't execute an AOF background rewriting. Please check the server logs for more information.");
+}
+
+/**
+ * DEBUG LOADAOF: writes what is buffered, empties the dataset and loads the AOF again from its
+ * manifest. A file that cannot be loaded stops the server, as in Redis.
+ */
+export function debugLoadAof(c: Client): void {
+  const server = c.server;
+  server.flushAof(true);
+  for (const db of server.dbs) db.flush();
+  server.dataFlushed();
+  const status = server.aof.load();
+  if (status !== 'ok' && status !== 'empty' && status !== 'not-exist') {
+    server.exitCode = 1;
+    server.shutdown();
+    return;
+  }
+  server.log.warning('Append Only File loaded by DEBUG LOADAOF');
+  c.ok();
+}
+
+export const aofCommands: CommandSpec[] = [{ name: 'bgrewriteaof', handler: bgrewriteaof }];

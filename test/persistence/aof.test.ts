@@ -1,0 +1,331 @@
+// The append-only file: the manifest and the command reader on their own; then nodis writing an
+// AOF directory, loading it after a restart (and after BGREWRITEAOF, with and without an RDB
+// preamble), real Redis loading nodis's directory and nodis loading Redis's, redis-check-aof
+// accepting nodis's files, truncated files under aof-load-truncated, CONFIG SET appendonly at run
+// time, DEBUG LOADAOF, and an old single-file AOF moved into the directory.
+
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, type EmbeddedServer } from '../../src/embed.js';
+import { AofManifest, AofManifestError, readAofCommands } from '../../src/persistence/aof.js';
+import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE } from '../helpers/oracle.js';
+import { RawConnection, encodeCommand } from '../helpers/resp.js';
+
+const suite = oracleAvailable() ? {} : { skip: ORACLE_SKIP_MESSAGE };
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'nodis-aof-test-'));
+  dirs.push(d);
+  return d;
+}
+
+/** Commands that touch every type, expiry, several databases and a transaction. */
+const WRITES: string[][] = [
+  ['SET', 'str', 'hello'],
+  ['APPEND', 'str', ' world'],
+  ['INCRBYFLOAT', 'f', '1.5'],
+  ['RPUSH', 'list', 'a', 'b', 'c'],
+  ['LPOP', 'list'],
+  ['SADD', 'set', 'x', 'y', '1'],
+  ['SADD', 'ints', '1', '2', '3'],
+  ['HSET', 'hash', 'f1', 'v1', 'f2', 'v2'],
+  ['ZADD', 'zset', '1.5', 'm1', '-inf', 'low', '2', 'm2'],
+  ['XADD', 'stream', '1-1', 'k', 'v'],
+  ['XADD', 'stream', '2-1', 'k', 'w'],
+  ['XGROUP', 'CREATE', 'stream', 'g', '0'],
+  ['XREADGROUP', 'GROUP', 'g', 'alice', 'COUNT', '1', 'STREAMS', 'stream', '>'],
+  ['XGROUP', 'CREATECONSUMER', 'stream', 'g', 'bob'],
+  ['SET', 'ttl', 'v', 'EX', '10000'],
+  ['SET', 'bin\x00\xff', '\x00\x01\xfe'],
+  ['SELECT', '3'],
+  ['SET', 'other', 'db'],
+  ['MULTI'],
+  ['INCR', 'counter'],
+  ['INCR', 'counter'],
+  ['EXEC'],
+  ['SELECT', '0'],
+  ['DEL', 'f'],
+];
+
+async function runAll(c: RawConnection, cmds: string[][]): Promise<void> {
+  for (const argv of cmds) {
+    const r = await c.call(...argv);
+    assert.ok(r !== null && r[0] !== '-', `${JSON.stringify(argv)}: ${r}`);
+  }
+}
+
+/** DEBUG DIGEST, and the keys of the two databases used, as a comparable summary. */
+async function summary(c: RawConnection): Promise<string[]> {
+  const out = [(await c.call('DEBUG', 'DIGEST'))!];
+  for (const db of ['0', '3']) {
+    await c.call('SELECT', db);
+    out.push(`${db}: ${await c.call('DBSIZE')}`);
+  }
+  await c.call('SELECT', '0');
+  return out;
+}
+
+async function withServer<T>(options: Record<string, string>, fn: (c: RawConnection, s: EmbeddedServer) => Promise<T>): Promise<T> {
+  const s = await startServer({ 'enable-debug-command': 'yes', log: () => {}, ...options });
+  const c = await RawConnection.open({ port: s.port });
+  try {
+    return await fn(c, s);
+  } finally {
+    c.close();
+    await s.close();
+  }
+}
+
+describe('AOF manifest', () => {
+  it("reads and writes Redis's format, quoting names that need it", () => {
+    const m = AofManifest.parse(
+      '# a comment\nfile appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.1.incr.aof seq 1 type h\n' +
+        'file appendonly.aof.3.incr.aof seq 3 type i\nfile "odd name\\n.aof" seq 4 type i extra field\n',
+    );
+    assert.equal(m.base?.name, 'appendonly.aof.2.base.rdb');
+    assert.deepEqual(m.history.map((f) => f.name), ['appendonly.aof.1.incr.aof']);
+    assert.deepEqual(m.incr.map((f) => f.seq), [3, 4]);
+    assert.equal(m.toString().split('\n')[3], 'file "odd name\\n.aof" seq 4 type i');
+    assert.equal(AofManifest.parse(m.toString()).toString(), m.toString());
+  });
+
+  it('names new files as Redis does and turns the old ones into history', () => {
+    const m = new AofManifest();
+    assert.equal(m.newBase('appendonly.aof', true), 'appendonly.aof.1.base.rdb');
+    assert.equal(m.lastIncr('appendonly.aof'), 'appendonly.aof.1.incr.aof');
+    assert.equal(m.newIncr('appendonly.aof'), 'appendonly.aof.2.incr.aof');
+    assert.equal(m.newBase('appendonly.aof', false), 'appendonly.aof.2.base.aof');
+    m.incrsToHistory(true);
+    assert.equal(m.toString(), [
+      'file appendonly.aof.2.base.aof seq 2 type b',
+      'file appendonly.aof.1.incr.aof seq 1 type h',
+      'file appendonly.aof.1.base.rdb seq 1 type h',
+      'file appendonly.aof.2.incr.aof seq 2 type i',
+      '',
+    ].join('\n'));
+    // With the AOF off, no incr file is kept.
+    m.incrsToHistory(false);
+    assert.deepEqual(m.incr, []);
+    assert.equal(m.history[0].name, 'appendonly.aof.2.incr.aof');
+  });
+
+  it("refuses what Redis refuses, with Redis's reasons", () => {
+    const cases: Array<[string, string]> = [
+      ['', 'Found an empty AOF manifest'],
+      ['file a seq 1 type b', 'The AOF manifest file contains too long line'],
+      ['\n', 'Invalid AOF manifest file format'],
+      ['file a seq 1\n', 'Invalid AOF manifest file format'],
+      ['file a seq 0 type i\n', 'Invalid AOF manifest file format'],
+      ['file dir/a seq 1 type i\n', "File can't be a path, just a filename"],
+      ['file a seq 1 type b\nfile b seq 2 type b\n', 'Found duplicate base file information'],
+      ['file a seq 2 type i\nfile b seq 2 type i\n', 'Found a non-monotonic sequence number'],
+      ['file a seq 1 type x\n', 'Unknown AOF file type'],
+      [`file ${'a'.repeat(1100)} seq 1 type i\n`, 'The AOF manifest file contains too long line'],
+    ];
+    for (const [text, reason] of cases) {
+      assert.throws(() => AofManifest.parse(text), (e: unknown) => e instanceof AofManifestError && e.reason === reason, JSON.stringify(text));
+    }
+  });
+});
+
+describe('AOF command reader', () => {
+  const read = (text: string): [string[][], ReturnType<typeof readAofCommands>] => {
+    const got: string[][] = [];
+    const r = readAofCommands(Buffer.from(text, 'latin1'), 0, (argv) => got.push(argv));
+    return [got, r];
+  };
+  const set = encodeCommand(['SET', 'a', '1']);
+  const multi = encodeCommand(['MULTI']) + encodeCommand(['INCR', 'n']) + encodeCommand(['EXEC']);
+
+  it('reads commands and skips annotations', () => {
+    const [got, r] = read(`#TS:1700000000\r\n${set}${multi}`);
+    assert.deepEqual(got, [['SET', 'a', '1'], ['MULTI'], ['INCR', 'n'], ['EXEC']]);
+    assert.deepEqual(r, { status: 'ok', validUpTo: 16 + set.length + multi.length });
+  });
+
+  it('stops at a short read, at the last whole command', () => {
+    const [got, r] = read(set + set.slice(0, 9));
+    assert.deepEqual(got, [['SET', 'a', '1']]);
+    assert.deepEqual(r, { status: 'eof', validUpTo: set.length });
+  });
+
+  it('drops a transaction without its EXEC', () => {
+    const [got, r] = read(set + encodeCommand(['MULTI']) + encodeCommand(['INCR', 'n']));
+    assert.deepEqual(got, [['SET', 'a', '1']]);
+    assert.deepEqual(r, { status: 'eof', validUpTo: set.length });
+  });
+
+  it('refuses what is not RESP', () => {
+    assert.equal(read(`${set}GET a\r\n`)[1].status, 'format');
+    assert.equal(read('*2\r\n+OK\r\n')[1].status, 'format');
+    assert.equal(read('*0\r\n')[1].status, 'format');
+  });
+});
+
+describe('AOF files', suite, () => {
+  it('a restart loads what was written, before and after BGREWRITEAOF, with and without an RDB preamble', async () => {
+    for (const preamble of ['yes', 'no']) {
+      const dir = tempDir();
+      const options = { dir, appendonly: 'yes', 'aof-use-rdb-preamble': preamble };
+      const before = await withServer(options, async (c) => {
+        await runAll(c, WRITES);
+        return summary(c);
+      });
+      const names = readdirSync(join(dir, 'appendonlydir')).sort();
+      assert.deepEqual(names, ['appendonly.aof.1.base.rdb', 'appendonly.aof.1.incr.aof', 'appendonly.aof.manifest'].map((n) => (preamble === 'no' ? n.replace('base.rdb', 'base.aof') : n)).sort());
+      const rewritten = await withServer(options, async (c) => {
+        assert.deepEqual(await summary(c), before, `restart (preamble ${preamble})`);
+        assert.equal(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+        await runAll(c, [['SET', 'after', 'rewrite']]);
+        return summary(c);
+      });
+      const base = preamble === 'yes' ? 'appendonly.aof.2.base.rdb' : 'appendonly.aof.2.base.aof';
+      assert.equal(readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'latin1'), `file ${base} seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n`);
+      assert.deepEqual(readdirSync(join(dir, 'appendonlydir')).sort(), [base, 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest']);
+      await withServer(options, async (c) => {
+        assert.deepEqual(await summary(c), rewritten, `restart after the rewrite (preamble ${preamble})`);
+        assert.equal(await c.call('GET', 'after'), '$7\r\nrewrite\r\n');
+      });
+      const check = spawnSync('redis-check-aof', [join(dir, 'appendonlydir', 'appendonly.aof.manifest')], { encoding: 'utf8' });
+      assert.equal(check.status, 0, check.stdout + check.stderr);
+      assert.match(check.stdout, /All AOF files and manifest are valid/);
+    }
+  });
+
+  it("real Redis loads nodis's AOF directory, and nodis loads Redis's", async () => {
+    const dir = tempDir();
+    const ours = await withServer({ dir, appendonly: 'yes' }, async (c) => {
+      await runAll(c, WRITES);
+      return summary(c);
+    });
+    const redis = await startOracle(['--dir', dir, '--appendonly', 'yes']);
+    let theirs: string[];
+    try {
+      const c = await redis.connect();
+      // Redis answers while it loads: wait until it is done.
+      while (/loading:1/.test((await c.call('INFO', 'persistence'))!)) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(await summary(c), ours, 'Redis reads what nodis wrote');
+      await runAll(c, [['SET', 'from', 'redis'], ['ZADD', 'zset', '3', 'm3'], ['SELECT', '0']]);
+      theirs = await summary(c);
+      c.close();
+    } finally {
+      await redis.close();
+    }
+    await withServer({ dir, appendonly: 'yes' }, async (n) => {
+      assert.deepEqual(await summary(n), theirs, 'nodis reads what Redis wrote after it');
+    });
+  });
+
+  it('a truncated incr file loads up to its last whole command under aof-load-truncated, and stops start-up without it', async () => {
+    const dir = tempDir();
+    await withServer({ dir, appendonly: 'yes' }, (c) => runAll(c, [['SET', 'a', '1'], ['SET', 'b', '2']]));
+    const incr = join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof');
+    const size = statSync(incr).size;
+    appendFileSync(incr, '*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$');
+    await assert.rejects(startServer({ dir, appendonly: 'yes', 'aof-load-truncated': 'no', log: () => {} }), /append-only file/);
+    const lines: string[] = [];
+    const s = await startServer({ dir, appendonly: 'yes', log: (l) => lines.push(l) });
+    try {
+      const c = await RawConnection.open({ port: s.port });
+      assert.equal(await c.call('MGET', 'a', 'b', 'c'), '*3\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n');
+      c.close();
+    } finally {
+      await s.close();
+    }
+    assert.equal(statSync(incr).size, size);
+    assert.ok(lines.some((l) => l.includes(`!!! Truncating the AOF appendonly.aof.1.incr.aof at offset ${size} !!!`)), lines.join(''));
+    assert.ok(lines.some((l) => l.includes('AOF appendonly.aof.1.incr.aof loaded anyway because aof-load-truncated is enabled')), lines.join(''));
+  });
+
+  it('refuses a file with an unknown command or bad format, and a manifest naming a missing file', async () => {
+    for (const [tail, message] of [
+      [encodeCommand(['NOSUCHCOMMAND', 'x']), "Unknown command 'NOSUCHCOMMAND' reading the append only file appendonly.aof.1.incr.aof"],
+      ['garbage\r\n', 'Bad file format reading the append only file appendonly.aof.1.incr.aof'],
+    ]) {
+      const dir = tempDir();
+      await withServer({ dir, appendonly: 'yes' }, (c) => runAll(c, [['SET', 'a', '1']]));
+      appendFileSync(join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), tail);
+      const lines: string[] = [];
+      await assert.rejects(startServer({ dir, appendonly: 'yes', log: (l) => lines.push(l) }));
+      assert.ok(lines.some((l) => l.includes(message)), lines.join(''));
+    }
+    const dir = tempDir();
+    await withServer({ dir, appendonly: 'yes' }, async () => {});
+    rmSync(join(dir, 'appendonlydir', 'appendonly.aof.1.base.rdb'));
+    const lines: string[] = [];
+    await assert.rejects(startServer({ dir, appendonly: 'yes', log: (l) => lines.push(l) }));
+    assert.ok(lines.some((l) => l.includes("The append log file appendonly.aof.1.base.rdb doesn't exist")), lines.join(''));
+  });
+
+  it('CONFIG SET appendonly yes writes a base of the dataset; no stops writing; INFO follows', async () => {
+    const dir = tempDir();
+    await withServer({ dir }, async (c) => {
+      await runAll(c, [['SET', 'before', '1']]);
+      assert.match((await c.call('INFO', 'persistence'))!, /aof_enabled:0\r\n/);
+      assert.equal(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
+      const info = (await c.call('INFO', 'persistence'))!;
+      assert.match(info, /aof_enabled:1\r\n[^]*aof_rewrites:1\r\n[^]*module_fork_last_cow_size:0\r\naof_current_size:\d+\r\naof_base_size:\d+\r\n/);
+      await runAll(c, [['SET', 'during', '2']]);
+      assert.equal(await c.call('CONFIG', 'SET', 'appendonly', 'no'), '+OK\r\n');
+      await runAll(c, [['SET', 'after', '3']]);
+      assert.doesNotMatch((await c.call('INFO', 'persistence'))!, /aof_current_size/);
+    });
+    await withServer({ dir, appendonly: 'yes' }, async (c) => {
+      assert.equal(await c.call('MGET', 'before', 'during', 'after'), '*3\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n');
+    });
+  });
+
+  it('DEBUG LOADAOF reloads the dataset from the files', async () => {
+    const dir = tempDir();
+    await withServer({ dir, appendonly: 'yes' }, async (c, s) => {
+      await runAll(c, WRITES);
+      const before = await summary(c);
+      // A change the file does not have: LOADAOF gives the file's dataset back.
+      s.server.dbs[0].dict.set('sneaked', 'in');
+      assert.equal(await c.call('DEBUG', 'LOADAOF'), '+OK\r\n');
+      assert.deepEqual(await summary(c), before);
+      assert.equal(await c.call('EXISTS', 'sneaked'), ':0\r\n');
+    });
+  });
+
+  it('an old single-file AOF in dir moves into the directory as its base', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'appendonly.aof'), encodeCommand(['SELECT', '0']) + encodeCommand(['SET', 'old', 'style']));
+    const lines: string[] = [];
+    const s = await startServer({ dir, appendonly: 'yes', log: (l) => lines.push(l) });
+    try {
+      const c = await RawConnection.open({ port: s.port });
+      assert.equal(await c.call('GET', 'old'), '$5\r\nstyle\r\n');
+      c.close();
+    } finally {
+      await s.close();
+    }
+    assert.ok(!existsSync(join(dir, 'appendonly.aof')));
+    assert.equal(
+      readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'latin1'),
+      'file appendonly.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n',
+    );
+    assert.ok(lines.some((l) => l.includes('Successfully migrated an old-style AOF file (appendonly.aof) into the AOF directory (appendonlydir).')), lines.join(''));
+  });
+
+  it('appendfsync always writes each acknowledged write before the reply', async () => {
+    const dir = tempDir();
+    await withServer({ dir, appendonly: 'yes', appendfsync: 'always' }, async (c) => {
+      const incr = join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof');
+      for (let i = 0; i < 20; i++) {
+        const before = statSync(incr).size;
+        await runAll(c, [['SET', `k${i}`, 'v']]);
+        assert.ok(statSync(incr).size > before, `write ${i} reached the file before its reply`);
+      }
+    });
+  });
+});
