@@ -35,11 +35,13 @@
 //                      REDIRECTing its invalidations to one subscriber (sink.ts): GETs remember
 //                      keys; for SET every connection has first read all 10,000 keys (MGET), so
 //                      the first SET of a key invalidates it for all of them
-// Both servers run with client-output-buffer-limit pubsub 0 0 0, so no slow subscriber is dropped.
+// Both servers run with client-output-buffer-limit pubsub 0 0 0, so no slow subscriber is dropped,
+// each in a directory of its own; BENCH_SERVER_ARGS gives both more directives, e.g.
+//   BENCH_SERVER_ARGS="--appendonly yes --appendfsync always" BENCH_TESTS=set,incr npm run bench
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -461,11 +463,16 @@ async function main(): Promise<void> {
   const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
   const [redisPort, nodisPort] = [await freePort(), await freePort()];
   // No subscriber is dropped for falling behind (the pub/sub tests measure throughput).
-  const common = ['--save', '', '--appendonly', 'no', '--client-output-buffer-limit', 'pubsub 0 0 0'];
+  // BENCH_SERVER_ARGS adds directives to both (e.g. "--appendonly yes --appendfsync always"); each
+  // server has a directory of its own for the files they write.
+  const extra = (process.env.BENCH_SERVER_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const common = ['--save', '', '--appendonly', 'no', '--client-output-buffer-limit', 'pubsub 0 0 0', ...extra];
+  mkdirSync(join(dir, 'redis'));
+  mkdirSync(join(dir, 'nodis'));
   const redis = startProcess(REDIS_SERVER, [
-    '--port', String(redisPort), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no', ...common,
+    '--port', String(redisPort), '--bind', '127.0.0.1', '--dir', join(dir, 'redis'), '--daemonize', 'no', ...common,
   ]);
-  const nodis = startProcess(process.execPath, [cli, '--port', String(nodisPort), '--bind', '127.0.0.1', ...common]);
+  const nodis = startProcess(process.execPath, [cli, '--port', String(nodisPort), '--bind', '127.0.0.1', '--dir', join(dir, 'nodis'), ...common]);
   const ports: Record<ServerName, number> = { redis: redisPort, nodis: nodisPort };
   await waitReady(redisPort, redis, 'redis-server');
   await waitReady(nodisPort, nodis, 'nodis');
