@@ -368,7 +368,6 @@ describe('nodis-server', () => {
     await p.waitFor('Ready to accept connections tcp');
     const warnings = [
       '# appendonly yes: the append-only file is not implemented yet;',
-      '# save 900 1: automatic snapshots at save points are not implemented yet;',
       '# maxmemory 10485760 (maxmemory-policy allkeys-lru): eviction is not implemented yet;',
       '# maxmemory-clients 10%: client eviction is not implemented yet.',
       '# replicaof 127.0.0.1 1: the replica side of replication is not implemented yet;',

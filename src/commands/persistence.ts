@@ -18,6 +18,9 @@ import {
   rdbSave,
 } from '../persistence/rdb.js';
 import type { Value } from '../types/value.js';
+import { abortBackgroundSave, startBackgroundSave } from '../persistence/snapshot.js';
+import { addGate, type Gate } from '../server/dispatch.js';
+import { oomGate } from '../server/maxmemory.js';
 
 // ---------------------------------------------------------------------------------------------
 // DUMP RESTORE
@@ -106,11 +109,54 @@ function restore(c: Client, argv: string[]): void {
 // ---------------------------------------------------------------------------------------------
 // SAVE
 
+const ERR_BGSAVE_RUNNING = 'ERR Background save already in progress';
+
 function save(c: Client): void {
+  if (c.server.bgsave !== null) return c.error(ERR_BGSAVE_RUNNING);
   c.server.rdbSaves++;
   if (rdbSave(c.server)) c.ok();
   else c.error('ERR');
 }
+
+/**
+ * BGSAVE [SCHEDULE]: a point-in-time snapshot written in the background (persistence/snapshot.ts).
+ * Inside MULTI/EXEC it is scheduled for the cron, as Redis does. (nodis has no other background
+ * job, so SCHEDULE never has to wait for one.)
+ */
+function bgsave(c: Client, argv: string[]): void {
+  if (argv.length > 1 && (argv.length !== 2 || optionWord(argv[1]) !== 'schedule')) return c.error(ERR_SYNTAX);
+  const server = c.server;
+  if (server.bgsave !== null) return c.error(ERR_BGSAVE_RUNNING);
+  if (c.multi !== null) {
+    server.bgsaveScheduled = true;
+    return c.simple('Background saving scheduled');
+  }
+  if (startBackgroundSave(server)) c.simple('Background saving started');
+  else c.error('ERR');
+}
+
+/** Redis's shared.bgsaveerr. */
+export const ERR_MISCONF =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
+  'Commands that may modify the data set are disabled, because this instance is configured to report errors ' +
+  'during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs ' +
+  'for details about the RDB error.';
+
+/**
+ * stop-writes-on-bgsave-error (Redis's writeCommandsDeniedByDiskError): with save points set and
+ * the last background save failed, writes (an EXEC holding one) and PING are refused until a
+ * save works. After the OOM gate, as in processCommand.
+ */
+const diskErrorGate: Gate = (c, cmd) => {
+  const server = c.server;
+  if (server.lastBgsaveOk || !server.config.bool('stop-writes-on-bgsave-error')) return null;
+  if (server.config.savePoints().length === 0) return null;
+  let write = cmd.write || cmd.fullName === 'ping';
+  if (!write && cmd.fullName === 'exec' && c.multi !== null) write = c.multi.some((q) => q.cmd.write);
+  return write ? ERR_MISCONF : null;
+};
+
+addGate(diskErrorGate, oomGate);
 
 // ---------------------------------------------------------------------------------------------
 // SHUTDOWN (the command's parsing lives in commands/server.ts)
@@ -135,6 +181,10 @@ export function shutdownFlagsFromConfig(bits: number): ShutdownFlags {
 export function shutdownServer(server: Server, flags: ShutdownFlags = {}): boolean {
   server.log.warning('User requested shutdown...');
   const save = flags.save === true || (flags.nosave !== true && server.config.savePoints().length > 0);
+  if (server.bgsave !== null) {
+    server.log.warning('There is a child saving an .rdb. Killing it!');
+    abortBackgroundSave(server);
+  }
   if (save) {
     server.log.notice('Saving the final RDB snapshot before exiting.');
     if (!rdbSave(server)) {
@@ -188,7 +238,10 @@ export function debugReload(c: Client, argv: string[]): void {
     else return c.error('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
   }
   const server = c.server;
-  if (save && !rdbSave(server)) return c.error('ERR');
+  if (save) {
+    abortBackgroundSave(server);
+    if (!rdbSave(server)) return c.error('ERR');
+  }
   // emptyData: not a change to save (dirty stays), but WATCHed keys are touched.
   // Not a change event (emptyData): flush() touches WATCHed keys; no dirty, no notification.
   if (flush) {
@@ -216,4 +269,5 @@ export const persistenceCommands: CommandSpec[] = [
   { name: 'restore', handler: restore },
   { name: 'restore-asking', handler: restore },
   { name: 'save', handler: save },
+  { name: 'bgsave', handler: bgsave },
 ];

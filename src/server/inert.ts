@@ -11,8 +11,6 @@ interface InertFeature {
   warning(config: Config): string | null;
 }
 
-const DEFAULT_SAVE = '3600 1 300 100 60 10000';
-
 function tlsParams(config: Config): string[] {
   return config.names().filter((n) => n.startsWith('tls-') && config.primaryName(n) === n);
 }
@@ -23,19 +21,8 @@ const FEATURES: readonly InertFeature[] = [
     warning: (c) =>
       c.bool('appendonly')
         ? 'appendonly yes: the append-only file is not implemented yet; nodis neither writes nor loads ' +
-          'one, so only RDB snapshots (SAVE, and SHUTDOWN with save points) keep data across restarts.'
+          'one, so only RDB snapshots (SAVE, BGSAVE, save points and SHUTDOWN) keep data across restarts.'
         : null,
-  },
-  {
-    params: ['save'],
-    warning: (c) => {
-      const save = c.get('save');
-      if (save === '' || save === DEFAULT_SAVE) return null;
-      return (
-        `save ${save}: automatic snapshots at save points are not implemented yet; nodis saves only ` +
-        'on SAVE, SHUTDOWN and SIGTERM/SIGINT.'
-      );
-    },
   },
   {
     params: ['maxmemory', 'maxmemory-policy'],

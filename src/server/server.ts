@@ -30,6 +30,7 @@ import { usedMemory } from './maxmemory.js';
 import { MemoryReclaimer } from '../util/gc.js';
 import { inertDirectiveWarnings, watchInertDirectives } from './inert.js';
 import type { ZSetLimits } from '../types/zset.js';
+import { saveCron, type BackgroundSave } from '../persistence/snapshot.js';
 
 export interface ServerStats {
   connectionsReceived: number;
@@ -170,6 +171,15 @@ export class Server extends EventEmitter implements KeyspaceHost {
   /** Snapshots attempted (INFO rdb_saves) and whether the last one worked (rdb_last_bgsave_status). */
   rdbSaves = 0;
   lastBgsaveOk = true;
+  /** The background save running (persistence/snapshot.ts), or null. */
+  bgsave: BackgroundSave | null = null;
+  /** BGSAVE inside MULTI/EXEC (or SCHEDULE): started by the cron once nothing runs. */
+  bgsaveScheduled = false;
+  /** When the last background save was tried (unix s), and how long the last one took (s, -1: none). */
+  lastBgsaveTry = 0;
+  lastBgsaveTimeSec = -1;
+  /** Bytes the last background save kept aside for keys changed while it ran (rdb_last_cow_size). */
+  lastCowSize = 0;
   /** Keys the last snapshot load added and skipped as expired (INFO rdb_last_load_keys_*). */
   rdbLastLoadKeysLoaded = 0;
   rdbLastLoadKeysExpired = 0;
@@ -996,6 +1006,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
       if (this.blocking.timedClients !== 0) this.blocking.checkTimeouts();
       if (this.tracking.clients !== 0) this.tracking.limit();
       this.replication.cron();
+      saveCron(this);
       if (ticks % hz === 0) this.clientsCron();
     }, 1000 / hz);
     this.cronTimer.unref();

@@ -1,0 +1,296 @@
+// BGSAVE without fork (persistence/snapshot.ts): the file is exactly the dataset at the cut,
+// whatever clients change while it is written: values replaced, deleted, expired, renamed,
+// moved, swapped, flushed, and collections changed in place. Checked against a model: the
+// dataset as it was when BGSAVE ran, compared key by key with what the file loads back.
+
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { dumpPayload, loadRdb } from '../../src/persistence/rdb.js';
+import { valueDigest } from '../../src/commands/digest.js';
+import { StreamValue } from '../../src/types/stream.js';
+import type { Server } from '../../src/server/server.js';
+import { localServer } from '../helpers/local.js';
+import { saveCron } from '../../src/persistence/snapshot.js';
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'nodis-snapshot-test-'));
+  dirs.push(d);
+  return d;
+}
+
+/**
+ * The dataset as comparable data: "db key" → content digest, exact expiry, and for streams the
+ * whole encoding (consumer groups are not in the digest). Keys whose time passed but that are
+ * still stored count, as the file holds them.
+ */
+function model(server: Server): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const db of server.dbs) {
+    for (const [key, v] of db.dict) {
+      const stream = v instanceof StreamValue ? dumpPayload(v).toString('hex') : '';
+      out.set(`${db.id} ${key}`, `${valueDigest(db, key)} ${db.getExpireExact(key) ?? '-'} ${stream}`);
+    }
+  }
+  return out;
+}
+
+/** What the file at path holds, loaded into a fresh server (expired keys kept). */
+function fileModel(path: string): Map<string, string> {
+  const fresh = localServer({ save: '' });
+  loadRdb(fresh.server, readFileSync(path), { keepExpired: true });
+  return model(fresh.server);
+}
+
+function assertSameModel(actual: Map<string, string>, expected: Map<string, string>): void {
+  const missing = [...expected.keys()].filter((k) => !actual.has(k));
+  const extra = [...actual.keys()].filter((k) => !expected.has(k));
+  const differ = [...expected.keys()].filter((k) => actual.has(k) && actual.get(k) !== expected.get(k));
+  assert.deepEqual({ missing: missing.slice(0, 5), extra: extra.slice(0, 5), differ: differ.slice(0, 5) }, { missing: [], extra: [], differ: [] });
+  assert.equal(actual.size, expected.size);
+}
+
+/** A small deterministic PRNG (mulberry32). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A dataset big enough that a save takes many slices, with every type, in databases 0, 1 and 2. */
+function populate(l: ReturnType<typeof localServer>, keys: number): void {
+  const { run } = l;
+  for (let d = 0; d < 3; d++) {
+    run('SELECT', String(d));
+    for (let i = 0; i < keys; i++) run('SET', `s${i}`, `value-${d}-${i}-${'x'.repeat(i % 40)}`);
+    for (let i = 0; i < keys / 10; i++) run('SET', `v${i}`, String(i), 'PX', String(1000 + (i % 5000)));
+    for (let i = 0; i < 50; i++) {
+      run('HSET', `h${i}`, 'a', '1', 'b', String(i), ...(i % 2 ? ['big', 'y'.repeat(100)] : []));
+      run('SADD', `set${i}`, '1', '2', String(i), ...(i % 3 ? ['member'] : []));
+      run('ZADD', `z${i}`, '1', 'a', String(i), 'b');
+      run('RPUSH', `l${i}`, 'a', 'b', String(i));
+      run('XADD', `x${i}`, `${i + 1}-1`, 'f', 'v');
+    }
+    run('XGROUP', 'CREATE', 'x1', 'g', '0');
+    for (let i = 0; i < 300; i++) run('SADD', 'bigset', `m${i}`);
+    for (let i = 0; i < 300; i++) run('HSET', 'bighash', `f${i}`, `v${i}`);
+  }
+  run('SELECT', '0');
+}
+
+/** Runs BGSAVE, lets `write` change the dataset on every turn until the save ends. */
+async function bgsaveUnder(
+  l: ReturnType<typeof localServer>,
+  write: (turn: number) => void,
+): Promise<{ cut: Map<string, string>; ok: boolean; turns: number }> {
+  const { run, server } = l;
+  assert.equal(run('BGSAVE'), '+Background saving started\r\n');
+  const cut = model(server);
+  const save = server.bgsave!;
+  let ended = false;
+  const done = save.done.then((ok) => {
+    ended = true;
+    return ok;
+  });
+  let turns = 0;
+  while (!ended) {
+    write(turns++);
+    await nextTurn();
+  }
+  // The end's bookkeeping runs right after done settles.
+  await nextTurn();
+  return { cut, ok: await done, turns };
+}
+
+describe('BGSAVE', () => {
+  it('writes exactly the dataset at the cut while every kind of write goes on', async () => {
+    const dir = tempDir();
+    const l = localServer({ dir, save: '' });
+    const { run, clock } = l;
+    populate(l, 20000);
+    const rnd = prng(13);
+    const pick = (n: number): number => Math.floor(rnd() * n);
+    const { cut, ok, turns } = await bgsaveUnder(l, (turn) => {
+      for (let j = 0; j < 40; j++) {
+        run('SELECT', String(pick(3)));
+        const i = pick(20000);
+        switch (pick(24)) {
+          case 0: run('SET', `s${i}`, `new ${turn}`); break;
+          case 1: run('DEL', `s${i}`); break;
+          case 2: run('APPEND', `s${i}`, 'tail'); break;
+          case 3: run('SETRANGE', `s${i}`, '2', 'ZZ'); break;
+          case 4: run('INCR', `n${pick(50)}`); break;
+          case 5: run('HSET', `h${pick(50)}`, 'a', String(turn)); break;
+          case 6: run('HDEL', 'bighash', `f${pick(300)}`); break;
+          case 7: run('SADD', `set${pick(50)}`, `new${turn}`); break;
+          case 8: run('SREM', 'bigset', `m${pick(300)}`); break;
+          case 9: run('ZINCRBY', `z${pick(50)}`, '5', 'a'); break;
+          case 10: run('LPUSH', `l${pick(50)}`, 'head'); break;
+          case 11: run('LPOP', `l${pick(50)}`); break;
+          case 12: run('XADD', `x${pick(50)}`, '*', 'f', String(turn)); break;
+          case 13: run('XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', '1', 'STREAMS', 'x1', '>'); break;
+          case 14: run('EXPIRE', `s${i}`, '100'); break;
+          case 15: run('PERSIST', `v${pick(2000)}`); break;
+          case 16: run('RENAME', `s${i}`, `renamed${i}`); break;
+          case 17: run('MOVE', `s${i}`, String(pick(3))); break;
+          case 18: run('COPY', `h${pick(50)}`, `copy${i}`, 'REPLACE'); break;
+          case 19: run('SET', `fresh${i}`, 'created after the cut'); break;
+          case 20: run('GETDEL', `v${pick(2000)}`); break;
+          case 21: run('SPOP', `set${pick(50)}`); break;
+          case 22: run('RESTORE', `s${i}`, '0', run('DUMP', 'h1').split('\r\n')[1], 'REPLACE'); break;
+          case 23:
+            // Time passes: volatile keys expire, lazily and in the active cycle.
+            clock.advance(200);
+            run('GET', `v${pick(2000)}`);
+            l.server.activeExpireCycle(1);
+            break;
+        }
+      }
+      if (turn === 3) {
+        run('SWAPDB', '1', '2');
+        run('SELECT', '0');
+        run('FLUSHDB');
+      }
+    });
+    assert.ok(ok);
+    assert.ok(turns > 4, `the save ended after ${turns} turns`);
+    assertSameModel(fileModel(join(dir, 'dump.rdb')), cut);
+    assert.deepEqual(readdirSync(dir), ['dump.rdb']);
+  });
+
+  it('counts the kept bytes, the changes since the save and the time in INFO', async () => {
+    const dir = tempDir();
+    const l = localServer({ dir, save: '' });
+    const { run, server } = l;
+    populate(l, 5000);
+    const before = server.dirty;
+    let during = '';
+    const { ok } = await bgsaveUnder(l, (turn) => {
+      if (turn === 0) {
+        during = run('INFO', 'persistence');
+        assert.equal(run('BGSAVE'), '-ERR Background save already in progress\r\n');
+        assert.equal(run('SAVE'), '-ERR Background save already in progress\r\n');
+      }
+      run('SET', `s${turn}`, 'changed');
+      run('HSET', 'bighash', 'f1', String(turn));
+    });
+    assert.ok(ok);
+    assert.match(during, /rdb_bgsave_in_progress:1\r\n/);
+    assert.match(during, /current_save_keys_total:\d+\r\n/);
+    const info = run('INFO', 'persistence');
+    assert.match(info, /rdb_bgsave_in_progress:0\r\n/);
+    assert.match(info, /rdb_last_bgsave_status:ok\r\n/);
+    assert.match(info, /rdb_last_bgsave_time_sec:0\r\n/);
+    assert.match(info, /rdb_current_bgsave_time_sec:-1\r\n/);
+    assert.match(info, /rdb_saves:1\r\n/);
+    const cow = Number(/rdb_last_cow_size:(\d+)/.exec(info)![1]);
+    assert.ok(cow > 0, 'the changed keys were kept aside');
+    // Changes made during the save are still unsaved.
+    const changes = Number(/rdb_changes_since_last_save:(\d+)/.exec(info)![1]);
+    assert.ok(changes > 0 && changes < before, `${changes} of ${before}`);
+    assert.equal(run('LASTSAVE'), `:${Math.floor(l.clock.now() / 1000)}\r\n`);
+  });
+
+  it('inside MULTI is scheduled, and started by the cron', () => {
+    const dir = tempDir();
+    const l = localServer({ dir, save: '' });
+    const { run, server } = l;
+    run('MULTI');
+    run('BGSAVE');
+    assert.equal(run('EXEC'), '*1\r\n+Background saving scheduled\r\n');
+    assert.equal(server.bgsave, null);
+    assert.equal(server.bgsaveScheduled, true);
+  });
+
+  it('answers SCHEDULE and refuses other arguments', () => {
+    const l = localServer({ dir: tempDir(), save: '' });
+    assert.equal(l.run('BGSAVE', 'now'), '-ERR syntax error\r\n');
+    assert.equal(l.run('BGSAVE', 'SCHEDULE', 'x'), '-ERR syntax error\r\n');
+    assert.equal(l.run('BGSAVE', 'schedule'), '+Background saving started\r\n');
+  });
+
+  it('is stopped by FLUSHALL, leaving the last good file and no temp file', async () => {
+    const dir = tempDir();
+    const l = localServer({ dir, save: '' });
+    const { run, server } = l;
+    populate(l, 2000);
+    assert.equal(run('SAVE'), '+OK\r\n');
+    const good = readFileSync(join(dir, 'dump.rdb'));
+    run('SET', 'after', 'the save');
+    const { ok } = await bgsaveUnder(l, (turn) => {
+      if (turn === 0) run('FLUSHALL');
+    });
+    assert.equal(ok, false);
+    assert.equal(server.bgsave, null);
+    assert.deepEqual(readFileSync(join(dir, 'dump.rdb')), good);
+    assert.deepEqual(readdirSync(dir), ['dump.rdb']);
+    assert.match(run('INFO', 'persistence'), /rdb_last_bgsave_status:ok\r\n/);
+  });
+
+  it('fails into INFO and the log when the file cannot be written, and MISCONF refuses writes', async () => {
+    const dir = tempDir();
+    const gone = tempDir();
+    const l = localServer({ dir: gone, save: '' });
+    const { run, server } = l;
+    rmSync(gone, { recursive: true });
+    const lines: string[] = [];
+    server.log.silent = false;
+    server.log.sink = (line: string) => lines.push(line);
+    run('SET', 'k', 'v');
+    const { ok } = await bgsaveUnder(l, () => undefined);
+    assert.equal(ok, false);
+    assert.ok(lines.some((s) => s.includes('Failed opening the temp RDB file temp-')), lines.join('\n'));
+    assert.ok(lines.some((s) => s.includes('Background saving error')));
+    assert.match(run('INFO', 'persistence'), /rdb_last_bgsave_status:err\r\n/);
+    // Without save points writes go on; with them (stop-writes-on-bgsave-error) they are refused.
+    assert.equal(run('SET', 'k', 'v2'), '+OK\r\n');
+    run('CONFIG', 'SET', 'save', '3600 1');
+    assert.match(run('SET', 'k', 'v3'), /^-MISCONF Redis is configured to save RDB snapshots/);
+    assert.match(run('PING'), /^-MISCONF/);
+    assert.equal(run('GET', 'k'), '$2\r\nv2\r\n');
+    run('CONFIG', 'SET', 'stop-writes-on-bgsave-error', 'no');
+    assert.equal(run('SET', 'k', 'v3'), '+OK\r\n');
+    run('CONFIG', 'SET', 'stop-writes-on-bgsave-error', 'yes');
+    // A save that works clears the error.
+    // (dir is a protected config: set directly.)
+    assert.equal(server.config.set('dir', dir), null);
+    const again = await bgsaveUnder(l, () => undefined);
+    assert.ok(again.ok, lines.join('\n'));
+    assert.equal(run('SET', 'k', 'v4'), '+OK\r\n');
+    assert.ok(existsSync(join(dir, 'dump.rdb')));
+  });
+});
+
+describe('save points', () => {
+  it('start a background save once enough changes are older than their seconds', async () => {
+    const dir = tempDir();
+    const l = localServer({ dir, save: '10 3' });
+    const { run, server, clock } = l;
+    run('SET', 'a', '1');
+    run('SET', 'b', '2');
+    clock.advance(11_000);
+    saveCron(server);
+    assert.equal(server.bgsave, null, 'two changes are not enough');
+    run('SET', 'c', '3');
+    saveCron(server);
+    assert.notEqual(server.bgsave, null);
+    assert.ok(await server.bgsave!.done);
+    await nextTurn();
+    assert.equal(server.dirty, 0);
+    assert.equal(fileModel(join(dir, 'dump.rdb')).size, 3);
+    writeFileSync(join(dir, 'unrelated'), '');
+  });
+});
