@@ -166,11 +166,12 @@ export interface ShutdownFlags {
   save?: boolean;
   nosave?: boolean;
   force?: boolean;
+  now?: boolean;
 }
 
 /** shutdown-on-sigterm / shutdown-on-sigint as ShutdownFlags (NOW changes nothing in nodis). */
 export function shutdownFlagsFromConfig(bits: number): ShutdownFlags {
-  return { save: (bits & 1) !== 0, nosave: (bits & 2) !== 0, force: (bits & 8) !== 0 };
+  return { save: (bits & 1) !== 0, nosave: (bits & 2) !== 0, now: (bits & 4) !== 0, force: (bits & 8) !== 0 };
 }
 
 /**
@@ -180,10 +181,16 @@ export function shutdownFlagsFromConfig(bits: number): ShutdownFlags {
  */
 export function shutdownServer(server: Server, flags: ShutdownFlags = {}): boolean {
   server.log.warning('User requested shutdown...');
+  // Unless NOW, Redis first lets lagging replicas catch up for up to shutdown-timeout seconds
+  // (pausing writes meanwhile). That wait belongs to replication (issue 14): here every replica
+  // counts as caught up.
+  if (flags.now !== true && server.config.num('shutdown-timeout') !== 0 && !replicasCaughtUp(server)) {
+    server.log.notice('Waiting for replicas before shutting down.');
+  }
   const save = flags.save === true || (flags.nosave !== true && server.config.savePoints().length > 0);
   if (server.bgsave !== null) {
     server.log.warning('There is a child saving an .rdb. Killing it!');
-    abortBackgroundSave(server);
+    abortBackgroundSave(server, false);
   }
   if (save) {
     server.log.notice('Saving the final RDB snapshot before exiting.');
@@ -197,6 +204,19 @@ export function shutdownServer(server: Server, flags: ShutdownFlags = {}): boole
     }
   }
   server.shutdown();
+  return true;
+}
+
+/** Redis's isReadyToShutdown: whether every replica has acknowledged the whole stream. */
+function replicasCaughtUp(_server: Server): boolean {
+  return true;
+}
+
+/** SHUTDOWN ABORT: cancels a shutdown a signal asked for that has not started yet. */
+export function abortShutdown(server: Server): boolean {
+  if (server.shutdownSignal === null) return false;
+  server.shutdownSignal = null;
+  server.log.notice('Shutdown manually aborted.');
   return true;
 }
 

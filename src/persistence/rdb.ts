@@ -1677,7 +1677,13 @@ export function loadDataFromDisk(server: Server): boolean {
         log.warning('Fatal error loading the DB: Invalid argument. Exiting.');
       } else {
         if (e.kind === 'eof') log.warning('Short read or OOM loading DB. Unrecoverable error, aborting now.');
-        log.warning(`Internal error in RDB reading offset ${e.offset} -> ${e.reason}${e.context ? ` (${e.context})` : ''}`);
+        if (e.kind === 'checksum') {
+          // Redis names the two checksums, then reports "RDB CRC error" as the corruption.
+          log.warning(`${e.reason}. Aborting now.`);
+          log.warning(`Internal error in RDB reading offset ${e.offset} -> RDB CRC error`);
+        } else {
+          log.warning(`Internal error in RDB reading offset ${e.offset} -> ${e.reason}${e.context ? ` (${e.context})` : ''}`);
+        }
         log.warning('Terminating server after rdb file reading failure.');
       }
       return false;

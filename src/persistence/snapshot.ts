@@ -13,10 +13,10 @@
 // (the database starts on new ones); SWAPDB moves a source with its maps.
 
 import { open, rename, type FileHandle } from 'node:fs/promises';
-import { openSync, closeSync, fsyncSync, unlinkSync } from 'node:fs';
+import { openSync, closeSync, fsyncSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { Server } from '../server/server.js';
 import type { Database } from '../keyspace/db.js';
 import type { Value } from '../types/value.js';
@@ -144,6 +144,8 @@ export class BackgroundSave {
   private w: RdbWriter;
   private readonly crc = new Crc64();
   private aborted = false;
+  /** rdb-key-save-delay owed (µs): the writing sleeps it off in whole milliseconds. */
+  private delayOwedUs = 0;
   readonly path: string;
   readonly tempFile: string;
   /** Settles when the save has ended (true: the file is in place). */
@@ -229,7 +231,13 @@ export class BackgroundSave {
           this.check();
         }
         if (last) break;
-        await nextTurn();
+        if (this.delayOwedUs >= 1000) {
+          const ms = Math.floor(this.delayOwedUs / 1000);
+          this.delayOwedUs -= ms * 1000;
+          await sleep(ms);
+        } else {
+          await nextTurn();
+        }
         this.check();
       }
       step = 'fsync';
@@ -253,8 +261,13 @@ export class BackgroundSave {
       step = 'fsyncFileDir';
       syncDir(dirname(this.path));
     } catch (e) {
+      if (e instanceof SaveAborted) {
+        // abort() removed the temp file, unless this one was created after it: then it is
+        // removed here (a synchronous save in between never leaves one of its own).
+        if (fh !== null) await this.removeOwnTemp(fh);
+        return false;
+      }
       if (fh !== null) await fh.close().catch(() => undefined);
-      if (e instanceof SaveAborted) return false;
       const code = (e as NodeJS.ErrnoException).code;
       if (code === undefined) {
         // A bug in nodis, not a disk error: logged with its stack.
@@ -270,6 +283,17 @@ export class BackgroundSave {
     return this.succeeded();
   }
 
+  private async removeOwnTemp(fh: FileHandle): Promise<void> {
+    try {
+      const mine = await fh.stat();
+      const there = statSync(this.tempFile);
+      if (mine.ino === there.ino && mine.dev === there.dev) unlinkSync(this.tempFile);
+    } catch {
+      // Gone already.
+    }
+    await fh.close().catch(() => undefined);
+  }
+
   /**
    * Serialises for one slice: true when everything is written (EOF and checksum included).
    */
@@ -277,6 +301,9 @@ export class BackgroundSave {
     const w = this.w;
     const start = performance.now();
     let n = 0;
+    // rdb-key-save-delay (a test setting, read afresh as Redis does for every key): microseconds
+    // per key; a negative value -n sleeps 1 µs for one key in n.
+    const delay = this.server.config.num('rdb-key-save-delay');
     while (this.current < this.sources.length) {
       const s = this.sources[this.current];
       if (s.keys === null) this.beginSource(s);
@@ -288,12 +315,16 @@ export class BackgroundSave {
         if (aside.size !== 0 && (kept = aside.get(key)) !== undefined) {
           if (kept === ABSENT || kept === WRITTEN) continue;
           this.writeKept(s, key, kept);
-          continue;
+        } else {
+          const v = s.dict.get(key);
+          if (v === undefined) continue;
+          writeKeyRecord(w, key, v, s.volatile === 0 && s.expires.size === 0 ? undefined : s.expireOf(key), this.meta);
+          this.keysDone++;
         }
-        const v = s.dict.get(key);
-        if (v === undefined) continue;
-        writeKeyRecord(w, key, v, s.volatile === 0 && s.expires.size === 0 ? undefined : s.expireOf(key), this.meta);
-        this.keysDone++;
+        if (delay !== 0) {
+          this.delayOwedUs += delay > 0 ? delay : Math.random() * -delay < 1 ? 1 : 0;
+          if (this.delayOwedUs >= 1000) return false;
+        }
         if ((++n & 63) === 0 && (w.pos >= CHUNK_BYTES || performance.now() - start >= SLICE_MS)) return false;
       }
       s.finish();
@@ -408,14 +439,14 @@ export function startBackgroundSave(server: Server): boolean {
  * Stops a running background save (Redis kills its child: FLUSHALL, SHUTDOWN, a synchronous
  * save), removing its temp file. Not a failure: the last save status stays.
  */
-export function abortBackgroundSave(server: Server): void {
+export function abortBackgroundSave(server: Server, logged = true): void {
   const save = server.bgsave;
   if (save === null) return;
   server.bgsave = null;
   save.abort();
   server.lastBgsaveTimeSec = Math.floor((server.clock.now() - save.startedAt) / 1000);
-  // As Redis logs a child killed with SIGUSR1.
-  server.log.warning('Background saving terminated by signal 10');
+  // As Redis logs a child killed with SIGUSR1 (not when it exits at once: shutdown).
+  if (logged) server.log.warning('Background saving terminated by signal 10');
   server.emit('bgsave-done', false);
 }
 

@@ -30,7 +30,7 @@ import { usedMemory } from './maxmemory.js';
 import { MemoryReclaimer } from '../util/gc.js';
 import { inertDirectiveWarnings, watchInertDirectives } from './inert.js';
 import type { ZSetLimits } from '../types/zset.js';
-import { saveCron, type BackgroundSave } from '../persistence/snapshot.js';
+import { abortBackgroundSave, saveCron, type BackgroundSave } from '../persistence/snapshot.js';
 
 export interface ServerStats {
   connectionsReceived: number;
@@ -187,6 +187,12 @@ export class Server extends EventEmitter implements KeyspaceHost {
   activeExpireEnabled = true;
   /** DEBUG PAUSE-CRON: the cron does nothing while set. */
   cronPaused = false;
+  /**
+   * A SIGTERM or SIGINT asked for a shutdown (Redis's shutdown_asap): the cron performs it through
+   * onSignalShutdown (set by nodis-server); SHUTDOWN ABORT cancels it first.
+   */
+  shutdownSignal: 'SIGTERM' | 'SIGINT' | null = null;
+  onSignalShutdown: ((signal: 'SIGTERM' | 'SIGINT') => void) | null = null;
   /** Set by CONFIG SET/rewrite users: the file the config came from. */
   configFile = '';
   private nextClientId = 1;
@@ -997,6 +1003,12 @@ export class Server extends EventEmitter implements KeyspaceHost {
     this.cronTimer = setInterval(() => {
       if (this.cronPaused) return;
       ticks++;
+      if (this.shutdownSignal !== null && this.onSignalShutdown !== null) {
+        const sig = this.shutdownSignal;
+        this.shutdownSignal = null;
+        this.onSignalShutdown(sig);
+        if (this.closing) return;
+      }
       this.sampleOps();
       // A pause whose time has passed ends here (as in Redis's serverCron); the clients it held
       // run their commands at once, before any new input.
@@ -1095,6 +1107,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
   close(): Promise<void> {
     if (this.closing) return this.closing;
     this.closing = (async () => {
+      // A background save still running is stopped (its temp file removed), as Redis kills its child.
+      if (this.bgsave !== null) abortBackgroundSave(this, false);
       if (this.cronTimer) clearInterval(this.cronTimer);
       this.cronTimer = null;
       this.memory.stop();

@@ -3,9 +3,9 @@
 // moved, swapped, flushed, and collections changed in place. Checked against a model: the
 // dataset as it was when BGSAVE ran, compared key by key with what the file loads back.
 
-import { describe, it, after } from 'node:test';
+import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -15,6 +15,7 @@ import { StreamValue } from '../../src/types/stream.js';
 import type { Server } from '../../src/server/server.js';
 import { localServer } from '../helpers/local.js';
 import { saveCron } from '../../src/persistence/snapshot.js';
+import { Differential, differentialSuite, type Pair } from '../helpers/differential.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -292,5 +293,94 @@ describe('save points', () => {
     assert.equal(server.dirty, 0);
     assert.equal(fileModel(join(dir, 'dump.rdb')).size, 3);
     writeFileSync(join(dir, 'unrelated'), '');
+  });
+});
+
+describe('BGSAVE, SAVE, LASTSAVE and SHUTDOWN ABORT against redis-server', differentialSuite(), () => {
+  const d = new Differential();
+  before(() => d.start());
+  after(() => d.stop());
+
+  /** Polls INFO persistence on both until field has value on each. */
+  async function waitField(p: Pair, field: string, value: string): Promise<void> {
+    for (let i = 0; i < 300; i++) {
+      const [a, b] = await p.both('INFO', 'persistence');
+      if (a!.includes(`${field}:${value}\r\n`) && b!.includes(`${field}:${value}\r\n`)) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.fail(`${field} never became ${value} on both`);
+  }
+
+  /** The same field of INFO persistence on both servers. */
+  async function sameField(p: Pair, field: string): Promise<string> {
+    const [a, b] = await p.both('INFO', 'persistence');
+    const re = new RegExp(`${field}:(.*)\r\n`);
+    const va = re.exec(a!)?.[1];
+    assert.equal(va, re.exec(b!)?.[1], field);
+    return va!;
+  }
+
+  it('answers and refuses as Redis while a save runs', async () => {
+    await d.withPair(async (p) => {
+      await p.error('BGSAVE', 'x');
+      await p.error('BGSAVE', 'SCHEDULE', 'x');
+      for (let i = 0; i < 20; i++) await p.setup('SET', `k${i}`, String(i));
+      await p.do('CONFIG', 'SET', 'rdb-key-save-delay', '100000');
+      await p.do('BGSAVE');
+      assert.equal(await sameField(p, 'rdb_bgsave_in_progress'), '1');
+      await p.error('BGSAVE');
+      await p.error('BGSAVE', 'SCHEDULE');
+      await p.error('SAVE');
+      await p.do('MULTI');
+      await p.do('BGSAVE');
+      await p.do('EXEC');
+      // FLUSHALL stops the save; it counts as neither a success nor a failure.
+      await p.do('FLUSHALL');
+      await waitField(p, 'rdb_bgsave_in_progress', '0');
+      assert.equal(await sameField(p, 'rdb_last_bgsave_status'), 'ok');
+      await p.do('CONFIG', 'SET', 'rdb-key-save-delay', '0');
+      await p.do('MULTI');
+      await p.do('BGSAVE', 'SCHEDULE');
+      await p.do('EXEC');
+      await p.do('SHUTDOWN', 'ABORT');
+      await p.error('SHUTDOWN', 'ABORT', 'NOSAVE');
+      await p.error('SHUTDOWN', 'SAVE', 'NOSAVE');
+      await p.error('SHUTDOWN', 'LATER');
+    });
+  });
+
+  it('refuses writes with MISCONF after a failed save while save points are set', async () => {
+    await d.withPair(async (p) => {
+      await p.setup('SET', 'x', 'x');
+      // A directory in the way of dump.rdb: the rename at the end of the save fails.
+      for (const dir of [d.dir, d.oracle.dir]) mkdirSync(join(dir, 'dump.rdb'));
+      try {
+        await p.do('CONFIG', 'SET', 'save', '3600 1');
+        await p.do('BGSAVE');
+        await waitField(p, 'rdb_bgsave_in_progress', '0');
+        assert.equal(await sameField(p, 'rdb_last_bgsave_status'), 'err');
+        await p.error('SET', 'x', 'y');
+        await p.error('PING');
+        await p.do('GET', 'x');
+        await p.do('MULTI');
+        await p.do('GET', 'x');
+        await p.do('EXEC');
+        await p.do('MULTI');
+        await p.error('SET', 'x', 'y');
+        await p.error('EXEC');
+        await p.do('CONFIG', 'SET', 'save', '');
+        await p.do('SET', 'x', 'y');
+        await p.do('CONFIG', 'SET', 'save', '3600 1');
+        await p.error('SET', 'x', 'z');
+      } finally {
+        for (const dir of [d.dir, d.oracle.dir]) rmSync(join(dir, 'dump.rdb'), { recursive: true, force: true });
+      }
+      await p.do('BGSAVE');
+      await waitField(p, 'rdb_bgsave_in_progress', '0');
+      assert.equal(await sameField(p, 'rdb_last_bgsave_status'), 'ok');
+      assert.equal(await sameField(p, 'rdb_changes_since_last_save'), '0');
+      await p.do('SET', 'x', 'z');
+      await p.do('CONFIG', 'SET', 'save', '');
+    });
   });
 });
