@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { dumpPayload, loadRdb } from '../../src/persistence/rdb.js';
 import { valueDigest } from '../../src/commands/digest.js';
@@ -16,6 +18,9 @@ import type { Server } from '../../src/server/server.js';
 import { localServer } from '../helpers/local.js';
 import { saveCron } from '../../src/persistence/snapshot.js';
 import { Differential, differentialSuite, type Pair } from '../helpers/differential.js';
+import { startOracle, type Oracle } from '../helpers/oracle.js';
+import { RawConnection } from '../helpers/resp.js';
+import { startServer } from '../../src/embed.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -382,5 +387,112 @@ describe('BGSAVE, SAVE, LASTSAVE and SHUTDOWN ABORT against redis-server', diffe
       await p.do('SET', 'x', 'z');
       await p.do('CONFIG', 'SET', 'save', '');
     });
+  });
+});
+
+describe('background save files', differentialSuite(), () => {
+  it('pass redis-check-rdb and load in redis-server with the same digest', async () => {
+    const dir = tempDir();
+    const nodis = await startServer({ dir, save: '', 'enable-debug-command': 'yes' });
+    let oracle: Oracle | null = null;
+    const n = await RawConnection.open({ port: nodis.port });
+    try {
+      await n.call('DEBUG', 'POPULATE', '5000');
+      for (let i = 0; i < 20; i++) {
+        await n.call('HSET', `h${i}`, 'a', '1', 'b', 'x'.repeat(i * 10));
+        await n.call('SADD', `set${i}`, ...Array.from({ length: i * 20 }, (_, j) => String(j)), 'm');
+        await n.call('ZADD', `z${i}`, '1.5', 'a', String(i), 'b');
+        await n.call('RPUSH', `l${i}`, 'a', 'b'.repeat(i * 100));
+        await n.call('XADD', `x${i}`, '*', 'f', 'v');
+        await n.call('SET', `t${i}`, 'v', 'PX', '3600000');
+      }
+      await n.call('XGROUP', 'CREATE', 'x1', 'g', '0');
+      await n.call('XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'x1', '>');
+      await n.call('SELECT', '9');
+      await n.call('SET', 'nine', '9');
+      await n.call('SELECT', '0');
+      const digest = await n.call('DEBUG', 'DIGEST');
+      assert.equal(await n.call('BGSAVE'), '+Background saving started\r\n');
+      // Changed while the save runs: the file keeps the dataset as it was.
+      await n.call('HSET', 'h1', 'a', 'changed');
+      await n.call('DEL', 'key:1');
+      for (let i = 0; i < 500; i++) {
+        if ((await n.call('INFO', 'persistence'))!.includes('rdb_bgsave_in_progress:0')) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.match((await n.call('INFO', 'persistence'))!, /rdb_last_bgsave_status:ok/);
+      const check = spawnSync('redis-check-rdb', [join(dir, 'dump.rdb')], { encoding: 'latin1' });
+      assert.equal(check.status, 0, check.stdout + check.stderr);
+      assert.match(check.stdout, /RDB looks OK/);
+      oracle = await startOracle(['--dir', dir, '--dbfilename', 'dump.rdb', '--enable-debug-command', 'yes']);
+      const o = await oracle.connect();
+      try {
+        assert.equal(await o.call('DEBUG', 'DIGEST'), digest);
+      } finally {
+        o.close();
+      }
+    } finally {
+      n.close();
+      await nodis.close();
+      await oracle?.close();
+    }
+  });
+});
+
+describe('a server killed while saving', () => {
+  const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+
+  async function startCli(dir: string): Promise<{ child: ChildProcess; port: number; out: () => string }> {
+    const sock = join(dir, 's.sock');
+    const child = spawn(process.execPath, [CLI, '--port', '0', '--unixsocket', sock, '--dir', dir, '--save', '', '--enable-debug-command', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (b: Buffer) => (out += b.toString('latin1')));
+    for (let i = 0; i < 500 && !out.includes('Ready to accept connections'); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(out.includes('Ready to accept connections'), out);
+    return { child, port: 0, out: () => out };
+  }
+
+  async function kill(child: ChildProcess): Promise<void> {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  it('leaves the last good file, whether SAVE or BGSAVE was running', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'dump.rdb');
+    const a = await startCli(dir);
+    let c = await RawConnection.open({ path: join(dir, 's.sock') });
+    await c.call('DEBUG', 'POPULATE', '300000');
+    assert.equal(await c.call('SAVE'), '+OK\r\n');
+    const good = readFileSync(path);
+    // A slow background save, killed half way.
+    await c.call('SET', 'after', 'the good save');
+    await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '10');
+    assert.equal(await c.call('BGSAVE'), '+Background saving started\r\n');
+    for (let i = 0; i < 500 && !existsSync(join(dir, `temp-${a.child.pid}.rdb`)); i++) await new Promise((r) => setTimeout(r, 5));
+    assert.match((await c.call('INFO', 'persistence'))!, /rdb_bgsave_in_progress:1/);
+    c.close();
+    await kill(a.child);
+    assert.deepEqual(readFileSync(path), good);
+
+    // A synchronous SAVE of a bigger dataset, killed while it may be writing: the file is the
+    // last good one or the whole new one, never a part.
+    const b = await startCli(dir);
+    c = await RawConnection.open({ path: join(dir, 's.sock') });
+    assert.equal(await c.call('DBSIZE'), ':300000\r\n');
+    await c.call('DEBUG', 'POPULATE', '1000000', 'big');
+    void c.call('SAVE').catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 100));
+    await kill(b.child);
+    c.close();
+    const after = readFileSync(path);
+    if (!after.equals(good)) {
+      const check = spawnSync('redis-check-rdb', [path], { encoding: 'latin1' });
+      assert.equal(check.status, 0, check.stdout + check.stderr);
+    }
+    const d = await startCli(dir);
+    assert.match(d.out(), /Done loading RDB, keys loaded: (300000|1300000),/);
+    await kill(d.child);
   });
 });
