@@ -48,9 +48,9 @@ const ABSENT = null;
 /** In the aside map: the key's cut state is already in the file. */
 const WRITTEN: Kept = Object.freeze({ value: '', expire: undefined });
 
-/** Serialise for about this long per event-loop turn (ms). */
+/** Serialise (and checksum) for about this long per event-loop turn (ms). */
 const SLICE_MS = 1;
-/** Hand the file this many bytes at a time. */
+/** Hand the file at most this many bytes at a time. */
 const CHUNK_BYTES = 1 << 20;
 
 /** One database's contents at the cut, until they are written. */
@@ -143,6 +143,8 @@ export class BackgroundSave {
   private current = 0;
   private w: RdbWriter;
   private readonly crc = new Crc64();
+  /** How much of w the checksum has taken in (the CRC runs within each slice's time). */
+  private crcPos = 0;
   private aborted = false;
   /** rdb-key-save-delay owed (µs): the writing sleeps it off in whole milliseconds. */
   private delayOwedUs = 0;
@@ -224,9 +226,8 @@ export class BackgroundSave {
         const last = this.fillSlice();
         const chunk = this.w.finish();
         if (chunk.length !== 0) {
-          // The last chunk's bytes are in the checksum already (fillSlice), the others go now.
-          if (!last && this.checksum) this.crc.update(chunk);
           this.w = new RdbWriter(this.compress, CHUNK_BYTES + 65536);
+          this.crcPos = 0;
           await writeAll(fh, chunk);
           this.check();
         }
@@ -323,24 +324,37 @@ export class BackgroundSave {
         }
         if (delay !== 0) {
           this.delayOwedUs += delay > 0 ? delay : Math.random() * -delay < 1 ? 1 : 0;
-          if (this.delayOwedUs >= 1000) return false;
+          if (this.delayOwedUs >= 1000) {
+            this.sliceDone(start);
+            return false;
+          }
         }
-        if ((++n & 63) === 0 && (w.pos >= CHUNK_BYTES || performance.now() - start >= SLICE_MS)) return false;
+        if ((++n & 63) === 0 && this.sliceDone(start)) return false;
       }
       s.finish();
       this.current++;
-      if (w.pos >= CHUNK_BYTES || performance.now() - start >= SLICE_MS) return false;
+      if (this.sliceDone(start)) return false;
     }
     writeRdbEof(w);
     w.reserve(8);
     if (this.checksum) {
-      this.crc.update(w.buf, 0, w.pos);
+      this.crc.update(w.buf, this.crcPos, w.pos);
       this.crc.writeLE(w.buf, w.pos);
     } else {
       w.buf.fill(0, w.pos, w.pos + 8);
     }
     w.pos += 8;
     return true;
+  }
+
+  /** Checksums what was written so far; true when the slice has used its time or the chunk is full. */
+  private sliceDone(start: number): boolean {
+    const w = this.w;
+    if (this.checksum) {
+      this.crc.update(w.buf, this.crcPos, w.pos);
+      this.crcPos = w.pos;
+    }
+    return w.pos >= CHUNK_BYTES || performance.now() - start >= SLICE_MS;
   }
 
   /** A database's turn: its header, the kept keys it no longer holds, then its keys frozen. */
