@@ -122,18 +122,26 @@ async function bgsaveUnder(
 }
 
 describe('BGSAVE', () => {
-  it('writes exactly the dataset at the cut while every kind of write goes on', async () => {
+  for (const [seed, keys] of [[13, 20000], [7, 4000], [99, 4000]]) {
+  it(`writes exactly the dataset at the cut while every kind of write goes on (seed ${seed})`, async () => {
     const dir = tempDir();
     const l = localServer({ dir, save: '' });
     const { run, clock } = l;
-    populate(l, 20000);
-    const rnd = prng(13);
+    populate(l, keys);
+    for (let d = 0; d < 3; d++) {
+      run('SELECT', String(d));
+      for (let i = 0; i < 20; i++) run('PFADD', `hll${i}`, 'a', 'b', String(i));
+      run('SETBIT', 'bits', '100', '1');
+      run('SET', 'big', 'x'.repeat(5000));
+    }
+    run('SELECT', '0');
+    const rnd = prng(seed);
     const pick = (n: number): number => Math.floor(rnd() * n);
     const { cut, ok, turns } = await bgsaveUnder(l, (turn) => {
       for (let j = 0; j < 40; j++) {
         run('SELECT', String(pick(3)));
         const i = pick(20000);
-        switch (pick(24)) {
+        switch (pick(34)) {
           case 0: run('SET', `s${i}`, `new ${turn}`); break;
           case 1: run('DEL', `s${i}`); break;
           case 2: run('APPEND', `s${i}`, 'tail'); break;
@@ -157,6 +165,16 @@ describe('BGSAVE', () => {
           case 20: run('GETDEL', `v${pick(2000)}`); break;
           case 21: run('SPOP', `set${pick(50)}`); break;
           case 22: run('RESTORE', `s${i}`, '0', run('DUMP', 'h1').split('\r\n')[1], 'REPLACE'); break;
+          case 24: run('PFADD', `hll${pick(20)}`, `e${turn}`); break;
+          case 25: run('PFCOUNT', `hll${pick(20)}`); break;
+          case 26: run('SETBIT', 'bits', String(pick(1000)), '1'); break;
+          case 27: run('SETRANGE', 'big', String(pick(5000)), 'Y'); break;
+          case 28: run('XACK', 'x1', 'g', '2-1'); break;
+          case 29: run('XCLAIM', 'x1', 'g', 'other', '0', '2-1'); break;
+          case 30: run('LSET', `l${pick(50)}`, '0', 'set'); break;
+          case 31: run('SINTERSTORE', `set${pick(50)}`, `set${pick(50)}`, 'bigset'); break;
+          case 32: run('SORT', `l${pick(50)}`, 'ALPHA', 'STORE', `sorted${pick(5)}`); break;
+          case 33: run('HINCRBYFLOAT', 'bighash', `f${pick(300)}`, '1.5'); break;
           case 23:
             // Time passes: volatile keys expire, lazily and in the active cycle.
             clock.advance(200);
@@ -172,10 +190,11 @@ describe('BGSAVE', () => {
       }
     });
     assert.ok(ok);
-    assert.ok(turns > 4, `the save ended after ${turns} turns`);
+    assert.ok(turns > 2, `the save ended after ${turns} turns`);
     assertSameModel(fileModel(join(dir, 'dump.rdb')), cut);
     assert.deepEqual(readdirSync(dir), ['dump.rdb']);
   });
+  }
 
   it('counts the kept bytes, the changes since the save and the time in INFO', async () => {
     const dir = tempDir();
