@@ -176,10 +176,6 @@ export class BackgroundSave {
     this.done = this.run();
   }
 
-  get inProgress(): boolean {
-    return !this.aborted;
-  }
-
   /**
    * Stops the save at once (FLUSHALL, SHUTDOWN, a synchronous save): its temp file is removed
    * now, so that a synchronous save may write its own under the same name.
@@ -226,9 +222,10 @@ export class BackgroundSave {
         const last = this.fillSlice();
         const chunk = this.w.finish();
         if (chunk.length !== 0) {
-          this.w = new RdbWriter(this.compress, CHUNK_BYTES + 65536);
-          this.crcPos = 0;
           await writeAll(fh, chunk);
+          // Written: the buffer is free for the next slice.
+          this.w.pos = 0;
+          this.crcPos = 0;
           this.check();
         }
         if (last) break;
