@@ -18,7 +18,7 @@ import { Logger, isLogLevel, logCrashReport, startupLogo } from './server/log.js
 import { allCommands } from './commands/index.js';
 import { REDIS_VERSION, NODIS_VERSION, BUILD_ID } from './version.js';
 import { loadDataFromDisk } from './persistence/rdb.js';
-import { shutdownFlagsFromConfig, shutdownServer } from './commands/persistence.js';
+import { shutdownFlagsFromConfig, shutdownOnSignal } from './commands/persistence.js';
 
 export const VERSION_LINE =
   `Redis server v=${REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=${BUILD_ID} nodis=${NODIS_VERSION}`;
@@ -282,7 +282,7 @@ async function main(): Promise<void> {
     process.exit(0);
   };
   const onSignal = (sig: 'SIGTERM' | 'SIGINT'): void => {
-    if ((exiting || server.shutdownSignal !== null) && sig === 'SIGINT') {
+    if ((exiting || server.shutdownSignal !== null || server.shutdownInProgress) && sig === 'SIGINT') {
       // A second Ctrl-C before the shutdown is done: leave at once, as Redis does, without the
       // background save's temp file.
       rawLog(config, 'You insist... exiting now.');
@@ -294,7 +294,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     rawLog(config, `Received ${sig} scheduling shutdown...`);
-    if (exiting) return;
+    if (exiting || server.shutdownInProgress) return;
     // As Redis's signal handler: the shutdown happens in the next cron tick (DEBUG PAUSE-CRON
     // holds it; SHUTDOWN ABORT cancels it).
     server.shutdownSignal = sig;
@@ -302,7 +302,7 @@ async function main(): Promise<void> {
   // As Redis's serverCron: shutdown-on-sigint / shutdown-on-sigterm choose the flags; a failed
   // final save keeps the server running (logged by shutdownServer).
   server.onSignalShutdown = (sig) => {
-    shutdownServer(server, shutdownFlagsFromConfig(config.num(sig === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm')));
+    shutdownOnSignal(server, shutdownFlagsFromConfig(config.num(sig === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm')));
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));

@@ -482,6 +482,28 @@ describe('nodis-server', () => {
     assert.equal(await p.exited, 0);
   });
 
+  it('writes the final save of a signal while still answering signals: a second SIGINT leaves at once', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const p = startNodis(['--port', String(port), '--bind', '127.0.0.1', '--save', '900', '1'], { cwd: dir });
+    await p.waitFor('Ready to accept connections tcp');
+    const c = await RawConnection.open({ port });
+    for (let i = 0; i < 20; i++) await c.call('SET', String(i), String(i));
+    // 100 ms a key: the save would take 2 s.
+    assert.equal(await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '100000'), '+OK\r\n');
+    c.close();
+    const temp = join(dir, `temp-${p.child.pid}.rdb`);
+    p.child.kill('SIGINT');
+    await p.waitFor('* Saving the final RDB snapshot before exiting.');
+    for (let i = 0; i < 200 && !existsSync(temp); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(existsSync(temp), 'the final save has begun');
+    p.child.kill('SIGINT');
+    assert.equal(await p.exited, 1);
+    assert.ok(p.stdout.includes('You insist... exiting now.'), p.stdout);
+    assert.ok(!existsSync(temp));
+    assert.ok(!existsSync(join(dir, 'dump.rdb')));
+  });
+
   it('saves in the background and loads that file at the next start', async () => {
     const dir = tempDir();
     const port = await freePort();

@@ -18,7 +18,8 @@ import {
   rdbSave,
 } from '../persistence/rdb.js';
 import type { Value } from '../types/value.js';
-import { abortBackgroundSave, startBackgroundSave } from '../persistence/snapshot.js';
+import { BackgroundSave, abortBackgroundSave, startBackgroundSave } from '../persistence/snapshot.js';
+import { PAUSE_ALL } from '../server/pause.js';
 import { addGate, type Gate } from '../server/dispatch.js';
 import { oomGate } from '../server/maxmemory.js';
 
@@ -205,6 +206,50 @@ export function shutdownServer(server: Server, flags: ShutdownFlags = {}): boole
   }
   server.shutdown();
   return true;
+}
+
+/**
+ * The shutdown a SIGTERM or SIGINT asked for (serverCron's prepareForShutdown): as
+ * shutdownServer, but the final snapshot is written in the background while every client is
+ * paused, so that the process still answers signals meanwhile: a second SIGINT ends it at once
+ * without the temp file, as Redis's signal handler does during its synchronous save (and
+ * rdb-key-save-delay applies, as to Redis's save). A failed save lets clients run again.
+ */
+export function shutdownOnSignal(server: Server, flags: ShutdownFlags): void {
+  if (server.shutdownInProgress) return;
+  server.log.warning('User requested shutdown...');
+  if (server.bgsave !== null) {
+    server.log.warning('There is a child saving an .rdb. Killing it!');
+    abortBackgroundSave(server, false);
+  }
+  const save = flags.save === true || (flags.nosave !== true && server.config.savePoints().length > 0);
+  if (!save) {
+    server.shutdown();
+    return;
+  }
+  server.log.notice('Saving the final RDB snapshot before exiting.');
+  server.shutdownInProgress = true;
+  server.pause.pause('shutdown', Infinity, PAUSE_ALL);
+  const final = new BackgroundSave(server);
+  // Counted as the running save: SAVE, BGSAVE and save points wait (the clients are paused anyway).
+  server.bgsave = final;
+  void final.done.then((ok) => {
+    if (server.bgsave === final) server.bgsave = null;
+    if (ok) {
+      server.dirty = 0;
+      server.lastSave = Math.floor(server.clock.now() / 1000);
+      server.lastBgsaveOk = true;
+    } else if (flags.force === true) {
+      server.log.warning('Error trying to save the DB. Exit anyway.');
+    } else {
+      server.log.warning("Error trying to save the DB, can't exit.");
+      server.log.warning('Errors trying to shut down the server. Check the logs for more information.');
+      server.shutdownInProgress = false;
+      server.pause.unpause('shutdown');
+      return;
+    }
+    server.shutdown();
+  });
 }
 
 /** Redis's isReadyToShutdown: whether every replica has acknowledged the whole stream. */

@@ -193,6 +193,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
    */
   shutdownSignal: 'SIGTERM' | 'SIGINT' | null = null;
   onSignalShutdown: ((signal: 'SIGTERM' | 'SIGINT') => void) | null = null;
+  /** A signal's shutdown is writing its final snapshot (clients paused meanwhile). */
+  shutdownInProgress = false;
   /** Set by CONFIG SET/rewrite users: the file the config came from. */
   configFile = '';
   private nextClientId = 1;
@@ -1003,7 +1005,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
     this.cronTimer = setInterval(() => {
       if (this.cronPaused) return;
       ticks++;
-      if (this.shutdownSignal !== null && this.onSignalShutdown !== null) {
+      if (this.shutdownSignal !== null && this.onSignalShutdown !== null && !this.shutdownInProgress) {
         const sig = this.shutdownSignal;
         this.shutdownSignal = null;
         this.onSignalShutdown(sig);

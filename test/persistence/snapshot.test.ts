@@ -363,9 +363,13 @@ describe('BGSAVE, SAVE, LASTSAVE and SHUTDOWN ABORT against redis-server', diffe
       await waitField(p, 'rdb_bgsave_in_progress', '0');
       assert.equal(await sameField(p, 'rdb_last_bgsave_status'), 'ok');
       await p.do('CONFIG', 'SET', 'rdb-key-save-delay', '0');
+      const saves = Number(await sameField(p, 'rdb_saves'));
       await p.do('MULTI');
       await p.do('BGSAVE', 'SCHEDULE');
       await p.do('EXEC');
+      // The cron starts the scheduled save: let it end before going on.
+      await waitField(p, 'rdb_saves', String(saves + 1));
+      await waitField(p, 'rdb_bgsave_in_progress', '0');
       await p.do('SHUTDOWN', 'ABORT');
       await p.error('SHUTDOWN', 'ABORT', 'NOSAVE');
       await p.error('SHUTDOWN', 'SAVE', 'NOSAVE');
@@ -377,7 +381,10 @@ describe('BGSAVE, SAVE, LASTSAVE and SHUTDOWN ABORT against redis-server', diffe
     await d.withPair(async (p) => {
       await p.setup('SET', 'x', 'x');
       // A directory in the way of dump.rdb: the rename at the end of the save fails.
-      for (const dir of [d.dir, d.oracle.dir]) mkdirSync(join(dir, 'dump.rdb'));
+      for (const dir of [d.dir, d.oracle.dir]) {
+        rmSync(join(dir, 'dump.rdb'), { force: true });
+        mkdirSync(join(dir, 'dump.rdb'));
+      }
       try {
         await p.do('CONFIG', 'SET', 'save', '3600 1');
         await p.do('BGSAVE');
