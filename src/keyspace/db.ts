@@ -59,6 +59,7 @@ export class Database {
   /**
    * Exact expiry times of the rare keys whose time is beyond 2^53 ms (a double cannot hold it
    * exactly); expires holds the nearest double for them, which is all that comparisons need.
+   * (A background save holds this map with the others: persistence/snapshot.ts.)
    */
   exactExpires = new Map<string, bigint>();
   /**
