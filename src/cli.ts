@@ -9,7 +9,7 @@
 import { appendFileSync, readFileSync, realpathSync, unlinkSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
-import { resolve as resolvePath } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Server } from './server/server.js';
 import { Config, ConfigFileError, ConfigOpenError, quoteRepr, strerror } from './server/config.js';
@@ -18,7 +18,7 @@ import { Logger, isLogLevel, logCrashReport, startupLogo } from './server/log.js
 import { allCommands } from './commands/index.js';
 import { REDIS_VERSION, NODIS_VERSION, BUILD_ID } from './version.js';
 import { loadDataFromDisk } from './persistence/rdb.js';
-import { shutdownFlagsFromConfig, shutdownServer } from './commands/persistence.js';
+import { shutdownFlagsFromConfig, shutdownOnSignal } from './commands/persistence.js';
 
 export const VERSION_LINE =
   `Redis server v=${REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=${BUILD_ID} nodis=${NODIS_VERSION}`;
@@ -281,20 +281,28 @@ async function main(): Promise<void> {
     server.log.warning('nodis is now ready to exit, bye bye...');
     process.exit(server.exitCode);
   };
-  const onSignal = (sig: string): void => {
-    if (exiting && sig === 'SIGINT') {
-      // A second Ctrl-C while shutting down: leave at once, as Redis does.
+  const onSignal = (sig: 'SIGTERM' | 'SIGINT'): void => {
+    if ((exiting || server.shutdownSignal !== null || server.shutdownInProgress) && sig === 'SIGINT') {
+      // A second Ctrl-C before the shutdown is done: leave at once, as Redis does, without the
+      // background save's temp file.
       rawLog(config, 'You insist... exiting now.');
+      try {
+        unlinkSync(join(config.get('dir'), `temp-${process.pid}.rdb`));
+      } catch {
+        // None.
+      }
       process.exit(1);
     }
     rawLog(config, `Received ${sig} scheduling shutdown...`);
-    if (exiting) return;
-    // As Redis's serverCron: shutdown-on-sigint / shutdown-on-sigterm choose the flags; a failed
-    // final save keeps the server running.
-    const flags = shutdownFlagsFromConfig(config.num(sig === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm'));
-    if (!shutdownServer(server, flags)) {
-      server.log.warning(`${sig} received but errors trying to shut down the server, check the logs for more information`);
-    }
+    if (exiting || server.shutdownInProgress) return;
+    // As Redis's signal handler: the shutdown happens in the next cron tick (DEBUG PAUSE-CRON
+    // holds it; SHUTDOWN ABORT cancels it).
+    server.shutdownSignal = sig;
+  };
+  // As Redis's serverCron: shutdown-on-sigint / shutdown-on-sigterm choose the flags; a failed
+  // final save keeps the server running (logged by shutdownServer).
+  server.onSignalShutdown = (sig) => {
+    shutdownOnSignal(server, shutdownFlagsFromConfig(config.num(sig === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm')));
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));

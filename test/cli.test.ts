@@ -5,7 +5,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -367,7 +367,6 @@ describe('nodis-server', () => {
     );
     await p.waitFor('Ready to accept connections tcp');
     const warnings = [
-      '# save 900 1: automatic snapshots at save points are not implemented yet;',
       '# maxmemory 10485760 (maxmemory-policy allkeys-lru): eviction is not implemented yet;',
       '# maxmemory-clients 10%: client eviction is not implemented yet.',
       '# replicaof 127.0.0.1 1: the replica side of replication is not implemented yet;',
@@ -459,6 +458,83 @@ describe('nodis-server', () => {
     assert.ok(s.stdout.includes('* DB saved on disk'), s.stdout);
   });
 
+  it('shuts down on a signal in the cron, which SHUTDOWN ABORT cancels first', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const p = startNodis(['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--enable-debug-command', 'yes'], { cwd: dir });
+    await p.waitFor('Ready to accept connections tcp');
+    const c = await RawConnection.open({ port });
+    try {
+      assert.equal(await c.call('SHUTDOWN', 'ABORT'), '-ERR No shutdown in progress.\r\n');
+      assert.equal(await c.call('DEBUG', 'PAUSE-CRON', '1'), '+OK\r\n');
+      p.child.kill('SIGTERM');
+      await p.waitFor('Received SIGTERM scheduling shutdown...');
+      assert.equal(await c.call('SHUTDOWN', 'ABORT'), '+OK\r\n');
+      await p.waitFor('* Shutdown manually aborted.');
+      assert.equal(await c.call('DEBUG', 'PAUSE-CRON', '0'), '+OK\r\n');
+      assert.equal(await c.call('PING'), '+PONG\r\n');
+      assert.equal(await c.call('SHUTDOWN', 'ABORT', 'NOW'), '-ERR syntax error\r\n');
+    } finally {
+      c.close();
+    }
+    p.child.kill('SIGINT');
+    assert.equal(await p.exited, 0);
+  });
+
+  it('writes the final save of a signal while still answering signals: a second SIGINT leaves at once', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const p = startNodis(['--port', String(port), '--bind', '127.0.0.1', '--save', '900', '1'], { cwd: dir });
+    await p.waitFor('Ready to accept connections tcp');
+    const c = await RawConnection.open({ port });
+    for (let i = 0; i < 20; i++) await c.call('SET', String(i), String(i));
+    // 100 ms a key: the save would take 2 s.
+    assert.equal(await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '100000'), '+OK\r\n');
+    c.close();
+    const temp = join(dir, `temp-${p.child.pid}.rdb`);
+    p.child.kill('SIGINT');
+    await p.waitFor('* Saving the final RDB snapshot before exiting.');
+    for (let i = 0; i < 200 && !existsSync(temp); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(existsSync(temp), 'the final save has begun');
+    p.child.kill('SIGINT');
+    assert.equal(await p.exited, 1);
+    assert.ok(p.stdout.includes('You insist... exiting now.'), p.stdout);
+    assert.ok(!existsSync(temp));
+    assert.ok(!existsSync(join(dir, 'dump.rdb')));
+  });
+
+  it('saves in the background and loads that file at the next start', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', ''];
+    const p = startNodis(args, { cwd: dir });
+    await p.waitFor('Ready to accept connections tcp');
+    const c = await RawConnection.open({ port });
+    for (let i = 0; i < 1000; i++) await c.call('SET', `k${i}`, `v${i}`);
+    await c.call('HSET', 'h', 'f', 'v');
+    assert.equal(await c.call('BGSAVE'), '+Background saving started\r\n');
+    // Written while the save runs: not in the file.
+    assert.equal(await c.call('SET', 'k0', 'changed'), '+OK\r\n');
+    await p.waitFor('* Background saving terminated with success');
+    assert.match(p.stdout, /\* Background saving started by pid \d+\n[^]*\* DB saved on disk\n[^]*\* Background saving terminated with success\n/);
+    const info = await c.call('INFO', 'persistence');
+    assert.match(info ?? '', /rdb_changes_since_last_save:1\r\n/);
+    c.close();
+    p.child.kill('SIGKILL');
+    await p.exited;
+    assert.deepEqual(readdirSync(dir), ['dump.rdb']);
+
+    const q = startNodis(args, { cwd: dir });
+    await q.waitFor('Ready to accept connections tcp');
+    assert.match(q.stdout, /\* Done loading RDB, keys loaded: 1001, keys expired: 0\.\n.*\* DB loaded from disk: \d+\.\d{3} seconds\n/);
+    const d = await RawConnection.open({ port });
+    assert.equal(await d.call('GET', 'k0'), '$2\r\nv0\r\n');
+    assert.equal(await d.call('DBSIZE'), ':1001\r\n');
+    d.close();
+    q.child.kill('SIGTERM');
+    assert.equal(await q.exited, 0);
+  });
+
   it('keeps running when the final save fails, unless SHUTDOWN FORCE', async () => {
     const dir = tempDir();
     const port = await freePort();
@@ -470,10 +546,12 @@ describe('nodis-server', () => {
     try {
       assert.equal(await c.call('SHUTDOWN'), '-ERR Errors trying to SHUTDOWN. Check logs.\r\n');
       assert.equal(await c.call('PING'), '+PONG\r\n');
+      const from = p.stdout.length;
       p.child.kill('SIGTERM');
-      await p.waitFor('SIGTERM received but errors trying to shut down the server');
+      // The next cron tick tries the shutdown; its save fails the same way.
+      await p.waitFor("# Error trying to save the DB, can't exit.", 10000, from);
       assert.equal(await c.call('PING'), '+PONG\r\n');
-      assert.ok(p.stdout.includes("# Error trying to save the DB, can't exit."), p.stdout);
+      assert.ok(p.stdout.slice(from).includes('Received SIGTERM scheduling shutdown...'), p.stdout);
       await c.call('SHUTDOWN', 'FORCE');
     } finally {
       c.close();

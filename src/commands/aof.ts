@@ -4,9 +4,14 @@
 import type { CommandSpec } from '../server/command.js';
 import type { Client } from '../server/client.js';
 
-/** BGREWRITEAOF: the rewrite runs at once here (no fork), so it is never "in progress" for long. */
+/**
+ * BGREWRITEAOF: the rewrite runs at once here (no fork), so it is never "in progress"; during a
+ * BGSAVE it is scheduled for when the save is done, as Redis does.
+ */
 function bgrewriteaof(c: Client): void {
-  if (c.server.aof.rewrite()) c.simple('Background append only file rewriting started');
+  const r = c.server.aof.requestRewrite();
+  if (r === 'started') c.simple('Background append only file rewriting started');
+  else if (r === 'scheduled') c.simple('Background append only file rewriting scheduled');
   else c.error("ERR Can't execute an AOF background rewriting. Please check the server logs for more information.");
 }
 

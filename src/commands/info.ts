@@ -222,23 +222,26 @@ function memorySection(server: Server): string {
 }
 
 function persistenceSection(server: Server): string {
+  const bgsave = server.bgsave;
   return fieldsText('Persistence', [
     ['loading', server.loading ? 1 : 0],
     ['async_loading', 0],
-    ['current_cow_peak', 0],
-    ['current_cow_size', 0],
+    ['current_cow_peak', bgsave === null ? 0 : bgsave.keptBytes],
+    ['current_cow_size', bgsave === null ? 0 : bgsave.keptBytes],
     ['current_cow_size_age', 0],
-    ['current_fork_perc', '0.00'],
-    ['current_save_keys_processed', 0],
-    ['current_save_keys_total', 0],
+    ['current_fork_perc', bgsave === null || bgsave.keysTotal === 0 ? '0.00' : ((bgsave.keysDone / bgsave.keysTotal) * 100).toFixed(2)],
+    ['current_save_keys_processed', bgsave === null ? 0 : bgsave.keysDone],
+    ['current_save_keys_total', bgsave === null ? 0 : bgsave.keysTotal],
     ['rdb_changes_since_last_save', server.dirty],
-    ['rdb_bgsave_in_progress', 0],
+    ['rdb_bgsave_in_progress', bgsave === null ? 0 : 1],
     ['rdb_last_save_time', server.lastSave],
     ['rdb_last_bgsave_status', server.lastBgsaveOk ? 'ok' : 'err'],
-    ['rdb_last_bgsave_time_sec', -1],
-    ['rdb_current_bgsave_time_sec', -1],
+    ['rdb_last_bgsave_time_sec', server.lastBgsaveTimeSec],
+    ['rdb_current_bgsave_time_sec', bgsave === null ? -1 : Math.floor((server.clock.now() - bgsave.startedAt) / 1000)],
     ['rdb_saves', server.rdbSaves],
-    ['rdb_last_cow_size', 0],
+    // The bytes the last background save kept aside for keys changed while it ran (what a
+    // forked child's copy-on-write costs Redis).
+    ['rdb_last_cow_size', server.lastCowSize],
     ['rdb_last_load_keys_expired', server.rdbLastLoadKeysExpired],
     ['rdb_last_load_keys_loaded', server.rdbLastLoadKeysLoaded],
     ...server.aof.infoFields(),

@@ -1,6 +1,8 @@
 // Generic keyspace commands (Redis's db.c, expire.c and object.c): DEL EXISTS EXPIRE … TTL TYPE
 // KEYS SCAN RANDOMKEY RENAME COPY MOVE SWAPDB OBJECT DBSIZE FLUSHDB FLUSHALL.
 
+import { abortBackgroundSave } from '../persistence/snapshot.js';
+import { rdbSave } from '../persistence/rdb.js';
 import type { CommandSpec, Handler } from '../server/command.js';
 import type { Client } from '../server/client.js';
 import { ERR_DB_INDEX, ERR_NO_SUCH_KEY, ERR_SAME_OBJECT, ERR_SYNTAX } from '../server/errors.js';
@@ -403,6 +405,10 @@ function flushall(c: Client, argv: string[]): void {
   c.server.dataFlushed();
   if (c.server.blocking.waitedKeys !== 0) c.server.blocking.swapped(...c.server.dbs);
   c.server.dirty += removed;
+  // As Redis's flushAllDataAndResetRDB: a background save stops, and with save points the
+  // (empty) dataset is saved at once.
+  abortBackgroundSave(c.server);
+  if (c.server.config.savePoints().length > 0) rdbSave(c.server);
   // Propagated even when every database was already empty (forceCommandPropagation).
   c.forcePropagation();
   c.ok();

@@ -18,6 +18,10 @@ import {
   rdbSave,
 } from '../persistence/rdb.js';
 import type { Value } from '../types/value.js';
+import { BackgroundSave, abortBackgroundSave, startBackgroundSave } from '../persistence/snapshot.js';
+import { PAUSE_ALL } from '../server/pause.js';
+import { addGate, type Gate } from '../server/dispatch.js';
+import { oomGate } from '../server/maxmemory.js';
 
 // ---------------------------------------------------------------------------------------------
 // DUMP RESTORE
@@ -106,11 +110,54 @@ function restore(c: Client, argv: string[]): void {
 // ---------------------------------------------------------------------------------------------
 // SAVE
 
+const ERR_BGSAVE_RUNNING = 'ERR Background save already in progress';
+
 function save(c: Client): void {
+  if (c.server.bgsave !== null) return c.error(ERR_BGSAVE_RUNNING);
   c.server.rdbSaves++;
   if (rdbSave(c.server)) c.ok();
   else c.error('ERR');
 }
+
+/**
+ * BGSAVE [SCHEDULE]: a point-in-time snapshot written in the background (persistence/snapshot.ts).
+ * Inside MULTI/EXEC it is scheduled for the cron, as Redis does. (nodis has no other background
+ * job, so SCHEDULE never has to wait for one.)
+ */
+function bgsave(c: Client, argv: string[]): void {
+  if (argv.length > 1 && (argv.length !== 2 || optionWord(argv[1]) !== 'schedule')) return c.error(ERR_SYNTAX);
+  const server = c.server;
+  if (server.bgsave !== null) return c.error(ERR_BGSAVE_RUNNING);
+  if (c.multi !== null) {
+    server.bgsaveScheduled = true;
+    return c.simple('Background saving scheduled');
+  }
+  if (startBackgroundSave(server)) c.simple('Background saving started');
+  else c.error('ERR');
+}
+
+/** Redis's shared.bgsaveerr. */
+export const ERR_MISCONF =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
+  'Commands that may modify the data set are disabled, because this instance is configured to report errors ' +
+  'during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs ' +
+  'for details about the RDB error.';
+
+/**
+ * stop-writes-on-bgsave-error (Redis's writeCommandsDeniedByDiskError): with save points set and
+ * the last background save failed, writes (an EXEC holding one) and PING are refused until a
+ * save works. After the OOM gate, as in processCommand.
+ */
+const diskErrorGate: Gate = (c, cmd) => {
+  const server = c.server;
+  if (server.lastBgsaveOk || !server.config.bool('stop-writes-on-bgsave-error')) return null;
+  if (server.config.savePoints().length === 0) return null;
+  let write = cmd.write || cmd.fullName === 'ping';
+  if (!write && cmd.fullName === 'exec' && c.multi !== null) write = c.multi.some((q) => q.cmd.write);
+  return write ? ERR_MISCONF : null;
+};
+
+addGate(diskErrorGate, oomGate);
 
 // ---------------------------------------------------------------------------------------------
 // SHUTDOWN (the command's parsing lives in commands/server.ts)
@@ -120,11 +167,12 @@ export interface ShutdownFlags {
   save?: boolean;
   nosave?: boolean;
   force?: boolean;
+  now?: boolean;
 }
 
 /** shutdown-on-sigterm / shutdown-on-sigint as ShutdownFlags (NOW changes nothing in nodis). */
 export function shutdownFlagsFromConfig(bits: number): ShutdownFlags {
-  return { save: (bits & 1) !== 0, nosave: (bits & 2) !== 0, force: (bits & 8) !== 0 };
+  return { save: (bits & 1) !== 0, nosave: (bits & 2) !== 0, now: (bits & 4) !== 0, force: (bits & 8) !== 0 };
 }
 
 /**
@@ -134,7 +182,17 @@ export function shutdownFlagsFromConfig(bits: number): ShutdownFlags {
  */
 export function shutdownServer(server: Server, flags: ShutdownFlags = {}): boolean {
   server.log.warning('User requested shutdown...');
+  // Unless NOW, Redis first lets lagging replicas catch up for up to shutdown-timeout seconds
+  // (pausing writes meanwhile). That wait belongs to replication (issue 14): here every replica
+  // counts as caught up.
+  if (flags.now !== true && server.config.num('shutdown-timeout') !== 0 && !replicasCaughtUp(server)) {
+    server.log.notice('Waiting for replicas before shutting down.');
+  }
   const save = flags.save === true || (flags.nosave !== true && server.config.savePoints().length > 0);
+  if (server.bgsave !== null) {
+    server.log.warning('There is a child saving an .rdb. Killing it!');
+    abortBackgroundSave(server, false);
+  }
   if (save) {
     server.log.notice('Saving the final RDB snapshot before exiting.');
     if (!rdbSave(server)) {
@@ -147,6 +205,63 @@ export function shutdownServer(server: Server, flags: ShutdownFlags = {}): boole
     }
   }
   server.shutdown();
+  return true;
+}
+
+/**
+ * The shutdown a SIGTERM or SIGINT asked for (serverCron's prepareForShutdown): as
+ * shutdownServer, but the final snapshot is written in the background while every client is
+ * paused, so that the process still answers signals meanwhile: a second SIGINT ends it at once
+ * without the temp file, as Redis's signal handler does during its synchronous save (and
+ * rdb-key-save-delay applies, as to Redis's save). A failed save lets clients run again.
+ */
+export function shutdownOnSignal(server: Server, flags: ShutdownFlags): void {
+  if (server.shutdownInProgress) return;
+  server.log.warning('User requested shutdown...');
+  if (server.bgsave !== null) {
+    server.log.warning('There is a child saving an .rdb. Killing it!');
+    abortBackgroundSave(server, false);
+  }
+  const save = flags.save === true || (flags.nosave !== true && server.config.savePoints().length > 0);
+  if (!save) {
+    server.shutdown();
+    return;
+  }
+  server.log.notice('Saving the final RDB snapshot before exiting.');
+  server.shutdownInProgress = true;
+  server.pause.pause('shutdown', Infinity, PAUSE_ALL);
+  const final = new BackgroundSave(server);
+  // Counted as the running save: SAVE, BGSAVE and save points wait (the clients are paused anyway).
+  server.bgsave = final;
+  void final.done.then((ok) => {
+    if (server.bgsave === final) server.bgsave = null;
+    if (ok) {
+      server.dirty = 0;
+      server.lastSave = Math.floor(server.clock.now() / 1000);
+      server.lastBgsaveOk = true;
+    } else if (flags.force === true) {
+      server.log.warning('Error trying to save the DB. Exit anyway.');
+    } else {
+      server.log.warning("Error trying to save the DB, can't exit.");
+      server.log.warning('Errors trying to shut down the server. Check the logs for more information.');
+      server.shutdownInProgress = false;
+      server.pause.unpause('shutdown');
+      return;
+    }
+    server.shutdown();
+  });
+}
+
+/** Redis's isReadyToShutdown: whether every replica has acknowledged the whole stream. */
+function replicasCaughtUp(_server: Server): boolean {
+  return true;
+}
+
+/** SHUTDOWN ABORT: cancels a shutdown a signal asked for that has not started yet. */
+export function abortShutdown(server: Server): boolean {
+  if (server.shutdownSignal === null) return false;
+  server.shutdownSignal = null;
+  server.log.notice('Shutdown manually aborted.');
   return true;
 }
 
@@ -188,7 +303,10 @@ export function debugReload(c: Client, argv: string[]): void {
     else return c.error('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
   }
   const server = c.server;
-  if (save && !rdbSave(server)) return c.error('ERR');
+  if (save) {
+    abortBackgroundSave(server);
+    if (!rdbSave(server)) return c.error('ERR');
+  }
   // emptyData: not a change to save (dirty stays), but WATCHed keys are touched.
   // Not a change event (emptyData): flush() touches WATCHed keys; no dirty, no notification.
   if (flush) {
@@ -216,4 +334,5 @@ export const persistenceCommands: CommandSpec[] = [
   { name: 'restore', handler: restore },
   { name: 'restore-asking', handler: restore },
   { name: 'save', handler: save },
+  { name: 'bgsave', handler: bgsave },
 ];

@@ -10,7 +10,7 @@ import { commandCommands } from './command.js';
 import { infoCommands } from './info.js';
 import { debugCommands } from './debug.js';
 import { ArgCursor, int64Arg, integerArg } from './args.js';
-import { shutdownServer } from './persistence.js';
+import { abortShutdown, shutdownServer } from './persistence.js';
 
 // Kept for importers of these from here (they live in src/version.ts, commands/help.ts and
 // commands/info.ts).
@@ -53,12 +53,13 @@ function shutdown(c: Client, argv: string[]): void {
   let force = false;
   let other = false;
   let abort = false;
+  let now = false;
   const opts = new ArgCursor(c, argv, 1);
   for (let a = opts.next(); a !== null; a = opts.next()) {
     if (a === 'nosave') nosave = true;
     else if (a === 'save') save = true;
     else if (a === 'force') force = other = true;
-    else if (a === 'now') other = true;
+    else if (a === 'now') other = now = true;
     else if (a === 'abort') abort = true;
     else {
       opts.syntaxError();
@@ -70,12 +71,17 @@ function shutdown(c: Client, argv: string[]): void {
     return;
   }
   if (abort) {
-    // nodis shuts down at once, so there is never a shutdown to abort.
-    c.error('ERR No shutdown in progress.');
+    // Only a shutdown a signal asked for can be pending (nodis does not wait for replicas yet).
+    if (abortShutdown(c.server)) c.ok();
+    else c.error('ERR No shutdown in progress.');
+    return;
+  }
+  if (!now && c.denyBlocking) {
+    c.error("ERR SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");
     return;
   }
   // On success the client gets no reply: the connection closes with the server.
-  if (!shutdownServer(c.server, { save, nosave, force })) c.error('ERR Errors trying to SHUTDOWN. Check logs.');
+  if (!shutdownServer(c.server, { save, nosave, force, now })) c.error('ERR Errors trying to SHUTDOWN. Check logs.');
 }
 
 // ---------------------------------------------------------------------------------------------

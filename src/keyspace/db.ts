@@ -3,6 +3,7 @@
 
 import type { Value } from '../types/value.js';
 import { ScanCursors } from './scan.js';
+import type { SnapshotSource } from '../persistence/snapshot.js';
 
 /** What a database needs from the server around it. */
 export interface KeyspaceHost {
@@ -60,8 +61,14 @@ export class Database {
   /**
    * Exact expiry times of the rare keys whose time is beyond 2^53 ms (a double cannot hold it
    * exactly); expires holds the nearest double for them, which is all that comparisons need.
+   * (A background save holds this map with the others: persistence/snapshot.ts.)
    */
-  private exactExpires = new Map<string, bigint>();
+  exactExpires = new Map<string, bigint>();
+  /**
+   * A background save (persistence/snapshot.ts) that has not written these contents yet: every
+   * change to a key first lets it keep the key as it was at the save's cut. Null when none.
+   */
+  snap: SnapshotSource | null = null;
   /**
    * The clients WATCHing each key (Redis's db->watched_keys): a change to one of these keys
    * marks its watchers, so their EXEC fails. Unwatched keys cost nothing.
@@ -97,6 +104,7 @@ export class Database {
   }
 
   private removeExpired(key: string): void {
+    if (this.snap !== null) this.snap.keep(key);
     this.dict.delete(key);
     this.expires.delete(key);
     if (this.exactExpires.size !== 0) this.exactExpires.delete(key);
@@ -130,6 +138,8 @@ export class Database {
 
   /** Lookup for a write command, or any lookup that must not count as a hit or miss. */
   lookupWrite(key: string): Value | undefined {
+    // The caller may change the value in place: a running snapshot keeps it as it was first.
+    if (this.snap !== null) this.snap.keep(key);
     const v = this.expires.size !== 0 && this.expireIfNeeded(key) ? undefined : this.dict.get(key);
     if (v !== undefined && typeof v !== 'string' && this.host.accessTouches()) v.lru = this.host.now();
     return v;
@@ -145,6 +155,7 @@ export class Database {
    * Like every write below, the caller then reports it with changed().
    */
   set(key: string, value: Value, keepTtl = false): void {
+    if (this.snap !== null) this.snap.keep(key);
     if (typeof value !== 'string') value.lru = this.host.now();
     const before = this.dict.size;
     this.dict.set(key, value);
@@ -154,6 +165,7 @@ export class Database {
 
   /** Replaces the value in place of a key known to exist, keeping its time to live. */
   replace(key: string, value: Value): void {
+    if (this.snap !== null) this.snap.keep(key);
     if (typeof value !== 'string') value.lru = this.host.now();
     this.dict.set(key, value);
   }
@@ -164,6 +176,7 @@ export class Database {
    */
   delete(key: string, expireFirst = true): boolean {
     if (expireFirst && this.expires.size !== 0) this.expireIfNeeded(key);
+    if (this.snap !== null) this.snap.keep(key);
     if (!this.dict.delete(key)) return false;
     if (this.expires.size !== 0) this.removeExpire(key);
     return true;
@@ -197,6 +210,7 @@ export class Database {
 
   /** Sets the expiry time (unix ms) of an existing key; a bigint keeps times beyond 2^53 exact. */
   setExpire(key: string, when: number | bigint): void {
+    if (this.snap !== null) this.snap.keep(key);
     if (typeof when === 'bigint') {
       const approx = Number(when);
       this.expires.set(key, approx);
@@ -211,8 +225,17 @@ export class Database {
   }
 
   removeExpire(key: string): boolean {
+    if (this.snap !== null) this.snap.keep(key);
     if (this.exactExpires.size !== 0) this.exactExpires.delete(key);
     return this.expires.delete(key);
+  }
+
+  /**
+   * Lets a running background save keep the key as it is before a change made outside this
+   * class's methods (a value changed in place after a read lookup, a snapshot merged in).
+   */
+  keepForSnapshot(key: string): void {
+    if (this.snap !== null) this.snap.keep(key);
   }
 
   /** Starts watching key for owner (WATCH), listed here and in owner.watching. */
@@ -290,9 +313,18 @@ export class Database {
   flush(): number {
     const n = this.dict.size;
     if (this.watched.size !== 0) this.signalAllWatched(null);
-    this.dict.clear();
-    this.expires.clear();
-    this.exactExpires.clear();
+    if (this.snap !== null) {
+      // A running background save still needs these contents: it keeps the maps, which nothing
+      // changes any more, and the database starts on new ones.
+      this.snap.detach();
+      this.dict = new Map();
+      this.expires = new Map();
+      this.exactExpires = new Map();
+    } else {
+      this.dict.clear();
+      this.expires.clear();
+      this.exactExpires.clear();
+    }
     this.resetCursors();
     return n;
   }
@@ -396,6 +428,10 @@ export class Database {
     [this.dict, other.dict] = [other.dict, this.dict];
     [this.expires, other.expires] = [other.expires, this.expires];
     [this.exactExpires, other.exactExpires] = [other.exactExpires, this.exactExpires];
+    // A running background save's hold on the contents moves with them.
+    [this.snap, other.snap] = [other.snap, this.snap];
+    if (this.snap !== null) this.snap.owner = this;
+    if (other.snap !== null) other.snap.owner = other;
     this.resetCursors();
     other.resetCursors();
   }

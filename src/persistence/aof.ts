@@ -557,6 +557,8 @@ export interface AofServer {
   readonly clock: { now(): number };
   /** Marks the dataset as loading (no expiry meanwhile). */
   setLoading(on: boolean): void;
+  /** A background save is running: a rewrite waits for it (hasActiveChildProcess). */
+  saving(): boolean;
   /** Runs one command read from the file on the loading client; false for an unknown command. */
   runLoaded(argv: string[]): boolean;
   /** The dataset as an RDB (the base file, aof-base set). */
@@ -594,9 +596,28 @@ export class AppendOnlyFile {
     this.writer = new AofWriter(this.host);
   }
 
-  /** A write reaches the file (while on; during a rewrite's wait too, into the new incr file). */
+  /**
+   * A write reaches the file while the AOF is on. While it waits for its first rewrite (turned on
+   * during a BGSAVE) nothing is kept: that rewrite's base is taken later and holds the write.
+   */
   feed(dbid: number, argv: readonly string[]): void {
-    if (this.state !== 'off') this.writer.feed(dbid, argv);
+    if (this.state === 'on') this.writer.feed(dbid, argv);
+  }
+
+  /** BGREWRITEAOF: at once, or once the running background save is done. */
+  requestRewrite(): 'started' | 'scheduled' | 'failed' {
+    if (this.server.saving()) {
+      this.rewriteScheduled = true;
+      return 'scheduled';
+    }
+    return this.rewrite() ? 'started' : 'failed';
+  }
+
+  /** From the cron: a scheduled rewrite runs once no background save is running. */
+  cron(): void {
+    if (this.rewriteScheduled && !this.server.saving()) {
+      if (!this.rewrite() && this.state === 'wait-rewrite') this.failStart();
+    }
   }
 
   /** Before the replies of this turn go out; false when the server must stop (fsync always). */
@@ -920,21 +941,33 @@ export class AppendOnlyFile {
     }
   }
 
-  /** CONFIG SET appendonly yes (startAppendOnly): a rewrite makes the base, then writes start. */
+  /**
+   * CONFIG SET appendonly yes (startAppendOnly): a rewrite makes the base, then writes start; during
+   * a background save the rewrite is scheduled and writes wait for it.
+   */
   start(): boolean {
     if (this.state !== 'off') return true;
     this.state = 'wait-rewrite';
+    if (this.server.saving()) {
+      this.rewriteScheduled = true;
+      return true;
+    }
     if (!this.rewrite()) {
-      this.state = 'off';
-      this.writer.closeFile();
-      this.server.log.warning('Redis needs to enable the AOF but can\'t trigger a background AOF rewrite operation. Check the above logs for more info about the error.');
+      this.failStart();
       return false;
     }
     return true;
   }
 
+  private failStart(): void {
+    this.state = 'off';
+    this.writer.closeFile();
+    this.server.log.warning("Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.");
+  }
+
   /** CONFIG SET appendonly no, shutdown (stopAppendOnly): what is buffered is written and synced. */
   stop(): void {
+    this.rewriteScheduled = false;
     if (this.state === 'off') return;
     this.writer.syncNow();
     this.writer.closeFile();

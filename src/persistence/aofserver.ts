@@ -16,6 +16,7 @@ export function createAof(server: Server): AppendOnlyFile {
     config: server.config,
     clock: server.clock,
     setLoading: (on) => (server.loading = on),
+    saving: () => server.bgsave !== null,
     runLoaded(argv: string[]): boolean {
       // An unknown command stops loading; a malformed one is skipped (its handler would refuse it).
       if (!server.table.lookup(argv[0])) return false;

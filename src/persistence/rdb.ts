@@ -1133,6 +1133,99 @@ function usedMemory(): number {
 /** LFU_INIT_VAL: nodis keeps no access-frequency counter, so every key saves this one. */
 const LFU_INIT_VAL = 5;
 
+/** How key records are written: the access-time opcodes the eviction policy calls for. */
+export interface KeyRecordMeta {
+  /** An LRU policy: each key saves its idle time (OP_IDLE). */
+  saveLru: boolean;
+  /** An LFU policy: each key saves a frequency (OP_FREQ). */
+  saveLfu: boolean;
+  /** The time idle times count to (unix ms). */
+  now: number;
+}
+
+export function keyRecordMeta(server: Server): KeyRecordMeta {
+  const policy = server.config.get('maxmemory-policy');
+  return { saveLru: policy.endsWith('-lru'), saveLfu: policy.endsWith('-lfu'), now: server.clock.now() };
+}
+
+/** The magic, the version and the aux fields that open a snapshot. */
+export function writeRdbHeader(w: RdbWriter, server: Server, opts: RdbSaveOptions = {}): void {
+  w.latin1(`REDIS${String(RDB_VERSION).padStart(4, '0')}`);
+  auxField(w, 'redis-ver', REDIS_VERSION);
+  auxField(w, 'redis-bits', 64);
+  auxField(w, 'ctime', Math.floor(server.clock.now() / 1000));
+  auxField(w, 'used-mem', usedMemory());
+  if (opts.repl) {
+    auxField(w, 'repl-stream-db', opts.repl.streamDb);
+    auxField(w, 'repl-id', opts.repl.replId);
+    auxField(w, 'repl-offset', opts.repl.offset);
+  }
+  auxField(w, 'aof-base', opts.aofBase ? 1 : 0);
+}
+
+/** SELECTDB and the RESIZEDB hint that open a database's keys. */
+export function writeDbHeader(w: RdbWriter, id: number, keys: number, volatile: number): void {
+  w.byte(OP_SELECTDB);
+  w.len(id);
+  w.byte(OP_RESIZEDB);
+  w.len(keys);
+  w.len(volatile);
+}
+
+/** A value already encoded (its RDB type byte and its bytes), kept aside by a snapshot. */
+export interface EncodedValue {
+  readonly type: number;
+  readonly bytes: Buffer;
+  /** Its access time when encoded (for OP_IDLE). */
+  readonly lru: number;
+}
+
+/** Encodes a collection's value on its own (a copy that later changes to it do not touch). */
+export function encodeValue(value: Value, compress: boolean): EncodedValue {
+  const w = new RdbWriter(compress, 64);
+  const codec = codecFor(value);
+  codec.save(w, value);
+  return { type: codec.rdbType(value), bytes: Buffer.from(w.finish()), lru: typeof value === 'string' ? 0 : value.lru };
+}
+
+function writeKeyPrefix(w: RdbWriter, expire: number | bigint | undefined, lru: number, meta: KeyRecordMeta): void {
+  if (expire !== undefined) {
+    w.byte(OP_EXPIRETIME_MS);
+    w.int64LE(expire);
+  }
+  if (meta.saveLru) {
+    w.byte(OP_IDLE);
+    w.len(lru === 0 ? 0 : Math.max(0, Math.floor((meta.now - lru) / 1000)));
+  }
+  if (meta.saveLfu) {
+    w.byte(OP_FREQ);
+    w.byte(LFU_INIT_VAL);
+  }
+}
+
+/** One key's record: its expiry time (unix ms) if any, access-time opcodes, type, key, value. */
+export function writeKeyRecord(w: RdbWriter, key: string, value: Value, expire: number | bigint | undefined, meta: KeyRecordMeta): void {
+  // A plain string value keeps no access time: it saves as just used.
+  writeKeyPrefix(w, expire, typeof value === 'string' ? 0 : value.lru, meta);
+  const codec = codecFor(value);
+  w.byte(codec.rdbType(value));
+  w.string(key);
+  codec.save(w, value);
+}
+
+/** writeKeyRecord for a value encoded earlier (encodeValue). */
+export function writeEncodedRecord(w: RdbWriter, key: string, enc: EncodedValue, expire: number | bigint | undefined, meta: KeyRecordMeta): void {
+  writeKeyPrefix(w, expire, enc.lru, meta);
+  w.byte(enc.type);
+  w.string(key);
+  w.bytes(enc.bytes);
+}
+
+/** The EOF opcode (the checksum follows it). */
+export function writeRdbEof(w: RdbWriter): void {
+  w.byte(OP_EOF);
+}
+
 /**
  * The whole dataset as an RDB file (rdbSaveRio): aux fields, every non-empty database, EOF and
  * the checksum. Keys whose time passed but that were not removed yet are written too, as Redis
@@ -1143,52 +1236,19 @@ export function encodeRdb(server: Server, opts: RdbSaveOptions = {}): Buffer {
   let total = 0;
   for (const db of server.dbs) total += db.dict.size;
   const w = new RdbWriter(opts.compress ?? config.bool('rdbcompression'), 4096 + total * 32);
-  w.latin1(`REDIS${String(RDB_VERSION).padStart(4, '0')}`);
-  auxField(w, 'redis-ver', REDIS_VERSION);
-  auxField(w, 'redis-bits', 64);
-  const now = server.clock.now();
-  auxField(w, 'ctime', Math.floor(now / 1000));
-  auxField(w, 'used-mem', usedMemory());
-  if (opts.repl) {
-    auxField(w, 'repl-stream-db', opts.repl.streamDb);
-    auxField(w, 'repl-id', opts.repl.replId);
-    auxField(w, 'repl-offset', opts.repl.offset);
-  }
-  auxField(w, 'aof-base', opts.aofBase ? 1 : 0);
-
-  const policy = config.get('maxmemory-policy');
-  const saveLru = policy.endsWith('-lru');
-  const saveLfu = policy.endsWith('-lfu');
+  writeRdbHeader(w, server, opts);
+  const meta = keyRecordMeta(server);
   for (const db of server.dbs) {
     if (db.dict.size === 0) continue;
-    w.byte(OP_SELECTDB);
-    w.len(db.id);
-    w.byte(OP_RESIZEDB);
-    w.len(db.dict.size);
-    w.len(db.expires.size);
+    writeDbHeader(w, db.id, db.dict.size, db.expires.size);
     const volatile = db.expires.size !== 0;
     for (const [key, value] of db.dict) {
+      let when: number | bigint | undefined;
       if (volatile) {
-        const when = db.expires.get(key);
-        if (when !== undefined) {
-          w.byte(OP_EXPIRETIME_MS);
-          w.int64LE(Number.isSafeInteger(when) ? when : db.getExpireExact(key)!);
-        }
+        when = db.expires.get(key);
+        if (when !== undefined && !Number.isSafeInteger(when)) when = db.getExpireExact(key)!;
       }
-      if (saveLru) {
-        // A plain string value keeps no access time: it saves as just used.
-        const lru = typeof value === 'string' ? 0 : value.lru;
-        w.byte(OP_IDLE);
-        w.len(lru === 0 ? 0 : Math.max(0, Math.floor((now - lru) / 1000)));
-      }
-      if (saveLfu) {
-        w.byte(OP_FREQ);
-        w.byte(LFU_INIT_VAL);
-      }
-      const codec = codecFor(value);
-      w.byte(codec.rdbType(value));
-      w.string(key);
-      codec.save(w, value);
+      writeKeyRecord(w, key, value, when, meta);
     }
   }
   w.byte(OP_EOF);
@@ -1450,10 +1510,18 @@ export function loadRdb(server: Server, buf: Buffer, opts: RdbLoadOptions = {}):
 
 function applyStaged(db: Database, s: Staged): void {
   if (db.dict.size === 0) {
-    // The common case (start-up, DEBUG RELOAD): the staged map becomes the database.
+    // The common case (start-up, DEBUG RELOAD): the staged map becomes the database. A running
+    // background save keeps the maps it had.
+    if (db.snap !== null) {
+      db.snap.detach();
+      db.snap = null;
+      db.expires = new Map();
+      db.exactExpires = new Map();
+    }
     db.dict = s.dict;
   } else {
     for (const [key, value] of s.dict) {
+      db.keepForSnapshot(key);
       if (db.dict.has(key)) db.removeExpire(key); // MERGE: the file's key replaces it whole.
       db.dict.set(key, value);
     }
@@ -1613,7 +1681,13 @@ export function loadDataFromDisk(server: Server): boolean {
         log.warning('Fatal error loading the DB: Invalid argument. Exiting.');
       } else {
         if (e.kind === 'eof') log.warning('Short read or OOM loading DB. Unrecoverable error, aborting now.');
-        log.warning(`Internal error in RDB reading offset ${e.offset} -> ${e.reason}${e.context ? ` (${e.context})` : ''}`);
+        if (e.kind === 'checksum') {
+          // Redis names the two checksums, then reports "RDB CRC error" as the corruption.
+          log.warning(`${e.reason}. Aborting now.`);
+          log.warning(`Internal error in RDB reading offset ${e.offset} -> RDB CRC error`);
+        } else {
+          log.warning(`Internal error in RDB reading offset ${e.offset} -> ${e.reason}${e.context ? ` (${e.context})` : ''}`);
+        }
         log.warning('Terminating server after rdb file reading failure.');
       }
       return false;

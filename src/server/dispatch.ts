@@ -3,7 +3,7 @@
 // scripts, blocked clients and AOF loading reuse resolve + gates + call.
 
 import type { Client } from './client.js';
-import { Command } from './command.js';
+import { Command, getCommandKeys } from './command.js';
 import { ERR_NOAUTH, errUnknownSubcommand, errWrongArgs } from './errors.js';
 import { allowProtectedAction, errProtectedCommand } from './protected.js';
 import { cString } from '../util/cstring.js';
@@ -187,6 +187,9 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
   const exact = !cmd.fast;
   // (Fast commands run before it get their share first; with none, it starts at tick.)
   if (exact && server.timedCount !== 0) server.settleCommandTimes();
+  // A running background save keeps the command's keys as they are before it may change them
+  // in place (persistence/snapshot.ts); Database's own methods cover the rest.
+  if (server.bgsave !== null && (cmd.write || cmd.mayReplicate)) keepKeysForSnapshot(c, cmd, argv);
   try {
     cmd.handler!(c, argv);
   } catch (e) {
@@ -225,6 +228,12 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
   server.errorsSeen = server.stats.totalErrorReplies;
   // Every unit is closed, nested ones too (EXEC's commands); only the outermost delivers.
   server.endUnit();
+}
+
+function keepKeysForSnapshot(c: Client, cmd: Command, argv: string[]): void {
+  const db = c.db;
+  if (db.snap === null) return;
+  for (const k of getCommandKeys(cmd, argv)) db.keepForSnapshot(argv[k.pos]);
 }
 
 /** A blocked client's command is running again (rerun): MONITOR has seen it already. */

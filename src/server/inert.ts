@@ -11,24 +11,11 @@ interface InertFeature {
   warning(config: Config): string | null;
 }
 
-const DEFAULT_SAVE = '3600 1 300 100 60 10000';
-
 function tlsParams(config: Config): string[] {
   return config.names().filter((n) => n.startsWith('tls-') && config.primaryName(n) === n);
 }
 
 const FEATURES: readonly InertFeature[] = [
-  {
-    params: ['save'],
-    warning: (c) => {
-      const save = c.get('save');
-      if (save === '' || save === DEFAULT_SAVE) return null;
-      return (
-        `save ${save}: automatic snapshots at save points are not implemented yet; nodis saves only ` +
-        'on SAVE, SHUTDOWN and SIGTERM/SIGINT.'
-      );
-    },
-  },
   {
     params: ['maxmemory', 'maxmemory-policy'],
     warning: (c) =>

@@ -32,6 +32,7 @@ import { usedMemory } from './maxmemory.js';
 import { MemoryReclaimer } from '../util/gc.js';
 import { inertDirectiveWarnings, watchInertDirectives } from './inert.js';
 import type { ZSetLimits } from '../types/zset.js';
+import { abortBackgroundSave, saveCron, type BackgroundSave } from '../persistence/snapshot.js';
 
 export interface ServerStats {
   connectionsReceived: number;
@@ -175,6 +176,15 @@ export class Server extends EventEmitter implements KeyspaceHost {
   /** Snapshots attempted (INFO rdb_saves) and whether the last one worked (rdb_last_bgsave_status). */
   rdbSaves = 0;
   lastBgsaveOk = true;
+  /** The background save running (persistence/snapshot.ts), or null. */
+  bgsave: BackgroundSave | null = null;
+  /** BGSAVE inside MULTI/EXEC (or SCHEDULE): started by the cron once nothing runs. */
+  bgsaveScheduled = false;
+  /** When the last background save was tried (unix s), and how long the last one took (s, -1: none). */
+  lastBgsaveTry = 0;
+  lastBgsaveTimeSec = -1;
+  /** Bytes the last background save kept aside for keys changed while it ran (rdb_last_cow_size). */
+  lastCowSize = 0;
   /** Keys the last snapshot load added and skipped as expired (INFO rdb_last_load_keys_*). */
   rdbLastLoadKeysLoaded = 0;
   rdbLastLoadKeysExpired = 0;
@@ -182,6 +192,14 @@ export class Server extends EventEmitter implements KeyspaceHost {
   activeExpireEnabled = true;
   /** DEBUG PAUSE-CRON: the cron does nothing while set. */
   cronPaused = false;
+  /**
+   * A SIGTERM or SIGINT asked for a shutdown (Redis's shutdown_asap): the cron performs it through
+   * onSignalShutdown (set by nodis-server); SHUTDOWN ABORT cancels it first.
+   */
+  shutdownSignal: 'SIGTERM' | 'SIGINT' | null = null;
+  onSignalShutdown: ((signal: 'SIGTERM' | 'SIGINT') => void) | null = null;
+  /** A signal's shutdown is writing its final snapshot (clients paused meanwhile). */
+  shutdownInProgress = false;
   /** Set by CONFIG SET/rewrite users: the file the config came from. */
   configFile = '';
   private nextClientId = 1;
@@ -1027,6 +1045,12 @@ export class Server extends EventEmitter implements KeyspaceHost {
     this.cronTimer = setInterval(() => {
       if (this.cronPaused) return;
       ticks++;
+      if (this.shutdownSignal !== null && this.onSignalShutdown !== null && !this.shutdownInProgress) {
+        const sig = this.shutdownSignal;
+        this.shutdownSignal = null;
+        this.onSignalShutdown(sig);
+        if (this.closing) return;
+      }
       this.sampleOps();
       // A pause whose time has passed ends here (as in Redis's serverCron); the clients it held
       // run their commands at once, before any new input.
@@ -1038,6 +1062,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
       this.replication.cron();
       // everysec's fsync of what was written, and a retry after a failed write.
       if (this.aof.state !== 'off') this.flushAof();
+      saveCron(this);
+      if (this.aof.rewriteScheduled) this.aof.cron();
       if (ticks % hz === 0) this.clientsCron();
     }, 1000 / hz);
     this.cronTimer.unref();
@@ -1126,6 +1152,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
   close(): Promise<void> {
     if (this.closing) return this.closing;
     this.closing = (async () => {
+      // A background save still running is stopped (its temp file removed), as Redis kills its child.
+      if (this.bgsave !== null) abortBackgroundSave(this, false);
       if (this.cronTimer) clearInterval(this.cronTimer);
       this.cronTimer = null;
       this.aof.stop();

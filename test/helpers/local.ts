@@ -25,6 +25,8 @@ export class FixedClock extends Clock {
 /** A server with one fake client; run(...argv) returns the raw reply bytes. */
 export function localServer(settings: Record<string, string> = {}) {
   const config = new Config();
+  // No save points unless asked: FLUSHALL and save points would write dump.rdb in the work tree.
+  if (!('save' in settings)) assert.equal(config.set('save', ''), null);
   for (const [k, v] of Object.entries(settings)) assert.equal(config.set(k, v), null);
   const clock = new FixedClock();
   const server = new Server(config, clock, allCommands);

@@ -1,0 +1,135 @@
+// Persistence under load, nodis against Redis: SAVE time of BENCH_KEYS keys (DEBUG POPULATE), and
+// redis-benchmark's GET/SET latency (p50, p99, max) with no save running against a background save
+// kept running for the whole benchmark (a new BGSAVE as soon as one ends). Each server is pinned to
+// CPU 0 and the benchmark to CPU 1, as in bench/run.ts.
+//
+//   npm run build && node dist/bench/bgsave.js
+//
+// Environment: BENCH_KEYS (default 1000000), BENCH_N (requests per test, default 200000),
+// BENCH_CLIENTS (default 50), BENCH_SERVERS (default nodis,redis), REDIS_SERVER / REDIS_BENCHMARK
+// (binaries to use).
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RawConnection } from '../test/helpers/resp.js';
+import { freePort } from '../test/helpers/oracle.js';
+
+const KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000);
+const N = Number(process.env.BENCH_N ?? 200_000);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
+const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
+const REDIS_BENCHMARK = process.env.REDIS_BENCHMARK ?? 'redis-benchmark';
+const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+
+interface Started {
+  child: ChildProcess;
+  port: number;
+  dir: string;
+}
+
+async function start(kind: 'nodis' | 'redis'): Promise<Started> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), `bench-bgsave-${kind}-`));
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--enable-debug-command', 'yes'];
+  const cmd = kind === 'nodis' ? ['taskset', '-c', '0', process.execPath, CLI, ...args] : ['taskset', '-c', '0', REDIS_SERVER, ...args];
+  const child = spawn(cmd[0], cmd.slice(1), { stdio: 'ignore' });
+  for (let i = 0; i < 500; i++) {
+    try {
+      const c = await RawConnection.open({ port });
+      c.close();
+      return { child, port, dir };
+    } catch {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  throw new Error(`${kind} did not start`);
+}
+
+interface Latency {
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** redis-benchmark --csv for one test: requests per second and latencies (ms). */
+function benchmark(port: number, test: string): Promise<Latency> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('taskset', ['-c', '1', REDIS_BENCHMARK, '-p', String(port), '-t', test, '-n', String(N), '-c', String(CLIENTS), '-r', String(KEYS), '--csv']);
+    let out = '';
+    p.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    p.once('exit', () => {
+      const line = out.split('\n').find((l) => l.startsWith(`"${test.toUpperCase()}"`));
+      if (!line) return reject(new Error(`no result in ${out}`));
+      const f = line.split(',').map((s) => Number(s.replace(/"/g, '')));
+      // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+      resolve({ rps: f[1], p50: f[4], p99: f[6], max: f[7] });
+    });
+  });
+}
+
+async function info(c: RawConnection, field: string): Promise<string> {
+  const text = (await c.call('INFO', 'persistence'))!;
+  return new RegExp(`${field}:(.*)\r\n`).exec(text)![1];
+}
+
+async function measure(kind: 'nodis' | 'redis'): Promise<void> {
+  const s = await start(kind);
+  const c = await RawConnection.open({ port: s.port });
+  try {
+    await c.call('DEBUG', 'POPULATE', String(KEYS));
+    const saves: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      await c.call('SAVE');
+      saves.push(performance.now() - t);
+    }
+    saves.sort((a, b) => a - b);
+    const rss = (): number => Number(spawnSync('ps', ['-o', 'rss=', '-p', String(s.child.pid)], { encoding: 'utf8' }).stdout.trim()) * 1024;
+    const idle: Record<string, Latency> = {};
+    for (const t of ['get', 'set']) idle[t] = await benchmark(s.port, t);
+    // The same benchmarks with a background save running all the time.
+    const busy: Record<string, Latency> = {};
+    let running = true;
+    let bgsaves = 0;
+    let peakRss = rss();
+    const keeper = (async () => {
+      const k = await RawConnection.open({ port: s.port });
+      while (running) {
+        if ((await info(k, 'rdb_bgsave_in_progress')) === '0') {
+          await k.call('BGSAVE');
+          bgsaves++;
+        }
+        peakRss = Math.max(peakRss, rss());
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      k.close();
+    })();
+    for (const t of ['get', 'set']) busy[t] = await benchmark(s.port, t);
+    running = false;
+    await keeper;
+    const saveTime = Number(await info(c, 'rdb_last_bgsave_time_sec'));
+    const cow = Number(await info(c, 'rdb_last_cow_size'));
+    console.log(
+      `${kind}: SAVE of ${KEYS} keys median ${saves[1].toFixed(0)} ms; BGSAVEs during the benchmark ${bgsaves}, ` +
+        `last took ${saveTime} s, kept aside ${(cow / 1048576).toFixed(1)} MB; peak RSS of the server ${(peakRss / 1048576).toFixed(0)} MB`,
+    );
+    for (const t of ['get', 'set']) {
+      const a = idle[t];
+      const b = busy[t];
+      console.log(
+        `${kind} ${t}: no save ${a.rps.toFixed(0)} req/s p50 ${a.p50} p99 ${a.p99} max ${a.max} ms | ` +
+          `during BGSAVE ${b.rps.toFixed(0)} req/s p50 ${b.p50} p99 ${b.p99} max ${b.max} ms`,
+      );
+    }
+  } finally {
+    c.close();
+    s.child.kill('SIGKILL');
+    rmSync(s.dir, { recursive: true, force: true });
+  }
+}
+
+for (const kind of (process.env.BENCH_SERVERS ?? 'nodis,redis').split(',')) await measure(kind as 'nodis' | 'redis');
