@@ -7,26 +7,17 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, type EmbeddedServer } from '../../src/embed.js';
 import { AofManifest, AofManifestError, readAofCommands } from '../../src/persistence/aof.js';
 import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE } from '../helpers/oracle.js';
 import { RawConnection, encodeCommand } from '../helpers/resp.js';
+import { tempDirs } from '../helpers/tempdir.js';
 
 const suite = oracleAvailable() ? {} : { skip: ORACLE_SKIP_MESSAGE };
 
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'nodis-aof-test-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('nodis-aof-test-');
 
 /** Commands that touch every type, expiry, several databases and a transaction. */
 const WRITES: string[][] = [

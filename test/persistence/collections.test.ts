@@ -4,12 +4,11 @@
 // of every width, Redis 7.2's listpack sets) load from Redis's own test assets and hand-built
 // payloads; empty collections are skipped on load and refused by RESTORE.
 
-import { describe, it, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type EmbeddedServer as NodisServer } from '../../src/embed.js';
 import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE } from '../helpers/oracle.js';
@@ -21,6 +20,7 @@ import { decodeListpack, decodeZiplist, encodeListpack } from '../../src/persist
 import { HashValue } from '../../src/types/hash.js';
 import { SetValue } from '../../src/types/set.js';
 import { encodingOf } from '../../src/types/value.js';
+import { tempDirs } from '../helpers/tempdir.js';
 
 const suite = oracleAvailable() ? {} : { skip: ORACLE_SKIP_MESSAGE };
 /** Redis's test assets (../shared/redis-tests beside the repository), or '' when absent. */
@@ -29,16 +29,7 @@ const assetsDir = (): string => {
   return existsSync(join(candidate, 'encodings.rdb')) ? candidate : '';
 };
 
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'nodis-collections-test-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('nodis-collections-test-');
 
 function range(n: number, prefix = ''): string[] {
   return Array.from({ length: n }, (_, i) => `${prefix}${i}`);

@@ -5,8 +5,7 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, type EmbeddedServer as NodisServer } from '../../src/embed.js';
@@ -14,20 +13,12 @@ import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE, type Oracle } from '
 import { RawConnection, bulkText, intReply } from '../helpers/resp.js';
 import { splitAggregate } from '../helpers/differential.js';
 import { STRING_VALUES } from './values.js';
+import { tempDirs } from '../helpers/tempdir.js';
 
 const suite = oracleAvailable() ? {} : { skip: ORACLE_SKIP_MESSAGE };
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'nodis-files-test-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('nodis-files-test-');
 
 /** An hour from now, whole seconds (the same absolute time on both servers). */
 const LATER = String(Math.floor(Date.now() / 1000) * 1000 + 3_600_000);

@@ -4,8 +4,7 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc64, Crc64 } from '../../src/util/crc64.js';
 import { lzfCompress, lzfCompressedSize, lzfDecompress } from '../../src/util/lzf.js';
@@ -25,17 +24,9 @@ import { RawString, type Value } from '../../src/types/value.js';
 import type { Server } from '../../src/server/server.js';
 import { localServer } from '../helpers/local.js';
 import { STRING_VALUES, noise } from './values.js';
+import { tempDirs } from '../helpers/tempdir.js';
 
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'nodis-rdb-test-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('nodis-rdb-test-');
 
 /** A server's keyspace as plain data: per database, key → [value, exact expiry or null]. */
 function snapshot(server: Server): Map<number, Map<string, [string, bigint | null]>> {

@@ -5,8 +5,7 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -21,17 +20,9 @@ import { Differential, differentialSuite, type Pair } from '../helpers/different
 import { startOracle, type Oracle } from '../helpers/oracle.js';
 import { RawConnection } from '../helpers/resp.js';
 import { startServer } from '../../src/embed.js';
+import { tempDirs } from '../helpers/tempdir.js';
 
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'nodis-snapshot-test-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('nodis-snapshot-test-');
 
 /**
  * The dataset as comparable data: "db key" → content digest, exact expiry, and for streams the

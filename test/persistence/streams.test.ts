@@ -4,11 +4,10 @@
 // Redis 6's RDB_TYPE_STREAM_LISTPACKS loads as Redis 7.0 loads it (entries-added and entries-read
 // derived), and Redis 7.2's _3 (consumers with an active time) loads in nodis.
 
-import { describe, it, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, type EmbeddedServer as NodisServer } from '../../src/embed.js';
 import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE } from '../helpers/oracle.js';
@@ -17,19 +16,11 @@ import { withoutActiveTimes } from '../helpers/collections.js';
 import { RdbWriter } from '../../src/persistence/rdb.js';
 import { Crc64 } from '../../src/util/crc64.js';
 import { StreamValue, makeId } from '../../src/types/stream.js';
+import { tempDirs } from '../helpers/tempdir.js';
 
 const suite = oracleAvailable() ? {} : { skip: ORACLE_SKIP_MESSAGE };
 
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'nodis-streams-test-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('nodis-streams-test-');
 
 /** Streams with tombstones, several nodes, big IDs, groups with PELs and an idle consumer. */
 const POPULATE: string[][] = [

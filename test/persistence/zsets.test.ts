@@ -7,8 +7,7 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, type NodisServer } from '../../src/embed.js';
 import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE, type Oracle } from '../helpers/oracle.js';
@@ -17,21 +16,13 @@ import { Differential, differentialSuite, splitAggregate } from '../helpers/diff
 import { Crc64 } from '../../src/util/crc64.js';
 import { encodeListpack } from '../../src/persistence/packed.js';
 import { ALL_BYTES } from './values.js';
+import { tempDirs } from '../helpers/tempdir.js';
 
 const suite = oracleAvailable() ? {} : { skip: ORACLE_SKIP_MESSAGE };
 const ASSETS = '/work/shared/redis-tests/tests/assets';
 const assets = existsSync(join(ASSETS, 'zset-ziplist.rdb')) ? ASSETS : null;
 
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'nodis-zsets-rdb-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('nodis-zsets-rdb-');
 
 /** Commands building sorted sets of every shape (the same on both servers). */
 function zsetCommands(): string[][] {

@@ -3,8 +3,7 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, realpathSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync, mkdirSync, realpathSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -20,14 +19,13 @@ import {
 import { startServer } from '../../src/embed.js';
 import { Differential, differentialSuite, splitAggregate } from '../helpers/differential.js';
 import { RawConnection } from '../helpers/resp.js';
+import { tempDirs } from '../helpers/tempdir.js';
 
 function dataFile(name: string): string {
   return new URL(`../../../data/${name}`, import.meta.url).pathname;
 }
 
-function tempDir(): string {
-  return realpathSync(mkdtempSync(join(tmpdir(), 'nodis-config-test-')));
-}
+const tempDir = tempDirs('nodis-config-test-');
 
 /** Loads config text and returns the error it throws (or null). */
 function loadError(text: string, cfg = new Config()): ConfigFileError | null {
