@@ -21,6 +21,7 @@ import { streamCommands } from './streams.js';
 import { sortCommands } from './sort.js';
 import { geoCommands } from './geo.js';
 import { zsetCommands } from './zsets.js';
+import { scriptingCommands } from './scripting.js';
 
 export const allCommands: CommandSpec[] = [
   ...connectionCommands,
@@ -43,4 +44,5 @@ export const allCommands: CommandSpec[] = [
   ...sortCommands,
   ...geoCommands,
   ...zsetCommands,
+  ...scriptingCommands,
 ];

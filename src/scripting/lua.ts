@@ -1,0 +1,343 @@
+// The Lua engine of one server (Redis's eval.c + script.c + script_lua.c): Redis's own Lua 5.1
+// compiled to WebAssembly (lua-redis-wasm), loaded on the first script so that a server that runs
+// none never pays for it. redis.call and redis.pcall run their command through the same path as
+// a client's command (resolve, the script's checks, call()) on the server's one "lua" client,
+// inside the EVAL's execution unit: one frozen time, effects propagated as the commands run
+// (wrapped in MULTI/EXEC with more than one), blocked clients served after the script.
+
+import { createHash } from 'node:crypto';
+import { load, type LuaEngine, type ReplyValue } from 'lua-redis-wasm';
+import type { Server } from '../server/server.js';
+import type { Client } from '../server/client.js';
+import { Command } from '../server/command.js';
+import { call, resolveCommand, setCommandHolder } from '../server/dispatch.js';
+import { ERR_OOM, usedMemory } from '../server/maxmemory.js';
+import { REDIS_VERSION } from '../version.js';
+import { errorText, readReply, writeValue } from './resp-value.js';
+
+// Script flags (the shebang's flags=, FUNCTION's flags), as Redis's SCRIPT_FLAG_*.
+export const SCRIPT_NO_WRITES = 1;
+export const SCRIPT_ALLOW_OOM = 2;
+export const SCRIPT_ALLOW_STALE = 4;
+export const SCRIPT_NO_CLUSTER = 8;
+export const SCRIPT_ALLOW_CROSS_SLOT = 16;
+/** An EVAL script without a shebang: none of the flag checks apply (Redis's EVAL_COMPAT_MODE). */
+export const SCRIPT_EVAL_COMPAT = 32;
+
+const FLAG_NAMES: ReadonlyArray<[string, number]> = [
+  ['no-writes', SCRIPT_NO_WRITES],
+  ['allow-oom', SCRIPT_ALLOW_OOM],
+  ['allow-stale', SCRIPT_ALLOW_STALE],
+  ['no-cluster', SCRIPT_NO_CLUSTER],
+  ['allow-cross-slot-keys', SCRIPT_ALLOW_CROSS_SLOT],
+];
+
+/** A script in the cache: its text, what the engine runs (the shebang line blanked), its flags. */
+export interface CachedScript {
+  readonly body: string;
+  readonly code: Buffer;
+  readonly flags: number;
+}
+
+/** The state of the script running now (Redis's scriptRunCtx). */
+interface RunContext {
+  readonly caller: Client;
+  readonly sha: string;
+  /** EVAL_RO or a no-writes script: write commands are refused. */
+  readonly readOnly: boolean;
+  readonly allowOom: boolean;
+  /** Out of memory when the script started (Redis's pre_command_oom_state). */
+  readonly oomAtStart: boolean;
+  /** A write ran: the script can no longer be refused a write, nor be killed. */
+  wrote: boolean;
+}
+
+export function sha1hex(s: string): string {
+  return createHash('sha1').update(s, 'latin1').digest('hex');
+}
+
+/**
+ * Reads the shebang line of a script (`#!lua flags=no-writes,...`), as Redis's
+ * evalExtractShebangFlags: the flags and the shebang's length, or Redis's error text.
+ */
+export function shebangFlags(body: string): { flags: number; length: number } | { error: string } {
+  if (!body.startsWith('#!')) return { flags: SCRIPT_EVAL_COMPAT, length: 0 };
+  const end = body.indexOf('\n');
+  if (end < 0) return { error: 'ERR Invalid script shebang' };
+  const parts = body.slice(0, end).split(/[ \t\r\v\f]+/).filter((p) => p !== '');
+  if (parts.length === 0) return { error: 'ERR Invalid engine in script shebang' };
+  if (parts[0] !== '#!lua') return { error: `ERR Unexpected engine in script shebang: ${parts[0]}` };
+  let flags = 0;
+  for (let i = 1; i < parts.length; i++) {
+    if (!parts[i].startsWith('flags=')) return { error: `ERR Unknown lua shebang option: ${parts[i]}` };
+    const list = parts[i].slice(6);
+    if (list === '') continue;
+    for (const name of list.split(',')) {
+      const f = FLAG_NAMES.find(([n]) => n === name);
+      if (!f) return { error: `ERR Unexpected flag in script shebang: ${name}` };
+      flags |= f[1];
+    }
+  }
+  return { flags, length: end };
+}
+
+/** Compiles a script without running it: nil, or the compiler's message. */
+const COMPILE_CHECK = 'local f, e = loadstring(ARGV[1], "@user_script") if f then return nil end return e';
+
+const engines = new WeakMap<Server, Scripting>();
+
+/** The scripting state of a server, created on first use (the engine itself loads later). */
+export function scriptingOf(server: Server): Scripting {
+  let s = engines.get(server);
+  if (s === undefined) {
+    s = new Scripting(server);
+    engines.set(server, s);
+  }
+  return s;
+}
+
+/** The scripting state of a server if any script command ran, else null (INFO). */
+export function scriptingIfUsed(server: Server): Scripting | null {
+  return engines.get(server) ?? null;
+}
+
+export class Scripting {
+  private engine: LuaEngine | null = null;
+  private loading: Promise<void> | null = null;
+  /** Why the engine could not be loaded, if it could not. */
+  loadError: string | null = null;
+  /** The server's script client (Redis's lua client): MONITOR shows its commands as "lua". */
+  readonly client: Client;
+  private running: RunContext | null = null;
+  /** EVAL's script cache by SHA1 (SCRIPT LOAD, EVAL), in insertion order. */
+  readonly scripts = new Map<string, CachedScript>();
+  /** What the cached scripts' bodies take (INFO used_memory_scripts_eval). */
+  scriptBytes = 0;
+
+  constructor(private readonly server: Server) {
+    this.client = server.createFakeClient();
+    // Blocking commands answer at once, as inside MULTI (Redis's CLIENT_DENY_BLOCKING).
+    this.client.denyBlocking = true;
+  }
+
+  /** Whether the engine is loaded and scripts can run now. */
+  get ready(): boolean {
+    return this.engine !== null;
+  }
+
+  /** Whether a script is running now. */
+  get busy(): boolean {
+    return this.running !== null;
+  }
+
+  /** Loads the engine (once); resolves when scripts can run. */
+  load(): Promise<void> {
+    this.loading ??= load({ profile: 'redis-7.0', redisProps: REDIS_PROPS }).then(
+      (mod) => {
+        this.engine = mod.create({
+          redisCall: (args) => this.redisCall(args),
+          redisPcall: (args) => this.redisCall(args),
+          log: (level, message) => this.log(level, message),
+          onSetResp: (version) => {
+            this.client.resp = version;
+          },
+        });
+      },
+      (e: unknown) => {
+        this.loadError = e instanceof Error ? e.message : String(e);
+        this.server.log.warning(`Failed to load the Lua engine: ${this.loadError}`);
+      },
+    );
+    return this.loading;
+  }
+
+  /** The compiler's error for a script body, or null if it compiles. */
+  compileError(code: Buffer): string | null {
+    const r = this.engine!.evalWithArgs(COMPILE_CHECK, [], [code]);
+    return Buffer.isBuffer(r) ? r.toString('latin1') : null;
+  }
+
+  /**
+   * Adds a script to the cache (SCRIPT LOAD, EVAL of a new script): its SHA1, or writes Redis's
+   * error to c and returns null.
+   */
+  createScript(c: Client, body: string, sha: string = sha1hex(body)): string | null {
+    if (this.scripts.has(sha)) return sha;
+    const shebang = shebangFlags(body);
+    if ('error' in shebang) {
+      c.error(shebang.error);
+      return null;
+    }
+    // The shebang line is skipped, its line feed kept so that line numbers stay the user's.
+    const code = Buffer.from(body.slice(shebang.length), 'latin1');
+    const error = this.compileError(code);
+    if (error !== null) {
+      c.error(`ERR Error compiling script (new function): ${error}`);
+      return null;
+    }
+    this.scripts.set(sha, { body, code, flags: shebang.flags });
+    this.scriptBytes += body.length;
+    return sha;
+  }
+
+  /** SCRIPT FLUSH. */
+  flush(): void {
+    this.scripts.clear();
+    this.scriptBytes = 0;
+  }
+
+  /**
+   * Runs a cached script for c (EVAL's evalGenericCommand with scriptPrepareForRun's checks) and
+   * writes its result or error to c.
+   */
+  run(c: Client, sha: string, script: CachedScript, keys: readonly string[], args: readonly string[], ro: boolean): void {
+    const flags = script.flags;
+    const compat = (flags & SCRIPT_EVAL_COMPAT) !== 0;
+    const server = this.server;
+    const oom = server.maxmemory !== 0 && server.maxmemoryRefuses && usedMemory() > server.maxmemory;
+    if (!compat) {
+      if (!(flags & SCRIPT_NO_WRITES)) {
+        if (ro) {
+          c.error('ERR Can not execute a script with write flag using *_ro command.');
+          return;
+        }
+      }
+      if (oom && !(flags & (SCRIPT_ALLOW_OOM | SCRIPT_NO_WRITES))) {
+        c.error("OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'");
+        return;
+      }
+    }
+    const lc = this.client;
+    lc.db = c.db;
+    lc.resp = 2;
+    lc.user = c.user;
+    this.running = {
+      caller: c,
+      sha,
+      readOnly: ro || (!compat && (flags & SCRIPT_NO_WRITES) !== 0),
+      allowOom: !compat && (flags & SCRIPT_ALLOW_OOM) !== 0,
+      oomAtStart: oom,
+      wrote: false,
+    };
+    let result: ReplyValue;
+    const keyBufs = new Array<Buffer>(keys.length);
+    for (let i = 0; i < keys.length; i++) keyBufs[i] = Buffer.from(keys[i], 'latin1');
+    const argBufs = new Array<Buffer>(args.length);
+    for (let i = 0; i < args.length; i++) argBufs[i] = Buffer.from(args[i], 'latin1');
+    try {
+      result = this.engine!.evalWithArgs(script.code, keyBufs, argBufs);
+    } finally {
+      this.running = null;
+    }
+    if (result !== null && typeof result === 'object' && 'err' in result && result.meta !== undefined) {
+      c.error(scriptErrorText(result as ScriptError, sha));
+      return;
+    }
+    writeValue(c, result);
+  }
+
+  /** redis.call / redis.pcall: the command's reply as a value (errors as {err}). */
+  private redisCall(args: Buffer[]): ReplyValue {
+    const run = this.running;
+    const lc = this.client;
+    if (run === null) return { err: Buffer.from('ERR redis.call can only be called inside a script invocation') };
+    if (args.length === 0) return scriptCallError(lc, null, 'ERR Please specify at least one argument for this redis lib call');
+    const argv = new Array<string>(args.length);
+    for (let i = 0; i < args.length; i++) argv[i] = args[i].toString('latin1');
+    const r = resolveCommand(lc, argv);
+    if (!(r instanceof Command)) {
+      return r.cmd === null
+        ? scriptCallError(lc, null, 'ERR Unknown Redis command called from script')
+        : scriptCallError(lc, r.cmd, 'ERR Wrong number of args calling Redis command from script');
+    }
+    const cmd = r;
+    if (cmd.flags.includes('noscript')) return scriptCallError(lc, cmd, 'ERR This Redis command is not allowed from script');
+    // May-replicate commands count as writes for read-only scripts, as in Redis.
+    if (run.readOnly && (cmd.write || cmd.mayReplicate)) {
+      return scriptCallError(lc, cmd, 'ERR Write commands are not allowed from read-only scripts.');
+    }
+    // Out of memory when the script began: its first write that may grow memory is refused.
+    if (cmd.denyOom && !run.allowOom && !run.wrote && run.oomAtStart) return scriptCallError(lc, cmd, ERR_OOM);
+    if (cmd.write) run.wrote = true;
+    const mark = lc.replyBytes;
+    call(lc, cmd, argv);
+    return readReply(lc.takeFrom(mark));
+  }
+
+  /** redis.log: to the server's log at the level given. */
+  private log(level: number, message: Buffer): void {
+    const text = message.toString('latin1');
+    const log = this.server.log;
+    if (level <= 0) log.debug(text);
+    else if (level === 1) log.verbose(text);
+    else if (level === 2) log.notice(text);
+    else log.warning(text);
+  }
+}
+
+/** The constants and no-op helpers of Redis 7.0's redis table that the engine does not define. */
+const REDIS_PROPS = {
+  REDIS_VERSION: { value: REDIS_VERSION },
+  REDIS_VERSION_NUM: { value: versionNumber(REDIS_VERSION) },
+  REPL_NONE: { value: 0 },
+  REPL_AOF: { value: 1 },
+  REPL_SLAVE: { value: 2 },
+  REPL_REPLICA: { value: 2 },
+  REPL_ALL: { value: 3 },
+  // Effects replication is the only mode in Redis 7: asking for it succeeds and changes nothing.
+  replicate_commands: { returns: true },
+  // Not honoured yet: every command a script runs propagates (see README's limits).
+  set_repl: { returns: null },
+  // The Lua debugger (SCRIPT DEBUG) is not built: outside it these do nothing, as in Redis.
+  breakpoint: { returns: false },
+  debug: { returns: null },
+  // No ACL rules exist beyond the default user, which may run every command.
+  acl_check_cmd: { returns: true },
+} as const;
+
+function versionNumber(v: string): number {
+  const [a, b, c] = v.split('.').map(Number);
+  return (a << 16) | (b << 8) | c;
+}
+
+/** An error the script raised: the engine adds where it happened. */
+type ScriptError = { err: Buffer; code?: Buffer; meta: { kind?: string; name?: string; line: number; sha: string } };
+
+/** Redis 7's text for an error that ended a script: the error, then which script, where. */
+function scriptErrorText(e: ScriptError, sha: string): string {
+  const { kind, name, line } = e.meta;
+  let msg: string;
+  if (kind === 'global-read') msg = `ERR user_script:${line}: Script attempted to access nonexistent global variable '${name ?? ''}'`;
+  else if (kind === 'command-arg-type') msg = 'ERR Lua redis lib command arguments must be strings or integers';
+  else msg = errorText(e);
+  return `${msg} script: ${sha}, on @user_script:${line}.`;
+}
+
+/**
+ * A command the script may not run: the error is written and counted on the script's client, as
+ * Redis does, and a known command counts a rejected call.
+ */
+function scriptCallError(lc: Client, cmd: Command | null, msg: string): ReplyValue {
+  if (cmd !== null) cmd.stats.rejectedCalls++;
+  const mark = lc.replyBytes;
+  lc.error(msg);
+  return readReply(lc.takeFrom(mark));
+}
+
+/**
+ * The first script command waits for the engine to load (it is loaded on first use, so that
+ * start-up never pays for it): the client is postponed, as CLIENT PAUSE postpones, and runs the
+ * command again once the engine is there. An EXEC waits likewise when its queue holds one.
+ */
+setCommandHolder((c, cmd, argv) => {
+  const s = scriptingOf(c.server);
+  if (s.ready || s.loadError !== null) return false;
+  if (!cmd.needsEngine) {
+    const queue = c.multi;
+    if (queue === null || !queue.some((q) => q.cmd.needsEngine)) return false;
+  }
+  const server = c.server;
+  server.blocking.postpone(c, cmd, argv);
+  void s.load().then(() => server.blocking.releasePostponed());
+  return true;
+});
