@@ -125,6 +125,18 @@ export class Scripting {
     return this.engine !== null;
   }
 
+  /** What the engine's WebAssembly memory takes (INFO used_memory_lua); 0 before it loads. */
+  vmMemory(): number {
+    // The engine's memory is not in its typed API: its exports hold the wasm heap view.
+    const e = this.engine as unknown as { exports?: { HEAPU8?: Uint8Array } } | null;
+    return e?.exports?.HEAPU8?.length ?? 0;
+  }
+
+  /** What the script cache holds (INFO used_memory_scripts_eval): bodies and their SHA1s. */
+  get cacheMemory(): number {
+    return this.scriptBytes + 40 * this.scripts.size;
+  }
+
   /** Whether a script is running now. */
   get busy(): boolean {
     return this.running !== null;
