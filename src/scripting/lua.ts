@@ -14,23 +14,15 @@ import { call, resolveCommand, setCommandHolder } from '../server/dispatch.js';
 import { ERR_OOM, usedMemory } from '../server/maxmemory.js';
 import { REDIS_VERSION } from '../version.js';
 import { errorText, readReply, writeValue } from './resp-value.js';
+import { FunctionLibraries } from './functions.js';
+import {
+  FLAG_NAMES,
+  SCRIPT_ALLOW_OOM,
+  SCRIPT_EVAL_COMPAT,
+  SCRIPT_NO_WRITES,
+} from './flags.js';
 
-// Script flags (the shebang's flags=, FUNCTION's flags), as Redis's SCRIPT_FLAG_*.
-export const SCRIPT_NO_WRITES = 1;
-export const SCRIPT_ALLOW_OOM = 2;
-export const SCRIPT_ALLOW_STALE = 4;
-export const SCRIPT_NO_CLUSTER = 8;
-export const SCRIPT_ALLOW_CROSS_SLOT = 16;
-/** An EVAL script without a shebang: none of the flag checks apply (Redis's EVAL_COMPAT_MODE). */
-export const SCRIPT_EVAL_COMPAT = 32;
-
-const FLAG_NAMES: ReadonlyArray<[string, number]> = [
-  ['no-writes', SCRIPT_NO_WRITES],
-  ['allow-oom', SCRIPT_ALLOW_OOM],
-  ['allow-stale', SCRIPT_ALLOW_STALE],
-  ['no-cluster', SCRIPT_NO_CLUSTER],
-  ['allow-cross-slot-keys', SCRIPT_ALLOW_CROSS_SLOT],
-];
+export * from './flags.js';
 
 /** A script in the cache: its text, what the engine runs (the shebang line blanked), its flags. */
 export interface CachedScript {
@@ -113,6 +105,8 @@ export class Scripting {
   readonly scripts = new Map<string, CachedScript>();
   /** What the cached scripts' bodies take (INFO used_memory_scripts_eval). */
   scriptBytes = 0;
+  /** FUNCTION's libraries. */
+  readonly functions = new FunctionLibraries();
 
   constructor(private readonly server: Server) {
     this.client = server.createFakeClient();
@@ -203,16 +197,31 @@ export class Scripting {
    * writes its result or error to c.
    */
   run(c: Client, sha: string, script: CachedScript, keys: readonly string[], args: readonly string[], ro: boolean): void {
-    const flags = script.flags;
+    this.execute(c, script.code, script.flags, keys, args, ro, sha, 'user_script');
+  }
+
+  /**
+   * Runs Lua code for c as a script or a function (name: the SHA1 or the function's name that
+   * errors cite; source: the chunk name they cite), after Redis's checks of the flags, and writes
+   * its result or error to c.
+   */
+  execute(
+    c: Client,
+    code: Buffer,
+    flags: number,
+    keys: readonly string[],
+    args: readonly string[],
+    ro: boolean,
+    name: string,
+    source: 'user_script' | 'user_function',
+  ): void {
     const compat = (flags & SCRIPT_EVAL_COMPAT) !== 0;
     const server = this.server;
     const oom = server.maxmemory !== 0 && server.maxmemoryRefuses && usedMemory() > server.maxmemory;
     if (!compat) {
-      if (!(flags & SCRIPT_NO_WRITES)) {
-        if (ro) {
-          c.error('ERR Can not execute a script with write flag using *_ro command.');
-          return;
-        }
+      if (!(flags & SCRIPT_NO_WRITES) && ro) {
+        c.error('ERR Can not execute a script with write flag using *_ro command.');
+        return;
       }
       if (oom && !(flags & (SCRIPT_ALLOW_OOM | SCRIPT_NO_WRITES))) {
         c.error("OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'");
@@ -225,27 +234,28 @@ export class Scripting {
     lc.user = c.user;
     this.running = {
       caller: c,
-      sha,
+      sha: name,
       readOnly: ro || (!compat && (flags & SCRIPT_NO_WRITES) !== 0),
       allowOom: !compat && (flags & SCRIPT_ALLOW_OOM) !== 0,
       oomAtStart: oom,
       wrote: false,
     };
     let result: ReplyValue;
-    const keyBufs = new Array<Buffer>(keys.length);
-    for (let i = 0; i < keys.length; i++) keyBufs[i] = Buffer.from(keys[i], 'latin1');
-    const argBufs = new Array<Buffer>(args.length);
-    for (let i = 0; i < args.length; i++) argBufs[i] = Buffer.from(args[i], 'latin1');
     try {
-      result = this.engine!.evalWithArgs(script.code, keyBufs, argBufs);
+      result = this.engine!.evalWithArgs(code, toBuffers(keys), toBuffers(args));
     } finally {
       this.running = null;
     }
     if (result !== null && typeof result === 'object' && 'err' in result && result.meta !== undefined) {
-      c.error(scriptErrorText(result as ScriptError, sha));
+      c.error(scriptErrorText(result as ScriptError, name, source));
       return;
     }
     writeValue(c, result);
+  }
+
+  /** Runs Lua code outside any script (FUNCTION LOAD's registration run): its raw result. */
+  evalRaw(code: Buffer): ReplyValue {
+    return this.engine!.evalWithArgs(code, [], []);
   }
 
   /** redis.call / redis.pcall: the command's reply as a value (errors as {err}). */
@@ -313,16 +323,27 @@ function versionNumber(v: string): number {
 }
 
 /** An error the script raised: the engine adds where it happened. */
-type ScriptError = { err: Buffer; code?: Buffer; meta: { kind?: string; name?: string; line: number; sha: string } };
+export type ScriptError = { err: Buffer; code?: Buffer; meta: { kind?: string; name?: string; line: number; sha: string } };
+
+/** An error raised by Lua code, as Redis words it (without which script and where). */
+export function luaErrorMessage(e: ScriptError, source: 'user_script' | 'user_function'): string {
+  const { kind, name, line } = e.meta;
+  if (kind === 'global-read') return `ERR ${source}:${line}: Script attempted to access nonexistent global variable '${name ?? ''}'`;
+  if (kind === 'command-arg-type') return 'ERR Lua redis lib command arguments must be strings or integers';
+  const msg = errorText(e);
+  // Functions run as chunks of their own here, which Lua names after scripts.
+  return source === 'user_script' ? msg : msg.replace(/user_script:/g, `${source}:`);
+}
 
 /** Redis 7's text for an error that ended a script: the error, then which script, where. */
-function scriptErrorText(e: ScriptError, sha: string): string {
-  const { kind, name, line } = e.meta;
-  let msg: string;
-  if (kind === 'global-read') msg = `ERR user_script:${line}: Script attempted to access nonexistent global variable '${name ?? ''}'`;
-  else if (kind === 'command-arg-type') msg = 'ERR Lua redis lib command arguments must be strings or integers';
-  else msg = errorText(e);
-  return `${msg} script: ${sha}, on @user_script:${line}.`;
+function scriptErrorText(e: ScriptError, name: string, source: 'user_script' | 'user_function'): string {
+  return `${luaErrorMessage(e, source)} script: ${name}, on @${source}:${e.meta.line}.`;
+}
+
+function toBuffers(list: readonly string[]): Buffer[] {
+  const out = new Array<Buffer>(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = Buffer.from(list[i], 'latin1');
+  return out;
 }
 
 /**
