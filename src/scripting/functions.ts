@@ -9,7 +9,7 @@
 
 import type { ReplyValue } from 'lua-redis-wasm';
 import { FLAG_NAMES } from './flags.js';
-import { luaErrorMessage, type Scripting, type ScriptError } from './lua.js';
+import { luaErrorMessage, RESULT_READER, type Scripting, type ScriptError } from './lua.js';
 
 export interface LuaFunction {
   readonly name: string;
@@ -95,6 +95,7 @@ const LOAD_EPILOGUE = '\nend __lib() return __out';
 /** The wrapper that runs one function of the library: only it is kept from registration. */
 function callPrologue(name: string): string {
   return [
+    RESULT_READER,
     `local __target, __f = '${name}', nil`,
     'local redis = setmetatable({register_function = function(a, b)',
     " local n, cb = a, b if type(a) == 'table' then n = a.function_name or a.FUNCTION_NAME cb = a.callback or a.CALLBACK end",
@@ -102,7 +103,7 @@ function callPrologue(name: string): string {
     'local function __lib()',
   ].join(' ');
 }
-const CALL_EPILOGUE = '\nend __lib() return __f(KEYS, ARGV)';
+const CALL_EPILOGUE = '\nend __lib() return __conv(__f(KEYS, ARGV), 0)';
 
 /** Parses the shebang line of a library (functionExtractLibMetaData): its name and body, or the error. */
 export function libraryMetadata(payload: string): { name: string; engine: string; body: string } | { error: string } {

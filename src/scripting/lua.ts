@@ -73,6 +73,41 @@ export function shebangFlags(body: string): { flags: number; length: number } | 
   return { flags, length: end };
 }
 
+/**
+ * What a script returns is read as Redis reads it (luaReplyToRedisReply): fields with rawget, so
+ * no metamethod runs (the engine's own reading would run them, outside any protection), tables
+ * nested too deep end in Redis's "reached lua stack limit" error. One line, put on the script's
+ * first line so that line numbers stay the user's.
+ */
+export const RESULT_READER = [
+  'local __conv __conv = function(v, d)',
+  " if type(v) ~= 'table' then return v end",
+  " if d > 100 then return {err = 'ERR reached lua stack limit'} end",
+  " local x = rawget(v, 'err') if type(x) == 'string' then return {err = x} end",
+  " x = rawget(v, 'ok') if type(x) == 'string' then return {ok = x} end",
+  " x = rawget(v, 'double') if type(x) == 'number' then return {double = x} end",
+  " x = rawget(v, 'big_number') if type(x) == 'string' then return {big_number = x} end",
+  " x = rawget(v, 'verbatim_string')",
+  " if type(x) == 'table' then local f, s = rawget(x, 'format'), rawget(x, 'string')",
+  "  if type(f) == 'string' and type(s) == 'string' then return {verbatim_string = {format = f, string = s}} end end",
+  " x = rawget(v, 'map')",
+  " if type(x) == 'table' then local m = {} for k, e in next, x do m[__conv(k, d + 1)] = __conv(e, d + 1) end return {map = m} end",
+  " x = rawget(v, 'set')",
+  " if type(x) == 'table' then local m = {} for k in next, x do m[__conv(k, d + 1)] = true end return {set = m} end",
+  ' local out, i = {}, 1',
+  ' while true do local e = rawget(v, i) if e == nil then break end out[i] = __conv(e, d + 1) i = i + 1 end',
+  ' return out',
+  'end',
+].join(' ');
+
+/** A script's code as the engine runs it: inside a function whose result RESULT_READER reads. */
+function wrapScript(code: string): Buffer {
+  return Buffer.from(`${RESULT_READER} return __conv((function(...) ${code}\nend)(...), 0)`, 'latin1');
+}
+
+/** The Lua heap's size in bytes (Redis's lua_gc(LUA_GCCOUNT) * 1024, plus the remainder). */
+const LUA_MEMORY = 'return collectgarbage("count") * 1024';
+
 /** Compiles a script without running it: nil, or the compiler's message. */
 const COMPILE_CHECK = 'local f, e = loadstring(ARGV[1], "@user_script") if f then return nil end return e';
 
@@ -112,6 +147,7 @@ export class Scripting {
     this.client = server.createFakeClient();
     // Blocking commands answer at once, as inside MULTI (Redis's CLIENT_DENY_BLOCKING).
     this.client.denyBlocking = true;
+    this.client.scriptClient = true;
   }
 
   /** Whether the engine is loaded and scripts can run now. */
@@ -119,11 +155,11 @@ export class Scripting {
     return this.engine !== null;
   }
 
-  /** What the engine's WebAssembly memory takes (INFO used_memory_lua); 0 before it loads. */
+  /** What the Lua heap holds, as Redis reports it (INFO used_memory_lua); 0 before the engine loads. */
   vmMemory(): number {
-    // The engine's memory is not in its typed API: its exports hold the wasm heap view.
-    const e = this.engine as unknown as { exports?: { HEAPU8?: Uint8Array } } | null;
-    return e?.exports?.HEAPU8?.length ?? 0;
+    if (this.engine === null || this.running !== null) return 0;
+    const kb = this.engine.evalWithArgs(LUA_MEMORY, [], []);
+    return typeof kb === 'number' ? kb : 0;
   }
 
   /** What the script cache holds (INFO used_memory_scripts_eval): bodies and their SHA1s. */
@@ -175,13 +211,13 @@ export class Scripting {
       return null;
     }
     // The shebang line is skipped, its line feed kept so that line numbers stay the user's.
-    const code = Buffer.from(body.slice(shebang.length), 'latin1');
-    const error = this.compileError(code);
+    const source = body.slice(shebang.length);
+    const error = this.compileError(Buffer.from(source, 'latin1'));
     if (error !== null) {
       c.error(`ERR Error compiling script (new function): ${error}`);
       return null;
     }
-    this.scripts.set(sha, { body, code, flags: shebang.flags });
+    this.scripts.set(sha, { body, code: wrapScript(source), flags: shebang.flags });
     this.scriptBytes += body.length;
     return sha;
   }
@@ -243,6 +279,12 @@ export class Scripting {
     let result: ReplyValue;
     try {
       result = this.engine!.evalWithArgs(code, toBuffers(keys), toBuffers(args));
+    } catch (e) {
+      // A Lua panic (an error outside any protected call) ends the engine's run with an exit
+      // status object, not an Error; the engine stays usable for the next script.
+      const why = e instanceof Error ? e.message : String((e as { message?: unknown })?.message ?? e);
+      c.error(`ERR Error running script: ${why}`);
+      return;
     } finally {
       this.running = null;
     }
