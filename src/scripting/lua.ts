@@ -372,10 +372,16 @@ export function luaErrorMessage(e: ScriptError, source: 'user_script' | 'user_fu
   const { kind, name, line } = e.meta;
   if (kind === 'global-read') return `ERR ${source}:${line}: Script attempted to access nonexistent global variable '${name ?? ''}'`;
   if (kind === 'command-arg-type') return 'ERR Lua redis lib command arguments must be strings or integers';
-  const msg = errorText(e);
+  let msg = errorText(e);
+  // Errors the redis library raises carry no position in Redis; the engine adds one.
+  const at = /^ERR user_script:\d+: (ERR .*)$/s.exec(msg);
+  if (at !== null && LIBRARY_ERRORS.has(at[1])) msg = at[1];
   // Functions run as chunks of their own here, which Lua names after scripts.
   return source === 'user_script' ? msg : msg.replace(/user_script:/g, `${source}:`);
 }
+
+/** Errors raised by the redis library's own functions (see luaErrorMessage). */
+const LIBRARY_ERRORS = new Set(['ERR RESP version must be 2 or 3.']);
 
 /** Redis 7's text for an error that ended a script: the error, then which script, where. */
 function scriptErrorText(e: ScriptError, name: string, source: 'user_script' | 'user_function'): string {
