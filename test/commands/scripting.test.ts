@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Differential, differentialSuite, encodeCommand, type StepLike } from '../helpers/differential.js';
-import { shebangFlags, SCRIPT_EVAL_COMPAT, SCRIPT_NO_WRITES, SCRIPT_ALLOW_OOM } from '../../src/scripting/lua.js';
+import { scriptingIfUsed, shebangFlags, SCRIPT_EVAL_COMPAT, SCRIPT_NO_WRITES, SCRIPT_ALLOW_OOM } from '../../src/scripting/lua.js';
+import { startServer } from '../../src/embed.js';
+import { RawConnection } from '../helpers/resp.js';
 
 const ev = (script: string, ...rest: string[]): string[] => ['EVAL', script, ...rest];
 const sha1 = (s: string): string => createHash('sha1').update(s, 'latin1').digest('hex');
@@ -243,5 +245,23 @@ describe('scripting', differentialSuite(), () => {
     assert.deepEqual(shebangFlags('#!lua flags=no-writes,allow-oom\nreturn 1'), { flags: SCRIPT_NO_WRITES | SCRIPT_ALLOW_OOM, length: 31 });
     assert.deepEqual(shebangFlags('#!lua flags=\nreturn 1'), { flags: 0, length: 12 });
     assert.deepEqual(shebangFlags('#!lua'), { error: 'ERR Invalid script shebang' });
+  });
+});
+
+describe('scripting: the engine loads on first use', () => {
+  it('a server starts without the engine; the first EVAL (pipelined, and inside MULTI) waits for it, in order', async () => {
+    const server = await startServer({ port: 0, log: () => {} });
+    try {
+      assert.equal(scriptingIfUsed(server.server)?.ready ?? false, false);
+      const conn = await RawConnection.open({ port: server.port });
+      conn.write(encodeCommand(['MULTI']) + encodeCommand(['EVAL', "return redis.call('incr', 'n')", '0']) + encodeCommand(['EXEC']));
+      conn.write(encodeCommand(['EVAL', "return redis.call('incr', 'n')", '0']) + encodeCommand(['GET', 'n']));
+      const replies = [];
+      for (let i = 0; i < 5; i++) replies.push(await conn.read());
+      assert.deepEqual(replies, ['+OK\r\n', '+QUEUED\r\n', '*1\r\n:1\r\n', ':2\r\n', '$1\r\n2\r\n']);
+      conn.close();
+    } finally {
+      await server.close();
+    }
   });
 });
