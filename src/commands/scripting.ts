@@ -52,7 +52,7 @@ function evalCommand(bySha: boolean, ro: boolean) {
       if (sha === null) return;
     }
     const n = Number(numkeys);
-    s.run(c, sha, s.scripts.get(sha)!, argv.slice(3, 3 + n), argv.slice(3 + n), ro);
+    s.run(c, argv, sha, s.scripts.get(sha)!, argv.slice(3, 3 + n), argv.slice(3 + n), ro);
   };
 }
 
@@ -109,7 +109,7 @@ function fcallCommand(ro: boolean) {
     if (server.monitors.size !== 0) server.feedMonitors(c, argv);
     c.preventPropagation();
     const s = scriptingOf(server);
-    const f = s.functions.functions.get(argv[1]);
+    const f = s.functions.find(argv[1]);
     if (f === undefined) {
       c.error('ERR Function not found');
       return;
@@ -129,7 +129,7 @@ function fcallCommand(ro: boolean) {
     }
     if (engineFor(c) === null) return;
     const n = Number(numkeys);
-    s.execute(c, s.functions.codeOf(f), f.flags, argv.slice(3, 3 + n), argv.slice(3 + n), ro, f.name, 'user_function');
+    s.execute(c, argv, s.functions.codeOf(f), f.flags, argv.slice(3, 3 + n), argv.slice(3 + n), ro, f.name, 'user_function');
   };
 }
 

@@ -87,7 +87,8 @@ const LOAD_PROLOGUE = [
   'local __api = {register_function = __register, log = redis.log, LOG_DEBUG = redis.LOG_DEBUG, LOG_VERBOSE = redis.LOG_VERBOSE,',
   ' LOG_NOTICE = redis.LOG_NOTICE, LOG_WARNING = redis.LOG_WARNING, REDIS_VERSION = redis.REDIS_VERSION, REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM}',
   'local redis = setmetatable({}, {__index = function(_, k)',
-  " local v = __api[k] if v == nil then error(\"Script attempted to access nonexistent global variable '\" .. tostring(k) .. \"'\", 2) end return v end})",
+  " local v = __api[k] if v == nil then error(\"Script attempted to access nonexistent global variable '\" .. tostring(k) .. \"'\", 2) end return v end,",
+  ' __newindex = function() error("Attempt to modify a readonly table", 2) end})',
   'local function __lib()',
 ].join(' ');
 const LOAD_EPILOGUE = '\nend __lib() return __out';
@@ -99,7 +100,7 @@ function callPrologue(name: string): string {
     `local __target, __f = '${name}', nil`,
     'local redis = setmetatable({register_function = function(a, b)',
     " local n, cb = a, b if type(a) == 'table' then n = a.function_name or a.FUNCTION_NAME cb = a.callback or a.CALLBACK end",
-    ' if tostring(n) == __target then __f = cb end end}, {__index = redis})',
+    ' if tostring(n) == __target then __f = cb end end}, {__index = redis, __newindex = function() error("Attempt to modify a readonly table", 2) end})',
     'local function __lib()',
   ].join(' ');
 }
@@ -110,8 +111,8 @@ export function libraryMetadata(payload: string): { name: string; engine: string
   if (!payload.startsWith('#!')) return { error: 'ERR Missing library metadata' };
   const end = payload.indexOf('\n');
   if (end < 0) return { error: 'ERR Invalid library metadata' };
-  const parts = payload.slice(0, end).split(/[ \t\r\v\f]+/).filter((p) => p !== '');
-  if (parts.length === 0) return { error: 'ERR Invalid library metadata' };
+  const parts = splitArgs(payload.slice(0, end));
+  if (parts === null || parts.length === 0) return { error: 'ERR Invalid library metadata' };
   const engine = parts[0].slice(2);
   let name: string | null = null;
   for (let i = 1; i < parts.length; i++) {
@@ -126,10 +127,68 @@ export function libraryMetadata(payload: string): { name: string; engine: string
   return { name, engine, body: payload.slice(end) };
 }
 
+/**
+ * Splits a line into words as Redis's sdssplitargs does: spaces separate, "double quotes" take
+ * \\n \\r \\t \\b \\a \\xHH escapes, 'single quotes' take \\'; null for unbalanced quotes.
+ */
+export function splitArgs(line: string): string[] | null {
+  const out: string[] = [];
+  const ESC: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', a: '\x07' };
+  let i = 0;
+  for (;;) {
+    while (i < line.length && ' \n\r\t\f\v'.includes(line[i])) i++;
+    if (i >= line.length) return out;
+    let word = '';
+    let quote = '';
+    for (;;) {
+      const ch = line[i];
+      if (quote === '"') {
+        if (i >= line.length) return null;
+        if (ch === '\\' && /^x[0-9a-fA-F]{2}$/.test(line.slice(i + 1, i + 4))) {
+          word += String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16));
+          i += 3;
+        } else if (ch === '\\' && i + 1 < line.length) {
+          word += ESC[line[i + 1]] ?? line[i + 1];
+          i++;
+        } else if (ch === '"') {
+          // The closing quote must be followed by a space or the end.
+          if (i + 1 < line.length && !' \n\r\t\f\v'.includes(line[i + 1])) return null;
+          quote = '';
+          i++;
+          break;
+        } else word += ch;
+      } else if (quote === "'") {
+        if (i >= line.length) return null;
+        if (ch === '\\' && line[i + 1] === "'") {
+          word += "'";
+          i++;
+        } else if (ch === "'") {
+          if (i + 1 < line.length && !' \n\r\t\f\v'.includes(line[i + 1])) return null;
+          quote = '';
+          i++;
+          break;
+        } else word += ch;
+      } else if (i >= line.length || ' \n\r\t\f\v'.includes(ch)) {
+        break;
+      } else if (ch === '"' || ch === "'") {
+        quote = ch;
+      } else word += ch;
+      i++;
+    }
+    out.push(word);
+  }
+}
+
 /** The server's libraries and their functions (Redis's functionsLibCtx). */
 export class FunctionLibraries {
   readonly libraries = new Map<string, Library>();
+  /** By lower-case name: Redis finds functions in any letter case. */
   readonly functions = new Map<string, LuaFunction>();
+
+  /** The function FCALL names, in any letter case. */
+  find(name: string): LuaFunction | undefined {
+    return this.functions.get(name.toLowerCase());
+  }
 
   /** FUNCTION LOAD: the library's name, or Redis's error text. */
   load(s: Scripting, payload: string, replace: boolean): { name: string } | { error: string } {
@@ -144,7 +203,7 @@ export class FunctionLibraries {
     if ('error' in registered) return registered;
     if (lib.functions.size === 0) return { error: 'ERR No functions registered' };
     for (const name of lib.functions.keys()) {
-      const other = this.functions.get(name);
+      const other = this.functions.get(name.toLowerCase());
       if (other !== undefined && other.library !== old) return { error: `ERR Function ${name} already exists` };
     }
     if (old !== undefined) this.unlink(old);
@@ -162,6 +221,8 @@ export class FunctionLibraries {
     const r: ReplyValue = s.evalRaw(code);
     if (r !== null && typeof r === 'object' && 'err' in r) {
       const raw = r.err.toString('latin1');
+      // Out of its budget: Redis stops a load run after 500 ms.
+      if (raw.endsWith('Script killed by fuel limit')) return { error: 'ERR Error registering functions: ERR FUNCTION LOAD timeout' };
       const at = raw.indexOf(REG_MARK);
       const msg = at >= 0 ? raw.slice(at + 1) : luaErrorMessage(r as ScriptError, 'user_function').replace(/^ERR /, '');
       return { error: `ERR Error registering functions: ERR ${msg}` };
@@ -188,12 +249,12 @@ export class FunctionLibraries {
 
   private link(lib: Library): void {
     this.libraries.set(lib.name, lib);
-    for (const [name, f] of lib.functions) this.functions.set(name, f);
+    for (const [name, f] of lib.functions) this.functions.set(name.toLowerCase(), f);
   }
 
   private unlink(lib: Library): void {
     this.libraries.delete(lib.name);
-    for (const name of lib.functions.keys()) this.functions.delete(name);
+    for (const name of lib.functions.keys()) this.functions.delete(name.toLowerCase());
   }
 
   /** FUNCTION DELETE: false when there is no such library. */

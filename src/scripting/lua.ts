@@ -11,6 +11,7 @@ import type { Server } from '../server/server.js';
 import type { Client } from '../server/client.js';
 import { Command } from '../server/command.js';
 import { call, resolveCommand, setCommandHolder } from '../server/dispatch.js';
+import { setScriptWrites } from '../server/pause.js';
 import { ERR_OOM, usedMemory } from '../server/maxmemory.js';
 import { REDIS_VERSION } from '../version.js';
 import { errorText, readReply, writeValue } from './resp-value.js';
@@ -34,6 +35,8 @@ export interface CachedScript {
 /** The state of the script running now (Redis's scriptRunCtx). */
 interface RunContext {
   readonly caller: Client;
+  /** The caller's EVAL or FCALL: its declared keys are what a tracking caller remembers. */
+  readonly callerArgv: string[];
   readonly sha: string;
   /** EVAL_RO or a no-writes script: write commands are refused. */
   readonly readOnly: boolean;
@@ -105,6 +108,15 @@ function wrapScript(code: string): Buffer {
   return Buffer.from(`${RESULT_READER} return __conv((function(...) ${code}\nend)(...), 0)`, 'latin1');
 }
 
+/**
+ * The engine counts Lua instructions ("fuel") and aborts a run past its budget; without one it
+ * allows only about 10M (some 75 ms). Scripts get the most it takes (a 32-bit count: about 30 s
+ * of pure Lua; time spent in redis.call is not counted), so that only a runaway script ends that
+ * way (README: busy scripts). FUNCTION LOAD's run gets about Redis's 500 ms.
+ */
+const SCRIPT_FUEL = 0xffffffff;
+const LOAD_FUEL = 65_000_000;
+
 /** The Lua heap's size in bytes (Redis's lua_gc(LUA_GCCOUNT) * 1024, plus the remainder). */
 const LUA_MEMORY = 'return collectgarbage("count") * 1024';
 
@@ -174,7 +186,7 @@ export class Scripting {
 
   /** Loads the engine (once); resolves when scripts can run. */
   load(): Promise<void> {
-    this.loading ??= load({ profile: 'redis-7.0', redisProps: REDIS_PROPS }).then(
+    this.loading ??= load({ profile: 'redis-7.0', redisProps: REDIS_PROPS, limits: { maxFuel: SCRIPT_FUEL } }).then(
       (mod) => {
         this.engine = mod.create({
           redisCall: (args) => this.redisCall(args),
@@ -232,8 +244,8 @@ export class Scripting {
    * Runs a cached script for c (EVAL's evalGenericCommand with scriptPrepareForRun's checks) and
    * writes its result or error to c.
    */
-  run(c: Client, sha: string, script: CachedScript, keys: readonly string[], args: readonly string[], ro: boolean): void {
-    this.execute(c, script.code, script.flags, keys, args, ro, sha, 'user_script');
+  run(c: Client, argv: string[], sha: string, script: CachedScript, keys: readonly string[], args: readonly string[], ro: boolean): void {
+    this.execute(c, argv, script.code, script.flags, keys, args, ro, sha, 'user_script');
   }
 
   /**
@@ -243,6 +255,7 @@ export class Scripting {
    */
   execute(
     c: Client,
+    callerArgv: string[],
     code: Buffer,
     flags: number,
     keys: readonly string[],
@@ -270,6 +283,7 @@ export class Scripting {
     lc.user = c.user;
     this.running = {
       caller: c,
+      callerArgv,
       sha: name,
       readOnly: ro || (!compat && (flags & SCRIPT_NO_WRITES) !== 0),
       allowOom: !compat && (flags & SCRIPT_ALLOW_OOM) !== 0,
@@ -295,9 +309,19 @@ export class Scripting {
     writeValue(c, result);
   }
 
-  /** Runs Lua code outside any script (FUNCTION LOAD's registration run): its raw result. */
+  /**
+   * Runs Lua code outside any script with FUNCTION LOAD's time budget (its registration run):
+   * its raw result.
+   */
   evalRaw(code: Buffer): ReplyValue {
-    return this.engine!.evalWithArgs(code, [], []);
+    // The budget is read when a run starts; the engine's typed API has no setter for it.
+    const exports = (this.engine as unknown as { exports: { _set_limits(fuel: number, reply: number, arg: number): void } }).exports;
+    exports._set_limits(LOAD_FUEL, 0, 0);
+    try {
+      return this.engine!.evalWithArgs(code, [], []);
+    } finally {
+      exports._set_limits(SCRIPT_FUEL, 0, 0);
+    }
   }
 
   /** redis.call / redis.pcall: the command's reply as a value (errors as {err}). */
@@ -325,6 +349,12 @@ export class Scripting {
     if (cmd.write) run.wrote = true;
     const mark = lc.replyBytes;
     call(lc, cmd, argv);
+    // A read makes a tracking caller remember the keys the script declared (Redis's call()).
+    const caller = run.caller;
+    if (cmd.readOnly && caller.tracking !== null) {
+      const scriptCmd = this.server.table.lookup(run.callerArgv[0]);
+      if (scriptCmd) this.server.tracking.rememberScriptKeys(caller, caller.tracking, scriptCmd, run.callerArgv);
+    }
     return readReply(lc.takeFrom(mark));
   }
 
@@ -421,4 +451,25 @@ setCommandHolder((c, cmd, argv) => {
   server.blocking.postpone(c, cmd, argv);
   void s.load().then(() => server.blocking.releasePostponed());
   return true;
+});
+
+/** A script's declared flags decide whether CLIENT PAUSE WRITE holds it (see server/pause.ts). */
+setScriptWrites((c, cmd, argv) => {
+  const s = scriptingIfUsed(c.server);
+  let flags: number | null = null;
+  const name = cmd.fullName;
+  if (name === 'eval') {
+    const cached = s?.scripts.get(sha1hex(argv[1]));
+    if (cached) flags = cached.flags;
+    else {
+      const shebang = shebangFlags(argv[1]);
+      if (!('error' in shebang)) flags = shebang.flags;
+    }
+  } else if (name === 'evalsha') {
+    flags = argv[1].length === 40 ? (s?.scripts.get(argv[1].toLowerCase())?.flags ?? null) : null;
+  } else if (name === 'fcall') {
+    flags = s?.functions.find(argv[1])?.flags ?? null;
+  }
+  if (flags === null || (flags & SCRIPT_EVAL_COMPAT) !== 0) return null;
+  return (flags & SCRIPT_NO_WRITES) === 0;
 });

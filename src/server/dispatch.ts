@@ -156,7 +156,7 @@ export function processCommand(c: Client, argv: string[]): void {
     // CLIENT CACHING lapses after any command but CLIENT's, outside a transaction (resetClient).
     const t = c.tracking;
     if (t !== null && t.caching && c.multi === null && (r.cmd?.parent ?? r.cmd)?.fullName !== 'client') t.caching = false;
-  } else if (c.server.pause.active && c.server.pause.holds(c, r)) {
+  } else if (c.server.pause.active && c.server.pause.holds(c, r, argv)) {
     // CLIENT PAUSE: the command waits, and runs from the start once the pause is over (it has
     // not run, so nothing counts it yet; CLIENT LIST shows it as the client's command).
     c.lastCommand = r.fullName;
