@@ -3,7 +3,9 @@
 
 import type { CommandSpec } from '../server/command.js';
 import type { Client } from '../server/client.js';
-import { ERR_NOT_INTEGER } from '../server/errors.js';
+import { ERR_NOT_INTEGER, errSubcommandSyntax } from '../server/errors.js';
+import { functionsDumpPayload, parseFunctionsPayload } from '../persistence/rdb.js';
+import { FunctionLibraries } from '../scripting/functions.js';
 import { parseInteger } from '../util/numbers.js';
 import { FLAG_NAMES, scriptingOf, sha1hex, type Scripting } from '../scripting/lua.js';
 import { globMatch } from '../util/glob.js';
@@ -170,7 +172,11 @@ function functionDelete(c: Client, argv: string[]): void {
 }
 
 function functionFlush(c: Client, argv: string[]): void {
-  if (argv.length > 3 || (argv.length === 3 && !/^(a?sync)$/i.test(argv[2]))) {
+  if (argv.length > 3) {
+    c.error(errSubcommandSyntax(argv[1], argv[0]));
+    return;
+  }
+  if (argv.length === 3 && !/^(a?sync)$/i.test(argv[2])) {
     c.error('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
     return;
   }
@@ -225,6 +231,51 @@ function functionList(c: Client, argv: string[]): void {
       c.bulk(lib.payload);
     }
   }
+}
+
+function functionDump(c: Client): void {
+  const libs = [...scriptingOf(c.server).functions.libraries.values()].map((l) => l.payload);
+  c.bulk(functionsDumpPayload(libs, c.server.config.bool('rdbcompression')).toString('latin1'));
+}
+
+function functionRestore(c: Client, argv: string[]): void {
+  if (argv.length > 4) {
+    c.error(errSubcommandSyntax(argv[1], argv[0]));
+    return;
+  }
+  let policy = 'append';
+  if (argv.length === 4) {
+    policy = argv[3].toLowerCase();
+    if (policy !== 'append' && policy !== 'replace' && policy !== 'flush') {
+      c.error('ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.');
+      return;
+    }
+  }
+  const codes = parseFunctionsPayload(Buffer.from(argv[2], 'latin1'));
+  if (!Array.isArray(codes)) {
+    c.error(`ERR ${codes.error}`);
+    return;
+  }
+  const s = engineFor(c);
+  if (s === null) return;
+  const incoming = new FunctionLibraries();
+  for (const code of codes) {
+    const r = incoming.load(s, code, false);
+    if ('error' in r) {
+      c.error(r.error);
+      return;
+    }
+  }
+  if (policy === 'flush') s.functions.swap(incoming);
+  else {
+    const err = s.functions.join(incoming, policy === 'replace');
+    if (err !== null) {
+      c.error(err);
+      return;
+    }
+  }
+  c.server.dirty++;
+  c.ok();
 }
 
 function functionStats(c: Client): void {
@@ -304,6 +355,8 @@ export const scriptingCommands: CommandSpec[] = [
     name: 'function',
     subcommands: [
       { name: 'delete', handler: functionDelete },
+      { name: 'dump', handler: functionDump },
+      { name: 'restore', handler: functionRestore },
       { name: 'flush', handler: functionFlush },
       { name: 'help', handler: (c, argv) => replyHelp(c, argv[0], FUNCTION_HELP) },
       { name: 'kill', handler: scriptKill },

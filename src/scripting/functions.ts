@@ -97,14 +97,16 @@ const LOAD_EPILOGUE = '\nend __lib() return __out';
 function callPrologue(name: string): string {
   return [
     RESULT_READER,
-    `local __target, __f = '${name}', nil`,
+    `local __target, __f, __done = '${name}', nil, false`,
     'local redis = setmetatable({register_function = function(a, b)',
+    " if __done then error('redis.register_function can only be called on FUNCTION LOAD command', 2) end",
     " local n, cb = a, b if type(a) == 'table' then n = a.function_name or a.FUNCTION_NAME cb = a.callback or a.CALLBACK end",
     ' if tostring(n) == __target then __f = cb end end}, {__index = redis, __newindex = function() error("Attempt to modify a readonly table", 2) end})',
     'local function __lib()',
   ].join(' ');
 }
-const CALL_EPILOGUE = '\nend __lib() return __conv(__f(KEYS, ARGV), 0)';
+// Once registered, register_function is gone from redis (a kept reference fails), as after a load.
+const CALL_EPILOGUE = "\nend __lib() __done = true rawset(redis, 'register_function', nil) return __conv(__f(KEYS, ARGV), 0)";
 
 /** Parses the shebang line of a library (functionExtractLibMetaData): its name and body, or the error. */
 export function libraryMetadata(payload: string): { name: string; engine: string; body: string } | { error: string } {
@@ -255,6 +257,36 @@ export class FunctionLibraries {
   private unlink(lib: Library): void {
     this.libraries.delete(lib.name);
     for (const name of lib.functions.keys()) this.functions.delete(name.toLowerCase());
+  }
+
+  /**
+   * FUNCTION RESTORE's libraries (already checked each on its own, as loaded into an empty set)
+   * joined to these (libraryJoin): all or nothing. Replace drops a library of the same name;
+   * otherwise a name in use is an error, and a function name in use always is.
+   */
+  join(incoming: FunctionLibraries, replace: boolean): string | null {
+    const replaced: Library[] = [];
+    for (const lib of incoming.libraries.values()) {
+      const old = this.libraries.get(lib.name);
+      if (old === undefined) continue;
+      if (!replace) return `ERR Library ${lib.name} already exists`;
+      replaced.push(old);
+    }
+    for (const old of replaced) this.unlink(old);
+    for (const f of incoming.functions.values()) {
+      if (this.functions.has(f.name.toLowerCase())) {
+        for (const old of replaced) this.link(old);
+        return `ERR Function ${f.name} already exists`;
+      }
+    }
+    for (const lib of incoming.libraries.values()) this.link(lib);
+    return null;
+  }
+
+  /** FUNCTION FLUSH's policy of RESTORE: these libraries become exactly the incoming ones. */
+  swap(incoming: FunctionLibraries): void {
+    this.flush();
+    for (const lib of incoming.libraries.values()) this.link(lib);
   }
 
   /** FUNCTION DELETE: false when there is no such library. */

@@ -240,6 +240,96 @@ describe('scripting', differentialSuite(), () => {
     });
   });
 
+  it('FUNCTION LOAD, FCALL, FCALL_RO, LIST, DELETE, FLUSH and STATS, with their errors', async () => {
+    const lib1 = "#!lua name=lib1\nredis.register_function('f1', function(keys, args) return redis.call('get', keys[1]) end)";
+    const lib2 =
+      "#!lua name=lib2\nredis.register_function{function_name='ro', callback=function(keys, args) return x end, flags={'no-writes'}, description='d'}";
+    await both([
+      ['FUNCTION', 'FLUSH'],
+      { cmd: ['SET', 's', 'v'], setup: true },
+      ['FUNCTION', 'LOAD', lib1],
+      ['FCALL', 'f1', '1', 's'],
+      ['FCALL', 'F1', '1', 's'],
+      err(['FCALL_RO', 'f1', '1', 's']),
+      err(['FUNCTION', 'LOAD', lib1]),
+      ['FUNCTION', 'LOAD', 'REPLACE', lib1],
+      ['FUNCTION', 'LOAD', lib2],
+      err(['FCALL', 'ro', '0']),
+      err(['FCALL_RO', 'ro', 'x']),
+      err(['FCALL', 'nosuch', '0']),
+      err(['FCALL', 'f1', '5']),
+      ['FUNCTION', 'LIST', 'LIBRARYNAME', 'lib1'],
+      ['FUNCTION', 'LIST', 'WITHCODE', 'LIBRARYNAME', 'lib2'],
+      err(['FUNCTION', 'LIST', 'LIBRARYNAME']),
+      err(['FUNCTION', 'LIST', 'bad']),
+      ['FUNCTION', 'STATS'],
+      err(['FUNCTION', 'LOAD', "#!lua name=lib3\nredis.register_function('f1', function() return 1 end)"]),
+      err(['FUNCTION', 'LOAD', "#!lua name=lib3\nredis.call('ping')"]),
+      err(['FUNCTION', 'LOAD', "#!lua name=lib3\nredis.register_function('f-x', function() return 1 end)"]),
+      err(['FUNCTION', 'LOAD', "#!lua name=lib3\nredis.register_function{function_name='fx', callback=function() return 1 end, flags={'bad'}}"]),
+      err(['FUNCTION', 'LOAD', '#!lua name=lib3\nreturn']),
+      err(['FUNCTION', 'LOAD', '#!lua name=lib3\nx y']),
+      err(['FUNCTION', 'LOAD', "#!lua name=lib3\nredis.register_function('a', 5)"]),
+      err(['FUNCTION', 'LOAD', '#!lua\nreturn']),
+      err(['FUNCTION', 'LOAD', 'return 1']),
+      err(['FUNCTION', 'LOAD', '#!lua name=a name=b\nreturn']),
+      err(['FUNCTION', 'LOAD', '#!lua name=x foo=y\nreturn']),
+      err(['FUNCTION', 'LOAD', '#!nope name=x\nreturn']),
+      err(['FUNCTION', 'LOAD', 'bad', 'x']),
+      ['FUNCTION', 'LOAD', "#!lua name=\"quoted\"\nredis.register_function('q', function() return 1 end)"],
+      err(['FUNCTION', 'DELETE', 'nosuch']),
+      ['FUNCTION', 'DELETE', 'lib2'],
+      err(['FUNCTION', 'FLUSH', 'bad']),
+      err(['FUNCTION', 'FLUSH', 'sync', 'extra']),
+      err(['FUNCTION', 'KILL']),
+      ['FUNCTION', 'HELP'],
+      ['FUNCTION', 'FLUSH', 'SYNC'],
+      ['FUNCTION', 'LIST'],
+    ]);
+  });
+
+  it('FUNCTION DUMP and RESTORE with the APPEND, REPLACE and FLUSH policies', async () => {
+    const lib = (name: string, fn: string, ret: string) => `#!lua name=${name}\nredis.register_function('${fn}', function() return ${ret} end)`;
+    await both([
+      ['FUNCTION', 'FLUSH'],
+      ['FUNCTION', 'DUMP'],
+      ['FUNCTION', 'LOAD', lib('a', 'fa', '1')],
+      ['FUNCTION', 'DUMP'],
+    ]);
+    await d.withPair(async (p) => {
+      await p.run([['FUNCTION', 'FLUSH'], ['FUNCTION', 'LOAD', lib('a', 'fa', '1')]]);
+      // Each server restores its own payload (they are byte for byte equal, as compared above).
+      const dump = await p.do('FUNCTION', 'DUMP');
+      const payload = dump.slice(dump.indexOf('\r\n') + 2, -2);
+      await p.run([
+        err(['FUNCTION', 'RESTORE', payload]),
+        err(['FUNCTION', 'RESTORE', payload, 'BAD']),
+        err(['FUNCTION', 'RESTORE', payload, 'APPEND', 'x']),
+        err(['FUNCTION', 'RESTORE', 'garbage']),
+        ['FUNCTION', 'RESTORE', payload, 'REPLACE'],
+        ['FUNCTION', 'DELETE', 'a'],
+        ['FUNCTION', 'LOAD', lib('b', 'fa', '2')],
+        err(['FUNCTION', 'RESTORE', payload, 'REPLACE']),
+        ['FCALL', 'fa', '0'],
+        ['FUNCTION', 'RESTORE', payload, 'FLUSH'],
+        ['FCALL', 'fa', '0'],
+        ['FUNCTION', 'LIST'],
+      ]);
+    });
+  });
+
+  it('propagates FUNCTION LOAD, DELETE, FLUSH and what a function ran', async () => {
+    await d.check(
+      [
+        ['FUNCTION', 'LOAD', "#!lua name=p\nredis.register_function('w', function(keys) redis.call('set', keys[1], 'x') return redis.call('incr', 'c') end)"],
+        ['FCALL', 'w', '1', 'k'],
+        ['FUNCTION', 'DELETE', 'p'],
+        ['FUNCTION', 'FLUSH'],
+      ],
+      { replication: true },
+    );
+  });
+
   it('reads shebang flags as Redis does', () => {
     assert.deepEqual(shebangFlags('return 1'), { flags: SCRIPT_EVAL_COMPAT, length: 0 });
     assert.deepEqual(shebangFlags('#!lua flags=no-writes,allow-oom\nreturn 1'), { flags: SCRIPT_NO_WRITES | SCRIPT_ALLOW_OOM, length: 31 });
