@@ -9,7 +9,7 @@
 
 import type { ReplyValue } from 'lua-redis-wasm';
 import { FLAG_NAMES } from './flags.js';
-import { luaErrorMessage, RESULT_READER, type Scripting, type ScriptError } from './lua.js';
+import { luaErrorMessage, RESULT_GUARD, type Scripting, type ScriptError } from './lua.js';
 
 export interface LuaFunction {
   readonly name: string;
@@ -96,7 +96,7 @@ const LOAD_EPILOGUE = '\nend __lib() return __out';
 /** The wrapper that runs one function of the library: only it is kept from registration. */
 function callPrologue(name: string): string {
   return [
-    RESULT_READER,
+    RESULT_GUARD,
     `local __target, __f, __done = '${name}', nil, false`,
     'local redis = setmetatable({register_function = function(a, b)',
     " if __done then error('redis.register_function can only be called on FUNCTION LOAD command', 2) end",
@@ -106,7 +106,7 @@ function callPrologue(name: string): string {
   ].join(' ');
 }
 // Once registered, register_function is gone from redis (a kept reference fails), as after a load.
-const CALL_EPILOGUE = "\nend __lib() __done = true rawset(redis, 'register_function', nil) return __conv(__f(KEYS, ARGV), 0)";
+const CALL_EPILOGUE = "\nend __lib() __done = true rawset(redis, 'register_function', nil) return __c(__f(KEYS, ARGV))";
 
 /** Parses the shebang line of a library (functionExtractLibMetaData): its name and body, or the error. */
 export function libraryMetadata(payload: string): { name: string; engine: string; body: string } | { error: string } {

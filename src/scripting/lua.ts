@@ -77,35 +77,21 @@ export function shebangFlags(body: string): { flags: number; length: number } | 
 }
 
 /**
- * What a script returns is read as Redis reads it (luaReplyToRedisReply): fields with rawget, so
- * no metamethod runs (the engine's own reading would run them, outside any protection), tables
- * nested too deep end in Redis's "reached lua stack limit" error. One line, put on the script's
- * first line so that line numbers stay the user's.
+ * Guards what a script returns before the engine reads it: the engine reads tables with their
+ * metamethods outside any protection (a Lua panic) and never ends on a table that contains
+ * itself. A table with a metatable, or nested past 100 levels, is answered with Redis's "reached
+ * lua stack limit" error instead (Redis reads the first with rawget, and errors on the second
+ * once its stack runs out). Kept short: it is compiled with the script on every run.
  */
-export const RESULT_READER = [
-  'local __conv __conv = function(v, d)',
-  " if type(v) ~= 'table' then return v end",
-  " if d > 100 then return {err = 'ERR reached lua stack limit'} end",
-  " local x = rawget(v, 'err') if type(x) == 'string' then return {err = x} end",
-  " x = rawget(v, 'ok') if type(x) == 'string' then return {ok = x} end",
-  " x = rawget(v, 'double') if type(x) == 'number' then return {double = x} end",
-  " x = rawget(v, 'big_number') if type(x) == 'string' then return {big_number = x} end",
-  " x = rawget(v, 'verbatim_string')",
-  " if type(x) == 'table' then local f, s = rawget(x, 'format'), rawget(x, 'string')",
-  "  if type(f) == 'string' and type(s) == 'string' then return {verbatim_string = {format = f, string = s}} end end",
-  " x = rawget(v, 'map')",
-  " if type(x) == 'table' then local m = {} for k, e in next, x do m[__conv(k, d + 1)] = __conv(e, d + 1) end return {map = m} end",
-  " x = rawget(v, 'set')",
-  " if type(x) == 'table' then local m = {} for k in next, x do m[__conv(k, d + 1)] = true end return {set = m} end",
-  ' local out, i = {}, 1',
-  ' while true do local e = rawget(v, i) if e == nil then break end out[i] = __conv(e, d + 1) i = i + 1 end',
-  ' return out',
-  'end',
-].join(' ');
+export const RESULT_GUARD =
+  'local function __g(v,d) if d>99 or getmetatable(v) then return true end ' +
+  "for i=1,#v do local x=rawget(v,i) if type(x)=='table' and __g(x,d+1) then return true end end end " +
+  "local function __c(r) if type(r)=='table' and __g(r,0) then return {err='ERR reached lua stack limit'} end return r end";
 
-/** A script's code as the engine runs it: inside a function whose result RESULT_READER reads. */
+/** A script's code as the engine runs it: inside a function whose result RESULT_GUARD checks. */
 function wrapScript(code: string): Buffer {
-  return Buffer.from(`${RESULT_READER} return __conv((function(...) ${code}\nend)(...), 0)`, 'latin1');
+  // The wrapper's head sits on the script's first line, so line numbers stay the user's.
+  return Buffer.from(`${RESULT_GUARD} local function __s(...) ${code}\nend return __c(__s(...))`, 'latin1');
 }
 
 /**
