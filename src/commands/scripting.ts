@@ -9,6 +9,7 @@ import { FunctionLibraries } from '../scripting/functions.js';
 import { parseInteger } from '../util/numbers.js';
 import { FLAG_NAMES, scriptingOf, sha1hex, type Scripting } from '../scripting/lua.js';
 import { globMatch } from '../util/glob.js';
+import { optionWord } from '../util/cstring.js';
 import { replyHelp } from './help.js';
 
 /** The engine, or null after writing why scripts cannot run (the engine failed to load). */
@@ -27,6 +28,11 @@ function evalCommand(bySha: boolean, ro: boolean) {
     if (server.monitors.size !== 0) server.feedMonitors(c, argv);
     // What the script runs is propagated, not the script.
     c.preventPropagation();
+    // No SHA1 has another length: refused before anything else is looked at.
+    if (bySha && argv[1].length !== 40) {
+      c.error('NOSCRIPT No matching script. Please use EVAL.');
+      return;
+    }
     const numkeys = parseInteger(argv[2]);
     if (numkeys === null) {
       c.error(ERR_NOT_INTEGER);
@@ -89,13 +95,26 @@ function scriptExists(c: Client, argv: string[]): void {
 }
 
 function scriptFlush(c: Client, argv: string[]): void {
-  if (argv.length > 3 || (argv.length === 3 && !/^(a?sync)$/i.test(argv[2]))) {
+  if (argv.length > 3 || (argv.length === 3 && !/^(a?sync)$/.test(optionWord(argv[2])))) {
     c.error('ERR SCRIPT FLUSH only support SYNC|ASYNC option');
     return;
   }
   // ASYNC and SYNC alike: the cache is a Map, dropped at once either way.
   scriptingOf(c.server).flush();
   c.ok();
+}
+
+/** SCRIPT DEBUG: NO is accepted; the Lua debugger itself (YES, SYNC) is not built (README). */
+function scriptDebug(c: Client, argv: string[]): void {
+  // Redis refuses it in a pipeline: replies already waiting for this client mean one.
+  if (c.replyBytes !== 0) {
+    c.error('ERR SCRIPT DEBUG must be called outside a pipeline');
+    return;
+  }
+  const mode = optionWord(argv[2]);
+  if (mode === 'no') c.ok();
+  else if (mode === 'yes' || mode === 'sync') c.error('ERR SCRIPT DEBUG YES and SYNC are not supported: nodis has no Lua debugger');
+  else c.error('ERR Use SCRIPT DEBUG YES/SYNC/NO');
 }
 
 function scriptKill(c: Client): void {
@@ -140,7 +159,7 @@ function functionLoad(c: Client, argv: string[]): void {
   let i = 2;
   while (i < argv.length - 1) {
     const arg = argv[i++];
-    if (arg.toLowerCase() === 'replace') {
+    if (optionWord(arg) === 'replace') {
       replace = true;
       continue;
     }
@@ -176,7 +195,7 @@ function functionFlush(c: Client, argv: string[]): void {
     c.error(errSubcommandSyntax(argv[1], argv[0]));
     return;
   }
-  if (argv.length === 3 && !/^(a?sync)$/i.test(argv[2])) {
+  if (argv.length === 3 && !/^(a?sync)$/.test(optionWord(argv[2]))) {
     c.error('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
     return;
   }
@@ -189,7 +208,7 @@ function functionList(c: Client, argv: string[]): void {
   let withCode = false;
   let pattern: string | null = null;
   for (let i = 2; i < argv.length; i++) {
-    const arg = argv[i].toLowerCase();
+    const arg = optionWord(argv[i]);
     if (!withCode && arg === 'withcode') {
       withCode = true;
       continue;
@@ -245,7 +264,7 @@ function functionRestore(c: Client, argv: string[]): void {
   }
   let policy = 'append';
   if (argv.length === 4) {
-    policy = argv[3].toLowerCase();
+    policy = optionWord(argv[3]);
     if (policy !== 'append' && policy !== 'replace' && policy !== 'flush') {
       c.error('ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.');
       return;
@@ -342,6 +361,7 @@ export const scriptingCommands: CommandSpec[] = [
   {
     name: 'script',
     subcommands: [
+      { name: 'debug', handler: scriptDebug },
       { name: 'exists', handler: scriptExists },
       { name: 'flush', handler: scriptFlush },
       { name: 'help', handler: (c, argv) => replyHelp(c, argv[0], SCRIPT_HELP) },

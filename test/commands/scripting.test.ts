@@ -118,6 +118,9 @@ describe('scripting', differentialSuite(), () => {
       err(ev('local a = 1\nlocal b = 2\nreturn nosuchglobal', '0')),
       err(['EVALSHA', 'ffffffffffffffffffffffffffffffffffffffff', '0']),
       err(['EVALSHA', 'short', '0']),
+      err(['EVALSHA', 'short', 'notanumber']),
+      err(['EVALSHA_RO', 'v', '-0']),
+      err(['EVALSHA', 'ffffffffffffffffffffffffffffffffffffffff', 'notanumber']),
       ev("return redis.pcall('nosuch')", '0'),
       ev('return redis.pcall()', '0'),
     ]);
@@ -139,6 +142,8 @@ describe('scripting', differentialSuite(), () => {
       err(['EVALSHA', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', '0']),
       err(['SCRIPT', 'KILL']),
       ['SCRIPT', 'HELP'],
+      ['SCRIPT', 'DEBUG', 'NO'],
+      err(['SCRIPT', 'DEBUG', 'maybe']),
       err(['SCRIPT', 'NOSUCH']),
     ]);
   });
