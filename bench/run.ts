@@ -10,7 +10,8 @@
 // BENCH_CLIENTS (default 50), BENCH_TESTS (default ping,set,get,incr,mset,sadd,hset,spop,lpush,
 // rpush,lpop,rpop,lrange_100,lrange_300,lrange_600,blpop,setbit,bitcount,pfadd,pfcount,xadd,
 // xreadgroup,zadd,zpopmin,zrangebyscore,zrank, then the coordination tests publish_1,publish_100,
-// publish_1000,multi_set_10,set_monitor,get_monitor,get_load,get_tracking,set_load,set_tracking:
+// publish_1000,multi_set_10,set_monitor,get_monitor,get_load,get_tracking,set_load,set_tracking,
+// evalsha (EVALSHA of a script that GETs and INCRs one key, loaded first with SCRIPT LOAD):
 // redis-benchmark -t names, the names in CUSTOM_TESTS, or the ones below), BENCH_PIPELINES
 // (default 1,16), REDIS_SERVER / REDIS_BENCHMARK (binaries to use). "blpop" is a ping-pong: one
 // redis-benchmark sends BLPOP while another sends RPUSH to the same key, both with BENCH_CLIENTS
@@ -46,6 +47,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { createHash } from 'node:crypto';
 
 const ROUNDS = positiveInt('BENCH_ROUNDS', 3);
 const N = positiveInt('BENCH_N', 100_000);
@@ -53,7 +55,7 @@ const CLIENTS = positiveInt('BENCH_CLIENTS', 50);
 const DEFAULT_TESTS =
   'ping,set,get,incr,mset,sadd,hset,spop,lpush,rpush,lpop,rpop,lrange_100,lrange_300,lrange_600,blpop,setbit,bitcount,pfadd,pfcount,' +
   'xadd,xreadgroup,zadd,zpopmin,zrangebyscore,zrank,' +
-  'publish_1,publish_100,publish_1000,multi_set_10,set_monitor,get_monitor,get_load,get_tracking,set_load,set_tracking';
+  'publish_1,publish_100,publish_1000,multi_set_10,set_monitor,get_monitor,get_load,get_tracking,set_load,set_tracking,evalsha';
 const TESTS = (process.env.BENCH_TESTS ?? DEFAULT_TESTS).split(',').map((t) => t.trim()).filter(Boolean);
 
 /**
@@ -201,7 +203,18 @@ function benchmark(port: number, test: string, pipeline: number): Promise<{ samp
   if (monitored) return withMonitor(port, pipeline, monitored[1]);
   const load = /^(set|get)_(load|tracking)$/.exec(test);
   if (load) return trackingTest(port, pipeline, load[1] as 'set' | 'get', load[2] === 'tracking');
+  if (test === 'evalsha') return evalshaTest(port, pipeline);
   return runBenchmark(port, pipeline, CUSTOM_TESTS[test] ?? ['-t', test]);
+}
+
+/** The script of the evalsha test: a read and a write, as most library scripts do. */
+const BENCH_SCRIPT = "local v = redis.call('GET', KEYS[1]) return redis.call('INCR', KEYS[1])";
+
+/** EVALSHA of BENCH_SCRIPT (loaded first with SCRIPT LOAD) on one counter key. */
+async function evalshaTest(port: number, pipeline: number): Promise<{ samples: Sample[]; error?: string }> {
+  await prepare(port, [['SCRIPT', 'LOAD', BENCH_SCRIPT]]);
+  const sha = createHash('sha1').update(BENCH_SCRIPT).digest('hex');
+  return runBenchmark(port, pipeline, ['EVALSHA', sha, '1', 'bench:evalsha']);
 }
 
 const SINK = fileURLToPath(new URL('./sink.js', import.meta.url));

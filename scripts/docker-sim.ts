@@ -16,7 +16,7 @@
 // USER when this runs as root, with image paths mapped into the root. One difference: the server
 // gets `--port <a free port>` (and the health check that port), since the exposed port may be in
 // use here. The checks: the health check passes, the server answers, the runtime root holds only
-// package.json, production node_modules, dist/src and data, and SHUTDOWN saves into the volume.
+// package.json, production node_modules (its dependencies only), dist/src and data, and SHUTDOWN saves into the volume.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -243,9 +243,11 @@ export async function simulate(opts: { keep?: boolean; log?: (line: string) => v
     const unexpected = files.filter((f) => !/^(app(\/(package\.json|node_modules|data|dist|dist\/src)(\/.*)?)?|data)$/.test(f));
     if (unexpected.length) throw new Error(`the image holds more than it runs: ${unexpected.slice(0, 10).join(', ')}`);
     if (files.some((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))) throw new Error('the image holds TypeScript sources');
-    if (readdirSync(join(image.root, 'app', 'node_modules')).some((n) => !n.startsWith('.'))) {
-      throw new Error('the image holds node_modules, but nodis has no production dependencies');
-    }
+    // node_modules holds the production dependencies (lua-redis-wasm), and nothing else.
+    const manifest = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    const wanted = Object.keys(manifest.dependencies ?? {}).sort().join(', ');
+    const present = readdirSync(join(image.root, 'app', 'node_modules')).filter((n) => !n.startsWith('.')).sort().join(', ');
+    if (present !== wanted) throw new Error(`the image's node_modules holds [${present}], not nodis's production dependencies [${wanted}]`);
 
     const port = await freePort();
     const exposed = image.expose[0];

@@ -22,6 +22,7 @@ import { streamCommands } from './streams.js';
 import { sortCommands } from './sort.js';
 import { geoCommands } from './geo.js';
 import { zsetCommands } from './zsets.js';
+import { scriptingCommands } from './scripting.js';
 
 export const allCommands: CommandSpec[] = [
   ...connectionCommands,
@@ -45,4 +46,5 @@ export const allCommands: CommandSpec[] = [
   ...sortCommands,
   ...geoCommands,
   ...zsetCommands,
+  ...scriptingCommands,
 ];

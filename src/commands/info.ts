@@ -1,6 +1,7 @@
 // INFO: the sections of server state (server, clients, memory, persistence, stats,
 // replication, cpu, commandstats, errorstats, latencystats, cluster, keyspace).
 
+import { scriptingIfUsed } from '../scripting/lua.js';
 import { resolve as resolvePath } from 'node:path';
 import * as os from 'node:os';
 import type { Client } from '../server/client.js';
@@ -150,6 +151,10 @@ function clientsSection(server: Server): string {
 function memorySection(server: Server): string {
   const m = process.memoryUsage();
   const used = m.heapUsed + m.external;
+  // Scripting's figures: zero until a script command has run (the engine loads then).
+  const scripting = scriptingIfUsed(server);
+  const luaVm = scripting?.vmMemory() ?? 0;
+  const scriptsEval = scripting?.cacheMemory ?? 0;
   const active = m.heapTotal + m.external;
   const rss = m.rss;
   const peak = Math.max(used, peakMemory.get(server) ?? 0);
@@ -183,19 +188,19 @@ function memorySection(server: Server): string {
     ['allocator_resident', rss],
     ['total_system_memory', total],
     ['total_system_memory_human', bytesToHuman(total)],
-    ['used_memory_lua', 0],
-    ['used_memory_vm_eval', 0],
-    ['used_memory_lua_human', '0B'],
-    ['used_memory_scripts_eval', 0],
-    ['number_of_cached_scripts', 0],
+    ['used_memory_lua', luaVm],
+    ['used_memory_vm_eval', luaVm],
+    ['used_memory_lua_human', bytesToHuman(luaVm)],
+    ['used_memory_scripts_eval', scriptsEval],
+    ['number_of_cached_scripts', scripting?.scripts.size ?? 0],
     ['number_of_functions', 0],
     ['number_of_libraries', 0],
     ['used_memory_vm_functions', 0],
-    ['used_memory_vm_total', 0],
-    ['used_memory_vm_total_human', '0B'],
+    ['used_memory_vm_total', luaVm],
+    ['used_memory_vm_total_human', bytesToHuman(luaVm)],
     ['used_memory_functions', 0],
-    ['used_memory_scripts', 0],
-    ['used_memory_scripts_human', '0B'],
+    ['used_memory_scripts', scriptsEval],
+    ['used_memory_scripts_human', bytesToHuman(scriptsEval)],
     ['maxmemory', maxmemory],
     ['maxmemory_human', bytesToHuman(maxmemory)],
     ['maxmemory_policy', server.config.get('maxmemory-policy')],

@@ -589,6 +589,11 @@ function xreadCommand(group: boolean) {
       const more = argv.length - i - 1;
       const o = optionWord(argv[i]);
       if (o === 'block' && more) {
+        // A script may not even ask (Redis keeps this error for scripts, apart from MULTI's rule).
+        if (c.scriptClient) {
+          c.error(`ERR ${argv[0]} command is not allowed with BLOCK option from scripts`);
+          return;
+        }
         i++;
         const t = timeoutArg(c, argv[i], 'milliseconds');
         if (t === null) return;

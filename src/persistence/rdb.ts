@@ -1092,6 +1092,51 @@ export function parseDumpPayload(payload: Buffer, opts: { verifyChecksum?: boole
   return value;
 }
 
+/** FUNCTION DUMP's payload: each library's code as an RDB function record, then the footer. */
+export function functionsDumpPayload(codes: readonly string[], compress: boolean): Buffer {
+  const w = new RdbWriter(compress, 64);
+  for (const code of codes) {
+    w.byte(OP_FUNCTION2);
+    w.string(code);
+  }
+  w.byte(RDB_VERSION & 0xff);
+  w.byte(RDB_VERSION >>> 8);
+  const crc = new Crc64().update(w.buf, 0, w.pos);
+  w.reserve(8);
+  crc.writeLE(w.buf, w.pos);
+  w.pos += 8;
+  return w.finish();
+}
+
+/**
+ * The libraries' code in a FUNCTION RESTORE payload, or Redis's error (without "ERR "): the
+ * footer checked as verifyDumpPayload does, then function records up to it.
+ */
+export function parseFunctionsPayload(payload: Buffer): string[] | { error: string } {
+  const len = payload.length;
+  if (len < 10) return { error: 'DUMP payload version or checksum are wrong' };
+  const version = payload[len - 10] | (payload[len - 9] << 8);
+  const crc = new Crc64().update(payload, 0, len - 8).value();
+  if (version > RDB_MAX_VERSION || crc !== payload.readBigUInt64LE(len - 8)) {
+    return { error: 'DUMP payload version or checksum are wrong' };
+  }
+  const r = new RdbReader(payload, 0, len - 10);
+  const codes: string[] = [];
+  try {
+    while (len - r.pos > 10) {
+      const type = r.byte();
+      if (type !== OP_FUNCTION && type !== OP_FUNCTION2) return { error: 'given type is not a function' };
+      // (The first format, OP_FUNCTION, held a name, an engine and a description first.)
+      if (type === OP_FUNCTION) return { error: 'Pre-GA function format not supported' };
+      codes.push(r.string());
+    }
+  } catch (e) {
+    if (e instanceof RdbError) return { error: 'failed loading the given functions payload' };
+    throw e;
+  }
+  return codes;
+}
+
 /** DEBUG OBJECT's serializedlength: the bytes of the value's RDB encoding (rdbSavedObjectLen). */
 export function rdbSerializedLength(value: Value, compress: boolean): number {
   const codec = codecsByValueType.get(typeOf(value));

@@ -156,6 +156,8 @@ export class Client extends ReplyWriter {
    * EXEC runs its commands.
    */
   denyBlocking = false;
+  /** The server's script client, which runs redis.call's commands (Redis's CLIENT_SCRIPT). */
+  scriptClient = false;
   /** Client-side caching: the mode of CLIENT TRACKING ON; null while tracking is off. */
   tracking: ClientTracking | null = null;
 

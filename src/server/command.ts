@@ -151,6 +151,9 @@ export interface KeyReference {
  */
 const MAY_REPLICATE = new Set(['eval', 'evalsha', 'fcall', 'pfcount', 'publish', 'spublish']);
 
+/** Commands that need the Lua engine loaded before they run (see dispatch's holdCommand). */
+const NEEDS_ENGINE = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'script|load', 'fcall', 'fcall_ro', 'function|load', 'function|restore']);
+
 /** Commands Redis flags as protected (CMD_PROTECTED), with the option that allows them. */
 const PROTECTED_BY = new Map([
   ['debug', 'enable-debug-command'],
@@ -188,6 +191,8 @@ export class Command implements CommandInfo {
   readonly skipMonitor: boolean;
   /** The enable-* option a protected command needs (DEBUG, MODULE and its subcommands), else null. */
   readonly protectedBy: string | null;
+  /** Runs Lua: waits for the engine's first load (see NEEDS_ENGINE). */
+  readonly needsEngine: boolean;
 
   constructor(
     /** "get", or "config|get" for a subcommand. */
@@ -215,6 +220,7 @@ export class Command implements CommandInfo {
     this.touchesKeyspace = this.write || this.readOnly || this.mayReplicate;
     this.skipMonitor = info.flags.includes('skip_monitor') || info.flags.includes('admin');
     this.protectedBy = PROTECTED_BY.get(parent ? parent.fullName : fullName) ?? null;
+    this.needsEngine = NEEDS_ENGINE.has(fullName);
   }
 
   /** Counts one execution's duration for INFO latencystats. */

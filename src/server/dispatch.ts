@@ -125,6 +125,18 @@ export function rejectCommand(c: Client, rejected: { error: string; cmd: Command
   c.error(rejected.error);
 }
 
+/**
+ * Holds a command back until what it needs is ready, returning true when it did (the Lua engine
+ * loads asynchronously on the first script: the script's client waits, its later input unread,
+ * and runs the command again from the start once the engine is there). Set by scripting.
+ */
+export type CommandHolder = (c: Client, cmd: Command, argv: string[]) => boolean;
+let holdCommand: CommandHolder = () => false;
+
+export function setCommandHolder(h: CommandHolder): void {
+  holdCommand = h;
+}
+
 /** What still runs at once inside MULTI; everything else is queued for EXEC. */
 const RUN_IN_MULTI = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
@@ -144,11 +156,13 @@ export function processCommand(c: Client, argv: string[]): void {
     // CLIENT CACHING lapses after any command but CLIENT's, outside a transaction (resetClient).
     const t = c.tracking;
     if (t !== null && t.caching && c.multi === null && (r.cmd?.parent ?? r.cmd)?.fullName !== 'client') t.caching = false;
-  } else if (c.server.pause.active && c.server.pause.holds(c, r)) {
+  } else if (c.server.pause.active && c.server.pause.holds(c, r, argv)) {
     // CLIENT PAUSE: the command waits, and runs from the start once the pause is over (it has
     // not run, so nothing counts it yet; CLIENT LIST shows it as the client's command).
     c.lastCommand = r.fullName;
     c.server.blocking.postpone(c, r, argv);
+  } else if ((c.multi === null ? r.needsEngine : r.fullName === 'exec') && holdCommand(c, r, argv)) {
+    c.lastCommand = r.fullName;
   } else if (c.multi !== null && !RUN_IN_MULTI.has(r.fullName)) {
     // (Queued, not run: a queued CLIENT REPLY's +QUEUED obeys the reply mode like any other.)
     c.lastCommand = r.fullName;

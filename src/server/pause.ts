@@ -79,13 +79,13 @@ export class ClientPause {
    * PFCOUNT …, or an EXEC whose queue holds one). Replicas (and MONITOR clients, replicas to
    * Redis) are never paused.
    */
-  holds(c: Client, cmd: Command): boolean {
+  holds(c: Client, cmd: Command, argv: string[]): boolean {
     if (this.type === PAUSE_OFF || c.replica !== null || c.monitor) return false;
     if (this.type === PAUSE_ALL) return true;
-    if (cmd.write || cmd.mayReplicate) return true;
+    if (writes(c, cmd, argv)) return true;
     const queue = c.multi;
     if (queue === null || cmd.fullName !== 'exec') return false;
-    for (let i = 0; i < queue.length; i++) if (queue[i].cmd.write || queue[i].cmd.mayReplicate) return true;
+    for (let i = 0; i < queue.length; i++) if (writes(c, queue[i].cmd, queue[i].argv)) return true;
     return false;
   }
 
@@ -108,4 +108,25 @@ export class ClientPause {
     this.end = end;
     if (type < before) this.server.blocking.releasePostponed();
   }
+}
+
+/**
+ * Whether the script a command runs may write, from its flags (a shebang's, a function's), as
+ * Redis's evalGetCommandFlags/fcallGetCommandFlags; null when the command is no script call or the
+ * script declares no flags (the command's own flags apply). Set by scripting.
+ */
+export type ScriptWrites = (c: Client, cmd: Command, argv: string[]) => boolean | null;
+let scriptWrites: ScriptWrites = () => null;
+
+export function setScriptWrites(f: ScriptWrites): void {
+  scriptWrites = f;
+}
+
+/** A write for CLIENT PAUSE WRITE: a write command, one that may replicate, a script that may write. */
+function writes(c: Client, cmd: Command, argv: string[]): boolean {
+  if (cmd.mayReplicate) {
+    const w = scriptWrites(c, cmd, argv);
+    if (w !== null) return w;
+  }
+  return cmd.write || cmd.mayReplicate;
 }

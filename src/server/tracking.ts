@@ -242,6 +242,15 @@ export class Tracking {
     if (t.caching && c.multi === null && (cmd.parent ?? cmd).fullName !== 'client') t.caching = false;
   }
 
+  /**
+   * A script the tracking client c runs called a read: the keys its EVAL or FCALL declared are
+   * remembered (Redis's call() remembers the script caller's keys then).
+   */
+  rememberScriptKeys(c: Client, t: ClientTracking, scriptCmd: Command, argv: readonly string[]): void {
+    if (t.bcast) return;
+    if (t.optin ? t.caching : !(t.optout && t.caching)) this.remember(c, scriptCmd, argv);
+  }
+
   private remember(c: Client, cmd: Command, argv: readonly string[]): void {
     const keys = getCommandKeys(cmd, argv);
     // Shard channels look like keys to COMMAND; they are not cached.

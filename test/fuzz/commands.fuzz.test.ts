@@ -276,6 +276,9 @@ const NEVER_COMMANDS = new Set([
 const NEVER_SUBCOMMANDS = new Set([
   'client|kill', 'client|setinfo', 'client|no-touch', 'client|pause', 'config|rewrite',
   'slowlog|get', 'slowlog|len', 'latency|histogram',
+  // SCRIPT DEBUG YES turns Redis's next EVAL into a debugging session; nodis has no debugger
+  // (README, Scripting): test/commands/scripting.test.ts covers what both answer.
+  'script|debug',
 ]);
 
 /** DEBUG in the forms the fuzzer may send. */
