@@ -18,6 +18,7 @@ import { Logger, isLogLevel, logCrashReport, startupLogo } from './server/log.js
 import { allCommands } from './commands/index.js';
 import { REDIS_VERSION, NODIS_VERSION, BUILD_ID } from './version.js';
 import { loadDataFromDisk } from './persistence/rdb.js';
+import { scriptingOf } from './scripting/lua.js';
 import { shutdownFlagsFromConfig, shutdownOnSignal } from './commands/persistence.js';
 
 export const VERSION_LINE =
@@ -261,6 +262,8 @@ async function main(): Promise<void> {
   server.log.warning('Server initialized');
   // The snapshot in dir/dbfilename, loaded synchronously so no client is served before it is in;
   // a bad one stops start-up.
+  // An AOF may hold scripts and FUNCTION LOADs, which run as it loads: the Lua engine first.
+  if (server.config.bool('appendonly')) await scriptingOf(server).load();
   if (!loadDataFromDisk(server)) process.exit(1);
   if (tcp) server.log.notice('Ready to accept connections tcp');
   if (unixsocket) server.log.notice('Ready to accept connections unix');

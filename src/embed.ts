@@ -7,6 +7,7 @@ import { Clock } from './server/clock.js';
 import { call } from './server/dispatch.js';
 import { allCommands } from './commands/index.js';
 import { loadDataFromDisk, loadRdbFile, rdbFilePath } from './persistence/rdb.js';
+import { scriptingOf } from './scripting/lua.js';
 import type { NodisServer, SeedData, StartOptions } from './index.js';
 
 export type { NodisServer, SeedData, StartOptions } from './index.js';
@@ -73,6 +74,8 @@ export async function startServer(options: StartOptions = {}): Promise<EmbeddedS
   server.unrefHandles = unref !== false;
   server.warnInertDirectives();
   if (server.config.bool('appendonly')) {
+    // Scripts and FUNCTION LOADs in the file run as it loads: the Lua engine first.
+    await scriptingOf(server).load();
     // The append-only file is loaded (and then written) whenever it is on: appending to a file
     // without its earlier writes in the dataset would make it disagree with the server.
     if (!loadDataFromDisk(server)) throw new Error(`nodis: the append-only file in ${server.config.get('dir')} could not be loaded or opened (see the log)`);

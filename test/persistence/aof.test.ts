@@ -308,6 +308,19 @@ describe('AOF files', suite, () => {
     assert.ok(lines.some((l) => l.includes('Successfully migrated an old-style AOF file (appendonly.aof) into the AOF directory (appendonlydir).')), lines.join(''));
   });
 
+  it('a file holding EVAL and FUNCTION LOAD runs them as it loads', async () => {
+    const dir = tempDir();
+    await withServer({ dir, appendonly: 'yes' }, async (c) => {
+      assert.equal(await c.call('FUNCTION', 'LOAD', "#!lua name=lib\nredis.register_function('double', function(keys) return redis.call('INCRBY', keys[1], redis.call('GET', keys[1])) end)"), '$3\r\nlib\r\n');
+    });
+    // EVAL as an old Redis (or a hand-written file) stored it, not its effects.
+    appendFileSync(join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), encodeCommand(['EVAL', "redis.call('SET', KEYS[1], '21')", '1', 'n']));
+    await withServer({ dir, appendonly: 'yes' }, async (c) => {
+      assert.equal(await c.call('GET', 'n'), '$2\r\n21\r\n');
+      assert.equal(await c.call('FCALL', 'double', '1', 'n'), ':42\r\n');
+    });
+  });
+
   it('appendfsync always writes each acknowledged write before the reply', async () => {
     const dir = tempDir();
     await withServer({ dir, appendonly: 'yes', appendfsync: 'always' }, async (c) => {
