@@ -131,6 +131,21 @@ describe('redis-suite ratchet list', () => {
     assert.ok(!random.has('unit/keyspace', 'PSYNC2: NEW LAYOUT Set #4 as master'));
   });
 
+  it('a unit whose only failures are timing-sensitive is listed as passing, whichever way they went', () => {
+    const timing = parseTiming('unit/quit: SLOW\n');
+    const g = parseList(LIST).get('spawn unit/quit');
+    const base = { mode: 'spawn' as const, unit: 'unit/quit', okNames: ['a', 'b', 'c'] };
+    const slowFailed = result({ ...base, status: 'fail', ok: 3, failed: 1, failures: ['[err]: SLOW in tests/unit/quit.tcl'] });
+    const slowPassed = result({ ...base, status: 'pass', ok: 4, failed: 0, failures: [], okNames: ['a', 'b', 'c', 'SLOW'] });
+    assert.ok(compare(slowFailed, g, timing).same);
+    assert.ok(compare(slowPassed, g, timing).same);
+    assert.equal(groupFromResult(slowFailed, g, timing).status, 'pass');
+    // A failure that is not timing-sensitive, or one the suite did not name, still fails the unit.
+    const other = result({ ...base, status: 'fail', ok: 3, failed: 2, failures: ['[err]: SLOW in tests/unit/quit.tcl'] });
+    assert.equal(groupFromResult(other, g, timing).status, 'fail');
+    assert.ok(!compare(other, g, timing).same);
+  });
+
   it('an update keeps reasons and limits, and marks new groups TODO', () => {
     const g = parseList(LIST);
     const kept = groupFromResult(result({ mode: 'spawn', unit: 'unit/type/list', status: 'fail', failures: [] }), g.get('spawn unit/type/list'), NONE);
