@@ -5,13 +5,14 @@ import type { CommandSpec } from '../server/command.js';
 import type { Client } from '../server/client.js';
 
 /**
- * BGREWRITEAOF: the rewrite runs at once here (no fork), so it is never "in progress"; during a
- * BGSAVE it is scheduled for when the save is done, as Redis does.
+ * BGREWRITEAOF: the base is written in the background (persistence/aof.ts); during a BGSAVE, or
+ * inside EXEC, the rewrite is scheduled for the cron, as Redis does.
  */
 function bgrewriteaof(c: Client): void {
-  const r = c.server.aof.requestRewrite();
+  const r = c.server.aof.requestRewrite(c.server.inExec);
   if (r === 'started') c.simple('Background append only file rewriting started');
   else if (r === 'scheduled') c.simple('Background append only file rewriting scheduled');
+  else if (r === 'in-progress') c.error('ERR Background append only file rewriting already in progress');
   else c.error("ERR Can't execute an AOF background rewriting. Please check the server logs for more information.");
 }
 

@@ -295,7 +295,7 @@ function statsSection(server: Server): string {
     ['pubsub_patterns', server.pubsub.patterns.size],
     ['pubsubshard_channels', server.pubsub.shardChannels.size],
     ['latest_fork_usec', 0],
-    ['total_forks', 0],
+    ['total_forks', server.snapshotsStarted],
     ['migrate_cached_sockets', 0],
     ['slave_expires_tracked_keys', 0],
     ['active_defrag_hits', 0],

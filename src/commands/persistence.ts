@@ -121,14 +121,18 @@ function save(c: Client): void {
 
 /**
  * BGSAVE [SCHEDULE]: a point-in-time snapshot written in the background (persistence/snapshot.ts).
- * Inside MULTI/EXEC it is scheduled for the cron, as Redis does. (nodis has no other background
- * job, so SCHEDULE never has to wait for one.)
+ * While an AOF rewrite runs (Redis's other child) it is refused, or with SCHEDULE (and inside
+ * MULTI/EXEC) scheduled for the cron, as Redis does.
  */
 function bgsave(c: Client, argv: string[]): void {
-  if (argv.length > 1 && (argv.length !== 2 || optionWord(argv[1]) !== 'schedule')) return c.error(ERR_SYNTAX);
+  const schedule = argv.length === 2 && optionWord(argv[1]) === 'schedule';
+  if (argv.length > 1 && !schedule) return c.error(ERR_SYNTAX);
   const server = c.server;
   if (server.bgsave !== null) return c.error(ERR_BGSAVE_RUNNING);
-  if (c.multi !== null) {
+  if (server.aof.rewriting || server.inExec) {
+    if (!schedule && !server.inExec) {
+      return c.error("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
+    }
     server.bgsaveScheduled = true;
     return c.simple('Background saving scheduled');
   }
@@ -175,6 +179,18 @@ export function shutdownFlagsFromConfig(bits: number): ShutdownFlags {
   return { save: (bits & 1) !== 0, nosave: (bits & 2) !== 0, now: (bits & 4) !== 0, force: (bits & 8) !== 0 };
 }
 
+/** prepareForShutdown's first step: a background save or AOF rewrite is stopped, its temp file removed. */
+function killBackgroundJobs(server: Server): void {
+  if (server.bgsave !== null) {
+    server.log.warning('There is a child saving an .rdb. Killing it!');
+    abortBackgroundSave(server, false);
+  }
+  if (server.aof.rewriting) {
+    server.log.warning('There is a child rewriting the AOF. Killing it!');
+    server.aof.killRewrite();
+  }
+}
+
 /**
  * Redis's prepareForShutdown: with save points configured (unless NOSAVE) or SAVE, the final
  * snapshot is written first; if that fails the server keeps running (false), unless FORCE. On
@@ -189,10 +205,7 @@ export function shutdownServer(server: Server, flags: ShutdownFlags = {}): boole
     server.log.notice('Waiting for replicas before shutting down.');
   }
   const save = flags.save === true || (flags.nosave !== true && server.config.savePoints().length > 0);
-  if (server.bgsave !== null) {
-    server.log.warning('There is a child saving an .rdb. Killing it!');
-    abortBackgroundSave(server, false);
-  }
+  killBackgroundJobs(server);
   if (save) {
     server.log.notice('Saving the final RDB snapshot before exiting.');
     if (!rdbSave(server)) {
@@ -218,10 +231,7 @@ export function shutdownServer(server: Server, flags: ShutdownFlags = {}): boole
 export function shutdownOnSignal(server: Server, flags: ShutdownFlags): void {
   if (server.shutdownInProgress) return;
   server.log.warning('User requested shutdown...');
-  if (server.bgsave !== null) {
-    server.log.warning('There is a child saving an .rdb. Killing it!');
-    abortBackgroundSave(server, false);
-  }
+  killBackgroundJobs(server);
   const save = flags.save === true || (flags.nosave !== true && server.config.savePoints().length > 0);
   if (!save) {
     server.shutdown();

@@ -53,10 +53,17 @@ function exec(c: Client): void {
   c.arrayLen(queue.length);
   if (c.replyMode !== 'on') c.truncate(mark);
   // The queue stays in place while it runs: CLIENT LIST shows flags=x and multi=n meanwhile.
-  for (let i = 0; i < queue.length; i++) {
-    mark = c.replyBytes;
-    call(c, queue[i].cmd, queue[i].argv);
-    if (c.replyMode !== 'on') applyReplyMode(c, mark, queue[i].cmd);
+  const server = c.server;
+  const inExec = server.inExec;
+  server.inExec = true;
+  try {
+    for (let i = 0; i < queue.length; i++) {
+      mark = c.replyBytes;
+      call(c, queue[i].cmd, queue[i].argv);
+      if (c.replyMode !== 'on') applyReplyMode(c, mark, queue[i].cmd);
+    }
+  } finally {
+    server.inExec = inExec;
   }
   c.denyBlocking = denyBlocking;
   discardTransaction(c);

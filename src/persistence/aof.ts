@@ -547,13 +547,23 @@ export function truncateAofFile(host: Pick<AofHost, 'dir' | 'dirname'>, name: st
 /** AOF_ON, AOF_OFF, AOF_WAIT_REWRITE. */
 export type AofState = 'on' | 'off' | 'wait-rewrite';
 
+/** A rewrite's base being written in the background (a snapshot: persistence/snapshot.ts). */
+export interface RewriteJob {
+  /** Settles when the base file is in place (true) or the writing failed or was stopped (false). */
+  readonly done: Promise<boolean>;
+  /** Stops the writing and removes its temp file (Redis kills its child). */
+  abort(): void;
+  /** Bytes kept aside for keys changed meanwhile (INFO aof_last_cow_size). */
+  readonly keptBytes: number;
+}
+
 /** How loading the AOF at start-up went (loadAppendOnlyFiles). */
 export type AofLoadStatus = 'ok' | 'not-exist' | 'empty' | 'truncated' | 'failed';
 
 /** What the AOF needs to run loaded commands and to write snapshots (the server). */
 export interface AofServer {
   readonly log: AofHost['log'];
-  readonly config: { bool(name: string): boolean; get(name: string): string };
+  readonly config: { bool(name: string): boolean; get(name: string): string; num(name: string): number };
   readonly clock: { now(): number };
   /** Marks the dataset as loading (no expiry meanwhile). */
   setLoading(on: boolean): void;
@@ -563,6 +573,8 @@ export interface AofServer {
   runLoaded(argv: string[]): boolean;
   /** The dataset as an RDB (the base file, aof-base set). */
   snapshotRdb(): Buffer;
+  /** Starts writing the dataset as of now as an RDB (aof-base set) to path, through tempFile, in the background. */
+  startBaseSnapshot(path: string, tempFile: string): RewriteJob;
   /** The dataset as commands (the base file without an RDB preamble). */
   snapshotCommands(timestamps: boolean): Buffer;
   /** Loads an RDB at the start of buf into the dataset; returns where it ended. Throws on error. */
@@ -581,6 +593,14 @@ export class AppendOnlyFile {
   rewriteScheduled = false;
   /** The size of the AOF after the last rewrite (aof_rewrite_base_size, for auto rewrites). */
   baseSize = 0;
+  /** The rewrite whose base is being written in the background, and when it started (ms). */
+  private job: RewriteJob | null = null;
+  private jobStartedAt = 0;
+  /** INFO aof_rewrites_consecutive_failures, aof_last_cow_size; the retry limit's state. */
+  consecutiveFailures = 0;
+  lastCowSize = 0;
+  private limitDelayMin = 0;
+  private limitUntil = 0;
 
   constructor(private readonly server: AofServer) {
     const config = server.config;
@@ -601,23 +621,73 @@ export class AppendOnlyFile {
    * during a BGSAVE) nothing is kept: that rewrite's base is taken later and holds the write.
    */
   feed(dbid: number, argv: readonly string[]): void {
-    if (this.state === 'on') this.writer.feed(dbid, argv);
+    // While turning on, the rewrite running in the background has its temp incr file open.
+    if (this.state === 'on' || (this.state === 'wait-rewrite' && this.job !== null)) this.writer.feed(dbid, argv);
   }
 
-  /** BGREWRITEAOF: at once, or once the running background save is done. */
-  requestRewrite(): 'started' | 'scheduled' | 'failed' {
-    if (this.server.saving()) {
+  /**
+   * BGREWRITEAOF: at once, or once the running background save is done (or the transaction that
+   * asks for it, inside EXEC); refused while a rewrite runs.
+   */
+  requestRewrite(inExec = false): 'started' | 'scheduled' | 'in-progress' | 'failed' {
+    if (this.job !== null) return 'in-progress';
+    if (this.server.saving() || inExec) {
       this.rewriteScheduled = true;
+      // Asked for by hand: the limit on retries after failures does not apply.
+      this.consecutiveFailures = 0;
       return 'scheduled';
     }
     return this.rewrite() ? 'started' : 'failed';
   }
 
-  /** From the cron: a scheduled rewrite runs once no background save is running. */
+  /** Whether a rewrite's base is being written (Redis's AOF child). */
+  get rewriting(): boolean {
+    return this.job !== null;
+  }
+
+  /**
+   * Each cron tick: a scheduled rewrite starts once no background job runs; with the AOF on and
+   * auto-aof-rewrite-percentage set, so does one when the AOF has grown that much past the size
+   * the last rewrite left (and past auto-aof-rewrite-min-size).
+   */
   cron(): void {
-    if (this.rewriteScheduled && !this.server.saving()) {
-      if (!this.rewrite() && this.state === 'wait-rewrite') this.failStart();
+    if (this.job !== null || this.server.saving()) return;
+    if (this.rewriteScheduled && !this.rewriteLimited()) {
+      this.rewrite();
+      return;
     }
+    if (this.state !== 'on') return;
+    const perc = this.server.config.num('auto-aof-rewrite-percentage');
+    const current = this.writer.currentSize;
+    if (perc === 0 || current <= this.server.config.num('auto-aof-rewrite-min-size')) return;
+    const base = this.baseSize !== 0 ? this.baseSize : 1;
+    const growth = Math.floor((current * 100) / base) - 100;
+    if (growth >= perc && !this.rewriteLimited()) {
+      this.server.log.notice(`Starting automatic rewriting of AOF on ${growth}% growth`);
+      this.rewrite();
+    }
+  }
+
+  /**
+   * aofRewriteLimited: after three failed rewrites in a row, automatic ones wait 1, 2, 4 … up to
+   * 60 minutes between tries (BGREWRITEAOF still starts one at once).
+   */
+  private rewriteLimited(): boolean {
+    if (this.consecutiveFailures < 3) {
+      this.limitDelayMin = 0;
+      this.limitUntil = 0;
+      return false;
+    }
+    const now = Math.floor(this.server.clock.now() / 1000);
+    if (this.limitUntil !== 0) {
+      if (now < this.limitUntil) return true;
+      this.limitUntil = 0;
+      return false;
+    }
+    this.limitDelayMin = this.limitDelayMin === 0 ? 1 : Math.min(60, this.limitDelayMin * 2);
+    this.limitUntil = now + this.limitDelayMin * 60;
+    this.server.log.warning(`Background AOF rewrite has repeatedly failed and triggered the limit, will retry in ${this.limitDelayMin} minutes`);
+    return true;
   }
 
   /** Before the replies of this turn go out; false when the server must stop (fsync always). */
@@ -872,14 +942,15 @@ export class AppendOnlyFile {
   }
 
   /**
-   * BGREWRITEAOF, done at once (nodis has no fork; the snapshot is taken between commands): a
-   * new incr file for what follows, a new base from the dataset, the old files turned into
-   * history and deleted, the manifest written. Logs as Redis's rewrite does; false on failure.
+   * rewriteAppendOnlyFileBackground: a new incr file takes the writes from now on and the base is
+   * written from the dataset as of now. With an RDB preamble (the default) the base is a snapshot
+   * written in slices while clients are served, as Redis's child writes it; the rewrite ends in
+   * rewriteDone. Without one the commands are written at once. False when it could not start.
    */
   rewrite(): boolean {
     const host = this.host;
     const log = this.server.log;
-    const started = performance.now();
+    if (this.job !== null) return false;
     try {
       ensureAofDir(host);
     } catch (e) {
@@ -887,17 +958,156 @@ export class AppendOnlyFile {
       this.lastRewriteOk = false;
       return false;
     }
+    if (!this.server.config.bool('aof-use-rdb-preamble')) return this.rewriteNow();
+    if (!this.openNewIncr()) {
+      this.lastRewriteOk = false;
+      return false;
+    }
+    this.rewrites++;
+    const dir = aofDirPath(host);
+    const job = this.server.startBaseSnapshot(join(dir, `temp-rewriteaof-bg-${process.pid}.aof`), join(dir, `temp-rewriteaof-${process.pid}.aof`));
+    this.job = job;
+    this.jobStartedAt = performance.now();
+    this.rewriteScheduled = false;
+    log.notice(`Background append only file rewriting started by pid ${process.pid}`);
+    void job.done.then((ok) => this.rewriteDone(job, ok));
+    return true;
+  }
+
+  /** The name of the incr file writes go to while the AOF waits for its first rewrite. */
+  private tempIncrName(): string {
+    return `temp-${this.host.filename()}.incr`;
+  }
+
+  /**
+   * openNewIncrAofForAppend: with the AOF on, a new incr file in the manifest (written now); while
+   * turning on, a temp incr file named into the manifest once the rewrite is done.
+   */
+  private openNewIncr(): boolean {
+    const host = this.host;
+    if (this.state === 'off') return true;
+    const m = this.state === 'on' ? this.manifest.clone() : null;
+    const name = m !== null ? m.newIncr(host.filename()) : this.tempIncrName();
+    const path = join(aofDirPath(host), name);
+    try {
+      if (m === null) closeSync(openSync(path, 'w'));
+      if (this.writer.open) this.writer.switchTo(path);
+      else this.writer.openFile(path);
+      if (m !== null) writeManifest(host, m);
+    } catch (e) {
+      this.server.log.warning(`Can't open the append-only file ${name}: ${strerror((e as NodeJS.ErrnoException).code)}`);
+      return false;
+    }
+    if (m !== null) this.manifest = m;
+    this.server.log.notice(`Creating AOF incr file ${name} on background rewrite`);
+    return true;
+  }
+
+  /** backgroundRewriteDoneHandler: the base file named into the manifest, the old files history. */
+  private rewriteDone(job: RewriteJob, ok: boolean): void {
+    // Stopped by killRewrite: that has cleaned up.
+    if (this.job !== job) return;
+    this.job = null;
+    const host = this.host;
+    const log = this.server.log;
+    const dir = aofDirPath(host);
+    const tempBase = `temp-rewriteaof-bg-${process.pid}.aof`;
+    this.lastCowSize = job.keptBytes;
+    this.lastRewriteTimeSec = Math.round((performance.now() - this.jobStartedAt) / 1000);
+    if (ok) ok = this.installRewrite(dir, tempBase);
+    else log.warning('Background AOF rewrite terminated with error');
+    if (ok) return;
+    this.lastRewriteOk = false;
+    this.consecutiveFailures++;
+    removeQuietly(join(dir, tempBase));
+    if (this.state === 'wait-rewrite') {
+      // The writes gathered for the failed rewrite go with it; the next one starts afresh.
+      this.writer.closeFile();
+      removeQuietly(join(dir, this.tempIncrName()));
+      this.rewriteScheduled = true;
+    }
+  }
+
+  private installRewrite(dir: string, tempBase: string): boolean {
+    const host = this.host;
+    const log = this.server.log;
+    log.notice('Background AOF rewrite terminated with success');
+    const m = this.manifest.clone();
+    const base = m.newBase(host.filename(), true);
+    try {
+      renameSync(join(dir, tempBase), join(dir, base));
+    } catch (e) {
+      log.warning(`Error trying to rename the temporary AOF base file ${tempBase} into ${base}: ${strerror((e as NodeJS.ErrnoException).code)}`);
+      return false;
+    }
+    log.notice(`Successfully renamed the temporary AOF base file ${tempBase} into ${base}`);
+    let incr: string | null = null;
+    if (this.state === 'wait-rewrite') {
+      const temp = this.tempIncrName();
+      incr = m.newIncr(host.filename());
+      try {
+        // The open file keeps its descriptor under the new name.
+        renameSync(join(dir, temp), join(dir, incr));
+      } catch (e) {
+        log.warning(`Error trying to rename the temporary AOF incr file ${temp} into ${incr}: ${strerror((e as NodeJS.ErrnoException).code)}`);
+        removeQuietly(join(dir, base));
+        return false;
+      }
+      log.notice(`Successfully renamed the temporary AOF incr file ${temp} into ${incr}`);
+    }
+    m.incrsToHistory(this.state !== 'off');
+    try {
+      writeManifest(host, m);
+    } catch {
+      removeQuietly(join(dir, base));
+      if (incr !== null) removeQuietly(join(dir, incr));
+      return false;
+    }
+    this.manifest = m;
+    if (this.state !== 'off') {
+      this.writer.currentSize = Math.max(0, aofFileSize(host, base)) + this.writer.incrSize;
+      this.baseSize = this.writer.currentSize;
+    }
+    this.collectHistory();
+    this.lastRewriteOk = true;
+    this.consecutiveFailures = 0;
+    log.notice('Background AOF rewrite finished successfully');
+    if (this.state === 'wait-rewrite') this.state = 'on';
+    return true;
+  }
+
+  /** killAppendOnlyChild: stops a rewrite in progress and removes its temp files. */
+  killRewrite(): void {
+    const job = this.job;
+    if (job === null) return;
+    this.server.log.notice(`Killing running AOF rewrite child: ${process.pid}`);
+    this.job = null;
+    job.abort();
+    const dir = aofDirPath(this.host);
+    removeQuietly(join(dir, `temp-rewriteaof-bg-${process.pid}.aof`));
+    this.lastRewriteTimeSec = Math.round((performance.now() - this.jobStartedAt) / 1000);
+  }
+
+  /**
+   * The rewrite without an RDB preamble: done at once (the commands are written between two
+   * commands), with the same files and log lines as a background one.
+   */
+  private rewriteNow(): boolean {
+    const host = this.host;
+    const log = this.server.log;
+    const started = performance.now();
     this.rewrites++;
     this.rewriteScheduled = false;
     log.notice(`Background append only file rewriting started by pid ${process.pid}`);
     const m = this.manifest.clone();
     // What follows the cut goes to a new incr file, unless the AOF is off (only a base then).
     const incr = this.state === 'off' ? null : m.newIncr(host.filename());
-    const base = m.newBase(host.filename(), this.server.config.bool('aof-use-rdb-preamble'));
+    const base = m.newBase(host.filename(), false);
     const baseSize = this.writeBase(base);
     if (baseSize < 0) {
       log.warning('Background AOF rewrite terminated with error');
       this.lastRewriteOk = false;
+      this.consecutiveFailures++;
       return false;
     }
     try {
@@ -912,21 +1122,19 @@ export class AppendOnlyFile {
       log.warning(`Can't open the append-only file ${incr}: ${strerror((e as NodeJS.ErrnoException).code)}`);
       log.warning('Background AOF rewrite terminated with error');
       this.lastRewriteOk = false;
+      this.consecutiveFailures++;
       return false;
     }
     this.manifest = m;
-    // (backgroundRewriteDoneHandler: the base plus the new incr file, which is empty yet.)
     this.writer.currentSize = baseSize + this.writer.incrSize;
     this.baseSize = this.writer.currentSize;
     log.notice('Background AOF rewrite terminated with success');
     log.notice(`Successfully renamed the temporary AOF base file temp-rewriteaof-bg-${process.pid}.aof into ${base}`);
     this.collectHistory();
-    if (this.state === 'wait-rewrite') {
-      this.state = 'on';
-      log.notice('AOF rewrite done, enabling appendonly.');
-    }
+    if (this.state === 'wait-rewrite') this.state = 'on';
     log.notice('Background AOF rewrite finished successfully');
     this.lastRewriteOk = true;
+    this.consecutiveFailures = 0;
     this.lastRewriteTimeSec = Math.round((performance.now() - started) / 1000);
     return true;
   }
@@ -942,15 +1150,27 @@ export class AppendOnlyFile {
   }
 
   /**
-   * CONFIG SET appendonly yes (startAppendOnly): a rewrite makes the base, then writes start; during
-   * a background save the rewrite is scheduled and writes wait for it.
+   * CONFIG SET appendonly yes (startAppendOnly): a rewrite makes the base, and writes go to its
+   * temp incr file meanwhile; during a background save (or inside EXEC) the rewrite is scheduled
+   * and writes wait for it. A rewrite already running is replaced: it gathers no writes.
    */
-  start(): boolean {
+  start(inExec = false): boolean {
     if (this.state !== 'off') return true;
+    const log = this.server.log;
     this.state = 'wait-rewrite';
     if (this.server.saving()) {
       this.rewriteScheduled = true;
+      log.warning('AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.');
       return true;
+    }
+    if (inExec) {
+      this.rewriteScheduled = true;
+      log.warning('AOF was enabled during a transaction. An AOF background was scheduled to start when possible.');
+      return true;
+    }
+    if (this.job !== null) {
+      log.warning('AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.');
+      this.killRewrite();
     }
     if (!this.rewrite()) {
       this.failStart();
@@ -965,28 +1185,35 @@ export class AppendOnlyFile {
     this.server.log.warning("Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.");
   }
 
-  /** CONFIG SET appendonly no, shutdown (stopAppendOnly): what is buffered is written and synced. */
+  /**
+   * CONFIG SET appendonly no, shutdown (stopAppendOnly): what is buffered is written and synced,
+   * and a rewrite in progress is stopped.
+   */
   stop(): void {
     this.rewriteScheduled = false;
-    if (this.state === 'off') return;
+    if (this.state === 'off') {
+      this.killRewrite();
+      return;
+    }
     this.writer.syncNow();
     this.writer.closeFile();
     this.state = 'off';
+    this.killRewrite();
   }
 
   /** INFO persistence's AOF fields (before module_fork_*). */
   infoFields(): Array<[string, string | number]> {
     const fields: Array<[string, string | number]> = [
       ['aof_enabled', this.state !== 'off' ? 1 : 0],
-      ['aof_rewrite_in_progress', 0],
+      ['aof_rewrite_in_progress', this.job !== null ? 1 : 0],
       ['aof_rewrite_scheduled', this.rewriteScheduled ? 1 : 0],
       ['aof_last_rewrite_time_sec', this.lastRewriteTimeSec],
-      ['aof_current_rewrite_time_sec', -1],
+      ['aof_current_rewrite_time_sec', this.job !== null ? Math.round((performance.now() - this.jobStartedAt) / 1000) : -1],
       ['aof_last_bgrewrite_status', this.lastRewriteOk ? 'ok' : 'err'],
       ['aof_rewrites', this.rewrites],
-      ['aof_rewrites_consecutive_failures', 0],
+      ['aof_rewrites_consecutive_failures', this.consecutiveFailures],
       ['aof_last_write_status', this.writer.lastWriteOk ? 'ok' : 'err'],
-      ['aof_last_cow_size', 0],
+      ['aof_last_cow_size', this.lastCowSize],
     ];
     return fields;
   }
@@ -997,10 +1224,18 @@ export class AppendOnlyFile {
     return [
       ['aof_current_size', this.writer.currentSize],
       ['aof_base_size', this.baseSize],
-      ['aof_pending_rewrite', 0],
+      ['aof_pending_rewrite', this.rewriteScheduled ? 1 : 0],
       ['aof_buffer_length', this.writer.pending],
       ['aof_pending_bio_fsync', this.writer.fsyncPending ? 1 : 0],
       ['aof_delayed_fsync', this.writer.delayedFsync],
     ];
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Never created, or gone already.
   }
 }

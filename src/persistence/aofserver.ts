@@ -8,6 +8,7 @@ import { resolveCommand } from '../server/dispatch.js';
 import { AppendOnlyFile } from './aof.js';
 import { rewriteAsCommands } from './aofrewrite.js';
 import { encodeRdb, loadRdb } from './rdb.js';
+import { BackgroundSave } from './snapshot.js';
 
 export function createAof(server: Server): AppendOnlyFile {
   let loader: Client | null = null;
@@ -48,6 +49,7 @@ export function createAof(server: Server): AppendOnlyFile {
       return true;
     },
     snapshotRdb: () => encodeRdb(server, { aofBase: true }),
+    startBaseSnapshot: (path, tempFile) => new BackgroundSave(server, { path, tempFile, aofBase: true }),
     snapshotCommands: (timestamps) => rewriteAsCommands(server, timestamps),
     loadRdbPrefix: (buf) => loadRdb(server, buf).end,
   });

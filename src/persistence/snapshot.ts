@@ -127,7 +127,15 @@ export class SnapshotSource {
 /** Why a background save stopped early. */
 class SaveAborted extends Error {}
 
-/** A background save in progress (the server's `bgsave`). */
+/** Where a background save writes (BGSAVE's defaults: dir/dbfilename through temp-<pid>.rdb). */
+export interface BackgroundSaveTarget {
+  readonly path: string;
+  readonly tempFile: string;
+  /** An AOF rewrite's base: the aof-base aux field set, and its own log line at the end. */
+  readonly aofBase?: boolean;
+}
+
+/** A background save in progress (the server's `bgsave`, or an AOF rewrite's base). */
 export class BackgroundSave {
   /** Bytes kept aside for keys changed during the save (INFO rdb_last_cow_size). */
   keptBytes = 0;
@@ -150,20 +158,25 @@ export class BackgroundSave {
   private delayOwedUs = 0;
   readonly path: string;
   readonly tempFile: string;
+  private readonly aofBase: boolean;
   /** Settles when the save has ended (true: the file is in place). */
   readonly done: Promise<boolean>;
 
-  constructor(private readonly server: Server) {
+  constructor(
+    private readonly server: Server,
+    target?: BackgroundSaveTarget,
+  ) {
     const config = server.config;
     this.compress = config.bool('rdbcompression');
     this.checksum = config.bool('rdbchecksum');
     this.meta = keyRecordMeta(server);
     this.startedAt = server.clock.now();
-    this.path = rdbFilePath(server);
-    this.tempFile = join(dirname(this.path), `temp-${process.pid}.rdb`);
+    this.path = target?.path ?? rdbFilePath(server);
+    this.tempFile = target?.tempFile ?? join(dirname(this.path), `temp-${process.pid}.rdb`);
+    this.aofBase = target?.aofBase === true;
     this.w = new RdbWriter(this.compress, CHUNK_BYTES + 65536);
     // The cut: the header as of now, and every database's contents held from here on.
-    writeRdbHeader(this.w, server);
+    writeRdbHeader(this.w, server, { aofBase: this.aofBase });
     let total = 0;
     for (const db of server.dbs) {
       if (db.dict.size === 0) continue;
@@ -173,6 +186,7 @@ export class BackgroundSave {
       total += db.dict.size;
     }
     this.keysTotal = total;
+    server.snapshotsStarted++;
     this.done = this.run();
   }
 
@@ -277,7 +291,8 @@ export class BackgroundSave {
       return this.failed();
     }
     if (this.aborted) return false;
-    log.notice('DB saved on disk');
+    if (this.aofBase) log.notice(`Successfully created the temporary AOF base file ${basename(this.path)}`);
+    else log.notice('DB saved on disk');
     return this.succeeded();
   }
 
@@ -467,7 +482,7 @@ export function abortBackgroundSave(server: Server, logged = true): void {
  * starts one.
  */
 export function saveCron(server: Server): void {
-  if (server.bgsave !== null) return;
+  if (server.bgsave !== null || server.aof.rewriting) return;
   const now = Math.floor(server.clock.now() / 1000);
   const mayRetry = now - server.lastBgsaveTry > BGSAVE_RETRY_DELAY || server.lastBgsaveOk;
   if (server.bgsaveScheduled && mayRetry) {

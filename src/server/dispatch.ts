@@ -203,7 +203,7 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
   if (exact && server.timedCount !== 0) server.settleCommandTimes();
   // A running background save keeps the command's keys as they are before it may change them
   // in place (persistence/snapshot.ts); Database's own methods cover the rest.
-  if (server.bgsave !== null && (cmd.write || cmd.mayReplicate)) keepKeysForSnapshot(c, cmd, argv);
+  if (c.db.snap !== null && (cmd.write || cmd.mayReplicate)) keepKeysForSnapshot(c, cmd, argv);
   try {
     cmd.handler!(c, argv);
   } catch (e) {
@@ -246,7 +246,6 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
 
 function keepKeysForSnapshot(c: Client, cmd: Command, argv: string[]): void {
   const db = c.db;
-  if (db.snap === null) return;
   for (const k of getCommandKeys(cmd, argv)) db.keepForSnapshot(argv[k.pos]);
 }
 

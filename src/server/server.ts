@@ -178,6 +178,10 @@ export class Server extends EventEmitter implements KeyspaceHost {
   lastBgsaveOk = true;
   /** The background save running (persistence/snapshot.ts), or null. */
   bgsave: BackgroundSave | null = null;
+  /** Background saves and AOF rewrites started (INFO total_forks: what Redis forks a child for). */
+  snapshotsStarted = 0;
+  /** EXEC is running its queued commands (Redis's in_exec): background jobs are scheduled instead. */
+  inExec = false;
   /** BGSAVE inside MULTI/EXEC (or SCHEDULE): started by the cron once nothing runs. */
   bgsaveScheduled = false;
   /** When the last background save was tried (unix s), and how long the last one took (s, -1: none). */
@@ -554,7 +558,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
   private applyAppendonly(): string | null {
     const on = this.config.bool('appendonly');
     if (!on && this.aof.state !== 'off') this.aof.stop();
-    else if (on && this.aof.state === 'off' && !this.aof.start()) return 'Unable to turn on AOF. Check server logs.';
+    else if (on && this.aof.state === 'off' && !this.aof.start(this.inExec)) return 'Unable to turn on AOF. Check server logs.';
     return null;
   }
 
@@ -1063,7 +1067,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
       // everysec's fsync of what was written, and a retry after a failed write.
       if (this.aof.state !== 'off') this.flushAof();
       saveCron(this);
-      if (this.aof.rewriteScheduled) this.aof.cron();
+      this.aof.cron();
       if (ticks % hz === 0) this.clientsCron();
     }, 1000 / hz);
     this.cronTimer.unref();

@@ -54,6 +54,15 @@ async function runAll(c: RawConnection, cmds: string[][]): Promise<void> {
   }
 }
 
+/** Waits until no AOF rewrite runs or is scheduled (the base is written in the background). */
+async function rewriteDone(c: RawConnection): Promise<string> {
+  for (;;) {
+    const info = (await c.call('INFO', 'persistence'))!;
+    if (info.includes('aof_rewrite_in_progress:0\r\n') && info.includes('aof_rewrite_scheduled:0\r\n')) return info;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 /** DEBUG DIGEST, and the keys of the two databases used, as a comparable summary. */
 async function summary(c: RawConnection): Promise<string[]> {
   const out = [(await c.call('DEBUG', 'DIGEST'))!];
@@ -65,7 +74,7 @@ async function summary(c: RawConnection): Promise<string[]> {
   return out;
 }
 
-async function withServer<T>(options: Record<string, string>, fn: (c: RawConnection, s: EmbeddedServer) => Promise<T>): Promise<T> {
+async function withServer<T>(options: Record<string, string | ((line: string) => void)>, fn: (c: RawConnection, s: EmbeddedServer) => Promise<T>): Promise<T> {
   const s = await startServer({ 'enable-debug-command': 'yes', log: () => {}, ...options });
   const c = await RawConnection.open({ port: s.port });
   try {
@@ -177,6 +186,7 @@ describe('AOF files', suite, () => {
         assert.deepEqual(await summary(c), before, `restart (preamble ${preamble})`);
         assert.equal(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
         await runAll(c, [['SET', 'after', 'rewrite']]);
+        assert.match(await rewriteDone(c), /aof_last_bgrewrite_status:ok\r\n/);
         return summary(c);
       });
       const base = preamble === 'yes' ? 'appendonly.aof.2.base.rdb' : 'appendonly.aof.2.base.aof';
@@ -263,7 +273,7 @@ describe('AOF files', suite, () => {
       await runAll(c, [['SET', 'before', '1']]);
       assert.match((await c.call('INFO', 'persistence'))!, /aof_enabled:0\r\n/);
       assert.equal(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
-      const info = (await c.call('INFO', 'persistence'))!;
+      const info = await rewriteDone(c);
       assert.match(info, /aof_enabled:1\r\n[^]*aof_rewrites:1\r\n[^]*module_fork_last_cow_size:0\r\naof_current_size:\d+\r\naof_base_size:\d+\r\n/);
       await runAll(c, [['SET', 'during', '2']]);
       assert.equal(await c.call('CONFIG', 'SET', 'appendonly', 'no'), '+OK\r\n');
@@ -272,6 +282,94 @@ describe('AOF files', suite, () => {
     });
     await withServer({ dir, appendonly: 'yes' }, async (c) => {
       assert.equal(await c.call('MGET', 'before', 'during', 'after'), '*3\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n');
+    });
+  });
+
+  it('BGREWRITEAOF writes its base in the background while clients change keys; the files hold the final dataset', async () => {
+    const dir = tempDir();
+    const options = { dir, appendonly: 'yes' };
+    const manifest = () => readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'latin1');
+    const final = await withServer(options, async (c) => {
+      // 1 ms per key written (rdb-key-save-delay): the rewrite spans many event-loop turns.
+      await runAll(c, [['DEBUG', 'POPULATE', '300', 'key'], ['RPUSH', 'list', 'a', 'b'], ['CONFIG', 'SET', 'rdb-key-save-delay', '1000']]);
+      assert.equal(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+      assert.match((await c.call('INFO', 'persistence'))!, /aof_rewrite_in_progress:1\r\n[^]*aof_current_rewrite_time_sec:0\r\n/);
+      assert.equal(await c.call('BGREWRITEAOF'), '-ERR Background append only file rewriting already in progress\r\n');
+      assert.equal(
+        await c.call('BGSAVE'),
+        "-ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.\r\n",
+      );
+      // Writes go to a new incr file, named in the manifest from the start of the rewrite.
+      assert.equal(manifest(), 'file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\nfile appendonly.aof.2.incr.aof seq 2 type i\n');
+      await runAll(c, [['SET', 'key:299', 'changed'], ['DEL', 'key:298'], ['RPUSH', 'list', 'c'], ['SET', 'new', 'key'], ['FLUSHDB'], ['SET', 'after', 'flush']]);
+      assert.equal(await c.call('BGSAVE', 'SCHEDULE'), '+Background saving scheduled\r\n');
+      await runAll(c, [['CONFIG', 'SET', 'rdb-key-save-delay', '0']]);
+      const info = await rewriteDone(c);
+      assert.match(info, /aof_last_bgrewrite_status:ok\r\n/);
+      assert.match(info, /aof_rewrites_consecutive_failures:0\r\n/);
+      return summary(c);
+    });
+    assert.equal(manifest(), 'file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n');
+    assert.deepEqual(readdirSync(join(dir, 'appendonlydir')).sort(), ['appendonly.aof.2.base.rdb', 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest']);
+    await withServer(options, async (c) => {
+      assert.deepEqual(await summary(c), final);
+      assert.equal(await c.call('DBSIZE'), ':1\r\n');
+    });
+    // The base alone is the dataset as the rewrite began (the 300 keys and the list).
+    const base = readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.2.base.rdb'));
+    assert.ok(base.includes('key:299') && base.includes('value:299') && !base.includes('changed'));
+  });
+
+  it('CONFIG SET appendonly no stops a rewrite in progress and removes its temp file', async () => {
+    const dir = tempDir();
+    const lines: string[] = [];
+    await withServer({ dir, appendonly: 'yes', log: (l) => lines.push(l) }, async (c) => {
+      await runAll(c, [['DEBUG', 'POPULATE', '100'], ['CONFIG', 'SET', 'rdb-key-save-delay', '100000']]);
+      assert.equal(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+      await new Promise((r) => setTimeout(r, 50));
+      assert.ok(readdirSync(join(dir, 'appendonlydir')).some((n) => n.startsWith('temp-rewriteaof-')));
+      assert.equal(await c.call('CONFIG', 'SET', 'appendonly', 'no'), '+OK\r\n');
+      assert.match((await c.call('INFO', 'persistence'))!, /aof_enabled:0\r\naof_rewrite_in_progress:0\r\n/);
+    });
+    assert.ok(lines.some((l) => l.includes('Killing running AOF rewrite child')), lines.join(''));
+    assert.ok(!readdirSync(join(dir, 'appendonlydir')).some((n) => n.startsWith('temp-')));
+  });
+
+  it('CONFIG SET appendonly yes gathers the writes made during its rewrite in a temp incr file', async () => {
+    const dir = tempDir();
+    const final = await withServer({ dir }, async (c) => {
+      await runAll(c, [['DEBUG', 'POPULATE', '200'], ['CONFIG', 'SET', 'rdb-key-save-delay', '1000']]);
+      assert.equal(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
+      await runAll(c, [['SET', 'during', 'rewrite'], ['DEL', 'key:0']]);
+      assert.ok(existsSync(join(dir, 'appendonlydir', 'temp-appendonly.aof.incr')));
+      await runAll(c, [['CONFIG', 'SET', 'rdb-key-save-delay', '0']]);
+      assert.match(await rewriteDone(c), /aof_enabled:1\r\n[^]*aof_last_bgrewrite_status:ok\r\n/);
+      await runAll(c, [['SET', 'after', 'rewrite']]);
+      return summary(c);
+    });
+    assert.equal(readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'latin1'), 'file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n');
+    await withServer({ dir, appendonly: 'yes' }, async (c) => {
+      assert.deepEqual(await summary(c), final);
+      assert.equal(await c.call('GET', 'during'), '$7\r\nrewrite\r\n');
+    });
+  });
+
+  it('auto-aof-rewrite-percentage starts a rewrite once the AOF has grown past its base', async () => {
+    const dir = tempDir();
+    const lines: string[] = [];
+    const options = { dir, appendonly: 'yes', 'auto-aof-rewrite-min-size': '4096', 'auto-aof-rewrite-percentage': '100', log: (l: string) => lines.push(l) };
+    await withServer(options, async (c) => {
+      for (let i = 0; i < 50; i++) await runAll(c, [['SET', `k${i}`, 'x'.repeat(100)]]);
+      for (;;) {
+        const info = (await c.call('INFO', 'persistence'))!;
+        if (/aof_rewrites:[1-9]/.test(info) && info.includes('aof_rewrite_in_progress:0')) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.ok(lines.some((l) => /Starting automatic rewriting of AOF on \d+% growth/.test(l)), lines.join(''));
+      // The rewrite reset the base: the same size again does not start another.
+      const info = (await c.call('INFO', 'persistence'))!;
+      const size = Number(/aof_current_size:(\d+)/.exec(info)![1]);
+      assert.equal(Number(/aof_base_size:(\d+)/.exec(info)![1]), size);
     });
   });
 
