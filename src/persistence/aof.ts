@@ -573,8 +573,11 @@ export interface AofServer {
   runLoaded(argv: string[]): boolean;
   /** The dataset as an RDB (the base file, aof-base set). */
   snapshotRdb(): Buffer;
-  /** Starts writing the dataset as of now as an RDB (aof-base set) to path, through tempFile, in the background. */
-  startBaseSnapshot(path: string, tempFile: string): RewriteJob;
+  /**
+   * Starts writing the dataset as of now to path, through tempFile, in the background: as an RDB
+   * (aof-base set) with the preamble, else as commands.
+   */
+  startBaseSnapshot(path: string, tempFile: string, preamble: boolean): RewriteJob;
   /** The dataset as commands (the base file without an RDB preamble). */
   snapshotCommands(timestamps: boolean): Buffer;
   /** Loads an RDB at the start of buf into the dataset; returns where it ended. Throws on error. */
@@ -596,6 +599,8 @@ export class AppendOnlyFile {
   /** The rewrite whose base is being written in the background, and when it started (ms). */
   private job: RewriteJob | null = null;
   private jobStartedAt = 0;
+  /** Whether the running rewrite writes an RDB (the base file's name says which). */
+  private jobPreamble = true;
   /** INFO aof_rewrites_consecutive_failures, aof_last_cow_size; the retry limit's state. */
   consecutiveFailures = 0;
   lastCowSize = 0;
@@ -943,9 +948,9 @@ export class AppendOnlyFile {
 
   /**
    * rewriteAppendOnlyFileBackground: a new incr file takes the writes from now on and the base is
-   * written from the dataset as of now. With an RDB preamble (the default) the base is a snapshot
-   * written in slices while clients are served, as Redis's child writes it; the rewrite ends in
-   * rewriteDone. Without one the commands are written at once. False when it could not start.
+   * written from the dataset as of now (an RDB, or commands without the preamble), in slices
+   * while clients are served, as Redis's child writes it (persistence/snapshot.ts); the rewrite
+   * ends in rewriteDone. False when it could not start.
    */
   rewrite(): boolean {
     const host = this.host;
@@ -958,15 +963,16 @@ export class AppendOnlyFile {
       this.lastRewriteOk = false;
       return false;
     }
-    if (!this.server.config.bool('aof-use-rdb-preamble')) return this.rewriteNow();
     if (!this.openNewIncr()) {
       this.lastRewriteOk = false;
       return false;
     }
     this.rewrites++;
     const dir = aofDirPath(host);
-    const job = this.server.startBaseSnapshot(join(dir, `temp-rewriteaof-bg-${process.pid}.aof`), join(dir, `temp-rewriteaof-${process.pid}.aof`));
+    const preamble = this.server.config.bool('aof-use-rdb-preamble');
+    const job = this.server.startBaseSnapshot(join(dir, `temp-rewriteaof-bg-${process.pid}.aof`), join(dir, `temp-rewriteaof-${process.pid}.aof`), preamble);
     this.job = job;
+    this.jobPreamble = preamble;
     this.jobStartedAt = performance.now();
     this.rewriteScheduled = false;
     log.notice(`Background append only file rewriting started by pid ${process.pid}`);
@@ -1033,7 +1039,7 @@ export class AppendOnlyFile {
     const log = this.server.log;
     log.notice('Background AOF rewrite terminated with success');
     const m = this.manifest.clone();
-    const base = m.newBase(host.filename(), true);
+    const base = m.newBase(host.filename(), this.jobPreamble);
     try {
       renameSync(join(dir, tempBase), join(dir, base));
     } catch (e) {
@@ -1086,57 +1092,6 @@ export class AppendOnlyFile {
     const dir = aofDirPath(this.host);
     removeQuietly(join(dir, `temp-rewriteaof-bg-${process.pid}.aof`));
     this.lastRewriteTimeSec = Math.round((performance.now() - this.jobStartedAt) / 1000);
-  }
-
-  /**
-   * The rewrite without an RDB preamble: done at once (the commands are written between two
-   * commands), with the same files and log lines as a background one.
-   */
-  private rewriteNow(): boolean {
-    const host = this.host;
-    const log = this.server.log;
-    const started = performance.now();
-    this.rewrites++;
-    this.rewriteScheduled = false;
-    log.notice(`Background append only file rewriting started by pid ${process.pid}`);
-    const m = this.manifest.clone();
-    // What follows the cut goes to a new incr file, unless the AOF is off (only a base then).
-    const incr = this.state === 'off' ? null : m.newIncr(host.filename());
-    const base = m.newBase(host.filename(), false);
-    const baseSize = this.writeBase(base);
-    if (baseSize < 0) {
-      log.warning('Background AOF rewrite terminated with error');
-      this.lastRewriteOk = false;
-      this.consecutiveFailures++;
-      return false;
-    }
-    try {
-      if (incr !== null) {
-        if (this.writer.open) this.writer.switchTo(join(aofDirPath(host), incr));
-        else this.writer.openFile(join(aofDirPath(host), incr));
-        log.notice(`Creating AOF incr file ${incr} on background rewrite`);
-      }
-      m.incrsToHistory(incr !== null);
-      writeManifest(host, m);
-    } catch (e) {
-      log.warning(`Can't open the append-only file ${incr}: ${strerror((e as NodeJS.ErrnoException).code)}`);
-      log.warning('Background AOF rewrite terminated with error');
-      this.lastRewriteOk = false;
-      this.consecutiveFailures++;
-      return false;
-    }
-    this.manifest = m;
-    this.writer.currentSize = baseSize + this.writer.incrSize;
-    this.baseSize = this.writer.currentSize;
-    log.notice('Background AOF rewrite terminated with success');
-    log.notice(`Successfully renamed the temporary AOF base file temp-rewriteaof-bg-${process.pid}.aof into ${base}`);
-    this.collectHistory();
-    if (this.state === 'wait-rewrite') this.state = 'on';
-    log.notice('Background AOF rewrite finished successfully');
-    this.lastRewriteOk = true;
-    this.consecutiveFailures = 0;
-    this.lastRewriteTimeSec = Math.round((performance.now() - started) / 1000);
-    return true;
   }
 
   /** Deletes the history files unless aof-disable-auto-gc (after a rewrite, and when it is set back to no). */

@@ -69,18 +69,30 @@ function rewriteStream(out: string[], key: string, s: StreamValue): void {
   }
 }
 
+/** The commands that rebuild one key (and its time to live, an absolute unix time in ms). */
+export function rewriteKey(out: string[], key: string, v: Value, expire: number | bigint | undefined): void {
+  rewriteValue(out, key, v);
+  if (expire !== undefined) out.push(encodeArgv(['PEXPIREAT', key, String(expire)]));
+}
+
+/** What opens a database's commands. */
+export function rewriteDbHeader(id: number): string {
+  return encodeArgv(['SELECT', String(id)]);
+}
+
+/** The #TS annotation that opens a base file when aof-timestamp-enabled is set. */
+export function rewriteTimestamp(server: Server): string {
+  return `#TS:${Math.floor(server.clock.now() / 1000)}\r\n`;
+}
+
 /** The whole dataset as commands, with a #TS annotation first when timestamps is set. */
 export function rewriteAsCommands(server: Server, timestamps: boolean): Buffer {
   const out: string[] = [];
-  if (timestamps) out.push(`#TS:${Math.floor(server.clock.now() / 1000)}\r\n`);
+  if (timestamps) out.push(rewriteTimestamp(server));
   for (const db of server.dbs) {
     if (db.dict.size === 0) continue;
-    out.push(encodeArgv(['SELECT', String(db.id)]));
-    for (const [key, v] of db.dict) {
-      rewriteValue(out, key, v);
-      const when = db.getExpireExact(key);
-      if (when !== undefined) out.push(encodeArgv(['PEXPIREAT', key, String(when)]));
-    }
+    out.push(rewriteDbHeader(db.id));
+    for (const [key, v] of db.dict) rewriteKey(out, key, v, db.getExpireExact(key));
   }
   return Buffer.from(out.join(''), 'latin1');
 }

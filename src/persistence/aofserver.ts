@@ -49,7 +49,7 @@ export function createAof(server: Server): AppendOnlyFile {
       return true;
     },
     snapshotRdb: () => encodeRdb(server, { aofBase: true }),
-    startBaseSnapshot: (path, tempFile) => new BackgroundSave(server, { path, tempFile, aofBase: true }),
+    startBaseSnapshot: (path, tempFile, preamble) => new BackgroundSave(server, { path, tempFile, aofBase: preamble ? 'rdb' : 'commands' }),
     snapshotCommands: (timestamps) => rewriteAsCommands(server, timestamps),
     loadRdbPrefix: (buf) => loadRdb(server, buf).end,
   });

@@ -1266,6 +1266,15 @@ export function writeEncodedRecord(w: RdbWriter, key: string, enc: EncodedValue,
   w.bytes(enc.bytes);
 }
 
+/** The value an encodeValue() result holds (for a snapshot written as commands). */
+export function decodeEncodedValue(enc: EncodedValue): Value {
+  const r = new RdbReader(enc.bytes);
+  r.doing = 'reading a kept value';
+  const value = loadValue(r, enc.type, 0);
+  if (value === null) return r.fail('corrupt', 'Empty keys are not allowed', 0);
+  return value;
+}
+
 /** The EOF opcode (the checksum follows it). */
 export function writeRdbEof(w: RdbWriter): void {
   w.byte(OP_EOF);

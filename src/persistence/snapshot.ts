@@ -22,8 +22,10 @@ import type { Database } from '../keyspace/db.js';
 import type { Value } from '../types/value.js';
 import { Crc64 } from '../util/crc64.js';
 import { strerror } from '../server/config.js';
+import { rewriteDbHeader, rewriteKey, rewriteTimestamp } from './aofrewrite.js';
 import {
   RdbWriter,
+  decodeEncodedValue,
   encodeValue,
   keyRecordMeta,
   rdbFilePath,
@@ -33,7 +35,6 @@ import {
   writeRdbEof,
   writeRdbHeader,
   type EncodedValue,
-  type KeyRecordMeta,
 } from './rdb.js';
 
 /** A key as it was at the cut, kept aside before its first change. */
@@ -131,8 +132,56 @@ class SaveAborted extends Error {}
 export interface BackgroundSaveTarget {
   readonly path: string;
   readonly tempFile: string;
-  /** An AOF rewrite's base: the aof-base aux field set, and its own log line at the end. */
-  readonly aofBase?: boolean;
+  /** An AOF rewrite's base: its own log line at the end, and either an RDB with the aof-base aux field set or commands. */
+  readonly aofBase?: 'rdb' | 'commands';
+}
+
+/** How a snapshot's records are written: as an RDB, or as commands (an AOF base without a preamble). */
+interface SnapshotFormat {
+  /** A CRC-64 ends the file (an RDB's, zero when rdbchecksum is off). */
+  readonly checksummed: boolean;
+  header(w: RdbWriter): void;
+  db(w: RdbWriter, id: number, size: number, volatile: number): void;
+  key(w: RdbWriter, key: string, value: Value, expire: number | bigint | undefined): void;
+  kept(w: RdbWriter, key: string, enc: EncodedValue, expire: number | bigint | undefined): void;
+  end(w: RdbWriter): void;
+}
+
+function rdbFormat(server: Server, aofBase: boolean): SnapshotFormat {
+  const meta = keyRecordMeta(server);
+  return {
+    checksummed: true,
+    header: (w) => writeRdbHeader(w, server, { aofBase }),
+    db: writeDbHeader,
+    key: (w, key, value, expire) => writeKeyRecord(w, key, value, expire, meta),
+    kept: (w, key, enc, expire) => writeEncodedRecord(w, key, enc, expire, meta),
+    end: writeRdbEof,
+  };
+}
+
+/** rewriteAppendOnlyFileRio's format: SELECT, then each key's commands (a kept value decoded first). */
+function commandsFormat(server: Server): SnapshotFormat {
+  const out: string[] = [];
+  const put = (w: RdbWriter): void => {
+    for (let i = 0; i < out.length; i++) w.latin1(out[i]);
+    out.length = 0;
+  };
+  return {
+    checksummed: false,
+    header: (w) => {
+      if (server.config.bool('aof-timestamp-enabled')) w.latin1(rewriteTimestamp(server));
+    },
+    db: (w, id) => w.latin1(rewriteDbHeader(id)),
+    key: (w, key, value, expire) => {
+      rewriteKey(out, key, value, expire);
+      put(w);
+    },
+    kept: (w, key, enc, expire) => {
+      rewriteKey(out, key, decodeEncodedValue(enc), expire);
+      put(w);
+    },
+    end: () => {},
+  };
 }
 
 /** A background save in progress (the server's `bgsave`, or an AOF rewrite's base). */
@@ -146,7 +195,7 @@ export class BackgroundSave {
   readonly startedAt: number;
   readonly compress: boolean;
   private readonly checksum: boolean;
-  private readonly meta: KeyRecordMeta;
+  private readonly format: SnapshotFormat;
   private readonly sources: SnapshotSource[] = [];
   private current = 0;
   private w: RdbWriter;
@@ -168,15 +217,15 @@ export class BackgroundSave {
   ) {
     const config = server.config;
     this.compress = config.bool('rdbcompression');
-    this.checksum = config.bool('rdbchecksum');
-    this.meta = keyRecordMeta(server);
+    this.format = target?.aofBase === 'commands' ? commandsFormat(server) : rdbFormat(server, target?.aofBase === 'rdb');
+    this.checksum = this.format.checksummed && config.bool('rdbchecksum');
     this.startedAt = server.clock.now();
     this.path = target?.path ?? rdbFilePath(server);
     this.tempFile = target?.tempFile ?? join(dirname(this.path), `temp-${process.pid}.rdb`);
-    this.aofBase = target?.aofBase === true;
+    this.aofBase = target?.aofBase !== undefined;
     this.w = new RdbWriter(this.compress, CHUNK_BYTES + 65536);
     // The cut: the header as of now, and every database's contents held from here on.
-    writeRdbHeader(this.w, server, { aofBase: this.aofBase });
+    this.format.header(this.w);
     let total = 0;
     for (const db of server.dbs) {
       if (db.dict.size === 0) continue;
@@ -331,7 +380,7 @@ export class BackgroundSave {
         } else {
           const v = s.dict.get(key);
           if (v === undefined) continue;
-          writeKeyRecord(w, key, v, s.volatile === 0 && s.expires.size === 0 ? undefined : s.expireOf(key), this.meta);
+          this.format.key(w, key, v, s.volatile === 0 && s.expires.size === 0 ? undefined : s.expireOf(key));
           this.keysDone++;
         }
         if (delay !== 0) {
@@ -347,7 +396,8 @@ export class BackgroundSave {
       this.current++;
       if (this.sliceDone(start)) return false;
     }
-    writeRdbEof(w);
+    this.format.end(w);
+    if (!this.format.checksummed) return true;
     w.reserve(8);
     if (this.checksum) {
       this.crc.update(w.buf, this.crcPos, w.pos);
@@ -371,7 +421,7 @@ export class BackgroundSave {
 
   /** A database's turn: its header, the kept keys it no longer holds, then its keys frozen. */
   private beginSource(s: SnapshotSource): void {
-    writeDbHeader(this.w, s.id, s.size, s.volatile);
+    this.format.db(this.w, s.id, s.size, s.volatile);
     for (const [key, kept] of s.aside) {
       if (kept === ABSENT || kept === WRITTEN || s.dict.has(key)) continue;
       this.writeKept(s, key, kept);
@@ -381,8 +431,8 @@ export class BackgroundSave {
   }
 
   private writeKept(s: SnapshotSource, key: string, kept: Kept): void {
-    if (typeof kept.value === 'string') writeKeyRecord(this.w, key, kept.value, kept.expire, this.meta);
-    else writeEncodedRecord(this.w, key, kept.value, kept.expire, this.meta);
+    if (typeof kept.value === 'string') this.format.key(this.w, key, kept.value, kept.expire);
+    else this.format.kept(this.w, key, kept.value, kept.expire);
     s.aside.set(key, WRITTEN);
     this.keysDone++;
   }

@@ -286,38 +286,41 @@ describe('AOF files', suite, () => {
   });
 
   it('BGREWRITEAOF writes its base in the background while clients change keys; the files hold the final dataset', async () => {
-    const dir = tempDir();
-    const options = { dir, appendonly: 'yes' };
-    const manifest = () => readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'latin1');
-    const final = await withServer(options, async (c) => {
-      // 1 ms per key written (rdb-key-save-delay): the rewrite spans many event-loop turns.
-      await runAll(c, [['DEBUG', 'POPULATE', '300', 'key'], ['RPUSH', 'list', 'a', 'b'], ['CONFIG', 'SET', 'rdb-key-save-delay', '1000']]);
-      assert.equal(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
-      assert.match((await c.call('INFO', 'persistence'))!, /aof_rewrite_in_progress:1\r\n[^]*aof_current_rewrite_time_sec:0\r\n/);
-      assert.equal(await c.call('BGREWRITEAOF'), '-ERR Background append only file rewriting already in progress\r\n');
-      assert.equal(
-        await c.call('BGSAVE'),
-        "-ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.\r\n",
-      );
-      // Writes go to a new incr file, named in the manifest from the start of the rewrite.
-      assert.equal(manifest(), 'file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\nfile appendonly.aof.2.incr.aof seq 2 type i\n');
-      await runAll(c, [['SET', 'key:299', 'changed'], ['DEL', 'key:298'], ['RPUSH', 'list', 'c'], ['SET', 'new', 'key'], ['FLUSHDB'], ['SET', 'after', 'flush']]);
-      assert.equal(await c.call('BGSAVE', 'SCHEDULE'), '+Background saving scheduled\r\n');
-      await runAll(c, [['CONFIG', 'SET', 'rdb-key-save-delay', '0']]);
-      const info = await rewriteDone(c);
-      assert.match(info, /aof_last_bgrewrite_status:ok\r\n/);
-      assert.match(info, /aof_rewrites_consecutive_failures:0\r\n/);
-      return summary(c);
-    });
-    assert.equal(manifest(), 'file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n');
-    assert.deepEqual(readdirSync(join(dir, 'appendonlydir')).sort(), ['appendonly.aof.2.base.rdb', 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest']);
-    await withServer(options, async (c) => {
-      assert.deepEqual(await summary(c), final);
-      assert.equal(await c.call('DBSIZE'), ':1\r\n');
-    });
-    // The base alone is the dataset as the rewrite began (the 300 keys and the list).
-    const base = readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.2.base.rdb'));
-    assert.ok(base.includes('key:299') && base.includes('value:299') && !base.includes('changed'));
+    for (const preamble of ['yes', 'no']) {
+      const dir = tempDir();
+      const options = { dir, appendonly: 'yes', 'aof-use-rdb-preamble': preamble };
+      const suffix = preamble === 'yes' ? 'rdb' : 'aof';
+      const manifest = () => readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'latin1');
+      const final = await withServer(options, async (c) => {
+        // 1 ms per key written (rdb-key-save-delay): the rewrite spans many event-loop turns.
+        await runAll(c, [['DEBUG', 'POPULATE', '300', 'key'], ['RPUSH', 'list', 'a', 'b'], ['CONFIG', 'SET', 'rdb-key-save-delay', '1000']]);
+        assert.equal(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+        assert.match((await c.call('INFO', 'persistence'))!, /aof_rewrite_in_progress:1\r\n[^]*aof_current_rewrite_time_sec:0\r\n/);
+        assert.equal(await c.call('BGREWRITEAOF'), '-ERR Background append only file rewriting already in progress\r\n');
+        assert.equal(
+          await c.call('BGSAVE'),
+          "-ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.\r\n",
+        );
+        // Writes go to a new incr file, named in the manifest from the start of the rewrite.
+        assert.equal(manifest(), `file appendonly.aof.1.base.${suffix} seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\nfile appendonly.aof.2.incr.aof seq 2 type i\n`);
+        await runAll(c, [['SET', 'key:299', 'changed'], ['DEL', 'key:298'], ['RPUSH', 'list', 'c'], ['SET', 'new', 'key'], ['FLUSHDB'], ['SET', 'after', 'flush']]);
+        assert.equal(await c.call('BGSAVE', 'SCHEDULE'), '+Background saving scheduled\r\n');
+        await runAll(c, [['CONFIG', 'SET', 'rdb-key-save-delay', '0']]);
+        const info = await rewriteDone(c);
+        assert.match(info, /aof_last_bgrewrite_status:ok\r\n/);
+        assert.match(info, /aof_rewrites_consecutive_failures:0\r\n/);
+        return summary(c);
+      });
+      assert.equal(manifest(), `file appendonly.aof.2.base.${suffix} seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n`);
+      assert.deepEqual(readdirSync(join(dir, 'appendonlydir')).sort(), [`appendonly.aof.2.base.${suffix}`, 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest']);
+      await withServer(options, async (c) => {
+        assert.deepEqual(await summary(c), final);
+        assert.equal(await c.call('DBSIZE'), ':1\r\n');
+      });
+      // The base alone is the dataset as the rewrite began (the 300 keys and the list).
+      const base = readFileSync(join(dir, 'appendonlydir', `appendonly.aof.2.base.${suffix}`));
+      assert.ok(base.includes('key:299') && base.includes('value:299') && !base.includes('changed'), `preamble ${preamble}`);
+    }
   });
 
   it('CONFIG SET appendonly no stops a rewrite in progress and removes its temp file', async () => {
