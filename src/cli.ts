@@ -263,7 +263,15 @@ async function main(): Promise<void> {
   // The snapshot in dir/dbfilename, loaded synchronously so no client is served before it is in;
   // a bad one stops start-up.
   // An AOF may hold scripts and FUNCTION LOADs, which run as it loads: the Lua engine first.
-  if (server.config.bool('appendonly')) await scriptingOf(server).load();
+  // Clients that connect meanwhile get -LOADING, as from Redis while it loads.
+  if (server.config.bool('appendonly')) {
+    server.loading = true;
+    try {
+      await scriptingOf(server).load();
+    } finally {
+      server.loading = false;
+    }
+  }
   if (!loadDataFromDisk(server)) process.exit(1);
   if (tcp) server.log.notice('Ready to accept connections tcp');
   if (unixsocket) server.log.notice('Ready to accept connections unix');

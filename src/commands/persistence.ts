@@ -163,6 +163,15 @@ const diskErrorGate: Gate = (c, cmd) => {
 
 addGate(diskErrorGate, oomGate);
 
+/**
+ * While the dataset loads, only commands flagged loading run; the rest get Redis's -LOADING.
+ * (A file loads synchronously, so clients see this only while nodis-server waits for the Lua
+ * engine the AOF's scripts need, listening already as redis-server does.)
+ */
+const loadingGate: Gate = (c, cmd) => (c.server.loading && !cmd.flags.includes('loading') ? 'LOADING Redis is loading the dataset in memory' : null);
+
+addGate(loadingGate);
+
 // ---------------------------------------------------------------------------------------------
 // SHUTDOWN (the command's parsing lives in commands/server.ts)
 

@@ -376,6 +376,20 @@ describe('AOF files', suite, () => {
     });
   });
 
+  it('answers -LOADING while the dataset loads, but to commands flagged loading', async () => {
+    await withServer({}, async (c, s) => {
+      s.server.loading = true;
+      try {
+        assert.equal(await c.call('GET', 'x'), '-LOADING Redis is loading the dataset in memory\r\n');
+        assert.equal(await c.call('PING'), '-LOADING Redis is loading the dataset in memory\r\n');
+        assert.match((await c.call('INFO', 'persistence'))!, /\r\nloading:1\r\n/);
+      } finally {
+        s.server.loading = false;
+      }
+      assert.equal(await c.call('PING'), '+PONG\r\n');
+    });
+  });
+
   it('DEBUG LOADAOF reloads the dataset from the files', async () => {
     const dir = tempDir();
     await withServer({ dir, appendonly: 'yes' }, async (c, s) => {
