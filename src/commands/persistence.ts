@@ -6,6 +6,7 @@ import { NOTIFY } from '../keyspace/notify.js';
 import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
 import { ERR_NOT_INTEGER, ERR_SYNTAX } from '../server/errors.js';
+import { strerror } from '../server/config.js';
 import { parseInt64 } from '../util/numbers.js';
 import { optionWord } from '../util/cstring.js';
 import {
@@ -148,17 +149,25 @@ export const ERR_MISCONF =
   'for details about the RDB error.';
 
 /**
- * stop-writes-on-bgsave-error (Redis's writeCommandsDeniedByDiskError): with save points set and
- * the last background save failed, writes (an EXEC holding one) and PING are refused until a
- * save works. After the OOM gate, as in processCommand.
+ * Redis's writeCommandsDeniedByDiskError: with stop-writes-on-bgsave-error, save points set and
+ * the last background save failed, or with the AOF on and its last write (or background fsync)
+ * failed, writes (an EXEC holding one) and PING are refused until the disk works again. After the
+ * OOM gate, as in processCommand.
  */
 const diskErrorGate: Gate = (c, cmd) => {
   const server = c.server;
-  if (server.lastBgsaveOk || !server.config.bool('stop-writes-on-bgsave-error')) return null;
-  if (server.config.savePoints().length === 0) return null;
+  if (server.lastBgsaveOk && server.aof.state === 'off') return null;
+  let error: string | null = null;
+  if (!server.lastBgsaveOk && server.config.bool('stop-writes-on-bgsave-error') && server.config.savePoints().length !== 0) {
+    error = ERR_MISCONF;
+  } else {
+    const aofError = server.aof.diskError();
+    if (aofError !== undefined) error = `MISCONF Errors writing to the AOF file: ${strerror(aofError)}`;
+  }
+  if (error === null) return null;
   let write = cmd.write || cmd.fullName === 'ping';
   if (!write && cmd.fullName === 'exec' && c.multi !== null) write = c.multi.some((q) => q.cmd.write);
-  return write ? ERR_MISCONF : null;
+  return write ? error : null;
 };
 
 addGate(diskErrorGate, oomGate);

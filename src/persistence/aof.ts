@@ -279,6 +279,8 @@ export class AofWriter {
   /** Whether the last write failed (INFO aof_last_write_status, MISCONF), and why. */
   lastWriteOk = true;
   lastWriteError: string | undefined;
+  /** The error of the last background fsync (everysec), until one succeeds (aof_bio_fsync_status). */
+  fsyncError: string | undefined;
   /** Writes delayed because a background fsync was slow (INFO aof_delayed_fsync). */
   delayedFsync = 0;
   /** Bytes written since the AOF was opened, base included (INFO aof_current_size). */
@@ -434,8 +436,14 @@ export class AofWriter {
         this.fsyncRunning = true;
         const fd = this.fd;
         const size = this.incrSize;
-        fsync(fd, () => {
+        fsync(fd, (err) => {
           this.fsyncRunning = false;
+          if (err) {
+            this.fsyncError = err.code ?? 'EIO';
+            this.host.log.warning(`Fail to fsync the AOF file: ${strerror(this.fsyncError)}`);
+            return;
+          }
+          this.fsyncError = undefined;
           if (this.fd === fd) this.fsyncedSize = Math.max(this.fsyncedSize, size);
         });
       }
@@ -693,6 +701,15 @@ export class AppendOnlyFile {
     this.limitUntil = now + this.limitDelayMin * 60;
     this.server.log.warning(`Background AOF rewrite has repeatedly failed and triggered the limit, will retry in ${this.limitDelayMin} minutes`);
     return true;
+  }
+
+  /**
+   * Why writes are refused (writeCommandsDeniedByDiskError's AOF half): the last write to the
+   * file, or the last background fsync, failed; its error code, else undefined.
+   */
+  diskError(): string | undefined {
+    if (this.state === 'off') return undefined;
+    return this.writer.lastWriteOk ? this.writer.fsyncError : (this.writer.lastWriteError ?? 'EIO');
   }
 
   /** Before the replies of this turn go out; false when the server must stop (fsync always). */

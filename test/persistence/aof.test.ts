@@ -390,6 +390,33 @@ describe('AOF files', suite, () => {
     });
   });
 
+  it('a failed AOF write refuses writes with -MISCONF until the file can be written again', async () => {
+    const dir = tempDir();
+    await withServer({ dir, appendonly: 'yes' }, async (c, s) => {
+      const writer = s.server.aof.writer;
+      const incr = join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof');
+      // The file becomes a full disk: every write fails with ENOSPC.
+      writer.closeFile();
+      writer.openFile('/dev/full');
+      assert.equal(await c.call('SET', 'lost', 'maybe'), '+OK\r\n');
+      assert.equal(await c.call('SET', 'k', 'v'), '-MISCONF Errors writing to the AOF file: No space left on device\r\n');
+      assert.equal(await c.call('PING'), '-MISCONF Errors writing to the AOF file: No space left on device\r\n');
+      assert.equal(await c.call('GET', 'lost'), '$5\r\nmaybe\r\n');
+      assert.match((await c.call('INFO', 'persistence'))!, /aof_last_write_status:err\r\n/);
+      // The disk has room again: the cron writes what was kept, and writes are accepted.
+      writer.closeFile();
+      writer.openFile(incr);
+      for (;;) {
+        if ((await c.call('INFO', 'persistence'))!.includes('aof_last_write_status:ok')) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(await c.call('SET', 'k', 'v'), '+OK\r\n');
+    });
+    await withServer({ dir, appendonly: 'yes' }, async (c) => {
+      assert.equal(await c.call('MGET', 'lost', 'k'), '*2\r\n$5\r\nmaybe\r\n$1\r\nv\r\n');
+    });
+  });
+
   it('DEBUG LOADAOF reloads the dataset from the files', async () => {
     const dir = tempDir();
     await withServer({ dir, appendonly: 'yes' }, async (c, s) => {
