@@ -253,6 +253,8 @@ export interface AofHost {
   filename(): string;
   fsyncPolicy(): AppendFsync;
   timestamps(): boolean;
+  /** no-appendfsync-on-rewrite while a background save or rewrite runs: written, not fsynced. */
+  skipFsync(): boolean;
   nowMs(): number;
   log: { notice(m: string): void; warning(m: string): void; verbose(m: string): void };
 }
@@ -422,6 +424,7 @@ export class AofWriter {
   }
 
   private sync(policy: AppendFsync, nowSec: number): boolean {
+    if (policy !== 'no' && this.host.skipFsync()) return true;
     if (policy === 'always') {
       try {
         fsyncSync(this.fd);
@@ -623,6 +626,7 @@ export class AppendOnlyFile {
       filename: () => config.get('appendfilename'),
       fsyncPolicy: () => config.get('appendfsync') as AppendFsync,
       timestamps: () => config.bool('aof-timestamp-enabled'),
+      skipFsync: () => (this.job !== null || server.saving()) && config.bool('no-appendfsync-on-rewrite'),
       nowMs: () => server.clock.now(),
       log: server.log,
     };

@@ -7,8 +7,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { dumpPayload, loadRdb } from '../../src/persistence/rdb.js';
 import { valueDigest } from '../../src/commands/digest.js';
@@ -21,6 +20,7 @@ import { startOracle, type Oracle } from '../helpers/oracle.js';
 import { RawConnection } from '../helpers/resp.js';
 import { startServer } from '../../src/embed.js';
 import { tempDirs } from '../helpers/tempdir.js';
+import { killHard, startCliServer } from '../helpers/cli.js';
 
 const tempDir = tempDirs('nodis-snapshot-test-');
 
@@ -457,29 +457,11 @@ describe('background save files', differentialSuite(), () => {
 });
 
 describe('a server killed while saving', () => {
-  const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
-
-  async function startCli(dir: string): Promise<{ child: ChildProcess; port: number; out: () => string }> {
-    const sock = join(dir, 's.sock');
-    const child = spawn(process.execPath, [CLI, '--port', '0', '--unixsocket', sock, '--dir', dir, '--save', '', '--enable-debug-command', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout!.on('data', (b: Buffer) => (out += b.toString('latin1')));
-    for (let i = 0; i < 500 && !out.includes('Ready to accept connections'); i++) await new Promise((r) => setTimeout(r, 20));
-    assert.ok(out.includes('Ready to accept connections'), out);
-    return { child, port: 0, out: () => out };
-  }
-
-  async function kill(child: ChildProcess): Promise<void> {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-  }
-
   it('leaves the last good file, whether SAVE or BGSAVE was running', async () => {
     const dir = tempDir();
     const path = join(dir, 'dump.rdb');
-    const a = await startCli(dir);
-    let c = await RawConnection.open({ path: join(dir, 's.sock') });
+    const a = await startCliServer(dir);
+    let c = await RawConnection.open({ path: a.socket });
     await c.call('DEBUG', 'POPULATE', '300000');
     assert.equal(await c.call('SAVE'), '+OK\r\n');
     const good = readFileSync(path);
@@ -490,26 +472,26 @@ describe('a server killed while saving', () => {
     for (let i = 0; i < 500 && !existsSync(join(dir, `temp-${a.child.pid}.rdb`)); i++) await new Promise((r) => setTimeout(r, 5));
     assert.match((await c.call('INFO', 'persistence'))!, /rdb_bgsave_in_progress:1/);
     c.close();
-    await kill(a.child);
+    await killHard(a.child);
     assert.deepEqual(readFileSync(path), good);
 
     // A synchronous SAVE of a bigger dataset, killed while it may be writing: the file is the
     // last good one or the whole new one, never a part.
-    const b = await startCli(dir);
-    c = await RawConnection.open({ path: join(dir, 's.sock') });
+    const b = await startCliServer(dir);
+    c = await RawConnection.open({ path: b.socket });
     assert.equal(await c.call('DBSIZE'), ':300000\r\n');
     await c.call('DEBUG', 'POPULATE', '1000000', 'big');
     void c.call('SAVE').catch(() => undefined);
     await new Promise((r) => setTimeout(r, 100));
-    await kill(b.child);
+    await killHard(b.child);
     c.close();
     const after = readFileSync(path);
     if (!after.equals(good)) {
       const check = spawnSync('redis-check-rdb', [path], { encoding: 'latin1' });
       assert.equal(check.status, 0, check.stdout + check.stderr);
     }
-    const d = await startCli(dir);
+    const d = await startCliServer(dir);
     assert.match(d.out(), /Done loading RDB, keys loaded: (300000|1300000),/);
-    await kill(d.child);
+    await killHard(d.child);
   });
 });
