@@ -1,13 +1,14 @@
 // Persistence under load, nodis against Redis: SAVE time of BENCH_KEYS keys (DEBUG POPULATE), and
-// redis-benchmark's GET/SET latency (p50, p99, max) with no save running against a background save
-// kept running for the whole benchmark (a new BGSAVE as soon as one ends). Each server is pinned to
-// CPU 0 and the benchmark to CPU 1, as in bench/run.ts.
+// redis-benchmark's GET/SET latency (p50, p99, max) with no save running against a background job
+// kept running for the whole benchmark (a new one as soon as one ends): BGSAVE, or with
+// BENCH_JOB=bgrewriteaof an AOF rewrite (the servers then run with appendonly yes). Each server is
+// pinned to CPU 0 and the benchmark to CPU 1, as in bench/run.ts.
 //
 //   npm run build && node dist/bench/bgsave.js
 //
 // Environment: BENCH_KEYS (default 1000000), BENCH_N (requests per test, default 200000),
-// BENCH_CLIENTS (default 50), BENCH_SERVERS (default nodis,redis), REDIS_SERVER / REDIS_BENCHMARK
-// (binaries to use).
+// BENCH_CLIENTS (default 50), BENCH_SERVERS (default nodis,redis), BENCH_JOB (bgsave or
+// bgrewriteaof), REDIS_SERVER / REDIS_BENCHMARK (binaries to use).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,6 +21,12 @@ import { freePort } from '../test/helpers/oracle.js';
 const KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000);
 const N = Number(process.env.BENCH_N ?? 200_000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
+const JOB = process.env.BENCH_JOB === 'bgrewriteaof' ? 'bgrewriteaof' : 'bgsave';
+/** The job's command, the INFO fields saying it runs, how long the last took and what it kept aside. */
+const FIELDS =
+  JOB === 'bgsave'
+    ? { running: 'rdb_bgsave_in_progress', time: 'rdb_last_bgsave_time_sec', cow: 'rdb_last_cow_size' }
+    : { running: 'aof_rewrite_in_progress', time: 'aof_last_rewrite_time_sec', cow: 'aof_last_cow_size' };
 const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
 const REDIS_BENCHMARK = process.env.REDIS_BENCHMARK ?? 'redis-benchmark';
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
@@ -34,6 +41,7 @@ async function start(kind: 'nodis' | 'redis'): Promise<Started> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), `bench-bgsave-${kind}-`));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--enable-debug-command', 'yes'];
+  if (JOB === 'bgrewriteaof') args.push('--appendonly', 'yes');
   const cmd = kind === 'nodis' ? ['taskset', '-c', '0', process.execPath, CLI, ...args] : ['taskset', '-c', '0', REDIS_SERVER, ...args];
   const child = spawn(cmd[0], cmd.slice(1), { stdio: 'ignore' });
   for (let i = 0; i < 500; i++) {
@@ -94,14 +102,14 @@ async function measure(kind: 'nodis' | 'redis'): Promise<void> {
     // The same benchmarks with a background save running all the time.
     const busy: Record<string, Latency> = {};
     let running = true;
-    let bgsaves = 0;
+    let jobs = 0;
     let peakRss = rss();
     const keeper = (async () => {
       const k = await RawConnection.open({ port: s.port });
       while (running) {
-        if ((await info(k, 'rdb_bgsave_in_progress')) === '0') {
-          await k.call('BGSAVE');
-          bgsaves++;
+        if ((await info(k, FIELDS.running)) === '0') {
+          await k.call(JOB);
+          jobs++;
         }
         peakRss = Math.max(peakRss, rss());
         await new Promise((r) => setTimeout(r, 20));
@@ -111,10 +119,10 @@ async function measure(kind: 'nodis' | 'redis'): Promise<void> {
     for (const t of ['get', 'set']) busy[t] = await benchmark(s.port, t);
     running = false;
     await keeper;
-    const saveTime = Number(await info(c, 'rdb_last_bgsave_time_sec'));
-    const cow = Number(await info(c, 'rdb_last_cow_size'));
+    const saveTime = Number(await info(c, FIELDS.time));
+    const cow = Number(await info(c, FIELDS.cow));
     console.log(
-      `${kind}: SAVE of ${KEYS} keys median ${saves[1].toFixed(0)} ms; BGSAVEs during the benchmark ${bgsaves}, ` +
+      `${kind}: SAVE of ${KEYS} keys median ${saves[1].toFixed(0)} ms; ${JOB.toUpperCase()}s during the benchmark ${jobs}, ` +
         `last took ${saveTime} s, kept aside ${(cow / 1048576).toFixed(1)} MB; peak RSS of the server ${(peakRss / 1048576).toFixed(0)} MB`,
     );
     for (const t of ['get', 'set']) {
@@ -122,7 +130,7 @@ async function measure(kind: 'nodis' | 'redis'): Promise<void> {
       const b = busy[t];
       console.log(
         `${kind} ${t}: no save ${a.rps.toFixed(0)} req/s p50 ${a.p50} p99 ${a.p99} max ${a.max} ms | ` +
-          `during BGSAVE ${b.rps.toFixed(0)} req/s p50 ${b.p50} p99 ${b.p99} max ${b.max} ms`,
+          `during ${JOB.toUpperCase()} ${b.rps.toFixed(0)} req/s p50 ${b.p50} p99 ${b.p99} max ${b.max} ms`,
       );
     }
   } finally {
