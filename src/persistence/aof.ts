@@ -177,6 +177,8 @@ export interface AofReadResult {
   status: AofReadStatus;
   /** Where the last whole command (outside an unfinished MULTI) ended. */
   validUpTo: number;
+  /** An 'eof' inside a MULTI … EXEC block (validUpTo is then before its MULTI). */
+  insideMulti?: boolean;
 }
 
 /** fgets's buffer in loadSingleAppendOnlyFile: a line is read in pieces of at most this. */
@@ -212,10 +214,10 @@ export function readAofCommands(buf: Buffer, start: number, run: (argv: string[]
     const argv: string[] = [];
     for (let j = 0; j < argc; j++) {
       const lenLine = line();
-      if (lenLine === null) return { status: 'eof', validUpTo: block ? beforeMulti : validUpTo };
+      if (lenLine === null) return block ? { status: 'eof', validUpTo: beforeMulti, insideMulti: true } : { status: 'eof', validUpTo };
       if (lenLine[0] !== '$') return { status: 'format', validUpTo };
       const len = Math.max(0, atoll(lenLine.slice(1)));
-      if (at + len + 2 > buf.length) return { status: 'eof', validUpTo: block ? beforeMulti : validUpTo };
+      if (at + len + 2 > buf.length) return block ? { status: 'eof', validUpTo: beforeMulti, insideMulti: true } : { status: 'eof', validUpTo };
       argv.push(buf.toString('latin1', at, at + len));
       at += len + 2;
     }
@@ -237,7 +239,7 @@ export function readAofCommands(buf: Buffer, start: number, run: (argv: string[]
     if (block === null) validUpTo = at;
   }
   // A MULTI without its EXEC: treated as a short read, as Redis reverts it.
-  if (block !== null) return { status: 'eof', validUpTo: beforeMulti };
+  if (block !== null) return { status: 'eof', validUpTo: beforeMulti, insideMulti: true };
   return { status: 'ok', validUpTo: at };
 }
 
@@ -845,25 +847,12 @@ export class AppendOnlyFile {
       return 'failed';
     }
     if (r.status === 'eof') {
-      if (buf.length > 0 && r.validUpTo < buf.length && this.endsInsideMulti(buf, start)) {
+      if (r.insideMulti === true) {
         log.warning(`Revert incomplete MULTI/EXEC transaction in AOF file ${name}`);
       }
       return this.shortRead(name, path, r.validUpTo);
     }
     return 'ok';
-  }
-
-  /** Whether the commands from start end inside a MULTI block (for the log line). */
-  private endsInsideMulti(buf: Buffer, start: number): boolean {
-    let inMulti = false;
-    const r = readAofCommands(buf, start, () => {});
-    // readAofCommands reverts an open block to before its MULTI: the bytes from there on begin
-    // with a MULTI command when that is why it stopped.
-    if (r.status === 'eof') {
-      const rest = buf.toString('latin1', r.validUpTo, Math.min(buf.length, r.validUpTo + 32));
-      inMulti = /^(#[^\n]*\n)*\*1\r\n\$5\r\nmulti\r\n/i.test(rest);
-    }
-    return inMulti;
   }
 
   /** A file that ends early: truncated and kept with aof-load-truncated, else a failure. */

@@ -162,7 +162,7 @@ describe('AOF command reader', () => {
   it('drops a transaction without its EXEC', () => {
     const [got, r] = read(set + encodeCommand(['MULTI']) + encodeCommand(['INCR', 'n']));
     assert.deepEqual(got, [['SET', 'a', '1']]);
-    assert.deepEqual(r, { status: 'eof', validUpTo: set.length });
+    assert.deepEqual(r, { status: 'eof', validUpTo: set.length, insideMulti: true });
   });
 
   it('refuses what is not RESP', () => {
