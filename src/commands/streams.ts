@@ -234,7 +234,10 @@ function parseAddTrim(c: Client, argv: string[], xadd: boolean): AddTrimArgs | n
     c.error('ERR syntax error, XTRIM must be called with a trimming strategy');
     return null;
   }
-  if (limitGiven) {
+  if (c.mustObey) {
+    // The trim was made exact when it first ran (rewriteApproxTrim): no limit on its work.
+    a.limit = 0;
+  } else if (limitGiven) {
     if (!a.approx) {
       c.error('ERR syntax error, LIMIT cannot be used without the special ~ option');
       return null;

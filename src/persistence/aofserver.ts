@@ -21,7 +21,11 @@ export function createAof(server: Server): AppendOnlyFile {
     runLoaded(argv: string[]): boolean {
       // An unknown command stops loading; a malformed one is skipped (its handler would refuse it).
       if (!server.table.lookup(argv[0])) return false;
-      const c = (loader ??= server.createFakeClient());
+      if (loader === null) {
+        loader = server.createFakeClient();
+        loader.mustObey = true;
+      }
+      const c = loader;
       const r = resolveCommand(c, argv);
       if (!(r instanceof Command)) return true;
       const name = r.fullName;

@@ -158,6 +158,11 @@ export class Client extends ReplyWriter {
   denyBlocking = false;
   /** The server's script client, which runs redis.call's commands (Redis's CLIENT_SCRIPT). */
   scriptClient = false;
+  /**
+   * Its commands are obeyed, not judged (Redis's mustObeyClient): the client loading the AOF,
+   * whose commands were checked when they first ran (e.g. XADD's rewritten trim with LIMIT).
+   */
+  mustObey = false;
   /** Client-side caching: the mode of CLIENT TRACKING ON; null while tracking is off. */
   tracking: ClientTracking | null = null;
 

@@ -418,6 +418,20 @@ describe('AOF files', suite, () => {
     });
   });
 
+  it("loads XADD's exact trim with LIMIT, as it was rewritten, without judging it again", async () => {
+    const dir = tempDir();
+    await withServer({ dir, appendonly: 'yes', 'stream-node-max-entries': '10' }, async (c) => {
+      for (let i = 0; i < 100; i++) await runAll(c, [['XADD', 's', '*', 'f', 'v']]);
+      await runAll(c, [['XADD', 's', 'MAXLEN', '~', '55', 'LIMIT', '30', '*', 'f', 'v']]);
+      assert.equal(await c.call('XLEN', 's'), ':71\r\n');
+      await runAll(c, [['CONFIG', 'SET', 'stream-node-max-entries', '1']]);
+      assert.equal(await c.call('DEBUG', 'LOADAOF'), '+OK\r\n');
+      assert.equal(await c.call('XLEN', 's'), ':71\r\n');
+      // A client's own exact trim with LIMIT is still refused.
+      assert.equal(await c.call('XADD', 's', 'MAXLEN', '=', '5', 'LIMIT', '30', '*', 'f', 'v'), '-ERR syntax error, LIMIT cannot be used without the special ~ option\r\n');
+    });
+  });
+
   it('DEBUG LOADAOF reloads the dataset from the files', async () => {
     const dir = tempDir();
     await withServer({ dir, appendonly: 'yes' }, async (c, s) => {
