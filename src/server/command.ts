@@ -151,6 +151,12 @@ export interface KeyReference {
  */
 const MAY_REPLICATE = new Set(['eval', 'evalsha', 'fcall', 'pfcount', 'publish', 'spublish']);
 
+/**
+ * Commands Redis flags CMD_TOUCHES_ARBITRARY_KEYS (not shown by COMMAND either): run directly, the
+ * deletions of the expired keys they meet propagate one by one, not as a MULTI/EXEC.
+ */
+const TOUCHES_ARBITRARY_KEYS = new Set(['randomkey', 'scan']);
+
 /** Commands that need the Lua engine loaded before they run (see dispatch's holdCommand). */
 const NEEDS_ENGINE = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'script|load', 'fcall', 'fcall_ro', 'function|load', 'function|restore']);
 
@@ -185,6 +191,8 @@ export class Command implements CommandInfo {
   readonly skipSlowlog: boolean;
   /** Redis's CMD_MAY_REPLICATE (see MAY_REPLICATE): paused by CLIENT PAUSE WRITE like a write. */
   readonly mayReplicate: boolean;
+  /** Redis's CMD_TOUCHES_ARBITRARY_KEYS (see TOUCHES_ARBITRARY_KEYS). */
+  readonly touchesArbitraryKeys: boolean;
   /** Reads or writes data, or may propagate: refused to replicas and monitors. */
   readonly touchesKeyspace: boolean;
   /** Never shown to MONITOR: administrative commands and scripts (their commands are shown). */
@@ -217,6 +225,7 @@ export class Command implements CommandInfo {
     this.fast = info.flags.includes('fast');
     this.skipSlowlog = info.flags.includes('skip_slowlog');
     this.mayReplicate = MAY_REPLICATE.has(fullName);
+    this.touchesArbitraryKeys = TOUCHES_ARBITRARY_KEYS.has(fullName);
     this.touchesKeyspace = this.write || this.readOnly || this.mayReplicate;
     this.skipMonitor = info.flags.includes('skip_monitor') || info.flags.includes('admin');
     this.protectedBy = PROTECTED_BY.get(parent ? parent.fullName : fullName) ?? null;

@@ -188,7 +188,7 @@ export function processCommand(c: Client, argv: string[]): void {
  */
 export function call(c: Client, cmd: Command, argv: string[]): void {
   const server = c.server;
-  server.beginUnit(c);
+  server.beginUnit(c, cmd.touchesArbitraryKeys);
   // Error replies are charged to the command that wrote them: a nested call (EXEC's commands)
   // moves the mark past its own, so EXEC does not fail because a command inside it did.
   server.errorsSeen = server.stats.totalErrorReplies;

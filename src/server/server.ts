@@ -244,6 +244,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
    * propagates, delivered together when the outermost unit ends.
    */
   unitDepth = 0;
+  /** The outermost unit propagates without MULTI/EXEC (see beginUnit). */
+  private unitNoMulti = false;
   private unitNow = 0;
   currentClient: Client | null = null;
   private pendingPropagation: Array<{ dbid: number; argv: string[] }> = [];
@@ -403,11 +405,16 @@ export class Server extends EventEmitter implements KeyspaceHost {
     return this.unitNow;
   }
 
-  /** Opens an execution unit (nested ones join the outermost); true for the outermost. */
-  beginUnit(c: Client | null): boolean {
+  /**
+   * Opens an execution unit (nested ones join the outermost); true for the outermost. A unit of
+   * a command that touches arbitrary keys (SCAN, RANDOMKEY run directly) propagates what it
+   * gathered without MULTI/EXEC, as Redis does.
+   */
+  beginUnit(c: Client | null, noMulti = false): boolean {
     if (this.unitDepth++ !== 0) return false;
     this.unitNow = -1;
     this.currentClient = c;
+    this.unitNoMulti = noMulti;
     return true;
   }
 
@@ -547,11 +554,12 @@ export class Server extends EventEmitter implements KeyspaceHost {
   }
 
   private feedStream(feed: { feed(dbid: number, argv: readonly string[]): void }, ops: ReadonlyArray<{ dbid: number; argv: string[] }>): void {
+    const wrap = ops.length > 1 && !this.unitNoMulti;
     // MULTI takes the first command's database, so a SELECT goes before it, as in Redis.
-    if (ops.length > 1) feed.feed(ops[0].dbid, MULTI);
+    if (wrap) feed.feed(ops[0].dbid, MULTI);
     for (const op of ops) feed.feed(op.dbid, op.argv);
     // EXEC goes to whichever database the stream is in by then: no SELECT before it.
-    if (ops.length > 1) feed.feed(ops[ops.length - 1].dbid, EXEC);
+    if (wrap) feed.feed(ops[ops.length - 1].dbid, EXEC);
   }
 
   /** CONFIG SET appendonly (updateAppendonly): a rewrite makes the base before writes go on. */

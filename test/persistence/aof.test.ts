@@ -432,6 +432,26 @@ describe('AOF files', suite, () => {
     });
   });
 
+  it('SCAN and RANDOMKEY propagate the keys they find expired one by one, not as a transaction', async () => {
+    const dir = tempDir();
+    await withServer({ dir, appendonly: 'yes' }, async (c) => {
+      await runAll(c, [['DEBUG', 'SET-ACTIVE-EXPIRE', '0'], ['MSET', 'a', '1', 'b', '2', 'c', '3'], ['PEXPIRE', 'a', '1'], ['PEXPIRE', 'b', '1'], ['PEXPIRE', 'c', '1']]);
+      await new Promise((r) => setTimeout(r, 10));
+      const incr = join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof');
+      const before = statSync(incr).size;
+      assert.equal(await c.call('SCAN', '0'), '*2\r\n$1\r\n0\r\n*0\r\n');
+      const dels = readFileSync(incr, 'latin1').slice(before);
+      assert.doesNotMatch(dels, /MULTI/i);
+      assert.equal(dels.match(/\$3\r\nDEL\r\n/gi)?.length, 3, dels);
+      // The same deletions inside a transaction stay in its MULTI/EXEC.
+      await runAll(c, [['MSET', 'd', '1', 'e', '2'], ['PEXPIRE', 'd', '1'], ['PEXPIRE', 'e', '1']]);
+      await new Promise((r) => setTimeout(r, 10));
+      const mark = statSync(incr).size;
+      await runAll(c, [['MULTI'], ['SCAN', '0'], ['EXEC']]);
+      assert.match(readFileSync(incr, 'latin1').slice(mark), /^\*1\r\n\$5\r\nMULTI\r\n(\*2\r\n\$3\r\nDEL\r\n\$1\r\n[de]\r\n){2}\*1\r\n\$4\r\nEXEC\r\n$/i);
+    });
+  });
+
   it('DEBUG LOADAOF reloads the dataset from the files', async () => {
     const dir = tempDir();
     await withServer({ dir, appendonly: 'yes' }, async (c, s) => {
