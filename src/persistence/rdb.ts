@@ -887,7 +887,13 @@ registerRdbType({
     let live = 0;
     for (const node of s.nodes) live += node.live;
     if (s.length !== live) r.fail('corrupt', 'Stream length inconsistent with rax entries', lengthAt);
+    const lastIdAt = r.pos;
     s.lastId = readId(r);
+    // New IDs start after the last one: an entry beyond it would be overtaken by XADD *.
+    const tail = s.nodes.length === 0 ? null : s.nodes[s.nodes.length - 1];
+    if (tail !== null && tail.ids.length !== 0 && tail.lastId > s.lastId) {
+      r.fail('corrupt', "Stream's last ID is smaller than its last entry's", lastIdAt);
+    }
     if (type === RDB_TYPE_STREAM_LISTPACKS) {
       s.entriesAdded = s.length;
       s.firstId = s.edge(true) ?? s.firstId;
