@@ -34,6 +34,7 @@ import { NOTIFY } from '../keyspace/notify.js';
 import { ERR_SYNTAX } from '../server/errors.js';
 import { optionWord } from '../util/cstring.js';
 import { int64Arg } from './args.js';
+import { atoi } from '../util/numbers.js';
 import { dumpPayload } from '../persistence/rdb.js';
 import { rerun } from '../server/dispatch.js';
 
@@ -142,13 +143,6 @@ class TargetLink {
     this.socket.destroy();
     this.wake();
   }
-}
-
-/** atoi: leading blanks, a sign, digits; anything else ends the number (0 when none). */
-function atoi(s: string): number {
-  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
-  if (m === null) return 0;
-  return Number(BigInt.asIntN(32, BigInt(m[1])));
 }
 
 /**

@@ -377,6 +377,31 @@ describe('MIGRATE', { skip }, () => {
     }
   });
 
+  it('a client that goes away while its migration waits: the acknowledged keys are still deleted', async () => {
+    await n.call('SET', 'gone', 'v');
+    let pending: Socket | null = null;
+    const fake = createServer((s) => {
+      pending = s;
+      s.on('error', () => {});
+      s.on('data', () => {});
+    });
+    await new Promise<void>((res) => fake.listen(0, '127.0.0.1', () => res()));
+    const port = (fake.address() as { port: number }).port;
+    const leaver = await RawConnection.open({ port: nodis.port });
+    leaver.write(encodeCommand(['MIGRATE', '127.0.0.1', String(port), 'gone', '0', '5000']));
+    for (let i = 0; i < 50 && pending === null; i++) await new Promise((res) => setTimeout(res, 20));
+    leaver.close();
+    await new Promise((res) => setTimeout(res, 50));
+    (pending as Socket | null)!.write('+OK\r\n+OK\r\n');
+    let exists = '';
+    for (let i = 0; i < 50 && (exists = (await n.call('EXISTS', 'gone'))!) !== ':0\r\n'; i++) {
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    assert.equal(exists, ':0\r\n');
+    (pending as Socket | null)!.destroy();
+    await new Promise<void>((res) => fake.close(() => res()));
+  });
+
   it('inside MULTI: NOKEY and argument errors as Redis; a migration that needs the target is refused', async () => {
     await n.call('SET', 'k', 'v');
     await n.call('MULTI');
