@@ -301,6 +301,8 @@ interface MigrateJob {
   copy: boolean;
   /** Arguments to show as "(redacted)" (AUTH's password …), for the second pass's slow log entry. */
   secrets: number[];
+  /** performance.now() when the first pass began: the command's duration runs from there. */
+  startedAt: number;
   outcome: Outcome | null;
 }
 
@@ -409,6 +411,7 @@ async function exchange(cache: MigrateCache, x: Exchange): Promise<Outcome> {
 }
 
 function migrate(c: Client, argv: string[]): void {
+  const startedAt = performance.now();
   const pending = jobs.get(c);
   if (pending !== undefined && pending.outcome !== null) {
     jobs.delete(c);
@@ -488,7 +491,7 @@ function migrate(c: Client, argv: string[]): void {
     db.watch(owner, key);
     watchers.push(owner);
   }
-  const job: MigrateJob = { db, keys, watchers, copy, secrets, outcome: null };
+  const job: MigrateJob = { db, keys, watchers, copy, secrets, startedAt, outcome: null };
   jobs.set(c, job);
   const server = c.server;
   const cmd = server.table.lookup(argv[0])!;
@@ -527,6 +530,9 @@ function migrate(c: Client, argv: string[]): void {
 /** The second pass: the acknowledged keys go (unless COPY), then Redis's reply. */
 function finishMigrate(c: Client, job: MigrateJob, outcome: Outcome): void {
   for (const i of job.secrets) c.redactArgument(i);
+  // Timed from the first pass, as Redis times its synchronous MIGRATE (SLOWLOG, commandstats):
+  // call() settled everything before this command, so the span measured is this command's.
+  c.server.tick = job.startedAt;
   const db = job.db;
   if (!job.copy && outcome.acked.length !== 0) {
     const deleted: string[] = ['DEL'];
