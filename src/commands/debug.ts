@@ -1,6 +1,6 @@
 // DEBUG: the subcommands nodis implements (SLEEP, SET-ACTIVE-EXPIRE, OBJECT, POPULATE,
 // PROTOCOL, LOG, ERROR, CHANGE-REPL-ID, CONFIG-REWRITE-FORCE-ALL, DIGEST, DIGEST-VALUE,
-// QUICKLIST-PACKED-THRESHOLD, PAUSE-CRON, RELOAD, LOADAOF, AOF-FLUSH-SLEEP, HELP).
+// QUICKLIST-PACKED-THRESHOLD, SET-SKIP-CHECKSUM-VALIDATION, PAUSE-CRON, RELOAD, LOADAOF, AOF-FLUSH-SLEEP, HELP).
 
 import { randomBytes } from 'node:crypto';
 import type { Client } from '../server/client.js';
@@ -55,6 +55,8 @@ const DEBUG_HELP = [
   'QUICKLIST-PACKED-THRESHOLD <size>',
   '    Sets the threshold for elements to be inserted as plain vs packed nodes',
   '    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.',
+  'SET-SKIP-CHECKSUM-VALIDATION <0|1>',
+  "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
   'SLEEP <seconds>',
   '    Stop the server for <seconds>. Decimals allowed.',
   'PAUSE-CRON <0|1>',
@@ -240,6 +242,9 @@ function debug(c: Client, argv: string[]): void {
     debugReload(c, argv);
   } else if (sub === 'loadaof') {
     debugLoadAof(c);
+  } else if (sub === 'set-skip-checksum-validation' && argc === 3) {
+    c.server.skipChecksumValidation = atoi(argv[2]) !== 0;
+    c.ok();
   } else if (sub === 'aof-flush-sleep' && argc === 3) {
     c.server.aof.writer.flushSleepUs = atoi(argv[2]);
     c.ok();

@@ -8,6 +8,7 @@ import { keyCommands } from './keys.js';
 import { configCommands } from './config.js';
 import { replicationCommands } from './replication.js';
 import { persistenceCommands } from './persistence.js';
+import { migrateCommands } from './migrate.js';
 import { aofCommands } from './aof.js';
 import { pubsubCommands } from './pubsub.js';
 import { transactionCommands } from './transactions.js';
@@ -32,6 +33,7 @@ export const allCommands: CommandSpec[] = [
   ...configCommands,
   ...replicationCommands,
   ...persistenceCommands,
+  ...migrateCommands,
   ...aofCommands,
   ...pubsubCommands,
   ...transactionCommands,

@@ -9,6 +9,7 @@ import type { Server } from '../server/server.js';
 import type { CommandSpec } from '../server/command.js';
 import { optionWord } from '../util/cstring.js';
 import { REDIS_VERSION, NODIS_VERSION, BUILD_ID } from '../version.js';
+import { migrateCachedSockets } from './migrate.js';
 
 type Field = [name: string, value: string | number];
 
@@ -296,7 +297,7 @@ function statsSection(server: Server): string {
     ['pubsubshard_channels', server.pubsub.shardChannels.size],
     ['latest_fork_usec', 0],
     ['total_forks', server.snapshotsStarted],
-    ['migrate_cached_sockets', 0],
+    ['migrate_cached_sockets', migrateCachedSockets(server)],
     ['slave_expires_tracked_keys', 0],
     ['active_defrag_hits', 0],
     ['active_defrag_misses', 0],

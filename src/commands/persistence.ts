@@ -74,9 +74,17 @@ function restore(c: Client, argv: string[]): void {
 
   let value: Value;
   try {
-    value = parseDumpPayload(Buffer.from(argv[3], 'latin1'), { limits: encodingLimits(c.server.config, c.server.zsetLimits) });
+    value = parseDumpPayload(Buffer.from(argv[3], 'latin1'), {
+      limits: encodingLimits(c.server.config, c.server.zsetLimits),
+      verifyChecksum: !c.server.skipChecksumValidation,
+    });
   } catch (e) {
-    if (!(e instanceof RdbError)) throw e;
+    // A payload no check caught that broke the reader (a read past its end …) is bad data
+    // too: RESTORE never fails with an internal error, whatever the bytes.
+    if (!(e instanceof RdbError)) {
+      c.server.log.verbose(`RESTORE: ${e instanceof Error ? e.message : String(e)}`);
+      return c.error('ERR Bad data format');
+    }
     if (e.kind === 'version' || e.kind === 'checksum') return c.error('ERR DUMP payload version or checksum are wrong');
     if (e.kind === 'unsupported') return c.error(`ERR Bad data format: ${e.reason}`);
     c.server.log.verbose(`RESTORE: ${e.message}`);

@@ -20,6 +20,10 @@
 //                  releasePostponed() lets every postponed client go, in order, once the pause
 //                  is lifted or relaxed: each runs its command again from the start
 //                  (Server.resumeClients), and may be postponed again.
+//   suspend()      the command waits for an answer from outside the server (MIGRATE's target):
+//                  no keys, no deadline of its own; resume() runs it again (as a served client's
+//                  command, not shown to MONITOR twice), and the command finishes with what
+//                  it was waiting for.
 //
 // A client with denyBlocking set (inside MULTI, a script) never blocks: the command answers as
 // if it had timed out at once (canBlock).
@@ -37,6 +41,8 @@ export const BLOCKED_ZSET = 2;
 export const BLOCKED_STREAM = 3;
 /** Held back by CLIENT PAUSE: the command runs from the start once the pause ends. */
 export const BLOCKED_POSTPONE = 4;
+/** Waiting for another server's answer (MIGRATE): the command runs again once it arrived. */
+export const BLOCKED_REMOTE = 5;
 
 /** Whether a key's value (undefined: no key) would let a waiting command through now. */
 export type ReadyTest = (value: Value | undefined, key: string) => boolean;
@@ -141,6 +147,23 @@ export class Blocking {
     c.blocked = new BlockedState(c, BLOCKED_POSTPONE, c.db, [], 0, cmd, argv, neverReady, false);
     this.postponed.push(c);
     this.blockedClients++;
+  }
+
+  /**
+   * c's command waits for something outside the server (MIGRATE's target): c is blocked, its
+   * later input unread, until resume(c). CLIENT UNBLOCK cannot end it (as a module's client
+   * without a timeout callback).
+   */
+  suspend(c: Client, cmd: Command, argv: string[]): void {
+    c.blocked = new BlockedState(c, BLOCKED_REMOTE, c.db, [], 0, cmd, argv, neverReady, false);
+    this.blockedClients++;
+  }
+
+  /** What a suspended client waited for is there: its command runs again, as a unit of its own. */
+  resume(c: Client): void {
+    const state = c.blocked;
+    if (state === null || state.type !== BLOCKED_REMOTE) return;
+    this.serve(c, state);
   }
 
   /**
@@ -258,9 +281,11 @@ export class Blocking {
 
   /** Removes c from every queue it waits in and from the counts. */
   private release(c: Client, state: BlockedState): void {
-    if (state.type === BLOCKED_POSTPONE) {
-      const i = this.postponed.indexOf(c);
-      if (i >= 0) this.postponed.splice(i, 1);
+    if (state.type === BLOCKED_POSTPONE || state.type === BLOCKED_REMOTE) {
+      if (state.type === BLOCKED_POSTPONE) {
+        const i = this.postponed.indexOf(c);
+        if (i >= 0) this.postponed.splice(i, 1);
+      }
       c.blocked = null;
       this.blockedClients--;
       return;

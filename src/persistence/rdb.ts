@@ -598,7 +598,7 @@ registerRdbType({
       const n = r.len();
       for (let i = 0; i < n; i++) list.pushTail(r.string());
     } else if (type === RDB_TYPE_LIST_ZIPLIST) {
-      const [zl, fail] = readBlob(r);
+      const [zl, fail] = readBlob(r, 'List ziplist integrity check failed.');
       for (const s of decodeZiplist(zl, fail)) list.pushTail(s);
     } else {
       const nodes = r.len();
@@ -611,7 +611,11 @@ registerRdbType({
             r.fail('corrupt', 'Quicklist integrity check failed.', at);
           }
         }
-        const [data, fail] = readBlob(r);
+        const plain = container === QUICKLIST_NODE_CONTAINER_PLAIN;
+        const [data, fail] = readBlob(
+          r,
+          plain || type === RDB_TYPE_LIST_QUICKLIST_2 ? 'Listpack integrity check failed.' : 'Ziplist integrity check failed.',
+        );
         if (data.length === 0) fail('Quicklist node of zero bytes');
         if (container === QUICKLIST_NODE_CONTAINER_PLAIN) {
           list.appendPlain(data.toString('latin1'));
@@ -645,11 +649,13 @@ const RDB_TYPE_SET_LISTPACK = 20;
 
 /**
  * A blob (listpack, ziplist …) stored as an RDB string, as bytes (shared with the input when not
- * compressed), with a fail() that names where it started.
+ * compressed), with a fail() that names where it started. label is Redis's report for a blob of
+ * this kind that fails its integrity check ("Ziplist integrity check failed."): every failure
+ * starts with it, so logs read as Redis's (its tests look for them), the detail following.
  */
-function readBlob(r: RdbReader): [Buffer, Fail] {
+function readBlob(r: RdbReader, label: string): [Buffer, Fail] {
   const at = r.pos;
-  const fail = (reason: string): never => r.fail('corrupt', reason, at);
+  const fail = (reason: string): never => r.fail('corrupt', reason === label ? label : `${label} (${reason})`, at);
   const len = r.lenOrEncoding();
   if (!r.encoded) return [r.bytes(len), fail];
   r.pos = at;
@@ -719,7 +725,14 @@ registerRdbType({
       if (hasRepeatedField(pairs)) r.fail('corrupt', 'Duplicate hash fields detected', at);
       return HashValue.fromPairs(pairs, listpack);
     }
-    const [blob, fail] = readBlob(r);
+    const [blob, fail] = readBlob(
+      r,
+      type === RDB_TYPE_HASH_ZIPMAP
+        ? 'Zipmap integrity check failed.'
+        : type === RDB_TYPE_HASH_ZIPLIST
+          ? 'Hash ziplist integrity check failed.'
+          : 'Hash listpack integrity check failed.',
+    );
     if (type === RDB_TYPE_HASH_ZIPMAP) return hashFromPairs(r, decodeZipmap(blob, fail), fail, true);
     if (type === RDB_TYPE_HASH_ZIPLIST) return hashFromPairs(r, decodeZiplist(blob, fail), fail, false);
     return hashFromPairs(r, decodeListpack(blob, fail), fail, false);
@@ -743,7 +756,7 @@ registerRdbType({
   load(r, type) {
     const max = r.limits.setMaxIntsetEntries;
     if (type === RDB_TYPE_SET_INTSET) {
-      const [blob, fail] = readBlob(r);
+      const [blob, fail] = readBlob(r, 'Intset integrity check failed.');
       const { members, width } = decodeIntset(blob, fail);
       const s = SetValue.fromIntset(members, width);
       if (s.size > max) s.toHashtable();
@@ -761,7 +774,7 @@ registerRdbType({
       return s;
     }
     // Redis 7.2's listpack-encoded small set: held as 7.0 holds it (an intset or a hashtable).
-    const [blob, fail] = readBlob(r);
+    const [blob, fail] = readBlob(r, 'Set listpack integrity check failed.');
     const members = decodeListpack(blob, fail);
     if (members.length === 0) return null;
     const s = SetValue.forMember(members[0]);
@@ -858,7 +871,7 @@ registerRdbType({
       const at = r.pos;
       const masterId = r.string();
       if (masterId.length !== 16) r.fail('corrupt', 'Stream node key entry is not the size of a stream ID', at);
-      const [blob, fail] = readBlob(r);
+      const [blob, fail] = readBlob(r, 'Stream listpack integrity check failed.');
       const elements = decodeListpack(blob, fail);
       if (elements.length === 0) fail('Empty listpack inside stream');
       const node = StreamNode.decode(masterId, elements);
@@ -867,8 +880,20 @@ registerRdbType({
       }
       s.nodes.push(node);
     }
+    const lengthAt = r.pos;
     s.length = r.len();
+    // Redis refuses a length with no nodes; nodis also one that differs from the entries the
+    // nodes hold (XLEN and the entries would disagree).
+    let live = 0;
+    for (const node of s.nodes) live += node.live;
+    if (s.length !== live) r.fail('corrupt', 'Stream length inconsistent with rax entries', lengthAt);
+    const lastIdAt = r.pos;
     s.lastId = readId(r);
+    // New IDs start after the last one: an entry beyond it would be overtaken by XADD *.
+    const tail = s.nodes.length === 0 ? null : s.nodes[s.nodes.length - 1];
+    if (tail !== null && tail.ids.length !== 0 && tail.lastId > s.lastId) {
+      r.fail('corrupt', "Stream's last ID is smaller than its last entry's", lastIdAt);
+    }
     if (type === RDB_TYPE_STREAM_LISTPACKS) {
       s.entriesAdded = s.length;
       s.firstId = s.edge(true) ?? s.firstId;
@@ -1040,7 +1065,10 @@ registerRdbType({
       const listpack = len <= limits.maxListpackEntries && longest <= limits.maxListpackValue;
       return ZSetValue.fromSorted(limits, sm, ss, listpack);
     }
-    const [blob, fail] = readBlob(r);
+    const [blob, fail] = readBlob(
+      r,
+      type === RDB_TYPE_ZSET_ZIPLIST ? 'Zset ziplist integrity check failed.' : 'Zset listpack integrity check failed.',
+    );
     if (type === RDB_TYPE_ZSET_ZIPLIST) return zsetFromPacked(r, decodeZiplist(blob, fail), fail, 'Zset ziplist');
     return zsetFromPacked(r, decodeListpack(blob, fail), fail, 'Zset listpack');
   },
@@ -1542,7 +1570,7 @@ export function loadRdb(server: Server, buf: Buffer, opts: RdbLoadOptions = {}):
       keys++;
     },
     {
-      verifyChecksum: opts.verifyChecksum ?? server.config.bool('rdbchecksum'),
+      verifyChecksum: opts.verifyChecksum ?? (server.config.bool('rdbchecksum') && !server.skipChecksumValidation),
       databases: server.dbs.length,
       onAux,
       onNoChecksum: () => log.warning('RDB file was saved with checksum disabled: no check performed.'),

@@ -194,6 +194,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
   rdbLastLoadKeysExpired = 0;
   /** DEBUG SET-ACTIVE-EXPIRE */
   activeExpireEnabled = true;
+  /** DEBUG SET-SKIP-CHECKSUM-VALIDATION: RDB files and RESTORE payloads load without their CRC-64 checked. */
+  skipChecksumValidation = false;
   /** DEBUG PAUSE-CRON: the cron does nothing while set. */
   cronPaused = false;
   /**

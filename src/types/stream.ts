@@ -455,7 +455,10 @@ export class StreamNode {
         if (n === null || n < 0 || p + 2 * n > elements.length) return null;
         for (let i = 0; i < 2 * n; i++) fv.push(next()!);
       }
-      if (int() === null) return null; // lp-count
+      // lp-count: the entry's own elements after its flags (values + 3 with SAMEFIELDS, else
+      // fields and values + 4), as Redis's deep check requires.
+      const lpCount = int();
+      if (lpCount === null || lpCount !== (flags & FLAG_SAMEFIELDS ? mcount + 3 : fv.length + 4)) return null;
       if (node.ids.length !== 0 && id <= node.lastId) return null;
       // Stored as the file says (SAMEFIELDS or not), so it is written back the same.
       node.append(id, fv, 0, (flags & FLAG_SAMEFIELDS) !== 0);
