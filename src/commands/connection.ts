@@ -18,7 +18,7 @@ import { cString, optionWord } from '../util/cstring.js';
 import { REDIS_VERSION } from '../version.js';
 import { replyHelp } from './help.js';
 import { ArgCursor, intArg, integerArg, rangeArg, timeoutArg } from './args.js';
-import { BLOCKED_POSTPONE } from '../keyspace/blocking.js';
+import { BLOCKED_POSTPONE, BLOCKED_SCRIPT } from '../keyspace/blocking.js';
 import { PAUSE_ALL, PAUSE_WRITE, type PauseType } from '../server/pause.js';
 import { Tracking, type TrackingOptions } from '../server/tracking.js';
 
@@ -492,7 +492,7 @@ function clientUnblock(c: Client, argv: string[]): void {
   const target = c.server.clients.get(id);
   // A command CLIENT PAUSE holds has no timeout reply: TIMEOUT leaves it waiting (Redis would
   // crash), ERROR drops it with the error.
-  if (target === undefined || target.blocked === null || (target.blocked.type === BLOCKED_POSTPONE && !error)) {
+  if (target === undefined || target.blocked === null || target.blocked.type === BLOCKED_SCRIPT || (target.blocked.type === BLOCKED_POSTPONE && !error)) {
     c.integer(0);
     return;
   }

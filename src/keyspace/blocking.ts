@@ -37,6 +37,8 @@ export const BLOCKED_ZSET = 2;
 export const BLOCKED_STREAM = 3;
 /** Held back by CLIENT PAUSE: the command runs from the start once the pause ends. */
 export const BLOCKED_POSTPONE = 4;
+/** The client's script runs on in a worker thread past busy-reply-threshold (scripting/lua.ts). */
+export const BLOCKED_SCRIPT = 5;
 
 /** Whether a key's value (undefined: no key) would let a waiting command through now. */
 export type ReadyTest = (value: Value | undefined, key: string) => boolean;
@@ -141,6 +143,22 @@ export class Blocking {
     c.blocked = new BlockedState(c, BLOCKED_POSTPONE, c.db, [], 0, cmd, argv, neverReady, false);
     this.postponed.push(c);
     this.blockedClients++;
+  }
+
+  /**
+   * Holds c while its script runs on past busy-reply-threshold (Redis protects the caller and
+   * serves other clients meanwhile): its later input waits, as a blocked client's. It is not a
+   * blocked client (INFO blocked_clients does not count it, CLIENT UNBLOCK cannot reach it).
+   */
+  holdForScript(c: Client, cmd: Command, argv: string[]): void {
+    c.blocked = new BlockedState(c, BLOCKED_SCRIPT, c.db, [], 0, cmd, argv, neverReady, false);
+  }
+
+  /** The held script's caller has its reply: its waiting input is parsed after this turn. */
+  releaseScriptHold(c: Client): void {
+    if (c.blocked === null || c.blocked.type !== BLOCKED_SCRIPT) return;
+    c.blocked = null;
+    if (!c.closed) this.woken(c);
   }
 
   /**
@@ -258,6 +276,10 @@ export class Blocking {
 
   /** Removes c from every queue it waits in and from the counts. */
   private release(c: Client, state: BlockedState): void {
+    if (state.type === BLOCKED_SCRIPT) {
+      c.blocked = null;
+      return;
+    }
     if (state.type === BLOCKED_POSTPONE) {
       const i = this.postponed.indexOf(c);
       if (i >= 0) this.postponed.splice(i, 1);
