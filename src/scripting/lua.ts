@@ -116,13 +116,21 @@ export function shebangFlags(body: string): { flags: number; length: number } | 
 }
 
 /**
- * Guards what a script returns before the engine reads it: the engine reads tables with their
+ * Wraps every script and function run (see also the first line below). Guards what a script
+ * returns before the engine reads it: the engine reads tables with their
  * metamethods outside any protection (a Lua panic) and never ends on a table that contains
  * itself. A table with a metatable, or nested past 100 levels, is answered with Redis's "reached
  * lua stack limit" error instead (Redis reads the first with rawget, and errors on the second
  * once its stack runs out). Kept short: it is compiled with the script on every run.
  */
 export const RESULT_GUARD =
+  // pcall and xpcall rethrow the engine's out-of-budget error: else a script that catches it in a
+  // loop would never end (the engine raises it again every 1000 instructions, which in such a
+  // loop can always land inside the pcall). Redis's SCRIPT KILL cannot be caught either.
+  "local __pc,__xpc,__fe=pcall,xpcall,'Script killed by fuel limit' " +
+  'local function __rt(ok,...) if not ok and ...==__fe then error(__fe,0) end return ok,... end ' +
+  'local pcall=function(f,...) return __rt(__pc(f,...)) end ' +
+  'local xpcall=function(f,h) return __rt(__xpc(f,function(e) if e==__fe then return e end return h(e) end)) end ' +
   'local function __g(v,d) if d>99 or getmetatable(v) then return true end ' +
   "for i=1,#v do local x=rawget(v,i) if type(x)=='table' and __g(x,d+1) then return true end end end " +
   "local function __c(r) if type(r)=='table' and __g(r,0) then return {err='ERR reached lua stack limit'} end return r end";
