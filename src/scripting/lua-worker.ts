@@ -6,7 +6,8 @@
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { load, type ReplyValue } from 'lua-redis-wasm';
 import { engineLoadOptions } from './engine-options.js';
-import { REPLIES, REQUESTS, revive, type WorkerJob, type WorkerMessage } from './worker-protocol.js';
+import { readReply } from './resp-value.js';
+import { REPLIES, REQUESTS, type WorkerJob, type WorkerMessage } from './worker-protocol.js';
 
 /** The most a script may run here: the engine's largest budget (README: busy scripts). */
 const WORKER_FUEL = 0xffffffff;
@@ -20,12 +21,14 @@ if (parentPort !== null) {
     Atomics.notify(counters, REQUESTS);
   };
   const call = (args: Buffer[]): ReplyValue => {
+    const argv = new Array<string>(args.length);
+    for (let i = 0; i < args.length; i++) argv[i] = args[i].toString('latin1');
     const seen = Atomics.load(counters, REPLIES);
-    post({ type: 'call', args });
+    post({ type: 'call', args: argv });
     for (;;) {
       Atomics.wait(counters, REPLIES, seen);
       const r = receiveMessageOnPort(port);
-      if (r !== undefined) return revive(r.message);
+      if (r !== undefined) return readReply(r.message as string);
     }
   };
   const mod = await load(engineLoadOptions(WORKER_FUEL));

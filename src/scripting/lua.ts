@@ -51,6 +51,10 @@ interface RunContext {
   wrote: boolean;
   /** A command that may propagate ran (PUBLISH …): the script cannot be run again from the start. */
   propagated: boolean;
+  /** When the script started (ms, the server's clock). */
+  readonly start: number;
+  /** Its redis.calls on the server's thread (the clock is looked at every 64th); -1 in the worker. */
+  calls: number;
 }
 
 /** A script running on in the worker thread (see Scripting.runInWorker). */
@@ -152,6 +156,9 @@ function wrapScript(code: string): Buffer {
  */
 const SLICE_FUEL = 100_000_000;
 const LOAD_FUEL = 65_000_000;
+
+/** How long the event loop may wait while a timed-out script's calls are served (see serveWorkerAsync). */
+const BURST_MS = 10;
 
 /** The engine's error when a run spends its budget. */
 const FUEL_ERROR = 'Script killed by fuel limit';
@@ -350,10 +357,11 @@ export class Scripting {
       oomAtStart: oom,
       wrote: false,
       propagated: false,
+      // The script's start (Redis's run_ctx start_time): the unit's frozen time, read anyway.
+      start: server.now(),
+      calls: 0,
     };
     this.running = run;
-    // The script's start (Redis's run_ctx start_time): the unit's frozen time, read anyway.
-    const start = server.now();
     let result: ReplyValue;
     const keyBuffers = toBuffers(keys);
     const argBuffers = toBuffers(args);
@@ -368,7 +376,7 @@ export class Scripting {
     }
     if (this.sliceSpent(result)) {
       if (!run.wrote && !run.propagated) {
-        this.runInWorker(c, run, code, keyBuffers, argBuffers, name, source, start);
+        this.runInWorker(c, run, code, keyBuffers, argBuffers, name, source);
         return;
       }
       this.running = null;
@@ -402,6 +410,16 @@ export class Scripting {
     const low = heap[at] | heap[at + 1] | heap[at + 2] | heap[at + 3];
     const high = heap[at + 4] | heap[at + 5] | heap[at + 6] | heap[at + 7];
     return high !== 0 || low === 0;
+  }
+
+  /** Ends the server thread's slice once busy-reply-threshold has passed since the script started. */
+  private endSliceIfLate(run: RunContext): void {
+    if (this.fuelAt < 0) return;
+    const server = this.server;
+    if (server.clock.now() - run.start < server.config.num('busy-reply-threshold')) return;
+    // Nothing left: the engine raises its out-of-budget error at its next count (RESULT_GUARD
+    // makes that uncatchable), and execute() runs the script again in the worker.
+    engineExports(this.engine!).HEAPU8.fill(0, this.fuelAt, this.fuelAt + 8);
   }
 
   /**
@@ -456,9 +474,10 @@ export class Scripting {
     args: Buffer[],
     name: string,
     source: 'user_script' | 'user_function',
-    start: number,
   ): void {
     const server = this.server;
+    const start = run.start;
+    run.calls = -1;
     const w = this.startWorker();
     const cmd = server.table.lookup(run.callerArgv[0])!;
     const job: WorkerRun = { run, cmd, name, source, eval: source === 'user_script', start, timedOut: false };
@@ -470,7 +489,7 @@ export class Scripting {
     const deadline = start + server.config.num('busy-reply-threshold');
     for (;;) {
       const seen = Atomics.load(w.counters, REQUESTS);
-      if (this.serveWorker(w)) return;
+      if (this.serveWorker(w) < 0) return;
       const left = mayYield ? deadline - server.clock.now() : 1000;
       if (left <= 0) break;
       Atomics.wait(w.counters, REQUESTS, seen, left);
@@ -487,27 +506,48 @@ export class Scripting {
     void this.serveWorkerAsync(w, job);
   }
 
-  /** Serves the worker from the event loop once the script has timed out. */
+  /**
+   * Serves the worker from the event loop once the script has timed out. While the worker keeps
+   * calling, its calls are served here in bursts of up to BURST_MS (a hand-off through the event
+   * loop costs far more than one through Atomics.wait), then the event loop runs (other clients
+   * get their -BUSY, SCRIPT KILL is read); while it runs pure Lua, the event loop waits for it.
+   */
   private async serveWorkerAsync(w: ScriptWorker, job: WorkerRun): Promise<void> {
     // (Atomics.waitAsync is in ES2024, past this project's lib setting.)
     const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
+    const counters = w.counters;
     while (this.workerRun === job && this.worker === w) {
-      const seen = Atomics.load(w.counters, REQUESTS);
-      if (this.serveWorker(w)) return;
-      const r = waitAsync(w.counters, REQUESTS, seen);
+      let seen = Atomics.load(counters, REQUESTS);
+      let n = this.serveWorker(w);
+      const burstEnd = performance.now() + BURST_MS;
+      while (n > 0 && performance.now() < burstEnd) {
+        Atomics.wait(counters, REQUESTS, seen, 1);
+        seen = Atomics.load(counters, REQUESTS);
+        n = this.serveWorker(w);
+      }
+      if (n < 0) return;
+      if (n > 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      const r = waitAsync(counters, REQUESTS, seen);
       if (r.async) await r.value;
     }
   }
 
-  /** Handles what the worker has posted; true once its script has ended (and been answered). */
-  private serveWorker(w: ScriptWorker): boolean {
+  /**
+   * Handles what the worker has posted: how many messages, or -1 once its script has ended (and
+   * been answered).
+   */
+  private serveWorker(w: ScriptWorker): number {
+    let n = 0;
     for (;;) {
       const m = receiveMessageOnPort(w.port);
-      if (m === undefined) return false;
+      if (m === undefined) return n;
+      n++;
       const msg = m.message as WorkerMessage;
       if (msg.type === 'call') {
-        const args = msg.args.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength));
-        w.port.postMessage(this.redisCall(args));
+        w.port.postMessage(this.runCall(msg.args));
         Atomics.add(w.counters, REPLIES, 1);
         Atomics.notify(w.counters, REPLIES);
       } else if (msg.type === 'log') {
@@ -523,7 +563,7 @@ export class Scripting {
         if (msg.type === 'panic') c.error(`ERR Error running script: ${msg.message}`);
         else failed = this.reply(c, revive(msg.result), job.name, job.source);
         if (job.timedOut) this.endTimedOut(job, failed);
-        return true;
+        return -1;
       }
     }
   }
@@ -633,12 +673,17 @@ export class Scripting {
 
   /** redis.call / redis.pcall: the command's reply as a value (errors as {err}). */
   private redisCall(args: Buffer[]): ReplyValue {
-    const run = this.running;
-    const lc = this.client;
-    if (run === null) return { err: Buffer.from('ERR redis.call can only be called inside a script invocation') };
-    if (args.length === 0) return scriptCallError(lc, null, 'ERR Please specify at least one argument for this redis lib call');
+    if (this.running === null) return { err: Buffer.from('ERR redis.call can only be called inside a script invocation') };
     const argv = new Array<string>(args.length);
     for (let i = 0; i < args.length; i++) argv[i] = args[i].toString('latin1');
+    return readReply(this.runCall(argv));
+  }
+
+  /** Runs a redis.call of the running script: the reply its command wrote (RESP text). */
+  private runCall(argv: string[]): string {
+    const run = this.running!;
+    const lc = this.client;
+    if (argv.length === 0) return scriptCallError(lc, null, 'ERR Please specify at least one argument for this redis lib call');
     const r = resolveCommand(lc, argv);
     if (!(r instanceof Command)) {
       return r.cmd === null
@@ -655,6 +700,10 @@ export class Scripting {
     if (cmd.denyOom && !run.allowOom && !run.wrote && run.oomAtStart) return scriptCallError(lc, cmd, ERR_OOM);
     if (cmd.write) run.wrote = true;
     else if (cmd.mayReplicate) run.propagated = true;
+    // The slice counts Lua instructions only: a loop of redis.calls could hold the server far
+    // past busy-reply-threshold before spending it. Past the threshold, a script that can still
+    // be run again has its slice ended (the engine stops it within 1000 instructions).
+    else if (run.calls >= 0 && (++run.calls & 63) === 0 && !run.wrote && !run.propagated) this.endSliceIfLate(run);
     const mark = lc.replyBytes;
     call(lc, cmd, argv);
     // A read makes a tracking caller remember the keys the script declared (Redis's call()).
@@ -663,7 +712,7 @@ export class Scripting {
       const scriptCmd = this.server.table.lookup(run.callerArgv[0]);
       if (scriptCmd) this.server.tracking.rememberScriptKeys(caller, caller.tracking, scriptCmd, run.callerArgv);
     }
-    return readReply(lc.takeFrom(mark));
+    return lc.takeFrom(mark);
   }
 
   /** redis.log: to the server's log at the level given. */
@@ -732,11 +781,11 @@ function toBuffers(list: readonly string[]): Buffer[] {
  * A command the script may not run: the error is written and counted on the script's client, as
  * Redis does, and a known command counts a rejected call.
  */
-function scriptCallError(lc: Client, cmd: Command | null, msg: string): ReplyValue {
+function scriptCallError(lc: Client, cmd: Command | null, msg: string): string {
   if (cmd !== null) cmd.stats.rejectedCalls++;
   const mark = lc.replyBytes;
   lc.error(msg);
-  return readReply(lc.takeFrom(mark));
+  return lc.takeFrom(mark);
 }
 
 /**

@@ -15,9 +15,13 @@ export interface WorkerJob {
   args: Uint8Array[];
 }
 
-/** What this thread posts to the main thread. */
+/**
+ * What the worker posts to the main thread. A call's arguments go as one-byte (latin1) strings,
+ * and its reply comes back as the RESP text the command wrote: strings cross threads by a plain
+ * copy, where a Buffer would take its whole backing store along (a pooled one is 8 KB).
+ */
 export type WorkerMessage =
-  | { type: 'call'; args: Uint8Array[] }
+  | { type: 'call'; args: string[] }
   | { type: 'log'; level: number; message: Uint8Array }
   | { type: 'resp'; version: 2 | 3 }
   | { type: 'done'; result: ReplyValue }

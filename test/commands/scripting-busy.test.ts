@@ -207,12 +207,17 @@ describe('scripting: busy scripts', differentialSuite(), () => {
 async function unkillableScenario(connect: Connect, exited: () => Promise<void>): Promise<string[]> {
   const admin = await connect();
   const caller = await connect();
+  const subscriber = await connect();
   const out: string[] = [];
   try {
-    // Long enough for the script to have written when the others get -BUSY (well within, on both).
-    out.push(await send(admin, ['CONFIG', 'SET', 'busy-reply-threshold', '3000']));
+    out.push(await send(admin, ['CONFIG', 'SET', 'busy-reply-threshold', '50']));
+    // The script says when it has written (a message reaches subscribers while it runs).
+    out.push(await send(subscriber, ['SUBSCRIBE', 'written']));
     // Past nodis's slice before it writes (so that it runs in the worker), then a write, then forever.
-    caller.write(encodeCommand(['EVAL', "local n = 0 for i = 1, 60000000 do n = n + 1 end redis.call('set', KEYS[1], n) while true do end", '1', 'x']));
+    caller.write(
+      encodeCommand(['EVAL', "local n = 0 for i = 1, 60000000 do n = n + 1 end redis.call('set', KEYS[1], n) redis.call('publish', 'written', 'yes') while true do end", '1', 'x']),
+    );
+    out.push(String(await subscriber.read(30_000)));
     out.push(await waitBusy(admin));
     out.push(await send(admin, ['SCRIPT', 'KILL']));
     out.push(await send(admin, ['SHUTDOWN']));
@@ -222,6 +227,7 @@ async function unkillableScenario(connect: Connect, exited: () => Promise<void>)
   } finally {
     admin.close();
     caller.close();
+    subscriber.close();
   }
   return out;
 }
@@ -270,7 +276,7 @@ describe('scripting: SHUTDOWN NOSAVE during a busy script', differentialSuite(),
         },
       );
       assert.deepEqual(actual, expected);
-      assert.match(actual[2], /^-UNKILLABLE Sorry the script already executed write commands/);
+      assert.match(actual[4], /^-UNKILLABLE Sorry the script already executed write commands/);
     } finally {
       child.kill('SIGKILL');
     }
