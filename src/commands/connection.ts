@@ -18,7 +18,7 @@ import { cString, optionWord } from '../util/cstring.js';
 import { REDIS_VERSION } from '../version.js';
 import { replyHelp } from './help.js';
 import { ArgCursor, intArg, integerArg, rangeArg, timeoutArg } from './args.js';
-import { BLOCKED_POSTPONE, BLOCKED_REMOTE } from '../keyspace/blocking.js';
+import { BLOCKED_POSTPONE, BLOCKED_REMOTE, BLOCKED_SCRIPT } from '../keyspace/blocking.js';
 import { PAUSE_ALL, PAUSE_WRITE, type PauseType } from '../server/pause.js';
 import { Tracking, type TrackingOptions } from '../server/tracking.js';
 
@@ -492,9 +492,9 @@ function clientUnblock(c: Client, argv: string[]): void {
   const target = c.server.clients.get(id);
   // A command CLIENT PAUSE holds has no timeout reply: TIMEOUT leaves it waiting (Redis would
   // crash), ERROR drops it with the error. A MIGRATE waiting for its target cannot be unblocked
-  // (in Redis it blocks the whole server).
+  // (in Redis it blocks the whole server), nor can a busy script's caller.
   const blocked = target?.blocked ?? null;
-  if (blocked === null || blocked.type === BLOCKED_REMOTE || (blocked.type === BLOCKED_POSTPONE && !error)) {
+  if (blocked === null || blocked.type === BLOCKED_REMOTE || blocked.type === BLOCKED_SCRIPT || (blocked.type === BLOCKED_POSTPONE && !error)) {
     c.integer(0);
     return;
   }

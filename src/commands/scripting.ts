@@ -7,7 +7,7 @@ import { ERR_NOT_INTEGER, errSubcommandSyntax } from '../server/errors.js';
 import { functionsDumpPayload, parseFunctionsPayload } from '../persistence/rdb.js';
 import { FunctionLibraries } from '../scripting/functions.js';
 import { parseInteger } from '../util/numbers.js';
-import { FLAG_NAMES, scriptingOf, sha1hex, type Scripting } from '../scripting/lua.js';
+import { ERR_BUSY_EVAL, FLAG_NAMES, scriptingOf, sha1hex, type Scripting } from '../scripting/lua.js';
 import { globMatch } from '../util/glob.js';
 import { optionWord } from '../util/cstring.js';
 import { replyHelp } from './help.js';
@@ -117,10 +117,9 @@ function scriptDebug(c: Client, argv: string[]): void {
   else c.error('ERR Use SCRIPT DEBUG YES/SYNC/NO');
 }
 
-function scriptKill(c: Client): void {
-  // Scripts run to completion within one call on this thread (see README's limits): none can
-  // be running while another client's command is read.
-  c.error('NOTBUSY No scripts in execution right now.');
+/** SCRIPT KILL and FUNCTION KILL: only a script running past busy-reply-threshold can be killed. */
+function killCommand(evalMode: boolean) {
+  return (c: Client): void => scriptingOf(c.server).kill(c, evalMode);
 }
 
 /** FCALL and FCALL_RO (fcallCommandGeneric). */
@@ -298,11 +297,28 @@ function functionRestore(c: Client, argv: string[]): void {
 }
 
 function functionStats(c: Client): void {
-  const fl = scriptingOf(c.server).functions;
+  const s = scriptingOf(c.server);
+  const fl = s.functions;
+  // A script runs past busy-reply-threshold: an EVAL's is not reported (Redis refuses), a function's is.
+  const running = s.timedOut;
+  if (running !== null && running.eval) {
+    c.error(ERR_BUSY_EVAL);
+    return;
+  }
   c.mapLen(2);
   c.bulk('running_script');
-  // Nothing runs while another client's command is read (see SCRIPT KILL).
-  c.nullBulk();
+  if (running === null) c.nullBulk();
+  else {
+    c.mapLen(3);
+    c.bulk('name');
+    c.bulk(running.name);
+    c.bulk('command');
+    const argv = running.run.callerArgv;
+    c.arrayLen(argv.length);
+    for (const a of argv) c.bulk(a);
+    c.bulk('duration_ms');
+    c.integer(c.server.clock.now() - running.start);
+  }
   c.bulk('engines');
   c.mapLen(1);
   c.bulk('LUA');
@@ -365,7 +381,7 @@ export const scriptingCommands: CommandSpec[] = [
       { name: 'exists', handler: scriptExists },
       { name: 'flush', handler: scriptFlush },
       { name: 'help', handler: (c, argv) => replyHelp(c, argv[0], SCRIPT_HELP) },
-      { name: 'kill', handler: scriptKill },
+      { name: 'kill', handler: killCommand(true) },
       { name: 'load', handler: scriptLoad },
     ],
   },
@@ -379,7 +395,7 @@ export const scriptingCommands: CommandSpec[] = [
       { name: 'restore', handler: functionRestore },
       { name: 'flush', handler: functionFlush },
       { name: 'help', handler: (c, argv) => replyHelp(c, argv[0], FUNCTION_HELP) },
-      { name: 'kill', handler: scriptKill },
+      { name: 'kill', handler: killCommand(false) },
       { name: 'list', handler: functionList },
       { name: 'load', handler: functionLoad },
       { name: 'stats', handler: functionStats },

@@ -11,6 +11,7 @@ import { infoCommands } from './info.js';
 import { debugCommands } from './debug.js';
 import { ArgCursor, int64Arg, integerArg } from './args.js';
 import { abortShutdown, shutdownServer } from './persistence.js';
+import { ERR_BUSY_EVAL, ERR_BUSY_FUNCTION, scriptingIfUsed } from '../scripting/lua.js';
 
 // Kept for importers of these from here (they live in src/version.ts, commands/help.ts and
 // commands/info.ts).
@@ -78,6 +79,12 @@ function shutdown(c: Client, argv: string[]): void {
   }
   if (!now && c.denyBlocking) {
     c.error("ERR SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");
+    return;
+  }
+  // A script running past busy-reply-threshold: only SHUTDOWN NOSAVE goes on (it ends the script).
+  const busy = nosave ? null : (scriptingIfUsed(c.server)?.timedOut ?? null);
+  if (busy !== null) {
+    c.error(busy.eval ? ERR_BUSY_EVAL : ERR_BUSY_FUNCTION);
     return;
   }
   // On success the client gets no reply: the connection closes with the server.

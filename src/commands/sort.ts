@@ -163,7 +163,7 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
 
   // A set has no order of its own: one stored (or sorted in a script) is sorted ALPHA instead,
   // so the result is the same everywhere it is replayed.
-  if (dontSort && source instanceof SetValue && storeKey !== null) {
+  if (dontSort && source instanceof SetValue && (storeKey !== null || c.scriptClient)) {
     dontSort = false;
     alpha = true;
     sortBy = null;

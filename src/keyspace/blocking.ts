@@ -43,6 +43,8 @@ export const BLOCKED_STREAM = 3;
 export const BLOCKED_POSTPONE = 4;
 /** Waiting for another server's answer (MIGRATE): the command runs again once it arrived. */
 export const BLOCKED_REMOTE = 5;
+/** The client's script runs on in a worker thread past busy-reply-threshold (scripting/lua.ts). */
+export const BLOCKED_SCRIPT = 6;
 
 /** Whether a key's value (undefined: no key) would let a waiting command through now. */
 export type ReadyTest = (value: Value | undefined, key: string) => boolean;
@@ -167,6 +169,22 @@ export class Blocking {
   }
 
   /**
+   * Holds c while its script runs on past busy-reply-threshold (Redis protects the caller and
+   * serves other clients meanwhile): its later input waits, as a blocked client's. It is not a
+   * blocked client (INFO blocked_clients does not count it, CLIENT UNBLOCK cannot reach it).
+   */
+  holdForScript(c: Client, cmd: Command, argv: string[]): void {
+    c.blocked = new BlockedState(c, BLOCKED_SCRIPT, c.db, [], 0, cmd, argv, neverReady, false);
+  }
+
+  /** The held script's caller has its reply: its waiting input is parsed after this turn. */
+  releaseScriptHold(c: Client): void {
+    if (c.blocked === null || c.blocked.type !== BLOCKED_SCRIPT) return;
+    c.blocked = null;
+    if (!c.closed) this.woken(c);
+  }
+
+  /**
    * The pause was lifted or relaxed (unblockPostponedClients): every postponed client is let
    * go, in order, to run its command again from the start once this unit is over.
    */
@@ -281,6 +299,10 @@ export class Blocking {
 
   /** Removes c from every queue it waits in and from the counts. */
   private release(c: Client, state: BlockedState): void {
+    if (state.type === BLOCKED_SCRIPT) {
+      c.blocked = null;
+      return;
+    }
     if (state.type === BLOCKED_POSTPONE || state.type === BLOCKED_REMOTE) {
       if (state.type === BLOCKED_POSTPONE) {
         const i = this.postponed.indexOf(c);

@@ -6,14 +6,18 @@
 // (wrapped in MULTI/EXEC with more than one), blocked clients served after the script.
 
 import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { load, type LuaEngine, type ReplyValue } from 'lua-redis-wasm';
 import type { Server } from '../server/server.js';
 import type { Client } from '../server/client.js';
 import { Command } from '../server/command.js';
-import { call, resolveCommand, setCommandHolder } from '../server/dispatch.js';
+import { addGate, call, resolveCommand, setCommandHolder, type Gate } from '../server/dispatch.js';
 import { setScriptWrites } from '../server/pause.js';
 import { ERR_OOM, usedMemory } from '../server/maxmemory.js';
-import { REDIS_VERSION } from '../version.js';
+import { packageRoot } from '../util/root.cjs';
+import { engineLoadOptions } from './engine-options.js';
+import { REPLIES, REQUESTS, revive, type WorkerJob, type WorkerMessage } from './worker-protocol.js';
 import { errorText, readReply, writeValue } from './resp-value.js';
 import { FunctionLibraries } from './functions.js';
 import {
@@ -45,7 +49,46 @@ interface RunContext {
   readonly oomAtStart: boolean;
   /** A write ran: the script can no longer be refused a write, nor be killed. */
   wrote: boolean;
+  /** A command that may propagate ran (PUBLISH …): the script cannot be run again from the start. */
+  propagated: boolean;
+  /** When the script started (ms, the server's clock). */
+  readonly start: number;
+  /** Its redis.calls on the server's thread (the clock is looked at every 64th); -1 in the worker. */
+  calls: number;
 }
+
+/** A script running on in the worker thread (see Scripting.runInWorker). */
+interface WorkerRun {
+  readonly run: RunContext;
+  /** The caller's command (EVAL, FCALL …), counted when the script ends. */
+  readonly cmd: Command;
+  /** The SHA1 or the function's name, and the chunk name, for errors. */
+  readonly name: string;
+  readonly source: 'user_script' | 'user_function';
+  /** EVAL (SCRIPT KILL) or a function (FUNCTION KILL). */
+  readonly eval: boolean;
+  /** When the script started (ms, the server's clock). */
+  readonly start: number;
+  /**
+   * Past busy-reply-threshold: the caller's command has returned, its execution unit is kept
+   * open, and other clients are served again (with -BUSY but for the commands Redis allows).
+   */
+  timedOut: boolean;
+}
+
+/** The script's worker thread, and what the two threads share. */
+interface ScriptWorker {
+  readonly worker: Worker;
+  readonly port: MessagePort;
+  readonly counters: Int32Array;
+}
+
+/** Redis's replies while a script runs past busy-reply-threshold (shared.slowevalerr …). */
+export const ERR_BUSY_EVAL = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
+export const ERR_BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
+
+/** Scripts past busy-reply-threshold over every server of the process: the busy gate's fast check. */
+let timedOutScripts = 0;
 
 export function sha1hex(s: string): string {
   return createHash('sha1').update(s, 'latin1').digest('hex');
@@ -77,13 +120,21 @@ export function shebangFlags(body: string): { flags: number; length: number } | 
 }
 
 /**
- * Guards what a script returns before the engine reads it: the engine reads tables with their
+ * Wraps every script and function run (see also the first line below). Guards what a script
+ * returns before the engine reads it: the engine reads tables with their
  * metamethods outside any protection (a Lua panic) and never ends on a table that contains
  * itself. A table with a metatable, or nested past 100 levels, is answered with Redis's "reached
  * lua stack limit" error instead (Redis reads the first with rawget, and errors on the second
  * once its stack runs out). Kept short: it is compiled with the script on every run.
  */
 export const RESULT_GUARD =
+  // pcall and xpcall rethrow the engine's out-of-budget error: else a script that catches it in a
+  // loop would never end (the engine raises it again every 1000 instructions, which in such a
+  // loop can always land inside the pcall). Redis's SCRIPT KILL cannot be caught either.
+  "local __pc,__xpc,__fe=pcall,xpcall,'Script killed by fuel limit' " +
+  'local function __rt(ok,...) if not ok and ...==__fe then error(__fe,0) end return ok,... end ' +
+  'local pcall=function(f,...) return __rt(__pc(f,...)) end ' +
+  'local xpcall=function(f,h) return __rt(__xpc(f,function(e) if e==__fe then return e end return h(e) end)) end ' +
   'local function __g(v,d) if d>99 or getmetatable(v) then return true end ' +
   "for i=1,#v do local x=rawget(v,i) if type(x)=='table' and __g(x,d+1) then return true end end end " +
   "local function __c(r) if type(r)=='table' and __g(r,0) then return {err='ERR reached lua stack limit'} end return r end";
@@ -95,13 +146,25 @@ function wrapScript(code: string): Buffer {
 }
 
 /**
- * The engine counts Lua instructions ("fuel") and aborts a run past its budget; without one it
- * allows only about 10M (some 75 ms). Scripts get the most it takes (a 32-bit count: about 30 s
- * of pure Lua; time spent in redis.call is not counted), so that only a runaway script ends that
- * way (README: busy scripts). FUNCTION LOAD's run gets about Redis's 500 ms.
+ * The engine counts Lua instructions ("fuel", checked every 1000) and aborts a run past its
+ * budget; it has no callback into JS while Lua runs and cannot pause a run. A script first runs
+ * here with one slice of 10^8 instructions (some 0.3 s of pure Lua; time spent in redis.call is
+ * not counted: a loop of a million redis.call uses about 10^7): every ordinary script ends within
+ * it. One that does not is run again from the start in a worker thread if it has not written
+ * (see runInWorker), where other clients can be served meanwhile. FUNCTION LOAD's run gets about
+ * Redis's 500 ms.
  */
-const SCRIPT_FUEL = 0xffffffff;
+const SLICE_FUEL = 100_000_000;
 const LOAD_FUEL = 65_000_000;
+
+/** How long the event loop may wait while a timed-out script's calls are served (see serveWorkerAsync). */
+const BURST_MS = 10;
+
+/** The engine's error when a run spends its budget. */
+const FUEL_ERROR = 'Script killed by fuel limit';
+
+/** The worker thread's code (the ES module build, for both builds: a worker loads a file). */
+const WORKER_PATH = resolve(packageRoot, 'dist', 'src', 'scripting', 'lua-worker.js');
 
 /** The Lua heap's size in bytes (Redis's lua_gc(LUA_GCCOUNT) * 1024, plus the remainder). */
 const LUA_MEMORY = 'return collectgarbage("count") * 1024';
@@ -140,12 +203,23 @@ export class Scripting {
   scriptBytes = 0;
   /** FUNCTION's libraries. */
   readonly functions = new FunctionLibraries();
+  /**
+   * Where the engine keeps the instructions a run has left (its g_fuel_remaining, found by
+   * findFuelCounter), so that a slice spent inside a pcall that caught the engine's error is seen
+   * too; -1 if not found (then only a run that ended with that error counts as spent).
+   */
+  private fuelAt = -1;
+  /** The worker thread, started on the first long script and kept for the next. */
+  private worker: ScriptWorker | null = null;
+  /** The script running in the worker thread, if any. */
+  private workerRun: WorkerRun | null = null;
 
   constructor(private readonly server: Server) {
     this.client = server.createFakeClient();
     // Blocking commands answer at once, as inside MULTI (Redis's CLIENT_DENY_BLOCKING).
     this.client.denyBlocking = true;
     this.client.scriptClient = true;
+    server.on('shutdown', () => this.stopWorker());
   }
 
   /** Whether the engine is loaded and scripts can run now. */
@@ -170,9 +244,15 @@ export class Scripting {
     return this.running !== null;
   }
 
+  /** The script running past busy-reply-threshold, if one is (other clients get -BUSY). */
+  get timedOut(): WorkerRun | null {
+    const w = this.workerRun;
+    return w !== null && w.timedOut ? w : null;
+  }
+
   /** Loads the engine (once); resolves when scripts can run. */
   load(): Promise<void> {
-    this.loading ??= load({ profile: 'redis-7.0', redisProps: REDIS_PROPS, limits: { maxFuel: SCRIPT_FUEL } }).then(
+    this.loading ??= load(engineLoadOptions(SLICE_FUEL)).then(
       (mod) => {
         this.engine = mod.create({
           redisCall: (args) => this.redisCall(args),
@@ -182,6 +262,7 @@ export class Scripting {
             this.client.resp = version;
           },
         });
+        this.fuelAt = this.findFuelCounter();
       },
       (e: unknown) => {
         this.loadError = e instanceof Error ? e.message : String(e);
@@ -267,7 +348,7 @@ export class Scripting {
     lc.db = c.db;
     lc.resp = 2;
     lc.user = c.user;
-    this.running = {
+    const run: RunContext = {
       caller: c,
       callerArgv,
       sha: name,
@@ -275,24 +356,304 @@ export class Scripting {
       allowOom: !compat && (flags & SCRIPT_ALLOW_OOM) !== 0,
       oomAtStart: oom,
       wrote: false,
+      propagated: false,
+      // The script's start (Redis's run_ctx start_time): the unit's frozen time, read anyway.
+      start: server.now(),
+      calls: 0,
     };
+    this.running = run;
     let result: ReplyValue;
+    const keyBuffers = toBuffers(keys);
+    const argBuffers = toBuffers(args);
     try {
-      result = this.engine!.evalWithArgs(code, toBuffers(keys), toBuffers(args));
+      result = this.engine!.evalWithArgs(code, keyBuffers, argBuffers);
     } catch (e) {
+      this.running = null;
       // A Lua panic (an error outside any protected call) ends the engine's run with an exit
       // status object, not an Error; the engine stays usable for the next script.
-      const why = e instanceof Error ? e.message : String((e as { message?: unknown })?.message ?? e);
-      c.error(`ERR Error running script: ${why}`);
+      c.error(`ERR Error running script: ${panicMessage(e)}`);
       return;
-    } finally {
-      this.running = null;
     }
+    if (this.sliceSpent(result)) {
+      if (!run.wrote && !run.propagated) {
+        this.runInWorker(c, run, code, keyBuffers, argBuffers, name, source);
+        return;
+      }
+      this.running = null;
+      // Its writes are done and cannot be run again: it ends here (README: busy scripts).
+      const line = errorLine(result);
+      c.error(
+        `ERR Script ran past nodis's instruction budget for a script that has written (its writes are kept) script: ${name}, on @${source}:${line}.`,
+      );
+      return;
+    }
+    this.running = null;
+    this.reply(c, result, name, source);
+  }
+
+  /** Writes a script's result, or the error that ended it, to c; true for an error. */
+  private reply(c: Client, result: ReplyValue, name: string, source: 'user_script' | 'user_function'): boolean {
     if (result !== null && typeof result === 'object' && 'err' in result && result.meta !== undefined) {
       c.error(scriptErrorText(result as ScriptError, name, source));
-      return;
+      return true;
     }
     writeValue(c, result);
+    return false;
+  }
+
+  /** Whether the run just ended spent its slice (see SLICE_FUEL). */
+  private sliceSpent(result: ReplyValue): boolean {
+    if (this.fuelAt < 0) return isFuelError(result);
+    const heap = engineExports(this.engine!).HEAPU8;
+    const at = this.fuelAt;
+    // A little-endian int64 that starts at most at 2^32 - 1: left > 0 means high word 0, low not.
+    const low = heap[at] | heap[at + 1] | heap[at + 2] | heap[at + 3];
+    const high = heap[at + 4] | heap[at + 5] | heap[at + 6] | heap[at + 7];
+    return high !== 0 || low === 0;
+  }
+
+  /** Ends the server thread's slice once busy-reply-threshold has passed since the script started. */
+  private endSliceIfLate(run: RunContext): void {
+    if (this.fuelAt < 0) return;
+    const server = this.server;
+    if (server.clock.now() - run.start < server.config.num('busy-reply-threshold')) return;
+    // Nothing left: the engine raises its out-of-budget error at its next count (RESULT_GUARD
+    // makes that uncatchable), and execute() runs the script again in the worker.
+    engineExports(this.engine!).HEAPU8.fill(0, this.fuelAt, this.fuelAt + 8);
+  }
+
+  /**
+   * Finds the engine's count of instructions left in its memory: after a run of a few thousand
+   * instructions under a budget B, the one 64-bit word that held B before the run and holds B
+   * minus a multiple of 1000 after it (the budget itself stays B). -1 unless exactly one does.
+   */
+  private findFuelCounter(): number {
+    const engine = this.engine!;
+    const exports = engineExports(engine);
+    const budget = 0x7a5b3c1d;
+    const candidates = (value: number): number[] => {
+      const heap = exports.HEAPU8;
+      const words = new Uint32Array(heap.buffer, heap.byteOffset, heap.byteLength >>> 2);
+      const found: number[] = [];
+      for (let i = 0; i + 1 < words.length; i += 2) if (words[i] === value && words[i + 1] === 0) found.push(i * 4);
+      return found;
+    };
+    try {
+      exports._set_limits(budget, 0, 0);
+      engine.evalWithArgs('return 1', [], []);
+      const before = candidates(budget);
+      engine.evalWithArgs('local n = 0 for i = 1, 3000 do n = n + i end return n', [], []);
+      const heap = exports.HEAPU8;
+      const moved = before.filter((at) => {
+        const left = heap[at] + heap[at + 1] * 0x100 + heap[at + 2] * 0x10000 + heap[at + 3] * 0x1000000;
+        return left < budget && (budget - left) % 1000 === 0 && heap[at + 4] === 0;
+      });
+      return moved.length === 1 ? moved[0] : -1;
+    } finally {
+      exports._set_limits(SLICE_FUEL, 0, 0);
+    }
+  }
+
+  // ---- Long scripts: the worker thread ------------------------------------------------------
+
+  /**
+   * Runs again from the start, in the worker thread, a script that spent its slice without
+   * writing. Its redis.call / pcall come back here and run through redisCall as before (same
+   * checks, same frozen time, same execution unit). Until busy-reply-threshold has passed since
+   * the script started this thread only serves the worker (other clients wait, as Redis makes
+   * them); then the caller is held, its unit kept open, and the event loop serves other clients
+   * again: they get -BUSY but for the commands Redis allows (SCRIPT KILL, SHUTDOWN NOSAVE …).
+   * Inside a transaction, or for a client without a connection (AOF loading), the script runs
+   * to its end with the server blocked: those cannot be left half done.
+   */
+  private runInWorker(
+    c: Client,
+    run: RunContext,
+    code: Buffer,
+    keys: Buffer[],
+    args: Buffer[],
+    name: string,
+    source: 'user_script' | 'user_function',
+  ): void {
+    const server = this.server;
+    const start = run.start;
+    run.calls = -1;
+    const w = this.startWorker();
+    const cmd = server.table.lookup(run.callerArgv[0])!;
+    const job: WorkerRun = { run, cmd, name, source, eval: source === 'user_script', start, timedOut: false };
+    this.workerRun = job;
+    this.client.resp = 2;
+    const message: WorkerJob = { code, keys, args };
+    w.worker.postMessage(message);
+    const mayYield = server.unitDepth === 1 && c.socket !== null;
+    const deadline = start + server.config.num('busy-reply-threshold');
+    for (;;) {
+      const seen = Atomics.load(w.counters, REQUESTS);
+      if (this.serveWorker(w) < 0) return;
+      const left = mayYield ? deadline - server.clock.now() : 1000;
+      if (left <= 0) break;
+      Atomics.wait(w.counters, REQUESTS, seen, left);
+    }
+    job.timedOut = true;
+    timedOutScripts++;
+    server.log.warning(
+      `Slow script detected: still in execution after ${server.clock.now() - start} milliseconds. You can try killing the script using the ${job.eval ? 'SCRIPT KILL' : 'FUNCTION KILL'} command. Script name is: ${name}.`,
+    );
+    // The unit stays open past the caller's command (closed by endTimedOut), and the caller
+    // waits for its reply; its command counts when the script ends, as a blocked client's.
+    server.beginUnit(c);
+    server.blocking.holdForScript(c, cmd, run.callerArgv);
+    void this.serveWorkerAsync(w, job);
+  }
+
+  /**
+   * Serves the worker from the event loop once the script has timed out. While the worker keeps
+   * calling, its calls are served here in bursts of up to BURST_MS (a hand-off through the event
+   * loop costs far more than one through Atomics.wait), then the event loop runs (other clients
+   * get their -BUSY, SCRIPT KILL is read); while it runs pure Lua, the event loop waits for it.
+   */
+  private async serveWorkerAsync(w: ScriptWorker, job: WorkerRun): Promise<void> {
+    // (Atomics.waitAsync is in ES2024, past this project's lib setting.)
+    const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
+    const counters = w.counters;
+    while (this.workerRun === job && this.worker === w) {
+      let seen = Atomics.load(counters, REQUESTS);
+      let n = this.serveWorker(w);
+      const burstEnd = performance.now() + BURST_MS;
+      while (n > 0 && performance.now() < burstEnd) {
+        Atomics.wait(counters, REQUESTS, seen, 1);
+        seen = Atomics.load(counters, REQUESTS);
+        n = this.serveWorker(w);
+      }
+      if (n < 0) return;
+      if (n > 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      const r = waitAsync(counters, REQUESTS, seen);
+      if (r.async) await r.value;
+    }
+  }
+
+  /**
+   * Handles what the worker has posted: how many messages, or -1 once its script has ended (and
+   * been answered).
+   */
+  private serveWorker(w: ScriptWorker): number {
+    let n = 0;
+    for (;;) {
+      const m = receiveMessageOnPort(w.port);
+      if (m === undefined) return n;
+      n++;
+      const msg = m.message as WorkerMessage;
+      if (msg.type === 'call') {
+        w.port.postMessage(this.runCall(msg.args));
+        Atomics.add(w.counters, REPLIES, 1);
+        Atomics.notify(w.counters, REPLIES);
+      } else if (msg.type === 'log') {
+        this.log(msg.level, Buffer.from(msg.message));
+      } else if (msg.type === 'resp') {
+        this.client.resp = msg.version;
+      } else {
+        const job = this.workerRun!;
+        this.workerRun = null;
+        this.running = null;
+        const c = job.run.caller;
+        let failed = true;
+        if (msg.type === 'panic') c.error(`ERR Error running script: ${msg.message}`);
+        else failed = this.reply(c, revive(msg.result), job.name, job.source);
+        if (job.timedOut) this.endTimedOut(job, failed);
+        return -1;
+      }
+    }
+  }
+
+  /** The worker thread, started (and its engine loaded) on first use. */
+  private startWorker(): ScriptWorker {
+    if (this.worker !== null) return this.worker;
+    const { port1, port2 } = new MessageChannel();
+    const control = new SharedArrayBuffer(8);
+    const worker = new Worker(WORKER_PATH, { workerData: { port: port2, control }, transferList: [port2] });
+    // A worker never keeps the process alive (embedded servers; SHUTDOWN).
+    worker.unref();
+    const w: ScriptWorker = { worker, port: port1, counters: new Int32Array(control) };
+    worker.on('error', (e) => this.server.log.warning(`The script worker thread failed: ${e instanceof Error ? e.message : String(e)}`));
+    worker.on('exit', () => {
+      if (this.worker !== w) return;
+      // It ended by itself (a crash): the script it ran, if any, ends with an error.
+      this.worker = null;
+      const job = this.workerRun;
+      if (job === null) return;
+      this.workerRun = null;
+      this.running = null;
+      job.run.caller.error('ERR Error running script: the script worker thread ended');
+      if (job.timedOut) this.endTimedOut(job, true);
+    });
+    this.worker = w;
+    return w;
+  }
+
+  /** Ends the worker thread (SCRIPT KILL, shutdown); the next long script starts another. */
+  private stopWorker(): void {
+    const w = this.worker;
+    if (w === null) return;
+    this.worker = null;
+    void w.worker.terminate();
+    w.port.close();
+    // Wakes serveWorkerAsync's wait, which then sees the worker is gone.
+    Atomics.add(w.counters, REQUESTS, 1);
+    Atomics.notify(w.counters, REQUESTS);
+  }
+
+  /**
+   * The timed-out script has ended and its caller has its reply: the caller's command counts,
+   * the caller's waiting input is read again, and the unit held open closes (propagating what
+   * the script did, then serving blocked clients).
+   */
+  private endTimedOut(job: WorkerRun, failed: boolean): void {
+    const server = this.server;
+    timedOutScripts--;
+    const c = job.run.caller;
+    const cmd = job.cmd;
+    cmd.stats.calls++;
+    if (failed) cmd.stats.failedCalls++;
+    server.stats.commandsProcessed++;
+    server.commandRan(cmd, c, job.run.callerArgv);
+    // The caller's error is charged to its script, not to the command running now (SCRIPT KILL).
+    server.errorsSeen = server.stats.totalErrorReplies;
+    server.wake(c);
+    server.blocking.releaseScriptHold(c);
+    server.endUnit();
+  }
+
+  /**
+   * SCRIPT KILL (evalMode) and FUNCTION KILL (Redis's scriptKill): ends the timed-out script's
+   * worker thread; its caller gets Redis's error. The line cited is the script's first: where a
+   * script was stopped is not known (README: busy scripts).
+   */
+  kill(c: Client, evalMode: boolean): void {
+    const job = this.timedOut;
+    if (job === null) {
+      c.error('NOTBUSY No scripts in execution right now.');
+      return;
+    }
+    if (job.run.wrote || job.run.propagated) {
+      c.error(
+        'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.',
+      );
+      return;
+    }
+    if (evalMode !== job.eval) {
+      c.error(job.eval ? ERR_BUSY_EVAL : ERR_BUSY_FUNCTION);
+      return;
+    }
+    this.server.log.warning('Lua script killed by user with SCRIPT KILL.');
+    this.stopWorker();
+    this.workerRun = null;
+    this.running = null;
+    c.ok();
+    job.run.caller.error(`ERR Script killed by user with SCRIPT KILL... script: ${job.name}, on @${job.source}:1.`);
+    this.endTimedOut(job, true);
   }
 
   /**
@@ -301,23 +662,28 @@ export class Scripting {
    */
   evalRaw(code: Buffer): ReplyValue {
     // The budget is read when a run starts; the engine's typed API has no setter for it.
-    const exports = (this.engine as unknown as { exports: { _set_limits(fuel: number, reply: number, arg: number): void } }).exports;
+    const exports = engineExports(this.engine!);
     exports._set_limits(LOAD_FUEL, 0, 0);
     try {
       return this.engine!.evalWithArgs(code, [], []);
     } finally {
-      exports._set_limits(SCRIPT_FUEL, 0, 0);
+      exports._set_limits(SLICE_FUEL, 0, 0);
     }
   }
 
   /** redis.call / redis.pcall: the command's reply as a value (errors as {err}). */
   private redisCall(args: Buffer[]): ReplyValue {
-    const run = this.running;
-    const lc = this.client;
-    if (run === null) return { err: Buffer.from('ERR redis.call can only be called inside a script invocation') };
-    if (args.length === 0) return scriptCallError(lc, null, 'ERR Please specify at least one argument for this redis lib call');
+    if (this.running === null) return { err: Buffer.from('ERR redis.call can only be called inside a script invocation') };
     const argv = new Array<string>(args.length);
     for (let i = 0; i < args.length; i++) argv[i] = args[i].toString('latin1');
+    return readReply(this.runCall(argv));
+  }
+
+  /** Runs a redis.call of the running script: the reply its command wrote (RESP text). */
+  private runCall(argv: string[]): string {
+    const run = this.running!;
+    const lc = this.client;
+    if (argv.length === 0) return scriptCallError(lc, null, 'ERR Please specify at least one argument for this redis lib call');
     const r = resolveCommand(lc, argv);
     if (!(r instanceof Command)) {
       return r.cmd === null
@@ -333,6 +699,11 @@ export class Scripting {
     // Out of memory when the script began: its first write that may grow memory is refused.
     if (cmd.denyOom && !run.allowOom && !run.wrote && run.oomAtStart) return scriptCallError(lc, cmd, ERR_OOM);
     if (cmd.write) run.wrote = true;
+    else if (cmd.mayReplicate) run.propagated = true;
+    // The slice counts Lua instructions only: a loop of redis.calls could hold the server far
+    // past busy-reply-threshold before spending it. Past the threshold, a script that can still
+    // be run again has its slice ended (the engine stops it within 1000 instructions).
+    else if (run.calls >= 0 && (++run.calls & 63) === 0 && !run.wrote && !run.propagated) this.endSliceIfLate(run);
     const mark = lc.replyBytes;
     call(lc, cmd, argv);
     // A read makes a tracking caller remember the keys the script declared (Redis's call()).
@@ -341,7 +712,7 @@ export class Scripting {
       const scriptCmd = this.server.table.lookup(run.callerArgv[0]);
       if (scriptCmd) this.server.tracking.rememberScriptKeys(caller, caller.tracking, scriptCmd, run.callerArgv);
     }
-    return readReply(lc.takeFrom(mark));
+    return lc.takeFrom(mark);
   }
 
   /** redis.log: to the server's log at the level given. */
@@ -353,31 +724,6 @@ export class Scripting {
     else if (level === 2) log.notice(text);
     else log.warning(text);
   }
-}
-
-/** The constants and no-op helpers of Redis 7.0's redis table that the engine does not define. */
-const REDIS_PROPS = {
-  REDIS_VERSION: { value: REDIS_VERSION },
-  REDIS_VERSION_NUM: { value: versionNumber(REDIS_VERSION) },
-  REPL_NONE: { value: 0 },
-  REPL_AOF: { value: 1 },
-  REPL_SLAVE: { value: 2 },
-  REPL_REPLICA: { value: 2 },
-  REPL_ALL: { value: 3 },
-  // Effects replication is the only mode in Redis 7: asking for it succeeds and changes nothing.
-  replicate_commands: { returns: true },
-  // Not honoured yet: every command a script runs propagates (see README's limits).
-  set_repl: { returns: null },
-  // The Lua debugger (SCRIPT DEBUG) is not built: outside it these do nothing, as in Redis.
-  breakpoint: { returns: false },
-  debug: { returns: null },
-  // No ACL rules exist beyond the default user, which may run every command.
-  acl_check_cmd: { returns: true },
-} as const;
-
-function versionNumber(v: string): number {
-  const [a, b, c] = v.split('.').map(Number);
-  return (a << 16) | (b << 8) | c;
 }
 
 /** An error the script raised: the engine adds where it happened. */
@@ -404,6 +750,27 @@ function scriptErrorText(e: ScriptError, name: string, source: 'user_script' | '
   return `${luaErrorMessage(e, source)} script: ${name}, on @${source}:${e.meta.line}.`;
 }
 
+/** The engine's WebAssembly exports, which its typed API does not show. */
+function engineExports(engine: LuaEngine): { HEAPU8: Uint8Array; _set_limits(fuel: number, reply: number, arg: number): void } {
+  return (engine as unknown as { exports: { HEAPU8: Uint8Array; _set_limits(fuel: number, reply: number, arg: number): void } }).exports;
+}
+
+/** Whether a run ended with the engine's out-of-budget error. */
+function isFuelError(result: ReplyValue): boolean {
+  return result !== null && typeof result === 'object' && 'err' in result && Buffer.isBuffer(result.err) && result.err.toString('latin1') === FUEL_ERROR;
+}
+
+/** The line a script's error cites (1 when it cites none). */
+function errorLine(result: ReplyValue): number {
+  if (result !== null && typeof result === 'object' && 'err' in result && result.meta !== undefined) return result.meta.line;
+  return 1;
+}
+
+/** What a Lua panic says: the engine throws an exit status object, not an Error. */
+function panicMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String((e as { message?: unknown })?.message ?? e);
+}
+
 function toBuffers(list: readonly string[]): Buffer[] {
   const out = new Array<Buffer>(list.length);
   for (let i = 0; i < list.length; i++) out[i] = Buffer.from(list[i], 'latin1');
@@ -414,11 +781,11 @@ function toBuffers(list: readonly string[]): Buffer[] {
  * A command the script may not run: the error is written and counted on the script's client, as
  * Redis does, and a known command counts a rejected call.
  */
-function scriptCallError(lc: Client, cmd: Command | null, msg: string): ReplyValue {
+function scriptCallError(lc: Client, cmd: Command | null, msg: string): string {
   if (cmd !== null) cmd.stats.rejectedCalls++;
   const mark = lc.replyBytes;
   lc.error(msg);
-  return readReply(lc.takeFrom(mark));
+  return lc.takeFrom(mark);
 }
 
 /**
@@ -459,3 +826,15 @@ setScriptWrites((c, cmd, argv) => {
   if (flags === null || (flags & SCRIPT_EVAL_COMPAT) !== 0) return null;
   return (flags & SCRIPT_NO_WRITES) === 0;
 });
+
+/**
+ * While a script runs past busy-reply-threshold (processCommand's busy check): every command but
+ * those Redis flags allow-busy gets Redis's -BUSY, worded for EVAL or for functions.
+ */
+const busyGate: Gate = (c, cmd) => {
+  if (timedOutScripts === 0) return null;
+  const job = scriptingIfUsed(c.server)?.timedOut ?? null;
+  if (job === null || cmd.flags.includes('allow_busy')) return null;
+  return job.eval ? ERR_BUSY_EVAL : ERR_BUSY_FUNCTION;
+};
+addGate(busyGate);

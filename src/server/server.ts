@@ -1057,7 +1057,9 @@ export class Server extends EventEmitter implements KeyspaceHost {
     const hz = Math.max(1, Math.min(500, this.config.num('hz')));
     let ticks = 0;
     this.cronTimer = setInterval(() => {
-      if (this.cronPaused) return;
+      // A unit still open here is a script running past busy-reply-threshold (scripting/lua.ts):
+      // as Redis runs no serverCron while it serves events during a busy script, nothing runs.
+      if (this.cronPaused || this.unitDepth !== 0) return;
       ticks++;
       if (this.shutdownSignal !== null && this.onSignalShutdown !== null && !this.shutdownInProgress) {
         const sig = this.shutdownSignal;

@@ -37,6 +37,15 @@ describe('scripting', differentialSuite(), () => {
     ]);
   });
 
+  it('SORT of a set by a constant is sorted inside a script (its order would differ on replay), not outside', async () => {
+    await both([
+      ['SADD', 'myset', 'z', 'b', 'aa', 'a', 'c', '10', '9'],
+      ev("return redis.call('sort', KEYS[1], 'by', '_')", '1', 'myset'),
+      ev("return redis.call('sort', KEYS[1], 'by', '_', 'get', '#', 'get', '_:*')", '1', 'myset'),
+      ev("return redis.call('sort', KEYS[1], 'desc')", '1', 'myset'),
+    ]);
+  });
+
   it('converts Lua values to replies (numbers truncate, tables stop at nil, false is nil, err/ok tables)', async () => {
     await both([
       ev('return 3.99', '0'),
