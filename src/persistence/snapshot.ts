@@ -32,6 +32,7 @@ import {
   writeKeyRecord,
   writeRdbEof,
   writeRdbHeader,
+  writeRdbFunctions,
   type EncodedValue,
   type KeyRecordMeta,
 } from './rdb.js';
@@ -164,6 +165,8 @@ export class BackgroundSave {
     this.w = new RdbWriter(this.compress, CHUNK_BYTES + 65536);
     // The cut: the header as of now, and every database's contents held from here on.
     writeRdbHeader(this.w, server);
+    // Libraries are never changed in place (FUNCTION LOAD REPLACE makes a new one): written now.
+    writeRdbFunctions(this.w, server);
     let total = 0;
     for (const db of server.dbs) {
       if (db.dict.size === 0) continue;
