@@ -217,6 +217,10 @@ async function main(): Promise<void> {
     server.log.warning('Configured to not listen anywhere, exiting.');
     process.exit(1);
   }
+  // An AOF may hold scripts and FUNCTION LOADs, and a snapshot function libraries, which run as
+  // they load: the Lua engine first. It loads before the listeners open, so that from there to the
+  // end of loading nothing waits and no client is served a dataset not yet loaded.
+  if (server.config.bool('appendonly') || existsSync(rdbFilePath(server))) await scriptingOf(server).load();
   // As in redis-server's initServer(), the listeners open before the logo and the pid file: a
   // port in use ends start-up with "Failed listening on port", which Redis's test harness looks
   // for (before the logo's " PID: " line) to retry on another port.
@@ -262,9 +266,6 @@ async function main(): Promise<void> {
   server.log.warning('Server initialized');
   // The snapshot in dir/dbfilename, loaded synchronously so no client is served before it is in;
   // a bad one stops start-up.
-  // An AOF may hold scripts and FUNCTION LOADs, and a snapshot function libraries, which run as
-  // they load: the Lua engine first.
-  if (server.config.bool('appendonly') || existsSync(rdbFilePath(server))) await scriptingOf(server).load();
   if (!loadDataFromDisk(server)) process.exit(1);
   if (tcp) server.log.notice('Ready to accept connections tcp');
   if (unixsocket) server.log.notice('Ready to accept connections unix');
