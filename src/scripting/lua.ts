@@ -7,6 +7,7 @@
 
 import { createHash } from 'node:crypto';
 import { load, type LuaEngine, type ReplyValue } from 'lua-redis-wasm';
+import { evalWithArgs } from './engine-call.js';
 import type { Server } from '../server/server.js';
 import type { Client } from '../server/client.js';
 import { Command } from '../server/command.js';
@@ -278,7 +279,7 @@ export class Scripting {
     };
     let result: ReplyValue;
     try {
-      result = this.engine!.evalWithArgs(code, toBuffers(keys), toBuffers(args));
+      result = evalWithArgs(this.engine!, code, keys, args);
     } catch (e) {
       // A Lua panic (an error outside any protected call) ends the engine's run with an exit
       // status object, not an Error; the engine stays usable for the next script.
@@ -402,12 +403,6 @@ const LIBRARY_ERRORS = new Set(['ERR RESP version must be 2 or 3.']);
 /** Redis 7's text for an error that ended a script: the error, then which script, where. */
 function scriptErrorText(e: ScriptError, name: string, source: 'user_script' | 'user_function'): string {
   return `${luaErrorMessage(e, source)} script: ${name}, on @${source}:${e.meta.line}.`;
-}
-
-function toBuffers(list: readonly string[]): Buffer[] {
-  const out = new Array<Buffer>(list.length);
-  for (let i = 0; i < list.length; i++) out[i] = Buffer.from(list[i], 'latin1');
-  return out;
 }
 
 /**
