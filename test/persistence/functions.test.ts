@@ -213,26 +213,21 @@ describe('function libraries in RDB files, between nodis and Redis', suite, () =
     }
   });
 
-  it('a file whose library cannot be created fails to load, in both', async () => {
+  it('a file whose library cannot be created fails to load', async () => {
+    // (redis-server answers the same error here, or stops as after any failed RDB load, running
+    // redis-check-rdb first: not compared.)
     const record = Buffer.concat([Buffer.from([245]), shortString("#!lua name=bad\nreturn 'no functions'")]);
     const dir = tempDir();
     writeFileSync(join(dir, 'dump.rdb'), rdbFile(record));
-    // (redis-server refuses to start with it: it is loaded by hand into running servers.)
-    const oracle = await startOracle();
-    writeFileSync(join(oracle.dir, 'dump.rdb'), rdbFile(record));
     const nodis = await startServer({ dir, 'enable-debug-command': 'yes' });
-    const o = await oracle.connect();
     const n = await RawConnection.open({ port: nodis.port });
     try {
       await ok(n, 'FUNCTION', 'LOAD', namedLib('warm', 'warm'));
-      const expected = await o.call('DEBUG', 'RELOAD', 'NOSAVE');
-      assert.equal(expected, '-ERR Error trying to load the RDB dump\r\n');
-      assert.equal(await n.call('DEBUG', 'RELOAD', 'NOSAVE'), expected);
+      assert.equal(await n.call('DEBUG', 'RELOAD', 'NOSAVE'), '-ERR Error trying to load the RDB dump\r\n');
+      assert.equal(await n.call('PING'), '+PONG\r\n');
     } finally {
-      o.close();
       n.close();
       await nodis.close();
-      await oracle.close();
     }
   });
 });
