@@ -6,7 +6,7 @@
 // config line appended after the file. A bad directive stops start-up with Redis's
 // "FATAL CONFIG FILE ERROR" report and exit status 1.
 
-import { appendFileSync, readFileSync, realpathSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, realpathSync, unlinkSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { join, resolve as resolvePath } from 'node:path';
@@ -17,7 +17,7 @@ import { CommandTable } from './server/command.js';
 import { Logger, isLogLevel, logCrashReport, startupLogo } from './server/log.js';
 import { allCommands } from './commands/index.js';
 import { REDIS_VERSION, NODIS_VERSION, BUILD_ID } from './version.js';
-import { loadDataFromDisk } from './persistence/rdb.js';
+import { loadDataFromDisk, rdbFilePath } from './persistence/rdb.js';
 import { scriptingOf } from './scripting/lua.js';
 import { shutdownFlagsFromConfig, shutdownOnSignal } from './commands/persistence.js';
 
@@ -217,6 +217,10 @@ async function main(): Promise<void> {
     server.log.warning('Configured to not listen anywhere, exiting.');
     process.exit(1);
   }
+  // An AOF may hold scripts and FUNCTION LOADs, and a snapshot function libraries, which run as
+  // they load: the Lua engine first. It loads before the listeners open, so that from there to the
+  // end of loading nothing waits and no client is served a dataset not yet loaded.
+  if (server.config.bool('appendonly') || existsSync(rdbFilePath(server))) await scriptingOf(server).load();
   // As in redis-server's initServer(), the listeners open before the logo and the pid file: a
   // port in use ends start-up with "Failed listening on port", which Redis's test harness looks
   // for (before the logo's " PID: " line) to retry on another port.
@@ -262,16 +266,6 @@ async function main(): Promise<void> {
   server.log.warning('Server initialized');
   // The snapshot in dir/dbfilename, loaded synchronously so no client is served before it is in;
   // a bad one stops start-up.
-  // An AOF may hold scripts and FUNCTION LOADs, which run as it loads: the Lua engine first.
-  // Clients that connect meanwhile get -LOADING, as from Redis while it loads.
-  if (server.config.bool('appendonly')) {
-    server.loading = true;
-    try {
-      await scriptingOf(server).load();
-    } finally {
-      server.loading = false;
-    }
-  }
   if (!loadDataFromDisk(server)) process.exit(1);
   if (tcp) server.log.notice('Ready to accept connections tcp');
   if (unixsocket) server.log.notice('Ready to accept connections unix');

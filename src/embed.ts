@@ -1,6 +1,7 @@
 // The embedding API's implementation (index.ts holds its public types). The handle it returns
 // also carries the server itself, for nodis's own tests.
 
+import { existsSync } from 'node:fs';
 import { Server } from './server/server.js';
 import { Config } from './server/config.js';
 import { Clock } from './server/clock.js';
@@ -80,6 +81,8 @@ export async function startServer(options: StartOptions = {}): Promise<EmbeddedS
     // without its earlier writes in the dataset would make it disagree with the server.
     if (!loadDataFromDisk(server)) throw new Error(`nodis: the append-only file in ${server.config.get('dir')} could not be loaded or opened (see the log)`);
   } else if (load) {
+    // Function libraries in the snapshot run their code as they load: the Lua engine first.
+    if (existsSync(rdbFilePath(server))) await scriptingOf(server).load();
     loadRdbFile(server, rdbFilePath(server));
   }
   const seed = async (d: SeedData): Promise<void> => {

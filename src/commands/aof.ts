@@ -3,6 +3,7 @@
 
 import type { CommandSpec } from '../server/command.js';
 import type { Client } from '../server/client.js';
+import { emptyData } from './persistence.js';
 
 /**
  * BGREWRITEAOF: the base is written in the background (persistence/aof.ts); during a BGSAVE, or
@@ -23,8 +24,7 @@ function bgrewriteaof(c: Client): void {
 export function debugLoadAof(c: Client): void {
   const server = c.server;
   server.flushAof(true);
-  for (const db of server.dbs) db.flush();
-  server.dataFlushed();
+  emptyData(server);
   const status = server.aof.load();
   if (status !== 'ok' && status !== 'empty' && status !== 'not-exist') {
     server.exitCode = 1;

@@ -23,6 +23,7 @@ import { BackgroundSave, abortBackgroundSave, startBackgroundSave } from '../per
 import { PAUSE_ALL } from '../server/pause.js';
 import { addGate, type Gate } from '../server/dispatch.js';
 import { oomGate } from '../server/maxmemory.js';
+import { scriptingIfUsed } from '../scripting/lua.js';
 
 // ---------------------------------------------------------------------------------------------
 // DUMP RESTORE
@@ -327,6 +328,16 @@ export const DEBUG_RELOAD_HELP = [
  * crash (a corrupt file, a key already present without MERGE), nodis answers the load error
  * and loads nothing.
  */
+/**
+ * emptyData before DEBUG RELOAD and DEBUG LOADAOF: every database and the function libraries.
+ * Not a change to save (dirty stays) nor an event, but flush() touches WATCHed keys.
+ */
+export function emptyData(server: Server): void {
+  for (const db of server.dbs) db.flush();
+  server.dataFlushed();
+  scriptingIfUsed(server)?.functions.flush();
+}
+
 export function debugReload(c: Client, argv: string[]): void {
   let merge = false;
   let flush = true;
@@ -343,12 +354,7 @@ export function debugReload(c: Client, argv: string[]): void {
     abortBackgroundSave(server);
     if (!rdbSave(server)) return c.error('ERR');
   }
-  // emptyData: not a change to save (dirty stays), but WATCHed keys are touched.
-  // Not a change event (emptyData): flush() touches WATCHed keys; no dirty, no notification.
-  if (flush) {
-    for (const db of server.dbs) db.flush();
-    server.dataFlushed();
-  }
+  if (flush) emptyData(server);
   let loaded;
   try {
     loaded = loadRdbFile(server, rdbFilePath(server), { merge });

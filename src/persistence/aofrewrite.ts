@@ -1,5 +1,5 @@
 // The dataset as commands (rewriteAppendOnlyFileRio): what an AOF base file holds when
-// aof-use-rdb-preamble is off. Each key becomes the commands that rebuild it (SET, RPUSH, SADD,
+// aof-use-rdb-preamble is off. Each function library first, as its FUNCTION LOAD; then each key becomes the commands that rebuild it (SET, RPUSH, SADD,
 // ZADD, HMSET in batches of 64 items, a stream's XADDs with its XSETID, groups and pending
 // entries), then PEXPIREAT for a key with a time to live, database by database.
 
@@ -11,6 +11,7 @@ import { SetValue } from '../types/set.js';
 import { StreamValue, ID_MAX, ID_MIN, idText, makeId } from '../types/stream.js';
 import { ZSetValue } from '../types/zset.js';
 import { stringValue, type Value } from '../types/value.js';
+import { scriptingIfUsed } from '../scripting/lua.js';
 
 /** How many elements one rewritten command carries (AOF_REWRITE_ITEMS_PER_CMD). */
 const ITEMS_PER_COMMAND = 64;
@@ -80,6 +81,12 @@ export function rewriteDbHeader(id: number): string {
   return encodeArgv(['SELECT', String(id)]);
 }
 
+/** One FUNCTION LOAD per library, ahead of the keys (rewriteFunctions in Redis's aof.c). */
+export function rewriteFunctions(out: string[], server: Server): void {
+  const libraries = scriptingIfUsed(server)?.functions.libraries.values() ?? [];
+  for (const lib of libraries) out.push(encodeArgv(['FUNCTION', 'LOAD', lib.payload]));
+}
+
 /** The #TS annotation that opens a base file when aof-timestamp-enabled is set. */
 export function rewriteTimestamp(server: Server): string {
   return `#TS:${Math.floor(server.clock.now() / 1000)}\r\n`;
@@ -89,6 +96,7 @@ export function rewriteTimestamp(server: Server): string {
 export function rewriteAsCommands(server: Server, timestamps: boolean): Buffer {
   const out: string[] = [];
   if (timestamps) out.push(rewriteTimestamp(server));
+  rewriteFunctions(out, server);
   for (const db of server.dbs) {
     if (db.dict.size === 0) continue;
     out.push(rewriteDbHeader(db.id));

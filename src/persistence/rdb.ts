@@ -1,8 +1,9 @@
 // RDB, Redis's snapshot format: whole snapshots (SAVE, DEBUG RELOAD, start-up, and later
 // BGSAVE and full resynchronisation of replicas) and single values (DUMP / RESTORE).
 //
-// A file is "REDIS" and a 4-digit version, then opcodes: AUX fields (name/value strings),
-// SELECTDB and RESIZEDB before each non-empty database, then per key its optional
+// A file is "REDIS" and a 4-digit version, then opcodes: AUX fields (name/value strings), one
+// FUNCTION2 record per function library (its FUNCTION LOAD code), SELECTDB and RESIZEDB before
+// each non-empty database, then per key its optional
 // EXPIRETIME_MS / IDLE / FREQ, its value type byte, the key and the value; EOF, and a CRC-64 of
 // everything before it (zero when checksums are off). A DUMP payload is a type byte and a value,
 // the 2-byte RDB version and the CRC-64, both little endian.
@@ -29,6 +30,8 @@ import { ListValue, getPackedThreshold } from '../types/list.js';
 import { ConsumerGroup, ENTRIES_READ_INVALID, StreamConsumer, StreamNack, StreamNode, StreamValue, idMs, idSeq, makeBigId, type StreamId } from '../types/stream.js';
 import { LP_EOF, LP_HDR_SIZE, lpCheck, lpPrepare, lpWriteHeader, lpWritePrepared } from '../types/listpack.js';
 import { ZSetValue, DEFAULT_ZSET_LIMITS, type ZSetLimits } from '../types/zset.js';
+import { scriptingIfUsed, scriptingOf } from '../scripting/lua.js';
+import { FunctionLibraries } from '../scripting/functions.js';
 
 /** The version nodis writes (Redis 7.0's). */
 export const RDB_VERSION = 10;
@@ -122,11 +125,12 @@ function printable(s: string, max = 64): string {
 /**
  * What went wrong reading RDB data: eof (the data ends early), corrupt (a byte that cannot be
  * there), checksum, signature and version (of a file or DUMP payload), unsupported (valid RDB
- * that nodis cannot hold yet: a type not built, function libraries, module data), duplicate (a
- * key loaded twice), dbindex (more databases than configured).
+ * that nodis cannot hold yet: a type not built, module data), duplicate (a key loaded twice),
+ * dbindex (more databases than configured), function (a library that cannot be created).
  */
 export type RdbErrorKind =
   | 'eof'
+  | 'function'
   | 'corrupt'
   | 'checksum'
   | 'signature'
@@ -1319,6 +1323,7 @@ export function encodeRdb(server: Server, opts: RdbSaveOptions = {}): Buffer {
   for (const db of server.dbs) total += db.dict.size;
   const w = new RdbWriter(opts.compress ?? config.bool('rdbcompression'), 4096 + total * 32);
   writeRdbHeader(w, server, opts);
+  writeRdbFunctions(w, server);
   const meta = keyRecordMeta(server);
   for (const db of server.dbs) {
     if (db.dict.size === 0) continue;
@@ -1370,12 +1375,40 @@ export interface RdbParseOptions {
   onEmptyKey?(key: string): void;
   /** What decides the encoding of loaded collections (default: Redis's defaults). */
   limits?: EncodingLimits;
+  /**
+   * Called with each function library's code (FUNCTION LOAD's payload) and the record's offset.
+   * Without it, a file holding libraries cannot be loaded.
+   */
+  onFunction?(code: string, at: number): void;
 }
 
 export interface RdbParseResult {
   version: number;
   /** Offset just past the checksum (or the EOF opcode for versions before 5). */
   end: number;
+}
+
+/**
+ * A library in 7.0-rc1/rc2's record (OP_FUNCTION): its name, engine, an optional description and
+ * the code without a shebang; as Redis 7.0 does, made into the FUNCTION LOAD payload it stands for
+ * (the description is dropped: the payload has no place for it).
+ */
+function readPreGaFunction(r: RdbReader): string {
+  const name = r.string();
+  const engine = r.string();
+  if (r.len() !== 0) r.string();
+  const code = r.string();
+  return `#!${engine} name=${name}\n${code}`;
+}
+
+/** One FUNCTION2 record per function library (rdbSaveFunctions), written after the aux fields. */
+export function writeRdbFunctions(w: RdbWriter, server: Server): void {
+  const s = scriptingIfUsed(server);
+  if (s === null) return;
+  for (const lib of s.functions.libraries.values()) {
+    w.byte(OP_FUNCTION2);
+    w.string(lib.payload);
+  }
 }
 
 /**
@@ -1444,7 +1477,10 @@ export function parseRdb(buf: Buffer, onEntry: (e: RdbEntry) => void, opts: RdbP
     } else if (type === OP_MODULE_AUX) {
       r.fail('unsupported', 'Module AUX data is not supported by nodis', at);
     } else if (type === OP_FUNCTION || type === OP_FUNCTION2) {
-      r.fail('unsupported', 'Function libraries are not supported by nodis yet', at);
+      r.doing = 'reading a function library';
+      const code = type === OP_FUNCTION2 ? r.string() : readPreGaFunction(r);
+      if (opts.onFunction) opts.onFunction(code, at);
+      else r.fail('unsupported', 'Function libraries cannot be loaded here', at);
     } else {
       r.doing = 'reading a key';
       key = r.string();
@@ -1543,6 +1579,24 @@ export function loadRdb(server: Server, buf: Buffer, opts: RdbLoadOptions = {}):
     }
   };
 
+  // Function libraries, created as read (each checks its code by running it) and joined to the
+  // server's with the keys, once the whole file has been read.
+  let libraries: FunctionLibraries | null = null;
+  const merge = opts.merge === true;
+  const libraryFailed = (reason: string, at: number): never => {
+    log.warning(`Failed loading library, ${reason}`);
+    throw new RdbError('function', reason, at);
+  };
+  const onFunction = (code: string, at: number): void => {
+    const s = scriptingOf(server);
+    if (!s.ready) libraryFailed('the Lua engine is not loaded', at);
+    libraries ??= new FunctionLibraries();
+    // MERGE (RDBFLAGS_ALLOW_DUP): a library of the same name is replaced, in the file or loaded.
+    const r = libraries.load(s, code, merge);
+    if ('error' in r) libraryFailed(r.error.replace(/^ERR /, ''), at);
+    else if (!merge && s.functions.libraries.has(r.name)) libraryFailed(`Library '${r.name}' already exists`, at);
+  };
+
   const parsed = parseRdb(
     buf,
     (e) => {
@@ -1578,9 +1632,14 @@ export function loadRdb(server: Server, buf: Buffer, opts: RdbLoadOptions = {}):
       onEmptyKey: (key) => {
         if (empty++ < 10) log.warning(`rdbLoadObject skipping empty key: ${key}`);
       },
+      onFunction,
     },
   );
 
+  if (libraries !== null) {
+    const err = scriptingOf(server).functions.join(libraries, merge);
+    if (err !== null) libraryFailed(err.replace(/^ERR /, ''), 0);
+  }
   for (const [id, s] of staged) applyStaged(server.dbs[id], s);
   server.rdbLastLoadKeysLoaded = keys;
   server.rdbLastLoadKeysExpired = expired;
@@ -1762,7 +1821,7 @@ export function loadDataFromDisk(server: Server): boolean {
         log.warning(e.reason);
         log.warning('Fatal error loading the DB: Invalid argument. Exiting.');
       } else {
-        if (e.kind === 'eof') log.warning('Short read or OOM loading DB. Unrecoverable error, aborting now.');
+        if (e.kind === 'eof' || e.kind === 'function') log.warning('Short read or OOM loading DB. Unrecoverable error, aborting now.');
         if (e.kind === 'checksum') {
           // Redis names the two checksums, then reports "RDB CRC error" as the corruption.
           log.warning(`${e.reason}. Aborting now.`);

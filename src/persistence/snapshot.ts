@@ -22,7 +22,7 @@ import type { Database } from '../keyspace/db.js';
 import type { Value } from '../types/value.js';
 import { Crc64 } from '../util/crc64.js';
 import { strerror } from '../server/config.js';
-import { rewriteDbHeader, rewriteKey, rewriteTimestamp } from './aofrewrite.js';
+import { rewriteDbHeader, rewriteFunctions, rewriteKey, rewriteTimestamp } from './aofrewrite.js';
 import {
   RdbWriter,
   decodeEncodedValue,
@@ -34,6 +34,7 @@ import {
   writeKeyRecord,
   writeRdbEof,
   writeRdbHeader,
+  writeRdbFunctions,
   type EncodedValue,
 } from './rdb.js';
 
@@ -151,7 +152,11 @@ function rdbFormat(server: Server, aofBase: boolean): SnapshotFormat {
   const meta = keyRecordMeta(server);
   return {
     checksummed: true,
-    header: (w) => writeRdbHeader(w, server, { aofBase }),
+    header: (w) => {
+      writeRdbHeader(w, server, { aofBase });
+      // Libraries are never changed in place (FUNCTION LOAD REPLACE makes a new one): written at the cut.
+      writeRdbFunctions(w, server);
+    },
     db: writeDbHeader,
     key: (w, key, value, expire) => writeKeyRecord(w, key, value, expire, meta),
     kept: (w, key, enc, expire) => writeEncodedRecord(w, key, enc, expire, meta),
@@ -170,6 +175,8 @@ function commandsFormat(server: Server): SnapshotFormat {
     checksummed: false,
     header: (w) => {
       if (server.config.bool('aof-timestamp-enabled')) w.latin1(rewriteTimestamp(server));
+      rewriteFunctions(out, server);
+      put(w);
     },
     db: (w, id) => w.latin1(rewriteDbHeader(id)),
     key: (w, key, value, expire) => {

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { load, type LuaEngine, type ReplyValue } from 'lua-redis-wasm';
+import { evalWithArgs } from './engine-call.js';
 import type { Server } from '../server/server.js';
 import type { Client } from '../server/client.js';
 import { Command } from '../server/command.js';
@@ -363,10 +364,8 @@ export class Scripting {
     };
     this.running = run;
     let result: ReplyValue;
-    const keyBuffers = toBuffers(keys);
-    const argBuffers = toBuffers(args);
     try {
-      result = this.engine!.evalWithArgs(code, keyBuffers, argBuffers);
+      result = evalWithArgs(this.engine!, code, keys, args);
     } catch (e) {
       this.running = null;
       // A Lua panic (an error outside any protected call) ends the engine's run with an exit
@@ -376,7 +375,7 @@ export class Scripting {
     }
     if (this.sliceSpent(result)) {
       if (!run.wrote && !run.propagated) {
-        this.runInWorker(c, run, code, keyBuffers, argBuffers, name, source);
+        this.runInWorker(c, run, code, toBuffers(keys), toBuffers(args), name, source);
         return;
       }
       this.running = null;
@@ -771,6 +770,7 @@ function panicMessage(e: unknown): string {
   return e instanceof Error ? e.message : String((e as { message?: unknown })?.message ?? e);
 }
 
+/** Keys or arguments as the worker's engine takes them (a script moving to the worker only). */
 function toBuffers(list: readonly string[]): Buffer[] {
   const out = new Array<Buffer>(list.length);
   for (let i = 0; i < list.length; i++) out[i] = Buffer.from(list[i], 'latin1');

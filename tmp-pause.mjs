@@ -1,0 +1,17 @@
+import { Queue, Worker, QueueEvents } from 'bullmq';
+import { startServer } from '/work/wt-libs/dist/src/embed.js';
+const port = process.argv[2] ? Number(process.argv[2]) : (await startServer()).port;
+const connection = { port, maxRetriesPerRequest: null };
+const q = new Queue('pq'+Date.now(), { connection });
+const e = new QueueEvents(q.name, { connection });
+await e.waitUntilReady();
+e.on('paused', () => console.log('paused event'));
+await q.pause();
+console.log('paused', await q.isPaused());
+const job = await q.add('x', {});
+const w = new Worker(q.name, async () => 'resumed', { connection });
+console.log(await q.getJobCounts('waiting'));
+await q.resume();
+console.log('resumed', await q.isPaused());
+console.log(await Promise.race([job.waitUntilFinished(e), new Promise(r => setTimeout(() => r('TIMEOUT'), 3000))]));
+await w.close(); await e.close(); await q.close(); process.exit(0);
