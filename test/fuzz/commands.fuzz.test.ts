@@ -263,13 +263,14 @@ function commandArb(cmd: Command): fc.Arbitrary<string[]> {
 // the latency histograms hold timings, which differ between any two servers
 // (test/commands/slowlog.test.ts, latency.test.ts).
 // PFSELFTEST adds ten million elements (half a second in Redis, about two in nodis) and answers
-// only OK: test/commands/hyperloglog.test.ts runs it. BGSAVE ends in the background, at a
-// different moment on each server (a SAVE or BGSAVE after it may find it running on one side
-// only): test/persistence/snapshot.test.ts compares it with Redis.
+// only OK: test/commands/hyperloglog.test.ts runs it. BGSAVE and BGREWRITEAOF end in the
+// background, at a different moment on each server (a SAVE, BGSAVE or BGREWRITEAOF after them
+// may find one running on one side only): test/persistence/snapshot.test.ts and aof.test.ts
+// cover them.
 const NEVER_COMMANDS = new Set([
   'shutdown', 'quit', 'sync', 'psync', 'replconf', 'monitor',
   'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe',
-  'pfselftest', 'bgsave',
+  'pfselftest', 'bgsave', 'bgrewriteaof',
 ]);
 // CLIENT PAUSE with a random timeout (536870912 ms) leaves both servers paused for the runs
 // after it: test/commands/pause.test.ts covers it.
