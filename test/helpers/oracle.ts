@@ -95,3 +95,21 @@ export async function startOracle(extra: string[] | OracleConfig = []): Promise<
     },
   };
 }
+
+/**
+ * redis-server started on dir/dbfilename (so it loads that file; extra arguments follow): fn runs
+ * on a connection to it, and the server is stopped after.
+ */
+export async function withOracleLoading<T>(dir: string, dbfilename: string, fn: (o: RawConnection) => Promise<T>, extra: string[] = []): Promise<T> {
+  const oracle = await startOracle(['--dir', dir, '--dbfilename', dbfilename, ...extra]);
+  try {
+    const o = await oracle.connect();
+    try {
+      return await fn(o);
+    } finally {
+      o.close();
+    }
+  } finally {
+    await oracle.close();
+  }
+}

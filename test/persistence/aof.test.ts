@@ -4,7 +4,7 @@
 // accepting nodis's files, truncated files under aof-load-truncated, CONFIG SET appendonly at run
 // time, DEBUG LOADAOF, and an old single-file AOF moved into the directory.
 
-import { describe, it, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';

@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { startServer, type EmbeddedServer as NodisServer } from '../../src/embed.js';
-import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE } from '../helpers/oracle.js';
+import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE, withOracleLoading } from '../helpers/oracle.js';
 import { RawConnection, bulkText } from '../helpers/resp.js';
 import { splitAggregate, bulkPayload } from '../helpers/differential.js';
 import { RdbReader, dumpPayload, parseDumpPayload } from '../../src/persistence/rdb.js';
@@ -129,7 +129,6 @@ describe('hashes and sets in RDB files, between nodis and Redis', suite, () => {
     const oracle = await startOracle([]);
     const n = await RawConnection.open({ port: nodis.port });
     const o = await oracle.connect();
-    let loaded: Awaited<ReturnType<typeof startOracle>> | null = null;
     try {
       await populate(n);
       await populate(o);
@@ -138,19 +137,14 @@ describe('hashes and sets in RDB files, between nodis and Redis', suite, () => {
       assert.deepEqual(await contents(n), expected);
       assert.equal(await n.call('SAVE'), '+OK\r\n');
       checkRdb(join(dir, 'dump.rdb'));
-      loaded = await startOracle(['--dir', dir, '--dbfilename', 'dump.rdb']);
-      const l = await loaded.connect();
-      try {
+      await withOracleLoading(dir, 'dump.rdb', async (l) => {
         assert.deepEqual(await contents(l), expected);
-      } finally {
-        l.close();
-      }
+      });
     } finally {
       n.close();
       o.close();
       await nodis.close();
       await oracle.close();
-      await loaded?.close();
     }
   });
 

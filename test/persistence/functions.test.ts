@@ -10,7 +10,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { startServer, type EmbeddedServer } from '../../src/embed.js';
-import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE, type Oracle } from '../helpers/oracle.js';
+import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE, withOracleLoading } from '../helpers/oracle.js';
 import { RawConnection, splitAggregate } from '../helpers/resp.js';
 import { tempDirs } from '../helpers/tempdir.js';
 import { Crc64 } from '../../src/util/crc64.js';
@@ -76,7 +76,6 @@ describe('function libraries in RDB files, between nodis and Redis', suite, () =
     it(`a file nodis writes with ${how} loads in redis-server with the same libraries`, async () => {
       const dir = tempDir();
       const nodis = await startServer({ dir });
-      let oracle: Oracle | null = null;
       const n = await RawConnection.open({ port: nodis.port });
       try {
         assert.equal(await n.call('FUNCTION', 'LOAD', LIB_A), '$4\r\nliba\r\n');
@@ -86,18 +85,13 @@ describe('function libraries in RDB files, between nodis and Redis', suite, () =
         await waitNoBackgroundWork(n);
         const r = spawnSync('redis-check-rdb', [join(dir, 'dump.rdb')], { encoding: 'latin1' });
         assert.equal(r.status, 0, r.stdout);
-        oracle = await startOracle(['--dir', dir, '--dbfilename', 'dump.rdb']);
-        const o = await oracle.connect();
-        try {
+        await withOracleLoading(dir, 'dump.rdb', async (o) => {
           assert.deepEqual(await libraries(o), await libraries(n));
           assert.equal(await o.call('FCALL', 'bump', '1', 'counter'), ':42\r\n');
-        } finally {
-          o.close();
-        }
+        });
       } finally {
         n.close();
         await nodis.close();
-        await oracle?.close();
       }
     });
   }

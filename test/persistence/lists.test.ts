@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, type NodisServer } from '../../src/embed.js';
-import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE, type Oracle } from '../helpers/oracle.js';
+import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE, withOracleLoading } from '../helpers/oracle.js';
 import { RawConnection, bulkText, encodeCommand } from '../helpers/resp.js';
 import { Differential, differentialSuite, splitAggregate } from '../helpers/differential.js';
 import { Crc64 } from '../../src/util/crc64.js';
@@ -90,7 +90,6 @@ describe('lists in RDB files, between nodis and Redis', suite, () => {
     it(`a file nodis saves loads in redis-server and passes redis-check-rdb (rdbcompression ${compression})`, async () => {
       const dir = tempDir();
       const nodis = await startServer({ dir, rdbcompression: compression, 'enable-debug-command': 'yes' });
-      let oracle: Oracle | null = null;
       const n = await RawConnection.open({ port: nodis.port });
       try {
         await run(n, listCommands());
@@ -101,17 +100,12 @@ describe('lists in RDB files, between nodis and Redis', suite, () => {
         assert.equal(await n.call('SAVE'), '+OK\r\n');
         assert.equal(await n.call('DEBUG', 'QUICKLIST-PACKED-THRESHOLD', '0'), '+OK\r\n');
         checkRdb(join(dir, 'dump.rdb'));
-        oracle = await startOracle(['--dir', dir, '--dbfilename', 'dump.rdb']);
-        const o = await oracle.connect();
-        try {
+        await withOracleLoading(dir, 'dump.rdb', async (o) => {
           assert.deepEqual(await lists(o), await lists(n));
-        } finally {
-          o.close();
-        }
+        });
       } finally {
         n.close();
         await nodis.close();
-        await oracle?.close();
       }
     });
 

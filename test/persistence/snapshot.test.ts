@@ -16,7 +16,7 @@ import type { Server } from '../../src/server/server.js';
 import { localServer } from '../helpers/local.js';
 import { saveCron } from '../../src/persistence/snapshot.js';
 import { Differential, differentialSuite, type Pair } from '../helpers/differential.js';
-import { startOracle, type Oracle } from '../helpers/oracle.js';
+import { withOracleLoading } from '../helpers/oracle.js';
 import { RawConnection } from '../helpers/resp.js';
 import { startServer } from '../../src/embed.js';
 import { tempDirs } from '../helpers/tempdir.js';
@@ -411,7 +411,6 @@ describe('background save files', differentialSuite(), () => {
   it('pass redis-check-rdb and load in redis-server with the same digest', async () => {
     const dir = tempDir();
     const nodis = await startServer({ dir, save: '', 'enable-debug-command': 'yes' });
-    let oracle: Oracle | null = null;
     const n = await RawConnection.open({ port: nodis.port });
     try {
       await n.call('DEBUG', 'POPULATE', '5000');
@@ -441,17 +440,12 @@ describe('background save files', differentialSuite(), () => {
       const check = spawnSync('redis-check-rdb', [join(dir, 'dump.rdb')], { encoding: 'latin1' });
       assert.equal(check.status, 0, check.stdout + check.stderr);
       assert.match(check.stdout, /RDB looks OK/);
-      oracle = await startOracle(['--dir', dir, '--dbfilename', 'dump.rdb', '--enable-debug-command', 'yes']);
-      const o = await oracle.connect();
-      try {
+      await withOracleLoading(dir, 'dump.rdb', async (o) => {
         assert.equal(await o.call('DEBUG', 'DIGEST'), digest);
-      } finally {
-        o.close();
-      }
+      }, ['--enable-debug-command', 'yes']);
     } finally {
       n.close();
       await nodis.close();
-      await oracle?.close();
     }
   });
 });

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, type EmbeddedServer as NodisServer } from '../../src/embed.js';
-import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE } from '../helpers/oracle.js';
+import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE, withOracleLoading } from '../helpers/oracle.js';
 import { RawConnection } from '../helpers/resp.js';
 import { withoutActiveTimes } from '../helpers/collections.js';
 import { RdbWriter } from '../../src/persistence/rdb.js';
@@ -80,23 +80,17 @@ describe('streams in RDB files, between nodis and Redis', suite, () => {
     const dir = tempDir();
     const nodis = await startServer({ dir, 'enable-debug-command': 'yes' });
     const n = await RawConnection.open({ port: nodis.port });
-    let loaded: Awaited<ReturnType<typeof startOracle>> | null = null;
     try {
       await populate(n);
       const mine = await contents(n);
       assert.equal(await n.call('SAVE'), '+OK\r\n');
       checkRdb(join(dir, 'dump.rdb'));
-      loaded = await startOracle(['--dir', dir, '--dbfilename', 'dump.rdb', '--enable-debug-command', 'yes']);
-      const l = await loaded.connect();
-      try {
+      await withOracleLoading(dir, 'dump.rdb', async (l) => {
         assert.deepEqual(await contents(l), mine);
-      } finally {
-        l.close();
-      }
+      }, ['--enable-debug-command', 'yes']);
     } finally {
       n.close();
       await nodis.close();
-      await loaded?.close();
     }
   });
 
