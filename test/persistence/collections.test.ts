@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { startServer, type EmbeddedServer as NodisServer } from '../../src/embed.js';
+import { startServer } from '../../src/embed.js';
 import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE, withOracleLoading } from '../helpers/oracle.js';
 import { RawConnection, bulkText } from '../helpers/resp.js';
 import { splitAggregate, bulkPayload } from '../helpers/differential.js';
@@ -21,6 +21,7 @@ import { HashValue } from '../../src/types/hash.js';
 import { SetValue } from '../../src/types/set.js';
 import { encodingOf } from '../../src/types/value.js';
 import { tempDirs } from '../helpers/tempdir.js';
+import { withNodisLoading } from '../helpers/loading.js';
 
 const suite = oracleAvailable() ? {} : { skip: ORACLE_SKIP_MESSAGE };
 /** Redis's test assets (../shared/redis-tests beside the repository), or '' when absent. */
@@ -151,26 +152,18 @@ describe('hashes and sets in RDB files, between nodis and Redis', suite, () => {
   it('a file redis-server saves loads in nodis, and DEBUG RELOAD keeps it', async () => {
     const oracle = await startOracle([]);
     const o = await oracle.connect();
-    let nodis: NodisServer | null = null;
     try {
       await populate(o);
       assert.equal(await o.call('SAVE'), '+OK\r\n');
-      const dir = tempDir();
-      copyFileSync(join(oracle.dir, 'dump.rdb'), join(dir, 'dump.rdb'));
-      nodis = await startServer({ dir, load: true, 'enable-debug-command': 'yes' });
-      const n = await RawConnection.open({ port: nodis.port });
-      try {
+      await withNodisLoading(oracle.dir, 'dump.rdb', async (n, dir) => {
         const expected = await contents(o);
         assert.deepEqual(await contents(n), expected);
         assert.equal(await n.call('DEBUG', 'RELOAD'), '+OK\r\n');
         assert.deepEqual(await contents(n), expected);
         checkRdb(join(dir, 'dump.rdb'));
-      } finally {
-        n.close();
-      }
+      });
     } finally {
       o.close();
-      await nodis?.close();
       await oracle.close();
     }
   });

@@ -6,13 +6,14 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { startServer, type EmbeddedServer } from '../../src/embed.js';
+import { startServer } from '../../src/embed.js';
 import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE, withOracleLoading } from '../helpers/oracle.js';
 import { RawConnection, splitAggregate } from '../helpers/resp.js';
 import { tempDirs } from '../helpers/tempdir.js';
+import { withNodisLoading } from '../helpers/loading.js';
 import { Crc64 } from '../../src/util/crc64.js';
 
 const suite = oracleAvailable() ? {} : { skip: ORACLE_SKIP_MESSAGE };
@@ -99,29 +100,21 @@ describe('function libraries in RDB files, between nodis and Redis', suite, () =
   it('a file redis-server writes with libraries loads in nodis, whose SAVE keeps them', async () => {
     const oracle = await startOracle();
     const o = await oracle.connect();
-    let nodis: EmbeddedServer | null = null;
     try {
       await ok(o, 'FUNCTION', 'LOAD', LIB_A);
       await ok(o, 'FUNCTION', 'LOAD', LIB_B);
       await ok(o, 'SET', 'k', 'v');
       await ok(o, 'SAVE');
-      const dir = tempDir();
-      copyFileSync(join(oracle.dir, 'dump.rdb'), join(dir, 'dump.rdb'));
-      nodis = await startServer({ dir, load: true, 'enable-debug-command': 'yes' });
-      const n = await RawConnection.open({ port: nodis.port });
-      try {
+      await withNodisLoading(oracle.dir, 'dump.rdb', async (n) => {
         const expected = await libraries(o);
         assert.deepEqual(await libraries(n), expected);
         assert.equal(await n.call('FCALL', 'peek', '1', 'k'), '$1\r\nv\r\n');
         assert.equal(await n.call('DEBUG', 'RELOAD'), '+OK\r\n');
         assert.deepEqual(await libraries(n), expected);
         assert.equal(await n.call('FUNCTION', 'STATS'), await o.call('FUNCTION', 'STATS'));
-      } finally {
-        n.close();
-      }
+      });
     } finally {
       o.close();
-      await nodis?.close();
       await oracle.close();
     }
   });

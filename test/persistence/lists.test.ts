@@ -16,6 +16,7 @@ import { Differential, differentialSuite, splitAggregate } from '../helpers/diff
 import { Crc64 } from '../../src/util/crc64.js';
 import { ALL_BYTES, noise } from './values.js';
 import { tempDirs } from '../helpers/tempdir.js';
+import { withNodisLoading } from '../helpers/loading.js';
 
 
 const suite = oracleAvailable() ? {} : { skip: ORACLE_SKIP_MESSAGE };
@@ -111,16 +112,11 @@ describe('lists in RDB files, between nodis and Redis', suite, () => {
 
     it(`a file redis-server saves loads in nodis, and saves back the same (rdbcompression ${compression})`, async () => {
       const oracle = await startOracle(['--rdbcompression', compression]);
-      let nodis: NodisServer | null = null;
       const o = await oracle.connect();
       try {
         await run(o, listCommands());
         assert.equal(await o.call('SAVE'), '+OK\r\n');
-        const dir = tempDir();
-        copyFileSync(join(oracle.dir, 'dump.rdb'), join(dir, 'dump.rdb'));
-        nodis = await startServer({ dir, load: true, rdbcompression: compression, 'enable-debug-command': 'yes' });
-        const n = await RawConnection.open({ port: nodis.port });
-        try {
+        await withNodisLoading(oracle.dir, 'dump.rdb', async (n, dir) => {
           const expected = await lists(o);
           assert.deepEqual(await lists(n), expected);
           assert.equal(await n.call('DEBUG', 'RELOAD'), '+OK\r\n');
@@ -129,13 +125,10 @@ describe('lists in RDB files, between nodis and Redis', suite, () => {
           // (but for the aux fields).
           assert.equal(await n.call('SAVE'), '+OK\r\n');
           assert.ok(body(readFileSync(join(dir, 'dump.rdb'))).equals(body(readFileSync(join(oracle.dir, 'dump.rdb')))), 'lists are written as Redis writes them');
-        } finally {
-          n.close();
-        }
+        }, { rdbcompression: compression });
       } finally {
         o.close();
         await oracle.close();
-        await nodis?.close();
       }
     });
   }
@@ -166,7 +159,7 @@ describe('lists in RDB files, between nodis and Redis', suite, () => {
       } finally {
         o.close();
         await oracle.close();
-        await nodis?.close();
+      await nodis?.close();
       }
     });
   }

@@ -7,9 +7,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, type EmbeddedServer as NodisServer } from '../../src/embed.js';
+import { startServer } from '../../src/embed.js';
 import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE, withOracleLoading } from '../helpers/oracle.js';
 import { RawConnection } from '../helpers/resp.js';
 import { withoutActiveTimes } from '../helpers/collections.js';
@@ -17,6 +16,7 @@ import { RdbWriter } from '../../src/persistence/rdb.js';
 import { Crc64 } from '../../src/util/crc64.js';
 import { StreamValue, makeId } from '../../src/types/stream.js';
 import { tempDirs } from '../helpers/tempdir.js';
+import { withNodisLoading } from '../helpers/loading.js';
 
 const suite = oracleAvailable() ? {} : { skip: ORACLE_SKIP_MESSAGE };
 
@@ -97,26 +97,18 @@ describe('streams in RDB files, between nodis and Redis', suite, () => {
   it('a file redis-server saves loads in nodis, and DEBUG RELOAD keeps it', async () => {
     const oracle = await startOracle(['--enable-debug-command', 'yes']);
     const o = await oracle.connect();
-    let nodis: NodisServer | null = null;
     try {
       await populate(o);
       assert.equal(await o.call('SAVE'), '+OK\r\n');
-      const dir = tempDir();
-      copyFileSync(join(oracle.dir, 'dump.rdb'), join(dir, 'dump.rdb'));
-      nodis = await startServer({ dir, load: true, 'enable-debug-command': 'yes' });
-      const n = await RawConnection.open({ port: nodis.port });
-      try {
+      await withNodisLoading(oracle.dir, 'dump.rdb', async (n, dir) => {
         const expected = await contents(o);
         assert.deepEqual(await contents(n), expected);
         assert.equal(await n.call('DEBUG', 'RELOAD'), '+OK\r\n');
         assert.deepEqual(await contents(n), expected);
         checkRdb(join(dir, 'dump.rdb'));
-      } finally {
-        n.close();
-      }
+      });
     } finally {
       o.close();
-      await nodis?.close();
       await oracle.close();
     }
   });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, type NodisServer } from '../../src/embed.js';
+import { startServer } from '../../src/embed.js';
 import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE, withOracleLoading } from '../helpers/oracle.js';
 import { RawConnection, bulkText } from '../helpers/resp.js';
 import { Differential, differentialSuite, splitAggregate } from '../helpers/differential.js';
@@ -17,6 +17,7 @@ import { Crc64 } from '../../src/util/crc64.js';
 import { encodeListpack } from '../../src/persistence/packed.js';
 import { ALL_BYTES } from './values.js';
 import { tempDirs } from '../helpers/tempdir.js';
+import { withNodisLoading } from '../helpers/loading.js';
 
 const suite = oracleAvailable() ? {} : { skip: ORACLE_SKIP_MESSAGE };
 const ASSETS = '/work/shared/redis-tests/tests/assets';
@@ -101,29 +102,21 @@ describe('sorted sets in RDB files, between nodis and Redis', suite, () => {
 
     it(`a file redis-server saves loads in nodis, and saves back the same (rdbcompression ${compression})`, async () => {
       const oracle = await startOracle(['--rdbcompression', compression, '--enable-debug-command', 'yes']);
-      let nodis: NodisServer | null = null;
       const o = await oracle.connect();
       try {
         await run(o, zsetCommands());
         assert.equal(await o.call('SAVE'), '+OK\r\n');
-        const dir = tempDir();
-        copyFileSync(join(oracle.dir, 'dump.rdb'), join(dir, 'dump.rdb'));
-        nodis = await startServer({ dir, load: true, rdbcompression: compression, 'enable-debug-command': 'yes' });
-        const n = await RawConnection.open({ port: nodis.port });
-        try {
+        await withNodisLoading(oracle.dir, 'dump.rdb', async (n, dir) => {
           const expected = await zsets(o);
           assert.deepEqual(await zsets(n), expected);
           assert.equal(await n.call('DEBUG', 'RELOAD'), '+OK\r\n');
           assert.deepEqual(await zsets(n), expected);
           assert.equal(await n.call('SAVE'), '+OK\r\n');
           assert.ok(body(readFileSync(join(dir, 'dump.rdb'))).equals(body(readFileSync(join(oracle.dir, 'dump.rdb')))), 'sorted sets are written as Redis writes them');
-        } finally {
-          n.close();
-        }
+        }, { rdbcompression: compression });
       } finally {
         o.close();
         await oracle.close();
-        await nodis?.close();
       }
     });
   }
@@ -139,23 +132,15 @@ describe('sorted sets in RDB files, between nodis and Redis', suite, () => {
       copyFileSync(join(assets!, file), join(dir, file));
       const oracle = await startOracle(['--dir', dir, '--dbfilename', file, '--enable-debug-command', 'yes', ...settings]);
       const o = await oracle.connect();
-      const options: Record<string, string | boolean> = { dir, dbfilename: file, load: true, 'enable-debug-command': 'yes' };
+      const options: Record<string, string> = {};
       for (let i = 0; i < settings.length; i += 2) options[settings[i].slice(2)] = settings[i + 1];
-      let nodis: NodisServer | null = null;
       try {
         const expected = await zsets(o);
         assert.ok(expected.length > 0, `${file} holds sorted sets`);
-        nodis = await startServer(options);
-        const n = await RawConnection.open({ port: nodis.port });
-        try {
-          assert.deepEqual(await zsets(n), expected);
-        } finally {
-          n.close();
-        }
+        await withNodisLoading(dir, file, async (n) => assert.deepEqual(await zsets(n), expected), options);
       } finally {
         o.close();
         await oracle.close();
-        await nodis?.close();
       }
     });
   }
