@@ -10,13 +10,10 @@
 // BENCH_CLIENTS (default 50), BENCH_SERVERS (default nodis,redis), BENCH_JOB (bgsave or
 // bgrewriteaof), REDIS_SERVER / REDIS_BENCHMARK (binaries to use).
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawn, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { RawConnection } from '../test/helpers/resp.js';
-import { freePort } from '../test/helpers/oracle.js';
+import { startPinnedServer, type PinnedServer } from './pinned-server.js';
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000);
 const N = Number(process.env.BENCH_N ?? 200_000);
@@ -27,33 +24,12 @@ const FIELDS =
   JOB === 'bgsave'
     ? { running: 'rdb_bgsave_in_progress', time: 'rdb_last_bgsave_time_sec', cow: 'rdb_last_cow_size' }
     : { running: 'aof_rewrite_in_progress', time: 'aof_last_rewrite_time_sec', cow: 'aof_last_cow_size' };
-const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
 const REDIS_BENCHMARK = process.env.REDIS_BENCHMARK ?? 'redis-benchmark';
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 
-interface Started {
-  child: ChildProcess;
-  port: number;
-  dir: string;
-}
-
-async function start(kind: 'nodis' | 'redis'): Promise<Started> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), `bench-bgsave-${kind}-`));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--enable-debug-command', 'yes'];
+async function start(kind: 'nodis' | 'redis'): Promise<PinnedServer> {
+  const args = ['--save', '', '--enable-debug-command', 'yes'];
   if (JOB === 'bgrewriteaof') args.push('--appendonly', 'yes');
-  const cmd = kind === 'nodis' ? ['taskset', '-c', '0', process.execPath, CLI, ...args] : ['taskset', '-c', '0', REDIS_SERVER, ...args];
-  const child = spawn(cmd[0], cmd.slice(1), { stdio: 'ignore' });
-  for (let i = 0; i < 500; i++) {
-    try {
-      const c = await RawConnection.open({ port });
-      c.close();
-      return { child, port, dir };
-    } catch {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-  throw new Error(`${kind} did not start`);
+  return startPinnedServer(kind, 'bgsave', args);
 }
 
 interface Latency {

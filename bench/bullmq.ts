@@ -10,45 +10,18 @@
 // Environment: BENCH_JOBS (default 5000), BENCH_CONCURRENCY (default 1,50), BENCH_ROUNDS (default
 // 2; the best round counts), BENCH_SERVERS (default nodis,redis), REDIS_SERVER (binary to use).
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
 import { Queue, Worker } from 'bullmq';
-import { RawConnection } from '../test/helpers/resp.js';
-import { freePort } from '../test/helpers/oracle.js';
+import { startPinnedServer, type PinnedServer } from './pinned-server.js';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 5000);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,50').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const SERVERS = (process.env.BENCH_SERVERS ?? 'nodis,redis').split(',');
-const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 const BATCH = 1000;
 
-interface Started {
-  child: ChildProcess;
-  port: number;
-  dir: string;
-}
-
-async function start(kind: string): Promise<Started> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), `bench-bullmq-${kind}-`));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
-  const cmd = kind === 'nodis' ? [process.execPath, CLI, ...args] : [REDIS_SERVER, ...args];
-  const child = spawn('taskset', ['-c', '0', ...cmd], { stdio: 'ignore' });
-  for (let i = 0; i < 500; i++) {
-    try {
-      const c = await RawConnection.open({ port });
-      c.close();
-      return { child, port, dir };
-    } catch {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-  throw new Error(`${kind} did not start`);
+function start(kind: string): Promise<PinnedServer> {
+  return startPinnedServer(kind as 'nodis' | 'redis', 'bullmq', ['--save', '', '--appendonly', 'no']);
 }
 
 interface Round {
@@ -83,7 +56,7 @@ async function round(port: number, name: string, concurrency: number): Promise<R
 }
 
 const results = new Map<string, Round>();
-const servers = new Map<string, Started>();
+const servers = new Map<string, PinnedServer>();
 try {
   for (const kind of SERVERS) servers.set(kind, await start(kind));
   // Rounds interleave the servers, so a change in the machine's load touches both.

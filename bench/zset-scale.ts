@@ -24,6 +24,7 @@ import { Config } from '../src/server/config.js';
 import { Clock } from '../src/server/clock.js';
 import { processCommand } from '../src/server/dispatch.js';
 import { allCommands } from '../src/commands/index.js';
+import { prng as rng } from '../test/helpers/prng.js';
 
 const SIZES = (process.env.ZSET_SCALE_SIZES ?? '10000,100000,1000000').split(',').map(Number);
 const OPS = Number(process.env.ZSET_SCALE_OPS ?? 20000);
@@ -31,17 +32,6 @@ const ROUNDS = Number(process.env.ZSET_SCALE_ROUNDS ?? 7);
 /** How many places the "hot" measurements touch. */
 const HOT_PLACES = 256;
 
-/** A deterministic generator, so every run measures the same work. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The best ns per operation over ROUNDS runs of fn (each doing `ops` operations). */
 function time(ops: number, fn: () => void, reset?: () => void): number {

@@ -8,18 +8,8 @@ import assert from 'node:assert/strict';
 import { localServer } from '../helpers/local.js';
 import { bulkText } from '../helpers/resp.js';
 import { parseDumpPayload } from '../../src/persistence/rdb.js';
+import { prng } from '../helpers/prng.js';
 
-/** A small deterministic PRNG (mulberry32), so a failure replays with its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The keys Redis's fuzzer makes (generate_types), with small encoding limits so both encodings appear. */
 function generateTypes(run: (...argv: string[]) => string): void {

@@ -21,6 +21,7 @@ import { RawConnection } from '../helpers/resp.js';
 import { startServer } from '../../src/embed.js';
 import { tempDirs } from '../helpers/tempdir.js';
 import { killHard, startCliServer } from '../helpers/cli.js';
+import { prng } from '../helpers/prng.js';
 
 const tempDir = tempDirs('nodis-snapshot-test-');
 
@@ -55,17 +56,6 @@ function assertSameModel(actual: Map<string, string>, expected: Map<string, stri
   assert.equal(actual.size, expected.size);
 }
 
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A dataset big enough that a save takes many slices, with every type, in databases 0, 1 and 2. */
 function populate(l: ReturnType<typeof localServer>, keys: number): void {
