@@ -20,8 +20,11 @@ async function tcpOracle(extra: string[] = []): Promise<{ oracle: Oracle; port: 
   return { oracle, port };
 }
 
-/** A server that accepts connections and never answers (it reads and drops what it gets). */
-async function silentServer(): Promise<{ port: number; close: () => Promise<void>; connections: () => number }> {
+/**
+ * A server that accepts connections and answers nothing on its own (it reads and drops what it
+ * gets); answer() writes to its latest connection, once there is one.
+ */
+async function silentServer(): Promise<{ port: number; close: () => Promise<void>; connections: () => number; connected: () => Promise<void>; answer: (text: string) => Promise<void> }> {
   const sockets: Socket[] = [];
   let count = 0;
   const srv: NetServer = createServer((s) => {
@@ -33,9 +36,18 @@ async function silentServer(): Promise<{ port: number; close: () => Promise<void
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
   const addr = srv.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const connected = async (): Promise<void> => {
+    for (let i = 0; i < 50 && count === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(count > 0, 'nothing connected');
+  };
   return {
     port,
     connections: () => count,
+    connected,
+    answer: async (text) => {
+      await connected();
+      sockets[sockets.length - 1].write(text);
+    },
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();
@@ -353,53 +365,41 @@ describe('MIGRATE', { skip }, () => {
   });
 
   it('a key written while its migration waits is kept', async () => {
-    {
-      await n.call('SET', 'k', 'v');
-      // The target answers only when told: a fake target that replies +OK to RESTORE on demand.
-      let pending: Socket | null = null;
-      const fake = createServer((s) => {
-        pending = s;
-        s.on('error', () => {});
-        s.on('data', () => {});
-      });
-      await new Promise<void>((res) => fake.listen(0, '127.0.0.1', () => res()));
-      const port = (fake.address() as { port: number }).port;
-      n.write(encodeCommand(['MIGRATE', '127.0.0.1', String(port), 'k', '0', '5000']));
+    await n.call('SET', 'k', 'v');
+    // The target answers only when told.
+    const fake = await silentServer();
+    try {
+      n.write(encodeCommand(['MIGRATE', '127.0.0.1', String(fake.port), 'k', '0', '5000']));
       const other = await RawConnection.open({ port: nodis.port });
-      for (let i = 0; i < 50 && pending === null; i++) await new Promise((res) => setTimeout(res, 20));
+      await fake.connected();
       assert.equal(await other.call('APPEND', 'k', '2'), ':2\r\n');
-      (pending as Socket | null)!.write('+OK\r\n+OK\r\n');
+      other.close();
+      await fake.answer('+OK\r\n+OK\r\n');
       assert.equal(await n.read(), '+OK\r\n');
       assert.equal(await n.call('GET', 'k'), '$2\r\nv2\r\n');
-      other.close();
-      (pending as Socket | null)!.destroy();
-      await new Promise<void>((res) => fake.close(() => res()));
+    } finally {
+      await fake.close();
     }
   });
 
   it('a client that goes away while its migration waits: the acknowledged keys are still deleted', async () => {
     await n.call('SET', 'gone', 'v');
-    let pending: Socket | null = null;
-    const fake = createServer((s) => {
-      pending = s;
-      s.on('error', () => {});
-      s.on('data', () => {});
-    });
-    await new Promise<void>((res) => fake.listen(0, '127.0.0.1', () => res()));
-    const port = (fake.address() as { port: number }).port;
-    const leaver = await RawConnection.open({ port: nodis.port });
-    leaver.write(encodeCommand(['MIGRATE', '127.0.0.1', String(port), 'gone', '0', '5000']));
-    for (let i = 0; i < 50 && pending === null; i++) await new Promise((res) => setTimeout(res, 20));
-    leaver.close();
-    await new Promise((res) => setTimeout(res, 50));
-    (pending as Socket | null)!.write('+OK\r\n+OK\r\n');
-    let exists = '';
-    for (let i = 0; i < 50 && (exists = (await n.call('EXISTS', 'gone'))!) !== ':0\r\n'; i++) {
-      await new Promise((res) => setTimeout(res, 20));
+    const fake = await silentServer();
+    try {
+      const leaver = await RawConnection.open({ port: nodis.port });
+      leaver.write(encodeCommand(['MIGRATE', '127.0.0.1', String(fake.port), 'gone', '0', '5000']));
+      await fake.connected();
+      leaver.close();
+      await new Promise((res) => setTimeout(res, 50));
+      await fake.answer('+OK\r\n+OK\r\n');
+      let exists = '';
+      for (let i = 0; i < 50 && (exists = (await n.call('EXISTS', 'gone'))!) !== ':0\r\n'; i++) {
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      assert.equal(exists, ':0\r\n');
+    } finally {
+      await fake.close();
     }
-    assert.equal(exists, ':0\r\n');
-    (pending as Socket | null)!.destroy();
-    await new Promise<void>((res) => fake.close(() => res()));
   });
 
   it('inside MULTI: NOKEY and argument errors as Redis; a migration that needs the target is refused', async () => {
