@@ -320,6 +320,7 @@ function readResult(mode: Mode, unit: string, logDir: string, serverExit: number
     status: fields.get('status') ?? 'crashed',
     ok: Number(fields.get('ok') ?? 0),
     failed: Number(fields.get('failed') ?? 0),
+    unrun: Number(fields.get('unrun') ?? 0),
     secs: Number(fields.get('secs') ?? 0),
     failures: failures.sort(),
     okNames,
