@@ -112,7 +112,7 @@ async function measure(kind: 'nodis' | 'redis'): Promise<void> {
   } finally {
     c.close();
     s.child.kill('SIGKILL');
-    rmSync(s.dir, { recursive: true, force: true });
+    rmSync(s.dir, { recursive: true, force: true, maxRetries: 10 });
   }
 }
 
