@@ -18,6 +18,7 @@ import { splitArgs } from '../protocol/parser.js';
 import { encodeArgv } from '../protocol/writer.js';
 import { quoteRepr, strerror } from '../server/config.js';
 import { sleepSync } from '../util/time.js';
+import { removeQuietly } from '../util/files.js';
 
 export type AofFileType = 'b' | 'h' | 'i';
 
@@ -940,11 +941,7 @@ export class AppendOnlyFile {
       }
     } catch (e) {
       this.server.log.warning(`Write error writing append only file on disk: ${strerror((e as NodeJS.ErrnoException).code)}`);
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // Never created.
-      }
+      removeQuietly(tmp);
       return -1;
     }
     try {
@@ -1197,10 +1194,3 @@ export class AppendOnlyFile {
   }
 }
 
-function removeQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // Never created, or gone already.
-  }
-}

@@ -11,7 +11,7 @@
 // Value encodings live in a registry keyed by RDB object type: each data type registers the
 // types it reads and how it writes itself (strings below; lists, hashes … register theirs).
 
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Server } from '../server/server.js';
@@ -32,6 +32,7 @@ import { LP_EOF, LP_HDR_SIZE, lpCheck, lpPrepare, lpWriteHeader, lpWritePrepared
 import { ZSetValue, DEFAULT_ZSET_LIMITS, type ZSetLimits } from '../types/zset.js';
 import { scriptingIfUsed, scriptingOf } from '../scripting/lua.js';
 import { FunctionLibraries } from '../scripting/functions.js';
+import { removeQuietly } from '../util/files.js';
 
 /** The version nodis writes (Redis 7.0's). */
 export const RDB_VERSION = 10;
@@ -1739,13 +1740,6 @@ export function saveRdbFile(server: Server, path: string, opts: RdbSaveOptions =
   }
 }
 
-function removeQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // Already gone.
-  }
-}
 
 /** dir + dbfilename: where SAVE writes and start-up reads. */
 export function rdbFilePath(server: Server): string {

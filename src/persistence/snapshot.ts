@@ -37,6 +37,7 @@ import {
   writeRdbFunctions,
   type EncodedValue,
 } from './rdb.js';
+import { removeQuietly } from '../util/files.js';
 
 /** A key as it was at the cut, kept aside before its first change. */
 interface Kept {
@@ -254,11 +255,7 @@ export class BackgroundSave {
     if (this.aborted) return;
     this.aborted = true;
     this.release();
-    try {
-      unlinkSync(this.tempFile);
-    } catch {
-      // Not created yet, or already gone.
-    }
+    removeQuietly(this.tempFile);
   }
 
   private release(): void {
@@ -472,13 +469,6 @@ function syncDir(dir: string): void {
   }
 }
 
-function removeQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // Already gone.
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The server's side: starting, ending and scheduling background saves
