@@ -2,7 +2,6 @@
 // PROTOCOL, LOG, ERROR, CHANGE-REPL-ID, CONFIG-REWRITE-FORCE-ALL, DIGEST, DIGEST-VALUE,
 // QUICKLIST-PACKED-THRESHOLD, SET-SKIP-CHECKSUM-VALIDATION, PAUSE-CRON, RELOAD, LOADAOF, AOF-FLUSH-SLEEP, HELP).
 
-import { randomBytes } from 'node:crypto';
 import type { Client } from '../server/client.js';
 import type { CommandSpec } from '../server/command.js';
 import { ERR_NO_SUCH_KEY, errSubcommandSyntax } from '../server/errors.js';
@@ -272,8 +271,8 @@ function debug(c: Client, argv: string[]): void {
       c.error(`ERR CONFIG-REWRITE-FORCE-ALL failed: ${strerror((e as NodeJS.ErrnoException).code)}`);
     }
   } else if (sub === 'change-repl-id' && argc === 2) {
-    c.server.replId = randomBytes(20).toString('hex');
-    c.server.replId2 = '0'.repeat(40);
+    c.server.replication.changeReplId();
+    c.server.replication.clearReplId2();
     c.ok();
   } else {
     c.error(errSubcommandSyntax(argv[1], argv[0]));

@@ -279,9 +279,9 @@ function statsSection(server: Server): string {
     ['instantaneous_input_repl_kbps', '0.00'],
     ['instantaneous_output_repl_kbps', '0.00'],
     ['rejected_connections', s.rejectedConnections],
-    ['sync_full', 0],
-    ['sync_partial_ok', 0],
-    ['sync_partial_err', 0],
+    ['sync_full', s.syncFull],
+    ['sync_partial_ok', s.syncPartialOk],
+    ['sync_partial_err', s.syncPartialErr],
     ['expired_keys', s.expiredKeys],
     ['expired_stale_perc', (s.expiredStalePerc * 100).toFixed(2)],
     ['expired_time_cap_reached_count', 0],
@@ -328,14 +328,14 @@ function replicationSection(server: Server): string {
   }
   fields.push(
     ['master_failover_state', 'no-failover'],
-    ['master_replid', server.replId],
-    ['master_replid2', server.replId2],
+    ['master_replid', repl.replId],
+    ['master_replid2', repl.replId2],
     ['master_repl_offset', repl.offset],
-    ['second_repl_offset', -1],
-    ['repl_backlog_active', 0],
+    ['second_repl_offset', repl.secondReplOffset],
+    ['repl_backlog_active', repl.backlog !== null ? 1 : 0],
     ['repl_backlog_size', server.config.num('repl-backlog-size')],
-    ['repl_backlog_first_byte_offset', 0],
-    ['repl_backlog_histlen', 0],
+    ['repl_backlog_first_byte_offset', repl.backlog?.firstByteOffset ?? 0],
+    ['repl_backlog_histlen', repl.backlog?.histlen ?? 0],
   );
   return fieldsText('Replication', fields);
 }

@@ -5,20 +5,26 @@
 import type { CommandSpec } from '../server/command.js';
 import type { Client } from '../server/client.js';
 import { ERR_SYNTAX } from '../server/errors.js';
-import { newReplicaState } from '../replication/primary.js';
+import { newReplicaState, replicaName } from '../replication/primary.js';
 import { parseInt64 } from '../util/numbers.js';
 import { int64Arg } from './args.js';
 import { optionWord } from '../util/cstring.js';
 import { encodeRdb } from '../persistence/rdb.js';
 
 /**
- * SYNC and PSYNC. nodis keeps no backlog yet, so every PSYNC is answered with a full
- * resynchronisation: +FULLRESYNC <replid> <offset> (PSYNC only), then the snapshot.
+ * SYNC and PSYNC (syncCommand). PSYNC continues from the backlog when it can (+CONTINUE);
+ * otherwise the replica gets a full synchronisation: +FULLRESYNC <replid> <offset> (PSYNC only),
+ * then the snapshot, then the stream.
  */
 function syncGeneric(c: Client, argv: string[], psync: boolean): void {
   // Already a replica: a repeated SYNC is ignored, as Redis does.
   if (c.replica?.online) return;
-  if (psync && int64Arg(c, argv[2]) === null) return;
+  let psyncOffset = 0;
+  if (psync) {
+    const offset = int64Arg(c, argv[2]);
+    if (offset === null) return;
+    psyncOffset = Number(offset);
+  }
   // The snapshot must be the first thing the replica reads after its request.
   if (c.replyBytes !== 0) {
     c.error('ERR SYNC and PSYNC are invalid with pending output');
@@ -26,10 +32,25 @@ function syncGeneric(c: Client, argv: string[], psync: boolean): void {
   }
   const server = c.server;
   const repl = server.replication;
-  const snapshot = encodeRdb(server, { repl: { streamDb: repl.streamDb, replId: server.replId, offset: repl.offset } });
+  server.log.notice(`Replica ${replicaName(c)} asks for synchronization`);
+  if (psync) {
+    if (repl.tryPartialResync(c, argv[1], psyncOffset)) {
+      server.stats.syncPartialOk++;
+      return;
+    }
+    if (argv[1] !== '?') server.stats.syncPartialErr++;
+  }
+  server.stats.syncFull++;
+  // The first replica starts the stream under a new ID: nothing before it can be continued.
+  if (repl.backlog === null) {
+    repl.changeReplId();
+    repl.clearReplId2();
+    repl.createBacklog();
+    server.log.notice(`Replication backlog created, my new replication IDs are '${repl.replId}' and '${repl.replId2}'`);
+  }
+  const snapshot = encodeRdb(server, { repl: { streamDb: repl.streamDb, replId: repl.replId, offset: repl.offset } });
   repl.attach(c, psync, snapshot);
-  server.log.notice(`Replica ${c.addr} asks for synchronization`);
-  server.log.notice(`Synchronization with replica ${c.addr} succeeded`);
+  server.log.notice(`Synchronization with replica ${replicaName(c)} succeeded`);
 }
 
 function sync(c: Client, argv: string[]): void {

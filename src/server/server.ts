@@ -51,6 +51,10 @@ export interface ServerStats {
   expireCycleCpuMs: number;
   /** Values freed as Redis frees them in the background (INFO lazyfreed_objects). */
   lazyfreedObjects: number;
+  /** Full and partial resynchronisations served (INFO sync_full, sync_partial_ok, sync_partial_err). */
+  syncFull: number;
+  syncPartialOk: number;
+  syncPartialErr: number;
   /** Ops/sec samples for instantaneous_ops_per_sec. */
   opsSamples: number[];
   opsLastCount: number;
@@ -73,6 +77,9 @@ function newStats(now: number): ServerStats {
     expiredStalePerc: 0,
     expireCycleCpuMs: 0,
     lazyfreedObjects: 0,
+    syncFull: 0,
+    syncPartialOk: 0,
+    syncPartialErr: 0,
     opsSamples: [],
     opsLastCount: 0,
     opsLastTime: now,
@@ -167,9 +174,6 @@ export class Server extends EventEmitter implements KeyspaceHost {
   stats: ServerStats;
   readonly startTime: number;
   readonly runId = randomBytes(20).toString('hex');
-  /** Replication ID (INFO master_replid, DEBUG CHANGE-REPL-ID) and the previous one. */
-  replId = randomBytes(20).toString('hex');
-  replId2 = '0'.repeat(40);
   /** Changes since the last save (INFO rdb_changes_since_last_save). */
   dirty = 0;
   lastSave: number;

@@ -747,7 +747,7 @@ describe('INFO', differentialSuite(), () => {
       assert.equal(f.get('role'), 'master');
       assert.equal(f.get('connected_slaves'), '0');
       assert.match(f.get('master_replid')!, /^[0-9a-f]{40}$/);
-      assert.equal(f.get('master_replid'), s.replId);
+      assert.equal(f.get('master_replid'), s.replication.replId);
       assert.equal(f.get('rdb_last_save_time'), String(s.lastSave));
       assert.equal(f.get('maxclients'), '10000');
       const now = d.nodis.clock.now();

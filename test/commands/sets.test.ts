@@ -640,7 +640,7 @@ describe('sets inside nodis', () => {
     const feed = server.server.replication;
     const original = feed.feed.bind(feed);
     // Watch what the server hands to the stream.
-    feed.active = true;
+    feed.createBacklog();
     feed.feed = (_dbid: number, argv: readonly string[]): void => {
       fed.push([...argv]);
     };

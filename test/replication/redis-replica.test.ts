@@ -100,4 +100,24 @@ describe('a real Redis replica of nodis', differentialSuite(), () => {
       assert.match((await follower.call('INFO', 'replication'))!, new RegExp(`slave_repl_offset:${offset}\\r\\n`));
     });
   });
+
+  it('continues from the backlog after its link is killed (PSYNC +CONTINUE)', async () => {
+    const before = (await primary.call('INFO', 'stats'))!;
+    const partialBefore = Number(/sync_partial_ok:(\d+)/.exec(before)![1]);
+    const fullBefore = Number(/sync_full:(\d+)/.exec(before)![1]);
+    assert.equal(await primary.call('CLIENT', 'KILL', 'TYPE', 'replica'), ':1\r\n');
+    // Written while the replica reconnects: it must come from the backlog.
+    assert.equal(await primary.call('SET', 'after-kill', 'from-backlog'), '+OK\r\n');
+    await eventually(async () => {
+      assert.equal(await follower.call('GET', 'after-kill'), '$12\r\nfrom-backlog\r\n');
+      const stats = (await primary.call('INFO', 'stats'))!;
+      assert.equal(Number(/sync_partial_ok:(\d+)/.exec(stats)![1]), partialBefore + 1);
+      assert.equal(Number(/sync_full:(\d+)/.exec(stats)![1]), fullBefore);
+    });
+    const info = (await primary.call('INFO', 'replication'))!;
+    assert.match(info, /repl_backlog_active:1\r\n/);
+    assert.match(info, /repl_backlog_first_byte_offset:1\r\n/);
+    const offset = Number(/master_repl_offset:(\d+)/.exec(info)![1]);
+    assert.equal(Number(/repl_backlog_histlen:(\d+)/.exec(info)![1]), offset);
+  });
 });

@@ -56,12 +56,12 @@ describe('a replica attached to nodis', differentialSuite(), () => {
       replica.write('PSYNC ? -1\r\n');
       const line = (await replica.read())!;
       assert.match(line, /^\+FULLRESYNC [0-9a-f]{40} \d+\r\n$/);
-      assert.equal(line.split(' ')[1], d.nodis.server.replId);
+      assert.equal(line.split(' ')[1], d.nodis.server.replication.replId);
       const rdb = await replica.readRdb();
       assert.ok(rdb.startsWith('REDIS0010'), 'an RDB of version 10');
       // The keyspace as it was, and the replication fields a replica continues from.
       assert.ok(rdb.includes('\x0bbefore-sync\x0fin-the-snapshot'), 'the key and its value');
-      assert.ok(rdb.includes(`repl-id(${d.nodis.server.replId}`), 'repl-id');
+      assert.ok(rdb.includes(`repl-id(${d.nodis.server.replication.replId}`), 'repl-id');
       assert.ok(rdb.includes('repl-stream-db\xc0\x00'), 'repl-stream-db');
       const info = (await admin.call('INFO', 'replication'))!;
       assert.match(info, /\r\nconnected_slaves:1\r\n/);
