@@ -322,7 +322,9 @@ function statsSection(server: Server): string {
 
 function replicationSection(server: Server): string {
   const repl = server.replication;
-  const fields: Field[] = [['role', 'master'], ...repl.infoFields()];
+  const side = server.replicaSide;
+  const fields: Field[] = side.active ? [['role', 'slave'], ...side.infoFields()] : [['role', 'master']];
+  fields.push(...repl.infoFields());
   if (server.config.num('min-replicas-to-write') && server.config.num('min-replicas-max-lag')) {
     fields.push(['min_slaves_good_slaves', 0]);
   }

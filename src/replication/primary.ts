@@ -69,6 +69,11 @@ export class ReplicationPrimary {
     this.selectedDb = -1;
   }
 
+  /** The next command fed selects its database first (a promoted replica's stream). */
+  selectNext(): void {
+    this.selectedDb = -1;
+  }
+
   /** Stops keeping the stream (freeReplicationBacklog). */
   freeBacklog(): void {
     this.backlog = null;

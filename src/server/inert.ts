@@ -33,14 +33,6 @@ const FEATURES: readonly InertFeature[] = [
         : `maxmemory-clients ${c.get('maxmemory-clients')}: client eviction is not implemented yet.`,
   },
   {
-    params: ['replicaof'],
-    warning: (c) =>
-      c.get('replicaof') === ''
-        ? null
-        : `replicaof ${c.get('replicaof')}: the replica side of replication is not implemented yet; ` +
-          'this server does not connect to that primary and keeps its own data.',
-  },
-  {
     params: ['min-replicas-to-write'],
     warning: (c) =>
       c.num('min-replicas-to-write') > 0

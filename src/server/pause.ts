@@ -122,6 +122,11 @@ export function setScriptWrites(f: ScriptWrites): void {
   scriptWrites = f;
 }
 
+/** Whether the script a command runs declares it may write (null: no script, or no flags). */
+export function scriptMayWrite(c: Client, cmd: Command, argv: string[]): boolean | null {
+  return scriptWrites(c, cmd, argv);
+}
+
 /** A write for CLIENT PAUSE WRITE: a write command, one that may replicate, a script that may write. */
 function writes(c: Client, cmd: Command, argv: string[]): boolean {
   if (cmd.mayReplicate) {
