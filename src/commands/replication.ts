@@ -136,7 +136,7 @@ function replicaof(c: Client, argv: string[]): void {
     c.error('ERR Command is not valid when client is a replica.');
     return;
   }
-  const port = rangeArg(c, argv[2], 0, 65535, 'Invalid master port');
+  const port = rangeArg(c, argv[2], 0, 65535, 'ERR Invalid master port');
   if (port === null) return;
   if (side.active && side.host!.toLowerCase() === argv[1].toLowerCase() && side.port === port) {
     server.log.notice('REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.');

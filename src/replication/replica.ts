@@ -14,7 +14,7 @@ import { encodeArgv } from '../protocol/writer.js';
 import { loadRdb, RdbError } from '../persistence/rdb.js';
 import { abortBackgroundSave } from '../persistence/snapshot.js';
 import { removeQuietly } from '../util/files.js';
-import { scriptingIfUsed } from '../scripting/lua.js';
+import { scriptingIfUsed, scriptingOf } from '../scripting/lua.js';
 import type { Database } from '../keyspace/db.js';
 import { FunctionLibraries } from '../scripting/functions.js';
 import { BLOCKED_POSTPONE } from '../keyspace/blocking.js';
@@ -35,7 +35,7 @@ interface CachedMaster {
 }
 
 /** The handshake's replies, in the order they are awaited. */
-type Awaiting = 'pong' | 'auth' | 'port' | 'ip' | 'capa' | 'psync' | 'bulk' | 'payload';
+type Awaiting = 'pong' | 'auth' | 'port' | 'ip' | 'capa' | 'psync' | 'bulk' | 'payload' | 'loading';
 
 const EOF_MARK_BYTES = 40;
 
@@ -207,6 +207,7 @@ export class ReplicationReplica {
   /** Advances the handshake with what has arrived. */
   private pump(): void {
     while (this.socket !== null && this.state !== 'connected') {
+      if (this.awaiting === 'loading') return;
       if (this.awaiting === 'payload') {
         if (!this.readPayload()) return;
         continue;
@@ -408,7 +409,7 @@ export class ReplicationReplica {
       this.transferRead += take;
       this.input = input.subarray(take);
       if (this.transferRead < this.transferSize) return false;
-      this.finishTransfer(Buffer.concat(this.chunks), this.input);
+      this.finishTransfer(Buffer.concat(this.chunks));
       return true;
     }
     // With an EOF mark the snapshot ends where the mark is found; nothing may follow it yet
@@ -422,12 +423,38 @@ export class ReplicationReplica {
     const mark = Buffer.from(this.eofMark, 'latin1');
     const at = all.indexOf(mark, Math.max(0, all.length - input.length - EOF_MARK_BYTES));
     if (at < 0) return false;
-    this.finishTransfer(all.subarray(0, at), all.subarray(at + EOF_MARK_BYTES));
+    this.input = all.subarray(at + EOF_MARK_BYTES);
+    this.finishTransfer(all.subarray(0, at));
     return true;
   }
 
-  /** Loads a received snapshot and brings the link up (the second half of readSyncBulkPayload). */
-  private finishTransfer(rdb: Buffer, rest: Buffer): void {
+  /**
+   * Loads a received snapshot and brings the link up (the second half of readSyncBulkPayload);
+   * what arrived after it (this.input) is the start of the stream.
+   */
+  private finishTransfer(rdb: Buffer): void {
+    this.awaiting = 'loading';
+    // Function libraries need the Lua engine, which loads asynchronously: the link waits for it.
+    const scripting = scriptingOf(this.server);
+    if (!scripting.ready && scripting.loadError === null && hasFunctions(rdb)) {
+      const socket = this.socket!;
+      socket.pause();
+      void scripting.load().then(
+        () => this.afterEngine(socket, rdb),
+        () => this.afterEngine(socket, rdb),
+      );
+      return;
+    }
+    this.loadTransfer(rdb);
+  }
+
+  private afterEngine(socket: Socket, rdb: Buffer): void {
+    if (this.socket !== socket) return;
+    socket.resume();
+    this.loadTransfer(rdb);
+  }
+
+  private loadTransfer(rdb: Buffer): void {
     const server = this.server;
     const log = server.log;
     const diskless = this.useDisklessLoad();
@@ -483,6 +510,7 @@ export class ReplicationReplica {
     }
     if (diskless) server.dirty++;
     const socket = this.socket!;
+    const rest = this.input;
     this.detachHandshakeSocket();
     // The stream continues from the primary's offset, under its id.
     server.replication.resetStream(this.masterReplId, this.masterInitialOffset);
@@ -803,4 +831,12 @@ function emptyAll(server: Server): void {
 function parseLeadingInt(s: string): number {
   const m = /^\s*[+-]?\d+/.exec(s);
   return m === null ? 0 : Number(m[0]);
+}
+
+/**
+ * Whether a snapshot may hold function libraries: their opcode (RDB_OPCODE_FUNCTION2, 245)
+ * followed by a Lua shebang somewhere in it. A false positive only loads the engine early.
+ */
+function hasFunctions(rdb: Buffer): boolean {
+  return rdb.includes('#!lua', 0, 'latin1');
 }

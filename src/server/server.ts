@@ -439,7 +439,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
     if (--this.unitDepth !== 0) return;
     const c = this.currentClient;
     this.currentClient = null;
-    if (this.pendingPropagation.length !== 0) this.propagatePending(c !== null && c.isMaster);
+    if (this.pendingPropagation.length !== 0) this.propagatePending();
     // The running client's own invalidations follow its reply (Redis's afterCommand).
     if (this.tracking.pending.length !== 0) this.tracking.sendPending(c);
     for (let i = 0; i < this.afterUnit.length; i++) this.afterUnit[i]();
@@ -553,15 +553,13 @@ export class Server extends EventEmitter implements KeyspaceHost {
     if (this.unitDepth === 0) this.propagatePending();
   }
 
-  /**
-   * fromMaster: the commands of this replica's primary, whose stream reaches our own replicas
-   * byte for byte instead (ReplicationReplica.afterRead); only the AOF gets them from here.
-   */
-  private propagatePending(fromMaster = false): void {
+  private propagatePending(): void {
     const ops = this.pendingPropagation;
     this.pendingPropagation = [];
-    // The replicas' stream and the AOF get the same commands (Redis's propagateNow).
-    if (this.replication.active && !fromMaster) this.feedStream(this.replication, ops);
+    // The replicas' stream and the AOF get the same commands (Redis's propagateNow). A replica's
+    // own replicas get its primary's stream byte for byte instead (ReplicationReplica.afterRead):
+    // nothing it runs itself goes to them, as in Redis's replicationFeedSlaves.
+    if (this.replication.active && !this.replicaSide.active) this.feedStream(this.replication, ops);
     if (this.aof.state !== 'off') {
       this.feedStream(this.aof, ops);
       // Written before this turn's replies go out (Redis's beforeSleep).
@@ -677,7 +675,12 @@ export class Server extends EventEmitter implements KeyspaceHost {
   replicaExpiry(): 'keep' | 'hide' | null {
     if (!this.replicaSide.active) return null;
     const c = this.currentClient;
-    return c !== null && c.isMaster ? 'keep' : 'hide';
+    if (c === null) return 'hide';
+    if (c.isMaster) return 'keep';
+    // A writable replica's own writes see the key gone for good, as on a primary (the DEL it
+    // propagates reaches only its AOF).
+    if (!this.config.bool('replica-read-only') && this.table.lookup(c.lastCommand)?.write) return null;
+    return 'hide';
   }
 
   /** A read missed (the 'keymiss' event, class m). */
