@@ -29,6 +29,8 @@ export interface KeyspaceHost {
   readonly loading: boolean;
   /** On a replica: 'keep' an expired key for the primary's commands, else 'hide' it; null on a primary. */
   replicaExpiry(): 'keep' | 'hide' | null;
+  /** A time to live was set (a writable replica remembers the keys its own clients gave one). */
+  expireSet(db: Database, key: string): void;
 }
 
 
@@ -105,6 +107,11 @@ export class Database {
     if (this.host.expiryPaused()) return true;
     this.removeExpired(key);
     return true;
+  }
+
+  /** Removes a key whose time passed, as expiry does (event, propagated DEL). */
+  deleteExpired(key: string): void {
+    this.removeExpired(key);
   }
 
   private removeExpired(key: string): void {
@@ -215,6 +222,7 @@ export class Database {
   /** Sets the expiry time (unix ms) of an existing key; a bigint keeps times beyond 2^53 exact. */
   setExpire(key: string, when: number | bigint): void {
     if (this.snap !== null) this.snap.keep(key);
+    this.host.expireSet(this, key);
     if (typeof when === 'bigint') {
       const approx = Number(when);
       this.expires.set(key, approx);

@@ -1233,10 +1233,11 @@ export function writeRdbHeader(w: RdbWriter, server: Server, opts: RdbSaveOption
   auxField(w, 'redis-bits', 64);
   auxField(w, 'ctime', Math.floor(server.clock.now() / 1000));
   auxField(w, 'used-mem', usedMemory());
-  if (opts.repl) {
-    auxField(w, 'repl-stream-db', opts.repl.streamDb);
-    auxField(w, 'repl-id', opts.repl.replId);
-    auxField(w, 'repl-offset', opts.repl.offset);
+  const repl = opts.repl ?? (opts.aofBase ? null : server.replicaSide.saveInfo());
+  if (repl) {
+    auxField(w, 'repl-stream-db', repl.streamDb);
+    auxField(w, 'repl-id', repl.replId);
+    auxField(w, 'repl-offset', repl.offset);
   }
   auxField(w, 'aof-base', opts.aofBase ? 1 : 0);
 }
@@ -1808,7 +1809,10 @@ export function loadDataFromDisk(server: Server): boolean {
     return server.aof.openOnStart();
   }
   try {
-    if (loadRdbFile(server, rdbFilePath(server)) === null) return true;
+    // A replica keeps what its primary will expire (as Redis loads only a primary's expired keys out).
+    const loaded = loadRdbFile(server, rdbFilePath(server), { keepExpired: server.replicaSide.active });
+    if (loaded === null) return true;
+    server.replicaSide.restoreHistory(loaded.aux);
   } catch (e) {
     if (e instanceof RdbError) {
       if (e.kind === 'signature' || e.kind === 'version') {

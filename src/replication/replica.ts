@@ -705,6 +705,67 @@ export class ReplicationReplica {
     if (this.master !== null) this.sendAck();
   }
 
+  /**
+   * What a replica's snapshot records of its replication (rdbPopulateSaveInfo): the history and
+   * offset it follows and the database its primary's stream has selected, so that after a
+   * restart it can ask to continue. Null on a primary (or without a link or cached state).
+   */
+  saveInfo(): { streamDb: number; replId: string; offset: number } | null {
+    if (this.host === null) return null;
+    const repl = this.server.replication;
+    if (this.master !== null) return { streamDb: this.master.db.id, replId: repl.replId, offset: repl.offset };
+    if (this.cached !== null) return { streamDb: this.cached.dbId, replId: repl.replId, offset: repl.offset };
+    return null;
+  }
+
+  /**
+   * At start-up, a replica's snapshot with replication fields gives it its history back: its
+   * id and offset, and a cached master to ask the primary to continue from (loadDataFromDisk).
+   */
+  restoreHistory(aux: ReadonlyMap<string, string>): void {
+    if (this.host === null) return;
+    const id = aux.get('repl-id');
+    const offset = aux.get('repl-offset');
+    const db = aux.get('repl-stream-db');
+    if (id === undefined || id.length !== 40 || offset === undefined || db === undefined) return;
+    const off = parseLeadingInt(offset);
+    const dbId = parseLeadingInt(db);
+    if (off < 0 || dbId < 0) return;
+    const repl = this.server.replication;
+    repl.replId = id;
+    repl.offset = off;
+    this.cacheMyself();
+    this.cached!.dbId = dbId < this.server.dbs.length ? dbId : 0;
+  }
+
+  /**
+   * Keys a writable replica's own clients gave a time to live (Redis's slaveKeysWithExpire): the
+   * primary knows nothing of them, so the replica expires them itself.
+   */
+  readonly writableKeys = new Map<Database, Set<string>>();
+
+  rememberWritableKey(db: Database, key: string): void {
+    let keys = this.writableKeys.get(db);
+    if (keys === undefined) this.writableKeys.set(db, (keys = new Set()));
+    keys.add(key);
+  }
+
+  /** From the cron (expireSlaveKeys): those keys whose time passed are deleted. */
+  expireWritableKeys(): void {
+    const now = this.server.now();
+    for (const [db, keys] of this.writableKeys) {
+      for (const key of keys) {
+        const when = db.expires.get(key);
+        if (when === undefined) keys.delete(key);
+        else if (when < now) {
+          keys.delete(key);
+          db.deleteExpired(key);
+        }
+      }
+      if (keys.size === 0) this.writableKeys.delete(db);
+    }
+  }
+
   /** INFO replication's replica fields (between role and connected_slaves). */
   infoFields(): Array<[string, string | number]> {
     const now = this.now();
@@ -821,6 +882,7 @@ function disconnectBlockedClients(server: Server): void {
 
 /** Redis's emptyData for a full sync: every key and function library, no event, nothing saved. */
 function emptyAll(server: Server): void {
+  server.replicaSide.writableKeys.clear();
   for (const db of server.dbs) db.flush();
   server.dataFlushed();
   scriptingIfUsed(server)?.functions.flush();

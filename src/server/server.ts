@@ -683,6 +683,13 @@ export class Server extends EventEmitter implements KeyspaceHost {
     return 'hide';
   }
 
+  expireSet(db: Database, key: string): void {
+    // Only a replica's own clients' keys: the primary expires the rest (rememberSlaveKeyWithExpire).
+    if (this.replicaSide.active && this.currentClient !== null && !this.currentClient.isMaster) {
+      this.replicaSide.rememberWritableKey(db, key);
+    }
+  }
+
   /** A read missed (the 'keymiss' event, class m). */
   keyMissed(db: Database, key: string): void {
     if (this.notifyFlags & NOTIFY.KEY_MISS) notifyKeyspaceEvent(this, NOTIFY.KEY_MISS, 'keymiss', key, db.id);
@@ -1137,6 +1144,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
       if (this.pause.active && !this.pause.check() && this.blocking.unblocked.length !== 0) this.resumeClients();
       // A replica's keys expire by its primary's DELs (logically only, on reads, meanwhile).
       if (this.activeExpireEnabled && !this.replicaSide.active) this.activeExpireCycle(1000 / hz);
+      else if (this.activeExpireEnabled && this.replicaSide.writableKeys.size !== 0) this.inUnit(() => this.replicaSide.expireWritableKeys());
       // Deadlines have their own timer; this catches a clock moved without advance().
       if (this.blocking.timedClients !== 0) this.blocking.checkTimeouts();
       if (this.tracking.clients !== 0) this.tracking.limit();
