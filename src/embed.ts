@@ -83,7 +83,8 @@ export async function startServer(options: StartOptions = {}): Promise<EmbeddedS
   } else if (load) {
     // Function libraries in the snapshot run their code as they load: the Lua engine first.
     if (existsSync(rdbFilePath(server))) await scriptingOf(server).load();
-    loadRdbFile(server, rdbFilePath(server));
+    const loaded = loadRdbFile(server, rdbFilePath(server), { keepExpired: server.replicaSide.active });
+    if (loaded !== null) server.replicaSide.restoreHistory(loaded.aux);
   }
   const seed = async (d: SeedData): Promise<void> => {
     for (const [k, v] of Object.entries(d)) run(server, ['set', bytes(k), bytes(v)]);

@@ -647,21 +647,19 @@ export class ReplicationReplica {
   masterGone(c: Client): void {
     if (c !== this.master) return;
     this.master = null;
-    // What the link applied is remembered: the next connection asks to continue from there.
-    if (this.host !== null) {
-      this.server.log.notice('Connection with master lost.');
-      this.server.log.notice('Caching the disconnected master state.');
-      this.cached = { replId: this.server.replication.replId, offset: this.reploff, dbId: c.db.id };
-      this.state = 'connect';
-      this.downSince = this.now();
-    }
+    // What the link applied is remembered: the next connection asks to continue from there
+    // (replicationCacheMaster), whichever primary that is.
+    this.server.log.notice('Connection with master lost.');
+    this.server.log.notice('Caching the disconnected master state.');
+    this.cached = { replId: this.server.replication.replId, offset: this.reploff, dbId: c.db.id };
+    this.unproxied = '';
+    this.state = 'connect';
+    this.downSince = this.now();
   }
 
-  /** Closes the master client without caching it. */
+  /** Closes the master client (its state is cached, as freeClient does for a master). */
   private freeMaster(): void {
-    const c = this.master!;
-    this.master = null;
-    c.drop();
+    this.master!.drop();
   }
 
   /** REPLICAOF to another primary from a primary: its own history as the cached master. */

@@ -138,6 +138,9 @@ describe('nodis as a replica of redis-server', differentialSuite(), () => {
       assert.equal(infoField(r, 'master_replid'), infoField(p, 'master_replid'));
       assert.match(infoField(p, 'slave0') ?? '', new RegExp(`offset=${infoField(p, 'master_repl_offset')},`));
     });
+    // WAIT on the primary: REPLCONF GETACK is answered at once.
+    await primary.conn.call('SET', 'acked', '1');
+    assert.equal(await primary.conn.call('WAIT', '1', '5000'), ':1\r\n');
     assert.ok(lines.some((l) => l.includes('MASTER <-> REPLICA sync: Finished with success')));
     assert.ok(lines.some((l) => /\d+:S /.test(l)), 'log lines carry the replica role letter');
   });
@@ -307,6 +310,34 @@ describe('nodis replica: loading modes, AUTH, write load, stale data', different
     }
   });
 
+  it('restarted from its own snapshot, asks to continue where it was', async () => {
+    const primary = await redisPrimary();
+    const dir = makeTempDir();
+    const replicaof = `127.0.0.1 ${primary.port}`;
+    let nodis = await startServer({ dir, load: true, replicaof });
+    let r = await RawConnection.open({ port: nodis.port });
+    try {
+      await primary.conn.call('SET', 'a', '1');
+      await linkUp(r);
+      await primary.conn.call('SET', 'b', '2');
+      await eventually(async () => assert.equal(await r.call('GET', 'b'), '$1\r\n2\r\n'));
+      assert.equal(await r.call('SAVE'), '+OK\r\n');
+      r.close();
+      await nodis.close();
+      await primary.conn.call('SET', 'c', '3');
+      nodis = await startServer({ dir, load: true, replicaof });
+      r = await RawConnection.open({ port: nodis.port });
+      await linkUp(r);
+      await eventually(async () => assert.equal(await r.call('GET', 'c'), '$1\r\n3\r\n'));
+      assert.equal(infoField(await primary.conn.call('INFO', 'stats'), 'sync_partial_ok'), '1');
+    } finally {
+      r.close();
+      primary.conn.close();
+      await nodis.close();
+      await primary.oracle.close();
+    }
+  });
+
   it('ends with the same data after writes during the synchronisation', async () => {
     const primary = await redisPrimary({ 'repl-diskless-sync': 'no' });
     const nodis = await startServer({ 'enable-debug-command': 'yes' });
@@ -362,6 +393,47 @@ describe('nodis replica: loading modes, AUTH, write load, stale data', different
       r.close();
       await real.close();
       await nodis.close();
+    }
+  });
+});
+
+describe('failover by hand: a promoted replica lets the other continue', differentialSuite(), () => {
+  it('REPLICAOF NO ONE on one replica, REPLICAOF to it on the other: a partial resynchronisation', async () => {
+    const primary = await redisPrimary();
+    const lines: string[] = [];
+    const a = await startServer({ 'enable-debug-command': 'yes' });
+    const b = await startServer({ 'enable-debug-command': 'yes', log: (l) => lines.push(l) });
+    const ac = await RawConnection.open({ port: a.port });
+    const bc = await RawConnection.open({ port: b.port });
+    try {
+      await fillEveryType(primary.conn);
+      for (const c of [ac, bc]) await c.call('REPLICAOF', '127.0.0.1', String(primary.port));
+      await linkUp(ac);
+      await linkUp(bc);
+      await primary.conn.call('SET', 'last', 'write');
+      await eventually(async () => {
+        assert.equal(await ac.call('GET', 'last'), '$5\r\nwrite\r\n');
+        assert.equal(await bc.call('GET', 'last'), '$5\r\nwrite\r\n');
+      });
+      // The primary goes away; a is promoted, b follows a.
+      primary.conn.close();
+      await primary.oracle.close();
+      assert.equal(await ac.call('REPLICAOF', 'NO', 'ONE'), '+OK\r\n');
+      await ac.call('SET', 'after', 'promotion');
+      assert.equal(await bc.call('REPLICAOF', '127.0.0.1', String(a.port)), '+OK\r\n');
+      await linkUp(bc);
+      await eventually(async () => assert.equal(await bc.call('GET', 'after'), '$9\r\npromotion\r\n'));
+      assert.equal(await bc.call('DEBUG', 'DIGEST'), await ac.call('DEBUG', 'DIGEST'));
+      const stats = await ac.call('INFO', 'stats');
+      assert.equal(infoField(stats, 'sync_partial_ok'), '1');
+      assert.equal(infoField(stats, 'sync_full'), '0');
+      assert.ok(lines.some((l) => l.includes('Successful partial resynchronization with master.')));
+      assert.ok(lines.some((l) => l.includes('Master replication ID changed to')));
+    } finally {
+      ac.close();
+      bc.close();
+      await a.close();
+      await b.close();
     }
   });
 });
