@@ -14,6 +14,7 @@ import { encodeArgv } from '../protocol/writer.js';
 import { loadRdb, RdbError } from '../persistence/rdb.js';
 import { abortBackgroundSave } from '../persistence/snapshot.js';
 import { removeQuietly } from '../util/files.js';
+import { strerror } from '../server/config.js';
 import { scriptingIfUsed, scriptingOf } from '../scripting/lua.js';
 import type { Database } from '../keyspace/db.js';
 import { FunctionLibraries } from '../scripting/functions.js';
@@ -180,7 +181,7 @@ export class ReplicationReplica {
     });
     socket.on('error', (e: NodeJS.ErrnoException) => {
       if (this.socket !== socket) return;
-      if (this.state === 'connecting') this.server.log.warning(`Unable to connect to MASTER: ${e.message}`);
+      if (this.state === 'connecting') this.server.log.warning(`Error condition on socket for SYNC: ${strerror(e.code)}`);
       else this.server.log.warning(`I/O error trying to sync with MASTER: ${e.message}`);
       this.cancelHandshake();
       this.state = 'connect';
@@ -412,19 +413,15 @@ export class ReplicationReplica {
       this.finishTransfer(Buffer.concat(this.chunks));
       return true;
     }
-    // With an EOF mark the snapshot ends where the mark is found; nothing may follow it yet
-    // (the primary starts the stream only after the replica's first ACK), but whatever does
-    // belongs to the stream.
+    // With an EOF mark the snapshot ends with the mark: as Redis, the last bytes read are
+    // compared with it (the primary sends the stream only after this replica's first ACK).
     this.chunks.push(input);
     this.transferRead += input.length;
     this.input = Buffer.alloc(0);
-    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-    this.chunks = [all];
     const mark = Buffer.from(this.eofMark, 'latin1');
-    const at = all.indexOf(mark, Math.max(0, all.length - input.length - EOF_MARK_BYTES));
-    if (at < 0) return false;
-    this.input = all.subarray(at + EOF_MARK_BYTES);
-    this.finishTransfer(all.subarray(0, at));
+    if (this.transferRead < EOF_MARK_BYTES || !lastBytes(this.chunks, EOF_MARK_BYTES).equals(mark)) return false;
+    const all = Buffer.concat(this.chunks);
+    this.finishTransfer(all.subarray(0, all.length - EOF_MARK_BYTES));
     return true;
   }
 
@@ -899,4 +896,18 @@ function parseLeadingInt(s: string): number {
  */
 function hasFunctions(rdb: Buffer): boolean {
   return rdb.includes('#!lua', 0, 'latin1');
+}
+
+/** The last n bytes of what the chunks hold together (at least n bytes). */
+function lastBytes(chunks: readonly Buffer[], n: number): Buffer {
+  const last = chunks[chunks.length - 1];
+  if (last.length >= n) return last.subarray(last.length - n);
+  const parts: Buffer[] = [];
+  let have = 0;
+  for (let i = chunks.length - 1; i >= 0 && have < n; i--) {
+    parts.unshift(chunks[i]);
+    have += chunks[i].length;
+  }
+  const joined = Buffer.concat(parts);
+  return joined.subarray(joined.length - n);
 }
