@@ -215,7 +215,8 @@ export class ReplicationPrimary {
 
   /** Called by the server cron: a PING into the stream every repl-ping-replica-period seconds. */
   cron(): void {
-    if (this.replicas.length === 0) return;
+    // A replica's replicas get its primary's stream, PINGs included, and nothing of its own.
+    if (this.replicas.length === 0 || this.server.replicaSide.active) return;
     const now = this.server.clock.now();
     const period = this.server.config.num('repl-ping-replica-period') * 1000;
     if (now - this.lastPing < period) return;
