@@ -1210,12 +1210,13 @@ export class Server extends EventEmitter implements KeyspaceHost {
     const now = this.clock.now();
     for (const c of [...this.clients.values()]) {
       // A blocked client is waiting on purpose (its own timeout applies, not the idle one), and
-      // subscribers, replicas and monitors are meant to be quiet, as in Redis.
+      // subscribers, replicas, the link to a primary and monitors are meant to be quiet, as in Redis.
       if (
         timeout > 0 &&
         c.blocked === null &&
         c.pubsub === null &&
         c.replica === null &&
+        !c.isMaster &&
         !c.monitor &&
         now - c.lastInteraction > timeout * 1000
       ) {

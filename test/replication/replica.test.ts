@@ -188,6 +188,9 @@ describe('nodis as a replica of redis-server', differentialSuite(), () => {
         await rc.call('REPLICAOF', '127.0.0.1', String(primary.port)),
       );
       assert.equal(await replica.call('SET', 'x', 'y'), await rc.call('SET', 'x', 'y'));
+      // replicaof is immutable for CONFIG SET, and CONFIG GET shows the primary followed now.
+      assert.equal(await replica.call('CONFIG', 'SET', 'replicaof', 'no one'), await rc.call('CONFIG', 'SET', 'replicaof', 'no one'));
+      assert.equal(await replica.call('CONFIG', 'GET', 'replicaof'), await rc.call('CONFIG', 'GET', 'replicaof'));
     } finally {
       rc.close();
       await real.close();
