@@ -8,19 +8,7 @@ import { differentialSuite } from '../helpers/differential.js';
 import { startOracle, type Oracle } from '../helpers/oracle.js';
 import { RawConnection } from '../helpers/resp.js';
 import { startServer, type NodisServer } from '../../src/index.js';
-
-async function eventually(check: () => Promise<void>, timeoutMs = 10000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
+import { eventually } from '../helpers/eventually.js';
 
 describe('a real Redis replica of nodis, with hashes and sets', differentialSuite(), () => {
   let nodis: NodisServer;

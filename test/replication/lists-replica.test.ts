@@ -9,19 +9,7 @@ import { differentialSuite } from '../helpers/differential.js';
 import { startOracle, type Oracle } from '../helpers/oracle.js';
 import { RawConnection, encodeCommand } from '../helpers/resp.js';
 import { startServer, type EmbeddedServer } from '../../src/embed.js';
-
-async function eventually(check: () => Promise<void>, timeoutMs = 10000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
+import { eventually } from '../helpers/eventually.js';
 
 describe('a real Redis replica of nodis, with lists', differentialSuite(), () => {
   let nodis: EmbeddedServer;

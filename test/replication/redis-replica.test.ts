@@ -7,20 +7,7 @@ import { differentialSuite } from '../helpers/differential.js';
 import { startOracle, type Oracle } from '../helpers/oracle.js';
 import { RawConnection } from '../helpers/resp.js';
 import { startServer, type EmbeddedServer as NodisServer } from '../../src/embed.js';
-
-/** Polls until check() passes (the replica applies the stream asynchronously). */
-async function eventually(check: () => Promise<void>, timeoutMs = 10000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
+import { eventually } from '../helpers/eventually.js';
 
 describe('a real Redis replica of nodis', differentialSuite(), () => {
   let nodis: NodisServer;
