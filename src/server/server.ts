@@ -548,7 +548,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
    */
   alsoPropagate(dbid: number, argv: string[]): void {
     // Nothing reads the stream yet (no replica has attached, no AOF): nothing to gather.
-    if (!this.replication.active && this.aof.state === 'off') return;
+    // (A replica's replicas read its primary's stream, not this one.)
+    if ((!this.replication.active || this.replicaSide.active) && this.aof.state === 'off') return;
     this.pendingPropagation.push({ dbid, argv });
     if (this.unitDepth === 0) this.propagatePending();
   }

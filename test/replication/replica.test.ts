@@ -11,22 +11,9 @@ import { freePort, startOracle, type Oracle, type OracleConfig } from '../helper
 import { RawConnection } from '../helpers/resp.js';
 import { startServer, type EmbeddedServer } from '../../src/embed.js';
 import { tempDirs } from '../helpers/tempdir.js';
+import { eventually } from '../helpers/eventually.js';
 
 const makeTempDir = tempDirs('nodis-replica-');
-
-/** Polls until check() passes (replication is asynchronous). */
-async function eventually(check: () => Promise<void>, timeoutMs = 15000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
 
 /** One INFO field's value. */
 function infoField(info: string | null, name: string): string | undefined {
@@ -51,7 +38,7 @@ async function redisPrimary(config: OracleConfig = {}): Promise<{ oracle: Oracle
 }
 
 async function linkUp(conn: RawConnection): Promise<void> {
-  await eventually(async () => assert.equal(infoField(await conn.call('INFO', 'replication'), 'master_link_status'), 'up'));
+  await eventually(async () => assert.equal(infoField(await conn.call('INFO', 'replication'), 'master_link_status'), 'up'), 15000);
 }
 
 /** Fills a server with every type (and a function library, expiring keys, two databases). */
