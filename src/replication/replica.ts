@@ -396,7 +396,21 @@ export class ReplicationReplica {
       log.notice(`MASTER <-> REPLICA sync: receiving ${this.transferSize} bytes from master ${target}`);
     }
     this.awaiting = 'payload';
+    // A diskless load is loading from here, as Redis (parsing from the socket) reports it and
+    // refuses commands with -LOADING; swapdb continuing the same history serves the old data
+    // meanwhile (Redis's async loading), and a disk-based load only loads once the file is whole.
+    const swapSameHistory = this.server.config.get('repl-diskless-load') === 'swapdb' && this.server.replication.replId === this.masterReplId;
+    if (target === 'to parser' && !swapSameHistory) this.setLoading(true);
     return true;
+  }
+
+  /** Whether this link set the server's loading flag (cleared however the transfer ends). */
+  private loadingSet = false;
+
+  private setLoading(on: boolean): void {
+    if (on === this.loadingSet) return;
+    this.loadingSet = on;
+    this.server.loading = on;
   }
 
   /** Gathers the snapshot; true once it is complete and loaded (the link is then up). */
@@ -481,13 +495,13 @@ export class ReplicationReplica {
     }
     log.notice('MASTER <-> REPLICA sync: Loading DB in memory');
     let streamDb = 0;
-    server.loading = true;
+    this.setLoading(true);
     try {
       const r = loadRdb(server, rdb, { keepExpired: true });
       const db = r.aux.get('repl-stream-db');
       if (db !== undefined) streamDb = parseLeadingInt(db);
     } catch (e) {
-      server.loading = false;
+      this.setLoading(false);
       if (!(e instanceof RdbError)) throw e;
       log.warning(`Failed trying to load the MASTER synchronization DB from ${diskless ? 'socket' : 'disk'}: ${e.reason}`);
       if (stash !== null) {
@@ -499,7 +513,7 @@ export class ReplicationReplica {
       this.abort();
       return;
     }
-    server.loading = false;
+    this.setLoading(false);
     if (stash !== null) {
       this.attachToNewMaster();
       log.notice('MASTER <-> REPLICA sync: Swapping active DB with loaded DB');
@@ -566,6 +580,7 @@ export class ReplicationReplica {
   private cancelHandshake(): void {
     const s = this.socket;
     if (s === null) return;
+    this.setLoading(false);
     this.detachHandshakeSocket();
     s.destroy();
     if (this.state === 'transfer') this.chunks = [];
