@@ -8,7 +8,7 @@ import { ERR_SYNTAX } from '../server/errors.js';
 import { newReplicaState, replicaName } from '../replication/primary.js';
 import { parseInt64 } from '../util/numbers.js';
 import { int64Arg } from './args.js';
-import { optionWord } from '../util/cstring.js';
+import { cString, optionWord } from '../util/cstring.js';
 import { encodeRdb } from '../persistence/rdb.js';
 import type { Command } from '../server/command.js';
 import { addGate, type Gate } from '../server/dispatch.js';
@@ -124,7 +124,8 @@ function replicaof(c: Client, argv: string[]): void {
     return;
   }
   const side = server.replicaSide;
-  if (argv[1].toLowerCase() === 'no' && argv[2].toLowerCase() === 'one') {
+  // (Compared as C strings: up to a NUL byte, as strcasecmp and sdsnew read them.)
+  if (optionWord(argv[1]) === 'no' && optionWord(argv[2]) === 'one') {
     if (side.active) {
       side.unsetMaster();
       server.log.notice(`MASTER MODE enabled (user request from '${clientInfoString(c)}')`);
@@ -138,13 +139,14 @@ function replicaof(c: Client, argv: string[]): void {
   }
   const port = rangeArg(c, argv[2], 0, 65535, 'ERR Invalid master port');
   if (port === null) return;
-  if (side.active && side.host!.toLowerCase() === argv[1].toLowerCase() && side.port === port) {
+  const host = cString(argv[1]);
+  if (side.active && side.host!.toLowerCase() === host.toLowerCase() && side.port === port) {
     server.log.notice('REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.');
     c.simple('OK Already connected to specified master');
     return;
   }
-  side.setMaster(argv[1], port);
-  server.log.notice(`REPLICAOF ${argv[1]}:${port} enabled (user request from '${clientInfoString(c)}')`);
+  side.setMaster(host, port);
+  server.log.notice(`REPLICAOF ${host}:${port} enabled (user request from '${clientInfoString(c)}')`);
   c.ok();
 }
 
