@@ -336,6 +336,13 @@ function sanitize(input: string[]): string[] {
   const sub = (argv[1] ?? '').toLowerCase();
   if (NEVER_COMMANDS.has(name)) return ['PING'];
   if (argv.length > 1 && NEVER_SUBCOMMANDS.has(`${name}|${sub}`)) return ['PING'];
+  // REPLICAOF/SLAVEOF with a valid port would make both servers replicas of a random host for
+  // the runs after it (Redis resolving the name blocks it meanwhile): only NO ONE and the forms
+  // refused before connecting are sent; test/replication/replica.test.ts covers the rest.
+  if ((name === 'replicaof' || name === 'slaveof') && argv.length === 3) {
+    const noOne = cString(argv[1]).toLowerCase() === 'no' && cString(argv[2]).toLowerCase() === 'one';
+    if (!noOne && /^(0|[1-9]\d{0,4})$/.test(argv[2]) && Number(argv[2]) <= 65535) return ['PING'];
+  }
   if (name === 'debug' && argv.length > 1) {
     if (!DEBUG_ALLOWED.has(sub)) return ['PING'];
     if (sub === 'set-active-expire' && argv.length === 3) return [argv[0], argv[1], '0'];
