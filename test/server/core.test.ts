@@ -11,6 +11,8 @@ import { encodeArgv } from '../../src/protocol/writer.js';
 function withReplica() {
   const local = localServer({ 'enable-debug-command': 'yes' });
   const replica = local.server.createFakeClient();
+  // SYNC starts the stream (its backlog) before attaching; attach() alone does not.
+  local.server.replication.createBacklog();
   local.server.replication.attach(replica, true, Buffer.alloc(0));
   replica.out = '';
   const stream = (): string => {
