@@ -551,7 +551,11 @@ export class Server extends EventEmitter implements KeyspaceHost {
     const ops = this.pendingPropagation;
     this.pendingPropagation = [];
     // The replicas' stream and the AOF get the same commands (Redis's propagateNow).
-    if (this.replication.active) this.feedStream(this.replication, ops);
+    if (this.replication.active) {
+      this.feedStream(this.replication, ops);
+      // WAIT counts acknowledgements of this offset for the client whose unit wrote.
+      if (this.currentClient !== null) this.currentClient.woff = this.replication.offset;
+    }
     if (this.aof.state !== 'off') {
       this.feedStream(this.aof, ops);
       // Written before this turn's replies go out (Redis's beforeSleep).

@@ -631,7 +631,7 @@ describe('pub/sub propagation', () => {
       stream += replica.out;
       replica.out = '';
     };
-    server.replication.attach(replica, false, Buffer.alloc(0));
+    server.replication.attachOnline(replica);
     replica.flush();
     stream = '';
     const dirty = server.dirty;

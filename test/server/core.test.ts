@@ -11,7 +11,7 @@ import { encodeArgv } from '../../src/protocol/writer.js';
 function withReplica() {
   const local = localServer({ 'enable-debug-command': 'yes' });
   const replica = local.server.createFakeClient();
-  local.server.replication.attach(replica, true, Buffer.alloc(0));
+  local.server.replication.attachOnline(replica);
   replica.out = '';
   const stream = (): string => {
     const s = replica.out;
