@@ -324,7 +324,7 @@ function replicationSection(server: Server): string {
   const repl = server.replication;
   const fields: Field[] = [['role', 'master'], ...repl.infoFields()];
   if (server.config.num('min-replicas-to-write') && server.config.num('min-replicas-max-lag')) {
-    fields.push(['min_slaves_good_slaves', 0]);
+    fields.push(['min_slaves_good_slaves', repl.goodReplicas]);
   }
   fields.push(
     ['master_failover_state', 'no-failover'],

@@ -163,7 +163,7 @@ export const ERR_MISCONF =
  * failed, writes (an EXEC holding one) and PING are refused until the disk works again. After the
  * OOM gate, as in processCommand.
  */
-const diskErrorGate: Gate = (c, cmd) => {
+export const diskErrorGate: Gate = (c, cmd) => {
   const server = c.server;
   if (server.lastBgsaveOk && server.aof.state === 'off') return null;
   let error: string | null = null;

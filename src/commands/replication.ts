@@ -9,7 +9,25 @@ import { newReplicaState, replicaName } from '../replication/primary.js';
 import { parseInt64 } from '../util/numbers.js';
 import { int64Arg, rangeArg, timeoutArg } from './args.js';
 import { optionWord } from '../util/cstring.js';
-import { ERR_NOT_INTEGER } from '../server/errors.js';
+import { ERR_NOREPLICAS, ERR_NOT_INTEGER } from '../server/errors.js';
+import { addGate, type Gate } from '../server/dispatch.js';
+import { scriptMayWrite } from '../server/pause.js';
+import { diskErrorGate } from './persistence.js';
+
+
+/**
+ * min-replicas-to-write (processCommand, after the disk-error check): with fewer good replicas
+ * than that, writes (a script declaring it may write, an EXEC holding a write) are refused.
+ */
+const noReplicasGate: Gate = (c, cmd, argv) => {
+  if (c.server.replication.enoughGoodReplicas()) return null;
+  let write = cmd.write || scriptMayWrite(c, cmd, argv) === true;
+  if (!write && cmd.fullName === 'exec' && c.multi !== null) {
+    write = c.multi.some((q) => q.cmd.write || scriptMayWrite(c, q.cmd, q.argv) === true);
+  }
+  return write ? ERR_NOREPLICAS : null;
+};
+addGate(noReplicasGate, diskErrorGate);
 
 /**
  * SYNC and PSYNC (syncCommand). PSYNC continues from the backlog when it can (+CONTINUE);

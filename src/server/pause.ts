@@ -122,6 +122,11 @@ export function setScriptWrites(f: ScriptWrites): void {
   scriptWrites = f;
 }
 
+/** Whether the script cmd runs declares it may write (true), may not (false), or declares nothing (null). */
+export function scriptMayWrite(c: Client, cmd: Command, argv: string[]): boolean | null {
+  return cmd.mayReplicate ? scriptWrites(c, cmd, argv) : null;
+}
+
 /** A write for CLIENT PAUSE WRITE: a write command, one that may replicate, a script that may write. */
 function writes(c: Client, cmd: Command, argv: string[]): boolean {
   if (cmd.mayReplicate) {
