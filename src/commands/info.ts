@@ -323,8 +323,9 @@ function statsSection(server: Server): string {
 function replicationSection(server: Server): string {
   const repl = server.replication;
   const fields: Field[] = [['role', 'master'], ...repl.infoFields()];
+  // Between connected_slaves and the slaveN lines, as Redis prints it.
   if (server.config.num('min-replicas-to-write') && server.config.num('min-replicas-max-lag')) {
-    fields.push(['min_slaves_good_slaves', repl.goodReplicas]);
+    fields.splice(2, 0, ['min_slaves_good_slaves', repl.goodReplicas]);
   }
   fields.push(
     ['master_failover_state', 'no-failover'],
