@@ -212,7 +212,7 @@ function hello(c: Client, argv: string[]): void {
 }
 
 function isReplica(server: Server): boolean {
-  return server.config.has('replicaof') && server.config.get('replicaof') !== '';
+  return server.replicaSide.active;
 }
 
 // ---------------------------------------------------------------- CLIENT
@@ -249,6 +249,7 @@ function clientTypeByName(name: string): ClientType | null {
 /** The client's class for TYPE filters. Replication and pub/sub state extend this. */
 function clientType(c: Client): ClientType {
   if (c.replica?.online) return 'replica';
+  if (c.isMaster) return 'master';
   return c.pubsub !== null ? 'pubsub' : 'normal';
 }
 
@@ -257,6 +258,7 @@ function clientFlags(c: Client): string {
   let f = '';
   if (c.monitor) f += 'O';
   else if (c.replica?.online) f += 'S';
+  if (c.isMaster) f += 'M';
   if (c.pubsub !== null) f += 'P';
   if (c.multi !== null) f += 'x';
   if (c.blocked !== null) f += 'b';

@@ -322,10 +322,13 @@ function statsSection(server: Server): string {
 
 function replicationSection(server: Server): string {
   const repl = server.replication;
-  const fields: Field[] = [['role', 'master'], ...repl.infoFields()];
-  // Between connected_slaves and the slaveN lines, as Redis prints it.
+  const side = server.replicaSide;
+  const fields: Field[] = side.active ? [['role', 'slave'], ...side.infoFields()] : [['role', 'master']];
+  // connected_slaves, then (min-replicas-to-write on) min_slaves_good_slaves, then the slaveN lines.
+  const connectedAt = fields.length;
+  fields.push(...repl.infoFields());
   if (server.config.num('min-replicas-to-write') && server.config.num('min-replicas-max-lag')) {
-    fields.splice(2, 0, ['min_slaves_good_slaves', repl.goodReplicas]);
+    fields.splice(connectedAt + 1, 0, ['min_slaves_good_slaves', repl.goodReplicas]);
   }
   fields.push(
     ['master_failover_state', 'no-failover'],

@@ -10,10 +10,12 @@ import { parseInt64 } from '../util/numbers.js';
 import { int64Arg, rangeArg, timeoutArg } from './args.js';
 import { optionWord } from '../util/cstring.js';
 import { ERR_NOREPLICAS, ERR_NOT_INTEGER } from '../server/errors.js';
+import type { Command } from '../server/command.js';
 import { addGate, type Gate } from '../server/dispatch.js';
-import { scriptMayWrite } from '../server/pause.js';
+import { pubsubGate } from '../server/pubsub.js';
 import { diskErrorGate } from './persistence.js';
-
+import { scriptMayWrite } from '../server/pause.js';
+import { clientInfoString } from './connection.js';
 
 /**
  * min-replicas-to-write (processCommand, after the disk-error check): with fewer good replicas
@@ -112,7 +114,8 @@ function replconf(c: Client, argv: string[]): void {
         return;
       }
       case 'getack':
-        // Sent by a primary to its replicas: answered on the replica side.
+        // From our primary: the offset applied so far, at once (replicationSendAck).
+        if (c.isMaster) c.server.replicaSide.sendAck();
         return;
       case 'rdb-only': {
         const only = rangeArg(c, value, 0, 1);
@@ -146,7 +149,7 @@ function replconf(c: Client, argv: string[]): void {
  */
 function wait(c: Client, argv: string[]): void {
   const server = c.server;
-  if (server.config.has('replicaof') && server.config.get('replicaof') !== '') {
+  if (server.replicaSide.active) {
     c.error(
       'ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.',
     );
@@ -165,9 +168,120 @@ function wait(c: Client, argv: string[]): void {
   repl.blockForAcks(c, c.woff, Number(wanted), deadline, argv);
 }
 
+// --- The replica's side: REPLICAOF, ROLE, and the gates of a replica ----------------------------
+
+/** REPLICAOF host port | NO ONE (and its old name SLAVEOF). */
+function replicaof(c: Client, argv: string[]): void {
+  const server = c.server;
+  if (server.config.bool('cluster-enabled')) {
+    c.error('ERR REPLICAOF not allowed in cluster mode.');
+    return;
+  }
+  const side = server.replicaSide;
+  if (argv[1].toLowerCase() === 'no' && argv[2].toLowerCase() === 'one') {
+    if (side.active) {
+      side.unsetMaster();
+      server.log.notice(`MASTER MODE enabled (user request from '${clientInfoString(c)}')`);
+    }
+    c.ok();
+    return;
+  }
+  if (c.replica?.online) {
+    c.error('ERR Command is not valid when client is a replica.');
+    return;
+  }
+  const port = rangeArg(c, argv[2], 0, 65535, 'ERR Invalid master port');
+  if (port === null) return;
+  if (side.active && side.host!.toLowerCase() === argv[1].toLowerCase() && side.port === port) {
+    server.log.notice('REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.');
+    c.simple('OK Already connected to specified master');
+    return;
+  }
+  side.setMaster(argv[1], port);
+  server.log.notice(`REPLICAOF ${argv[1]}:${port} enabled (user request from '${clientInfoString(c)}')`);
+  c.ok();
+}
+
+/** ROLE: master, its offset and online replicas; or slave, the primary, the link's state, offset. */
+function role(c: Client): void {
+  const server = c.server;
+  const side = server.replicaSide;
+  if (!side.active) {
+    const repl = server.replication;
+    c.arrayLen(3);
+    c.bulk('master');
+    c.integer(repl.offset);
+    const online = repl.replicas.filter((r) => r.replica?.online);
+    c.arrayLen(online.length);
+    for (const r of online) {
+      const st = r.replica!;
+      c.arrayLen(3);
+      c.bulk(replicaIp(r));
+      c.bulk(String(st.listeningPort));
+      c.bulk(String(st.ackOffset));
+    }
+    return;
+  }
+  c.arrayLen(5);
+  c.bulk('slave');
+  c.bulk(side.host!);
+  c.integer(side.port);
+  c.bulk(side.roleState());
+  c.integer(side.roleOffset());
+}
+
+/** The peer address of a replica's connection, without the port. */
+function replicaIp(r: Client): string {
+  return r.addr.slice(0, r.addr.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+}
+
+/** Whether the command writes: a write, an EXEC of a queued write, a script declaring writes. */
+function writesData(c: Client, cmd: Command, argv: string[]): boolean {
+  if (cmd.write) return true;
+  if (cmd.fullName === 'exec') return c.multi !== null && c.multi.some((q) => q.cmd.write);
+  if (cmd.mayReplicate) return scriptMayWrite(c, cmd, argv) === true;
+  return false;
+}
+
+export const ERR_READONLY_REPLICA = "READONLY You can't write against a read only replica.";
+
+/** replica-read-only: writes from anyone but the primary are refused (processCommand). */
+const readOnlyReplicaGate: Gate = (c, cmd, argv) => {
+  const server = c.server;
+  if (!server.replicaSide.active || c.mustObey || !server.config.bool('replica-read-only')) return null;
+  return writesData(c, cmd, argv) ? ERR_READONLY_REPLICA : null;
+};
+
+/**
+ * replica-serve-stale-data no: while the link to the primary is down, only commands flagged
+ * stale run (an EXEC only if all its queued commands are).
+ */
+const staleDataGate: Gate = (c, cmd) => {
+  const server = c.server;
+  const side = server.replicaSide;
+  if (!side.active || side.state === 'connected' || server.config.bool('replica-serve-stale-data')) return null;
+  let stale = cmd.flags.includes('stale');
+  if (stale && cmd.fullName === 'exec' && c.multi !== null) stale = c.multi.every((q) => q.cmd.flags.includes('stale'));
+  return stale ? null : "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+};
+
+/** A replica gives no snapshot while it has none from its own primary (syncCommand). */
+const syncWithoutLinkGate: Gate = (c, cmd) => {
+  const side = c.server.replicaSide;
+  if (!side.active || side.state === 'connected' || c.replica?.online) return null;
+  return cmd.fullName === 'sync' || cmd.fullName === 'psync' ? "NOMASTERLINK Can't SYNC while not connected with my master" : null;
+};
+
+addGate(readOnlyReplicaGate, diskErrorGate);
+addGate(staleDataGate, pubsubGate);
+addGate(syncWithoutLinkGate);
+
 export const replicationCommands: CommandSpec[] = [
   { name: 'sync', handler: sync },
   { name: 'psync', handler: psync },
   { name: 'replconf', handler: replconf },
   { name: 'wait', handler: wait },
+  { name: 'replicaof', handler: replicaof },
+  { name: 'slaveof', handler: replicaof },
+  { name: 'role', handler: role },
 ];

@@ -27,6 +27,8 @@ export interface KeyspaceHost {
   expiryPaused(): boolean;
   /** While a file loads no key expires (keyIsExpired), so commands replay as they ran. */
   readonly loading: boolean;
+  /** On a replica: 'keep' an expired key for the primary's commands, else 'hide' it; null on a primary. */
+  replicaExpiry(): 'keep' | 'hide' | null;
 }
 
 
@@ -98,6 +100,8 @@ export class Database {
     const when = this.expires.get(key);
     // Like Redis, a key is expired once the clock is past its time (not at it).
     if (when === undefined || when >= this.host.now() || this.host.loading) return false;
+    const onReplica = this.host.replicaExpiry();
+    if (onReplica !== null) return onReplica === 'hide';
     if (this.host.expiryPaused()) return true;
     this.removeExpired(key);
     return true;

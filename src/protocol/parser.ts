@@ -111,6 +111,14 @@ export class RequestParser {
 
   constructor(public limits: ParserLimits) {}
 
+  /** Bytes fed so far, and the position in that input where the last command handed over ended. */
+  private fed = 0;
+  /**
+   * Where, counted from the first byte ever fed, the command being handed over (or the last one)
+   * ends: a replica counts its primary's stream in commands applied, byte-exact.
+   */
+  commandEnd = 0;
+
   /** Bytes of query buffers let go since the server last looked (it reclaims big ones). */
   released = 0;
 
@@ -153,6 +161,7 @@ export class RequestParser {
   /** One "read" in Redis's terms, of buf[start, stop): check the query buffer limit, then parse. */
   private read(buf: Buffer, start: number, stop: number, onCommand: CommandSink): FeedResult {
     if (this.pendingBytes + (stop - start) > this.limits.queryBufferLimit) return { overflow: true };
+    this.fed += stop - start;
     if (this.pendingBytes === 0 && !this.paused) return this.run(buf, start, stop, onCommand, true);
     this.append(buf, start, stop);
     if (this.paused) return FINE;
@@ -306,6 +315,7 @@ export class RequestParser {
         if (next > 0) {
           const argv = this.argv;
           this.argv = EMPTY_ARGV;
+          this.commandEnd = this.fed - (end - next);
           if (onCommand(argv) === false) this.paused = true;
           pos = next;
           continue;
@@ -327,6 +337,7 @@ export class RequestParser {
         if (count > UNAUTH_MAX_ARGS && this.restricted) throw new ProtocolError('unauthenticated multibulk length');
         pos = cr + 2;
         if (count <= 0) {
+          this.commandEnd = this.fed - (end - pos);
           // *0 and *-1 run nothing, but reach the client as an empty request (see CommandSink).
           if (onCommand(EMPTY_ARGV) === false) this.paused = true;
           continue;
@@ -367,6 +378,7 @@ export class RequestParser {
       }
       const argv = this.argv;
       this.argv = [];
+      this.commandEnd = this.fed - (end - pos);
       if (onCommand(argv) === false) this.paused = true;
     }
     return pos;
@@ -450,6 +462,7 @@ export class RequestParser {
     if (stop > pos && buf[stop - 1] === CR) stop--;
     const args = this.plainWords(buf, pos, stop) ?? splitArgs(slice(buf, pos, stop));
     if (args === null) throw new ProtocolError('unbalanced quotes in request');
+    this.commandEnd = this.fed - (end - lf - 1);
     if (onCommand(args) === false) this.paused = true;
     return lf + 1;
   }

@@ -113,6 +113,11 @@ export class ReplicationPrimary {
     this.selectedDb = -1;
   }
 
+  /** The next command fed selects its database first (a promoted replica's stream). */
+  selectNext(): void {
+    this.selectedDb = -1;
+  }
+
   /** Stops keeping the stream (freeReplicationBacklog). */
   freeBacklog(): void {
     this.backlog = null;
@@ -708,7 +713,7 @@ interface FullSyncJob {
 
 /** Whether this server follows a primary (it then proxies the stream and keeps its backlog). */
 function hasPrimary(server: Server): boolean {
-  return server.config.has('replicaof') && server.config.get('replicaof') !== '';
+  return server.replicaSide.active;
 }
 
 function peerIp(c: Client): string {

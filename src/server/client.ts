@@ -167,6 +167,8 @@ export class Client extends ReplyWriter {
    * whose commands were checked when they first ran (e.g. XADD's rewritten trim with LIMIT).
    */
   mustObey = false;
+  /** The connection to this replica's primary (Redis's CLIENT_MASTER): CLIENT LIST flags=M. */
+  isMaster = false;
   /** Client-side caching: the mode of CLIENT TRACKING ON; null while tracking is off. */
   tracking: ClientTracking | null = null;
 

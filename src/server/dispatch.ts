@@ -95,6 +95,8 @@ export { authGate, noMultiGate };
 export function checkCommand(c: Client, argv: string[]): Resolved {
   const r = resolveCommand(c, argv);
   if (!(r instanceof Command)) return r;
+  // The primary's commands were judged where they first ran (mustObeyClient).
+  if (c.isMaster) return r;
   if (r.protectedBy !== null) {
     const err = protectedCommandError(c, r, r.protectedBy);
     if (err !== null) return { error: err, cmd: r };
@@ -176,6 +178,21 @@ export function processCommand(c: Client, argv: string[]): void {
   // A command that blocked has not replied yet: the reply mode applies when it does.
   if (c.replyMode !== 'on' && c.blocked === null) applyReplyMode(c, mark, ran);
   if (replica && c.replyBytes !== mark) dropReplyingReplica(c, mark);
+  else if (c.isMaster && c.replyBytes !== mark) dropMasterReply(c, mark);
+}
+
+/**
+ * The primary reads no replies (only REPLCONF ACK, written apart): they are dropped; an error
+ * is logged, as a replica disagreeing with its primary is worth knowing (Redis's afterErrorReply).
+ */
+function dropMasterReply(c: Client, mark: number): void {
+  const reply = c.takeFrom(mark);
+  if (reply.charCodeAt(0) === 45 /* '-' */) {
+    const end = reply.indexOf('\r\n');
+    c.server.log.warning(
+      `== CRITICAL == This replica is sending an error to its master: '${reply.slice(1, end < 0 ? 128 : Math.min(end, 128))}' after processing the command '${c.lastCommand}'`,
+    );
+  }
 }
 
 /**

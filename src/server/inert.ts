@@ -33,14 +33,6 @@ const FEATURES: readonly InertFeature[] = [
         : `maxmemory-clients ${c.get('maxmemory-clients')}: client eviction is not implemented yet.`,
   },
   {
-    params: ['replicaof'],
-    warning: (c) =>
-      c.get('replicaof') === ''
-        ? null
-        : `replicaof ${c.get('replicaof')}: the replica side of replication is not implemented yet; ` +
-          'this server does not connect to that primary and keeps its own data.',
-  },
-  {
     params: ['cluster-enabled'],
     warning: (c) =>
       c.bool('cluster-enabled')

@@ -122,9 +122,9 @@ export function setScriptWrites(f: ScriptWrites): void {
   scriptWrites = f;
 }
 
-/** Whether the script cmd runs declares it may write (true), may not (false), or declares nothing (null). */
+/** Whether the script a command runs declares it may write (null: no script, or no flags). */
 export function scriptMayWrite(c: Client, cmd: Command, argv: string[]): boolean | null {
-  return cmd.mayReplicate ? scriptWrites(c, cmd, argv) : null;
+  return scriptWrites(c, cmd, argv);
 }
 
 /** A write for CLIENT PAUSE WRITE: a write command, one that may replicate, a script that may write. */

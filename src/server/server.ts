@@ -20,6 +20,7 @@ import type { FeedResult, ParserLimits } from '../protocol/parser.js';
 import { Database, type KeyspaceHost } from '../keyspace/db.js';
 import { notifyKeyspaceEvent, NOTIFY } from '../keyspace/notify.js';
 import { ReplicationPrimary } from '../replication/primary.js';
+import { ReplicationReplica } from '../replication/replica.js';
 import type { AppendOnlyFile } from '../persistence/aof.js';
 import { createAof } from '../persistence/aofserver.js';
 import { PubSub } from './pubsub.js';
@@ -265,6 +266,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
   private flushScheduled = false;
   /** The replication stream and the replicas reading it. */
   readonly replication: ReplicationPrimary;
+  /** The link to this server's primary, when it is a replica (REPLICAOF). */
+  readonly replicaSide: ReplicationReplica;
   /** Channels and patterns and their subscribers. */
   readonly pubsub: PubSub = new PubSub(this);
   /** Clients blocked on keys (BLPOP …), and the keys they wait on. */
@@ -304,6 +307,9 @@ export class Server extends EventEmitter implements KeyspaceHost {
     for (let i = 0; i < n; i++) this.dbs.push(new Database(i, this));
     this.table.register(commands);
     this.replication = new ReplicationPrimary(this);
+    this.replicaSide = new ReplicationReplica(this);
+    const primary = config.replicaOf();
+    if (primary !== null) this.replicaSide.configure(primary.host, primary.port);
     this.aof = createAof(this);
     // Blocked clients whose keys became ready are served as each outermost unit ends.
     this.afterUnit.push(() => this.blocking.handleReady());
@@ -550,8 +556,10 @@ export class Server extends EventEmitter implements KeyspaceHost {
   private propagatePending(): void {
     const ops = this.pendingPropagation;
     this.pendingPropagation = [];
-    // The replicas' stream and the AOF get the same commands (Redis's propagateNow).
-    if (this.replication.active) {
+    // The replicas' stream and the AOF get the same commands (Redis's propagateNow). A replica's
+    // own replicas get its primary's stream byte for byte instead (ReplicationReplica.afterRead):
+    // nothing it runs itself goes to them, as in Redis's replicationFeedSlaves.
+    if (this.replication.active && !this.replicaSide.active) {
       this.feedStream(this.replication, ops);
       // WAIT counts acknowledgements of this offset for the client whose unit wrote.
       if (this.currentClient !== null) this.currentClient.woff = this.replication.offset;
@@ -661,6 +669,22 @@ export class Server extends EventEmitter implements KeyspaceHost {
   /** While clients are paused, keys whose time passed stay (they read as missing). */
   expiryPaused(): boolean {
     return this.pause.active && this.pause.check();
+  }
+
+  /**
+   * How a key whose time passed is treated on a replica (Redis's expireIfNeeded with a
+   * masterhost): null on a primary (removed); 'keep' while the primary's own commands run (the
+   * key is still there for them); 'hide' otherwise (it reads as missing, the primary's DEL removes it).
+   */
+  replicaExpiry(): 'keep' | 'hide' | null {
+    if (!this.replicaSide.active) return null;
+    const c = this.currentClient;
+    if (c === null) return 'hide';
+    if (c.isMaster) return 'keep';
+    // A writable replica's own writes see the key gone for good, as on a primary (the DEL it
+    // propagates reaches only its AOF).
+    if (!this.config.bool('replica-read-only') && this.table.lookup(c.lastCommand)?.write) return null;
+    return 'hide';
   }
 
   /** A read missed (the 'keymiss' event, class m). */
@@ -875,6 +899,14 @@ export class Server extends EventEmitter implements KeyspaceHost {
     if (this.unrefHandles) socket.unref();
     const keepAlive = this.config.num('tcp-keepalive');
     if (keepAlive > 0 && socket.remoteAddress) socket.setKeepAlive(true, keepAlive * 1000);
+    this.adoptConnection(socket);
+  }
+
+  /**
+   * Makes a connected socket a client whose input is served as every client's: an accepted
+   * connection, or a replica's link to its primary once the handshake is done.
+   */
+  adoptConnection(socket: Socket): Client {
     const c = new Client(this, socket, this.nextClientId++);
     c.parser.limits = this.protoLimits;
     this.clients.set(c.id, c);
@@ -884,6 +916,12 @@ export class Server extends EventEmitter implements KeyspaceHost {
     socket.on('error', () => this.unlinkClient(c));
     socket.on('close', () => this.unlinkClient(c));
     socket.resume();
+    return c;
+  }
+
+  /** Serves input that arrived for c before it became a client (what followed the snapshot). */
+  feedMaster(c: Client, input: Buffer): void {
+    this.onData(c, input, input.length);
   }
 
   /**
@@ -916,6 +954,11 @@ export class Server extends EventEmitter implements KeyspaceHost {
   }
 
   private serveRead(c: Client, chunk: Buffer, length: number): void {
+    if (c.isMaster) {
+      this.replicaSide.received(chunk, length);
+      this.serveMasterRead(c, chunk, length);
+      return;
+    }
     this.stats.netInputBytes += length;
     c.lastInteraction = this.clock.now();
     if (this.timedCount !== 0) this.settleCommandTimes();
@@ -924,6 +967,20 @@ export class Server extends EventEmitter implements KeyspaceHost {
     this.reading = c;
     const result = c.parser.feed(chunk, this.runCommand, length);
     this.reading = outer;
+    this.afterRead(c, result);
+  }
+
+  /** A read of this replica's primary: its commands applied, then proxied to our replicas. */
+  private serveMasterRead(c: Client, chunk: Buffer, length: number): void {
+    this.stats.netInputBytes += length;
+    c.lastInteraction = this.clock.now();
+    if (this.timedCount !== 0) this.settleCommandTimes();
+    this.tick = performance.now();
+    const outer = this.reading;
+    this.reading = c;
+    const result = c.parser.feed(chunk, this.runCommand, length);
+    this.reading = outer;
+    this.replicaSide.afterRead();
     this.afterRead(c, result);
   }
 
@@ -995,6 +1052,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
     }
     if (c.parser.oversized) refuseOversized(c, argv);
     else processCommand(c, argv);
+    if (c.isMaster) this.replicaSide.commandProcessed(c);
     // After QUIT Redis parses nothing more from this client; a blocked client's next commands
     // wait until it is unblocked (resumeClients).
     return !c.closeAfterReply && c.blocked === null;
@@ -1026,6 +1084,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
         }
         const result = go && c.parser.isPaused ? c.parser.resume(this.runCommand) : NOTHING_PARSED;
         this.reading = outer;
+        if (c.isMaster) this.replicaSide.afterRead();
         this.afterRead(c, result);
       } catch (e) {
         this.reading = null;
@@ -1044,6 +1103,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
     if (!this.clients.has(c.id)) return;
     this.clients.delete(c.id);
     c.closed = true;
+    if (c.isMaster) this.replicaSide.masterGone(c);
     c.releaseFeatures();
     // What the client held (a half-received argument, replies it never read) goes back now.
     c.parser.reset();
@@ -1079,7 +1139,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
       // A pause whose time has passed ends here (as in Redis's serverCron); the clients it held
       // run their commands at once, before any new input.
       if (this.pause.active && !this.pause.check() && this.blocking.unblocked.length !== 0) this.resumeClients();
-      if (this.activeExpireEnabled) this.activeExpireCycle(1000 / hz);
+      // A replica's keys expire by its primary's DELs (logically only, on reads, meanwhile).
+      if (this.activeExpireEnabled && !this.replicaSide.active) this.activeExpireCycle(1000 / hz);
       // Deadlines have their own timer; this catches a clock moved without advance().
       if (this.blocking.timedClients !== 0) this.blocking.checkTimeouts();
       if (this.tracking.clients !== 0) this.tracking.limit();
@@ -1088,7 +1149,10 @@ export class Server extends EventEmitter implements KeyspaceHost {
       if (this.aof.state !== 'off') this.flushAof();
       saveCron(this);
       this.aof.cron();
-      if (ticks % hz === 0) this.clientsCron();
+      if (ticks % hz === 0) {
+        this.clientsCron();
+        this.replicaSide.cron();
+      }
     }, 1000 / hz);
     this.cronTimer.unref();
   }
@@ -1180,6 +1244,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
       if (this.bgsave !== null) abortBackgroundSave(this, false);
       if (this.cronTimer) clearInterval(this.cronTimer);
       this.cronTimer = null;
+      this.replicaSide.stop();
       this.aof.stop();
       this.memory.stop();
       this.blocking.stop();
