@@ -439,7 +439,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
     if (--this.unitDepth !== 0) return;
     const c = this.currentClient;
     this.currentClient = null;
-    if (this.pendingPropagation.length !== 0) this.propagatePending();
+    if (this.pendingPropagation.length !== 0) this.propagatePending(c);
     // The running client's own invalidations follow its reply (Redis's afterCommand).
     if (this.tracking.pending.length !== 0) this.tracking.sendPending(c);
     for (let i = 0; i < this.afterUnit.length; i++) this.afterUnit[i]();
@@ -553,7 +553,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
     if (this.unitDepth === 0) this.propagatePending();
   }
 
-  private propagatePending(): void {
+  /** writer: the unit's client, whose last write (WAIT's offset) this is. */
+  private propagatePending(writer: Client | null = null): void {
     const ops = this.pendingPropagation;
     this.pendingPropagation = [];
     // The replicas' stream and the AOF get the same commands (Redis's propagateNow). A replica's
@@ -562,7 +563,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
     if (this.replication.active && !this.replicaSide.active) {
       this.feedStream(this.replication, ops);
       // WAIT counts acknowledgements of this offset for the client whose unit wrote.
-      if (this.currentClient !== null) this.currentClient.woff = this.replication.offset;
+      if (writer !== null) writer.woff = this.replication.offset;
     }
     if (this.aof.state !== 'off') {
       this.feedStream(this.aof, ops);
