@@ -46,7 +46,7 @@ describe('WAIT', () => {
     assert.match(run('INFO', 'commandstats'), /cmdstat_wait:calls=1,/);
   });
 
-  it('a replica that has not acknowledged is not counted, and CLIENT UNBLOCK's timeout replies how many did', () => {
+  it('a replica that has not acknowledged is not counted, and a timed-out WAIT replies how many did', () => {
     const { server, run, c } = localServer();
     const replica = server.createFakeClient();
     server.replication.attachOnline(replica);
