@@ -95,6 +95,15 @@ describe('the execution unit', () => {
     assert.equal(watcher.casDirty, true);
     assert.equal(other.casDirty, false);
   });
+
+  it('DEBUG REPLICATE puts its arguments into the stream as they are, in the selected database', () => {
+    const { run, stream } = withReplica();
+    run('SET', 'k', 'v');
+    stream();
+    assert.equal(run('DEBUG', 'REPLICATE', 'fake-command-1', 'a'), '+OK\r\n');
+    assert.equal(stream(), enc('fake-command-1', 'a'));
+    assert.match(run('DEBUG', 'REPLICATE'), /^-ERR unknown subcommand/);
+  });
 });
 
 describe('gates', () => {
