@@ -521,6 +521,17 @@ export class ReplicationPrimary {
     if (this.waiting.length !== 0) this.queueBeforeSleep();
   }
 
+  /**
+   * What Redis's shared replication buffer would hold (INFO mem_total_replication_buffers): the
+   * backlog, or more while a replica has not yet taken what it was sent.
+   */
+  bufferMemory(): number {
+    if (this.backlog === null) return 0;
+    let held = this.backlog.histlen;
+    for (const r of this.replicas) held = Math.max(held, r.pendingOutput);
+    return held;
+  }
+
   /** replicationCountAcksByOffset: online replicas that acknowledged offset. */
   countAcks(offset: number): number {
     let n = 0;
