@@ -5,6 +5,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { differentialSuite } from '../helpers/differential.js';
@@ -328,6 +330,29 @@ describe('nodis primary, a real Redis replica: WAIT, min-replicas, limits', diff
     } finally {
       rr?.c.close();
       await rr?.oracle.close();
+      await q.close();
+    }
+  });
+
+  it('redis-cli --rdb gets a snapshot and nothing after it; --functions-rdb only the functions', async () => {
+    const q = await primary({ 'repl-diskless-sync-delay': 0 });
+    const dir = mkdtempSync(join(tmpdir(), 'nodis-rdb-only-'));
+    try {
+      await q.c.call('SET', 'a', 'b');
+      await q.c.call('FUNCTION', 'LOAD', "#!lua name=lib\nredis.register_function('f', function() return 1 end)");
+      for (const [flag, file] of [['--rdb', 'all.rdb'], ['--functions-rdb', 'fn.rdb']]) {
+        // Asynchronously: the primary runs in this process.
+        await promisify(execFile)('redis-cli', ['-p', String(q.server.port), flag, join(dir, file)]);
+      }
+      // redis-check-rdb reads both: one key in the snapshot, none in the functions-only one.
+      const check = async (file: string): Promise<string> => (await promisify(execFile)('redis-check-rdb', [join(dir, file)])).stdout;
+      assert.match(await check('all.rdb'), /1 keys read/);
+      assert.match(await check('fn.rdb'), /0 keys read/);
+      assert.ok(q.log.some((l) => l.includes('RDB transfer completed, rdb only replica')), q.log.join('\n'));
+      // Neither stays a replica.
+      await eventually(async () => assert.equal(field((await q.c.call('INFO', 'replication'))!, 'connected_slaves'), '0'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
       await q.close();
     }
   });
