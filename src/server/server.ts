@@ -1228,6 +1228,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
   resetStats(): void {
     this.settleCommandTimes();
     Object.assign(this.stats, newStats(this.clock.now()));
+    // INFO total_forks restarts too (Redis's stat_total_forks): replicas' syncs now count in it.
+    this.snapshotsStarted = 0;
     for (const cmd of this.table.all()) {
       cmd.stats.calls = 0;
       cmd.stats.usec = 0;
