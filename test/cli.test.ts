@@ -369,7 +369,6 @@ describe('nodis-server', () => {
     const warnings = [
       '# maxmemory 10485760 (maxmemory-policy allkeys-lru): eviction is not implemented yet;',
       '# maxmemory-clients 10%: client eviction is not implemented yet.',
-      '# min-replicas-to-write 1: not implemented yet;',
       '# tls-port, tls-cert-file: TLS is not implemented yet;',
       '# user: ACL users are not implemented yet;',
       '# loadmodule: Redis modules cannot be loaded by nodis;',
@@ -378,7 +377,8 @@ describe('nodis-server', () => {
       '# oom-score-adj yes: not implemented yet.',
     ];
     for (const w of warnings) assert.equal(p.stdout.split(w).length, 2, `${w} once in ${p.stdout}`);
-    // replicaof is acted on: the server connects (its primary here is nowhere), without a warning.
+    // min-replicas-to-write is enforced (NOREPLICAS) and replicaof followed: no warning.
+    assert.ok(!p.stdout.includes('# min-replicas-to-write'), p.stdout);
     assert.ok(!p.stdout.includes('# replicaof'), p.stdout);
     assert.ok(p.stdout.indexOf(warnings[0]) < p.stdout.indexOf('# Server initialized'), p.stdout);
     const c = await RawConnection.open({ port });

@@ -1,6 +1,7 @@
 // DEBUG: the subcommands nodis implements (SLEEP, SET-ACTIVE-EXPIRE, OBJECT, POPULATE,
 // PROTOCOL, LOG, ERROR, CHANGE-REPL-ID, CONFIG-REWRITE-FORCE-ALL, DIGEST, DIGEST-VALUE,
-// QUICKLIST-PACKED-THRESHOLD, SET-SKIP-CHECKSUM-VALIDATION, PAUSE-CRON, RELOAD, LOADAOF, AOF-FLUSH-SLEEP, HELP).
+// QUICKLIST-PACKED-THRESHOLD, SET-SKIP-CHECKSUM-VALIDATION, PAUSE-CRON, RELOAD, LOADAOF, AOF-FLUSH-SLEEP, REPLICATE,
+// HELP).
 
 import type { Client } from '../server/client.js';
 import type { CommandSpec } from '../server/command.js';
@@ -33,6 +34,8 @@ const DEBUG_HELP = [
   '    unit tests to simulate Redis errors.',
   'LOADAOF',
   '    Flush the AOF buffers on disk and reload the AOF in memory.',
+  'REPLICATE <string>',
+  '    Replicates the provided string to replicas, allowing data divergence.',
   'LOG <message>',
   '    Write <message> to the server log.',
   'OBJECT <key>',
@@ -227,6 +230,10 @@ function debug(c: Client, argv: string[]): void {
     for (let i = 2; i < argc; i++) c.simple(valueDigest(c.db, argv[i]));
   } else if (sub === 'object' && argc === 3) {
     debugObject(c, argv[2]);
+  } else if (sub === 'replicate' && argc >= 3) {
+    // Straight into the stream, in the database it has selected (data divergence, for tests).
+    c.server.replication.feed(-1, argv.slice(2));
+    c.ok();
   } else if (sub === 'populate' && argc >= 3 && argc <= 5) {
     debugPopulate(c, argv);
   } else if (sub === 'protocol' && argc === 3) {

@@ -214,8 +214,8 @@ function memorySection(server: Server): string {
     ['mem_fragmentation_ratio', ratio(rss, used)],
     ['mem_fragmentation_bytes', rss - used],
     ['mem_not_counted_for_evict', 0],
-    ['mem_replication_backlog', 0],
-    ['mem_total_replication_buffers', 0],
+    ['mem_replication_backlog', server.replication.backlog?.histlen ?? 0],
+    ['mem_total_replication_buffers', server.replication.bufferMemory()],
     ['mem_clients_slaves', replicaBuffers],
     ['mem_clients_normal', clientBuffers],
     ['mem_cluster_links', 0],
@@ -324,9 +324,11 @@ function replicationSection(server: Server): string {
   const repl = server.replication;
   const side = server.replicaSide;
   const fields: Field[] = side.active ? [['role', 'slave'], ...side.infoFields()] : [['role', 'master']];
+  // connected_slaves, then (min-replicas-to-write on) min_slaves_good_slaves, then the slaveN lines.
+  const connectedAt = fields.length;
   fields.push(...repl.infoFields());
   if (server.config.num('min-replicas-to-write') && server.config.num('min-replicas-max-lag')) {
-    fields.push(['min_slaves_good_slaves', 0]);
+    fields.splice(connectedAt + 1, 0, ['min_slaves_good_slaves', repl.goodReplicas]);
   }
   fields.push(
     ['master_failover_state', 'no-failover'],

@@ -45,6 +45,8 @@ export const BLOCKED_POSTPONE = 4;
 export const BLOCKED_REMOTE = 5;
 /** The client's script runs on in a worker thread past busy-reply-threshold (scripting/lua.ts). */
 export const BLOCKED_SCRIPT = 6;
+/** WAIT: until enough replicas acknowledged the client's last write (replication/primary.ts). */
+export const BLOCKED_WAIT = 7;
 
 /** Whether a key's value (undefined: no key) would let a waiting command through now. */
 export type ReadyTest = (value: Value | undefined, key: string) => boolean;
@@ -164,7 +166,7 @@ export class Blocking {
   /** What a suspended client waited for is there: its command runs again, as a unit of its own. */
   resume(c: Client): void {
     const state = c.blocked;
-    if (state === null || state.type !== BLOCKED_REMOTE) return;
+    if (state === null || (state.type !== BLOCKED_REMOTE && state.type !== BLOCKED_WAIT)) return;
     this.serve(c, state);
   }
 
@@ -281,6 +283,8 @@ export class Blocking {
     this.release(c, state);
     const mark = c.replyBytes;
     if (reason === 'error') c.error(ERR_UNBLOCKED);
+    // WAIT times out with the number of replicas that did acknowledge.
+    else if (state.type === BLOCKED_WAIT) c.integer(this.server.replication.countAcks(c.woff));
     else c.nullArray();
     const cmd = state.cmd;
     cmd.stats.calls++;

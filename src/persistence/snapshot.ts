@@ -136,6 +136,15 @@ export interface BackgroundSaveTarget {
   readonly tempFile: string;
   /** An AOF rewrite's base: its own log line at the end, and either an RDB with the aof-base aux field set or commands. */
   readonly aofBase?: 'rdb' | 'commands';
+  /** A snapshot for replicas: the replication aux fields (repl-stream-db, repl-id, repl-offset). */
+  readonly repl?: { streamDb: number; replId: string; offset: number };
+  /**
+   * Diskless replication: the bytes go to this sink (replicas' sockets) instead of a file; a
+   * returned promise holds the writing until the sockets have taken what they were given.
+   */
+  readonly sink?: (chunk: Buffer) => Promise<void> | void;
+  /** Only the functions, no keys (REPLCONF rdb-filter-only functions: redis-cli --functions-rdb). */
+  readonly functionsOnly?: boolean;
 }
 
 /** How a snapshot's records are written: as an RDB, or as commands (an AOF base without a preamble). */
@@ -149,12 +158,12 @@ interface SnapshotFormat {
   end(w: RdbWriter): void;
 }
 
-function rdbFormat(server: Server, aofBase: boolean): SnapshotFormat {
+function rdbFormat(server: Server, aofBase: boolean, repl?: BackgroundSaveTarget['repl']): SnapshotFormat {
   const meta = keyRecordMeta(server);
   return {
     checksummed: true,
     header: (w) => {
-      writeRdbHeader(w, server, { aofBase });
+      writeRdbHeader(w, server, { aofBase, repl });
       // Libraries are never changed in place (FUNCTION LOAD REPLACE makes a new one): written at the cut.
       writeRdbFunctions(w, server);
     },
@@ -216,6 +225,7 @@ export class BackgroundSave {
   readonly path: string;
   readonly tempFile: string;
   private readonly aofBase: boolean;
+  private readonly sink: BackgroundSaveTarget['sink'];
   /** Settles when the save has ended (true: the file is in place). */
   readonly done: Promise<boolean>;
 
@@ -225,17 +235,18 @@ export class BackgroundSave {
   ) {
     const config = server.config;
     this.compress = config.bool('rdbcompression');
-    this.format = target?.aofBase === 'commands' ? commandsFormat(server) : rdbFormat(server, target?.aofBase === 'rdb');
+    this.format = target?.aofBase === 'commands' ? commandsFormat(server) : rdbFormat(server, target?.aofBase === 'rdb', target?.repl);
     this.checksum = this.format.checksummed && config.bool('rdbchecksum');
     this.startedAt = server.clock.now();
     this.path = target?.path ?? rdbFilePath(server);
     this.tempFile = target?.tempFile ?? join(dirname(this.path), `temp-${process.pid}.rdb`);
     this.aofBase = target?.aofBase !== undefined;
+    this.sink = target?.sink;
     this.w = new RdbWriter(this.compress, CHUNK_BYTES + 65536);
     // The cut: the header as of now, and every database's contents held from here on.
     this.format.header(this.w);
     let total = 0;
-    for (const db of server.dbs) {
+    for (const db of target?.functionsOnly ? [] : server.dbs) {
       if (db.dict.size === 0) continue;
       const source = new SnapshotSource(this, db.id, db);
       db.snap = source;
@@ -255,7 +266,7 @@ export class BackgroundSave {
     if (this.aborted) return;
     this.aborted = true;
     this.release();
-    removeQuietly(this.tempFile);
+    if (this.sink === undefined) removeQuietly(this.tempFile);
   }
 
   private release(): void {
@@ -274,6 +285,7 @@ export class BackgroundSave {
       // Start writing on the next turn: the command that started the save replies first.
       await nextTurn();
       this.check();
+      if (this.sink !== undefined) return await this.runToSink(this.sink);
       try {
         fh = await open(this.tempFile, 'w');
       } catch (e) {
@@ -346,6 +358,31 @@ export class BackgroundSave {
     if (this.aborted) return false;
     if (this.aofBase) log.notice(`Successfully created the temporary AOF base file ${basename(this.path)}`);
     else log.notice('DB saved on disk');
+    return this.succeeded();
+  }
+
+  /** Diskless replication: the same slices, handed to the sink instead of a file. */
+  private async runToSink(sink: (chunk: Buffer) => Promise<void> | void): Promise<boolean> {
+    for (;;) {
+      const last = this.fillSlice();
+      const chunk = this.w.finish();
+      if (chunk.length !== 0) {
+        // The writer's buffer is reused for the next slice: the sink gets a copy.
+        await sink(Buffer.from(chunk));
+        this.w.pos = 0;
+        this.crcPos = 0;
+        this.check();
+      }
+      if (last) break;
+      if (this.delayOwedUs >= 1000) {
+        const ms = Math.floor(this.delayOwedUs / 1000);
+        this.delayOwedUs -= ms * 1000;
+        await sleep(ms);
+      } else {
+        await nextTurn();
+      }
+      this.check();
+    }
     return this.succeeded();
   }
 
@@ -481,12 +518,12 @@ const BGSAVE_RETRY_DELAY = 5;
  * already. Its end updates the changes counter, LASTSAVE and INFO's fields, as Redis's
  * backgroundSaveDoneHandler.
  */
-export function startBackgroundSave(server: Server): boolean {
+export function startBackgroundSave(server: Server, repl?: BackgroundSaveTarget['repl']): boolean {
   if (server.bgsave !== null) return false;
   server.rdbSaves++;
   const dirtyBefore = server.dirty;
   server.lastBgsaveTry = Math.floor(server.clock.now() / 1000);
-  const save = new BackgroundSave(server);
+  const save = new BackgroundSave(server, repl === undefined ? undefined : { path: rdbFilePath(server), tempFile: join(dirname(rdbFilePath(server)), `temp-${process.pid}.rdb`), repl });
   server.bgsave = save;
   server.log.notice(`Background saving started by pid ${process.pid}`);
   void save.done.then((ok) => {

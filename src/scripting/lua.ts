@@ -15,6 +15,7 @@ import type { Client } from '../server/client.js';
 import { Command } from '../server/command.js';
 import { addGate, call, resolveCommand, setCommandHolder, type Gate } from '../server/dispatch.js';
 import { setScriptWrites } from '../server/pause.js';
+import { ERR_NOREPLICAS } from '../server/errors.js';
 import { ERR_OOM, usedMemory } from '../server/maxmemory.js';
 import { packageRoot } from '../util/root.cjs';
 import { engineLoadOptions } from './engine-options.js';
@@ -338,6 +339,11 @@ export class Scripting {
     if (!compat) {
       if (!(flags & SCRIPT_NO_WRITES) && ro) {
         c.error('ERR Can not execute a script with write flag using *_ro command.');
+        return;
+      }
+      // A script that may write needs min-replicas-to-write good replicas (scriptPrepareForRun).
+      if (!(flags & SCRIPT_NO_WRITES) && !server.replication.enoughGoodReplicas()) {
+        c.error(ERR_NOREPLICAS);
         return;
       }
       if (oom && !(flags & (SCRIPT_ALLOW_OOM | SCRIPT_NO_WRITES))) {
@@ -695,6 +701,9 @@ export class Scripting {
     if (run.readOnly && (cmd.write || cmd.mayReplicate)) {
       return scriptCallError(lc, cmd, 'ERR Write commands are not allowed from read-only scripts.');
     }
+    // A first write is refused without enough good replicas (a script without flags; one with
+    // flags was checked as it started). After a write, the script is not failed half-way.
+    if (cmd.write && !run.wrote && !this.server.replication.enoughGoodReplicas()) return scriptCallError(lc, cmd, ERR_NOREPLICAS);
     // Out of memory when the script began: its first write that may grow memory is refused.
     if (cmd.denyOom && !run.allowOom && !run.wrote && run.oomAtStart) return scriptCallError(lc, cmd, ERR_OOM);
     if (cmd.write) run.wrote = true;

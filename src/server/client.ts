@@ -130,6 +130,10 @@ export class Client extends ReplyWriter {
   // Per-feature state, created on first use and released by releaseFeatures().
   /** Set once the connection is a replica reading the replication stream (SYNC/PSYNC). */
   replica: ReplicaState | null = null;
+  /** A replica waiting for its snapshot: its output (the stream) accumulates unsent. */
+  holdOutput = false;
+  /** The stream's offset after this client's last write that reached it (WAIT waits for it). */
+  woff = 0;
   /** Channels and patterns subscribed to; null when none (not in pub/sub mode). */
   pubsub: ClientPubSub | null = null;
   /** What the client waits for while a blocking command holds it (keyspace/blocking.ts). */
@@ -236,6 +240,7 @@ export class Client extends ReplyWriter {
     // first 16 KB, which sit in the client's static buffer and are never counted.
     const unsent = socket.writableLength + pending - REPLY_BUFFER_BYTES;
     if ((unsent > 0 || this.softLimitSince !== 0) && this.overOutputLimits(unsent)) return;
+    if (this.holdOutput) return;
     this.server.stats.netOutputBytes += pending;
     if (!this.chunked) {
       const out = this.out;
@@ -277,7 +282,7 @@ export class Client extends ReplyWriter {
   private overOutputLimits(unsent: number): boolean {
     const pending = countedOutput(unsent);
     let over = pending > UNAUTHENTICATED_OUTPUT_BYTES && this.authRequired();
-    const limit = this.server.config.clientOutputBufferLimit(this.replica ? 'replica' : this.pubsub ? 'pubsub' : 'normal');
+    const limit = this.server.config.clientOutputBufferLimit(this.replica?.online ? 'replica' : this.pubsub ? 'pubsub' : 'normal');
     if (!over) over = limit.hardBytes > 0 && pending >= limit.hardBytes;
     if (!over && limit.softBytes > 0 && pending >= limit.softBytes) {
       const now = this.server.clock.now();

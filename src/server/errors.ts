@@ -35,3 +35,6 @@ export const ERR_SAME_OBJECT = 'ERR source and destination objects are the same'
 export function errValueRange(min: number, max: number): string {
   return `ERR value is out of range, value must between ${min} and ${max}`;
 }
+
+/** Redis's shared.noreplicaserr (min-replicas-to-write). */
+export const ERR_NOREPLICAS = 'NOREPLICAS Not enough good replicas to write.';

@@ -33,14 +33,6 @@ const FEATURES: readonly InertFeature[] = [
         : `maxmemory-clients ${c.get('maxmemory-clients')}: client eviction is not implemented yet.`,
   },
   {
-    params: ['min-replicas-to-write'],
-    warning: (c) =>
-      c.num('min-replicas-to-write') > 0
-        ? `min-replicas-to-write ${c.get('min-replicas-to-write')}: not implemented yet; writes are ` +
-          'accepted whatever the number of replicas.'
-        : null,
-  },
-  {
     params: ['cluster-enabled'],
     warning: (c) =>
       c.bool('cluster-enabled')

@@ -439,7 +439,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
     if (--this.unitDepth !== 0) return;
     const c = this.currentClient;
     this.currentClient = null;
-    if (this.pendingPropagation.length !== 0) this.propagatePending();
+    if (this.pendingPropagation.length !== 0) this.propagatePending(c);
     // The running client's own invalidations follow its reply (Redis's afterCommand).
     if (this.tracking.pending.length !== 0) this.tracking.sendPending(c);
     for (let i = 0; i < this.afterUnit.length; i++) this.afterUnit[i]();
@@ -554,13 +554,18 @@ export class Server extends EventEmitter implements KeyspaceHost {
     if (this.unitDepth === 0) this.propagatePending();
   }
 
-  private propagatePending(): void {
+  /** writer: the unit's client, whose last write (WAIT's offset) this is. */
+  private propagatePending(writer: Client | null = null): void {
     const ops = this.pendingPropagation;
     this.pendingPropagation = [];
     // The replicas' stream and the AOF get the same commands (Redis's propagateNow). A replica's
     // own replicas get its primary's stream byte for byte instead (ReplicationReplica.afterRead):
     // nothing it runs itself goes to them, as in Redis's replicationFeedSlaves.
-    if (this.replication.active && !this.replicaSide.active) this.feedStream(this.replication, ops);
+    if (this.replication.active && !this.replicaSide.active) {
+      this.feedStream(this.replication, ops);
+      // WAIT counts acknowledgements of this offset for the client whose unit wrote.
+      if (writer !== null) writer.woff = this.replication.offset;
+    }
     if (this.aof.state !== 'off') {
       this.feedStream(this.aof, ops);
       // Written before this turn's replies go out (Redis's beforeSleep).
@@ -1233,6 +1238,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
   resetStats(): void {
     this.settleCommandTimes();
     Object.assign(this.stats, newStats(this.clock.now()));
+    // INFO total_forks restarts too (Redis's stat_total_forks): replicas' syncs now count in it.
+    this.snapshotsStarted = 0;
     for (const cmd of this.table.all()) {
       cmd.stats.calls = 0;
       cmd.stats.usec = 0;

@@ -631,9 +631,7 @@ describe('pub/sub propagation', () => {
       stream += replica.out;
       replica.out = '';
     };
-    // SYNC starts the stream (its backlog) before attaching; attach() alone does not.
-    server.replication.createBacklog();
-    server.replication.attach(replica, false, Buffer.alloc(0));
+    server.replication.attachOnline(replica);
     replica.flush();
     stream = '';
     const dirty = server.dirty;

@@ -267,8 +267,11 @@ function commandArb(cmd: Command): fc.Arbitrary<string[]> {
 // background, at a different moment on each server (a SAVE, BGSAVE or BGREWRITEAOF after them
 // may find one running on one side only): test/persistence/snapshot.test.ts and aof.test.ts
 // cover them.
+// REPLICAOF/SLAVEOF turn the server into a replica of a random address (READONLY for the runs
+// after it), and WAIT with replicas asked for blocks until its random timeout:
+// test/replication/ covers them against redis-server.
 const NEVER_COMMANDS = new Set([
-  'shutdown', 'quit', 'sync', 'psync', 'replconf', 'monitor',
+  'shutdown', 'quit', 'sync', 'psync', 'replconf', 'monitor', 'replicaof', 'slaveof', 'wait',
   'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe',
   'pfselftest', 'bgsave', 'bgrewriteaof',
 ]);

@@ -11,9 +11,7 @@ import { encodeArgv } from '../../src/protocol/writer.js';
 function withReplica() {
   const local = localServer({ 'enable-debug-command': 'yes' });
   const replica = local.server.createFakeClient();
-  // SYNC starts the stream (its backlog) before attaching; attach() alone does not.
-  local.server.replication.createBacklog();
-  local.server.replication.attach(replica, true, Buffer.alloc(0));
+  local.server.replication.attachOnline(replica);
   replica.out = '';
   const stream = (): string => {
     const s = replica.out;
@@ -96,6 +94,15 @@ describe('the execution unit', () => {
     assert.equal(server.dirty - before, 4);
     assert.equal(watcher.casDirty, true);
     assert.equal(other.casDirty, false);
+  });
+
+  it('DEBUG REPLICATE puts its arguments into the stream as they are, in the selected database', () => {
+    const { run, stream } = withReplica();
+    run('SET', 'k', 'v');
+    stream();
+    assert.equal(run('DEBUG', 'REPLICATE', 'fake-command-1', 'a'), '+OK\r\n');
+    assert.equal(stream(), enc('fake-command-1', 'a'));
+    assert.match(run('DEBUG', 'REPLICATE'), /^-ERR unknown subcommand/);
   });
 });
 
