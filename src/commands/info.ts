@@ -331,7 +331,7 @@ function replicationSection(server: Server): string {
     fields.splice(connectedAt + 1, 0, ['min_slaves_good_slaves', repl.goodReplicas]);
   }
   fields.push(
-    ['master_failover_state', 'no-failover'],
+    ['master_failover_state', server.failover.state],
     ['master_replid', repl.replId],
     ['master_replid2', repl.replId2],
     ['master_repl_offset', repl.offset],

@@ -39,6 +39,25 @@ addGate(noReplicasGate, diskErrorGate);
 function syncGeneric(c: Client, argv: string[], psync: boolean): void {
   // Already a replica: a repeated SYNC is ignored, as Redis does.
   if (c.replica?.online) return;
+  const server = c.server;
+  // PSYNC <replid> <offset> FAILOVER: our primary hands us its role (FAILOVER on its side).
+  if (psync && argv.length > 3 && optionWord(argv[3]) === 'failover') {
+    server.log.warning(`Failover request received for replid ${argv[1]}.`);
+    if (!server.replicaSide.active) {
+      c.error("ERR PSYNC FAILOVER can't be sent to a master.");
+      return;
+    }
+    if (argv[1] !== server.replication.replId) {
+      c.error('ERR PSYNC FAILOVER replid must match my replid.');
+      return;
+    }
+    server.replicaSide.unsetMaster();
+    server.log.notice(`MASTER MODE enabled (failover request from '${clientInfoString(c)}')`);
+  }
+  if (server.failover.inProgress) {
+    c.error("NOMASTERLINK Can't SYNC while failing over");
+    return;
+  }
   // The snapshot must be the first thing the replica reads after its request.
   if (c.replyBytes !== 0) {
     c.error('ERR SYNC and PSYNC are invalid with pending output');
@@ -49,7 +68,6 @@ function syncGeneric(c: Client, argv: string[], psync: boolean): void {
     c.error('ERR Filtered replica requires EOF capability');
     return;
   }
-  const server = c.server;
   const repl = server.replication;
   server.log.notice(`Replica ${replicaName(c)} asks for synchronization`);
   if (psync) {
@@ -177,6 +195,10 @@ function replicaof(c: Client, argv: string[]): void {
     c.error('ERR REPLICAOF not allowed in cluster mode.');
     return;
   }
+  if (server.failover.inProgress) {
+    c.error('ERR REPLICAOF not allowed while failing over.');
+    return;
+  }
   const side = server.replicaSide;
   // (Compared as C strings: up to a NUL byte, as strcasecmp and sdsnew read them.)
   if (optionWord(argv[1]) === 'no' && optionWord(argv[2]) === 'one') {
@@ -268,10 +290,13 @@ const staleDataGate: Gate = (c, cmd) => {
 };
 
 /** A replica gives no snapshot while it has none from its own primary (syncCommand). */
-const syncWithoutLinkGate: Gate = (c, cmd) => {
+const syncWithoutLinkGate: Gate = (c, cmd, argv) => {
   const side = c.server.replicaSide;
   if (!side.active || side.state === 'connected' || c.replica?.online) return null;
-  return cmd.fullName === 'sync' || cmd.fullName === 'psync' ? "NOMASTERLINK Can't SYNC while not connected with my master" : null;
+  if (cmd.fullName !== 'sync' && cmd.fullName !== 'psync') return null;
+  // A PSYNC FAILOVER from our primary promotes us first (syncGeneric).
+  if (argv.length > 3 && optionWord(argv[3]) === 'failover') return null;
+  return "NOMASTERLINK Can't SYNC while not connected with my master";
 };
 
 addGate(readOnlyReplicaGate, diskErrorGate);
@@ -286,4 +311,5 @@ export const replicationCommands: CommandSpec[] = [
   { name: 'replicaof', handler: replicaof },
   { name: 'slaveof', handler: replicaof },
   { name: 'role', handler: role },
+  { name: 'failover', handler: (c, argv) => c.server.failover.command(c, argv) },
 ];

@@ -518,7 +518,7 @@ export class ReplicationPrimary {
       st.streamOnAck = false;
       this.startStream(c);
     }
-    if (this.waiting.length !== 0) this.queueBeforeSleep();
+    if (this.waiting.length !== 0 || this.server.failover.state === 'waiting-for-sync') this.queueBeforeSleep();
   }
 
   /**
@@ -571,6 +571,8 @@ export class ReplicationPrimary {
       this.getAckPending = false;
       if (this.replicas.length !== 0) this.feed(-1, GETACK);
     }
+    // A replica's acknowledgement may be the one a FAILOVER waits for (updateFailoverStatus).
+    if (this.server.failover.state === 'waiting-for-sync') this.server.failover.update();
     if (this.waiting.length === 0) return;
     const still: typeof this.waiting = [];
     for (const w of this.waiting) {
@@ -623,7 +625,8 @@ export class ReplicationPrimary {
       const period = config.num('repl-ping-replica-period') * 1000;
       if (now - this.lastPing >= period) {
         this.lastPing = now;
-        this.feed(-1, PING);
+        // Not while a FAILOVER with a timeout holds writes: the offsets it compares must stay put.
+        if (this.server.failover.endTime === 0 || !this.server.pause.check()) this.feed(-1, PING);
       }
     }
     const socketJob = this.job !== null && this.job.socket;

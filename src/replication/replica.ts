@@ -297,7 +297,9 @@ export class ReplicationReplica {
     } else {
       log.notice('Partial resynchronization not possible (no cached master)');
     }
-    this.socket!.write(encodeArgv(['PSYNC', replId, offset]), 'latin1');
+    // A primary failing over asks its target to take its role (see Failover).
+    const argv = this.server.failover.state === 'failover-in-progress' ? ['PSYNC', replId, offset, 'FAILOVER'] : ['PSYNC', replId, offset];
+    this.socket!.write(encodeArgv(argv), 'latin1');
     this.awaiting = 'psync';
   }
 
@@ -305,6 +307,15 @@ export class ReplicationReplica {
     const log = this.server.log;
     // The primary may send newlines to keep the link alive while it gets ready.
     if (line === '') return true;
+    // A FAILOVER's target answered: either kind of sync means it took the role; anything else aborts.
+    const failover = this.server.failover;
+    if (failover.state === 'failover-in-progress') {
+      if (line.startsWith('+FULLRESYNC') || line.startsWith('+CONTINUE')) failover.succeeded();
+      else {
+        failover.abort('Failover target rejected psync request');
+        return false;
+      }
+    }
     if (line.startsWith('+FULLRESYNC')) {
       const m = /^\+FULLRESYNC ([^ ]{40}) (.*)$/.exec(line);
       if (m === null) {

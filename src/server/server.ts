@@ -21,6 +21,7 @@ import { Database, type KeyspaceHost } from '../keyspace/db.js';
 import { notifyKeyspaceEvent, NOTIFY } from '../keyspace/notify.js';
 import { ReplicationPrimary } from '../replication/primary.js';
 import { ReplicationReplica } from '../replication/replica.js';
+import { Failover } from '../replication/failover.js';
 import type { AppendOnlyFile } from '../persistence/aof.js';
 import { createAof } from '../persistence/aofserver.js';
 import { PubSub } from './pubsub.js';
@@ -268,6 +269,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
   readonly replication: ReplicationPrimary;
   /** The link to this server's primary, when it is a replica (REPLICAOF). */
   readonly replicaSide: ReplicationReplica;
+  /** FAILOVER's state (a primary handing its role to a replica). */
+  readonly failover: Failover;
   /** Channels and patterns and their subscribers. */
   readonly pubsub: PubSub = new PubSub(this);
   /** Clients blocked on keys (BLPOP …), and the keys they wait on. */
@@ -308,6 +311,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
     this.table.register(commands);
     this.replication = new ReplicationPrimary(this);
     this.replicaSide = new ReplicationReplica(this);
+    this.failover = new Failover(this);
     const primary = config.replicaOf();
     if (primary !== null) this.replicaSide.configure(primary.host, primary.port);
     this.aof = createAof(this);
@@ -1155,6 +1159,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
       if (this.blocking.timedClients !== 0) this.blocking.checkTimeouts();
       if (this.tracking.clients !== 0) this.tracking.limit();
       this.replication.cron();
+      if (this.failover.inProgress) this.failover.update();
       // everysec's fsync of what was written, and a retry after a failed write.
       if (this.aof.state !== 'off') this.flushAof();
       saveCron(this);

@@ -88,9 +88,12 @@ export async function startOracle(extra: string[] | OracleConfig = []): Promise<
     dir,
     connect: () => RawConnection.open({ path: socketPath }),
     close: async () => {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGKILL');
-      await exited;
+      // A server that already ended (SHUTDOWN) emits no second 'exit'.
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGKILL');
+        await exited;
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -12,26 +12,9 @@ import { join } from 'node:path';
 import { differentialSuite } from '../helpers/differential.js';
 import { freePort, startOracle, type Oracle } from '../helpers/oracle.js';
 import { RawConnection } from '../helpers/resp.js';
+import { eventually } from '../helpers/eventually.js';
+import { infoField, linkUp } from '../helpers/replication.js';
 import { startServer, type EmbeddedServer } from '../../src/embed.js';
-
-async function eventually(check: () => Promise<void>, timeoutMs = 20000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
-
-function field(info: string, name: string): string {
-  const m = new RegExp(`(?:^|\\n)${name}:([^\\r\\n]*)`).exec(info);
-  assert.ok(m, `${name} in ${info}`);
-  return m[1];
-}
 
 /** A nodis primary in its own directory, with its log lines kept. */
 async function primary(config: Record<string, string | number>): Promise<{ server: EmbeddedServer; c: RawConnection; log: string[]; close(): Promise<void> }> {
@@ -60,15 +43,11 @@ async function replicaOfRedis(port: number): Promise<{ oracle: Oracle; c: RawCon
   return replicaOf(port);
 }
 
-async function linkUp(r: RawConnection): Promise<void> {
-  await eventually(async () => assert.equal(field((await r.call('INFO', 'replication'))!, 'master_link_status'), 'up'));
-}
-
 /** The replica has applied everything the primary wrote (offsets equal), then both datasets agree. */
 async function sameDataset(p: RawConnection, r: RawConnection): Promise<void> {
   await eventually(async () => {
-    const offset = field((await p.call('INFO', 'replication'))!, 'master_repl_offset');
-    assert.equal(field((await r.call('INFO', 'replication'))!, 'slave_repl_offset'), offset);
+    const offset = infoField((await p.call('INFO', 'replication'))!, 'master_repl_offset');
+    assert.equal(infoField((await r.call('INFO', 'replication'))!, 'slave_repl_offset'), offset);
   });
   assert.equal(await r.call('DEBUG', 'DIGEST'), await p.call('DEBUG', 'DIGEST'));
   // Key by key, in every database that has keys.
@@ -146,11 +125,11 @@ describe('nodis primary, real Redis replicas: full synchronisation', differentia
         assert.match(list, /flags=S /);
         assert.match(list, / cmd=(psync|replconf) /);
         const stats = (await p.c.call('INFO', 'stats'))!;
-        assert.equal(field(stats, 'sync_full'), '1');
-        assert.equal(field(stats, 'total_forks'), '1');
+        assert.equal(infoField(stats, 'sync_full'), '1');
+        assert.equal(infoField(stats, 'total_forks'), '1');
         // A disk-based sync wrote dir/dbfilename, and counted as a save.
         const persistence = (await p.c.call('INFO', 'persistence'))!;
-        assert.equal(field(persistence, 'rdb_bgsave_in_progress'), '0');
+        assert.equal(infoField(persistence, 'rdb_bgsave_in_progress'), '0');
       } finally {
         r?.c.close();
         await r?.oracle.close();
@@ -212,7 +191,7 @@ describe('nodis primary, real Redis replicas: full synchronisation', differentia
       rs.push(await replicaOf(p.server.port));
       for (const r of rs) await linkUp(r.c);
       assert.equal(p.log.filter((l) => l.includes('Starting BGSAVE for SYNC')).length, 1, p.log.join('\n'));
-      assert.equal(field((await p.c.call('INFO', 'stats'))!, 'total_forks'), '1');
+      assert.equal(infoField((await p.c.call('INFO', 'stats'))!, 'total_forks'), '1');
       await p.c.call('SET', 'after', 'both');
       for (const r of rs) await sameDataset(p.c, r.c);
       const info = (await p.c.call('INFO', 'replication'))!;
@@ -283,7 +262,7 @@ describe('nodis primary, a real Redis replica: WAIT, min-replicas, limits', diff
 
   it('min-replicas-to-write: writes pass with a good replica, -NOREPLICAS without', async () => {
     assert.equal(await p.c.call('CONFIG', 'SET', 'min-replicas-to-write', '1'), '+OK\r\n');
-    assert.equal(field((await p.c.call('INFO', 'replication'))!, 'min_slaves_good_slaves'), '1');
+    assert.equal(infoField((await p.c.call('INFO', 'replication'))!, 'min_slaves_good_slaves'), '1');
     assert.equal(await p.c.call('SET', 'm', '1'), '+OK\r\n');
     assert.equal(await p.c.call('CONFIG', 'SET', 'min-replicas-to-write', '2'), '+OK\r\n');
     assert.equal(await p.c.call('SET', 'm', '2'), '-NOREPLICAS Not enough good replicas to write.\r\n');
@@ -350,7 +329,7 @@ describe('nodis primary, a real Redis replica: WAIT, min-replicas, limits', diff
       assert.match(await check('fn.rdb'), /0 keys read/);
       assert.ok(q.log.some((l) => l.includes('RDB transfer completed, rdb only replica')), q.log.join('\n'));
       // Neither stays a replica.
-      await eventually(async () => assert.equal(field((await q.c.call('INFO', 'replication'))!, 'connected_slaves'), '0'));
+      await eventually(async () => assert.equal(infoField((await q.c.call('INFO', 'replication'))!, 'connected_slaves'), '0'));
     } finally {
       rmSync(dir, { recursive: true, force: true });
       await q.close();

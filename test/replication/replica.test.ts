@@ -7,19 +7,14 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { differentialSuite } from '../helpers/differential.js';
-import { freePort, startOracle, type Oracle, type OracleConfig } from '../helpers/oracle.js';
+import { freePort, startOracle, type Oracle } from '../helpers/oracle.js';
 import { RawConnection } from '../helpers/resp.js';
 import { startServer, type EmbeddedServer } from '../../src/embed.js';
 import { tempDirs } from '../helpers/tempdir.js';
 import { eventually } from '../helpers/eventually.js';
+import { infoField, linkUp, tcpOracle } from '../helpers/replication.js';
 
 const makeTempDir = tempDirs('nodis-replica-');
-
-/** One INFO field's value. */
-function infoField(info: string | null, name: string): string | undefined {
-  const m = new RegExp(`^${name}:(.*)\\r$`, 'm').exec(info ?? '');
-  return m?.[1];
-}
 
 /** The names of INFO replication's fields, in order. */
 function infoNames(info: string | null): string[] {
@@ -27,18 +22,6 @@ function infoNames(info: string | null): string[] {
     .split('\r\n')
     .filter((l) => l.includes(':') && !l.startsWith('$'))
     .map((l) => l.slice(0, l.indexOf(':')));
-}
-
-/** A real redis-server primary listening on TCP (the replica connects over TCP). */
-async function redisPrimary(config: OracleConfig = {}): Promise<{ oracle: Oracle; port: number; conn: RawConnection }> {
-  const port = await freePort();
-  const oracle = await startOracle({ 'repl-diskless-sync-delay': 0, ...config, port });
-  const conn = await oracle.connect();
-  return { oracle, port, conn };
-}
-
-async function linkUp(conn: RawConnection): Promise<void> {
-  await eventually(async () => assert.equal(infoField(await conn.call('INFO', 'replication'), 'master_link_status'), 'up'), 15000);
 }
 
 /** Fills a server with every type (and a function library, expiring keys, two databases). */
@@ -87,7 +70,7 @@ describe('nodis as a replica of redis-server', differentialSuite(), () => {
   let lines: string[];
 
   before(async () => {
-    primary = await redisPrimary();
+    primary = await tcpOracle();
     await fillEveryType(primary.conn);
     lines = [];
     nodis = await startServer({ log: (l) => lines.push(l), 'enable-debug-command': 'yes' });
@@ -237,7 +220,7 @@ describe('nodis as a replica of redis-server', differentialSuite(), () => {
 
 describe('nodis replica: loading modes, AUTH, write load, stale data', differentialSuite(), () => {
   it('loads through a file (disk-based primary, repl-diskless-load disabled) and keeps it as dbfilename', async () => {
-    const primary = await redisPrimary({ 'repl-diskless-sync': 'no' });
+    const primary = await tcpOracle({ 'repl-diskless-sync': 'no' });
     const dir = makeTempDir();
     const nodis = await startServer({ dir, 'enable-debug-command': 'yes' });
     const r = await RawConnection.open({ port: nodis.port });
@@ -257,7 +240,7 @@ describe('nodis replica: loading modes, AUTH, write load, stale data', different
   });
 
   it('swapdb: the old data stays until the new has loaded, and is replaced whole', async () => {
-    const primary = await redisPrimary({ 'repl-diskless-sync': 'yes' });
+    const primary = await tcpOracle({ 'repl-diskless-sync': 'yes' });
     const nodis = await startServer({ 'repl-diskless-load': 'swapdb', 'enable-debug-command': 'yes' });
     const r = await RawConnection.open({ port: nodis.port });
     try {
@@ -277,7 +260,7 @@ describe('nodis replica: loading modes, AUTH, write load, stale data', different
   });
 
   it('authenticates with masterauth / masteruser, and logs a refused AUTH', async () => {
-    const primary = await redisPrimary({ requirepass: 'sekret' });
+    const primary = await tcpOracle({ requirepass: 'sekret' });
     await primary.conn.call('AUTH', 'sekret');
     await primary.conn.call('ACL', 'SETUSER', 'repl', 'on', '>replpass', '+@all', '~*');
     await primary.conn.call('SET', 'secret', 'data');
@@ -301,7 +284,7 @@ describe('nodis replica: loading modes, AUTH, write load, stale data', different
   });
 
   it('restarted from its own snapshot, asks to continue where it was', async () => {
-    const primary = await redisPrimary();
+    const primary = await tcpOracle();
     const dir = makeTempDir();
     const replicaof = `127.0.0.1 ${primary.port}`;
     let nodis = await startServer({ dir, load: true, replicaof });
@@ -329,7 +312,7 @@ describe('nodis replica: loading modes, AUTH, write load, stale data', different
   });
 
   it('ends with the same data after writes during the synchronisation', async () => {
-    const primary = await redisPrimary({ 'repl-diskless-sync': 'no' });
+    const primary = await tcpOracle({ 'repl-diskless-sync': 'no' });
     const nodis = await startServer({ 'enable-debug-command': 'yes' });
     const r = await RawConnection.open({ port: nodis.port });
     const writer = await primary.oracle.connect();
@@ -389,7 +372,7 @@ describe('nodis replica: loading modes, AUTH, write load, stale data', different
 
 describe('failover by hand: a promoted replica lets the other continue', differentialSuite(), () => {
   it('REPLICAOF NO ONE on one replica, REPLICAOF to it on the other: a partial resynchronisation', async () => {
-    const primary = await redisPrimary();
+    const primary = await tcpOracle();
     const lines: string[] = [];
     const a = await startServer({ 'enable-debug-command': 'yes' });
     const b = await startServer({ 'enable-debug-command': 'yes', log: (l) => lines.push(l) });
