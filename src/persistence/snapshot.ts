@@ -297,26 +297,8 @@ export class BackgroundSave {
         return this.failed();
       }
       this.check();
-      for (;;) {
-        const last = this.fillSlice();
-        const chunk = this.w.finish();
-        if (chunk.length !== 0) {
-          await writeAll(fh, chunk);
-          // Written: the buffer is free for the next slice.
-          this.w.pos = 0;
-          this.crcPos = 0;
-          this.check();
-        }
-        if (last) break;
-        if (this.delayOwedUs >= 1000) {
-          const ms = Math.floor(this.delayOwedUs / 1000);
-          this.delayOwedUs -= ms * 1000;
-          await sleep(ms);
-        } else {
-          await nextTurn();
-        }
-        this.check();
-      }
+      const file = fh;
+      await this.writeSlices((chunk) => writeAll(file, chunk));
       step = 'fsync';
       await fh.sync();
       this.check();
@@ -363,17 +345,27 @@ export class BackgroundSave {
 
   /** Diskless replication: the same slices, handed to the sink instead of a file. */
   private async runToSink(sink: (chunk: Buffer) => Promise<void> | void): Promise<boolean> {
+    // The writer's buffer is reused for the next slice: the sink gets a copy.
+    await this.writeSlices((chunk) => sink(Buffer.from(chunk)));
+    return this.succeeded();
+  }
+
+  /**
+   * Serialises the snapshot slice by slice, one per event-loop turn (or after the sleep that
+   * rdb-key-save-delay owes), handing each slice's bytes to put before the buffer is reused.
+   */
+  private async writeSlices(put: (chunk: Buffer) => Promise<void> | void): Promise<void> {
     for (;;) {
       const last = this.fillSlice();
       const chunk = this.w.finish();
       if (chunk.length !== 0) {
-        // The writer's buffer is reused for the next slice: the sink gets a copy.
-        await sink(Buffer.from(chunk));
+        await put(chunk);
+        // Written: the buffer is free for the next slice.
         this.w.pos = 0;
         this.crcPos = 0;
         this.check();
       }
-      if (last) break;
+      if (last) return;
       if (this.delayOwedUs >= 1000) {
         const ms = Math.floor(this.delayOwedUs / 1000);
         this.delayOwedUs -= ms * 1000;
@@ -383,7 +375,6 @@ export class BackgroundSave {
       }
       this.check();
     }
-    return this.succeeded();
   }
 
   private async removeOwnTemp(fh: FileHandle): Promise<void> {

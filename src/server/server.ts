@@ -967,11 +967,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
   }
 
   private serveRead(c: Client, chunk: Buffer, length: number): void {
-    if (c.isMaster) {
-      this.replicaSide.received(chunk, length);
-      this.serveMasterRead(c, chunk, length);
-      return;
-    }
+    // A read of this replica's primary: counted as received, its commands applied, then proxied.
+    if (c.isMaster) this.replicaSide.received(chunk, length);
     this.stats.netInputBytes += length;
     c.lastInteraction = this.clock.now();
     if (this.timedCount !== 0) this.settleCommandTimes();
@@ -980,20 +977,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
     this.reading = c;
     const result = c.parser.feed(chunk, this.runCommand, length);
     this.reading = outer;
-    this.afterRead(c, result);
-  }
-
-  /** A read of this replica's primary: its commands applied, then proxied to our replicas. */
-  private serveMasterRead(c: Client, chunk: Buffer, length: number): void {
-    this.stats.netInputBytes += length;
-    c.lastInteraction = this.clock.now();
-    if (this.timedCount !== 0) this.settleCommandTimes();
-    this.tick = performance.now();
-    const outer = this.reading;
-    this.reading = c;
-    const result = c.parser.feed(chunk, this.runCommand, length);
-    this.reading = outer;
-    this.replicaSide.afterRead();
+    if (c.isMaster) this.replicaSide.afterRead();
     this.afterRead(c, result);
   }
 
