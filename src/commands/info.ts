@@ -117,6 +117,8 @@ function serverSection(server: Server): string {
     ['executable', executablePath()],
     ['config_file', server.configFile],
     ['io_threads_active', 0],
+    // Only while a shutdown waits for replicas.
+    ...(server.pendingShutdown !== null ? [['shutdown_in_milliseconds', server.pendingShutdown.deadline - server.clock.now()] as Field] : []),
   ]);
 }
 
@@ -133,7 +135,8 @@ function clientsSection(server: Server): string {
   for (const db of server.dbs) watchedKeys += db.watched.size;
   // pubsub_clients, watching_clients and total_watched_keys are Redis 7.2's.
   return fieldsText('Clients', [
-    ['connected_clients', server.clients.size],
+    // Replicas are not counted (Redis: all clients less its replicas).
+    ['connected_clients', server.clients.size - server.replication.replicas.length],
     ['cluster_connections', 0],
     ['maxclients', server.config.num('maxclients')],
     ['client_recent_max_input_buffer', 0],

@@ -24,6 +24,7 @@ import { PAUSE_ALL } from '../server/pause.js';
 import { addGate, type Gate } from '../server/dispatch.js';
 import { oomGate } from '../server/maxmemory.js';
 import { scriptingIfUsed } from '../scripting/lua.js';
+import { cancelPendingShutdown, endPendingShutdown, logLaggingReplicas, waitForReplicas } from '../replication/shutdown.js';
 
 // ---------------------------------------------------------------------------------------------
 // DUMP RESTORE
@@ -207,15 +208,25 @@ export function shutdownFlagsFromConfig(bits: number): ShutdownFlags {
 }
 
 /** prepareForShutdown's first step: a background save or AOF rewrite is stopped, its temp file removed. */
-function killBackgroundJobs(server: Server): void {
+function killBackgroundJobs(server: Server, force: boolean): boolean {
   if (server.bgsave !== null) {
     server.log.warning('There is a child saving an .rdb. Killing it!');
     abortBackgroundSave(server, false);
   }
   if (server.aof.rewriting) {
+    // The first rewrite after appendonly was turned on holds the only copy of the dataset to come.
+    if (server.aof.state === 'wait-rewrite') {
+      if (!force) {
+        server.log.warning("Writing initial AOF, can't exit.");
+        server.log.warning('Errors trying to shut down the server. Check the logs for more information.');
+        return false;
+      }
+      server.log.warning('Writing initial AOF. Exit anyway.');
+    }
     server.log.warning('There is a child rewriting the AOF. Killing it!');
     server.aof.killRewrite();
   }
+  return true;
 }
 
 /**
@@ -223,16 +234,21 @@ function killBackgroundJobs(server: Server): void {
  * snapshot is written first; if that fails the server keeps running (false), unless FORCE. On
  * success the server stops (its owner exits: nodis-server, or the embedding API closes it).
  */
-export function shutdownServer(server: Server, flags: ShutdownFlags = {}): boolean {
+export function shutdownServer(server: Server, flags: ShutdownFlags = {}, c: Client | null = null): boolean {
   server.log.warning('User requested shutdown...');
-  // Unless NOW, Redis first lets lagging replicas catch up for up to shutdown-timeout seconds
-  // (pausing writes meanwhile). That wait belongs to replication (issue 14): here every replica
-  // counts as caught up.
-  if (flags.now !== true && server.config.num('shutdown-timeout') !== 0 && !replicasCaughtUp(server)) {
-    server.log.notice('Waiting for replicas before shutting down.');
-  }
+  // Unless NOW, lagging replicas may first catch up (src/replication/shutdown.ts).
+  const finish = (): void => {
+    if (!finishShutdown(server, flags)) cancelPendingShutdown(server);
+  };
+  if (waitForReplicas(server, flags.now === true, c, finish)) return true;
+  return finishShutdown(server, flags);
+}
+
+/** finishShutdown: the replicas' report, the final save, then the end (false: the save failed). */
+function finishShutdown(server: Server, flags: ShutdownFlags): boolean {
+  logLaggingReplicas(server);
   const save = flags.save === true || (flags.nosave !== true && server.config.savePoints().length > 0);
-  killBackgroundJobs(server);
+  if (!killBackgroundJobs(server, flags.force === true)) return false;
   if (save) {
     server.log.notice('Saving the final RDB snapshot before exiting.');
     if (!rdbSave(server)) {
@@ -256,9 +272,23 @@ export function shutdownServer(server: Server, flags: ShutdownFlags = {}): boole
  * rdb-key-save-delay applies, as to Redis's save). A failed save lets clients run again.
  */
 export function shutdownOnSignal(server: Server, flags: ShutdownFlags): void {
-  if (server.shutdownInProgress) return;
+  if (server.shutdownInProgress || server.pendingShutdown !== null) return;
   server.log.warning('User requested shutdown...');
-  killBackgroundJobs(server);
+  const finish = (): void => finishOnSignal(server, flags, endPendingShutdown(server));
+  if (!waitForReplicas(server, flags.now === true, null, finish)) finish();
+}
+
+/** The signal's shutdown after any wait for replicas: clients that joined it wait on. */
+function finishOnSignal(server: Server, flags: ShutdownFlags, waiting: Client[]): void {
+  logLaggingReplicas(server);
+  const refuse = (): void => {
+    server.pause.unpause('shutdown');
+    for (const c of waiting) if (!c.closed) server.blocking.unblock(c, 'error', 'ERR Errors trying to SHUTDOWN. Check logs.');
+  };
+  if (!killBackgroundJobs(server, flags.force === true)) {
+    refuse();
+    return;
+  }
   const save = flags.save === true || (flags.nosave !== true && server.config.savePoints().length > 0);
   if (!save) {
     server.shutdown();
@@ -282,22 +312,19 @@ export function shutdownOnSignal(server: Server, flags: ShutdownFlags): void {
       server.log.warning("Error trying to save the DB, can't exit.");
       server.log.warning('Errors trying to shut down the server. Check the logs for more information.');
       server.shutdownInProgress = false;
-      server.pause.unpause('shutdown');
+      refuse();
       return;
     }
     server.shutdown();
   });
 }
 
-/** Redis's isReadyToShutdown: whether every replica has acknowledged the whole stream. */
-function replicasCaughtUp(_server: Server): boolean {
-  return true;
-}
-
-/** SHUTDOWN ABORT: cancels a shutdown a signal asked for that has not started yet. */
+/** SHUTDOWN ABORT: cancels a shutdown waiting for replicas, or one a signal asked for that has not started yet. */
 export function abortShutdown(server: Server): boolean {
-  if (server.shutdownSignal === null) return false;
-  server.shutdownSignal = null;
+  if (!cancelPendingShutdown(server)) {
+    if (server.shutdownSignal === null) return false;
+    server.shutdownSignal = null;
+  }
   server.log.notice('Shutdown manually aborted.');
   return true;
 }

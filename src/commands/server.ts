@@ -11,6 +11,7 @@ import { infoCommands } from './info.js';
 import { debugCommands } from './debug.js';
 import { ArgCursor, int64Arg, integerArg } from './args.js';
 import { abortShutdown, shutdownServer } from './persistence.js';
+import { joinShutdown } from '../replication/shutdown.js';
 import { ERR_BUSY_EVAL, ERR_BUSY_FUNCTION, scriptingIfUsed } from '../scripting/lua.js';
 
 // Kept for importers of these from here (they live in src/version.ts, commands/help.ts and
@@ -87,8 +88,14 @@ function shutdown(c: Client, argv: string[]): void {
     c.error(busy.eval ? ERR_BUSY_EVAL : ERR_BUSY_FUNCTION);
     return;
   }
-  // On success the client gets no reply: the connection closes with the server.
-  if (!shutdownServer(c.server, { save, nosave, force, now })) c.error('ERR Errors trying to SHUTDOWN. Check logs.');
+  // A shutdown already waiting for replicas: this one waits with it (prepareForShutdown's check).
+  if (c.server.pendingShutdown !== null) {
+    joinShutdown(c);
+    return;
+  }
+  // On success the client gets no reply: the connection closes with the server (or it waits
+  // blocked while the replicas catch up).
+  if (!shutdownServer(c.server, { save, nosave, force, now }, c)) c.error('ERR Errors trying to SHUTDOWN. Check logs.');
 }
 
 // ---------------------------------------------------------------------------------------------

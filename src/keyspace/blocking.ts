@@ -277,12 +277,12 @@ export class Blocking {
    * Unblocks c without serving it: a timeout or CLIENT UNBLOCK TIMEOUT (the null reply), or
    * CLIENT UNBLOCK ERROR. The command counts as called then (and failed, for the error).
    */
-  unblock(c: Client, reason: UnblockReason): void {
+  unblock(c: Client, reason: UnblockReason, message = ERR_UNBLOCKED): void {
     const state = c.blocked;
     if (state === null) return;
     this.release(c, state);
     const mark = c.replyBytes;
-    if (reason === 'error') c.error(ERR_UNBLOCKED);
+    if (reason === 'error') c.error(message);
     // WAIT times out with the number of replicas that did acknowledge.
     else if (state.type === BLOCKED_WAIT) c.integer(this.server.replication.countAcks(c.woff));
     else c.nullArray();

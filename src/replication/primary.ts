@@ -11,6 +11,7 @@ import { ReplicationBacklog } from './backlog.js';
 import { BackgroundSave, startBackgroundSave } from '../persistence/snapshot.js';
 import { rdbFilePath } from '../persistence/rdb.js';
 import { BLOCKED_WAIT } from '../keyspace/blocking.js';
+import { checkPendingShutdown } from './shutdown.js';
 
 /**
  * Where a replica is in its synchronisation (Redis's SLAVE_STATE_*): waiting for a snapshot to
@@ -518,7 +519,7 @@ export class ReplicationPrimary {
       st.streamOnAck = false;
       this.startStream(c);
     }
-    if (this.waiting.length !== 0 || this.server.failover.state === 'waiting-for-sync') this.queueBeforeSleep();
+    if (this.waiting.length !== 0 || this.server.failover.state === 'waiting-for-sync' || this.server.pendingShutdown !== null) this.queueBeforeSleep();
   }
 
   /**
@@ -571,8 +572,9 @@ export class ReplicationPrimary {
       this.getAckPending = false;
       if (this.replicas.length !== 0) this.feed(-1, GETACK);
     }
-    // A replica's acknowledgement may be the one a FAILOVER waits for (updateFailoverStatus).
+    // A replica's acknowledgement may be the one a FAILOVER or a shutdown waits for.
     if (this.server.failover.state === 'waiting-for-sync') this.server.failover.update();
+    if (this.server.pendingShutdown !== null) checkPendingShutdown(this.server);
     if (this.waiting.length === 0) return;
     const still: typeof this.waiting = [];
     for (const w of this.waiting) {

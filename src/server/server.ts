@@ -35,6 +35,7 @@ import { MemoryReclaimer } from '../util/gc.js';
 import { inertDirectiveWarnings, watchInertDirectives } from './inert.js';
 import type { ZSetLimits } from '../types/zset.js';
 import { abortBackgroundSave, saveCron, type BackgroundSave } from '../persistence/snapshot.js';
+import { checkPendingShutdown } from '../replication/shutdown.js';
 
 export interface ServerStats {
   connectionsReceived: number;
@@ -210,6 +211,12 @@ export class Server extends EventEmitter implements KeyspaceHost {
    */
   shutdownSignal: 'SIGTERM' | 'SIGINT' | null = null;
   onSignalShutdown: ((signal: 'SIGTERM' | 'SIGINT') => void) | null = null;
+  /**
+   * A shutdown waiting (up to shutdown-timeout) for lagging replicas to acknowledge the whole
+   * stream, writes paused meanwhile: when it gives up or they caught up, finish() runs; the
+   * SHUTDOWN clients wait blocked (Redis's shutdown_mstime and BLOCKED_SHUTDOWN).
+   */
+  pendingShutdown: { deadline: number; clients: Client[]; finish: () => void } | null = null;
   /** A signal's shutdown is writing its final snapshot (clients paused meanwhile). */
   shutdownInProgress = false;
   /** Set by CONFIG SET/rewrite users: the file the config came from. */
@@ -1133,6 +1140,10 @@ export class Server extends EventEmitter implements KeyspaceHost {
         if (this.closing) return;
       }
       this.sampleOps();
+      if (this.pendingShutdown !== null) {
+        checkPendingShutdown(this);
+        if (this.closing) return;
+      }
       // A pause whose time has passed ends here (as in Redis's serverCron); the clients it held
       // run their commands at once, before any new input.
       if (this.pause.active && !this.pause.check() && this.blocking.unblocked.length !== 0) this.resumeClients();
