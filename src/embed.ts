@@ -7,7 +7,7 @@ import { Config } from './server/config.js';
 import { Clock } from './server/clock.js';
 import { call } from './server/dispatch.js';
 import { allCommands } from './commands/index.js';
-import { loadDataFromDisk, loadRdbFile, rdbFilePath } from './persistence/rdb.js';
+import { loadDataFromDisk, loadRdbFile, rdbFilePath, restoreReplicationHistory } from './persistence/rdb.js';
 import { scriptingOf } from './scripting/lua.js';
 import type { NodisServer, SeedData, StartOptions } from './index.js';
 
@@ -84,7 +84,7 @@ export async function startServer(options: StartOptions = {}): Promise<EmbeddedS
     // Function libraries in the snapshot run their code as they load: the Lua engine first.
     if (existsSync(rdbFilePath(server))) await scriptingOf(server).load();
     const loaded = loadRdbFile(server, rdbFilePath(server), { keepExpired: server.replicaSide.active });
-    if (loaded !== null) server.replicaSide.restoreHistory(loaded.aux);
+    if (loaded !== null) restoreReplicationHistory(server, loaded.aux);
   }
   const seed = async (d: SeedData): Promise<void> => {
     for (const [k, v] of Object.entries(d)) run(server, ['set', bytes(k), bytes(v)]);

@@ -33,6 +33,7 @@ import { ZSetValue, DEFAULT_ZSET_LIMITS, type ZSetLimits } from '../types/zset.j
 import { scriptingIfUsed, scriptingOf } from '../scripting/lua.js';
 import { FunctionLibraries } from '../scripting/functions.js';
 import { removeQuietly } from '../util/files.js';
+import { snapshotHistory } from '../replication/replica.js';
 
 /** The version nodis writes (Redis 7.0's). */
 export const RDB_VERSION = 10;
@@ -1233,7 +1234,7 @@ export function writeRdbHeader(w: RdbWriter, server: Server, opts: RdbSaveOption
   auxField(w, 'redis-bits', 64);
   auxField(w, 'ctime', Math.floor(server.clock.now() / 1000));
   auxField(w, 'used-mem', usedMemory());
-  const repl = opts.repl ?? (opts.aofBase ? null : server.replicaSide.saveInfo());
+  const repl = opts.repl ?? (opts.aofBase ? null : (server.replicaSide.saveInfo() ?? server.replication.saveInfo()));
   if (repl) {
     auxField(w, 'repl-stream-db', repl.streamDb);
     auxField(w, 'repl-id', repl.replId);
@@ -1794,6 +1795,15 @@ export function loadRdbFile(server: Server, path: string, opts: RdbLoadOptions =
   return loadRdb(server, buf, opts);
 }
 
+/** After a snapshot loaded at start-up: the replication history it records (loadDataFromDisk). */
+export function restoreReplicationHistory(server: Server, aux: ReadonlyMap<string, string>): void {
+  const history = snapshotHistory(aux);
+  if (history === null) return;
+  // A replica continues from it as a cached primary; a primary lets its replicas continue.
+  if (server.replicaSide.active) server.replicaSide.restoreHistory(history);
+  else server.replication.continueHistory(history.replId, history.offset);
+}
+
 /**
  * Start-up (loadDataFromDisk): loads dir/dbfilename if it exists, with Redis's log lines.
  * Returns false when the server must not start (the reason is logged), as redis-server exits 1.
@@ -1812,7 +1822,7 @@ export function loadDataFromDisk(server: Server): boolean {
     // A replica keeps what its primary will expire (as Redis loads only a primary's expired keys out).
     const loaded = loadRdbFile(server, rdbFilePath(server), { keepExpired: server.replicaSide.active });
     if (loaded === null) return true;
-    server.replicaSide.restoreHistory(loaded.aux);
+    restoreReplicationHistory(server, loaded.aux);
   } catch (e) {
     if (e instanceof RdbError) {
       if (e.kind === 'signature' || e.kind === 'version') {

@@ -119,6 +119,26 @@ export class ReplicationPrimary {
     this.selectedDb = -1;
   }
 
+  /**
+   * At start-up, a primary's snapshot names the history its replicas followed: it becomes the
+   * secondary ID, valid up to the snapshot's offset, and the stream goes on from there, so they
+   * may continue after the restart (loadDataFromDisk).
+   */
+  continueHistory(replId: string, offset: number): void {
+    this.offset = offset;
+    this.backlog = null;
+    this.createBacklog();
+    this.replId2 = replId;
+    this.secondReplOffset = offset + 1;
+    this.noReplicasSince = this.server.clock.now();
+  }
+
+  /** What a primary's snapshot records (rdbPopulateSaveInfo): only while it keeps a backlog. */
+  saveInfo(): { streamDb: number; replId: string; offset: number } | null {
+    if (this.backlog === null) return null;
+    return { streamDb: this.streamDb, replId: this.replId, offset: this.offset };
+  }
+
   /** Stops keeping the stream (freeReplicationBacklog). */
   freeBacklog(): void {
     this.backlog = null;

@@ -743,20 +743,13 @@ export class ReplicationReplica {
    * At start-up, a replica's snapshot with replication fields gives it its history back: its
    * id and offset, and a cached master to ask the primary to continue from (loadDataFromDisk).
    */
-  restoreHistory(aux: ReadonlyMap<string, string>): void {
+  restoreHistory(history: SnapshotHistory): void {
     if (this.host === null) return;
-    const id = aux.get('repl-id');
-    const offset = aux.get('repl-offset');
-    const db = aux.get('repl-stream-db');
-    if (id === undefined || id.length !== 40 || offset === undefined || db === undefined) return;
-    const off = parseLeadingInt(offset);
-    const dbId = parseLeadingInt(db);
-    if (off < 0 || dbId < 0) return;
     const repl = this.server.replication;
-    repl.replId = id;
-    repl.offset = off;
+    repl.replId = history.replId;
+    repl.offset = history.offset;
     this.cacheMyself();
-    this.cached!.dbId = dbId < this.server.dbs.length ? dbId : 0;
+    this.cached!.dbId = history.dbId < this.server.dbs.length ? history.dbId : 0;
   }
 
   /**
@@ -909,6 +902,25 @@ function emptyAll(server: Server): void {
   scriptingIfUsed(server)?.functions.flush();
 }
 
+
+/** The replication history a snapshot records (its repl-id, repl-offset and repl-stream-db). */
+export interface SnapshotHistory {
+  replId: string;
+  offset: number;
+  dbId: number;
+}
+
+/** A snapshot's replication fields, when all three are there and valid (loadDataFromDisk's rsi check). */
+export function snapshotHistory(aux: ReadonlyMap<string, string>): SnapshotHistory | null {
+  const id = aux.get('repl-id');
+  const offset = aux.get('repl-offset');
+  const db = aux.get('repl-stream-db');
+  if (id === undefined || id.length !== 40 || offset === undefined || db === undefined) return null;
+  const off = parseLeadingInt(offset);
+  const dbId = parseLeadingInt(db);
+  if (off < 0 || dbId < 0) return null;
+  return { replId: id, offset: off, dbId };
+}
 
 /** The number a line starts with, as C's strtoll reads it (0 when none). */
 function parseLeadingInt(s: string): number {

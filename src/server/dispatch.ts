@@ -232,8 +232,9 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
     c.error(`ERR internal error in '${cmd.fullName}': ${e instanceof Error ? e.message : String(e)}`);
   }
   // Propagate what changed the dataset (or was forced to), as received or as the handler restated it.
+  // A counter that went down (SAVE resets it) is no change, as Redis clamps it at 0.
   const mode: number = c.propagateMode; // (set by the handler, which TypeScript cannot see)
-  if (mode === 1 || (mode === 0 && server.dirty !== dirtyBefore)) {
+  if (mode === 1 || (mode === 0 && server.dirty > dirtyBefore)) {
     server.alsoPropagate(c.db.id, c.propagateArgv ?? argv);
   }
   let shown = argv;

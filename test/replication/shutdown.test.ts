@@ -1,14 +1,18 @@
-// SHUTDOWN on a primary waits (shutdown-timeout) for replicas to acknowledge the whole stream:
+// A primary's shutdown and restart as its replicas see them. SHUTDOWN on a primary waits (shutdown-timeout) for replicas to acknowledge the whole stream:
 // writes held, the SHUTDOWN client blocked, INFO's shutdown_in_milliseconds; then it ends when
 // they caught up or time ran out (logging the lagging ones), or SHUTDOWN ABORT lets writes go
 // and answers the waiting SHUTDOWNs with an error. The replica here is a bare connection that
-// acknowledges only when the test says so.
+// acknowledges only when the test says so. A restarted primary takes its replication history
+// back from its snapshot, so a replica continues without a full synchronisation.
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RawConnection } from '../helpers/resp.js';
 import { eventually } from '../helpers/eventually.js';
-import { infoField } from '../helpers/replication.js';
+import { infoField, linkUp } from '../helpers/replication.js';
 import { startServer, type EmbeddedServer } from '../../src/embed.js';
 
 /** A nodis primary with one replica (a raw connection after SYNC) and a write it has not acknowledged. */
@@ -99,6 +103,50 @@ describe('SHUTDOWN waiting for replicas', () => {
       second.pc.close();
       second.replica.close();
       await second.p.close();
+    }
+  });
+});
+
+describe('a restarted primary lets its replicas continue', () => {
+  it('takes its history back from its snapshot: the replica continues with PSYNC (+CONTINUE)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nodis-restart-'));
+    // No PING may follow the SAVE into the replica's offset.
+    let p = await startServer({ dir, 'repl-ping-replica-period': 3600 });
+    const port = p.port;
+    const rlog: string[] = [];
+    const r = await startServer({ log: (l) => rlog.push(l) });
+    const rc = await RawConnection.open({ port: r.port });
+    try {
+      let pc = await RawConnection.open({ port });
+      await pc.call('SET', 'before', 'restart');
+      await rc.call('REPLICAOF', '127.0.0.1', String(port));
+      await linkUp(rc);
+      await pc.call('SET', 'k', 'v');
+      await eventually(async () => assert.equal(await rc.call('GET', 'k'), '$1\r\nv\r\n'));
+      const offset = infoField(await pc.call('INFO', 'replication'), 'master_repl_offset');
+      await eventually(async () => assert.equal(infoField(await rc.call('INFO', 'replication'), 'slave_repl_offset'), offset));
+      const replId = infoField(await pc.call('INFO', 'replication'), 'master_replid');
+      assert.equal(await pc.call('SAVE'), '+OK\r\n');
+      pc.close();
+      await p.close();
+      const plog: string[] = [];
+    p = await startServer({ dir, load: true, port, log: (l) => plog.push(l) });
+      pc = await RawConnection.open({ port });
+      const info = await pc.call('INFO', 'replication');
+      assert.equal(infoField(info, 'master_replid2'), replId);
+      assert.equal(infoField(info, 'second_repl_offset'), String(Number(offset) + 1));
+      assert.equal(infoField(info, 'master_repl_offset'), offset);
+      await linkUp(rc, 20000);
+      await eventually(async () => assert.equal(infoField(await pc.call('INFO', 'stats'), 'sync_partial_ok'), '1', [...plog, ...rlog].join('\n')), 20000);
+      assert.equal(infoField(await pc.call('INFO', 'stats'), 'sync_full'), '0');
+      await pc.call('SET', 'after', 'restart');
+      await eventually(async () => assert.equal(await rc.call('GET', 'after'), '$7\r\nrestart\r\n'));
+      pc.close();
+    } finally {
+      rc.close();
+      await r.close();
+      await p.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
