@@ -7,7 +7,7 @@ import { Config } from './server/config.js';
 import { Clock } from './server/clock.js';
 import { call } from './server/dispatch.js';
 import { allCommands } from './commands/index.js';
-import { loadDataFromDisk, loadRdbFile, rdbFilePath, restoreReplicationHistory } from './persistence/rdb.js';
+import { loadDataFromDisk, loadRdbFile, rdbFilePath, restoreReplicationHistory, startupLoadOptions } from './persistence/rdb.js';
 import { scriptingOf } from './scripting/lua.js';
 import type { NodisServer, SeedData, StartOptions } from './index.js';
 
@@ -83,8 +83,8 @@ export async function startServer(options: StartOptions = {}): Promise<EmbeddedS
   } else if (load) {
     // Function libraries in the snapshot run their code as they load: the Lua engine first.
     if (existsSync(rdbFilePath(server))) await scriptingOf(server).load();
-    const loaded = loadRdbFile(server, rdbFilePath(server), { keepExpired: server.replicaSide.active });
-    if (loaded !== null) restoreReplicationHistory(server, loaded.aux);
+    const loaded = loadRdbFile(server, rdbFilePath(server), startupLoadOptions(server));
+    restoreReplicationHistory(server, loaded?.aux ?? null);
   }
   const seed = async (d: SeedData): Promise<void> => {
     for (const [k, v] of Object.entries(d)) run(server, ['set', bytes(k), bytes(v)]);

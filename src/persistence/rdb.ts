@@ -1525,6 +1525,8 @@ export interface RdbLoadOptions {
   merge?: boolean;
   /** Check the checksum; default: the rdbchecksum config. */
   verifyChecksum?: boolean;
+  /** A primary starting up: each key skipped as expired goes into the replication stream as a DEL. */
+  feedExpired?: boolean;
 }
 
 export interface RdbLoadResult {
@@ -1605,6 +1607,7 @@ export function loadRdb(server: Server, buf: Buffer, opts: RdbLoadOptions = {}):
     (e) => {
       if (!opts.keepExpired && e.expire !== null && e.expire < nowBig) {
         expired++;
+        if (opts.feedExpired) server.replication.feed(e.db, [server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', e.key]);
         return;
       }
       let s = staged.get(e.db);
@@ -1795,10 +1798,27 @@ export function loadRdbFile(server: Server, path: string, opts: RdbLoadOptions =
   return loadRdb(server, buf, opts);
 }
 
-/** After a snapshot loaded at start-up: the replication history it records (loadDataFromDisk). */
-export function restoreReplicationHistory(server: Server, aux: ReadonlyMap<string, string>): void {
-  const history = snapshotHistory(aux);
-  if (history === null) return;
+/**
+ * Before a snapshot loads at start-up: a primary keeps the stream from the start, since the keys
+ * it finds expired go into it as DELs (its replicas may still hold them), and loads expired keys
+ * out; a replica keeps them for its primary's DELs.
+ */
+export function startupLoadOptions(server: Server): RdbLoadOptions {
+  const primary = !server.replicaSide.active;
+  if (primary) server.replication.createBacklog();
+  return { keepExpired: !primary, feedExpired: primary };
+}
+
+/**
+ * After a snapshot loaded at start-up (null: there was none): the replication history it records
+ * (loadDataFromDisk). A primary without one drops the stream it kept for the load.
+ */
+export function restoreReplicationHistory(server: Server, aux: ReadonlyMap<string, string> | null): void {
+  const history = aux === null ? null : snapshotHistory(aux);
+  if (history === null) {
+    if (!server.replicaSide.active) server.replication.freeBacklog();
+    return;
+  }
   // A replica continues from it as a cached primary; a primary lets its replicas continue.
   if (server.replicaSide.active) server.replicaSide.restoreHistory(history);
   else server.replication.continueHistory(history.replId, history.offset);
@@ -1820,9 +1840,9 @@ export function loadDataFromDisk(server: Server): boolean {
   }
   try {
     // A replica keeps what its primary will expire (as Redis loads only a primary's expired keys out).
-    const loaded = loadRdbFile(server, rdbFilePath(server), { keepExpired: server.replicaSide.active });
+    const loaded = loadRdbFile(server, rdbFilePath(server), startupLoadOptions(server));
+    restoreReplicationHistory(server, loaded?.aux ?? null);
     if (loaded === null) return true;
-    restoreReplicationHistory(server, loaded.aux);
   } catch (e) {
     if (e instanceof RdbError) {
       if (e.kind === 'signature' || e.kind === 'version') {

@@ -125,11 +125,12 @@ export class ReplicationPrimary {
    * may continue after the restart (loadDataFromDisk).
    */
   continueHistory(replId: string, offset: number): void {
-    this.offset = offset;
-    this.backlog = null;
-    this.createBacklog();
+    if (this.backlog === null) this.createBacklog();
     this.replId2 = replId;
     this.secondReplOffset = offset + 1;
+    // What the load itself fed (DELs of expired keys) follows the saved offset.
+    this.offset += offset;
+    this.backlog!.firstByteOffset = this.offset - this.backlog!.histlen + 1;
     this.noReplicasSince = this.server.clock.now();
   }
 
