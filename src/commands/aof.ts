@@ -31,6 +31,9 @@ export function debugLoadAof(c: Client): void {
     server.shutdown();
     return;
   }
+  // What the file's commands counted is no change of this command's: not propagated (to the
+  // AOF itself, which would then run DEBUG LOADAOF while loading), as Redis resets it too.
+  server.dirty = 0;
   server.log.warning('Append Only File loaded by DEBUG LOADAOF');
   c.ok();
 }

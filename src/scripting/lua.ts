@@ -27,6 +27,7 @@ import {
   SCRIPT_ALLOW_OOM,
   SCRIPT_EVAL_COMPAT,
   SCRIPT_NO_WRITES,
+  SCRIPT_ALLOW_STALE,
 } from './flags.js';
 
 export * from './flags.js';
@@ -336,7 +337,17 @@ export class Scripting {
     const compat = (flags & SCRIPT_EVAL_COMPAT) !== 0;
     const server = this.server;
     const oom = server.maxmemory !== 0 && server.maxmemoryRefuses && usedMemory() > server.maxmemory;
+    // A replica whose link is down with replica-serve-stale-data no runs only scripts that allow it.
+    const stale = runningStale(server);
+    if (stale && compat) {
+      c.error("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+      return;
+    }
     if (!compat) {
+      if (stale && !(flags & SCRIPT_ALLOW_STALE)) {
+        c.error("MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.");
+        return;
+      }
       if (!(flags & SCRIPT_NO_WRITES) && ro) {
         c.error('ERR Can not execute a script with write flag using *_ro command.');
         return;
@@ -697,6 +708,7 @@ export class Scripting {
     }
     const cmd = r;
     if (cmd.flags.includes('noscript')) return scriptCallError(lc, cmd, 'ERR This Redis command is not allowed from script');
+    if (runningStale(this.server) && !cmd.flags.includes('stale')) return scriptCallError(lc, cmd, 'ERR Can not execute the command on a stale replica');
     // May-replicate commands count as writes for read-only scripts, as in Redis.
     if (run.readOnly && (cmd.write || cmd.mayReplicate)) {
       return scriptCallError(lc, cmd, 'ERR Write commands are not allowed from read-only scripts.');
@@ -847,3 +859,9 @@ const busyGate: Gate = (c, cmd) => {
   return job.eval ? ERR_BUSY_EVAL : ERR_BUSY_FUNCTION;
 };
 addGate(busyGate);
+
+/** A replica whose link to its primary is down, with replica-serve-stale-data no (Redis's running_stale). */
+function runningStale(server: Server): boolean {
+  const side = server.replicaSide;
+  return side.active && side.state !== 'connected' && !server.config.bool('replica-serve-stale-data');
+}
