@@ -9,7 +9,7 @@ import { FunctionLibraries } from '../scripting/functions.js';
 import { parseInteger } from '../util/numbers.js';
 import { ERR_BUSY_EVAL, FLAG_NAMES, scriptingOf, sha1hex, type Scripting } from '../scripting/lua.js';
 import { globMatch } from '../util/glob.js';
-import { optionWord } from '../util/cstring.js';
+import { cString, optionWord } from '../util/cstring.js';
 import { replyHelp } from './help.js';
 
 /** The engine, or null after writing why scripts cannot run (the engine failed to load). */
@@ -220,7 +220,8 @@ function functionList(c: Client, argv: string[]): void {
       pattern = argv[++i];
       continue;
     }
-    c.error(`ERR Unknown argument ${argv[i]}`);
+    // Printed with %s, as a C string: up to a NUL byte.
+    c.error(`ERR Unknown argument ${cString(argv[i])}`);
     return;
   }
   const libs = [...scriptingOf(c.server).functions.libraries.values()].filter((l) => pattern === null || globMatch(pattern, l.name, true));

@@ -276,6 +276,7 @@ describe('scripting', differentialSuite(), () => {
       ['FUNCTION', 'LIST', 'WITHCODE', 'LIBRARYNAME', 'lib2'],
       err(['FUNCTION', 'LIST', 'LIBRARYNAME']),
       err(['FUNCTION', 'LIST', 'bad']),
+      err(['FUNCTION', 'LIST', 'APPEND\0x']),
       ['FUNCTION', 'STATS'],
       err(['FUNCTION', 'LOAD', "#!lua name=lib3\nredis.register_function('f1', function() return 1 end)"]),
       err(['FUNCTION', 'LOAD', "#!lua name=lib3\nredis.call('ping')"]),
