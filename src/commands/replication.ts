@@ -5,7 +5,7 @@
 import type { CommandSpec } from '../server/command.js';
 import type { Client } from '../server/client.js';
 import { ERR_SYNTAX } from '../server/errors.js';
-import { newReplicaState, replicaName } from '../replication/primary.js';
+import { newReplicaState, peerIp, replicaName } from '../replication/primary.js';
 import { parseInt64 } from '../util/numbers.js';
 import { int64Arg, rangeArg, timeoutArg } from './args.js';
 import { cString, optionWord } from '../util/cstring.js';
@@ -240,7 +240,7 @@ function role(c: Client): void {
     for (const r of online) {
       const st = r.replica!;
       c.arrayLen(3);
-      c.bulk(replicaIp(r));
+      c.bulk(peerIp(r));
       c.bulk(String(st.listeningPort));
       c.bulk(String(st.ackOffset));
     }
@@ -252,11 +252,6 @@ function role(c: Client): void {
   c.integer(side.port);
   c.bulk(side.roleState());
   c.integer(side.roleOffset());
-}
-
-/** The peer address of a replica's connection, without the port. */
-function replicaIp(r: Client): string {
-  return r.addr.slice(0, r.addr.lastIndexOf(':')).replace(/^\[|\]$/g, '');
 }
 
 /** Whether the command writes: a write, an EXEC of a queued write, a script declaring writes. */

@@ -10,6 +10,7 @@ import { PAUSE_WRITE } from '../server/pause.js';
 import { ERR_SYNTAX } from '../server/errors.js';
 import { int64Arg } from '../commands/args.js';
 import { optionWord } from '../util/cstring.js';
+import { replicaAddress } from './primary.js';
 
 /** INFO master_failover_state's words (getFailoverStateString). */
 export type FailoverState = 'no-failover' | 'waiting-for-sync' | 'failover-in-progress';
@@ -116,7 +117,7 @@ export class Failover {
   private findReplica(host: string, port: number): Client | null {
     for (const r of this.server.replication.replicas) {
       const st = r.replica!;
-      const ip = st.ipAddress !== '' ? st.ipAddress : peerIp(r);
+      const ip = replicaIp(r);
       if (ip.toLowerCase() === host.toLowerCase() && st.listeningPort === port) return r;
     }
     return null;
@@ -147,7 +148,7 @@ export class Failover {
       for (const r of server.replication.replicas) {
         if (r.replica!.ackOffset !== offset) continue;
         const st = r.replica!;
-        const ip = st.ipAddress !== '' ? st.ipAddress : peerIp(r);
+        const ip = replicaIp(r);
         if (ip === '') continue;
         this.targetHost = ip;
         this.targetPort = st.listeningPort;
@@ -188,7 +189,8 @@ export class Failover {
   }
 }
 
-function peerIp(c: Client): string {
-  if (c.socket === null || c.isUnixSocket) return '';
-  return c.addr.slice(0, c.addr.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+/** Where a replica can be reached: its announced or peer address; none over a unix socket. */
+function replicaIp(c: Client): string {
+  if (c.replica!.ipAddress === '' && (c.socket === null || c.isUnixSocket)) return '';
+  return replicaAddress(c);
 }

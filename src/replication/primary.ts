@@ -666,7 +666,7 @@ export class ReplicationPrimary {
     }
     // No replica for repl-backlog-ttl seconds: the backlog goes, and with it the history.
     const ttl = config.num('repl-backlog-ttl');
-    if (this.replicas.length === 0 && ttl !== 0 && this.backlog !== null && !hasPrimary(this.server)) {
+    if (this.replicas.length === 0 && ttl !== 0 && this.backlog !== null && !this.server.replicaSide.active) {
       if (Math.floor((now - this.noReplicasSince) / 1000) > ttl) {
         this.changeReplId();
         this.clearReplId2();
@@ -698,7 +698,7 @@ export class ReplicationPrimary {
   enoughGoodReplicas(): boolean {
     const config = this.server.config;
     const min = config.num('min-replicas-to-write');
-    return min === 0 || config.num('min-replicas-max-lag') === 0 || hasPrimary(this.server) || this.goodReplicas >= min;
+    return min === 0 || config.num('min-replicas-max-lag') === 0 || this.server.replicaSide.active || this.goodReplicas >= min;
   }
 
   /** INFO replication's replica fields: connected_slaves and one slaveN line each. */
@@ -711,7 +711,7 @@ export class ReplicationPrimary {
       const state = INFO_STATE[st.state];
       // A replica that only took a snapshot is in the count but not on a line of its own.
       if (state === undefined) continue;
-      const ip = st.ipAddress !== '' ? st.ipAddress : peerIp(r);
+      const ip = replicaAddress(r);
       // Seconds since its last acknowledgement (since 1970 before its first, as Redis prints).
       const lag = Math.floor(now / 1000) - Math.floor(st.ackTime / 1000);
       fields.push([`slave${n++}`, `ip=${ip},port=${st.listeningPort},state=${state},offset=${st.ackOffset},lag=${lag}`]);
@@ -749,13 +749,15 @@ interface FullSyncJob {
   readonly functionsOnly: boolean;
 }
 
-/** Whether this server follows a primary (it then proxies the stream and keeps its backlog). */
-function hasPrimary(server: Server): boolean {
-  return server.replicaSide.active;
+/** The peer address of a connection, without its port (and an IPv6 one without brackets). */
+export function peerIp(c: Client): string {
+  return c.addr.slice(0, c.addr.lastIndexOf(':')).replace(/^\[|\]$/g, '');
 }
 
-function peerIp(c: Client): string {
-  return c.addr.slice(0, c.addr.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+/** A replica's address as Redis names it: REPLCONF ip-address if announced, else its peer's. */
+export function replicaAddress(c: Client): string {
+  const announced = c.replica?.ipAddress ?? '';
+  return announced !== '' ? announced : peerIp(c);
 }
 const NO_REPL_ID = '0'.repeat(40);
 
@@ -765,8 +767,7 @@ function newReplId(): string {
 
 /** How logs name a replica (replicationGetSlaveName): its address with its listening port. */
 export function replicaName(c: Client): string {
-  const announced = c.replica?.ipAddress ?? '';
-  const ip = announced !== '' ? announced : peerIp(c);
+  const ip = replicaAddress(c);
   if (ip === '') return `client id #${c.id}`;
   const port = c.replica?.listeningPort ?? 0;
   return port !== 0 ? `${ip.includes(':') ? `[${ip}]` : ip}:${port}` : `${ip}:<unknown-replica-port>`;
