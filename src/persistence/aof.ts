@@ -279,6 +279,8 @@ export class AofWriter {
   private fsyncedSize = 0;
   private lastFsyncSec = 0;
   private fsyncRunning = false;
+  /** A descriptor closed while its background fsync ran, to close when the fsync is done. */
+  private closeAfterFsync = -1;
   private postponedSince = 0;
   private lastErrorLog = 0;
   /** Whether the last write failed (INFO aof_last_write_status, MISCONF), and why. */
@@ -326,11 +328,10 @@ export class AofWriter {
 
   closeFile(): void {
     if (this.fd === -1) return;
-    try {
-      closeSync(this.fd);
-    } catch {
-      // Already unusable: nothing more to lose.
-    }
+    // A background fsync still holds the descriptor: it is closed when that fsync is done (closed
+    // now, the fsync would fail with EBADF, or sync whatever file reused the number).
+    if (this.fsyncRunning) this.closeAfterFsync = this.fd;
+    else closeQuietly(this.fd);
     this.fd = -1;
   }
 
@@ -444,6 +445,12 @@ export class AofWriter {
         const size = this.incrSize;
         fsync(fd, (err) => {
           this.fsyncRunning = false;
+          if (this.closeAfterFsync === fd) {
+            // The file was switched or closed meanwhile, and synced then: its result is moot.
+            this.closeAfterFsync = -1;
+            closeQuietly(fd);
+            return;
+          }
           if (err) {
             this.fsyncError = err.code ?? 'EIO';
             this.host.log.warning(`Fail to fsync the AOF file: ${strerror(this.fsyncError)}`);
@@ -482,6 +489,14 @@ export function aofDirPath(host: Pick<AofHost, 'dir' | 'dirname'>): string {
 /** The manifest's path. */
 export function manifestPath(host: Pick<AofHost, 'dir' | 'dirname' | 'filename'>): string {
   return join(aofDirPath(host), `${host.filename()}.manifest`);
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Already unusable: nothing more to lose.
+  }
 }
 
 /**

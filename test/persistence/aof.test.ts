@@ -7,10 +7,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { pbkdf2 } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, type EmbeddedServer } from '../../src/embed.js';
-import { AofManifest, AofManifestError, readAofCommands } from '../../src/persistence/aof.js';
+import { AofManifest, AofManifestError, AofWriter, readAofCommands } from '../../src/persistence/aof.js';
 import { startOracle, oracleAvailable, ORACLE_SKIP_MESSAGE } from '../helpers/oracle.js';
 import { RawConnection, encodeCommand } from '../helpers/resp.js';
 import { tempDirs } from '../helpers/tempdir.js';
@@ -169,6 +170,44 @@ describe('AOF command reader', () => {
     assert.equal(read(`${set}GET a\r\n`)[1].status, 'format');
     assert.equal(read('*2\r\n+OK\r\n')[1].status, 'format');
     assert.equal(read('*0\r\n')[1].status, 'format');
+  });
+});
+
+describe('AOF writer', () => {
+  it('switching or closing the file while a background fsync runs leaves no fsync error (no EBADF)', async () => {
+    const dir = tempDir();
+    let now = 1_000_000;
+    const warnings: string[] = [];
+    const host = {
+      dir: () => dir,
+      dirname: () => dir,
+      filename: () => 'w.aof',
+      fsyncPolicy: () => 'everysec' as const,
+      timestamps: () => false,
+      skipFsync: () => false,
+      nowMs: () => now,
+      log: { notice: () => {}, warning: (m: string) => void warnings.push(m), verbose: () => {} },
+    };
+    const w = new AofWriter(host);
+    w.openFile(join(dir, 'f0'));
+    // Each round starts a background fsync (a new second), then switches files at once, as a
+    // rewrite's end does; the old descriptor must outlive its fsync. The thread pool is kept busy
+    // first, so the fsync runs only after the switch has happened.
+    for (let i = 1; i <= 5; i++) {
+      const busy = Array.from({ length: 8 }, () => new Promise((r) => pbkdf2('x', 'y', 20_000, 32, 'sha256', r)));
+      now += 1000;
+      w.feed(0, ['SET', 'k', String(i)]);
+      w.flush();
+      // A switch (a rewrite's end), or a close (appendonly no) and a later open.
+      if (i % 2 === 0) w.switchTo(join(dir, `f${i % 4}`));
+      else w.closeFile();
+      await Promise.all(busy);
+      await new Promise((r) => setTimeout(r, 20));
+      if (i % 2 === 1) w.openFile(join(dir, `f${i % 4}`));
+    }
+    assert.equal(w.fsyncError, undefined);
+    assert.deepEqual(warnings, []);
+    w.closeFile();
   });
 });
 
