@@ -84,6 +84,23 @@ const C_SPACE = ' \t\n\v\f\r';
  * rejected; "inf"/"infinity" and C99 hex floats are accepted. null when Redis rejects it.
  */
 export function parseDouble(s: string): number | null {
+  // The usual form (digits, a sign, a point) is read by Number(), whose syntax for these is
+  // strtod's; what either refuses ("1.2.3", "-") the other does too. Short enough that no
+  // fraction underflows to zero (which strtod reports as a range error).
+  if (s.length !== 0 && s.length <= 300) {
+    let plain = true;
+    for (let i = 0; i < s.length; i++) {
+      const b = s.charCodeAt(i);
+      if (!((b >= 48 && b <= 57) || b === 46 || b === 45 || b === 43)) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) {
+      const v = Number(s);
+      return v === v && v !== Infinity && v !== -Infinity ? v : null;
+    }
+  }
   if (s.length === 0 || C_SPACE.includes(s[0])) return null;
   const hex = /^([+-]?)0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?\d+))?$/i.exec(s);
   if (hex && (hex[2] || hex[3])) return hexFloat(hex[1] === '-', hex[2] + (hex[3] ?? ''), (hex[3] ?? '').length, hex[4]);

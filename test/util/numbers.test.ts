@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseInteger, parseInt64, atoi } from '../../src/util/numbers.js';
+import { parseInteger, parseInt64, atoi, parseDouble } from '../../src/util/numbers.js';
 
 it('parses integers with string2ll rules', () => {
   const cases: Array<[string, number | null]> = [
@@ -29,4 +29,17 @@ it('reads numbers like C atoi', () => {
   assert.equal(atoi('abc'), 0);
   assert.equal(atoi('4294967297'), 1);
   assert.equal(atoi('99999999999999999999999'), -1);
+});
+
+it('parses doubles as strtod reads a whole string (string2d)', () => {
+  const cases: Array<[string, number | null]> = [
+    ['0', 0], ['1.', 1], ['.5', 0.5], ['+5', 5], ['-2.25', -2.25], ['00012', 12], ['1.5e3', 1500],
+    ['-', null], ['+', null], ['.', null], ['1.2.3', null], ['+-1', null], ['--1', null], ['1-', null],
+    ['', null], [' 1', null], ['1 ', null], ['1\0', null], ['inf', Infinity], ['-inf', -Infinity], ['nan', null],
+    ['1e400', null], ['1e-400', null], ['0x10', 16], ['9'.repeat(400), null],
+    // A fraction so long it underflows to zero is a range error; a long zero is not.
+    [`0.${'0'.repeat(400)}1`, null], [`0.${'0'.repeat(400)}`, 0], [`0.${'0'.repeat(250)}1`, 1e-251],
+  ];
+  for (const [s, want] of cases) assert.equal(parseDouble(s), want, JSON.stringify(s));
+  assert.ok(Object.is(parseDouble('-0'), -0));
 });
