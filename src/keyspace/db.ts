@@ -9,6 +9,12 @@ import type { SnapshotSource } from '../persistence/snapshot.js';
 export interface KeyspaceHost {
   /** The current execution unit's time (unix ms). */
   now(): number;
+  /**
+   * The time (unix ms) lookups stamp on values for OBJECT IDLETIME and eviction: refreshed at
+   * each read from a client and each cron tick rather than read from the clock per lookup, as
+   * Redis's LRU clock (its resolution is a second).
+   */
+  readonly lruClock: number;
   stats: { keyspaceHits: number; keyspaceMisses: number };
   /** After a key is removed because its time passed: statistics, event, propagated DEL. */
   keyExpired(db: Database, key: string): void;
@@ -142,7 +148,7 @@ export class Database {
       if (notify) this.host.keyMissed(this, key);
     } else {
       this.host.stats.keyspaceHits++;
-      if (touch && typeof v !== 'string' && this.host.accessTouches()) v.lru = this.host.now();
+      if (touch && typeof v !== 'string' && this.host.accessTouches()) v.lru = this.host.lruClock;
     }
     return v;
   }
@@ -152,7 +158,7 @@ export class Database {
     // The caller may change the value in place: a running snapshot keeps it as it was first.
     if (this.snap !== null) this.snap.keep(key);
     const v = this.expires.size !== 0 && this.expireIfNeeded(key) ? undefined : this.dict.get(key);
-    if (v !== undefined && typeof v !== 'string' && this.host.accessTouches()) v.lru = this.host.now();
+    if (v !== undefined && typeof v !== 'string' && this.host.accessTouches()) v.lru = this.host.lruClock;
     return v;
   }
 
@@ -167,7 +173,7 @@ export class Database {
    */
   set(key: string, value: Value, keepTtl = false): void {
     if (this.snap !== null) this.snap.keep(key);
-    if (typeof value !== 'string') value.lru = this.host.now();
+    if (typeof value !== 'string') value.lru = this.host.lruClock;
     const before = this.dict.size;
     this.dict.set(key, value);
     if (this.dict.size !== before) this.host.keyAdded(this, key);
@@ -177,7 +183,7 @@ export class Database {
   /** Replaces the value in place of a key known to exist, keeping its time to live. */
   replace(key: string, value: Value): void {
     if (this.snap !== null) this.snap.keep(key);
-    if (typeof value !== 'string') value.lru = this.host.now();
+    if (typeof value !== 'string') value.lru = this.host.lruClock;
     this.dict.set(key, value);
   }
 

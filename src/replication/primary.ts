@@ -101,6 +101,7 @@ export class ReplicationPrimary {
     server.config.onChange('repl-backlog-size', () => this.backlog?.resize(this.backlogSize()));
     server.config.onChange('min-replicas-to-write', () => this.refreshGoodReplicas());
     server.config.onChange('min-replicas-max-lag', () => this.refreshGoodReplicas());
+    this.refreshGoodReplicas();
   }
 
   private backlogSize(): number {
@@ -681,7 +682,9 @@ export class ReplicationPrimary {
   refreshGoodReplicas(): void {
     const config = this.server.config;
     const maxLag = config.num('min-replicas-max-lag');
-    if (config.num('min-replicas-to-write') === 0 || maxLag === 0) {
+    const min = config.num('min-replicas-to-write');
+    this.minGoodReplicas = maxLag === 0 ? 0 : min;
+    if (min === 0 || maxLag === 0) {
       this.goodReplicas = 0;
       return;
     }
@@ -696,10 +699,15 @@ export class ReplicationPrimary {
 
   /** checkGoodReplicasStatus: whether writes may go on under min-replicas-to-write. */
   enoughGoodReplicas(): boolean {
-    const config = this.server.config;
-    const min = config.num('min-replicas-to-write');
-    return min === 0 || config.num('min-replicas-max-lag') === 0 || this.server.replicaSide.active || this.goodReplicas >= min;
+    const min = this.minGoodReplicas;
+    return min === 0 || this.server.replicaSide.active || this.goodReplicas >= min;
   }
+
+  /**
+   * min-replicas-to-write, or 0 when min-replicas-max-lag is 0 (the check is off): kept by
+   * refreshGoodReplicas, which every change of either setting runs, as every write asks.
+   */
+  private minGoodReplicas = 0;
 
   /** INFO replication's replica fields: connected_slaves and one slaveN line each. */
   infoFields(): Array<[string, string | number]> {

@@ -240,6 +240,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
    * (for commandstats, latency and later SLOWLOG). The total stays exact.
    */
   tick = 0;
+  /** See KeyspaceHost.lruClock. */
+  lruClock = 0;
   private timed: Command[] = [];
   /** The client and the arguments (secrets redacted) of each command in timed, for the slow log. */
   private timedClients: Client[] = [];
@@ -324,7 +326,11 @@ export class Server extends EventEmitter implements KeyspaceHost {
     this.aof = createAof(this);
     // Blocked clients whose keys became ready are served as each outermost unit ends.
     this.afterUnit.push(() => this.blocking.handleReady());
-    clock.onAdvance(() => this.blocking.clockMoved());
+    this.lruClock = clock.now();
+    clock.onAdvance(() => {
+      this.lruClock = clock.now();
+      this.blocking.clockMoved();
+    });
     // A pause whose time a clock.advance() passed ends at once (its clients run after this unit).
     clock.onAdvance(() => {
       if (this.pause.active) this.pause.check();
@@ -977,7 +983,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
     // A read of this replica's primary: counted as received, its commands applied, then proxied.
     if (c.isMaster) this.replicaSide.received(chunk, length);
     this.stats.netInputBytes += length;
-    c.lastInteraction = this.clock.now();
+    c.lastInteraction = this.lruClock = this.clock.now();
     if (this.timedCount !== 0) this.settleCommandTimes();
     this.tick = performance.now();
     const outer = this.reading;
@@ -1078,6 +1084,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
       try {
         if (this.timedCount !== 0) this.settleCommandTimes();
         this.tick = performance.now();
+        this.lruClock = this.clock.now();
         const outer = this.reading;
         this.reading = c;
         // A command CLIENT PAUSE held back runs first, from the start (it may be held again).
@@ -1133,6 +1140,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
       // as Redis runs no serverCron while it serves events during a busy script, nothing runs.
       if (this.cronPaused || this.unitDepth !== 0) return;
       ticks++;
+      this.lruClock = this.clock.now();
       if (this.shutdownSignal !== null && this.onSignalShutdown !== null && !this.shutdownInProgress) {
         const sig = this.shutdownSignal;
         this.shutdownSignal = null;

@@ -28,12 +28,25 @@ import { lpPrepare, lpWritePrepared, lpWriteHeader, LP_HDR_SIZE, LP_EOF } from '
 export type StreamId = string;
 
 const TWO32 = 4294967296;
-const ZERO8 = '\0\0\0\0\0\0\0\0';
-const MAX8 = '\xff\xff\xff\xff\xff\xff\xff\xff';
+
+/**
+ * The ID of four big-endian 32-bit words (ms high, ms low, seq high, seq low), made in one piece.
+ * Joining shorter strings would make a rope (V8 joins strings of 13 or more characters lazily),
+ * which every comparison of IDs would then flatten again: an XADD compares its new ID twice.
+ */
+function idOfWords(a: number, b: number, c: number, d: number): StreamId {
+  return String.fromCharCode(
+    a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255,
+    b >>> 24, (b >>> 16) & 255, (b >>> 8) & 255, b & 255,
+    c >>> 24, (c >>> 16) & 255, (c >>> 8) & 255, c & 255,
+    d >>> 24, (d >>> 16) & 255, (d >>> 8) & 255, d & 255,
+  );
+}
+
 /** 0-0 */
-export const ID_MIN: StreamId = ZERO8 + ZERO8;
+export const ID_MIN: StreamId = idOfWords(0, 0, 0, 0);
 /** 18446744073709551615-18446744073709551615 */
-export const ID_MAX: StreamId = MAX8 + MAX8;
+export const ID_MAX: StreamId = idOfWords(-1, -1, -1, -1);
 
 /** Entry flags, as in the listpack. */
 const FLAG_DELETED = 1;
@@ -47,28 +60,30 @@ export const ENTRIES_READ_INVALID = -1;
 
 // ---- IDs --------------------------------------------------------------------------------------
 
-function u32chars(v: number): string {
-  return String.fromCharCode(v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255);
+/** The high 32-bit word of a 64-bit half (a number below 2^53, or a bigint). */
+function highWord(v: number | bigint): number {
+  if (typeof v === 'bigint') return Number(v >> 32n);
+  return v < TWO32 ? 0 : Math.floor(v / TWO32);
 }
 
-/** Eight big-endian bytes of a number in [0, 2^53). */
-function u64chars(v: number): string {
-  if (v < TWO32) return '\0\0\0\0' + u32chars(v);
-  return u32chars(Math.floor(v / TWO32)) + u32chars(v >>> 0);
+/** The low 32-bit word of a 64-bit half. */
+function lowWord(v: number | bigint): number {
+  return typeof v === 'bigint' ? Number(v & 0xffffffffn) : v >>> 0;
 }
 
-function bigChars(v: bigint): string {
-  return u32chars(Number(v >> 32n)) + u32chars(Number(v & 0xffffffffn));
+/** The ID (ms, seq) of two halves, each an exact number below 2^53 or an unsigned 64-bit bigint. */
+function idOfHalves(ms: number | bigint, seq: number | bigint): StreamId {
+  return idOfWords(highWord(ms), lowWord(ms), highWord(seq), lowWord(seq));
 }
 
 /** The ID (ms, seq) of two exact non-negative numbers below 2^53. */
 export function makeId(ms: number, seq: number): StreamId {
-  return u64chars(ms) + u64chars(seq);
+  return idOfHalves(ms, seq);
 }
 
 /** The ID (ms, seq) of two unsigned 64-bit bigints. */
 export function makeBigId(ms: bigint, seq: bigint): StreamId {
-  return bigChars(ms) + bigChars(seq);
+  return idOfHalves(ms, seq);
 }
 
 function word(id: string, at: number): number {
@@ -105,18 +120,26 @@ export function idText(id: StreamId): string {
 
 /** The next ID, or null after the last possible one (streamIncrID). */
 export function idIncr(id: StreamId): StreamId | null {
-  let i = 15;
-  while (i >= 0 && id.charCodeAt(i) === 255) i--;
-  if (i < 0) return null;
-  return id.slice(0, i) + String.fromCharCode(id.charCodeAt(i) + 1) + '\0'.repeat(15 - i);
+  return idStep(id, 1);
 }
 
 /** The previous ID, or null before 0-0 (streamDecrID). */
 export function idDecr(id: StreamId): StreamId | null {
-  let i = 15;
-  while (i >= 0 && id.charCodeAt(i) === 0) i--;
-  if (i < 0) return null;
-  return id.slice(0, i) + String.fromCharCode(id.charCodeAt(i) - 1) + '\xff'.repeat(15 - i);
+  return idStep(id, -1);
+}
+
+/** id + step (±1) as a 128-bit number, with the carry or borrow through its words; null past either end. */
+function idStep(id: StreamId, step: 1 | -1): StreamId | null {
+  const w = [word(id, 0), word(id, 4), word(id, 8), word(id, 12)];
+  for (let i = 3; i >= 0; i--) {
+    const v = w[i] + step;
+    if (v >= 0 && v < TWO32) {
+      w[i] = v;
+      return idOfWords(w[0], w[1], w[2], w[3]);
+    }
+    w[i] = step === 1 ? 0 : TWO32 - 1;
+  }
+  return null;
 }
 
 const UINT64_LIMIT = 2n ** 64n;
@@ -161,10 +184,6 @@ function parseUint64(s: string): number | bigint | null {
   return v <= 9007199254740991n ? Number(v) : v;
 }
 
-function halfChars(v: number | bigint): string {
-  return typeof v === 'number' ? u64chars(v) : bigChars(v);
-}
-
 /** Whether the last parseId left the sequence to be generated ("ms-*"). */
 export let parsedSeqGiven = true;
 
@@ -188,7 +207,7 @@ export function parseId(arg: string, maxSeq: boolean, strict: boolean, allowSeqS
   if (ms === null) return null;
   let seq: number | bigint;
   if (dash < 0) {
-    return halfChars(ms) + (maxSeq ? MAX8 : ZERO8);
+    return idOfHalves(ms, maxSeq ? 0xffffffffffffffffn : 0);
   }
   const rest = s.slice(dash + 1);
   if (allowSeqStar && rest === '*') {
@@ -199,7 +218,7 @@ export function parseId(arg: string, maxSeq: boolean, strict: boolean, allowSeqS
     if (v === null) return null;
     seq = v;
   }
-  return halfChars(ms) + halfChars(seq);
+  return idOfHalves(ms, seq);
 }
 
 // ---- Listpack sizes ---------------------------------------------------------------------------
