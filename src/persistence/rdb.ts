@@ -1615,17 +1615,22 @@ export function loadRdb(server: Server, buf: Buffer, opts: RdbLoadOptions = {}):
         s = { dict: new Map(), expires: new Map() };
         staged.set(e.db, s);
       }
-      if (s.dict.has(e.key) || (!opts.merge && server.dbs[e.db].dict.has(e.key))) {
+      if (typeof e.value !== 'string') {
+        e.value.lru = e.idle >= 0 ? now - e.idle * 1000 : now;
+      }
+      // Set first: a size that did not grow finds a duplicate with one lookup instead of two.
+      const dict = s.dict;
+      const size = dict.size;
+      dict.set(e.key, e.value);
+      const live = server.dbs[e.db].dict;
+      if (dict.size === size || (!opts.merge && live.size !== 0 && live.has(e.key))) {
         if (!opts.merge) {
           log.warning(`RDB has duplicated key ${printable(e.key, 128)} in DB ${e.db}`);
           throw new RdbError('duplicate', `Duplicated key ${printable(e.key)} in DB ${e.db}`, 0);
         }
+        // (MERGE: the later value has replaced the earlier; so does its time to live.)
         s.expires.delete(e.key);
       }
-      if (typeof e.value !== 'string') {
-        e.value.lru = e.idle >= 0 ? now - e.idle * 1000 : now;
-      }
-      s.dict.set(e.key, e.value);
       if (e.expire !== null) s.expires.set(e.key, e.expire);
       keys++;
     },

@@ -444,14 +444,25 @@ export class Scripting {
    * minus a multiple of 1000 after it (the budget itself stays B). -1 unless exactly one does.
    */
   private findFuelCounter(): number {
+    // The counter sits in the engine's static data near the start of its memory: looking there
+    // first spares reading the whole heap, whose untouched pages the kernel would map one by one
+    // (about 300 ms at start-up). The whole heap is searched only if that finds nothing.
+    const found = this.findFuelCounterBelow(1024 * 1024);
+    return found >= 0 ? found : this.findFuelCounterBelow(Infinity);
+  }
+
+  /** findFuelCounter's search within the first `limit` bytes of the engine's memory. */
+  private findFuelCounterBelow(limit: number): number {
     const engine = this.engine!;
     const exports = engineExports(engine);
     const budget = 0x7a5b3c1d;
     const candidates = (value: number): number[] => {
       const heap = exports.HEAPU8;
-      const words = new Uint32Array(heap.buffer, heap.byteOffset, heap.byteLength >>> 2);
+      const words = new Uint32Array(heap.buffer, heap.byteOffset, Math.min(heap.byteLength, limit) >>> 2);
       const found: number[] = [];
-      for (let i = 0; i + 1 < words.length; i += 2) if (words[i] === value && words[i + 1] === 0) found.push(i * 4);
+      for (let i = words.indexOf(value); i >= 0 && i + 1 < words.length; i = words.indexOf(value, i + 1)) {
+        if ((i & 1) === 0 && words[i + 1] === 0) found.push(i * 4);
+      }
       return found;
     };
     try {
