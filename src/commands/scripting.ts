@@ -221,7 +221,8 @@ function functionList(c: Client, argv: string[]): void {
       continue;
     }
     // Printed with %s, as a C string: up to a NUL byte.
-    c.error(`ERR Unknown argument ${cString(argv[i])}`);
+    // Redis writes this one unformatted (addReplyErrorSds): CR and LF become spaces, none trimmed.
+    c.error(`ERR Unknown argument ${cString(argv[i]).replace(/[\r\n]/g, ' ')}`);
     return;
   }
   const libs = [...scriptingOf(c.server).functions.libraries.values()].filter((l) => pattern === null || globMatch(pattern, l.name, true));

@@ -12,6 +12,30 @@ export type Resp = 2 | 3;
 
 const CRLF = '\r\n';
 
+/**
+ * Shared encodings of the small numbers replies use most (as Redis's shared.integers,
+ * shared.bulkhdr and shared.mbulkhdr): made on first use, then appended without building the
+ * text again for every reply.
+ */
+const SHARED_NUMBERS = 10000;
+const integerReplies: string[] = [];
+const bulkHeaders: string[] = [];
+const arrayHeaders: string[] = [];
+
+function integerReply(n: number): string {
+  return (integerReplies[n] ??= ':' + n + CRLF);
+}
+
+/** "$<len>\r\n" */
+function bulkHeader(len: number): string {
+  return len < SHARED_NUMBERS ? (bulkHeaders[len] ??= '$' + len + CRLF) : '$' + len + CRLF;
+}
+
+/** "*<n>\r\n" */
+function arrayHeader(n: number): string {
+  return n < SHARED_NUMBERS ? (arrayHeaders[n] ??= '*' + n + CRLF) : '*' + n + CRLF;
+}
+
 /** Pending output kept as one string up to this size; past it, it becomes a chunk. */
 export const OUT_BLOCK_BYTES = 64 * 1024;
 /** A bulk value at least this long becomes a chunk of its own instead of joining the string. */
@@ -198,7 +222,9 @@ export class ReplyWriter {
   protected countError(_msg: string): void {}
 
   integer(n: number | bigint): void {
-    this.out += ':' + n + CRLF;
+    // (A negative zero is written as 0, as the number's text is.)
+    if (typeof n === 'number' && n >= 0 && n < SHARED_NUMBERS && (n | 0) === n) this.out += integerReply(n);
+    else this.out += ':' + n + CRLF;
     if (this.out.length >= this.spillAt) this.spill();
   }
 
@@ -210,7 +236,7 @@ export class ReplyWriter {
 
   bulk(s: string): void {
     if (s.length >= BIG_VALUE_BYTES) return this.bigBulk(s);
-    this.out += '$' + s.length + CRLF + s + CRLF;
+    this.out += bulkHeader(s.length) + s + CRLF;
     if (this.out.length >= this.spillAt) this.spill();
   }
 
@@ -222,7 +248,7 @@ export class ReplyWriter {
 
   /** A big value becomes a chunk of its own: it is referenced, not copied into the batch. */
   private bigBulk(s: string): void {
-    this.out += '$' + s.length + CRLF;
+    this.out += bulkHeader(s.length);
     this.moveOut();
     this.chunks.push(s);
     this.chunkBytes += s.length;
@@ -287,7 +313,8 @@ export class ReplyWriter {
   }
 
   arrayLen(n: number | bigint): void {
-    this.out += '*' + n + CRLF;
+    if (typeof n === 'number' && n >= 0 && (n | 0) === n) this.out += arrayHeader(n);
+    else this.out += '*' + n + CRLF;
   }
 
   /** A map of n pairs: a flat array of 2n items in RESP2. */

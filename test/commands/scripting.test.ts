@@ -277,6 +277,8 @@ describe('scripting', differentialSuite(), () => {
       err(['FUNCTION', 'LIST', 'LIBRARYNAME']),
       err(['FUNCTION', 'LIST', 'bad']),
       err(['FUNCTION', 'LIST', 'APPEND\0x']),
+      err(['FUNCTION', 'LIST', '\r\n']),
+      err(['FUNCTION', 'LIST', 'a\nb\r']),
       ['FUNCTION', 'STATS'],
       err(['FUNCTION', 'LOAD', "#!lua name=lib3\nredis.register_function('f1', function() return 1 end)"]),
       err(['FUNCTION', 'LOAD', "#!lua name=lib3\nredis.call('ping')"]),
