@@ -142,7 +142,7 @@ export async function memorySection(log: (line: string) => void = (l) => process
   const datasets = chosen as Dataset[];
   const count = n.toLocaleString('en-US');
   const rows: string[][] = [];
-  const notes: string[] = [];
+  const loadTimes: string[] = [];
   for (const dataset of datasets) {
     const measured = {} as Record<ServerKind, MemoryRow>;
     for (const kind of SERVER_KINDS) {
@@ -157,7 +157,7 @@ export async function memorySection(log: (line: string) => void = (l) => process
       mib(measured.nodis.empty), mib(measured.nodis.loaded), mib(growth(measured.nodis)), (growth(measured.nodis) / n).toFixed(1),
       ratio.toFixed(2), `≤ ${TARGETS[dataset].toFixed(1)}`, ratio <= TARGETS[dataset] ? 'yes' : 'no',
     ]);
-    notes.push(`${dataset}: loaded in ${measured.redis.seconds.toFixed(1)} s (redis), ${measured.nodis.seconds.toFixed(1)} s (nodis)`);
+    loadTimes.push(`${dataset} ${measured.redis.seconds.toFixed(1)} / ${measured.nodis.seconds.toFixed(1)}`);
   }
   return {
     title: 'Memory',
@@ -172,7 +172,7 @@ export async function memorySection(log: (line: string) => void = (l) => process
         rows,
       },
     }],
-    notes,
+    notes: [`Loading took (s, redis / nodis): ${loadTimes.join(', ')}.`],
   };
 }
 
