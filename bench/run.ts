@@ -1,25 +1,43 @@
-// nodis vs Redis throughput: the same redis-benchmark runs against a real redis-server and against
-// nodis, in interleaved rounds, with each server pinned to CPU 0 and the benchmark to CPU 1.
-// Prints the median requests per second of each test for both servers and their ratio, and the
-// median of redis-benchmark's p50 and p99 latencies (ms) for each.
+// nodis vs Redis: the same redis-benchmark runs against a real redis-server and against nodis, in
+// interleaved rounds, with each server pinned to CPU 0 and the benchmark to CPU 1. Prints the
+// median requests per second of each test for both servers and their ratio, and the median of
+// redis-benchmark's p50 and p99 latencies (ms) for each; then memory per dataset (bench/memory.ts),
+// start-up and RDB loading time (bench/startup.ts), throughput with 10,000 idle connections open
+// (bench/idle.ts), and optionally the sorted set scaling curve (bench/zset-scale.ts); and writes it
+// all, with the date, the machine, the versions and the command, to bench/RESULTS.md.
 //
 //   npm run bench                          (builds, then runs this)
 //   BENCH_ROUNDS=5 BENCH_N=200000 npm run bench
+//   BENCH_ROUNDS=1 BENCH_TESTS=set,get BENCH_MEMORY_KEYS=100000 BENCH_STARTUP_KEYS=100000 \
+//     BENCH_IDLE_ROUNDS=1 BENCH_RESULTS=/tmp/results.md npm run bench      (a quick look)
 //
 // Environment: BENCH_ROUNDS (default 3), BENCH_N (requests per test, default 100000),
-// BENCH_CLIENTS (default 50), BENCH_TESTS (default ping,set,get,incr,mset,sadd,hset,spop,lpush,
-// rpush,lpop,rpop,lrange_100,lrange_300,lrange_600,blpop,setbit,bitcount,pfadd,pfcount,xadd,
-// xreadgroup,zadd,zpopmin,zrangebyscore,zrank, then the coordination tests publish_1,publish_100,
-// publish_1000,multi_set_10,set_monitor,get_monitor,get_load,get_tracking,set_load,set_tracking,
-// evalsha (EVALSHA of a script that GETs and INCRs one key, loaded first with SCRIPT LOAD):
-// redis-benchmark -t names, the names in CUSTOM_TESTS, or the ones below), BENCH_PIPELINES
-// (default 1,16), REDIS_SERVER / REDIS_BENCHMARK (binaries to use). "blpop" is a ping-pong: one
-// redis-benchmark sends BLPOP while another sends RPUSH to the same key, both with BENCH_CLIENTS
-// clients; the BLPOP side's rate is reported. "xreadgroup" is a consumer group at work: a stream
-// of BENCH_N entries is filled first, then one redis-benchmark reads it with XREADGROUP … COUNT 1
-// ">" while another acknowledges random entries of it with XACK; the XREADGROUP side's rate is
-// reported. zrangebyscore and zrank run on a sorted set of 1M members that both servers are given
-// first (ZADD through a pipeline), and that fill is reported too.
+// BENCH_CLIENTS (default 50), BENCH_TESTS (default: redis-benchmark's own default set, ping_inline,
+// ping_mbulk,set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_300,
+// lrange_500,lrange_600,mset,xadd, then blpop,setbit,bitcount,pfadd,pfcount,xadd_rand,xreadgroup,
+// zrangebyscore,zrank, then the coordination tests publish_1,publish_100,publish_1000,multi_set_10,
+// set_monitor,get_monitor,get_load,get_tracking,set_load,set_tracking, and evalsha (EVALSHA of a
+// script that GETs and INCRs one key, loaded first with SCRIPT LOAD): redis-benchmark -t names,
+// the names in CUSTOM_TESTS, or the ones below), BENCH_PIPELINES (default 1,16), REDIS_SERVER /
+// REDIS_BENCHMARK (binaries to use). "blpop" is a ping-pong: one redis-benchmark sends BLPOP while
+// another sends RPUSH to the same key, both with BENCH_CLIENTS clients; the BLPOP side's rate is
+// reported. "xreadgroup" is a consumer group at work: a stream of BENCH_N entries is filled first,
+// then one redis-benchmark reads it with XREADGROUP … COUNT 1 ">" while another acknowledges random
+// entries of it with XACK; the XREADGROUP side's rate is reported. zrangebyscore and zrank run on a
+// sorted set of 1M members that both servers are given first (ZADD through a pipeline), and that
+// fill is reported too.
+//
+// The other parts, each switched off with 0 (or on with 1) and sized for quick runs:
+//   BENCH_THROUGHPUT=0   skips the redis-benchmark table above
+//   BENCH_MEMORY=0       memory.ts: BENCH_MEMORY_KEYS (1000000), BENCH_MEMORY_SETS (strings,
+//                        strings_ttl,hash,set,zset)
+//   BENCH_STARTUP=0      startup.ts: BENCH_STARTUP_ROUNDS (5), BENCH_STARTUP_KEYS (1000000)
+//   BENCH_IDLE=0         idle.ts: BENCH_IDLE_CONNECTIONS (10000), BENCH_IDLE_ROUNDS (3),
+//                        BENCH_IDLE_N (BENCH_N), BENCH_IDLE_PIPELINES (1,16), BENCH_IDLE_TESTS (set,get)
+//   BENCH_ZSET_SCALE=1   zset-scale.ts (off by default: minutes, and ~10 GB at 10M members):
+//                        BENCH_ZSET_SCALE_SIZES (10000,100000,1000000,10000000), ZSET_SCALE_OPS,
+//                        ZSET_SCALE_ROUNDS
+//   BENCH_RESULTS        where the markdown goes (default bench/RESULTS.md)
 //
 // The coordination tests (issue 10's measurements), with their helpers in bench/sink.ts (the
 // receiving side) and bench/load.ts (a load generator for what redis-benchmark cannot send), both
@@ -41,22 +59,33 @@
 //   BENCH_SERVER_ARGS="--appendonly yes --appendfsync always" BENCH_TESTS=set,incr npm run bench
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { createHash } from 'node:crypto';
+import {
+  REDIS_BENCHMARK, REDIS_SERVER, enabled, fmt, freePort, killAll, markdownTable, median, pinned, positiveInt, redisBenchmark,
+  sectionMarkdown, sectionText, textTable, useTaskset, type Sample, type Section,
+} from './harness.js';
+import { memorySection } from './memory.js';
+import { startupSection } from './startup.js';
+import { idleSection } from './idle.js';
 
 const ROUNDS = positiveInt('BENCH_ROUNDS', 3);
 const N = positiveInt('BENCH_N', 100_000);
 const CLIENTS = positiveInt('BENCH_CLIENTS', 50);
+/** redis-benchmark's own default test set (what it runs without -t), as issue 15 asks. */
+const REDIS_BENCHMARK_DEFAULTS =
+  'ping_inline,ping_mbulk,set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_300,lrange_500,lrange_600,mset,xadd';
 const DEFAULT_TESTS =
-  'ping,set,get,incr,mset,sadd,hset,spop,lpush,rpush,lpop,rpop,lrange_100,lrange_300,lrange_600,blpop,setbit,bitcount,pfadd,pfcount,' +
-  'xadd,xreadgroup,zadd,zpopmin,zrangebyscore,zrank,' +
+  `${REDIS_BENCHMARK_DEFAULTS},blpop,setbit,bitcount,pfadd,pfcount,xadd_rand,xreadgroup,zrangebyscore,zrank,` +
   'publish_1,publish_100,publish_1000,multi_set_10,set_monitor,get_monitor,get_load,get_tracking,set_load,set_tracking,evalsha';
 const TESTS = (process.env.BENCH_TESTS ?? DEFAULT_TESTS).split(',').map((t) => t.trim()).filter(Boolean);
+/** BENCH_SERVER_ARGS: directives both servers of the throughput part get. */
+const SERVER_EXTRA = (process.env.BENCH_SERVER_ARGS ?? '').split(/\s+/).filter(Boolean);
 
 /**
  * Tests redis-benchmark has no -t name for: the command line it runs (after its own options, such
@@ -71,41 +100,18 @@ const CUSTOM_TESTS: Record<string, string[]> = {
   bitcount: ['BITCOUNT', 'bench:bits'],
   pfadd: ['-r', '1000000', 'PFADD', 'bench:hll', 'element:__rand_int__'],
   pfcount: ['PFCOUNT', 'bench:hll'],
-  xadd: ['-r', '1000000', 'XADD', 'bench:stream', '*', 'field', 'value:__rand_int__'],
+  // XADD with a value that varies (the xadd test sends the same one every time, as redis-benchmark 7.2's does).
+  xadd_rand: ['-r', '1000000', 'XADD', 'bench:stream', '*', 'field', 'value:__rand_int__'],
   zrangebyscore: ['-r', String(ZSET_MEMBERS), 'ZRANGEBYSCORE', 'bench:zset', '(__rand_int__', '+inf', 'LIMIT', '0', '10'],
   zrank: ['-r', String(ZSET_MEMBERS), 'ZRANK', 'bench:zset', 'member:__rand_int__'],
 };
 const PIPELINES = (process.env.BENCH_PIPELINES ?? '1,16').split(',').map(Number).filter((p) => p > 0);
-const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
-const REDIS_BENCHMARK = process.env.REDIS_BENCHMARK ?? 'redis-benchmark';
 
 type ServerName = 'redis' | 'nodis';
-
-function positiveInt(name: string, fallback: number): number {
-  const v = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(v) || v <= 0) {
-    process.stderr.write(`${name} must be a positive integer\n`);
-    process.exit(2);
-  }
-  return v;
-}
 
 function has(cmd: string, args: string[]): boolean {
   const r = spawnSync(cmd, args, { stdio: 'ignore' });
   return r.status === 0;
-}
-
-/** A free TCP port on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Resolves once the server at port answers PING. */
@@ -136,12 +142,6 @@ async function waitReady(port: number, proc: ChildProcess, name: string): Promis
   }
 }
 
-/** Runs cmd pinned to a CPU when taskset is there. */
-function pinned(cpu: number, cmd: string, args: string[]): [string, string[]] {
-  return useTaskset ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args];
-}
-
-let useTaskset = false;
 const children: ChildProcess[] = [];
 
 function startProcess(cmd: string, args: string[]): ChildProcess {
@@ -164,31 +164,6 @@ function stopAll(): Promise<void> {
   ).then(() => undefined);
 }
 
-interface Sample {
-  /** redis-benchmark's test name, e.g. "SET" or "MSET (10 keys)". */
-  test: string;
-  rps: number;
-  /** Latency percentiles (ms) as redis-benchmark 7 reports them in its CSV; NaN when absent. */
-  p50: number;
-  p99: number;
-}
-
-/**
- * Parses redis-benchmark --csv output: "test","rps","avg_latency_ms","min_latency_ms",
- * "p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms" (7.0; older versions
- * print only the first two columns, and the latencies are then NaN).
- */
-function parseCsv(text: string): Sample[] {
-  const out: Sample[] = [];
-  for (const line of text.split('\n')) {
-    const cells = line.trim().split(',').map((c) => c.replace(/^"|"$/g, ''));
-    if (cells.length < 2 || cells[0] === 'test' || !/^[\d.]+$/.test(cells[1])) continue;
-    const num = (i: number): number => (cells.length > i && cells[i] !== '' ? Number(cells[i]) : NaN);
-    out.push({ test: cells[0], rps: Number(cells[1]), p50: num(4), p99: num(6) });
-  }
-  return out;
-}
-
 /** One redis-benchmark run of one test (-t, or CUSTOM_TESTS); returns its samples or the error it reported. */
 function benchmark(port: number, test: string, pipeline: number): Promise<{ samples: Sample[]; error?: string }> {
   if (test === 'blpop') return pingPong(port, pipeline);
@@ -204,6 +179,14 @@ function benchmark(port: number, test: string, pipeline: number): Promise<{ samp
   const load = /^(set|get)_(load|tracking)$/.exec(test);
   if (load) return trackingTest(port, pipeline, load[1] as 'set' | 'get', load[2] === 'tracking');
   if (test === 'evalsha') return evalshaTest(port, pipeline);
+  if (test === 'xadd') {
+    // redis-benchmark 7.0 has no xadd test (7.2 added it): the command 7.2 sends, under its name.
+    const data = 'x'.repeat(3);
+    return runBenchmark(port, pipeline, ['XADD', 'bench:mystream', '*', 'myfield', data]).then((r) => ({
+      ...r,
+      samples: r.samples.map((x) => ({ ...x, test: 'XADD' })),
+    }));
+  }
   return runBenchmark(port, pipeline, CUSTOM_TESTS[test] ?? ['-t', test]);
 }
 
@@ -388,23 +371,7 @@ async function readGroup(port: number, pipeline: number): Promise<{ samples: Sam
 
 /** Runs redis-benchmark with these test arguments (-t … or a command). */
 function runBenchmark(port: number, pipeline: number, what: string[]): Promise<{ samples: Sample[]; error?: string }> {
-  const [cmd, args] = pinned(1, REDIS_BENCHMARK, [
-    '-h', '127.0.0.1', '-p', String(port), '-c', String(CLIENTS), '-n', String(N),
-    '-P', String(pipeline), '-q', '--csv', ...what,
-  ]);
-  return new Promise((resolve) => {
-    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    proc.on('exit', () => {
-      const samples = parseCsv(stdout);
-      const all = (stdout + '\n' + stderr).split('\n');
-      const err = all.find((l) => l.startsWith('Error from server') || l.startsWith('Error:'));
-      resolve({ samples, error: samples.length === 0 ? (err ?? (stderr.trim() || 'no output')) : err });
-    });
-  });
+  return redisBenchmark(port, { clients: CLIENTS, requests: N, pipeline }, what);
 }
 
 /**
@@ -445,41 +412,15 @@ function fillZset(port: number): Promise<number> {
   });
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function fmt(n: number | undefined): string {
-  return n === undefined ? 'n/a' : Math.round(n).toLocaleString('en-US');
-}
-
-async function main(): Promise<void> {
-  if (!has(REDIS_BENCHMARK, ['--version'])) {
-    process.stderr.write(
-      `${REDIS_BENCHMARK} not found. Install it with your package manager, e.g.\n` +
-        '  apt-get install -y redis-tools redis-server   (Debian/Ubuntu)\n' +
-        '  brew install redis                            (macOS)\n' +
-        'or point REDIS_BENCHMARK / REDIS_SERVER at the binaries.\n',
-    );
-    process.exit(1);
-  }
-  if (!has(REDIS_SERVER, ['--version'])) {
-    process.stderr.write(`${REDIS_SERVER} not found (needed to compare with). Install redis-server, or set REDIS_SERVER.\n`);
-    process.exit(1);
-  }
-  useTaskset = has('taskset', ['-c', '0', 'true']);
-  if (!useTaskset) process.stderr.write('taskset not available: servers and benchmark are not pinned to CPUs\n');
-
+/** The throughput part: prints its table as before and returns it as markdown. */
+async function throughput(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'nodis-bench-'));
   const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
   const [redisPort, nodisPort] = [await freePort(), await freePort()];
   // No subscriber is dropped for falling behind (the pub/sub tests measure throughput).
   // BENCH_SERVER_ARGS adds directives to both (e.g. "--appendonly yes --appendfsync always"); each
   // server has a directory of its own for the files they write.
-  const extra = (process.env.BENCH_SERVER_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const common = ['--save', '', '--appendonly', 'no', '--client-output-buffer-limit', 'pubsub 0 0 0', ...extra];
+  const common = ['--save', '', '--appendonly', 'no', '--client-output-buffer-limit', 'pubsub 0 0 0', ...SERVER_EXTRA];
   mkdirSync(join(dir, 'redis'));
   mkdirSync(join(dir, 'nodis'));
   const redis = startProcess(REDIS_SERVER, [
@@ -490,19 +431,22 @@ async function main(): Promise<void> {
   await waitReady(redisPort, redis, 'redis-server');
   await waitReady(nodisPort, nodis, 'nodis');
 
-  const version = spawnSync(REDIS_SERVER, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  process.stdout.write(
-    `redis: ${version}\nnodis: node ${process.version}\n` +
-      `redis-benchmark -c ${CLIENTS} -n ${N}, tests ${TESTS.join(',')}, pipelines ${PIPELINES.join(',')}, ` +
-      `${ROUNDS} interleaved rounds${useTaskset ? ', servers on CPU 0, benchmark on CPU 1' : ''}\n\n`,
-  );
+  const setting =
+    `redis-benchmark -c ${CLIENTS} -n ${N}, tests ${TESTS.join(',')}, pipelines ${PIPELINES.join(',')}, ` +
+    `${ROUNDS} interleaved rounds${useTaskset ? ', servers on CPU 0, benchmark on CPU 1' : ''}` +
+    (SERVER_EXTRA.length ? `, both servers with ${SERVER_EXTRA.join(' ')}` : '');
+  process.stdout.write(`redis: ${redisVersion()}\nnodis: node ${process.version}\n${setting}\n\n`);
+  const md: string[] = [`## Throughput and latency\n\n${setting}.\n`];
 
   if (TESTS.includes('zrangebyscore') || TESTS.includes('zrank')) {
+    const fills: string[] = [];
     for (const server of ['redis', 'nodis'] as const) {
       const seconds = await fillZset(ports[server]);
-      process.stdout.write(`${server}: ZADD of ${ZSET_MEMBERS / 1e6}M members (1000 per command, pipelined) in ${seconds.toFixed(1)} s\n`);
+      fills.push(`${server}: ZADD of ${ZSET_MEMBERS / 1e6}M members (1000 per command, pipelined) in ${seconds.toFixed(1)} s`);
+      process.stdout.write(`${fills[fills.length - 1]}\n`);
     }
     process.stdout.write('\n');
+    md.push(`The sorted set of zrangebyscore and zrank: ${fills.join('; ')}.\n`);
   }
 
   // rps[server][test \0 pipeline] = samples over rounds; p50 and p99 likewise
@@ -550,30 +494,141 @@ async function main(): Promise<void> {
     };
     return [test, p, fmt(mr), fmt(mn), ratio, ms(p50.redis), ms(p50.nodis), ms(p99.redis), ms(p99.nodis)];
   });
-  const head = ['test', 'P', 'redis req/s', 'nodis req/s', 'nodis/redis', 'redis p50', 'nodis p50', 'redis p99', 'nodis p99'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  process.stdout.write(`${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
-  for (const r of rows) process.stdout.write(`${line(r)}\n`);
-  process.stdout.write(`\nmedian of ${ROUNDS} rounds each; p50/p99 are redis-benchmark's latencies in ms\n`);
+  const table = {
+    head: ['test', 'P', 'redis req/s', 'nodis req/s', 'nodis/redis', 'redis p50', 'nodis p50', 'redis p99', 'nodis p99'],
+    rows,
+  };
+  const footnote = `median of ${ROUNDS} rounds each; p50/p99 are redis-benchmark's latencies in ms`;
+  process.stdout.write(textTable(table));
+  process.stdout.write(`\n${footnote}\n`);
+  md.push(markdownTable(table), `\n${footnote[0].toUpperCase()}${footnote.slice(1)}.\n`);
   if (errors.size) {
     process.stdout.write('\nerrors reported by redis-benchmark:\n');
     for (const [what, msg] of errors) process.stdout.write(`  ${what}: ${msg}\n`);
+    md.push('\nErrors reported by redis-benchmark:\n\n' + [...errors].map(([what, msg]) => `- ${what}: ${msg}`).join('\n') + '\n');
   }
 
   await stopAll();
   rmSync(dir, { recursive: true, force: true });
+  return md.join('\n');
+}
+
+function redisVersion(): string {
+  return spawnSync(REDIS_SERVER, ['--version'], { encoding: 'utf8' }).stdout.trim();
+}
+
+/** The sorted set scaling curve (bench/zset-scale.ts) at BENCH_ZSET_SCALE_SIZES, its output as is. */
+function zsetScaleSection(): Section {
+  const sizes = process.env.BENCH_ZSET_SCALE_SIZES ?? '10000,100000,1000000,10000000';
+  const script = fileURLToPath(new URL('./zset-scale.js', import.meta.url));
+  const env = { ...process.env, ZSET_SCALE_SIZES: sizes };
+  process.stderr.write(`zset-scale: ${sizes} members …\n`);
+  // Pinned to the servers' CPU (its measuring processes inherit that).
+  const [cmd, args] = pinned(0, process.execPath, [script]);
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`zset-scale failed (status ${r.status})`);
+  return {
+    title: 'Sorted set scaling',
+    intro:
+      `bench/zset-scale.ts at ${sizes.split(',').map((s) => Number(s).toLocaleString('en-US')).join(', ')} members ` +
+      `(ZSET_SCALE_OPS ${process.env.ZSET_SCALE_OPS ?? 20000}, ZSET_SCALE_ROUNDS ${process.env.ZSET_SCALE_ROUNDS ?? 7}): the cost of ` +
+      `one operation in process, on the structure and through the command path, without the network. An O(log n) ` +
+      `operation grows as the "log2 n ratio" row.`,
+    tables: [],
+    notes: [],
+    verbatim: r.stdout,
+  };
+}
+
+/** What the results were measured on: date, CPU, cores, memory, OS, versions, command. */
+function machine(): string {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown';
+  let os = `${platform()} ${release()}`;
+  try {
+    const pretty = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1];
+    if (pretty) os = `${pretty} (${platform()} ${release()})`;
+  } catch {
+    // No /etc/os-release: the kernel's name and release say enough.
+  }
+  const env = Object.entries(process.env)
+    .filter(([k]) => /^(BENCH_|ZSET_SCALE_|REDIS_SERVER$|REDIS_BENCHMARK$)/.test(k) && k !== 'BENCH_RESULTS')
+    .map(([k, v]) => `${k}=${quoteEnv(v ?? '')}`)
+    .sort();
+  const command = [...env, 'npm run bench'].join(' ');
+  return [
+    `- Date: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`,
+    `- CPU: ${model}, ${cpus().length} cores${useTaskset ? ' (servers pinned to CPU 0, redis-benchmark and helpers to CPU 1)' : ' (not pinned: no taskset)'}`,
+    `- Memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `- OS: ${os}`,
+    `- Node: ${process.version}`,
+    `- Redis: ${redisVersion()}`,
+    `- redis-benchmark: ${spawnSync(REDIS_BENCHMARK, ['--version'], { encoding: 'utf8' }).stdout.trim()}`,
+    `- Command: \`${command}\``,
+  ].join('\n');
+}
+
+function quoteEnv(v: string): string {
+  return /^[\w@%+=:,./-]*$/.test(v) && v !== '' ? v : `'${v.replace(/'/g, `'\\''`)}'`;
+}
+
+async function main(): Promise<void> {
+  if (!has(REDIS_BENCHMARK, ['--version'])) {
+    process.stderr.write(
+      `${REDIS_BENCHMARK} not found. Install it with your package manager, e.g.\n` +
+        '  apt-get install -y redis-tools redis-server   (Debian/Ubuntu)\n' +
+        '  brew install redis                            (macOS)\n' +
+        'or point REDIS_BENCHMARK / REDIS_SERVER at the binaries.\n',
+    );
+    process.exit(1);
+  }
+  if (!has(REDIS_SERVER, ['--version'])) {
+    process.stderr.write(`${REDIS_SERVER} not found (needed to compare with). Install redis-server, or set REDIS_SERVER.\n`);
+    process.exit(1);
+  }
+  if (!useTaskset) process.stderr.write('taskset not available: servers and benchmark are not pinned to CPUs\n');
+
+  const parts: string[] = [];
+  const skipped: string[] = [];
+  if (enabled('BENCH_THROUGHPUT', true)) parts.push(await throughput());
+  else skipped.push('throughput (BENCH_THROUGHPUT=0)');
+  const sections: Array<[string, string, boolean, () => Promise<Section>]> = [
+    ['memory', 'BENCH_MEMORY', true, () => memorySection()],
+    ['start-up', 'BENCH_STARTUP', true, () => startupSection()],
+    ['idle connections', 'BENCH_IDLE', true, () => idleSection()],
+    ['sorted set scaling', 'BENCH_ZSET_SCALE', false, async () => zsetScaleSection()],
+  ];
+  for (const [name, env, byDefault, run] of sections) {
+    if (!enabled(env, byDefault)) {
+      skipped.push(`${name} (${env}=${byDefault ? '0' : '1 to run it'})`);
+      continue;
+    }
+    const section = await run();
+    process.stdout.write(sectionText(section));
+    parts.push(sectionMarkdown(section));
+  }
+
+  const results = process.env.BENCH_RESULTS ?? fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url));
+  const doc =
+    '# nodis benchmark results\n\n' +
+    'Written by `npm run bench` (bench/run.ts): nodis against redis-server on the same machine in the same run; ' +
+    'ratios are nodis/Redis. See the README\'s benchmark section for what each part measures and how to run it.\n\n' +
+    `${machine()}\n` +
+    (skipped.length ? `- Not run: ${skipped.join(', ')}\n` : '') +
+    '\n' +
+    parts.join('\n');
+  writeFileSync(results, doc);
+  process.stdout.write(`\nwritten to ${results}\n`);
 }
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
-    void stopAll().then(() => process.exit(130));
+    void Promise.all([stopAll(), killAll()]).then(() => process.exit(130));
   });
 }
 
 main().catch(async (e: unknown) => {
   process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
-  await stopAll();
+  await Promise.all([stopAll(), killAll()]);
   process.exit(1);
 });

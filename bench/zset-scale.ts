@@ -14,6 +14,8 @@
 //
 //   npm run build && node dist/bench/zset-scale.js
 //   ZSET_SCALE_SIZES=10000,100000,1000000 ZSET_SCALE_OPS=20000 ZSET_SCALE_ROUNDS=7 node dist/bench/zset-scale.js
+//   ZSET_SCALE_SIZES=10000,100000,1000000,10000000 node dist/bench/zset-scale.js   (npm run bench's
+//   BENCH_ZSET_SCALE=1; ZSET_SCALE_HEAP_MB sets the measuring processes' heap limit)
 
 import { spawnSync, spawn } from 'node:child_process';
 import { connect } from 'node:net';
@@ -29,6 +31,12 @@ import { prng as rng } from '../test/helpers/prng.js';
 const SIZES = (process.env.ZSET_SCALE_SIZES ?? '10000,100000,1000000').split(',').map(Number);
 const OPS = Number(process.env.ZSET_SCALE_OPS ?? 20000);
 const ROUNDS = Number(process.env.ZSET_SCALE_ROUNDS ?? 7);
+/**
+ * Heap limit (MB) of the measuring processes: ZSET_SCALE_HEAP_MB, else enough for the largest size
+ * (a 10M-member set is built twice, on the structure and through the command path, beside its
+ * members' strings: about 6 GB).
+ */
+const HEAP_MB = Number(process.env.ZSET_SCALE_HEAP_MB ?? Math.max(4096, Math.ceil(Math.max(...SIZES) / 1e6) * 800));
 /** How many places the "hot" measurements touch. */
 const HOT_PLACES = 256;
 
@@ -248,7 +256,7 @@ async function main(): Promise<void> {
   const measureAll = (pool: number): Row[] =>
     SIZES.map((size) => {
       process.stderr.write(`measuring ${size} members, ${pool} places …\n`);
-      const r = spawnSync(process.execPath, ['--max-old-space-size=4096', self, '--size', String(size), '--pool', String(pool)], { encoding: 'utf8', env: process.env, maxBuffer: 1 << 20 });
+      const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, self, '--size', String(size), '--pool', String(pool)], { encoding: 'utf8', env: process.env, maxBuffer: 1 << 20 });
       if (r.status !== 0) throw new Error(`measuring ${size} failed: ${r.stderr}`);
       return JSON.parse(r.stdout) as Row;
     });
@@ -260,7 +268,7 @@ async function main(): Promise<void> {
   table('on the structure, uniform over the whole set (a cache miss at most steps)', cold, (r) => r.structure);
   table('through the command path, the same', cold, (r) => r.command);
   const size = SIZES[SIZES.length - 1];
-  const m = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=4096', self, '--memory', String(size)], { encoding: 'utf8' });
+  const m = spawnSync(process.execPath, ['--expose-gc', `--max-old-space-size=${HEAP_MB}`, self, '--memory', String(size)], { encoding: 'utf8' });
   if (m.status !== 0) throw new Error(`measuring memory failed: ${m.stderr}`);
   const nodis = JSON.parse(m.stdout) as number;
   const redis = await redisPerMember(size);
