@@ -57,6 +57,8 @@
 // Both servers run with client-output-buffer-limit pubsub 0 0 0, so no slow subscriber is dropped,
 // each in a directory of its own; BENCH_SERVER_ARGS gives both more directives, e.g.
 //   BENCH_SERVER_ARGS="--appendonly yes --appendfsync always" BENCH_TESTS=set,incr npm run bench
+// and BENCH_REPLICA=1 attaches a replica of its own kind to each (pinned to the benchmark's CPU):
+//   BENCH_SERVER_ARGS="--appendonly yes --appendfsync everysec" BENCH_REPLICA=1 npm run bench
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
@@ -67,7 +69,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { createHash } from 'node:crypto';
 import {
-  REDIS_BENCHMARK, REDIS_SERVER, enabled, fmt, freePort, killAll, markdownTable, median, pinned, positiveInt, redisBenchmark,
+  REDIS_BENCHMARK, REDIS_SERVER, enabled, fmt, freePort, killAll, markdownTable, median, pinned, positiveInt, redisBenchmark, serverCommand,
   sectionMarkdown, sectionText, textTable, useTaskset, type Sample, type Section,
 } from './harness.js';
 import { memorySection } from './memory.js';
@@ -84,6 +86,11 @@ const DEFAULT_TESTS =
   `${REDIS_BENCHMARK_DEFAULTS},blpop,setbit,bitcount,pfadd,pfcount,xadd_rand,xreadgroup,zrangebyscore,zrank,` +
   'publish_1,publish_100,publish_1000,multi_set_10,set_monitor,get_monitor,get_load,get_tracking,set_load,set_tracking,evalsha';
 const TESTS = (process.env.BENCH_TESTS ?? DEFAULT_TESTS).split(',').map((t) => t.trim()).filter(Boolean);
+/**
+ * BENCH_REPLICA=1: each server of the throughput part gets a replica of its own kind (started with
+ * the same directives, pinned to the benchmark's CPU), attached and in sync before the tests run.
+ */
+const WITH_REPLICA = process.env.BENCH_REPLICA === '1';
 /** BENCH_SERVER_ARGS: directives both servers of the throughput part get. */
 const SERVER_EXTRA = (process.env.BENCH_SERVER_ARGS ?? '').split(/\s+/).filter(Boolean);
 
@@ -112,6 +119,42 @@ type ServerName = 'redis' | 'nodis';
 function has(cmd: string, args: string[]): boolean {
   const r = spawnSync(cmd, args, { stdio: 'ignore' });
   return r.status === 0;
+}
+
+/** What the server at port answers to an inline command, as text (waits for the whole bulk reply). */
+function ask(port: number, command: string): Promise<string> {
+  return new Promise<string>((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    let buf = '';
+    const done = (): void => {
+      s.destroy();
+      resolve(buf);
+    };
+    s.once('connect', () => s.write(`${command}\r\n`));
+    s.on('data', (d) => {
+      buf += d.toString('latin1');
+      const bulk = /^\$(\d+)\r\n/.exec(buf);
+      if (bulk ? buf.length >= bulk[0].length + Number(bulk[1]) + 2 : buf.includes('\r\n')) done();
+    });
+    s.once('error', done);
+    setTimeout(done, 2000);
+  });
+}
+
+/** Starts a replica of the primary at primaryPort (same kind, same directives) and waits until its link is up. */
+async function startReplica(kind: ServerName, primaryPort: number, dir: string, common: string[]): Promise<void> {
+  const port = await freePort();
+  mkdirSync(dir);
+  const [cmd, args] = serverCommand(kind, port, dir, ['--replicaof', '127.0.0.1', String(primaryPort), ...common]);
+  const [c, a] = pinned(1, cmd, args);
+  const proc = spawn(c, a, { stdio: ['ignore', 'ignore', 'pipe'] });
+  children.push(proc);
+  await waitReady(port, proc, `${kind} replica`);
+  const deadline = Date.now() + 30_000;
+  while (!(await ask(port, 'INFO replication')).includes('master_link_status:up')) {
+    if (Date.now() > deadline) throw new Error(`the ${kind} replica did not sync`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Resolves once the server at port answers PING. */
@@ -430,11 +473,16 @@ async function throughput(): Promise<string> {
   const ports: Record<ServerName, number> = { redis: redisPort, nodis: nodisPort };
   await waitReady(redisPort, redis, 'redis-server');
   await waitReady(nodisPort, nodis, 'nodis');
+  if (WITH_REPLICA) {
+    await startReplica('redis', redisPort, join(dir, 'redis-replica'), common);
+    await startReplica('nodis', nodisPort, join(dir, 'nodis-replica'), common);
+  }
 
   const setting =
     `redis-benchmark -c ${CLIENTS} -n ${N}, tests ${TESTS.join(',')}, pipelines ${PIPELINES.join(',')}, ` +
     `${ROUNDS} interleaved rounds${useTaskset ? ', servers on CPU 0, benchmark on CPU 1' : ''}` +
-    (SERVER_EXTRA.length ? `, both servers with ${SERVER_EXTRA.join(' ')}` : '');
+    (SERVER_EXTRA.length ? `, both servers with ${SERVER_EXTRA.join(' ')}` : '') +
+    (WITH_REPLICA ? ', each with a replica of its own kind attached (on the benchmark CPU)' : '');
   process.stdout.write(`redis: ${redisVersion()}\nnodis: node ${process.version}\n${setting}\n\n`);
   const md: string[] = [`## Throughput and latency\n\n${setting}.\n`];
 
