@@ -69,7 +69,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { createHash } from 'node:crypto';
 import {
-  REDIS_BENCHMARK, REDIS_SERVER, enabled, fmt, freePort, killAll, markdownTable, median, pinned, positiveInt, redisBenchmark, serverCommand,
+  REDIS_BENCHMARK, REDIS_SERVER, enabled, fmt, freePort, killAll, infoField, markdownTable, median, pinned, positiveInt, redisBenchmark, serverCommand, sleep, spawnPinned, track, waitPong,
   sectionMarkdown, sectionText, textTable, useTaskset, type Sample, type Section,
 } from './harness.js';
 import { memorySection } from './memory.js';
@@ -121,90 +121,17 @@ function has(cmd: string, args: string[]): boolean {
   return r.status === 0;
 }
 
-/** What the server at port answers to an inline command, as text (waits for the whole bulk reply). */
-function ask(port: number, command: string): Promise<string> {
-  return new Promise<string>((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    let buf = '';
-    const done = (): void => {
-      s.destroy();
-      resolve(buf);
-    };
-    s.once('connect', () => s.write(`${command}\r\n`));
-    s.on('data', (d) => {
-      buf += d.toString('latin1');
-      const bulk = /^\$(\d+)\r\n/.exec(buf);
-      if (bulk ? buf.length >= bulk[0].length + Number(bulk[1]) + 2 : buf.includes('\r\n')) done();
-    });
-    s.once('error', done);
-    setTimeout(done, 2000);
-  });
-}
-
 /** Starts a replica of the primary at primaryPort (same kind, same directives) and waits until its link is up. */
 async function startReplica(kind: ServerName, primaryPort: number, dir: string, common: string[]): Promise<void> {
   const port = await freePort();
   mkdirSync(dir);
   const [cmd, args] = serverCommand(kind, port, dir, ['--replicaof', '127.0.0.1', String(primaryPort), ...common]);
-  const [c, a] = pinned(1, cmd, args);
-  const proc = spawn(c, a, { stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(proc);
-  await waitReady(port, proc, `${kind} replica`);
+  await waitPong(port, track(spawnPinned(1, cmd, args)), `${kind} replica`, 15_000);
   const deadline = Date.now() + 30_000;
-  while (!(await ask(port, 'INFO replication')).includes('master_link_status:up')) {
+  while ((await infoField(port, 'replication', 'master_link_status')) !== 'up') {
     if (Date.now() > deadline) throw new Error(`the ${kind} replica did not sync`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
-}
-
-/** Resolves once the server at port answers PING. */
-async function waitReady(port: number, proc: ChildProcess, name: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`${name} exited with code ${proc.exitCode} before it was ready`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      let buf = '';
-      s.once('connect', () => s.write('PING\r\n'));
-      s.on('data', (d) => {
-        buf += d.toString('latin1');
-        if (buf.includes('\r\n')) {
-          s.destroy();
-          resolve(buf.startsWith('+PONG'));
-        }
-      });
-      s.once('error', () => resolve(false));
-      setTimeout(() => {
-        s.destroy();
-        resolve(false);
-      }, 500);
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${name} did not answer PING on port ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const children: ChildProcess[] = [];
-
-function startProcess(cmd: string, args: string[]): ChildProcess {
-  const [c, a] = pinned(0, cmd, args);
-  const proc = spawn(c, a, { stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(proc);
-  return proc;
-}
-
-function stopAll(): Promise<void> {
-  return Promise.all(
-    children.map(
-      (p) =>
-        new Promise<void>((resolve) => {
-          if (p.exitCode !== null || p.signalCode !== null) return resolve();
-          p.once('exit', () => resolve());
-          p.kill('SIGKILL');
-        }),
-    ),
-  ).then(() => undefined);
 }
 
 /** One redis-benchmark run of one test (-t, or CUSTOM_TESTS); returns its samples or the error it reported. */
@@ -250,7 +177,7 @@ const LOAD = fileURLToPath(new URL('./load.js', import.meta.url));
 function startSink(args: string[]): Promise<{ proc: ChildProcess; first: string; lines: AsyncIterator<string> }> {
   const [cmd, a] = pinned(1, process.execPath, [SINK, ...args]);
   const proc = spawn(cmd, a, { stdio: ['pipe', 'pipe', 'inherit'] });
-  children.push(proc);
+  track(proc);
   const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
   return lines.next().then((r) => {
     if (r.done) throw new Error(`sink ${args[0]} ended before it was ready`);
@@ -458,7 +385,6 @@ function fillZset(port: number): Promise<number> {
 /** The throughput part: prints its table as before and returns it as markdown. */
 async function throughput(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'nodis-bench-'));
-  const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
   const [redisPort, nodisPort] = [await freePort(), await freePort()];
   // No subscriber is dropped for falling behind (the pub/sub tests measure throughput).
   // BENCH_SERVER_ARGS adds directives to both (e.g. "--appendonly yes --appendfsync always"); each
@@ -466,13 +392,15 @@ async function throughput(): Promise<string> {
   const common = ['--save', '', '--appendonly', 'no', '--client-output-buffer-limit', 'pubsub 0 0 0', ...SERVER_EXTRA];
   mkdirSync(join(dir, 'redis'));
   mkdirSync(join(dir, 'nodis'));
-  const redis = startProcess(REDIS_SERVER, [
-    '--port', String(redisPort), '--bind', '127.0.0.1', '--dir', join(dir, 'redis'), '--daemonize', 'no', ...common,
-  ]);
-  const nodis = startProcess(process.execPath, [cli, '--port', String(nodisPort), '--bind', '127.0.0.1', '--dir', join(dir, 'nodis'), ...common]);
+  const start = (kind: ServerName, port: number, extra: string[]): ChildProcess => {
+    const [cmd, args] = serverCommand(kind, port, join(dir, kind), [...extra, ...common]);
+    return track(spawnPinned(0, cmd, args));
+  };
+  const redis = start('redis', redisPort, ['--daemonize', 'no']);
+  const nodis = start('nodis', nodisPort, []);
   const ports: Record<ServerName, number> = { redis: redisPort, nodis: nodisPort };
-  await waitReady(redisPort, redis, 'redis-server');
-  await waitReady(nodisPort, nodis, 'nodis');
+  await waitPong(redisPort, redis, 'redis-server', 15_000);
+  await waitPong(nodisPort, nodis, 'nodis', 15_000);
   if (WITH_REPLICA) {
     await startReplica('redis', redisPort, join(dir, 'redis-replica'), common);
     await startReplica('nodis', nodisPort, join(dir, 'nodis-replica'), common);
@@ -556,7 +484,7 @@ async function throughput(): Promise<string> {
     md.push('\nErrors reported by redis-benchmark:\n\n' + [...errors].map(([what, msg]) => `- ${what}: ${msg}`).join('\n') + '\n');
   }
 
-  await stopAll();
+  await killAll();
   rmSync(dir, { recursive: true, force: true });
   return md.join('\n');
 }
@@ -671,12 +599,12 @@ async function main(): Promise<void> {
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
-    void Promise.all([stopAll(), killAll()]).then(() => process.exit(130));
+    void killAll().then(() => process.exit(130));
   });
 }
 
 main().catch(async (e: unknown) => {
   process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
-  await Promise.all([stopAll(), killAll()]);
+  await killAll();
   process.exit(1);
 });
