@@ -4,7 +4,7 @@
 
 import type { CommandSpec } from '../server/command.js';
 import type { Client } from '../server/client.js';
-import { ERR_SYNTAX } from '../server/errors.js';
+import { ERR_MASTERDOWN, ERR_SYNTAX } from '../server/errors.js';
 import { newReplicaState, peerIp, replicaName } from '../replication/primary.js';
 import { parseInt64 } from '../util/numbers.js';
 import { int64Arg, rangeArg, timeoutArg } from './args.js';
@@ -276,12 +276,10 @@ const readOnlyReplicaGate: Gate = (c, cmd, argv) => {
  * stale run (an EXEC only if all its queued commands are).
  */
 const staleDataGate: Gate = (c, cmd) => {
-  const server = c.server;
-  const side = server.replicaSide;
-  if (!side.active || side.state === 'connected' || server.config.bool('replica-serve-stale-data')) return null;
+  if (!c.server.replicaSide.runningStale) return null;
   let stale = cmd.flags.includes('stale');
   if (stale && cmd.fullName === 'exec' && c.multi !== null) stale = c.multi.every((q) => q.cmd.flags.includes('stale'));
-  return stale ? null : "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+  return stale ? null : ERR_MASTERDOWN;
 };
 
 /** A replica gives no snapshot while it has none from its own primary (syncCommand). */

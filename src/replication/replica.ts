@@ -88,6 +88,14 @@ export class ReplicationReplica {
     return this.host !== null;
   }
 
+  /**
+   * Whether the link to the primary is down while replica-serve-stale-data is no (Redis's
+   * running_stale): only commands flagged stale, and scripts allowing it, run then.
+   */
+  get runningStale(): boolean {
+    return this.host !== null && this.state !== 'connected' && !this.server.config.bool('replica-serve-stale-data');
+  }
+
   private now(): number {
     return this.server.clock.now();
   }

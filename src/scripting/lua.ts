@@ -15,7 +15,7 @@ import type { Client } from '../server/client.js';
 import { Command } from '../server/command.js';
 import { addGate, call, resolveCommand, setCommandHolder, type Gate } from '../server/dispatch.js';
 import { setScriptWrites } from '../server/pause.js';
-import { ERR_NOREPLICAS } from '../server/errors.js';
+import { ERR_MASTERDOWN, ERR_NOREPLICAS } from '../server/errors.js';
 import { ERR_OOM, usedMemory } from '../server/maxmemory.js';
 import { packageRoot } from '../util/root.cjs';
 import { engineLoadOptions } from './engine-options.js';
@@ -338,9 +338,9 @@ export class Scripting {
     const server = this.server;
     const oom = server.maxmemory !== 0 && server.maxmemoryRefuses && usedMemory() > server.maxmemory;
     // A replica whose link is down with replica-serve-stale-data no runs only scripts that allow it.
-    const stale = runningStale(server);
+    const stale = server.replicaSide.runningStale;
     if (stale && compat) {
-      c.error("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+      c.error(ERR_MASTERDOWN);
       return;
     }
     if (!compat) {
@@ -719,7 +719,7 @@ export class Scripting {
     }
     const cmd = r;
     if (cmd.flags.includes('noscript')) return scriptCallError(lc, cmd, 'ERR This Redis command is not allowed from script');
-    if (runningStale(this.server) && !cmd.flags.includes('stale')) return scriptCallError(lc, cmd, 'ERR Can not execute the command on a stale replica');
+    if (this.server.replicaSide.runningStale && !cmd.flags.includes('stale')) return scriptCallError(lc, cmd, 'ERR Can not execute the command on a stale replica');
     // May-replicate commands count as writes for read-only scripts, as in Redis.
     if (run.readOnly && (cmd.write || cmd.mayReplicate)) {
       return scriptCallError(lc, cmd, 'ERR Write commands are not allowed from read-only scripts.');
@@ -870,9 +870,3 @@ const busyGate: Gate = (c, cmd) => {
   return job.eval ? ERR_BUSY_EVAL : ERR_BUSY_FUNCTION;
 };
 addGate(busyGate);
-
-/** A replica whose link to its primary is down, with replica-serve-stale-data no (Redis's running_stale). */
-function runningStale(server: Server): boolean {
-  const side = server.replicaSide;
-  return side.active && side.state !== 'connected' && !server.config.bool('replica-serve-stale-data');
-}

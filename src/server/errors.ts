@@ -36,5 +36,8 @@ export function errValueRange(min: number, max: number): string {
   return `ERR value is out of range, value must between ${min} and ${max}`;
 }
 
+/** Redis's shared.masterdownerr (replica-serve-stale-data no, link down). */
+export const ERR_MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+
 /** Redis's shared.noreplicaserr (min-replicas-to-write). */
 export const ERR_NOREPLICAS = 'NOREPLICAS Not enough good replicas to write.';
