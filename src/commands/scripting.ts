@@ -162,7 +162,8 @@ function functionLoad(c: Client, argv: string[]): void {
       replace = true;
       continue;
     }
-    c.error(`ERR Unknown option given: ${arg}`);
+    // Printed with %s, as a C string: up to a NUL byte.
+    c.error(`ERR Unknown option given: ${cString(arg)}`);
     return;
   }
   if (i >= argv.length) {

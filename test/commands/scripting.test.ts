@@ -279,6 +279,7 @@ describe('scripting', differentialSuite(), () => {
       err(['FUNCTION', 'LIST', 'APPEND\0x']),
       err(['FUNCTION', 'LIST', '\r\n']),
       err(['FUNCTION', 'LIST', 'a\nb\r']),
+      err(['FUNCTION', 'LOAD', 'x\0y', 'REPLACE', 'k']),
       ['FUNCTION', 'STATS'],
       err(['FUNCTION', 'LOAD', "#!lua name=lib3\nredis.register_function('f1', function() return 1 end)"]),
       err(['FUNCTION', 'LOAD', "#!lua name=lib3\nredis.call('ping')"]),
