@@ -1,9 +1,9 @@
 // Memory per dataset, nodis against Redis: each server is started fresh (no persistence), its RSS
 // read once it is idle, the dataset loaded through a pipeline (1000 commands or 1000 elements per
 // request), and its RSS read again once it has settled; the growth is what the data costs.
-// "Settled": nodis is asked for a collection (a FLUSHDB ASYNC of a one-key database in another
-// slot makes it run a full GC, see util/gc.ts; Redis just frees the key), and RSS is then polled
-// until it stops moving, for both servers alike.
+// "Settled": before each reading both servers sit idle for IDLE_WAIT_MS (nodis gives its young
+// generation back after util/gc.ts's IDLE_SECONDS of quiet, as Redis's allocator returns free
+// pages), and RSS is then polled until it stops moving, for both servers alike.
 //
 //   node dist/bench/memory.js                              (after a build)
 //   BENCH_MEMORY_KEYS=100000 BENCH_MEMORY_SETS=strings,hash node dist/bench/memory.js
@@ -15,11 +15,11 @@
 //   set          one set of that many members (SADD)
 //   zset         one sorted set of that many members, integer scores (ZADD)
 
-import { connect } from 'node:net';
 import {
   SERVER_KINDS, call, enabled, isMain, mib, pipelined, positiveInt, processName, rssBytes, runAlone, sleep,
   startServer, stopServer, type RunningServer, type Section, type ServerKind,
 } from './harness.js';
+import { IDLE_SECONDS } from '../src/util/gc.js';
 
 const DATASETS = ['strings', 'strings_ttl', 'hash', 'set', 'zset'] as const;
 type Dataset = (typeof DATASETS)[number];
@@ -71,24 +71,11 @@ async function loadedCount(port: number, dataset: Dataset): Promise<number> {
   return Number(reply.slice(1, reply.indexOf('\r\n')));
 }
 
-/** Asks nodis for a full collection (its lazy-free path does), harmless for Redis. */
-async function askForCollection(port: number): Promise<void> {
-  const script = ['SELECT 15', 'SET bench:gc x', 'FLUSHDB ASYNC'].map((l) => l + '\r\n').join('');
-  await new Promise<void>((resolve, reject) => {
-    const s = connect(port, '127.0.0.1');
-    let buf = '';
-    s.once('connect', () => s.write(script));
-    s.on('data', (d) => {
-      buf += d.toString('latin1');
-      if ((buf.match(/\r\n/g) ?? []).length >= 3) {
-        s.destroy();
-        if (buf.includes('-')) reject(new Error(`asking for a collection: ${buf.trim()}`));
-        else resolve();
-      }
-    });
-    s.once('error', reject);
-  });
-}
+/**
+ * Idle time before each reading: nodis asks for a young-generation collection every IDLE_SECONDS
+ * of quiet until V8 shrinks that generation, which takes one to three of them.
+ */
+const IDLE_WAIT_MS = (3 * IDLE_SECONDS + 2) * 1000;
 
 /**
  * RSS once it has stopped moving: polled every 250 ms until five readings in a row are within
@@ -120,13 +107,12 @@ async function measureOne(kind: ServerKind, dataset: Dataset, n: number): Promis
     const expected = kind === 'nodis' ? 'node' : 'redis-server';
     const comm = processName(server.pid);
     if (!comm.startsWith(expected.slice(0, 15))) throw new Error(`pid ${server.pid} is ${comm}, not ${expected}`);
-    await sleep(500);
-    if (kind === 'nodis') await askForCollection(server.port);
+    await sleep(IDLE_WAIT_MS);
     const empty = await settledRss(server.pid);
     const seconds = await load(server.port, dataset, n);
     const count = await loadedCount(server.port, dataset);
     if (count !== n) throw new Error(`${kind} holds ${count} of the ${n} ${dataset} after loading`);
-    if (kind === 'nodis') await askForCollection(server.port);
+    await sleep(IDLE_WAIT_MS);
     const loaded = await settledRss(server.pid);
     return { dataset, server: kind, empty, loaded, seconds };
   } finally {
@@ -164,7 +150,8 @@ export async function memorySection(log: (line: string) => void = (l) => process
     intro:
       `RSS (VmRSS of the server's own process) of a fresh server (--save '' --appendonly no), then after loading ` +
       `each dataset through a pipeline (1000 SETs per write, or 1000 fields/members per HSET/SADD/ZADD) and ` +
-      `letting it settle (nodis asked for a full GC; RSS polled until stable). 16-byte keys, fields, members ` +
+      `letting it settle (each server idle for ${IDLE_WAIT_MS / 1000} s, in which nodis gives back its young generation; ` +
+      `RSS then polled until stable). 16-byte keys, fields, members ` +
       `and values; sorted set scores are integers. MiB, and bytes per key/element of the growth.`,
     tables: [{
       table: {

@@ -1170,6 +1170,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
       if (ticks % hz === 0) {
         this.clientsCron();
         this.replicaSide.cron();
+        this.memory.idleTick(this.stats.commandsProcessed);
       }
     }, 1000 / hz);
     this.cronTimer.unref();

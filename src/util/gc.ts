@@ -3,8 +3,10 @@
 // argument of a dropped client, or the replies a client never read, would stay in RSS for good,
 // where Redis's free() returns them at once. After such a release the server asks V8 for a full
 // collection, run incrementally ("async") so clients see no long pause.
+// Once the server has gone quiet after a busy spell, young-generation collections let V8 shrink
+// that generation again.
 
-import { setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { clearTimeout, setTimeout } from './time.js';
 
@@ -29,6 +31,19 @@ function gcFn(): GcFunction | null {
 
 /** Released bytes that make a collection worth asking for. */
 export const RECLAIM_THRESHOLD_BYTES = 8 * 1024 * 1024;
+
+/** Fewer commands than this in a second count as quiet (well under V8's 1 MB/s "low rate"). */
+const QUIET_COMMANDS_PER_SECOND = 200;
+/** Quiet seconds before the young generation is given back. */
+export const IDLE_SECONDS = 6;
+/** A young generation smaller than this is left as it is (V8 starts it at about 1 MB). */
+const IDLE_YOUNG_BYTES = 2 * 1024 * 1024;
+
+/** Memory the young generation (new space) holds now. */
+function youngGenerationBytes(): number {
+  for (const space of getHeapSpaceStatistics()) if (space.space_name === 'new_space') return space.physical_space_size;
+  return 0;
+}
 
 /**
  * Collects released bytes and starts one incremental full GC shortly after a big release. Values
@@ -92,6 +107,37 @@ export class MemoryReclaimer {
     const objects = this.collectingObjects;
     this.collectingObjects = 0;
     if (objects !== 0) this.freed(objects);
+  }
+
+  /** Seconds in a row with little work (see idleTick). */
+  private quietSeconds = 0;
+  private lastActivity = 0;
+  /** Collections asked for by idleTick (tests). */
+  idleCollections = 0;
+
+  /**
+   * Called once a second with a count that grows with the work done (commands processed). A busy
+   * spell grows V8's young generation to its maximum (~30 MB of RSS), and V8 keeps it that size
+   * until a collection finds the allocation rate of the last ~5 s low: after loading a dataset
+   * an idle server would hold that memory for good, where Redis's allocator gives its free pages
+   * back. So every IDLE_SECONDS of quiet, while the young generation is still big, the server
+   * asks for a young-generation collection: with almost nothing live in it, it takes about a
+   * millisecond, and one of them lets V8 shrink it (not always the first: V8 decides from its
+   * own samples of the rate).
+   */
+  idleTick(activity: number): void {
+    const busy = activity - this.lastActivity >= QUIET_COMMANDS_PER_SECOND;
+    this.lastActivity = activity;
+    if (busy) {
+      this.quietSeconds = 0;
+      return;
+    }
+    if (++this.quietSeconds % IDLE_SECONDS !== 0) return;
+    if (youngGenerationBytes() < IDLE_YOUNG_BYTES) return;
+    const gc = gcFn();
+    if (!gc) return;
+    this.idleCollections++;
+    void gc({ type: 'minor' });
   }
 
   stop(): void {
