@@ -17,6 +17,7 @@ import type { Value } from '../types/value.js';
 import { readAs, writeAs } from './lookup.js';
 import { int64Arg, integerArg, positiveArg, rangeArg, timeoutArg } from './args.js';
 import { optionWord } from '../util/cstring.js';
+import { latin1Slice, type Latin1Buffer } from '../util/latin1.js';
 
 const ERR_INDEX_RANGE = 'ERR index out of range';
 const ERR_RANK_ZERO =
@@ -59,11 +60,6 @@ function elementsRemoved(db: Database, key: string, where: number, list: ListVal
   return true;
 }
 
-/** Node's fast latin1 paths behind toString/write('latin1'), which skip the argument checks. */
-type Latin1Buffer = Uint8Array & {
-  latin1Slice(start: number, end: number): string;
-  latin1Write(s: string, offset: number, length: number): number;
-};
 
 /** Where bulkRun builds replies: one buffer, written out as one string per 60 KB. */
 const scratch = Buffer.allocUnsafe(64 * 1024) as unknown as Latin1Buffer;
@@ -86,7 +82,7 @@ function bulkRun(c: Client, cursor: typeof listCursor, n: number): void {
     if (len >= BULK_DIRECT) {
       if (p !== 0) c.raw(buf.latin1Slice(0, p));
       p = 0;
-      c.bulk(s !== null ? s : (cursor.rawBuf as Latin1Buffer).latin1Slice(cursor.rawStart, cursor.rawStart + len));
+      c.bulk(s !== null ? s : latin1Slice(cursor.rawBuf, cursor.rawStart, cursor.rawStart + len));
       continue;
     }
     if (p + len + 16 > buf.length) {

@@ -34,6 +34,7 @@ import { scriptingIfUsed, scriptingOf } from '../scripting/lua.js';
 import { FunctionLibraries } from '../scripting/functions.js';
 import { removeQuietly } from '../util/files.js';
 import { snapshotHistory } from '../replication/replica.js';
+import { latin1Slice } from '../util/latin1.js';
 
 /** The version nodis writes (Redis 7.0's). */
 export const RDB_VERSION = 10;
@@ -458,7 +459,7 @@ export class RdbReader {
     }
     this.need(len);
     checkStringLength(this, len);
-    const s = this.buf.toString('latin1', this.pos, this.pos + len);
+    const s = latin1Slice(this.buf, this.pos, this.pos + len);
     this.pos += len;
     return s;
   }
@@ -477,7 +478,7 @@ export class RdbReader {
     const n = lzfDecompress(this.buf, this.pos, this.pos + clen, out, len);
     if (n !== len) this.fail('corrupt', 'Invalid LZF compressed string', at);
     this.pos += clen;
-    return out.toString('latin1', 0, len);
+    return latin1Slice(out, 0, len);
   }
 }
 

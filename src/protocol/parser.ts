@@ -10,6 +10,7 @@
 //  - counts and lengths are parsed like string2ll (no '+', no leading zeros, 64-bit range).
 
 import { constants as bufferConstants } from 'node:buffer';
+import { latin1Slice } from '../util/latin1.js';
 
 const CR = 13;
 const LF = 10;
@@ -60,12 +61,6 @@ export interface FeedResult {
  */
 export type CommandSink = (argv: string[]) => boolean | void;
 
-type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
-
-function slice(buf: Buffer, start: number, end: number): string {
-  // latin1Slice is Node's fast path behind toString('latin1'); it skips argument checks.
-  return (buf as Latin1Buffer).latin1Slice(start, end);
-}
 
 const EMPTY = Buffer.alloc(0);
 const EMPTY_ARGV: string[] = [];
@@ -302,7 +297,7 @@ export class RequestParser {
       while (i < len && buf[pos + i] === last.charCodeAt(i)) i++;
       if (i === len) return last;
     }
-    const name = slice(buf, pos, pos + len);
+    const name = latin1Slice(buf, pos, pos + len);
     if (len <= 32) this.lastName = name;
     return name;
   }
@@ -370,7 +365,7 @@ export class RequestParser {
         this.argv.push(
           this.argv.length === 0
             ? this.commandName(buf, pos, this.bulkLen)
-            : this.bulkLen <= MAX_STRING_LENGTH ? slice(buf, pos, pos + this.bulkLen) : '',
+            : this.bulkLen <= MAX_STRING_LENGTH ? latin1Slice(buf, pos, pos + this.bulkLen) : '',
         );
         pos += this.bulkLen + 2;
         this.bulkLen = -1;
@@ -397,7 +392,7 @@ export class RequestParser {
     let from = pos - this.windowStart;
     if (from < 0 || from + len > this.window.length) {
       this.windowStart = pos;
-      this.window = slice(buf, pos, Math.min(end, pos + WINDOW));
+      this.window = latin1Slice(buf, pos, Math.min(end, pos + WINDOW));
       from = 0;
     }
     return this.window.substring(from, from + len);
@@ -440,7 +435,7 @@ export class RequestParser {
       p += 2;
       // Payload, then two bytes Redis skips unchecked.
       if (p + len + 2 > end) return -1;
-      argv[i] = i === 0 ? this.commandName(buf, p, len) : len < SHORT_ARG ? this.shortArg(buf, p, len, end) : slice(buf, p, p + len);
+      argv[i] = i === 0 ? this.commandName(buf, p, len) : len < SHORT_ARG ? this.shortArg(buf, p, len, end) : latin1Slice(buf, p, p + len);
       p += len + 2;
     }
     this.argv = argv;
@@ -460,7 +455,7 @@ export class RequestParser {
     }
     let stop = lf;
     if (stop > pos && buf[stop - 1] === CR) stop--;
-    const args = this.plainWords(buf, pos, stop) ?? splitArgs(slice(buf, pos, stop));
+    const args = this.plainWords(buf, pos, stop) ?? splitArgs(latin1Slice(buf, pos, stop));
     if (args === null) throw new ProtocolError('unbalanced quotes in request');
     this.commandEnd = this.fed - (end - lf - 1);
     if (onCommand(args) === false) this.paused = true;
@@ -486,7 +481,7 @@ export class RequestParser {
         // NUL, \t \n \v \f \r, '"' and "'" need splitArgs.
         if (b === 0 || (b >= 9 && b <= 13) || b === 34 || b === 39) return null;
       }
-      out.push(out.length === 0 ? this.commandName(buf, start, i - start) : slice(buf, start, i));
+      out.push(out.length === 0 ? this.commandName(buf, start, i - start) : latin1Slice(buf, start, i));
     }
     return out;
   }
@@ -517,7 +512,7 @@ export function parseLength(buf: Buffer, start: number, end: number): number | n
   }
   if (digits > 15) {
     if (digits > 19) return null;
-    const text = slice(buf, i, end);
+    const text = latin1Slice(buf, i, end);
     if (digits === 19 && text > (neg ? INT64_MIN_DIGITS : INT64_MAX_DIGITS)) return null;
     v = Number(text); // rounded once, not digit by digit
   }
