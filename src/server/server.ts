@@ -1170,7 +1170,8 @@ export class Server extends EventEmitter implements KeyspaceHost {
       if (ticks % hz === 0) {
         this.clientsCron();
         this.replicaSide.cron();
-        this.memory.idleTick(this.stats.commandsProcessed);
+        // (Not inside a host process: its heap is the host's to manage.)
+        if (!this.unrefHandles) this.memory.idleTick(this.stats.commandsProcessed);
       }
     }, 1000 / hz);
     this.cronTimer.unref();
