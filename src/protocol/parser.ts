@@ -10,7 +10,7 @@
 //  - counts and lengths are parsed like string2ll (no '+', no leading zeros, 64-bit range).
 
 import { constants as bufferConstants } from 'node:buffer';
-import { latin1Slice } from '../util/latin1.js';
+import { LATIN1_SHORT_MAX, latin1Short, latin1Slice } from '../util/latin1.js';
 
 const CR = 13;
 const LF = 10;
@@ -398,6 +398,12 @@ export class RequestParser {
     return this.window.substring(from, from + len);
   }
 
+  /** An argument of buf[pos, pos + len), which lies before end. */
+  private arg(buf: Buffer, pos: number, len: number, end: number): string {
+    if (len < SHORT_ARG) return this.shortArg(buf, pos, len, end);
+    return len <= LATIN1_SHORT_MAX ? latin1Short(buf, pos, len) : latin1Slice(buf, pos, pos + len);
+  }
+
   /**
    * The common case in one pass with local state only: a multibulk request that lies wholly in
    * buf[pos, end), with plain headers (digits, no sign, no leading zero) and small arguments.
@@ -435,7 +441,7 @@ export class RequestParser {
       p += 2;
       // Payload, then two bytes Redis skips unchecked.
       if (p + len + 2 > end) return -1;
-      argv[i] = i === 0 ? this.commandName(buf, p, len) : len < SHORT_ARG ? this.shortArg(buf, p, len, end) : latin1Slice(buf, p, p + len);
+      argv[i] = i === 0 ? this.commandName(buf, p, len) : this.arg(buf, p, len, end);
       p += len + 2;
     }
     this.argv = argv;
@@ -481,7 +487,7 @@ export class RequestParser {
         // NUL, \t \n \v \f \r, '"' and "'" need splitArgs.
         if (b === 0 || (b >= 9 && b <= 13) || b === 34 || b === 39) return null;
       }
-      out.push(out.length === 0 ? this.commandName(buf, start, i - start) : latin1Slice(buf, start, i));
+      out.push(out.length === 0 ? this.commandName(buf, start, i - start) : this.arg(buf, start, i - start, stop));
     }
     return out;
   }
