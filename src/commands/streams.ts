@@ -86,7 +86,7 @@ function replyEntry(c: Client, id: StreamId, node: StreamNode, i: number): void 
   c.arrayLen(2);
   c.bulk(idText(id));
   const data = node.data;
-  const start = node.starts[i];
+  const start = node.entryStart(i);
   const end = node.entryEnd(i);
   if (!node.isSame(i)) {
     c.arrayLen(end - start);
