@@ -130,15 +130,19 @@ export function idDecr(id: StreamId): StreamId | null {
 
 /** id + step (±1) as a 128-bit number, with the carry or borrow through its words; null past either end. */
 function idStep(id: StreamId, step: 1 | -1): StreamId | null {
-  const w = [word(id, 0), word(id, 4), word(id, 8), word(id, 12)];
-  for (let i = 3; i >= 0; i--) {
-    const v = w[i] + step;
-    if (v >= 0 && v < TWO32) {
-      w[i] = v;
-      return idOfWords(w[0], w[1], w[2], w[3]);
-    }
-    w[i] = step === 1 ? 0 : TWO32 - 1;
-  }
+  // A word that passes its end wraps to the other end and carries into the word above.
+  const wrapped = step === 1 ? 0 : TWO32 - 1;
+  const a = word(id, 0);
+  const b = word(id, 4);
+  const c = word(id, 8);
+  const d = word(id, 12) + step;
+  if (d >= 0 && d < TWO32) return idOfWords(a, b, c, d);
+  const c2 = c + step;
+  if (c2 >= 0 && c2 < TWO32) return idOfWords(a, b, c2, wrapped);
+  const b2 = b + step;
+  if (b2 >= 0 && b2 < TWO32) return idOfWords(a, b2, wrapped, wrapped);
+  const a2 = a + step;
+  if (a2 >= 0 && a2 < TWO32) return idOfWords(a2, wrapped, wrapped, wrapped);
   return null;
 }
 
@@ -744,9 +748,13 @@ export class StreamValue extends RObject {
 
   /** The next automatic ID after lastId at time nowMs (streamNextID); null if none is left. */
   nextId(nowMs: number): StreamId | null {
-    const candidate = makeId(nowMs, 0);
-    if (candidate > this.lastId) return candidate;
-    return idIncr(this.lastId);
+    // nowMs-0 when that is past the last ID, i.e. when nowMs is past its ms (compared by words).
+    const last = this.lastId;
+    const hi = highWord(nowMs);
+    const lo = lowWord(nowMs);
+    const lastHi = word(last, 0);
+    if (hi > lastHi || (hi === lastHi && lo > word(last, 4))) return idOfWords(hi, lo, 0, 0);
+    return idIncr(last);
   }
 
   /**
