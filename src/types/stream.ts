@@ -257,7 +257,12 @@ function halfDiff(aHi: number, aLo: number, bHi: number, bLo: number): number | 
 const ENTRY_WORDS = 6;
 const W_START = 4;
 const W_FLAGS = 5;
-/** The first capacity of a node's entry table; it doubles from there (up to the node's limit). */
+/**
+ * A node's entry table is made for stream-node-max-entries entries when that is at most
+ * WHOLE_CAPACITY (one allocation a node: each typed array's own memory is costly to allocate);
+ * otherwise it starts at FIRST_CAPACITY entries and doubles.
+ */
+const WHOLE_CAPACITY = 1024;
 const FIRST_CAPACITY = 16;
 
 /** One listpack of Redis's stream: its master entry, then entries in ID order. */
@@ -298,7 +303,7 @@ export class StreamNode {
     this.m2 = word(masterId, 8);
     this.m3 = word(masterId, 12);
     this.maxEntries = maxEntries;
-    const capacity = maxEntries > 0 && maxEntries < FIRST_CAPACITY ? maxEntries : FIRST_CAPACITY;
+    const capacity = maxEntries > 0 && maxEntries <= WHOLE_CAPACITY ? maxEntries : FIRST_CAPACITY;
     this.words = new Uint32Array(capacity * ENTRY_WORDS);
     let b = lpIntBytes(masterFields.length) + 2;
     for (const f of masterFields) b += lpPrepare(f);
