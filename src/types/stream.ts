@@ -17,10 +17,12 @@
 // entry sizes, without building the listpack) so the boundaries fall where Redis's do; the
 // listpack bytes themselves are built only for RDB/DUMP (encodeNode).
 //
-// Each node holds its entries in arrays (IDs, field/value arrays, flags), so XADD is an append
+// Each node holds its entries' IDs (as 32-bit words, not ID strings), flags and where their
+// strings start in one typed array, and their strings in one flat array, so XADD is an append
 // (amortised O(1)), a lookup is a binary search over the nodes and then over one node's IDs
-// (O(log n)), and a range reads on from there (O(log n + count)). Deleting marks an entry as
-// deleted, as Redis does; a node whose last live entry goes is removed.
+// (O(log n)), and a range reads on from there (O(log n + count)); an entry's ID string is made
+// when it is handed out. Deleting marks an entry as deleted, as Redis does; a node whose last
+// live entry goes is removed.
 
 import { RObject } from './value.js';
 import { lpPrepare, lpWritePrepared, lpWriteHeader, LP_HDR_SIZE, LP_EOF } from './listpack.js';
