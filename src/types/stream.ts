@@ -251,14 +251,15 @@ function halfDiff(aHi: number, aLo: number, bHi: number, bLo: number): number | 
 
 /**
  * Per entry, the node's numbers are kept in one Uint32Array, ENTRY_WORDS words an entry: the ID's
- * four words (ms high, ms low, seq high, seq low), where its strings start in data, its flags.
- * Why not an array of ID strings and arrays of numbers: every entry of a growing stream outlives
+ * four words (ms high, ms low, seq high, seq low), then where its strings start in data times 4
+ * plus its flags (FLAG_DELETED, FLAG_SAMEFIELDS: two bits; a node has fewer than 2^29 strings,
+ * each taking at least two of its listpack's at most 2^30 bytes). Why not an array of ID strings and arrays of numbers: every entry of a growing stream outlives
  * the young generation, and V8's scavenger copies each surviving string and array slot (twice,
  * once more when promoting it); a typed array's bytes live outside the heap and are never copied.
  */
-const ENTRY_WORDS = 6;
-const W_START = 4;
-const W_FLAGS = 5;
+const ENTRY_WORDS = 5;
+const W_INFO = 4;
+const FLAG_BITS = 3;
 /**
  * A node's entry table is made for stream-node-max-entries entries when that is at most
  * WHOLE_CAPACITY (one allocation a node: each typed array's own memory is costly to allocate);
@@ -280,8 +281,11 @@ export class StreamNode {
    * Every entry's strings, one entry after another, as the listpack holds them: an entry with the
    * master entry's fields has only its values here, any other its fields and values. One flat
    * array rather than an array per entry: an entry then costs its strings and one slot each.
+   * Made with room for a full node's values (see the constructor): its first dataLength slots
+   * are used.
    */
-  readonly data: string[] = [];
+  readonly data: string[];
+  dataLength = 0;
   /** Live and deleted entries (the master entry's count and deleted). */
   live = 0;
   dead = 0;
@@ -305,8 +309,10 @@ export class StreamNode {
     this.m2 = word(masterId, 8);
     this.m3 = word(masterId, 12);
     this.maxEntries = maxEntries;
-    const capacity = maxEntries > 0 && maxEntries <= WHOLE_CAPACITY ? maxEntries : FIRST_CAPACITY;
-    this.words = new Uint32Array(capacity * ENTRY_WORDS);
+    const whole = maxEntries > 0 && maxEntries <= WHOLE_CAPACITY;
+    this.words = new Uint32Array((whole ? maxEntries : FIRST_CAPACITY) * ENTRY_WORDS);
+    // Room for maxEntries entries of the master entry's fields, rather than growing by copies.
+    this.data = whole ? new Array<string>(maxEntries * masterFields.length) : [];
     let b = lpIntBytes(masterFields.length) + 2;
     for (const f of masterFields) b += lpPrepare(f);
     this.masterBytes = b;
@@ -342,6 +348,7 @@ export class StreamNode {
   seal(): void {
     const used = this.count * ENTRY_WORDS;
     if (used * 2 <= this.words.length) this.words = this.words.slice(0, used);
+    if (this.dataLength * 2 <= this.data.length) this.data.length = this.dataLength;
   }
 
   /**
@@ -351,6 +358,7 @@ export class StreamNode {
   append(id: StreamId, fv: readonly string[], from = 0, same = this.sameFields(fv, from)): void {
     const numfields = (fv.length - from) / 2;
     const data = this.data;
+    let end = this.dataLength;
     const w0 = word(id, 0);
     const w1 = word(id, 4);
     const w2 = word(id, 8);
@@ -362,24 +370,24 @@ export class StreamNode {
     words[at + 1] = w1;
     words[at + 2] = w2;
     words[at + 3] = w3;
-    words[at + W_START] = data.length;
-    words[at + W_FLAGS] = same ? FLAG_SAMEFIELDS : 0;
+    words[at + W_INFO] = end * 4 + (same ? FLAG_SAMEFIELDS : 0);
     let b = 2 + lpIntBytes(halfDiff(w0, w1, this.m0, this.m1)) + lpIntBytes(halfDiff(w2, w3, this.m2, this.m3));
     if (same) {
       // The field names are the master entry's (one copy per node, as in the listpack).
       for (let i = from + 1; i < fv.length; i += 2) {
         b += lpPrepare(fv[i]);
-        data.push(fv[i]);
+        data[end++] = fv[i];
       }
       b += lpIntBytes(numfields + 3);
     } else {
       b += lpIntBytes(numfields);
       for (let i = from; i < fv.length; i++) {
         b += lpPrepare(fv[i]);
-        data.push(fv[i]);
+        data[end++] = fv[i];
       }
       b += lpIntBytes(numfields * 2 + 4);
     }
+    this.dataLength = end;
     this.entryBytes += b;
     this.count++;
     this.live++;
@@ -406,17 +414,17 @@ export class StreamNode {
 
   /** Whether entry i is stored with the master entry's fields (values only). */
   isSame(i: number): boolean {
-    return (this.words[i * ENTRY_WORDS + W_FLAGS] & FLAG_SAMEFIELDS) !== 0;
+    return (this.words[i * ENTRY_WORDS + W_INFO] & FLAG_SAMEFIELDS) !== 0;
   }
 
   /** Where entry i's strings start in data. */
   entryStart(i: number): number {
-    return this.words[i * ENTRY_WORDS + W_START];
+    return this.words[i * ENTRY_WORDS + W_INFO] >>> 2;
   }
 
   /** Where entry i's strings end in data. */
   entryEnd(i: number): number {
-    return i + 1 < this.count ? this.words[(i + 1) * ENTRY_WORDS + W_START] : this.data.length;
+    return i + 1 < this.count ? this.words[(i + 1) * ENTRY_WORDS + W_INFO] >>> 2 : this.dataLength;
   }
 
   /** Entry i's fields and values as a new array [f1, v1, ...]. */
@@ -436,13 +444,13 @@ export class StreamNode {
 
   /** Marks entry i deleted. */
   markDeleted(i: number): void {
-    this.words[i * ENTRY_WORDS + W_FLAGS] |= FLAG_DELETED;
+    this.words[i * ENTRY_WORDS + W_INFO] |= FLAG_DELETED;
     this.live--;
     this.dead++;
   }
 
   isDeleted(i: number): boolean {
-    return (this.words[i * ENTRY_WORDS + W_FLAGS] & FLAG_DELETED) !== 0;
+    return (this.words[i * ENTRY_WORDS + W_INFO] & FLAG_DELETED) !== 0;
   }
 
   /** The first index whose ID is >= the ID of words a, b, c, d (count when none). */
@@ -471,7 +479,8 @@ export class StreamNode {
   dup(): StreamNode {
     const n = new StreamNode(this.masterId, this.masterFields, this.maxEntries);
     n.words = this.words.slice();
-    for (const str of this.data) n.data.push(str);
+    for (let i = 0; i < this.dataLength; i++) n.data[i] = this.data[i];
+    n.dataLength = this.dataLength;
     n.count = this.count;
     n.live = this.live;
     n.dead = this.dead;
@@ -501,7 +510,7 @@ export class StreamNode {
     const words = this.words;
     for (let i = 0; i < this.count; i++) {
       const at = i * ENTRY_WORDS;
-      const flags = words[at + W_FLAGS];
+      const flags = words[at + W_INFO] & FLAG_BITS;
       const start = this.entryStart(i);
       const end = this.entryEnd(i);
       putInt(flags);
