@@ -95,7 +95,7 @@ export function valueBytes(v: Value, samples: number): number {
     // Per node its listpack's size (what Redis holds) plus the arrays holding its entries here;
     // groups by their PEL and consumer counts.
     let total = OBJECT;
-    for (const node of v.nodes) total += OBJECT + 3 * ARRAY + node.bytes + node.ids.length * (3 * WORD + 32 + ARRAY);
+    for (const node of v.nodes) total += OBJECT + 3 * ARRAY + node.bytes + node.count * (3 * WORD + 32 + ARRAY);
     for (const [, g] of v.sortedGroups()) {
       total += OBJECT + 2 * MAP_ENTRY * g.pel.size + g.consumers.size * (OBJECT + MAP_ENTRY);
     }

@@ -86,7 +86,7 @@ function replyEntry(c: Client, id: StreamId, node: StreamNode, i: number): void 
   c.arrayLen(2);
   c.bulk(idText(id));
   const data = node.data;
-  const start = node.starts[i];
+  const start = node.entryStart(i);
   const end = node.entryEnd(i);
   if (!node.isSame(i)) {
     c.arrayLen(end - start);
@@ -118,11 +118,6 @@ function addDirty(c: Client, n = 1): void {
   c.server.dirty += n;
 }
 
-function nodeLimits(c: Client): [number, number] {
-  const config = c.server.config;
-  return [config.num('stream-node-max-bytes'), config.num('stream-node-max-entries')];
-}
-
 // ---- XADD, XTRIM ------------------------------------------------------------------------------
 
 const TRIM_NONE = 0;
@@ -146,21 +141,38 @@ interface AddTrimArgs {
   idPos: number;
 }
 
-/** streamParseAddOrTrimArgsOrReply; null after replying. */
+/**
+ * The one AddTrimArgs that parseAddTrim fills, rather than a new object for every XADD: no
+ * command reads it after another one's parse (nothing runs in between within XADD or XTRIM).
+ */
+const parsedAddTrim: AddTrimArgs = {
+  strategy: TRIM_NONE,
+  approx: false,
+  limit: 0,
+  maxlen: 0,
+  minid: ID_MIN,
+  strategyArg: 0,
+  id: ID_MIN,
+  idGiven: false,
+  seqGiven: true,
+  noMkstream: false,
+  idPos: 0,
+};
+
+/** streamParseAddOrTrimArgsOrReply (into parsedAddTrim, returned); null after replying. */
 function parseAddTrim(c: Client, argv: string[], xadd: boolean): AddTrimArgs | null {
-  const a: AddTrimArgs = {
-    strategy: TRIM_NONE,
-    approx: false,
-    limit: 0,
-    maxlen: 0,
-    minid: ID_MIN,
-    strategyArg: 0,
-    id: ID_MIN,
-    idGiven: false,
-    seqGiven: true,
-    noMkstream: false,
-    idPos: 0,
-  };
+  const a = parsedAddTrim;
+  a.strategy = TRIM_NONE;
+  a.approx = false;
+  a.limit = 0;
+  a.maxlen = 0;
+  a.minid = ID_MIN;
+  a.strategyArg = 0;
+  a.id = ID_MIN;
+  a.idGiven = false;
+  a.seqGiven = true;
+  a.noMkstream = false;
+  a.idPos = 0;
   let limitGiven = false;
   let i = 2;
   for (; i < argv.length; i++) {
@@ -324,21 +336,24 @@ function xadd(c: Client, argv: string[]): void {
     c.error(ERR_TOO_LARGE);
     return;
   }
-  const [maxBytes, maxEntries] = nodeLimits(c);
-  s.append(id, argv, maxBytes, maxEntries, fieldPos);
+  const server = c.server;
+  const config = server.config;
+  s.append(id, argv, config.num('stream-node-max-bytes'), config.num('stream-node-max-entries'), fieldPos);
   const text = idText(id);
   c.bulk(text);
   db.changed(key, NOTIFY.STREAM, 'xadd');
+  // What propagates is restated only when something reads it (the copy of argv is per call).
+  const propagating = server.propagationWanted();
   let rewritten: string[] | null = null;
   if (a.strategy !== TRIM_NONE) {
-    if (trimBy(s, a)) notifyKeyspaceEvent(c.server, NOTIFY.STREAM, 'xtrim', key, db.id);
-    if (a.approx) {
+    if (trimBy(s, a)) notifyKeyspaceEvent(server, NOTIFY.STREAM, 'xtrim', key, db.id);
+    if (a.approx && propagating) {
       rewritten = argv.slice();
       rewriteApproxTrim(rewritten, s, a);
     }
   }
   // The ID made here propagates as given, so replicas add the same one.
-  if (!a.idGiven || !a.seqGiven) {
+  if ((!a.idGiven || !a.seqGiven) && propagating) {
     rewritten ??= argv.slice();
     rewritten[a.idPos] = text;
   }

@@ -898,7 +898,7 @@ registerRdbType({
     s.lastId = readId(r);
     // New IDs start after the last one: an entry beyond it would be overtaken by XADD *.
     const tail = s.nodes.length === 0 ? null : s.nodes[s.nodes.length - 1];
-    if (tail !== null && tail.ids.length !== 0 && tail.lastId > s.lastId) {
+    if (tail !== null && tail.count !== 0 && tail.lastId > s.lastId) {
       r.fail('corrupt', "Stream's last ID is smaller than its last entry's", lastIdAt);
     }
     if (type === RDB_TYPE_STREAM_LISTPACKS) {

@@ -17,10 +17,12 @@
 // entry sizes, without building the listpack) so the boundaries fall where Redis's do; the
 // listpack bytes themselves are built only for RDB/DUMP (encodeNode).
 //
-// Each node holds its entries in arrays (IDs, field/value arrays, flags), so XADD is an append
+// Each node holds its entries' IDs (as 32-bit words, not ID strings), flags and where their
+// strings start in one typed array, and their strings in one flat array, so XADD is an append
 // (amortised O(1)), a lookup is a binary search over the nodes and then over one node's IDs
-// (O(log n)), and a range reads on from there (O(log n + count)). Deleting marks an entry as
-// deleted, as Redis does; a node whose last live entry goes is removed.
+// (O(log n)), and a range reads on from there (O(log n + count)); an entry's ID string is made
+// when it is handed out. Deleting marks an entry as deleted, as Redis does; a node whose last
+// live entry goes is removed.
 
 import { RObject } from './value.js';
 import { lpPrepare, lpWritePrepared, lpWriteHeader, LP_HDR_SIZE, LP_EOF } from './listpack.js';
@@ -130,15 +132,19 @@ export function idDecr(id: StreamId): StreamId | null {
 
 /** id + step (±1) as a 128-bit number, with the carry or borrow through its words; null past either end. */
 function idStep(id: StreamId, step: 1 | -1): StreamId | null {
-  const w = [word(id, 0), word(id, 4), word(id, 8), word(id, 12)];
-  for (let i = 3; i >= 0; i--) {
-    const v = w[i] + step;
-    if (v >= 0 && v < TWO32) {
-      w[i] = v;
-      return idOfWords(w[0], w[1], w[2], w[3]);
-    }
-    w[i] = step === 1 ? 0 : TWO32 - 1;
-  }
+  // A word that passes its end wraps to the other end and carries into the word above.
+  const wrapped = step === 1 ? 0 : TWO32 - 1;
+  const a = word(id, 0);
+  const b = word(id, 4);
+  const c = word(id, 8);
+  const d = word(id, 12) + step;
+  if (d >= 0 && d < TWO32) return idOfWords(a, b, c, d);
+  const c2 = c + step;
+  if (c2 >= 0 && c2 < TWO32) return idOfWords(a, b, c2, wrapped);
+  const b2 = b + step;
+  if (b2 >= 0 && b2 < TWO32) return idOfWords(a, b2, wrapped, wrapped);
+  const a2 = a + step;
+  if (a2 >= 0 && a2 < TWO32) return idOfWords(a2, wrapped, wrapped, wrapped);
   return null;
 }
 
@@ -234,32 +240,52 @@ function lpIntBytes(v: number | bigint): number {
   return 10;
 }
 
-/** a - b of two IDs' halves as Redis stores it: the 64-bit difference as a signed integer. */
-function halfDiff(a: string, b: string, at: number): number | bigint {
-  const dHi = word(a, at) - word(b, at);
-  if (dHi > -1048576 && dHi < 1048576) return dHi * TWO32 + (word(a, at + 4) - word(b, at + 4));
-  return BigInt.asIntN(64, bigHalf(a, at) - bigHalf(b, at));
+/** a - b of two 64-bit halves (each as high and low words) as Redis stores it: a signed 64-bit integer. */
+function halfDiff(aHi: number, aLo: number, bHi: number, bLo: number): number | bigint {
+  const dHi = aHi - bHi;
+  if (dHi > -1048576 && dHi < 1048576) return dHi * TWO32 + (aLo - bLo);
+  return BigInt.asIntN(64, ((BigInt(aHi) << 32n) | BigInt(aLo)) - ((BigInt(bHi) << 32n) | BigInt(bLo)));
 }
 
 // ---- Nodes ------------------------------------------------------------------------------------
+
+/**
+ * Per entry, the node's numbers are kept in one Uint32Array, ENTRY_WORDS words an entry: the ID's
+ * four words (ms high, ms low, seq high, seq low), then where its strings start in data times 4
+ * plus its flags (FLAG_DELETED, FLAG_SAMEFIELDS: two bits; a node has fewer than 2^29 strings,
+ * each taking at least two of its listpack's at most 2^30 bytes). Why not an array of ID strings and arrays of numbers: every entry of a growing stream outlives
+ * the young generation, and V8's scavenger copies each surviving string and array slot (twice,
+ * once more when promoting it); a typed array's bytes live outside the heap and are never copied.
+ */
+const ENTRY_WORDS = 5;
+const W_INFO = 4;
+const FLAG_BITS = 3;
+/**
+ * A node's entry table is made for stream-node-max-entries entries when that is at most
+ * WHOLE_CAPACITY (one allocation a node: each typed array's own memory is costly to allocate);
+ * otherwise it starts at FIRST_CAPACITY entries and doubles.
+ */
+const WHOLE_CAPACITY = 1024;
+const FIRST_CAPACITY = 16;
 
 /** One listpack of Redis's stream: its master entry, then entries in ID order. */
 export class StreamNode {
   /** The master entry's ID: the first entry added to the node (the rax key). */
   readonly masterId: StreamId;
   readonly masterFields: string[];
-  /** Every entry of the node (deleted ones too), in order. */
-  readonly ids: StreamId[] = [];
+  /** Entries in the node, live and deleted. */
+  count = 0;
+  /** The entry table (see ENTRY_WORDS), with room for words.length / ENTRY_WORDS entries. */
+  private words: Uint32Array;
   /**
    * Every entry's strings, one entry after another, as the listpack holds them: an entry with the
    * master entry's fields has only its values here, any other its fields and values. One flat
-   * array rather than an array per entry: an entry then costs its strings and two slots.
+   * array rather than an array per entry: an entry then costs its strings and one slot each.
+   * Made with room for a full node's values (see the constructor): its first dataLength slots
+   * are used.
    */
-  readonly data: string[] = [];
-  /** Where each entry's strings start in data. */
-  readonly starts: number[] = [];
-  /** Each entry's flags (FLAG_DELETED, FLAG_SAMEFIELDS). */
-  readonly flags: number[] = [];
+  readonly data: string[];
+  dataLength = 0;
   /** Live and deleted entries (the master entry's count and deleted). */
   live = 0;
   dead = 0;
@@ -267,10 +293,26 @@ export class StreamNode {
   private readonly masterBytes: number;
   /** Bytes of all the entries. */
   private entryBytes = 0;
+  /** The master ID's words, which each entry's listpack size and encoding are relative to. */
+  private readonly m0: number;
+  private readonly m1: number;
+  private readonly m2: number;
+  private readonly m3: number;
+  /** The most entries the node will hold (stream-node-max-entries when it made it; 0: no limit). */
+  private readonly maxEntries: number;
 
-  constructor(masterId: StreamId, masterFields: string[]) {
+  constructor(masterId: StreamId, masterFields: string[], maxEntries = 0) {
     this.masterId = masterId;
     this.masterFields = masterFields;
+    this.m0 = word(masterId, 0);
+    this.m1 = word(masterId, 4);
+    this.m2 = word(masterId, 8);
+    this.m3 = word(masterId, 12);
+    this.maxEntries = maxEntries;
+    const whole = maxEntries > 0 && maxEntries <= WHOLE_CAPACITY;
+    this.words = new Uint32Array((whole ? maxEntries : FIRST_CAPACITY) * ENTRY_WORDS);
+    // Room for maxEntries entries of the master entry's fields, rather than growing by copies.
+    this.data = whole ? new Array<string>(maxEntries * masterFields.length) : [];
     let b = lpIntBytes(masterFields.length) + 2;
     for (const f of masterFields) b += lpPrepare(f);
     this.masterBytes = b;
@@ -289,6 +331,26 @@ export class StreamNode {
     return true;
   }
 
+  /** Room for one more entry in the table: double it, up to the node's entry limit. */
+  private grow(): void {
+    const old = this.words;
+    let capacity = Math.max(FIRST_CAPACITY, (old.length / ENTRY_WORDS) * 2);
+    if (this.maxEntries > this.count && capacity > this.maxEntries) capacity = this.maxEntries;
+    const words = new Uint32Array(capacity * ENTRY_WORDS);
+    words.set(old);
+    this.words = words;
+  }
+
+  /**
+   * Gives back the table's unused room once the node is full (no longer the tail), when at
+   * least half of it is unused: a node ended early by stream-node-max-bytes holds few entries.
+   */
+  seal(): void {
+    const used = this.count * ENTRY_WORDS;
+    if (used * 2 <= this.words.length) this.words = this.words.slice(0, used);
+    if (this.dataLength * 2 <= this.data.length) this.data.length = this.dataLength;
+  }
+
   /**
    * Appends an entry (streamAppendItem's listpack part): fields and values from fv[from] on.
    * same: whether it is stored as having the master entry's fields (by default, when it has).
@@ -296,43 +358,79 @@ export class StreamNode {
   append(id: StreamId, fv: readonly string[], from = 0, same = this.sameFields(fv, from)): void {
     const numfields = (fv.length - from) / 2;
     const data = this.data;
-    this.starts.push(data.length);
-    let b = 2 + lpIntBytes(halfDiff(id, this.masterId, 0)) + lpIntBytes(halfDiff(id, this.masterId, 8));
+    let end = this.dataLength;
+    const w0 = word(id, 0);
+    const w1 = word(id, 4);
+    const w2 = word(id, 8);
+    const w3 = word(id, 12);
+    if ((this.count + 1) * ENTRY_WORDS > this.words.length) this.grow();
+    const words = this.words;
+    const at = this.count * ENTRY_WORDS;
+    words[at] = w0;
+    words[at + 1] = w1;
+    words[at + 2] = w2;
+    words[at + 3] = w3;
+    words[at + W_INFO] = end * 4 + (same ? FLAG_SAMEFIELDS : 0);
+    let b = 2 + lpIntBytes(halfDiff(w0, w1, this.m0, this.m1)) + lpIntBytes(halfDiff(w2, w3, this.m2, this.m3));
     if (same) {
       // The field names are the master entry's (one copy per node, as in the listpack).
       for (let i = from + 1; i < fv.length; i += 2) {
         b += lpPrepare(fv[i]);
-        data.push(fv[i]);
+        data[end++] = fv[i];
       }
       b += lpIntBytes(numfields + 3);
     } else {
       b += lpIntBytes(numfields);
       for (let i = from; i < fv.length; i++) {
         b += lpPrepare(fv[i]);
-        data.push(fv[i]);
+        data[end++] = fv[i];
       }
       b += lpIntBytes(numfields * 2 + 4);
     }
+    this.dataLength = end;
     this.entryBytes += b;
-    this.ids.push(id);
-    this.flags.push(same ? FLAG_SAMEFIELDS : 0);
+    this.count++;
     this.live++;
+  }
+
+  /** Entry i's ID. */
+  idAt(i: number): StreamId {
+    const words = this.words;
+    const at = i * ENTRY_WORDS;
+    return idOfWords(words[at], words[at + 1], words[at + 2], words[at + 3]);
+  }
+
+  /** Entry i's ID compared with the ID of words a, b, c, d: negative, 0 or positive. */
+  compareAt(i: number, a: number, b: number, c: number, d: number): number {
+    const words = this.words;
+    const at = i * ENTRY_WORDS;
+    return words[at] - a || words[at + 1] - b || words[at + 2] - c || words[at + 3] - d;
+  }
+
+  /** Entry i's ID compared with id: negative, 0 or positive. */
+  compareWith(i: number, id: StreamId): number {
+    return this.compareAt(i, word(id, 0), word(id, 4), word(id, 8), word(id, 12));
   }
 
   /** Whether entry i is stored with the master entry's fields (values only). */
   isSame(i: number): boolean {
-    return (this.flags[i] & FLAG_SAMEFIELDS) !== 0;
+    return (this.words[i * ENTRY_WORDS + W_INFO] & FLAG_SAMEFIELDS) !== 0;
+  }
+
+  /** Where entry i's strings start in data. */
+  entryStart(i: number): number {
+    return this.words[i * ENTRY_WORDS + W_INFO] >>> 2;
   }
 
   /** Where entry i's strings end in data. */
   entryEnd(i: number): number {
-    return i + 1 < this.starts.length ? this.starts[i + 1] : this.data.length;
+    return i + 1 < this.count ? this.words[(i + 1) * ENTRY_WORDS + W_INFO] >>> 2 : this.dataLength;
   }
 
   /** Entry i's fields and values as a new array [f1, v1, ...]. */
   entry(i: number): string[] {
     const data = this.data;
-    const start = this.starts[i];
+    const start = this.entryStart(i);
     const end = this.entryEnd(i);
     if (!this.isSame(i)) return data.slice(start, end);
     const m = this.masterFields;
@@ -346,42 +444,44 @@ export class StreamNode {
 
   /** Marks entry i deleted. */
   markDeleted(i: number): void {
-    this.flags[i] |= FLAG_DELETED;
+    this.words[i * ENTRY_WORDS + W_INFO] |= FLAG_DELETED;
     this.live--;
     this.dead++;
   }
 
   isDeleted(i: number): boolean {
-    return (this.flags[i] & FLAG_DELETED) !== 0;
+    return (this.words[i * ENTRY_WORDS + W_INFO] & FLAG_DELETED) !== 0;
   }
 
-  /** The first index whose ID is >= id (ids.length when none). */
-  lowerBound(id: StreamId): number {
-    const ids = this.ids;
+  /** The first index whose ID is >= the ID of words a, b, c, d (count when none). */
+  lowerBoundWords(a: number, b: number, c: number, d: number): number {
     let lo = 0;
-    let hi = ids.length;
+    let hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (ids[mid] < id) lo = mid + 1;
+      if (this.compareAt(mid, a, b, c, d) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
+  /** The first index whose ID is >= id (count when none). */
+  lowerBound(id: StreamId): number {
+    return this.lowerBoundWords(word(id, 0), word(id, 4), word(id, 8), word(id, 12));
+  }
+
   /** The node's last entry ID (deleted or not). */
   get lastId(): StreamId {
-    return this.ids[this.ids.length - 1];
+    return this.idAt(this.count - 1);
   }
 
   /** A copy (COPY). */
   dup(): StreamNode {
-    const n = new StreamNode(this.masterId, this.masterFields);
-    for (let i = 0; i < this.ids.length; i++) {
-      n.ids.push(this.ids[i]);
-      n.starts.push(this.starts[i]);
-      n.flags.push(this.flags[i]);
-    }
-    for (const str of this.data) n.data.push(str);
+    const n = new StreamNode(this.masterId, this.masterFields, this.maxEntries);
+    n.words = this.words.slice();
+    for (let i = 0; i < this.dataLength; i++) n.data[i] = this.data[i];
+    n.dataLength = this.dataLength;
+    n.count = this.count;
     n.live = this.live;
     n.dead = this.dead;
     n.entryBytes = this.entryBytes;
@@ -407,14 +507,15 @@ export class StreamNode {
     for (const f of m) put(f);
     putInt(0);
     const data = this.data;
-    for (let i = 0; i < this.ids.length; i++) {
-      const id = this.ids[i];
-      const flags = this.flags[i];
-      const start = this.starts[i];
+    const words = this.words;
+    for (let i = 0; i < this.count; i++) {
+      const at = i * ENTRY_WORDS;
+      const flags = words[at + W_INFO] & FLAG_BITS;
+      const start = this.entryStart(i);
       const end = this.entryEnd(i);
       putInt(flags);
-      putInt(halfDiff(id, this.masterId, 0));
-      putInt(halfDiff(id, this.masterId, 8));
+      putInt(halfDiff(words[at], words[at + 1], this.m0, this.m1));
+      putInt(halfDiff(words[at + 2], words[at + 3], this.m2, this.m3));
       if (flags & FLAG_SAMEFIELDS) {
         for (let j = start; j < end; j++) put(data[j]);
         putInt(end - start + 3);
@@ -478,14 +579,10 @@ export class StreamNode {
       // fields and values + 4), as Redis's deep check requires.
       const lpCount = int();
       if (lpCount === null || lpCount !== (flags & FLAG_SAMEFIELDS ? mcount + 3 : fv.length + 4)) return null;
-      if (node.ids.length !== 0 && id <= node.lastId) return null;
+      if (node.count !== 0 && id <= node.lastId) return null;
       // Stored as the file says (SAMEFIELDS or not), so it is written back the same.
       node.append(id, fv, 0, (flags & FLAG_SAMEFIELDS) !== 0);
-      if (flags & FLAG_DELETED) {
-        node.flags[node.flags.length - 1] |= FLAG_DELETED;
-        node.live--;
-        node.dead++;
-      }
+      if (flags & FLAG_DELETED) node.markDeleted(node.count - 1);
     }
     if (node.live !== live || node.dead !== dead) return null;
     return node;
@@ -667,9 +764,13 @@ export class StreamValue extends RObject {
 
   /** The next automatic ID after lastId at time nowMs (streamNextID); null if none is left. */
   nextId(nowMs: number): StreamId | null {
-    const candidate = makeId(nowMs, 0);
-    if (candidate > this.lastId) return candidate;
-    return idIncr(this.lastId);
+    // nowMs-0 when that is past the last ID, i.e. when nowMs is past its ms (compared by words).
+    const last = this.lastId;
+    const hi = highWord(nowMs);
+    const lo = lowWord(nowMs);
+    const lastHi = word(last, 0);
+    if (hi > lastHi || (hi === lastHi && lo > word(last, 4))) return idOfWords(hi, lo, 0, 0);
+    return idIncr(last);
   }
 
   /**
@@ -684,13 +785,15 @@ export class StreamValue extends RObject {
       let total = 0;
       for (let i = from; i < fv.length; i++) total += fv[i].length;
       const limit = maxBytes === 0 || maxBytes > STREAM_LISTPACK_MAX_SIZE ? STREAM_LISTPACK_MAX_SIZE : maxBytes;
-      if (tail.bytes + total >= limit) tail = null;
-      else if (maxEntries !== 0 && tail.live + tail.dead >= maxEntries) tail = null;
+      if (tail.bytes + total >= limit || (maxEntries !== 0 && tail.live + tail.dead >= maxEntries)) {
+        tail.seal();
+        tail = null;
+      }
     }
     if (tail === null) {
       const m: string[] = [];
       for (let i = from; i < fv.length; i += 2) m.push(fv[i]);
-      tail = new StreamNode(id, m);
+      tail = new StreamNode(id, m, maxEntries);
       nodes.push(tail);
     }
     tail.append(id, fv, from);
@@ -723,7 +826,7 @@ export class StreamValue extends RObject {
     if (this.nodes.length === 0) return null;
     const node = this.nodes[this.nodeFor(id)];
     const i = node.lowerBound(id);
-    if (i < node.ids.length && node.ids[i] === id && !node.isDeleted(i)) return { node, index: i };
+    if (i < node.count && node.compareWith(i, id) === 0 && !node.isDeleted(i)) return { node, index: i };
     return null;
   }
 
@@ -740,17 +843,25 @@ export class StreamValue extends RObject {
     const nodes = this.nodes;
     if (nodes.length === 0 || start > end) return 0;
     let n = 0;
+    // The bounds' words, compared with the nodes' entries without making their ID strings.
+    const s0 = word(start, 0);
+    const s1 = word(start, 4);
+    const s2 = word(start, 8);
+    const s3 = word(start, 12);
+    const e0 = word(end, 0);
+    const e1 = word(end, 4);
+    const e2 = word(end, 8);
+    const e3 = word(end, 12);
     if (!rev) {
       for (let ni = this.nodeFor(start); ni < nodes.length; ni++) {
         const node = nodes[ni];
         if (node.masterId > end) break;
-        const ids = node.ids;
-        for (let i = node.lowerBound(start); i < ids.length; i++) {
-          const id = ids[i];
-          if (id > end) return n;
+        const entries = node.count;
+        for (let i = node.lowerBoundWords(s0, s1, s2, s3); i < entries; i++) {
+          if (node.compareAt(i, e0, e1, e2, e3) > 0) return n;
           if (node.isDeleted(i)) continue;
           n++;
-          if (fn(id, node, i) === false) return n;
+          if (fn(node.idAt(i), node, i) === false) return n;
           if (count !== 0 && n >= count) return n;
         }
       }
@@ -758,16 +869,15 @@ export class StreamValue extends RObject {
     }
     for (let ni = this.nodeFor(end); ni >= 0; ni--) {
       const node = nodes[ni];
-      const ids = node.ids;
-      if (ids.length !== 0 && node.lastId < start) break;
-      let i = node.lowerBound(end);
-      if (i === ids.length || ids[i] > end) i--;
+      const entries = node.count;
+      if (entries !== 0 && node.compareAt(entries - 1, s0, s1, s2, s3) < 0) break;
+      let i = node.lowerBoundWords(e0, e1, e2, e3);
+      if (i === entries || node.compareAt(i, e0, e1, e2, e3) > 0) i--;
       for (; i >= 0; i--) {
-        const id = ids[i];
-        if (id < start) return n;
+        if (node.compareAt(i, s0, s1, s2, s3) < 0) return n;
         if (node.isDeleted(i)) continue;
         n++;
-        if (fn(id, node, i) === false) return n;
+        if (fn(node.idAt(i), node, i) === false) return n;
         if (count !== 0 && n >= count) return n;
       }
     }
@@ -794,7 +904,7 @@ export class StreamValue extends RObject {
     const ni = this.nodeFor(id);
     const node = this.nodes[ni];
     const i = node.lowerBound(id);
-    if (i >= node.ids.length || node.ids[i] !== id || node.isDeleted(i)) return false;
+    if (i >= node.count || node.compareWith(i, id) !== 0 || node.isDeleted(i)) return false;
     if (node.live === 1) this.nodes.splice(ni, 1);
     else node.markDeleted(i);
     this.length--;
@@ -840,9 +950,8 @@ export class StreamValue extends RObject {
       }
       if (approx) break;
       let fromNode = 0;
-      const ids = node.ids;
-      for (let i = 0; i < ids.length; i++) {
-        if (minid === null ? this.length <= maxlen : ids[i] >= minid) break;
+      for (let i = 0; i < node.count; i++) {
+        if (minid === null ? this.length <= maxlen : node.compareWith(i, minid) >= 0) break;
         if (!node.isDeleted(i)) {
           node.markDeleted(i);
           fromNode++;
@@ -860,7 +969,7 @@ export class StreamValue extends RObject {
 
   /** The first entry's ID including deleted ones (streamGetEdgeID(first, no skip)), or max. */
   firstIdWithTombstones(): StreamId {
-    return this.nodes.length === 0 ? ID_MAX : this.nodes[0].ids[0];
+    return this.nodes.length === 0 ? ID_MAX : this.nodes[0].idAt(0);
   }
 
   // ---- Groups ----

@@ -116,6 +116,47 @@ describe('stream commands', differentialSuite(), () => {
       ]);
     });
 
+    it('IDs whose 32-bit words pass 2^31 and 2^32, over several nodes: ranges, deletes, trims and DUMP', async () => {
+      // Entries' IDs are compared word by word as unsigned numbers: words at and past 2^31, and
+      // halves past 2^32 and 2^53, between and at the bounds.
+      const ids = [
+        '5-1',
+        '2147483647-4294967295',
+        '2147483648-0',
+        '2147483648-2147483648',
+        '4294967295-4294967295',
+        '4294967296-0',
+        '9007199254740993-7',
+        '9223372036854775808-1',
+        `${MAX}-2147483648`,
+        `${MAX}-18446744073709551614`,
+      ];
+      const steps: StepLike[] = [{ cmd: ['CONFIG', 'SET', 'stream-node-max-entries', '3'], setup: true }];
+      for (const [i, id] of ids.entries()) steps.push(['XADD', 's', id, 'f', `v${i}`]);
+      steps.push(
+        ['XADD', 's', `${MAX}-*`, 'g', 'last'],
+        ['XRANGE', 's', '-', '+'],
+        ['XRANGE', 's', '2147483648', '4294967296'],
+        ['XRANGE', 's', '(2147483648-0', '(4294967296-0'],
+        ['XRANGE', 's', '2147483647-4294967296', '2147483648-2147483648', 'COUNT', '1'],
+        ['XREVRANGE', 's', '+', '-'],
+        ['XREVRANGE', 's', '9007199254740993', '2147483648-1'],
+        ['XREVRANGE', 's', `(${MAX}-2147483648`, '(4294967295-4294967295', 'COUNT', '2'],
+        ['XDEL', 's', '2147483648-2147483648', '4294967296-0', '4294967296-1'],
+        ['XRANGE', 's', '2147483648', '9007199254740993'],
+        ['XREVRANGE', 's', '9007199254740993', '2147483648'],
+        ['XREAD', 'COUNT', '3', 'STREAMS', 's', '2147483648-0'],
+        ['XINFO', 'STREAM', 's'],
+        ['DUMP', 's'],
+        ['XTRIM', 's', 'MINID', '4294967295-4294967296'],
+        ['XRANGE', 's', '-', '+'],
+        ['XINFO', 'STREAM', 's'],
+        ['DUMP', 's'],
+        { cmd: ['CONFIG', 'SET', 'stream-node-max-entries', '100'], setup: true },
+      );
+      await d.check(steps);
+    });
+
     it('automatic IDs grow from the last ID', async () => {
       const p = await d.pair();
       try {

@@ -471,6 +471,43 @@ describe('AOF files', suite, () => {
     });
   });
 
+  it("XADD's made IDs and exact trims reach the AOF, also after XADDs run while nothing read the stream", async () => {
+    const dir = tempDir();
+    // (always: everysec may hold a write back while its background fsync runs.)
+    await withServer({ dir, appendfsync: 'always' }, async (c) => {
+      // With no AOF and no replica, XADD builds no rewritten form: these reach the AOF in its base.
+      await runAll(c, [['XADD', 's', '*', 'f', 'x'], ['XADD', 's', 'MAXLEN', '~', '100', '*', 'f', 'y']]);
+      await runAll(c, [['CONFIG', 'SET', 'appendonly', 'yes']]);
+      await rewriteDone(c);
+      const replies = [
+        await c.call('XADD', 's', '*', 'f', 'a'),
+        await c.call('XADD', 's', 'MAXLEN', '~', '100', '*', 'f', 'b'),
+        await c.call('XADD', 's', '99999999999999-*', 'f', 'c'),
+        await c.call('XADD', 's', '99999999999999-*', 'f', 'd'),
+      ];
+      const ids = replies.map((r) => r!.split('\r\n')[1]);
+      assert.deepEqual(ids.slice(2), ['99999999999999-0', '99999999999999-1']);
+      const aofDir = join(dir, 'appendonlydir');
+      const incr = readdirSync(aofDir).filter((f) => f.endsWith('.incr.aof'));
+      assert.equal(incr.length, 1);
+      const written: string[][] = [];
+      readAofCommands(readFileSync(join(aofDir, incr[0])), 0, (argv) => written.push(argv));
+      assert.deepEqual(
+        written.filter((argv) => argv[0] === 'XADD'),
+        [
+          ['XADD', 's', ids[0], 'f', 'a'],
+          ['XADD', 's', 'MAXLEN', '=', '4', ids[1], 'f', 'b'],
+          ['XADD', 's', ids[2], 'f', 'c'],
+          ['XADD', 's', ids[3], 'f', 'd'],
+        ],
+      );
+      const before = await c.call('XRANGE', 's', '-', '+');
+      assert.equal(await c.call('DEBUG', 'LOADAOF'), '+OK\r\n');
+      assert.equal(await c.call('XRANGE', 's', '-', '+'), before);
+      assert.equal(await c.call('XLEN', 's'), ':6\r\n');
+    });
+  });
+
   it('SCAN and RANDOMKEY propagate the keys they find expired one by one, not as a transaction', async () => {
     const dir = tempDir();
     await withServer({ dir, appendonly: 'yes' }, async (c) => {
