@@ -167,9 +167,16 @@ async function main(): Promise<void> {
       text += readFileSync(0, 'latin1');
     }
     if (args.length > 0) text += `\n${cmdline.options}`;
-    const table = new CommandTable();
-    table.register(allCommands);
-    config.loadString(text, { renameCommand: (from, to) => table.rename(from, to) });
+    // rename-command is checked against a table of its own, built only if the config has one.
+    let table: CommandTable | null = null;
+    const renameCommand = (from: string, to: string): string | null => {
+      if (table === null) {
+        table = new CommandTable();
+        table.register(allCommands);
+      }
+      return table.rename(from, to);
+    };
+    config.loadString(text, { renameCommand });
   } catch (e) {
     if (e instanceof ConfigFileError) {
       writeBytes(process.stderr, e.fatalMessage(`nodis ${NODIS_VERSION}`));
