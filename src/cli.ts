@@ -6,7 +6,7 @@
 // config line appended after the file. A bad directive stops start-up with Redis's
 // "FATAL CONFIG FILE ERROR" report and exit status 1.
 
-import { appendFileSync, existsSync, readFileSync, realpathSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, realpathSync, unlinkSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { join, resolve as resolvePath } from 'node:path';
@@ -17,7 +17,7 @@ import { CommandTable } from './server/command.js';
 import { Logger, isLogLevel, logCrashReport, startupLogo } from './server/log.js';
 import { allCommands } from './commands/index.js';
 import { REDIS_VERSION, NODIS_VERSION, BUILD_ID } from './version.js';
-import { loadDataFromDisk, rdbFilePath } from './persistence/rdb.js';
+import { loadDataFromDisk, rdbFilePath, snapshotHasFunctions } from './persistence/rdb.js';
 import { scriptingOf } from './scripting/lua.js';
 import { shutdownFlagsFromConfig, shutdownOnSignal } from './commands/persistence.js';
 
@@ -167,9 +167,16 @@ async function main(): Promise<void> {
       text += readFileSync(0, 'latin1');
     }
     if (args.length > 0) text += `\n${cmdline.options}`;
-    const table = new CommandTable();
-    table.register(allCommands);
-    config.loadString(text, { renameCommand: (from, to) => table.rename(from, to) });
+    // rename-command is checked against a table of its own, built only if the config has one.
+    let table: CommandTable | null = null;
+    const renameCommand = (from: string, to: string): string | null => {
+      if (table === null) {
+        table = new CommandTable();
+        table.register(allCommands);
+      }
+      return table.rename(from, to);
+    };
+    config.loadString(text, { renameCommand });
   } catch (e) {
     if (e instanceof ConfigFileError) {
       writeBytes(process.stderr, e.fatalMessage(`nodis ${NODIS_VERSION}`));
@@ -218,9 +225,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   // An AOF may hold scripts and FUNCTION LOADs, and a snapshot function libraries, which run as
-  // they load: the Lua engine first. It loads before the listeners open, so that from there to the
-  // end of loading nothing waits and no client is served a dataset not yet loaded.
-  if (server.config.bool('appendonly') || existsSync(rdbFilePath(server))) await scriptingOf(server).load();
+  // they load: then the Lua engine first. It loads before the listeners open, so that from there
+  // to the end of loading nothing waits and no client is served a dataset not yet loaded. Else it
+  // waits for the first script command (see scripting/lua.ts), and start-up does not pay for it.
+  const dataNeedsEngine = server.config.bool('appendonly') ? server.aof.mayNeedEngine() : snapshotHasFunctions(rdbFilePath(server));
+  if (dataNeedsEngine) await scriptingOf(server).load();
   // As in redis-server's initServer(), the listeners open before the logo and the pid file: a
   // port in use ends start-up with "Failed listening on port", which Redis's test harness looks
   // for (before the logo's " PID: " line) to retry on another port.

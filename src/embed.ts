@@ -1,13 +1,12 @@
 // The embedding API's implementation (index.ts holds its public types). The handle it returns
 // also carries the server itself, for nodis's own tests.
 
-import { existsSync } from 'node:fs';
 import { Server } from './server/server.js';
 import { Config } from './server/config.js';
 import { Clock } from './server/clock.js';
 import { call } from './server/dispatch.js';
 import { allCommands } from './commands/index.js';
-import { loadDataFromDisk, loadRdbFile, rdbFilePath, restoreReplicationHistory, startupLoadOptions } from './persistence/rdb.js';
+import { loadDataFromDisk, loadRdbFile, rdbFilePath, restoreReplicationHistory, snapshotHasFunctions, startupLoadOptions } from './persistence/rdb.js';
 import { scriptingOf } from './scripting/lua.js';
 import type { NodisServer, SeedData, StartOptions } from './index.js';
 
@@ -75,14 +74,14 @@ export async function startServer(options: StartOptions = {}): Promise<EmbeddedS
   server.unrefHandles = unref !== false;
   server.warnInertDirectives();
   if (server.config.bool('appendonly')) {
-    // Scripts and FUNCTION LOADs in the file run as it loads: the Lua engine first.
-    await scriptingOf(server).load();
+    // Scripts and FUNCTION LOADs in the file run as it loads: the Lua engine first, if it has any.
+    if (server.aof.mayNeedEngine()) await scriptingOf(server).load();
     // The append-only file is loaded (and then written) whenever it is on: appending to a file
     // without its earlier writes in the dataset would make it disagree with the server.
     if (!loadDataFromDisk(server)) throw new Error(`nodis: the append-only file in ${server.config.get('dir')} could not be loaded or opened (see the log)`);
   } else if (load) {
-    // Function libraries in the snapshot run their code as they load: the Lua engine first.
-    if (existsSync(rdbFilePath(server))) await scriptingOf(server).load();
+    // Function libraries in the snapshot run their code as they load: the Lua engine first, if it may hold any.
+    if (snapshotHasFunctions(rdbFilePath(server))) await scriptingOf(server).load();
     const loaded = loadRdbFile(server, rdbFilePath(server), startupLoadOptions(server));
     restoreReplicationHistory(server, loaded?.aux ?? null);
   }

@@ -1,7 +1,7 @@
 // INFO: the sections of server state (server, clients, memory, persistence, stats,
 // replication, cpu, commandstats, errorstats, latencystats, cluster, keyspace).
 
-import { scriptingIfUsed } from '../scripting/lua.js';
+import { FRESH_LUA_MEMORY, scriptingIfUsed } from '../scripting/lua.js';
 import { resolve as resolvePath } from 'node:path';
 import * as os from 'node:os';
 import type { Client } from '../server/client.js';
@@ -155,9 +155,9 @@ function clientsSection(server: Server): string {
 function memorySection(server: Server): string {
   const m = process.memoryUsage();
   const used = m.heapUsed + m.external;
-  // Scripting's figures: zero until a script command has run (the engine loads then).
+  // Scripting's figures: a new engine's heap until a script command has run (the engine loads then).
   const scripting = scriptingIfUsed(server);
-  const luaVm = scripting?.vmMemory() ?? 0;
+  const luaVm = scripting?.vmMemory() ?? FRESH_LUA_MEMORY;
   const scriptsEval = scripting?.cacheMemory ?? 0;
   const active = m.heapTotal + m.external;
   const rss = m.rss;

@@ -741,6 +741,31 @@ export class AppendOnlyFile {
 
   // ---- Loading ----------------------------------------------------------------------------
 
+  /**
+   * Whether loading may need the Lua engine (a function library in an RDB base, a FUNCTION LOAD
+   * or an old-style EVAL among the commands): taken to be so whenever there is anything to load,
+   * a file of Redis before 7 in dir or a non-empty file the manifest names. Start-up loads the
+   * engine first only then: a server with an empty or no AOF starts without it.
+   */
+  mayNeedEngine(): boolean {
+    const host = this.host;
+    try {
+      if (statSync(join(host.dir(), host.filename())).size > 0) return true;
+    } catch {
+      // No old-style file.
+    }
+    let m: AofManifest | null;
+    try {
+      m = readManifest(host);
+    } catch {
+      // A bad manifest stops loading before anything runs.
+      return false;
+    }
+    if (m === null) return false;
+    if (m.base !== null && aofFileSize(host, m.base.name) > 0) return true;
+    return m.incr.some((f) => aofFileSize(host, f.name) > 0);
+  }
+
   /** Loads the files the manifest names (loadAppendOnlyFiles), logging as Redis does. */
   load(): AofLoadStatus {
     const host = this.host;

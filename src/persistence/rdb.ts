@@ -11,7 +11,7 @@
 // Value encodings live in a registry keyed by RDB object type: each data type registers the
 // types it reads and how it writes itself (strings below; lists, hashes … register theirs).
 
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Server } from '../server/server.js';
@@ -1802,6 +1802,44 @@ export function loadRdbFile(server: Server, path: string, opts: RdbLoadOptions =
     throw e;
   }
   return loadRdb(server, buf, opts);
+}
+
+/** How much of a snapshot snapshotHasFunctions reads: its aux fields are far smaller. */
+const HEAD_BYTES = 64 * 1024;
+
+/**
+ * Whether the snapshot at path may hold a function library, from its head alone: the libraries
+ * follow the aux fields and come before the first database (rdbSaveRio's order). Start-up loads
+ * the Lua engine before the snapshot only then. Anything unexpected in the head answers true (the
+ * engine loads, to be safe); a missing or unreadable file, or one that is not an RDB, answers
+ * false, since loading it fails or finds nothing without the engine's help.
+ */
+export function snapshotHasFunctions(path: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const head = Buffer.allocUnsafe(HEAD_BYTES);
+    return headHasFunctions(head.subarray(0, readSync(fd, head, 0, HEAD_BYTES, 0)));
+  } catch {
+    return true;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function headHasFunctions(head: Buffer): boolean {
+  if (head.length < 9 || head.toString('latin1', 0, 5) !== 'REDIS') return false;
+  const r = new RdbReader(head, 9);
+  for (;;) {
+    const op = r.byte();
+    if (op !== OP_AUX) return op !== OP_SELECTDB && op !== OP_EOF;
+    r.string();
+    r.string();
+  }
 }
 
 /**

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { load, type LuaEngine, type ReplyValue } from 'lua-redis-wasm';
+import type { LuaEngine, ReplyValue } from 'lua-redis-wasm';
 import { evalWithArgs } from './engine-call.js';
 import type { Server } from '../server/server.js';
 import type { Client } from '../server/client.js';
@@ -175,6 +175,13 @@ const LUA_MEMORY = 'return collectgarbage("count") * 1024';
 /** Compiles a script without running it: nil, or the compiler's message. */
 const COMPILE_CHECK = 'local f, e = loadstring(ARGV[1], "@user_script") if f then return nil end return e';
 
+/**
+ * What the Lua heap of a new engine holds (its vmMemory() before any script; a test keeps this in
+ * step with lua-redis-wasm): INFO's figure until the first script loads the engine, as Redis
+ * reports its own new interpreter's heap (32768 there) rather than nothing.
+ */
+export const FRESH_LUA_MEMORY = 22382;
+
 const engines = new WeakMap<Server, Scripting>();
 
 /** The scripting state of a server, created on first use (the engine itself loads later). */
@@ -230,9 +237,13 @@ export class Scripting {
     return this.engine !== null;
   }
 
-  /** What the Lua heap holds, as Redis reports it (INFO used_memory_lua); 0 before the engine loads. */
+  /**
+   * What the Lua heap holds, as Redis reports it (INFO used_memory_lua); before the engine loads,
+   * what a new engine's heap holds (FRESH_LUA_MEMORY).
+   */
   vmMemory(): number {
-    if (this.engine === null || this.running !== null) return 0;
+    if (this.engine === null) return FRESH_LUA_MEMORY;
+    if (this.running !== null) return 0;
     const kb = this.engine.evalWithArgs(LUA_MEMORY, [], []);
     return typeof kb === 'number' ? kb : 0;
   }
@@ -255,7 +266,9 @@ export class Scripting {
 
   /** Loads the engine (once); resolves when scripts can run. */
   load(): Promise<void> {
-    this.loading ??= load(engineLoadOptions(SLICE_FUEL)).then(
+    // The package itself is imported here, not at the top: a server that runs no script never
+    // reads or compiles it (some 15 ms of start-up).
+    this.loading ??= import('lua-redis-wasm').then((lua) => lua.load(engineLoadOptions(SLICE_FUEL))).then(
       (mod) => {
         this.engine = mod.create({
           redisCall: (args) => this.redisCall(args),

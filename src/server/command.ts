@@ -207,7 +207,8 @@ export class Command implements CommandInfo {
     readonly fullName: string,
     readonly handler: Handler | undefined,
     info: CommandInfo,
-    readonly docs: CommandDocs,
+    /** The spec's own docs, else null: Redis's, read on first use (see docs). */
+    private ownDocs: CommandDocs | null,
     readonly parent: Command | null,
   ) {
     this.arity = info.arity;
@@ -240,6 +241,11 @@ export class Command implements CommandInfo {
   /** recordLatency for a duration already turned into its bucket (LatencyHistogram.indexOf). */
   recordLatencyAt(index: number): void {
     (this.latency ??= new LatencyHistogram()).recordAt(index);
+  }
+
+  /** COMMAND DOCS's facts: the spec's, else Redis's (read when COMMAND DOCS first asks). */
+  get docs(): CommandDocs {
+    return (this.ownDocs ??= referenceDocs().get(this.fullName) ?? {});
   }
 
   /** True if some key spec names real keys (not just channels): COMMAND GETKEYS works on it. */
@@ -284,26 +290,37 @@ function dataPath(file: string): string {
   return join(packageRoot, 'data', file);
 }
 
-let referenceCache: { info: Map<string, CommandInfo>; docs: Map<string, CommandDocs> } | null = null;
+let referenceInfoCache: Map<string, CommandInfo> | null = null;
+let referenceDocsCache: Map<string, CommandDocs> | null = null;
 
 /** Redis 7.0's command facts, keyed by full name ("get", "config|get"). */
-function reference(): { info: Map<string, CommandInfo>; docs: Map<string, CommandDocs> } {
-  if (referenceCache) return referenceCache;
+function referenceInfo(): Map<string, CommandInfo> {
+  if (referenceInfoCache) return referenceInfoCache;
   const info = new Map<string, CommandInfo>();
-  const docs = new Map<string, CommandDocs>();
   const raw = JSON.parse(readFileSync(dataPath('command-info.json'), 'latin1')) as RawInfo[];
   for (const r of raw) {
     info.set(r[0], infoFromRaw(r));
     for (const sub of r[9]) info.set(sub[0], infoFromRaw(sub));
   }
+  referenceInfoCache = info;
+  return info;
+}
+
+/**
+ * Redis 7.0's command docs, keyed like referenceInfo. Only COMMAND DOCS reads them: parsed then,
+ * not at start-up (the larger of the two files).
+ */
+function referenceDocs(): Map<string, CommandDocs> {
+  if (referenceDocsCache) return referenceDocsCache;
+  const docs = new Map<string, CommandDocs>();
   const rawDocs = JSON.parse(readFileSync(dataPath('command-docs.json'), 'utf8')) as Record<string, CommandDocs>;
   for (const [name, d] of Object.entries(rawDocs)) {
     const { subcommands, ...rest } = d as CommandDocs & { subcommands?: Record<string, CommandDocs> };
     docs.set(name, rest);
     if (subcommands) for (const [sub, sd] of Object.entries(subcommands)) docs.set(sub, sd);
   }
-  referenceCache = { info, docs };
-  return referenceCache;
+  referenceDocsCache = docs;
+  return docs;
 }
 
 export class CommandTable {
@@ -323,11 +340,9 @@ export class CommandTable {
 
   private build(spec: CommandSpec, parent: Command | null): Command {
     const fullName = parent ? `${parent.fullName}|${spec.name}` : spec.name;
-    const ref = reference();
-    const info = spec.info ?? ref.info.get(fullName);
+    const info = spec.info ?? referenceInfo().get(fullName);
     if (!info) throw new Error(`command ${fullName} has no COMMAND info`);
-    const docs = spec.docs ?? ref.docs.get(fullName) ?? {};
-    const cmd = new Command(fullName, spec.handler, info, docs, parent);
+    const cmd = new Command(fullName, spec.handler, info, spec.docs ?? null, parent);
     for (const sub of spec.subcommands ?? []) {
       cmd.subcommands.set(sub.name, this.build(sub, cmd));
     }

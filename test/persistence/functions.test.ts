@@ -15,6 +15,8 @@ import { RawConnection, splitAggregate } from '../helpers/resp.js';
 import { tempDirs } from '../helpers/tempdir.js';
 import { withNodisLoading } from '../helpers/loading.js';
 import { Crc64 } from '../../src/util/crc64.js';
+import { snapshotHasFunctions } from '../../src/persistence/rdb.js';
+import { FRESH_LUA_MEMORY, scriptingIfUsed, scriptingOf } from '../../src/scripting/lua.js';
 
 const suite = oracleAvailable() ? {} : { skip: ORACLE_SKIP_MESSAGE };
 const tempDir = tempDirs('nodis-functions-files-test-');
@@ -71,6 +73,108 @@ function shortString(s: string): Buffer {
   assert.ok(s.length < 64);
   return Buffer.concat([Buffer.from([s.length]), Buffer.from(s, 'latin1')]);
 }
+
+/** An aux field record of short strings. */
+function auxRecord(name: string, value: string): Buffer {
+  return Buffer.concat([Buffer.from([250]), shortString(name), shortString(value)]);
+}
+
+/** A FUNCTION2 record of a library of under 16 KB (a 14-bit length). */
+function functionRecord(code: string): Buffer {
+  assert.ok(code.length < 0x4000);
+  return Buffer.concat([Buffer.from([245, 0x40 | (code.length >> 8), code.length & 0xff]), Buffer.from(code, 'latin1')]);
+}
+
+/** A key record: database 0, a string key and value. */
+const KEY_RECORD = Buffer.concat([Buffer.from([254, 0, 0]), shortString('k'), shortString('v')]);
+
+/** Whether the server's Lua engine has loaded. */
+const engineLoaded = (server: Parameters<typeof scriptingIfUsed>[0]): boolean => scriptingIfUsed(server)?.ready === true;
+
+describe('the Lua engine at start-up: loaded first only for data that may need it', () => {
+  it('snapshotHasFunctions reads the head of a file: a library before the first database', () => {
+    const dir = tempDir();
+    const file = (name: string, body: Buffer): string => {
+      writeFileSync(join(dir, name), body);
+      return join(dir, name);
+    };
+    const lib = "#!lua name=x\nredis.register_function('x', function() return 1 end)";
+    assert.equal(snapshotHasFunctions(join(dir, 'missing.rdb')), false);
+    assert.equal(snapshotHasFunctions(file('text.rdb', Buffer.from('not an RDB file at all'))), false);
+    assert.equal(snapshotHasFunctions(file('empty.rdb', rdbFile(Buffer.alloc(0)))), false);
+    assert.equal(snapshotHasFunctions(file('keys.rdb', rdbFile(Buffer.concat([auxRecord('redis-ver', '7.0.15'), KEY_RECORD])))), false);
+    assert.equal(snapshotHasFunctions(file('lib.rdb', rdbFile(Buffer.concat([auxRecord('redis-ver', '7.0.15'), functionRecord(lib), KEY_RECORD])))), true);
+    // 7.0-rc's FUNCTION record, and anything the head does not expect: the engine loads, to be safe.
+    assert.equal(snapshotHasFunctions(file('rc.rdb', rdbFile(Buffer.from([246])))), true);
+    assert.equal(snapshotHasFunctions(file('resize.rdb', rdbFile(Buffer.from([251, 1, 0])))), true);
+    // A head cut inside the aux fields.
+    assert.equal(snapshotHasFunctions(file('cut.rdb', Buffer.concat([Buffer.from('REDIS0010'), auxRecord('redis-ver', '7.0.15').subarray(0, 5)]))), true);
+  });
+
+  it("a snapshot of keys alone loads without the engine, and the first script loads it; INFO reports a new engine's heap until then", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'dump.rdb'), rdbFile(Buffer.concat([auxRecord('redis-ver', '7.0.15'), KEY_RECORD])));
+    const nodis = await startServer({ dir, load: true });
+    const n = await RawConnection.open({ port: nodis.port });
+    try {
+      assert.equal(engineLoaded(nodis.server), false);
+      assert.equal(await n.call('GET', 'k'), '$1\r\nv\r\n');
+      assert.match((await n.call('INFO', 'memory'))!, new RegExp(`used_memory_lua:${FRESH_LUA_MEMORY}\r\n`));
+      assert.equal(await n.call('EVAL', "return redis.call('get', KEYS[1])", '1', 'k'), '$1\r\nv\r\n');
+      assert.equal(engineLoaded(nodis.server), true);
+    } finally {
+      n.close();
+      await nodis.close();
+    }
+  });
+
+  it('a snapshot with a library loads the engine first', async () => {
+    const dir = tempDir();
+    const lib = "#!lua name=x\nredis.register_function('x', function() return 1 end)";
+    writeFileSync(join(dir, 'dump.rdb'), rdbFile(Buffer.concat([auxRecord('redis-ver', '7.0.15'), functionRecord(lib), KEY_RECORD])));
+    const nodis = await startServer({ dir, load: true });
+    const n = await RawConnection.open({ port: nodis.port });
+    try {
+      assert.equal(engineLoaded(nodis.server), true);
+      assert.equal(await n.call('FCALL', 'x', '0'), ':1\r\n');
+    } finally {
+      n.close();
+      await nodis.close();
+    }
+  });
+
+  it('an empty AOF starts without the engine; one with data loads it first', async () => {
+    const dir = tempDir();
+    const config = { dir, appendonly: 'yes' };
+    let nodis = await startServer(config);
+    let n = await RawConnection.open({ port: nodis.port });
+    try {
+      assert.equal(engineLoaded(nodis.server), false);
+      await ok(n, 'SET', 'k', 'v');
+    } finally {
+      n.close();
+      await nodis.close();
+    }
+    nodis = await startServer(config);
+    try {
+      assert.equal(engineLoaded(nodis.server), true);
+    } finally {
+      await nodis.close();
+    }
+  });
+
+  it("FRESH_LUA_MEMORY is what a new engine's heap holds", async () => {
+    const nodis = await startServer();
+    try {
+      const s = scriptingOf(nodis.server);
+      assert.equal(s.vmMemory(), FRESH_LUA_MEMORY);
+      await s.load();
+      assert.equal(s.vmMemory(), FRESH_LUA_MEMORY);
+    } finally {
+      await nodis.close();
+    }
+  });
+});
 
 describe('function libraries in RDB files, between nodis and Redis', suite, () => {
   for (const how of ['SAVE', 'BGSAVE']) {
