@@ -11,7 +11,9 @@
 //   BENCH_ROUNDS=1 BENCH_TESTS=set,get BENCH_MEMORY_KEYS=100000 BENCH_STARTUP_KEYS=100000 \
 //     BENCH_IDLE_ROUNDS=1 BENCH_RESULTS=/tmp/results.md npm run bench      (a quick look)
 //
-// Environment: BENCH_ROUNDS (default 3), BENCH_N (requests per test, default 100000),
+// Environment: BENCH_ROUNDS (default 3), BENCH_WARMUP (rounds run first and not counted, default
+// 1: nodis's JIT compiler and heap settle over the first few hundred thousand requests of a new
+// process, so a first round measures start-up as much as the server), BENCH_N (requests per test, default 100000),
 // BENCH_CLIENTS (default 50), BENCH_TESTS (default: redis-benchmark's own default set, ping_inline,
 // ping_mbulk,set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_300,
 // lrange_500,lrange_600,mset,xadd, then blpop,setbit,bitcount,pfadd,pfcount,xadd_rand,xreadgroup,
@@ -77,6 +79,7 @@ import { startupSection } from './startup.js';
 import { idleSection } from './idle.js';
 
 const ROUNDS = positiveInt('BENCH_ROUNDS', 3);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const N = positiveInt('BENCH_N', 100_000);
 const CLIENTS = positiveInt('BENCH_CLIENTS', 50);
 /** redis-benchmark's own default test set (what it runs without -t), as issue 15 asks. */
@@ -408,7 +411,8 @@ async function throughput(): Promise<string> {
 
   const setting =
     `redis-benchmark -c ${CLIENTS} -n ${N}, tests ${TESTS.join(',')}, pipelines ${PIPELINES.join(',')}, ` +
-    `${ROUNDS} interleaved rounds${useTaskset ? ', servers on CPU 0, benchmark on CPU 1' : ''}` +
+    `${ROUNDS} interleaved rounds${WARMUP > 0 ? ` after ${WARMUP} warm-up round${WARMUP > 1 ? 's' : ''} not counted` : ''}` +
+    `${useTaskset ? ', servers on CPU 0, benchmark on CPU 1' : ''}` +
     (SERVER_EXTRA.length ? `, both servers with ${SERVER_EXTRA.join(' ')}` : '') +
     (WITH_REPLICA ? ', each with a replica of its own kind attached (on the benchmark CPU)' : '');
   process.stdout.write(`redis: ${redisVersion()}\nnodis: node ${process.version}\n${setting}\n\n`);
@@ -437,6 +441,13 @@ async function throughput(): Promise<string> {
   };
   const errors = new Map<string, string>();
   const order: string[] = [];
+  // Warm-up rounds, the same for both servers, whose figures are dropped.
+  for (let round = 1; round <= WARMUP; round++) {
+    for (const server of ['redis', 'nodis'] as const) {
+      for (const p of PIPELINES) for (const t of TESTS) await benchmark(ports[server], t, p);
+      process.stderr.write(`warm-up ${round}/${WARMUP}: ${server} done\n`);
+    }
+  }
   for (let round = 1; round <= ROUNDS; round++) {
     for (const server of ['redis', 'nodis'] as const) {
       for (const p of PIPELINES) {
