@@ -560,10 +560,6 @@ export class Server extends EventEmitter implements KeyspaceHost {
   }
 
   /**
-   * Queues a command for the replication stream (and the AOF later) on behalf of the running
-   * unit. Outside any unit it goes out at once.
-   */
-  /**
    * Whether anything reads what commands propagate: a replica attached (to this server as a
    * primary: a replica's replicas read its primary's stream, not this one) or the AOF. When
    * nothing does, a command may skip building the rewritten form it would propagate.
@@ -572,6 +568,10 @@ export class Server extends EventEmitter implements KeyspaceHost {
     return (this.replication.active && !this.replicaSide.active) || this.aof.state !== 'off';
   }
 
+  /**
+   * Queues a command for the replication stream (and the AOF later) on behalf of the running
+   * unit. Outside any unit it goes out at once.
+   */
   alsoPropagate(dbid: number, argv: string[]): void {
     // Nothing reads the stream yet (no replica has attached, no AOF): nothing to gather.
     if (!this.propagationWanted()) return;
