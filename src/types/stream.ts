@@ -261,9 +261,10 @@ const ENTRY_WORDS = 5;
 const W_INFO = 4;
 const FLAG_BITS = 3;
 /**
- * A node's entry table is made for stream-node-max-entries entries when that is at most
- * WHOLE_CAPACITY (one allocation a node: each typed array's own memory is costly to allocate);
- * otherwise it starts at FIRST_CAPACITY entries and doubles.
+ * A stream's first node starts with room for FIRST_CAPACITY entries and doubles, so that many
+ * small streams each cost little. Once a stream has filled a node it is a growing one: its later
+ * nodes are made for stream-node-max-entries entries at once when that is at most WHOLE_CAPACITY
+ * (one allocation a node: each typed array's own memory is costly to allocate).
  */
 const WHOLE_CAPACITY = 1024;
 const FIRST_CAPACITY = 16;
@@ -301,7 +302,8 @@ export class StreamNode {
   /** The most entries the node will hold (stream-node-max-entries when it made it; 0: no limit). */
   private readonly maxEntries: number;
 
-  constructor(masterId: StreamId, masterFields: string[], maxEntries = 0) {
+  /** sizeForFull: make room for maxEntries entries at once (see WHOLE_CAPACITY). */
+  constructor(masterId: StreamId, masterFields: string[], maxEntries = 0, sizeForFull = false) {
     this.masterId = masterId;
     this.masterFields = masterFields;
     this.m0 = word(masterId, 0);
@@ -309,7 +311,7 @@ export class StreamNode {
     this.m2 = word(masterId, 8);
     this.m3 = word(masterId, 12);
     this.maxEntries = maxEntries;
-    const whole = maxEntries > 0 && maxEntries <= WHOLE_CAPACITY;
+    const whole = sizeForFull && maxEntries > 0 && maxEntries <= WHOLE_CAPACITY;
     this.words = new Uint32Array((whole ? maxEntries : FIRST_CAPACITY) * ENTRY_WORDS);
     // Room for maxEntries entries of the master entry's fields, rather than growing by copies.
     this.data = whole ? new Array<string>(maxEntries * masterFields.length) : [];
@@ -793,7 +795,7 @@ export class StreamValue extends RObject {
     if (tail === null) {
       const m: string[] = [];
       for (let i = from; i < fv.length; i += 2) m.push(fv[i]);
-      tail = new StreamNode(id, m, maxEntries);
+      tail = new StreamNode(id, m, maxEntries, nodes.length !== 0);
       nodes.push(tail);
     }
     tail.append(id, fv, from);
