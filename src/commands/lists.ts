@@ -60,7 +60,6 @@ function elementsRemoved(db: Database, key: string, where: number, list: ListVal
   return true;
 }
 
-
 /** Where bulkRun builds replies: one buffer, written out as one string per 60 KB. */
 const scratch = Buffer.allocUnsafe(64 * 1024) as unknown as Latin1Buffer;
 const SCRATCH_FLUSH = 60 * 1024;

@@ -34,7 +34,7 @@ import { scriptingIfUsed, scriptingOf } from '../scripting/lua.js';
 import { FunctionLibraries } from '../scripting/functions.js';
 import { removeQuietly } from '../util/files.js';
 import { snapshotHistory } from '../replication/replica.js';
-import { LATIN1_SHORT_MAX, latin1Short, latin1Slice } from '../util/latin1.js';
+import { latin1Slice, latin1Text } from '../util/latin1.js';
 
 /** The version nodis writes (Redis 7.0's). */
 export const RDB_VERSION = 10;
@@ -459,7 +459,7 @@ export class RdbReader {
     }
     this.need(len);
     checkStringLength(this, len);
-    const s = len <= LATIN1_SHORT_MAX ? latin1Short(this.buf, this.pos, len) : latin1Slice(this.buf, this.pos, this.pos + len);
+    const s = latin1Text(this.buf, this.pos, len);
     this.pos += len;
     return s;
   }

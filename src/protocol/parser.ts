@@ -10,7 +10,7 @@
 //  - counts and lengths are parsed like string2ll (no '+', no leading zeros, 64-bit range).
 
 import { constants as bufferConstants } from 'node:buffer';
-import { LATIN1_SHORT_MAX, latin1Short, latin1Slice } from '../util/latin1.js';
+import { latin1Slice, latin1Text } from '../util/latin1.js';
 
 const CR = 13;
 const LF = 10;
@@ -60,7 +60,6 @@ export interface FeedResult {
  * stays buffered) until resume(): for QUIT, a protocol-level close, or a blocked client.
  */
 export type CommandSink = (argv: string[]) => boolean | void;
-
 
 const EMPTY = Buffer.alloc(0);
 const EMPTY_ARGV: string[] = [];
@@ -400,8 +399,7 @@ export class RequestParser {
 
   /** An argument of buf[pos, pos + len), which lies before end. */
   private arg(buf: Buffer, pos: number, len: number, end: number): string {
-    if (len < SHORT_ARG) return this.shortArg(buf, pos, len, end);
-    return len <= LATIN1_SHORT_MAX ? latin1Short(buf, pos, len) : latin1Slice(buf, pos, pos + len);
+    return len < SHORT_ARG ? this.shortArg(buf, pos, len, end) : latin1Text(buf, pos, len);
   }
 
   /**

@@ -10,11 +10,7 @@
 // Writing goes in two steps so a size check costs no second parse: lpPrepare(s) returns the
 // entry's size and remembers how s is encoded; lpWritePrepared(buf, pos, s) writes it.
 
-/** Node's fast latin1 paths behind toString/write('latin1'), which skip the argument checks. */
-type Latin1Buffer = Uint8Array & {
-  latin1Slice(start: number, end: number): string;
-  latin1Write(s: string, offset: number, length: number): number;
-};
+import { latin1Slice, type Latin1Buffer } from '../util/latin1.js';
 
 /** The header: total bytes (4) and element count (2). */
 export const LP_HDR_SIZE = 6;
@@ -279,7 +275,7 @@ export function latin1At(buf: Uint8Array, start: number, len: number): string {
         for (let i = 0; i < len; i++) s += String.fromCharCode(buf[start + i]);
         return s;
       }
-      return (buf as Latin1Buffer).latin1Slice(start, start + len);
+      return latin1Slice(buf, start, start + len);
   }
 }
 

@@ -37,3 +37,11 @@ function makeBuilder(n: number): FromBytes {
 export function latin1Short(buf: Uint8Array, start: number, len: number): string {
   return (builders[len] ??= makeBuilder(len))(buf, start);
 }
+
+/**
+ * buf[start, start + len) as a one-byte string (bounds checked by the caller): built in
+ * JavaScript up to LATIN1_SHORT_MAX bytes, past that by Node's latin1Slice.
+ */
+export function latin1Text(buf: Uint8Array, start: number, len: number): string {
+  return len <= LATIN1_SHORT_MAX ? latin1Short(buf, start, len) : latin1Slice(buf, start, start + len);
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LATIN1_SHORT_MAX, latin1Short, latin1Slice } from '../../src/util/latin1.js';
+import { LATIN1_SHORT_MAX, latin1Short, latin1Slice, latin1Text } from '../../src/util/latin1.js';
 
 test('latin1Short gives the bytes as latin1Slice does, at every length up to LATIN1_SHORT_MAX', () => {
   const buf = Buffer.alloc(LATIN1_SHORT_MAX + 64);
@@ -23,4 +23,10 @@ test('latin1Short strings are one-byte strings of the bytes, not UTF-8 decoded',
   const s = latin1Short(bytes, 0, bytes.length);
   assert.equal(s.length, 16);
   assert.deepEqual(Buffer.from(s, 'latin1'), bytes);
+});
+
+test('latin1Text gives the bytes at every length, either side of LATIN1_SHORT_MAX', () => {
+  const buf = Buffer.alloc(LATIN1_SHORT_MAX * 4);
+  for (let i = 0; i < buf.length; i++) buf[i] = (i * 151 + 7) & 0xff;
+  for (let len = 0; len <= LATIN1_SHORT_MAX * 3; len++) assert.equal(latin1Text(buf, 5, len), buf.toString('latin1', 5, 5 + len), `length ${len}`);
 });
