@@ -16,7 +16,7 @@ export { freePort };
 
 export const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
 export const REDIS_BENCHMARK = process.env.REDIS_BENCHMARK ?? 'redis-benchmark';
-export const NODIS_CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+export const NODIS_CLI = fileURLToPath(new URL('../src/bin.cjs', import.meta.url));
 
 export type ServerKind = 'redis' | 'nodis';
 export const SERVER_KINDS: readonly ServerKind[] = ['redis', 'nodis'];

@@ -10,7 +10,7 @@ import { RawConnection } from '../test/helpers/resp.js';
 import { freePort } from '../test/helpers/oracle.js';
 
 const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../src/bin.cjs', import.meta.url));
 
 export interface PinnedServer {
   child: ChildProcess;

@@ -16,7 +16,8 @@
 // USER when this runs as root, with image paths mapped into the root. One difference: the server
 // gets `--port <a free port>` (and the health check that port), since the exposed port may be in
 // use here. The checks: the health check passes, the server answers, the runtime root holds only
-// package.json, production node_modules (its dependencies only), dist/src and data, and SHUTDOWN saves into the volume.
+// package.json, production node_modules (its dependencies only), dist/src, dist/bundle and data, and SHUTDOWN saves
+// into the volume.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -240,7 +241,7 @@ export async function simulate(opts: { keep?: boolean; log?: (line: string) => v
 
     // Only what runs is in the image.
     const files = tree(image.root);
-    const unexpected = files.filter((f) => !/^(app(\/(package\.json|node_modules|data|dist|dist\/src)(\/.*)?)?|data)$/.test(f));
+    const unexpected = files.filter((f) => !/^(app(\/(package\.json|node_modules|data|dist|dist\/src|dist\/bundle)(\/.*)?)?|data)$/.test(f));
     if (unexpected.length) throw new Error(`the image holds more than it runs: ${unexpected.slice(0, 10).join(', ')}`);
     if (files.some((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))) throw new Error('the image holds TypeScript sources');
     // node_modules holds the production dependencies (lua-redis-wasm), and nothing else.

@@ -23,7 +23,8 @@
 //
 // External mode: a fresh nodis-server per unit (so one unit's leftovers can't change the next),
 // redis-suite HOST PORT with REDIS_SUITE_LENIENT_SETUP=1. Spawn mode: redis-suite --server with a
-// wrapper script that execs `node dist/src/cli.js "$@"`, so the pid the suite sees is nodis'.
+// wrapper script that execs `node dist/src/bin.cjs "$@"` (the nodis-server command, which runs the
+// bundle), so the pid the suite sees is nodis'.
 // Each unit runs alone, with its own time limits (a group's limits=, else the defaults below).
 // A unit that did worse than listed runs once more before it counts as a regression.
 // Exit status: 0 when every unit matches the list (or on --update, or when skipped), 1 otherwise,
@@ -63,7 +64,7 @@ import {
 } from './redis-suite/list.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CLI = join(REPO, 'dist', 'src', 'cli.js');
+const CLI = join(REPO, 'dist', 'src', 'bin.cjs');
 
 /**
  * Time limits for units without limits= in the list, in seconds: the whole unit, and the longest

@@ -15,7 +15,7 @@ import { freePort } from './helpers/oracle.js';
 import { parseCommandLine } from '../src/cli.js';
 import { NODIS_VERSION } from '../src/commands/server.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../src/nodis-server.js', import.meta.url));
 
 interface Result {
   code: number | null;

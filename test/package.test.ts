@@ -83,7 +83,7 @@ describe('npm pack, then install into an empty project', { skip: isGitWorkTree()
   it('holds the built server and library, LICENSE, README and data, and no tests', () => {
     for (const f of [
       'package.json', 'LICENSE', 'README.md', 'data/command-info.json', 'data/command-docs.json',
-      'dist/src/cli.js', 'dist/src/index.js', 'dist/src/index.d.ts',
+      'dist/src/bin.cjs', 'dist/bundle/nodis-server.cjs', 'dist/src/index.js', 'dist/src/index.d.ts',
       'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/package.json', 'src/index.ts',
     ]) {
       assert.ok(files.includes(f), `${f} in the tarball`);

@@ -14,7 +14,7 @@ import { RawConnection } from '../helpers/resp.js';
 import { startServer, type EmbeddedServer } from '../../src/embed.js';
 import { scriptingIfUsed } from '../../src/scripting/lua.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../src/nodis-server.js', import.meta.url));
 
 type Connect = () => Promise<RawConnection>;
 

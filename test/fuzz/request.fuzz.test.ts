@@ -41,7 +41,7 @@ const INLINE_MAX = 64 * 1024;
  */
 const CERTAINLY_TOO_BIG = 300_000;
 
-const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../src/nodis-server.js', import.meta.url));
 
 // ---------------------------------------------------------------------------------------------
 // The two servers, as child processes: a crash is an exit, a hang is a PING that times out.

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../src/nodis-server.js', import.meta.url));
 
 export interface CliServer {
   readonly child: ChildProcess;
@@ -15,10 +15,13 @@ export interface CliServer {
   out(): string;
 }
 
-/** Starts dist/src/cli.js on a unix socket in dir, with save points off; resolves once it accepts connections. */
-export async function startCliServer(dir: string, args: readonly string[] = []): Promise<CliServer> {
+/**
+ * Starts dist/src/nodis-server.js (or another entry: the nodis-server command, bin.cjs) on a unix
+ * socket in dir, with save points off; resolves once it accepts connections.
+ */
+export async function startCliServer(dir: string, args: readonly string[] = [], entry = CLI): Promise<CliServer> {
   const socket = join(dir, 's.sock');
-  const child = spawn(process.execPath, [CLI, '--port', '0', '--unixsocket', socket, '--dir', dir, '--save', '', '--enable-debug-command', 'yes', ...args], {
+  const child = spawn(process.execPath, [entry, '--port', '0', '--unixsocket', socket, '--dir', dir, '--save', '', '--enable-debug-command', 'yes', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -16,7 +16,7 @@ import { freePort, oracleAvailable } from '../helpers/oracle.js';
 import { RawConnection } from '../helpers/resp.js';
 import { eventually } from '../helpers/eventually.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../src/nodis-server.js', import.meta.url));
 const GROUP = 'mymaster';
 
 /** redis-sentinel is installed (in CI it must be: .ci/run installs it). */

@@ -16,7 +16,7 @@ import { STRING_VALUES } from './values.js';
 import { tempDirs } from '../helpers/tempdir.js';
 
 const suite = oracleAvailable() ? {} : { skip: ORACLE_SKIP_MESSAGE };
-const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../src/nodis-server.js', import.meta.url));
 
 const tempDir = tempDirs('nodis-files-test-');
 

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { RawConnection } from '../helpers/resp.js';
 import { freePort } from '../helpers/oracle.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../src/nodis-server.js', import.meta.url));
 const MB = 1024 * 1024;
 
 interface NodisProcess {
