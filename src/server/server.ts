@@ -4,7 +4,7 @@ import * as netModule from 'node:net';
 import { createServer, isIP, type Server as NetServer, type Socket } from 'node:net';
 import { chmodSync, unlinkSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { getSystemErrorName } from 'node:util';
+import { getSystemErrorMap, getSystemErrorName } from 'node:util';
 import { EventEmitter } from 'node:events';
 // Imported, not the global: Node's global performance is a getter that runs on every read.
 import { performance } from 'node:perf_hooks';
@@ -156,8 +156,23 @@ const NOTHING_PARSED: FeedResult = {};
 
 /** Node's internal net._createServerHandle: a bound TCP handle, or the error number (see rebindTcp). */
 type CreateServerHandle = (address: string, port: number, addressType: number, fd: undefined, flags: number) => object | number;
+const createServerHandle = (netModule as unknown as { _createServerHandle?: CreateServerHandle })._createServerHandle;
 /** libuv's UV_TCP_IPV6ONLY bind flag. */
 const UV_TCP_IPV6ONLY = 1;
+
+/**
+ * 4 or 6 for an IP literal, else 0. The default bind's "::" is known at once: isIP's IPv6 pattern
+ * takes ~10 ms to compile on its first use, which start-up would pay.
+ */
+function ipFamily(host: string): number {
+  return host === '::' ? 6 : isIP(host);
+}
+
+/** The error listen() reports for a bind that failed with errno. */
+function listenError(errno: number, host: string, port: number): NodeJS.ErrnoException {
+  const [code, text] = getSystemErrorMap().get(errno) ?? [getSystemErrorName(errno), 'unknown error'];
+  return Object.assign(new Error(`listen ${code}: ${text} ${host}:${port}`), { errno, code, syscall: 'listen', address: host, port });
+}
 
 const MULTI = ['MULTI'];
 const EXEC = ['EXEC'];
@@ -821,15 +836,32 @@ export class Server extends EventEmitter implements KeyspaceHost {
   private listenTcp(host: string, port: number, ipv6Only: boolean): Promise<number> {
     return new Promise((resolve, reject) => {
       const srv = createServer({ noDelay: true, pauseOnConnect: true }, (s) => this.accept(s));
-      srv.once('error', reject);
-      srv.listen({ host, port, ipv6Only, backlog: this.config.num('tcp-backlog') }, () => {
-        srv.off('error', reject);
+      const failed = (e: NodeJS.ErrnoException & { address?: string; port?: number }): void => {
+        // listen(handle) reports a failed listen (a bind's EADDRINUSE shows there) without where.
+        e.address ??= host;
+        e.port ??= port;
+        reject(e);
+      };
+      srv.once('error', failed);
+      const listening = (): void => {
+        srv.off('error', failed);
         if (this.unrefHandles) srv.unref();
         this.netServers.push(srv);
         this.tcpServers.push(srv);
         const addr = srv.address();
         resolve(typeof addr === 'object' && addr ? addr.port : port);
-      });
+      };
+      const backlog = this.config.num('tcp-backlog');
+      const family = ipFamily(host);
+      // An IP literal is bound here, as rebindTcp does, not by listen(), whose lookup of the host
+      // would test it with isIP (see ipFamily).
+      if (family === 0 || !createServerHandle) {
+        srv.listen({ host, port, ipv6Only, backlog }, listening);
+        return;
+      }
+      const handle = createServerHandle(host, port, family, undefined, ipv6Only ? UV_TCP_IPV6ONLY : 0);
+      if (typeof handle === 'number') reject(listenError(handle, host, port));
+      else srv.listen(handle, backlog, listening);
     });
   }
 
@@ -848,13 +880,13 @@ export class Server extends EventEmitter implements KeyspaceHost {
     const fresh: NetServer[] = [];
     let bound = port;
     const addresses = port === 0 ? [] : this.bindAddresses();
-    const create = (netModule as unknown as { _createServerHandle?: CreateServerHandle })._createServerHandle;
-    if (addresses.some((a) => isIP(a.host) === 0) || typeof create !== 'function') {
+    const create = createServerHandle;
+    if (addresses.some((a) => ipFamily(a.host) === 0) || typeof create !== 'function') {
       void this.rebindTcpLater(port, addresses);
       return null;
     }
     for (const { host, ipv6Only, optional } of addresses) {
-      const handle = create(host, bound, isIP(host), undefined, ipv6Only ? UV_TCP_IPV6ONLY : 0);
+      const handle = create(host, bound, ipFamily(host), undefined, ipv6Only ? UV_TCP_IPV6ONLY : 0);
       let srv: NetServer | null = null;
       const failed = (code: string | undefined): void => {
         if (!optional) this.log.warning(`Warning: Could not create server TCP listening socket ${host}:${port}: ${strerror(code)}`);
