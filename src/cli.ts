@@ -7,7 +7,6 @@
 // "FATAL CONFIG FILE ERROR" report and exit status 1.
 
 import { appendFileSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { join, resolve as resolvePath } from 'node:path';
 import { Server } from './server/server.js';
@@ -189,7 +188,9 @@ async function main(): Promise<void> {
   }
 
   if (config.bool('daemonize') && !process.env.NODIS_DAEMONIZED) {
-    // No fork() in Node: start a detached copy of this process and leave it running.
+    // No fork() in Node: start a detached copy of this process and leave it running. (Imported
+    // here: loading node:child_process costs every other start a few ms.)
+    const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
       detached: true,
       stdio: 'ignore',

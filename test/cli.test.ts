@@ -312,6 +312,24 @@ describe('nodis-server', () => {
     assert.ok(q.stdout.includes('=== NODIS BUG REPORT END.'), q.stdout);
   });
 
+  it('daemonize yes: the command returns at once, leaving a detached server that answers', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const pidfile = join(dir, 'nodis.pid');
+    const r = await runNodis(['--daemonize', 'yes', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--pidfile', pidfile, '--logfile', join(dir, 'log')]);
+    assert.equal(r.code, 0);
+    for (let i = 0; i < 500 && !existsSync(pidfile); i++) await new Promise((res) => setTimeout(res, 20));
+    const pid = Number(readFileSync(pidfile, 'latin1'));
+    try {
+      const c = await RawConnection.open({ port });
+      assert.equal(await c.call('PING'), '+PONG\r\n');
+      assert.match((await c.call('INFO', 'server')) ?? '', new RegExp(`process_id:${pid}\r\n`));
+      c.close();
+    } finally {
+      process.kill(pid, 'SIGKILL');
+    }
+  });
+
   it('stops with the fatal config report and status 1 on bad files and flags', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'bad.conf'), 'port 7000\nfoo bar\n');
