@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The nodis-server command (package.json "bin", `npm start`). It runs dist/bundle/nodis-server.cjs,
 // the server's modules joined into one file by the build, which Node loads several times faster
-// than the ~150 ES modules of dist/src: resolving, reading and linking them was most of start-up.
+// than the ~100 ES modules of dist/src: resolving, reading and linking them was most of start-up.
 // The bundle is compiled with V8's code cache when the one kept next to it fits (same bundle, same
 // Node and V8 flags); otherwise this start compiles it and, if the folder is writable, saves the
 // cache for the next start. Without a bundle (a build by tsc alone), it runs the ES modules.
