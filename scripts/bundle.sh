@@ -8,5 +8,8 @@
 set -e
 cd "$(dirname "$0")/.."
 rm -rf dist/bundle
+# A line unique to this build, which the code cache is stamped with (src/bin.cts).
+BUILD="$(date -u +%Y%m%dT%H%M%S)-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 node_modules/.bin/esbuild dist/src/nodis-server.js --bundle --platform=node --format=cjs \
-  --target=node20 --supported:dynamic-import=false --packages=external --minify-whitespace --sourcemap --log-level=warning --outfile=dist/bundle/nodis-server.cjs
+  --target=node20 --supported:dynamic-import=false --packages=external --minify-whitespace --sourcemap \
+  --log-level=warning "--banner:js=// nodis-build $BUILD" --outfile=dist/bundle/nodis-server.cjs

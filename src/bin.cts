@@ -16,28 +16,32 @@ import { Script } from 'node:vm';
 
 const BUNDLE = join(__dirname, '..', 'bundle', 'nodis-server.cjs');
 const CACHE = `${BUNDLE}.cache`;
-/** The cache file starts with the bundle's mtime and size: V8 checks a cache against the source's length only. */
-const STAMP_BYTES = 16;
+/** The line scripts/bundle.sh puts near the top of every bundle, unique to that build. */
+const BUILD_LINE = /^\/\/ nodis-build .*$/m;
 
 type ModuleWrapper = (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
 
-function bundleStamp(): Buffer | null {
-  try {
-    const st = statSync(BUNDLE);
-    const stamp = Buffer.alloc(STAMP_BYTES);
-    stamp.writeDoubleLE(st.mtimeMs, 0);
-    stamp.writeDoubleLE(st.size, 8);
-    return stamp;
-  } catch {
-    return null;
-  }
+/**
+ * What the code cache must have been made for: V8 checks a cache only against the length of its
+ * source, so the file starts with the bundle's build line, modification time and size, and a
+ * cache made for another bundle is never used.
+ */
+function bundleStamp(text: string): Buffer {
+  const st = statSync(BUNDLE);
+  const build = Buffer.from(BUILD_LINE.exec(text.slice(0, 1024))?.[0] ?? '', 'latin1');
+  const stamp = Buffer.alloc(20 + build.length);
+  stamp.writeUInt32LE(stamp.length, 0);
+  stamp.writeDoubleLE(st.mtimeMs, 4);
+  stamp.writeDoubleLE(st.size, 12);
+  build.copy(stamp, 20);
+  return stamp;
 }
 
 /** V8's code cache for the bundle, if the file holds one made for this very bundle. */
 function readCodeCache(stamp: Buffer): Buffer | undefined {
   try {
     const file = readFileSync(CACHE);
-    return file.subarray(0, STAMP_BYTES).equals(stamp) ? file.subarray(STAMP_BYTES) : undefined;
+    return file.subarray(0, stamp.length).equals(stamp) ? file.subarray(stamp.length) : undefined;
   } catch {
     return undefined;
   }
@@ -59,13 +63,13 @@ function saveCodeCache(stamp: Buffer, script: Script): void {
   }
 }
 
-function runBundle(stamp: Buffer): void {
+function runBundle(text: string): void {
+  const stamp = bundleStamp(text);
   const cachedData = readCodeCache(stamp);
-  let text = readFileSync(BUNDLE, 'utf8');
   // The entry's "#!" line is only valid at the very start of a script: keep it as a comment.
-  if (text.startsWith('#!')) text = `//${text.slice(2)}`;
+  const body = text.startsWith('#!') ? `//${text.slice(2)}` : text;
   // Node's own CommonJS wrapper, so the bundle sees the usual module variables.
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${text}\n})`, {
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${body}\n})`, {
     filename: BUNDLE,
     cachedData,
   });
@@ -74,9 +78,14 @@ function runBundle(stamp: Buffer): void {
   (script.runInThisContext() as ModuleWrapper)(moduleObject.exports, createRequire(BUNDLE), moduleObject, BUNDLE, dirname(BUNDLE));
 }
 
-const stamp = bundleStamp();
-if (stamp) {
-  runBundle(stamp);
+let bundle: string | null = null;
+try {
+  bundle = readFileSync(BUNDLE, 'utf8');
+} catch {
+  // Not built: the modules below.
+}
+if (bundle !== null) {
+  runBundle(bundle);
 } else {
   import(pathToFileURL(join(__dirname, 'nodis-server.js')).href).catch((e: unknown) => {
     process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

@@ -6,7 +6,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, utimesSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -84,9 +84,14 @@ describe('the nodis-server command', () => {
     assert.ok(!existsSync(copy.cache));
     await serveOnce(copy.bin, copy.root);
     const first = statSync(copy.cache);
-    const stamp = readFileSync(copy.cache).subarray(0, 16);
-    assert.equal(stamp.readDoubleLE(0), statSync(copy.bundle).mtimeMs);
-    assert.equal(stamp.readDoubleLE(8), statSync(copy.bundle).size);
+    // The stamp: its length, the bundle's mtime and size, and the bundle's build line.
+    const cache = readFileSync(copy.cache);
+    const stampLength = cache.readUInt32LE(0);
+    const buildLine = readFileSync(copy.bundle, 'latin1').split('\n')[1];
+    assert.match(buildLine, /^\/\/ nodis-build \S+$/);
+    assert.equal(cache.readDoubleLE(4), statSync(copy.bundle).mtimeMs);
+    assert.equal(cache.readDoubleLE(12), statSync(copy.bundle).size);
+    assert.equal(cache.toString('latin1', 20, stampLength), buildLine);
     assert.ok(first.size > 100_000, `a cache of ${first.size} bytes`);
     // V8 took the cache: a rejected one would have been written again.
     await serveOnce(copy.bin, copy.root);
@@ -97,8 +102,21 @@ describe('the nodis-server command', () => {
     const later = new Date(Date.now() + 5000);
     utimesSync(copy.bundle, later, later);
     await serveOnce(copy.bin, copy.root);
-    assert.notEqual(statSync(copy.cache).ino, first.ino);
-    assert.equal(readFileSync(copy.cache).readDoubleLE(0), statSync(copy.bundle).mtimeMs);
+    const third = statSync(copy.cache);
+    assert.notEqual(third.ino, first.ino);
+    assert.equal(readFileSync(copy.cache).readDoubleLE(4), statSync(copy.bundle).mtimeMs);
+    // Another build of the same size and mtime (V8 itself would take the old cache for it).
+    const old = statSync(copy.bundle);
+    const text = readFileSync(copy.bundle, 'latin1');
+    const other = text.replace(buildLine, buildLine.replace(/.$/, (c) => (c === '0' ? '1' : '0')));
+    assert.equal(other.length, text.length);
+    writeFileSync(copy.bundle, other, 'latin1');
+    utimesSync(copy.bundle, old.atime, old.mtime);
+    assert.equal(statSync(copy.bundle).mtimeMs, old.mtimeMs);
+    await serveOnce(copy.bin, copy.root);
+    assert.notEqual(statSync(copy.cache).ino, third.ino);
+    const again = readFileSync(copy.cache);
+    assert.equal(again.toString('latin1', 20, again.readUInt32LE(0)), other.split('\n')[1]);
   });
 
   it('starts when the cache cannot be saved, and leaves no temporary file', async () => {
