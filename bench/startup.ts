@@ -68,10 +68,20 @@ function firstPong(port: number, deadline: number): Promise<void> {
   });
 }
 
-/** Seconds from spawn to the first +PONG of one start (the server is killed afterwards). */
-async function timeStart(kind: Starter, dir: string, args: readonly string[], expectKeys?: number): Promise<number> {
+/**
+ * Set in some environments (this machine's among them): every Node process then reads and parses
+ * that file of CA certificates as it starts, before any of its own code runs.
+ */
+const EXTRA_CA_CERTS = process.env.NODE_EXTRA_CA_CERTS;
+
+/**
+ * Seconds from spawn to the first +PONG of one start (the server is killed afterwards); with
+ * withoutExtraCaCerts, NODE_EXTRA_CA_CERTS is taken out of its environment.
+ */
+async function timeStart(kind: Starter, dir: string, args: readonly string[], expectKeys?: number, withoutExtraCaCerts = false): Promise<number> {
   const port = await freePort();
-  const [cmd, a] = kind === 'node' ? [process.execPath, ['-e', BARE_SERVER, String(port)]] : serverCommand(kind, port, dir, args);
+  const [command, commandArgs] = kind === 'node' ? [process.execPath, ['-e', BARE_SERVER, String(port)]] : serverCommand(kind, port, dir, args);
+  const [cmd, a] = withoutExtraCaCerts ? ['env', ['-u', 'NODE_EXTRA_CA_CERTS', command, ...commandArgs]] : [command, commandArgs];
   const start = process.hrtime.bigint();
   const proc = spawnPinned(0, cmd, a);
   let stderr = '';
@@ -117,10 +127,19 @@ export async function startupSection(log: (line: string) => void = (l) => proces
   try {
     // Empty servers, interleaved so a busy moment costs all three alike.
     const empty: Record<Starter, number[]> = { redis: [], nodis: [], node: [] };
+    // The two Node processes again without NODE_EXTRA_CA_CERTS, when it is set: what it costs them.
+    const emptyWithoutCa: Record<'nodis' | 'node', number[]> = { nodis: [], node: [] };
     for (let r = 0; r < rounds; r++) {
       for (const kind of ['redis', 'nodis', 'node'] as const) {
         const dir = mkdtempSync(join(work, `${kind}-`));
         empty[kind].push(await timeStart(kind, dir, plain));
+        rmSync(dir, { recursive: true, force: true });
+        await sleep(100);
+      }
+      if (EXTRA_CA_CERTS === undefined) continue;
+      for (const kind of ['nodis', 'node'] as const) {
+        const dir = mkdtempSync(join(work, `${kind}-`));
+        emptyWithoutCa[kind].push(await timeStart(kind, dir, plain, undefined, true));
         rmSync(dir, { recursive: true, force: true });
         await sleep(100);
       }
@@ -162,6 +181,12 @@ export async function startupSection(log: (line: string) => void = (l) => proces
               ['redis-server', ms(m(empty.redis)), range(empty.redis)],
               ['nodis', ms(m(empty.nodis)), range(empty.nodis)],
               ['bare Node server', ms(m(empty.node)), range(empty.node)],
+              ...(EXTRA_CA_CERTS === undefined
+                ? []
+                : [
+                    ['nodis, without NODE_EXTRA_CA_CERTS', ms(m(emptyWithoutCa.nodis)), range(emptyWithoutCa.nodis)],
+                    ['bare Node server, without NODE_EXTRA_CA_CERTS', ms(m(emptyWithoutCa.node)), range(emptyWithoutCa.node)],
+                  ]),
             ],
           },
         },
@@ -176,7 +201,14 @@ export async function startupSection(log: (line: string) => void = (l) => proces
           },
         },
       ],
-      notes: [],
+      notes:
+        EXTRA_CA_CERTS === undefined
+          ? []
+          : [
+              `NODE_EXTRA_CA_CERTS is set in this environment (${EXTRA_CA_CERTS}): every Node process reads and ` +
+                'parses that file as it starts, before running any code of its own. The rows without it show ' +
+                'what that costs nodis and the bare Node server alike; the figures above it include it.',
+            ],
     };
   } finally {
     rmSync(work, { recursive: true, force: true });
