@@ -18,6 +18,7 @@ import { splitArgs } from '../protocol/parser.js';
 import { encodeArgv } from '../protocol/writer.js';
 import { quoteRepr, strerror } from '../server/config.js';
 import { sleepSync } from '../util/time.js';
+import { ByteWriter } from '../util/bytes.js';
 import { removeQuietly } from '../util/files.js';
 
 export type AofFileType = 'b' | 'h' | 'i';
@@ -264,6 +265,9 @@ export interface AofHost {
 
 /** Redis logs a failing AOF write at most this often (seconds). */
 const WRITE_ERROR_LOG_RATE = 30;
+/** The AOF buffer's size; one grown past AOF_BUFFER_KEEP_BYTES by a burst is let go once written. */
+const AOF_BUFFER_BYTES = 64 * 1024;
+const AOF_BUFFER_KEEP_BYTES = 4 * 1024 * 1024;
 
 /**
  * The incr file being appended to: the buffer of the current event-loop turn, the database the
@@ -271,7 +275,12 @@ const WRITE_ERROR_LOG_RATE = 30;
  */
 export class AofWriter {
   private fd = -1;
-  private buffer = '';
+  /**
+   * The turn's commands, as bytes: each is copied in once, and the buffer is reused from turn to
+   * turn. (A string grown by += and turned into a Buffer at each flush cost 40% of a primary's time
+   * under pipelined MSET: the join and the copy of a long rope, and a fresh Buffer every turn.)
+   */
+  private buffer = new ByteWriter(AOF_BUFFER_BYTES);
   private selectedDb = -1;
   private lastTimestamp = 0;
   /** Bytes of the incr file written, and how many of them are known to be on disk. */
@@ -303,7 +312,7 @@ export class AofWriter {
 
   /** Bytes waiting for the end of the turn (INFO aof_buffer_length). */
   get pending(): number {
-    return this.buffer.length;
+    return this.buffer.pos;
   }
 
   get fsyncPending(): boolean {
@@ -340,16 +349,16 @@ export class AofWriter {
     if (this.host.timestamps()) {
       const sec = Math.floor(this.host.nowMs() / 1000);
       if (sec > this.lastTimestamp) {
-        this.buffer += `#TS:${sec}\r\n`;
+        this.buffer.latin1(`#TS:${sec}\r\n`);
         this.lastTimestamp = sec;
       }
     }
     if (dbid >= 0 && dbid !== this.selectedDb) {
       const id = String(dbid);
-      this.buffer += `*2\r\n$6\r\nSELECT\r\n$${id.length}\r\n${id}\r\n`;
+      this.buffer.latin1(`*2\r\n$6\r\nSELECT\r\n$${id.length}\r\n${id}\r\n`);
       this.selectedDb = dbid;
     }
-    this.buffer += encodeArgv(argv);
+    this.buffer.latin1(encodeArgv(argv));
   }
 
   /**
@@ -362,7 +371,7 @@ export class AofWriter {
     if (this.fd === -1) return true;
     const policy = this.host.fsyncPolicy();
     const nowSec = Math.floor(this.host.nowMs() / 1000);
-    if (this.buffer.length === 0) {
+    if (this.buffer.pos === 0) {
       if (this.fsyncedSize === this.incrSize) return true;
       if (policy === 'everysec' && (nowSec <= this.lastFsyncSec || this.fsyncRunning)) return true;
       if (policy === 'no') return true;
@@ -379,7 +388,7 @@ export class AofWriter {
     }
     this.postponedSince = 0;
     if (this.flushSleepUs > 0) sleepSync(this.flushSleepUs / 1000);
-    const data = Buffer.from(this.buffer, 'latin1');
+    const data = this.buffer.buf.subarray(0, this.buffer.pos);
     let written = 0;
     let error: string | undefined;
     try {
@@ -412,7 +421,8 @@ export class AofWriter {
       if (written > 0) {
         this.currentSize += written;
         this.incrSize += written;
-        this.buffer = this.buffer.slice(written);
+        data.copyWithin(0, written);
+        this.buffer.pos -= written;
       }
       return true;
     }
@@ -423,7 +433,8 @@ export class AofWriter {
     }
     this.currentSize += written;
     this.incrSize += written;
-    this.buffer = '';
+    this.buffer.pos = 0;
+    if (this.buffer.buf.length > AOF_BUFFER_KEEP_BYTES) this.buffer = new ByteWriter(AOF_BUFFER_BYTES);
     return this.sync(policy, nowSec);
   }
 

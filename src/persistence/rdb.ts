@@ -17,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import type { Server } from '../server/server.js';
 import type { Database } from '../keyspace/db.js';
 import { stringValue, typeOf, type TypeName, type Value } from '../types/value.js';
+import { ByteWriter } from '../util/bytes.js';
 import { Crc64 } from '../util/crc64.js';
 import { lzfCompress, lzfDecompress } from '../util/lzf.js';
 import { atoi, d2string, parseInteger, strtodPrefix } from '../util/numbers.js';
@@ -161,9 +162,7 @@ export class RdbError extends Error {
 // Writing
 
 /** Writes RDB data into a growing buffer. */
-export class RdbWriter {
-  buf: Buffer;
-  pos = 0;
+export class RdbWriter extends ByteWriter {
   /** Scratch space for LZF: the string's bytes and the compressed output. */
   private lzfIn: Buffer | null = null;
   private lzfOut: Buffer | null = null;
@@ -173,36 +172,7 @@ export class RdbWriter {
     readonly compress: boolean,
     initialSize = 1024,
   ) {
-    this.buf = Buffer.allocUnsafe(initialSize);
-  }
-
-  /** Makes room for n more bytes. */
-  reserve(n: number): void {
-    const need = this.pos + n;
-    if (need <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < need) size *= 2;
-    const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
-
-  byte(b: number): void {
-    this.reserve(1);
-    this.buf[this.pos++] = b;
-  }
-
-  bytes(src: Uint8Array, start = 0, end = src.length): void {
-    const n = end - start;
-    this.reserve(n);
-    this.buf.set(src.subarray(start, end), this.pos);
-    this.pos += n;
-  }
-
-  /** Bytes of a one-byte string, with no length prefix. */
-  latin1(s: string): void {
-    this.reserve(s.length);
-    this.pos += this.buf.write(s, this.pos, 'latin1');
+    super(initialSize);
   }
 
   /** rdbSaveLen: a 6-bit, 14-bit, 32-bit (big endian) or 64-bit length. */
