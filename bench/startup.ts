@@ -129,20 +129,17 @@ export async function startupSection(log: (line: string) => void = (l) => proces
     const empty: Record<Starter, number[]> = { redis: [], nodis: [], node: [] };
     // The two Node processes again without NODE_EXTRA_CA_CERTS, when it is set: what it costs them.
     const emptyWithoutCa: Record<'nodis' | 'node', number[]> = { nodis: [], node: [] };
+    const timeEmpty = async (kind: Starter, withoutExtraCaCerts: boolean): Promise<number> => {
+      const dir = mkdtempSync(join(work, `${kind}-`));
+      const seconds = await timeStart(kind, dir, plain, undefined, withoutExtraCaCerts);
+      rmSync(dir, { recursive: true, force: true });
+      await sleep(100);
+      return seconds;
+    };
     for (let r = 0; r < rounds; r++) {
-      for (const kind of ['redis', 'nodis', 'node'] as const) {
-        const dir = mkdtempSync(join(work, `${kind}-`));
-        empty[kind].push(await timeStart(kind, dir, plain));
-        rmSync(dir, { recursive: true, force: true });
-        await sleep(100);
-      }
+      for (const kind of ['redis', 'nodis', 'node'] as const) empty[kind].push(await timeEmpty(kind, false));
       if (EXTRA_CA_CERTS === undefined) continue;
-      for (const kind of ['nodis', 'node'] as const) {
-        const dir = mkdtempSync(join(work, `${kind}-`));
-        emptyWithoutCa[kind].push(await timeStart(kind, dir, plain, undefined, true));
-        rmSync(dir, { recursive: true, force: true });
-        await sleep(100);
-      }
+      for (const kind of ['nodis', 'node'] as const) emptyWithoutCa[kind].push(await timeEmpty(kind, true));
     }
     log(`startup: empty servers, ${rounds} starts each`);
 

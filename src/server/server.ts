@@ -168,6 +168,16 @@ function ipFamily(host: string): number {
   return host === '::' ? 6 : isIP(host);
 }
 
+/**
+ * A TCP handle bound to host:port (listening is left to the caller), or the error number; null
+ * when host is not an IP literal or Node lacks net._createServerHandle, so listen() must look it up.
+ */
+function bindTcpHandle(host: string, port: number, ipv6Only: boolean): object | number | null {
+  const family = ipFamily(host);
+  if (family === 0 || !createServerHandle) return null;
+  return createServerHandle(host, port, family, undefined, ipv6Only ? UV_TCP_IPV6ONLY : 0);
+}
+
 /** The error listen() reports for a bind that failed with errno. */
 function listenError(errno: number, host: string, port: number): NodeJS.ErrnoException {
   const [code, text] = getSystemErrorMap().get(errno) ?? [getSystemErrorName(errno), 'unknown error'];
@@ -852,15 +862,11 @@ export class Server extends EventEmitter implements KeyspaceHost {
         resolve(typeof addr === 'object' && addr ? addr.port : port);
       };
       const backlog = this.config.num('tcp-backlog');
-      const family = ipFamily(host);
       // An IP literal is bound here, as rebindTcp does, not by listen(), whose lookup of the host
       // would test it with isIP (see ipFamily).
-      if (family === 0 || !createServerHandle) {
-        srv.listen({ host, port, ipv6Only, backlog }, listening);
-        return;
-      }
-      const handle = createServerHandle(host, port, family, undefined, ipv6Only ? UV_TCP_IPV6ONLY : 0);
-      if (typeof handle === 'number') reject(listenError(handle, host, port));
+      const handle = bindTcpHandle(host, port, ipv6Only);
+      if (handle === null) srv.listen({ host, port, ipv6Only, backlog }, listening);
+      else if (typeof handle === 'number') reject(listenError(handle, host, port));
       else srv.listen(handle, backlog, listening);
     });
   }
@@ -880,13 +886,13 @@ export class Server extends EventEmitter implements KeyspaceHost {
     const fresh: NetServer[] = [];
     let bound = port;
     const addresses = port === 0 ? [] : this.bindAddresses();
-    const create = createServerHandle;
-    if (addresses.some((a) => ipFamily(a.host) === 0) || typeof create !== 'function') {
+    if (addresses.some((a) => ipFamily(a.host) === 0) || !createServerHandle) {
       void this.rebindTcpLater(port, addresses);
       return null;
     }
     for (const { host, ipv6Only, optional } of addresses) {
-      const handle = create(host, bound, ipFamily(host), undefined, ipv6Only ? UV_TCP_IPV6ONLY : 0);
+      // (Never null: every address is an IP literal and the function exists, checked above.)
+      const handle = bindTcpHandle(host, bound, ipv6Only) as object | number;
       let srv: NetServer | null = null;
       const failed = (code: string | undefined): void => {
         if (!optional) this.log.warning(`Warning: Could not create server TCP listening socket ${host}:${port}: ${strerror(code)}`);
