@@ -85,19 +85,18 @@ function intervalArg(c: Client, arg: string, isEnd: boolean): StreamId | null {
 function replyEntry(c: Client, id: StreamId, node: StreamNode, i: number): void {
   c.arrayLen(2);
   c.bulk(idText(id));
-  const data = node.data;
   const start = node.entryStart(i);
   const end = node.entryEnd(i);
   if (!node.isSame(i)) {
     c.arrayLen(end - start);
-    for (let j = start; j < end; j++) c.bulk(data[j]);
+    for (let j = start; j < end; j++) c.bulk(node.str(j));
     return;
   }
   const m = node.masterFields;
   c.arrayLen(m.length * 2);
   for (let k = 0; k < m.length; k++) {
     c.bulk(m[k]);
-    c.bulk(data[start + k]);
+    c.bulk(node.str(start + k));
   }
 }
 

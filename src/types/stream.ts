@@ -267,6 +267,8 @@ const FLAG_BITS = 3;
  * (one allocation a node: each typed array's own memory is costly to allocate).
  */
 const WHOLE_CAPACITY = 1024;
+/** The longest packed string made (V8's longest is just under 2^29 characters). */
+const PACKED_MAX_LENGTH = 2 ** 28;
 const FIRST_CAPACITY = 16;
 
 /** One listpack of Redis's stream: its master entry, then entries in ID order. */
@@ -283,10 +285,19 @@ export class StreamNode {
    * master entry's fields has only its values here, any other its fields and values. One flat
    * array rather than an array per entry: an entry then costs its strings and one slot each.
    * Made with room for a full node's values (see the constructor): its first dataLength slots
-   * are used.
+   * are used. Empty once the node is packed (see packed).
    */
-  readonly data: string[];
+  private data: string[];
   dataLength = 0;
+  /**
+   * A sealed node's strings joined into one (pack), and where each ends in it; ends is null while
+   * the strings are in data. Why: a full node's strings would otherwise each outlive the young
+   * generation and be copied by V8's scavenger, and each costs a string header and a slot; packed,
+   * the node holds one string, and the separate ones die young. An entry's strings are made again
+   * (sliced) when read.
+   */
+  private packed = '';
+  private ends: Uint32Array | null = null;
   /** Live and deleted entries (the master entry's count and deleted). */
   live = 0;
   dead = 0;
@@ -350,7 +361,42 @@ export class StreamNode {
   seal(): void {
     const used = this.count * ENTRY_WORDS;
     if (used * 2 <= this.words.length) this.words = this.words.slice(0, used);
-    if (this.dataLength * 2 <= this.data.length) this.data.length = this.dataLength;
+    this.pack();
+  }
+
+  /** Joins the strings into packed (see there), unless they would pass V8's longest string. */
+  private pack(): void {
+    const n = this.dataLength;
+    if (this.ends !== null || n === 0) return;
+    const data = this.data;
+    const ends = new Uint32Array(n);
+    let total = 0;
+    for (let j = 0; j < n; j++) {
+      total += data[j].length;
+      ends[j] = total;
+    }
+    if (total > PACKED_MAX_LENGTH) return;
+    data.length = n;
+    this.packed = data.join('');
+    this.ends = ends;
+    this.data = [];
+  }
+
+  /** Back from packed to one string a slot (before an append: see StreamValue.append). */
+  private unpack(): void {
+    const n = this.dataLength;
+    const data: string[] = new Array<string>(n);
+    for (let j = 0; j < n; j++) data[j] = this.str(j);
+    this.data = data;
+    this.packed = '';
+    this.ends = null;
+  }
+
+  /** The node's string j (entryStart(i) to entryEnd(i) are entry i's). */
+  str(j: number): string {
+    const ends = this.ends;
+    if (ends === null) return this.data[j];
+    return this.packed.slice(j === 0 ? 0 : ends[j - 1], ends[j]);
   }
 
   /**
@@ -359,6 +405,7 @@ export class StreamNode {
    */
   append(id: StreamId, fv: readonly string[], from = 0, same = this.sameFields(fv, from)): void {
     const numfields = (fv.length - from) / 2;
+    if (this.ends !== null) this.unpack();
     const data = this.data;
     let end = this.dataLength;
     const w0 = word(id, 0);
@@ -431,15 +478,18 @@ export class StreamNode {
 
   /** Entry i's fields and values as a new array [f1, v1, ...]. */
   entry(i: number): string[] {
-    const data = this.data;
     const start = this.entryStart(i);
     const end = this.entryEnd(i);
-    if (!this.isSame(i)) return data.slice(start, end);
+    if (!this.isSame(i)) {
+      const fv: string[] = new Array(end - start);
+      for (let j = start; j < end; j++) fv[j - start] = this.str(j);
+      return fv;
+    }
     const m = this.masterFields;
     const fv: string[] = new Array(m.length * 2);
     for (let k = 0; k < m.length; k++) {
       fv[2 * k] = m[k];
-      fv[2 * k + 1] = data[start + k];
+      fv[2 * k + 1] = this.str(start + k);
     }
     return fv;
   }
@@ -481,7 +531,10 @@ export class StreamNode {
   dup(): StreamNode {
     const n = new StreamNode(this.masterId, this.masterFields, this.maxEntries);
     n.words = this.words.slice();
-    for (let i = 0; i < this.dataLength; i++) n.data[i] = this.data[i];
+    // A packed node's string and ends are never changed, only replaced: the copy shares them.
+    n.packed = this.packed;
+    n.ends = this.ends;
+    for (let i = 0; this.ends === null && i < this.dataLength; i++) n.data[i] = this.data[i];
     n.dataLength = this.dataLength;
     n.count = this.count;
     n.live = this.live;
@@ -508,7 +561,6 @@ export class StreamNode {
     putInt(m.length);
     for (const f of m) put(f);
     putInt(0);
-    const data = this.data;
     const words = this.words;
     for (let i = 0; i < this.count; i++) {
       const at = i * ENTRY_WORDS;
@@ -519,12 +571,12 @@ export class StreamNode {
       putInt(halfDiff(words[at], words[at + 1], this.m0, this.m1));
       putInt(halfDiff(words[at + 2], words[at + 3], this.m2, this.m3));
       if (flags & FLAG_SAMEFIELDS) {
-        for (let j = start; j < end; j++) put(data[j]);
+        for (let j = start; j < end; j++) put(this.str(j));
         putInt(end - start + 3);
       } else {
         const numfields = (end - start) / 2;
         putInt(numfields);
-        for (let j = start; j < end; j++) put(data[j]);
+        for (let j = start; j < end; j++) put(this.str(j));
         putInt(numfields * 2 + 4);
       }
     }
@@ -587,6 +639,7 @@ export class StreamNode {
       if (flags & FLAG_DELETED) node.markDeleted(node.count - 1);
     }
     if (node.live !== live || node.dead !== dead) return null;
+    node.seal();
     return node;
   }
 }
