@@ -344,8 +344,11 @@ export class AofWriter {
     this.fd = -1;
   }
 
-  /** Appends one command (feedAppendOnlyFile): a SELECT first when the database changes. */
-  feed(dbid: number, argv: readonly string[]): void {
+  /**
+   * Appends one command (feedAppendOnlyFile): a SELECT first when the database changes. encoded:
+   * argv as RESP, when the caller has it already.
+   */
+  feed(dbid: number, argv: readonly string[], encoded = encodeArgv(argv)): void {
     if (this.host.timestamps()) {
       const sec = Math.floor(this.host.nowMs() / 1000);
       if (sec > this.lastTimestamp) {
@@ -358,7 +361,7 @@ export class AofWriter {
       this.buffer.latin1(`*2\r\n$6\r\nSELECT\r\n$${id.length}\r\n${id}\r\n`);
       this.selectedDb = dbid;
     }
-    this.buffer.latin1(encodeArgv(argv));
+    this.buffer.latin1(encoded);
   }
 
   /**
@@ -666,9 +669,9 @@ export class AppendOnlyFile {
    * A write reaches the file while the AOF is on. While it waits for its first rewrite (turned on
    * during a BGSAVE) nothing is kept: that rewrite's base is taken later and holds the write.
    */
-  feed(dbid: number, argv: readonly string[]): void {
+  feed(dbid: number, argv: readonly string[], encoded?: string): void {
     // While turning on, the rewrite running in the background has its temp incr file open.
-    if (this.state === 'on' || (this.state === 'wait-rewrite' && this.job !== null)) this.writer.feed(dbid, argv);
+    if (this.state === 'on' || (this.state === 'wait-rewrite' && this.job !== null)) this.writer.feed(dbid, argv, encoded);
   }
 
   /**

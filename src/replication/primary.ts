@@ -189,17 +189,18 @@ export class ReplicationPrimary {
 
   /**
    * Appends one command to the stream (a SELECT first when its database differs from the
-   * stream's; dbid -1 keeps the current one) and sends it to every replica.
+   * stream's; dbid -1 keeps the current one) and sends it to every replica. encoded: argv as
+   * RESP, when the caller has it already.
    */
-  feed(dbid: number, argv: readonly string[]): void {
+  feed(dbid: number, argv: readonly string[], encoded?: string): void {
     if (this.backlog === null) return;
-    let bytes = '';
+    const command = encoded ?? encodeArgv(argv);
     if (dbid >= 0 && dbid !== this.selectedDb) {
-      bytes = encodeArgv(['SELECT', String(dbid)]);
       this.selectedDb = dbid;
+      this.feedRaw(encodeArgv(['SELECT', String(dbid)]) + command);
+    } else {
+      this.feedRaw(command);
     }
-    bytes += encodeArgv(argv);
-    this.feedRaw(bytes);
   }
 
   /**

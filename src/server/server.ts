@@ -17,6 +17,7 @@ import { CommandTable, LatencyHistogram } from './command.js';
 import { processCommand } from './dispatch.js';
 import type { Command, CommandSpec } from './command.js';
 import type { FeedResult, ParserLimits } from '../protocol/parser.js';
+import { encodeArgv } from '../protocol/writer.js';
 import { Database, type KeyspaceHost } from '../keyspace/db.js';
 import { notifyKeyspaceEvent, NOTIFY } from '../keyspace/notify.js';
 import { ReplicationPrimary } from '../replication/primary.js';
@@ -186,6 +187,20 @@ function listenError(errno: number, host: string, port: number): NodeJS.ErrnoExc
 
 const MULTI = ['MULTI'];
 const EXEC = ['EXEC'];
+const MULTI_ENCODED = encodeArgv(MULTI);
+const EXEC_ENCODED = encodeArgv(EXEC);
+
+/** A command a unit propagates; encoded (as RESP) once, for whichever streams take it. */
+interface PendingOp {
+  dbid: number;
+  argv: string[];
+  encoded: string | null;
+}
+
+/** What a propagated command is fed to: the replication stream, the AOF. */
+interface PropagationFeed {
+  feed(dbid: number, argv: readonly string[], encoded?: string): void;
+}
 
 /** Keys sampled per database per loop of the active expire cycle (ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP). */
 const EXPIRE_KEYS_PER_LOOP = 20;
@@ -290,7 +305,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
   private unitNoMulti = false;
   private unitNow = 0;
   currentClient: Client | null = null;
-  private pendingPropagation: Array<{ dbid: number; argv: string[] }> = [];
+  private pendingPropagation: PendingOp[] = [];
   /** Work for the end of each outermost unit (serving blocked clients, tracking …). */
   readonly afterUnit: Array<() => void> = [];
   /**
@@ -600,7 +615,7 @@ export class Server extends EventEmitter implements KeyspaceHost {
   alsoPropagate(dbid: number, argv: string[]): void {
     // Nothing reads the stream yet (no replica has attached, no AOF): nothing to gather.
     if (!this.propagationWanted()) return;
-    this.pendingPropagation.push({ dbid, argv });
+    this.pendingPropagation.push({ dbid, argv, encoded: null });
     if (this.unitDepth === 0) this.propagatePending();
   }
 
@@ -623,13 +638,14 @@ export class Server extends EventEmitter implements KeyspaceHost {
     }
   }
 
-  private feedStream(feed: { feed(dbid: number, argv: readonly string[]): void }, ops: ReadonlyArray<{ dbid: number; argv: string[] }>): void {
+  private feedStream(feed: PropagationFeed, ops: PendingOp[]): void {
     const wrap = ops.length > 1 && !this.unitNoMulti;
     // MULTI takes the first command's database, so a SELECT goes before it, as in Redis.
-    if (wrap) feed.feed(ops[0].dbid, MULTI);
-    for (const op of ops) feed.feed(op.dbid, op.argv);
+    if (wrap) feed.feed(ops[0].dbid, MULTI, MULTI_ENCODED);
+    // Encoded by the first stream to take it; the second (the AOF after the replicas) reuses it.
+    for (const op of ops) feed.feed(op.dbid, op.argv, (op.encoded ??= encodeArgv(op.argv)));
     // EXEC goes to whichever database the stream is in by then: no SELECT before it.
-    if (wrap) feed.feed(ops[ops.length - 1].dbid, EXEC);
+    if (wrap) feed.feed(ops[ops.length - 1].dbid, EXEC, EXEC_ENCODED);
   }
 
   /** CONFIG SET appendonly (updateAppendonly): a rewrite makes the base before writes go on. */
