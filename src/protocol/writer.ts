@@ -567,7 +567,7 @@ export class ReplyWriter {
 
 /** A command line as a RESP array of bulk strings (the replication stream, AOF, MONITOR feeds). */
 export function encodeArgv(argv: readonly string[]): string {
-  let s = '*' + argv.length + CRLF;
-  for (const a of argv) s += '$' + a.length + CRLF + a + CRLF;
+  let s = arrayHeader(argv.length);
+  for (const a of argv) s += bulkHeader(a.length) + a + CRLF;
   return s;
 }

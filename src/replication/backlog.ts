@@ -3,6 +3,8 @@
 // instead of loading a whole new snapshot. A ring buffer of bytes; the stream is one-byte
 // strings (latin1), so a byte is a character.
 
+import { latin1Write } from '../util/latin1.js';
+
 export class ReplicationBacklog {
   private buf: Buffer;
   /** Where the next byte goes in buf. */
@@ -37,7 +39,7 @@ export class ReplicationBacklog {
     let done = 0;
     while (done < len) {
       const n = Math.min(len - done, size - this.head);
-      this.buf.write(bytes.slice(from + done, from + done + n), this.head, n, 'latin1');
+      latin1Write(this.buf, bytes.slice(from + done, from + done + n), this.head);
       this.head = (this.head + n) % size;
       done += n;
     }

@@ -1,5 +1,7 @@
 // A growing buffer of bytes written at its end: the RDB writer's base, and the AOF's pending bytes.
 
+import { latin1Write } from './latin1.js';
+
 export class ByteWriter {
   buf: Buffer;
   /** Bytes written so far: buf[0, pos). */
@@ -35,6 +37,6 @@ export class ByteWriter {
   /** Bytes of a one-byte string, with no length prefix. */
   latin1(s: string): void {
     this.reserve(s.length);
-    this.pos += this.buf.write(s, this.pos, 'latin1');
+    this.pos += latin1Write(this.buf, s, this.pos);
   }
 }

@@ -13,6 +13,11 @@ export function latin1Slice(buf: Uint8Array, start: number, end: number): string
   return (buf as Latin1Buffer).latin1Slice(start, end);
 }
 
+/** Writes s's bytes at buf[offset] (the caller has made room for s.length); returns how many. */
+export function latin1Write(buf: Uint8Array, s: string, offset: number): number {
+  return (buf as Latin1Buffer).latin1Write(s, offset, s.length);
+}
+
 /** The longest string latin1Short builds in JavaScript; longer ones are worth the call into C++. */
 export const LATIN1_SHORT_MAX = 32;
 
