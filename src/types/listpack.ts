@@ -10,7 +10,7 @@
 // Writing goes in two steps so a size check costs no second parse: lpPrepare(s) returns the
 // entry's size and remembers how s is encoded; lpWritePrepared(buf, pos, s) writes it.
 
-import { latin1Slice, type Latin1Buffer } from '../util/latin1.js';
+import { latin1Slice, latin1Write } from '../util/latin1.js';
 
 /** The header: total bytes (4) and element count (2). */
 export const LP_HDR_SIZE = 6;
@@ -132,7 +132,7 @@ export function lpWritePrepared(buf: Uint8Array, pos: number, s: string): number
     if (n <= 32) {
       for (let i = 0; i < n; i++) buf[p + i] = s.charCodeAt(i);
     } else {
-      (buf as Latin1Buffer).latin1Write(s, p, n);
+      latin1Write(buf, s, p);
     }
     p += n;
   } else if (preparedKind === KIND_INT) {

@@ -375,8 +375,9 @@ export class StreamNode {
       total += data[j].length;
       ends[j] = total;
     }
-    if (total > PACKED_MAX_LENGTH) return;
+    // (Trimmed either way: a node ended early by stream-node-max-bytes leaves room unused.)
     data.length = n;
+    if (total > PACKED_MAX_LENGTH) return;
     this.packed = data.join('');
     this.ends = ends;
     this.data = [];
@@ -534,7 +535,7 @@ export class StreamNode {
     // A packed node's string and ends are never changed, only replaced: the copy shares them.
     n.packed = this.packed;
     n.ends = this.ends;
-    for (let i = 0; this.ends === null && i < this.dataLength; i++) n.data[i] = this.data[i];
+    if (this.ends === null) for (let i = 0; i < this.dataLength; i++) n.data[i] = this.data[i];
     n.dataLength = this.dataLength;
     n.count = this.count;
     n.live = this.live;
