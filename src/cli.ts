@@ -14,13 +14,15 @@ import { Config, ConfigFileError, ConfigOpenError, quoteRepr, strerror } from '.
 import { CommandTable } from './server/command.js';
 import { Logger, isLogLevel, logCrashReport, startupLogo } from './server/log.js';
 import { allCommands } from './commands/index.js';
-import { REDIS_VERSION, NODIS_VERSION, BUILD_ID } from './version.js';
+import { REDIS_VERSION, NODIS_VERSION, buildId } from './version.js';
 import { loadDataFromDisk, rdbFilePath, snapshotHasFunctions } from './persistence/rdb.js';
 import { scriptingOf } from './scripting/lua.js';
 import { shutdownFlagsFromConfig, shutdownOnSignal } from './commands/persistence.js';
 
-export const VERSION_LINE =
-  `Redis server v=${REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=${BUILD_ID} nodis=${NODIS_VERSION}`;
+/** What --version prints, as redis-server's. */
+export function versionLine(): string {
+  return `Redis server v=${REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=${buildId()} nodis=${NODIS_VERSION}`;
+}
 
 const USAGE = [
   'Usage: nodis-server [/path/to/nodis.conf] [options] [-]',
@@ -131,7 +133,7 @@ function rawLog(config: Config, message: string): void {
 async function main(): Promise<void> {
   const args = process.argv.slice(2).map(toBytes);
   if (args[0] === '-v' || args[0] === '--version') {
-    process.stdout.write(`${VERSION_LINE}\n`);
+    process.stdout.write(`${versionLine()}\n`);
     process.exit(0);
   }
   if (args[0] === '--help' || args[0] === '-h') {

@@ -1,9 +1,9 @@
 // Version numbers: the Redis version nodis answers as, and its own.
 
 import { readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { packageRoot } from './util/root.cjs';
+import { nodeCrypto } from './util/builtins.js';
 
 /**
  * The Redis version nodis answers as (INFO, HELLO, LOLWUT, nodis-server --version): Redis 7.2
@@ -23,5 +23,12 @@ export const NODIS_VERSION = ((): string => {
   }
 })();
 
-/** A stable build id, like Redis's 16 hex digits (INFO redis_build_id, --version's build=). */
-export const BUILD_ID = createHash('sha1').update(`nodis ${NODIS_VERSION}`).digest('hex').slice(0, 16);
+let memoBuildId: string | undefined;
+
+/**
+ * A stable build id, like Redis's 16 hex digits (INFO redis_build_id, --version's build=); made
+ * when first asked for, so that start-up does not load node:crypto for it.
+ */
+export function buildId(): string {
+  return (memoBuildId ??= nodeCrypto().createHash('sha1').update(`nodis ${NODIS_VERSION}`).digest('hex').slice(0, 16));
+}

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { RawConnection } from './helpers/resp.js';
 import { killHard, startCliServer } from './helpers/cli.js';
-import { VERSION_LINE } from '../src/cli.js';
+import { versionLine } from '../src/cli.js';
 
 const run = promisify(execFile);
 const DIST = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -76,7 +76,7 @@ describe('the nodis-server command', () => {
   it('prints the version line', async () => {
     const copy = installCopy('bundle');
     const { stdout } = await run(process.execPath, [copy.bin, '--version']);
-    assert.equal(stdout, `${VERSION_LINE}\n`);
+    assert.equal(stdout, `${versionLine()}\n`);
   });
 
   it('saves the code cache on the first start and keeps it while it fits the bundle', async () => {
@@ -126,6 +126,33 @@ describe('the nodis-server command', () => {
     await serveOnce(copy.bin, copy.root);
     assert.ok(statSync(copy.cache).isDirectory());
     assert.deepEqual(readdirSync(join(copy.root, 'dist', 'bundle')).filter((f) => f.endsWith('.tmp')), []);
+  });
+
+  it('starts without the built-in modules only some commands need (start-up time)', async () => {
+    const copy = installCopy('bundle');
+    // A wrapper that runs the command and, as the process exits, prints the built-in modules Node
+    // has loaded (process.moduleLoadList: "NativeModule net", …).
+    const probe = join(copy.root, 'probe.cjs');
+    writeFileSync(
+      probe,
+      `process.on('exit', () => process.stdout.write('\\nbuiltins ' + process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)).join(' ') + '\\n'));\n` +
+        `require(${JSON.stringify(copy.bin)});\n`,
+    );
+    const server = await startCliServer(copy.root, [], probe);
+    const exited = new Promise((r) => server.child.once('exit', r));
+    const c = await RawConnection.open({ path: server.socket });
+    try {
+      assert.equal(await c.call('PING'), '+PONG\r\n');
+      await c.call('SHUTDOWN', 'NOSAVE').catch(() => null);
+      await exited;
+    } finally {
+      c.close();
+    }
+    const line = /\nbuiltins (.*)\n/.exec(server.out());
+    assert.ok(line, server.out());
+    const loaded = new Set(line[1].split(' '));
+    assert.ok(loaded.has('net'), line[1]); // (the list is the one wanted)
+    for (const name of ['crypto', 'worker_threads', 'fs/promises']) assert.ok(!loaded.has(name), `${name} loaded at start-up`);
   });
 
   it('runs the ES modules when there is no bundle', async () => {

@@ -3,7 +3,7 @@
 // datasets across a reload, a restart or a replica. Order does not count where Redis keeps none
 // (keys, set and sorted set members, hash fields are xor-ed together); it counts within a string or a list.
 
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../util/builtins.js';
 import type { Database } from '../keyspace/db.js';
 import { ByteString, RawString, type Value } from '../types/value.js';
 import { HashValue } from '../types/hash.js';
@@ -17,7 +17,7 @@ import { formatDouble17g } from '../protocol/writer.js';
 const OBJ_TYPE: Record<string, number> = { string: 0, list: 1, set: 2, zset: 3, hash: 4, module: 5, stream: 6 };
 
 function sha1(data: Buffer): Buffer {
-  return createHash('sha1').update(data).digest();
+  return nodeCrypto().createHash('sha1').update(data).digest();
 }
 
 /** digest ^= SHA1(data) */

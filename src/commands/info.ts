@@ -8,7 +8,7 @@ import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
 import type { CommandSpec } from '../server/command.js';
 import { optionWord } from '../util/cstring.js';
-import { REDIS_VERSION, NODIS_VERSION, BUILD_ID } from '../version.js';
+import { REDIS_VERSION, NODIS_VERSION, buildId } from '../version.js';
 import { migrateCachedSockets } from './migrate.js';
 
 type Field = [name: string, value: string | number];
@@ -96,7 +96,7 @@ function serverSection(server: Server): string {
     ['nodis_version', NODIS_VERSION],
     ['redis_git_sha1', '00000000'],
     ['redis_git_dirty', 0],
-    ['redis_build_id', BUILD_ID],
+    ['redis_build_id', buildId()],
     ['redis_mode', 'standalone'],
     ['os', `${os.type()} ${os.release()} ${os.machine()}`],
     ['arch_bits', /64/.test(process.arch) ? 64 : 32],

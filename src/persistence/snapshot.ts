@@ -12,7 +12,7 @@
 // file is therefore exactly the dataset at the cut. FLUSHALL/FLUSHDB leave a source its maps
 // (the database starts on new ones); SWAPDB moves a source with its maps.
 
-import { open, rename, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { openSync, closeSync, fsyncSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -38,6 +38,7 @@ import {
   type EncodedValue,
 } from './rdb.js';
 import { removeQuietly } from '../util/files.js';
+import { fsPromises } from '../util/builtins.js';
 
 /** A key as it was at the cut, kept aside before its first change. */
 interface Kept {
@@ -287,7 +288,7 @@ export class BackgroundSave {
       this.check();
       if (this.sink !== undefined) return await this.runToSink(this.sink);
       try {
-        fh = await open(this.tempFile, 'w');
+        fh = await fsPromises().open(this.tempFile, 'w');
       } catch (e) {
         this.check();
         log.warning(
@@ -307,7 +308,7 @@ export class BackgroundSave {
       fh = null;
       this.check();
       try {
-        await rename(this.tempFile, this.path);
+        await fsPromises().rename(this.tempFile, this.path);
       } catch (e) {
         this.check();
         log.warning(

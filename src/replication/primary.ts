@@ -2,7 +2,6 @@
 // (fed by the server's propagation at the end of each execution unit), and the replicas that
 // read it after a full synchronisation (SYNC / PSYNC). The AOF will read the same stream.
 
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Client } from '../server/client.js';
 import type { Server } from '../server/server.js';
@@ -12,6 +11,7 @@ import { BackgroundSave, startBackgroundSave } from '../persistence/snapshot.js'
 import { rdbFilePath } from '../persistence/rdb.js';
 import { BLOCKED_WAIT } from '../keyspace/blocking.js';
 import { checkPendingShutdown } from './shutdown.js';
+import { randomHex } from '../util/builtins.js';
 
 /**
  * Where a replica is in its synchronisation (Redis's SLAVE_STATE_*): waiting for a snapshot to
@@ -53,8 +53,17 @@ export interface ReplicaState {
 export class ReplicationPrimary {
   /** Replicas in the order they attached (INFO's slave0, slave1 …). */
   readonly replicas: Client[] = [];
-  /** Replication ID (INFO master_replid): names the history the offsets count. */
-  replId = newReplId();
+  /**
+   * Replication ID (INFO master_replid): names the history the offsets count. Drawn when first
+   * read, so that start-up does not load node:crypto for it.
+   */
+  get replId(): string {
+    return (this.currentReplId ??= randomHex(20));
+  }
+  set replId(id: string) {
+    this.currentReplId = id;
+  }
+  private currentReplId: string | null = null;
   /** The previous ID (master_replid2) and the first offset it no longer names (second_repl_offset). */
   replId2 = NO_REPL_ID;
   secondReplOffset = -1;
@@ -148,7 +157,7 @@ export class ReplicationPrimary {
 
   /** A new replication ID: the history so far is no longer continued under the old one. */
   changeReplId(): void {
-    this.replId = newReplId();
+    this.replId = randomHex(20);
   }
 
   clearReplId2(): void {
@@ -386,7 +395,7 @@ export class ReplicationPrimary {
       void save.done.then((ok) => this.syncDone(job, ok));
       return;
     }
-    const eofMark = randomBytes(20).toString('hex');
+    const eofMark = randomHex(20);
     let save: BackgroundSave | null = null;
     const targets = waiting;
     const sink = async (chunk: Buffer): Promise<void> => {
@@ -769,10 +778,6 @@ export function replicaAddress(c: Client): string {
   return announced !== '' ? announced : peerIp(c);
 }
 const NO_REPL_ID = '0'.repeat(40);
-
-function newReplId(): string {
-  return randomBytes(20).toString('hex');
-}
 
 /** How logs name a replica (replicationGetSlaveName): its address with its listening port. */
 export function replicaName(c: Client): string {

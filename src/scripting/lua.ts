@@ -5,9 +5,8 @@
 // inside the EVAL's execution unit: one frozen time, effects propagated as the commands run
 // (wrapped in MULTI/EXEC with more than one), blocked clients served after the script.
 
-import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import type { LuaEngine, ReplyValue } from 'lua-redis-wasm';
 import { evalWithArgs } from './engine-call.js';
 import type { Server } from '../server/server.js';
@@ -18,6 +17,7 @@ import { setScriptWrites } from '../server/pause.js';
 import { ERR_MASTERDOWN, ERR_NOREPLICAS } from '../server/errors.js';
 import { ERR_OOM, usedMemory } from '../server/maxmemory.js';
 import { packageRoot } from '../util/root.cjs';
+import { nodeCrypto, workerThreads } from '../util/builtins.js';
 import { engineLoadOptions } from './engine-options.js';
 import { REPLIES, REQUESTS, revive, type WorkerJob, type WorkerMessage } from './worker-protocol.js';
 import { errorText, readReply, writeValue } from './resp-value.js';
@@ -94,7 +94,7 @@ export const ERR_BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can o
 let timedOutScripts = 0;
 
 export function sha1hex(s: string): string {
-  return createHash('sha1').update(s, 'latin1').digest('hex');
+  return nodeCrypto().createHash('sha1').update(s, 'latin1').digest('hex');
 }
 
 /**
@@ -582,7 +582,7 @@ export class Scripting {
   private serveWorker(w: ScriptWorker): number {
     let n = 0;
     for (;;) {
-      const m = receiveMessageOnPort(w.port);
+      const m = workerThreads().receiveMessageOnPort(w.port);
       if (m === undefined) return n;
       n++;
       const msg = m.message as WorkerMessage;
@@ -611,6 +611,7 @@ export class Scripting {
   /** The worker thread, started (and its engine loaded) on first use. */
   private startWorker(): ScriptWorker {
     if (this.worker !== null) return this.worker;
+    const { MessageChannel, Worker } = workerThreads();
     const { port1, port2 } = new MessageChannel();
     const control = new SharedArrayBuffer(8);
     const worker = new Worker(WORKER_PATH, { workerData: { port: port2, control }, transferList: [port2] });

@@ -24,10 +24,10 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { splitArgs } from '../protocol/parser.js';
 import { parseDouble, parseInt64 } from '../util/numbers.js';
 import { cString, optionWord } from '../util/cstring.js';
+import { randomHex } from '../util/builtins.js';
 
 export type ConfigListener = (value: string) => void;
 
@@ -1631,7 +1631,7 @@ function globToRegExp(glob: string): RegExp {
 }
 
 function writeFileAtomically(path: string, content: string): void {
-  const tmp = `${path}.${randomBytes(3).toString('hex')}`;
+  const tmp = `${path}.${randomHex(3)}`;
   const fd = openSync(tmp, 'wx', 0o600);
   try {
     const buf = Buffer.from(content, 'latin1');

@@ -3,7 +3,6 @@
 import * as netModule from 'node:net';
 import { createServer, isIP, type Server as NetServer, type Socket } from 'node:net';
 import { chmodSync, unlinkSync, existsSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { getSystemErrorMap, getSystemErrorName } from 'node:util';
 import { EventEmitter } from 'node:events';
 // Imported, not the global: Node's global performance is a getter that runs on every read.
@@ -33,6 +32,7 @@ import { Blocking } from '../keyspace/blocking.js';
 import { ClientPause } from './pause.js';
 import { usedMemory } from './maxmemory.js';
 import { MemoryReclaimer } from '../util/gc.js';
+import { randomHex } from '../util/builtins.js';
 import { inertDirectiveWarnings, watchInertDirectives } from './inert.js';
 import type { ZSetLimits } from '../types/zset.js';
 import { abortBackgroundSave, saveCron, type BackgroundSave } from '../persistence/snapshot.js';
@@ -216,7 +216,11 @@ export class Server extends EventEmitter implements KeyspaceHost {
   readonly clients = new Map<number, Client>();
   stats: ServerStats;
   readonly startTime: number;
-  readonly runId = randomBytes(20).toString('hex');
+  /** INFO run_id: drawn when first read, so that start-up does not load node:crypto for it. */
+  get runId(): string {
+    return (this.drawnRunId ??= randomHex(20));
+  }
+  private drawnRunId: string | null = null;
   /** Changes since the last save (INFO rdb_changes_since_last_save). */
   dirty = 0;
   lastSave: number;

@@ -12,30 +12,38 @@ const POLY_LO = 0xac4bc9b5;
 /** TABLE_HI[k * 256 + b], TABLE_LO[…]: the CRC of byte b followed by k zero bytes. */
 const TABLE_HI = new Uint32Array(8 * 256);
 const TABLE_LO = new Uint32Array(8 * 256);
+let tablesFilled = false;
 
-for (let b = 0; b < 256; b++) {
-  let hi = 0;
-  let lo = b;
-  for (let i = 0; i < 8; i++) {
-    const carry = lo & 1;
-    lo = ((lo >>> 1) | ((hi & 1) << 31)) >>> 0;
-    hi = hi >>> 1;
-    if (carry) {
-      hi = (hi ^ POLY_HI) >>> 0;
-      lo = (lo ^ POLY_LO) >>> 0;
+/**
+ * Fills the tables, on the first CRC rather than at start-up: run once, the loops below are
+ * interpreted, and took ~2 ms of nodis-server's start.
+ */
+function fillTables(): void {
+  for (let b = 0; b < 256; b++) {
+    let hi = 0;
+    let lo = b;
+    for (let i = 0; i < 8; i++) {
+      const carry = lo & 1;
+      lo = ((lo >>> 1) | ((hi & 1) << 31)) >>> 0;
+      hi = hi >>> 1;
+      if (carry) {
+        hi = (hi ^ POLY_HI) >>> 0;
+        lo = (lo ^ POLY_LO) >>> 0;
+      }
+    }
+    TABLE_HI[b] = hi;
+    TABLE_LO[b] = lo;
+  }
+  for (let k = 1; k < 8; k++) {
+    for (let b = 0; b < 256; b++) {
+      const hi = TABLE_HI[(k - 1) * 256 + b];
+      const lo = TABLE_LO[(k - 1) * 256 + b];
+      const i = lo & 0xff;
+      TABLE_LO[k * 256 + b] = (((lo >>> 8) | (hi << 24)) ^ TABLE_LO[i]) >>> 0;
+      TABLE_HI[k * 256 + b] = ((hi >>> 8) ^ TABLE_HI[i]) >>> 0;
     }
   }
-  TABLE_HI[b] = hi;
-  TABLE_LO[b] = lo;
-}
-for (let k = 1; k < 8; k++) {
-  for (let b = 0; b < 256; b++) {
-    const hi = TABLE_HI[(k - 1) * 256 + b];
-    const lo = TABLE_LO[(k - 1) * 256 + b];
-    const i = lo & 0xff;
-    TABLE_LO[k * 256 + b] = (((lo >>> 8) | (hi << 24)) ^ TABLE_LO[i]) >>> 0;
-    TABLE_HI[k * 256 + b] = ((hi >>> 8) ^ TABLE_HI[i]) >>> 0;
-  }
+  tablesFilled = true;
 }
 
 /** A running CRC-64: update() with consecutive pieces of data, then value(). */
@@ -47,6 +55,7 @@ export class Crc64 {
     let hi = this.hi;
     let lo = this.lo;
     let p = start;
+    if (!tablesFilled) fillTables();
     const T_HI = TABLE_HI;
     const T_LO = TABLE_LO;
     for (; p + 8 <= end; p += 8) {
