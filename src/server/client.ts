@@ -59,7 +59,18 @@ export class Client extends ReplyWriter {
   /** Set for CLIENT KILL's flag filters and CLIENT LIST flags=. */
   readonly isUnixSocket: boolean;
   readonly addr: string;
-  readonly laddr: string;
+  /**
+   * CLIENT LIST's laddr=: asked of the socket the first time it is wanted, so that a connection
+   * that never shows it costs no getsockname call (Redis too reads it on demand).
+   */
+  get laddr(): string {
+    if (this.localAddr === null) {
+      const s = this.socket;
+      this.localAddr = s && !this.isUnixSocket ? formatAddr(s.localAddress, s.localPort) : this.addr;
+    }
+    return this.localAddr;
+  }
+  private localAddr: string | null = null;
 
   constructor(
     readonly server: Server,
@@ -81,16 +92,9 @@ export class Client extends ReplyWriter {
     if (socket) this.spillAt = REPLY_BUFFER_BYTES + 1;
     const s = socket;
     this.isUnixSocket = !!s && s.remoteAddress === undefined && s.localAddress === undefined;
-    if (!s) {
-      this.addr = '';
-      this.laddr = '';
-    } else if (this.isUnixSocket) {
-      this.addr = `${server.config.get('unixsocket')}:0`;
-      this.laddr = this.addr;
-    } else {
-      this.addr = formatAddr(s.remoteAddress, s.remotePort);
-      this.laddr = formatAddr(s.localAddress, s.localPort);
-    }
+    if (!s) this.addr = '';
+    else if (this.isUnixSocket) this.addr = `${server.config.get('unixsocket')}:0`;
+    else this.addr = formatAddr(s.remoteAddress, s.remotePort);
   }
 
   /**
